@@ -1,0 +1,74 @@
+# curate: see README.md. `make` builds ./curate; `make test` runs everything
+# under AddressSanitizer + UBSan; `make demo` opens the TUI on a demo pool.
+
+CC      ?= cc
+PKGS    := ncursesw panelw libcurl sqlite3 libcjson libmongoc-1.0
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=undefined
+
+CORE_SRC := $(wildcard core/*.c)
+DATA_SRC := $(wildcard data/*.c)
+TUI_SRC  := $(filter-out tui/main.c,$(wildcard tui/*.c))
+LIB_SRC  := $(CORE_SRC) $(DATA_SRC) $(TUI_SRC)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+HDRS     := $(wildcard core/*.h data/*.h tui/*.h tests/unit/*.h)
+
+OBJ      := $(LIB_SRC:%.c=build/rel/%.o)
+SAN_OBJ  := $(LIB_SRC:%.c=build/san/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=build/san/%.o)
+
+.PHONY: all deps test unit valgrind demo bench fuzz clean
+
+all: deps curate
+
+deps:
+	@sh .ci/deps
+
+curate: $(OBJ) build/rel/tui/main.o
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/rel/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+build/san/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -c -o $@ $<
+
+build/san/curate: $(SAN_OBJ) build/san/tui/main.o
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+build/san/unit: $(SAN_OBJ) $(UNIT_OBJ)
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+# Unplain build (no sanitizers) of the unit tests, for valgrind.
+build/rel/unit: $(OBJ) $(UNIT_SRC:%.c=build/rel/%.o)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+test: deps build/san/curate build/san/unit curate
+	@bash tests/run
+
+unit: deps build/san/unit
+	@build/san/unit
+
+valgrind: deps build/rel/unit curate
+	valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	  --error-exitcode=99 -q build/rel/unit
+
+demo: all
+	@./curate --db demo.db demo --reset >/dev/null
+	@./curate --db demo.db
+
+bench: all
+	@bash tests/bench/run
+
+fuzz: deps
+	@bash tests/fuzz/run
+
+clean:
+	rm -rf build curate

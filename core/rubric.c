@@ -1,0 +1,427 @@
+/* rubric.c: see rubric.h. */
+#include "rubric.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *default_rubric_json =
+    "{\"name\": \"ChatAnalysisSignature\","
+    " \"instructions\": \"Analyze a travel seller's WhatsApp conversation and score their performance.\","
+    " \"fields\": ["
+    "  {\"name\": \"conversation\", \"kind\": \"input\", \"description\": \"The full WhatsApp conversation transcript\"},"
+    "  {\"name\": \"seller_id\", \"kind\": \"input\", \"description\": \"Seller identifier\"},"
+    "  {\"name\": \"responsiveness_score\", \"kind\": \"score\", \"weight\": 0.4,"
+    "   \"description\": \"Score 0-10: response time, acknowledgment speed, follow-through\"},"
+    "  {\"name\": \"customer_negative_score\", \"kind\": \"score\", \"weight\": 0.3, \"higher_is_better\": false,"
+    "   \"description\": \"Score 0-10: customer frustration, complaints, negative sentiment\"},"
+    "  {\"name\": \"conversational_trend_score\", \"kind\": \"score\", \"weight\": 0.3,"
+    "   \"description\": \"Score 0-10: did customer sentiment improve through the conversation\"},"
+    "  {\"name\": \"overall_seller_score\", \"kind\": \"overall\","
+    "   \"description\": \"Weighted score 0-10: 40% responsiveness + 30% negative + 30% trend\"},"
+    "  {\"name\": \"score_rationale\", \"kind\": \"text\", \"description\": \"Brief reasoning for the scores given\"}"
+    " ]}";
+
+rubric *rubric_default_new(void)
+{
+    char err[ERR_MAX];
+    return rubric_parse_new(default_rubric_json, "built-in rubric", err);
+}
+
+void rubric_free(rubric *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->nfields; i++) {
+        free(r->fields[i].name);
+        free(r->fields[i].desc);
+    }
+    free(r->name);
+    free(r->instructions);
+    free(r);
+}
+
+static const char *kind_names[] = {"input", "score", "overall", "text"};
+
+static int valid_name(const char *s)
+{
+    if (!s || !*s || !(isalpha((unsigned char)*s) || *s == '_')) return 0;
+    for (; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_')) return 0;
+    return 1;
+}
+
+static int parse_field(rubric_field *f, const cJSON *j, const char *src,
+                       int idx, char *err)
+{
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(j, "kind");
+    const cJSON *desc = cJSON_GetObjectItemCaseSensitive(j, "description");
+    if (!cJSON_IsObject(j) || !cJSON_IsString(name) ||
+        !valid_name(name->valuestring)) {
+        err_set(err, "%s: fields[%d].name: expected an identifier", src, idx);
+        return -1;
+    }
+    const char *fn = name->valuestring;
+    if (!cJSON_IsString(kind)) {
+        err_set(err, "%s: fields[%d] (%s).kind: expected one of input, score, "
+                "overall, text", src, idx, fn);
+        return -1;
+    }
+    int k = -1;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(kind->valuestring, kind_names[i]) == 0) k = i;
+    if (k < 0) {
+        err_set(err, "%s: fields[%d] (%s).kind: '%s' is not one of input, "
+                "score, overall, text", src, idx, fn, kind->valuestring);
+        return -1;
+    }
+    if (desc && !cJSON_IsString(desc)) {
+        err_set(err, "%s: fields[%d] (%s).description: expected a string",
+                src, idx, fn);
+        return -1;
+    }
+    f->kind = (field_kind)k;
+    f->lo = 0;
+    f->hi = 10;
+    f->weight = 0;
+    f->higher_is_better = 1;
+    const cJSON *range = cJSON_GetObjectItemCaseSensitive(j, "range");
+    if (range) {
+        if (!cJSON_IsArray(range) || cJSON_GetArraySize(range) != 2 ||
+            !cJSON_IsNumber(cJSON_GetArrayItem(range, 0)) ||
+            !cJSON_IsNumber(cJSON_GetArrayItem(range, 1)) ||
+            cJSON_GetArrayItem(range, 0)->valuedouble >=
+                cJSON_GetArrayItem(range, 1)->valuedouble) {
+            err_set(err, "%s: fields[%d] (%s).range: expected [lo, hi] with "
+                    "lo < hi", src, idx, fn);
+            return -1;
+        }
+        f->lo = cJSON_GetArrayItem(range, 0)->valuedouble;
+        f->hi = cJSON_GetArrayItem(range, 1)->valuedouble;
+    }
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "weight");
+    if (w) {
+        if (!cJSON_IsNumber(w) || w->valuedouble < 0 || f->kind != FIELD_SCORE) {
+            err_set(err, "%s: fields[%d] (%s).weight: expected a number >= 0 "
+                    "on a score field", src, idx, fn);
+            return -1;
+        }
+        f->weight = w->valuedouble;
+    }
+    const cJSON *hib = cJSON_GetObjectItemCaseSensitive(j, "higher_is_better");
+    if (hib) {
+        if (!cJSON_IsBool(hib)) {
+            err_set(err, "%s: fields[%d] (%s).higher_is_better: expected true "
+                    "or false", src, idx, fn);
+            return -1;
+        }
+        f->higher_is_better = cJSON_IsTrue(hib);
+    }
+    f->name = xstrdup(fn);
+    f->desc = xstrdup(desc ? desc->valuestring : "");
+    return 0;
+}
+
+rubric *rubric_parse_new(const char *json, const char *src, char *err)
+{
+    cJSON *root = cJSON_Parse(json);
+    if (!root || !cJSON_IsObject(root)) {
+        err_set(err, "%s: not a JSON object (%s)", src,
+                root ? "wrong type" : "parse error");
+        cJSON_Delete(root);
+        return NULL;
+    }
+    rubric *r = xcalloc(1, sizeof *r);
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
+    const cJSON *ins = cJSON_GetObjectItemCaseSensitive(root, "instructions");
+    const cJSON *fields = cJSON_GetObjectItemCaseSensitive(root, "fields");
+    if (!cJSON_IsString(ins) || !*ins->valuestring) {
+        err_set(err, "%s: instructions: expected a non-empty string", src);
+        goto fail;
+    }
+    if (name && !cJSON_IsString(name)) {
+        err_set(err, "%s: name: expected a string", src);
+        goto fail;
+    }
+    if (!cJSON_IsArray(fields) || cJSON_GetArraySize(fields) == 0) {
+        err_set(err, "%s: fields: expected a non-empty array", src);
+        goto fail;
+    }
+    if (cJSON_GetArraySize(fields) > RUBRIC_MAX_FIELDS) {
+        err_set(err, "%s: fields: at most %d fields", src, RUBRIC_MAX_FIELDS);
+        goto fail;
+    }
+    r->name = xstrdup(name ? name->valuestring : "ChatAnalysisSignature");
+    r->instructions = xstrdup(ins->valuestring);
+    int idx = 0, seen_output = 0, nscore = 0, noverall = 0, ninput = 0;
+    double wsum = 0;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, fields) {
+        rubric_field *rf = &r->fields[r->nfields];
+        if (parse_field(rf, f, src, idx, err) < 0) goto fail;
+        r->nfields++;
+        for (size_t i = 0; i + 1 < r->nfields; i++)
+            if (strcmp(r->fields[i].name, rf->name) == 0) {
+                err_set(err, "%s: fields[%d]: duplicate field name '%s'", src,
+                        idx, rf->name);
+                goto fail;
+            }
+        if (strcmp(rf->name, "reasoning") == 0) {
+            err_set(err, "%s: fields[%d]: 'reasoning' is reserved (added by "
+                    "ChainOfThought)", src, idx);
+            goto fail;
+        }
+        if (rf->kind == FIELD_INPUT) {
+            if (seen_output) {
+                err_set(err, "%s: fields[%d] (%s): inputs must come before "
+                        "outputs", src, idx, rf->name);
+                goto fail;
+            }
+            ninput++;
+        } else {
+            seen_output = 1;
+        }
+        if (rf->kind == FIELD_SCORE) { nscore++; wsum += rf->weight; }
+        if (rf->kind == FIELD_OVERALL) noverall++;
+        idx++;
+    }
+    if (ninput == 0 || nscore == 0) {
+        err_set(err, "%s: fields: need at least one input and one score field",
+                src);
+        goto fail;
+    }
+    if (noverall > 1) {
+        err_set(err, "%s: fields: at most one overall field", src);
+        goto fail;
+    }
+    if (noverall == 1 && wsum <= 0) {
+        err_set(err, "%s: fields: an overall field needs score weights that "
+                "sum to more than 0", src);
+        goto fail;
+    }
+    cJSON_Delete(root);
+    return r;
+fail:
+    cJSON_Delete(root);
+    rubric_free(r);
+    return NULL;
+}
+
+rubric *rubric_load_new(const char *path, char *err)
+{
+    char *text = util_read_file_new(path, NULL, err);
+    if (!text) return NULL;
+    rubric *r = rubric_parse_new(text, path, err);
+    free(text);
+    return r;
+}
+
+char *rubric_to_json_new(const rubric *r)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "name", r->name);
+    cJSON_AddStringToObject(root, "instructions", r->instructions);
+    cJSON *arr = cJSON_AddArrayToObject(root, "fields");
+    for (size_t i = 0; i < r->nfields; i++) {
+        const rubric_field *f = &r->fields[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", f->name);
+        cJSON_AddStringToObject(o, "kind", kind_names[f->kind]);
+        cJSON_AddStringToObject(o, "description", f->desc);
+        if (rubric_is_scored(f) && (f->lo != 0 || f->hi != 10)) {
+            cJSON *rg = cJSON_AddArrayToObject(o, "range");
+            cJSON_AddItemToArray(rg, cJSON_CreateNumber(f->lo));
+            cJSON_AddItemToArray(rg, cJSON_CreateNumber(f->hi));
+        }
+        if (f->kind == FIELD_SCORE) {
+            cJSON_AddNumberToObject(o, "weight", f->weight);
+            if (!f->higher_is_better)
+                cJSON_AddFalseToObject(o, "higher_is_better");
+        }
+        cJSON_AddItemToArray(arr, o);
+    }
+    char *s = cJSON_Print(root);
+    cJSON_Delete(root);
+    char *out = xstrdup(s);
+    cJSON_free(s);
+    return out;
+}
+
+int rubric_field_index(const rubric *r, const char *name)
+{
+    for (size_t i = 0; i < r->nfields; i++)
+        if (strcmp(r->fields[i].name, name) == 0) return (int)i;
+    return -1;
+}
+
+int rubric_overall_index(const rubric *r)
+{
+    for (size_t i = 0; i < r->nfields; i++)
+        if (r->fields[i].kind == FIELD_OVERALL) return (int)i;
+    return -1;
+}
+
+int rubric_is_scored(const rubric_field *f)
+{
+    return f->kind == FIELD_SCORE || f->kind == FIELD_OVERALL;
+}
+
+int rubric_is_output(const rubric_field *f) { return f->kind != FIELD_INPUT; }
+
+static double round2(double v) { return round(v * 100.0) / 100.0; }
+
+int rubric_validate_value(const rubric_field *f, double v, double *out)
+{
+    if (!isfinite(v)) return 0;
+    if (v < f->lo) v = f->lo;
+    if (v > f->hi) v = f->hi;
+    *out = round2(v);
+    if (*out == 0) *out = 0; /* no negative zero */
+    return 1;
+}
+
+int rubric_validate_score(const rubric_field *f, const char *text, double *out)
+{
+    if (!text) return 0;
+    const char *p = text;
+    while (isspace((unsigned char)*p)) p++;
+    /* Accept a plain decimal number only: strtod would also take "inf",
+     * "nan" and hex, which no rubric means. */
+    const char *q = p;
+    if (*q == '+' || *q == '-') q++;
+    int digits = 0;
+    while (isdigit((unsigned char)*q)) { q++; digits++; }
+    if (*q == '.') {
+        q++;
+        while (isdigit((unsigned char)*q)) { q++; digits++; }
+    }
+    if (!digits) return 0;
+    char *end;
+    double v = strtod(p, &end);
+    if (end != q) return 0;
+    while (*q == ' ' || *q == '\t') q++;
+    /* "8/10" means 8 on a 10-point scale; "8.5 / 10" too. */
+    if (*q == '/') {
+        q++;
+        while (isspace((unsigned char)*q)) q++;
+        char *e2;
+        double den = strtod(q, &e2);
+        if (e2 == q || den <= 0) return 0;
+        q = e2;
+        if (den != f->hi) v = f->lo + v / den * (f->hi - f->lo);
+        while (*q == ' ' || *q == '\t') q++;
+    }
+    if (*q && *q != '\n' && *q != '\r') {
+        /* Trailing words ("8 - good") are tolerated only after a line break
+         * or a separator; anything else is not a number. */
+        if (!(*q == ',' || *q == ';' || *q == '(' || *q == '-' ||
+              *q == ':'))
+            return 0;
+    }
+    return rubric_validate_value(f, v, out);
+}
+
+int rubric_overall_from(const rubric *r, const scoreset *s, double *out)
+{
+    double sum = 0, wsum = 0;
+    for (size_t i = 0; i < r->nfields; i++) {
+        const rubric_field *f = &r->fields[i];
+        if (f->kind != FIELD_SCORE) continue;
+        if (!s->set[i]) return -1;
+        double v = f->higher_is_better ? s->v[i] : f->hi + f->lo - s->v[i];
+        sum += f->weight * v;
+        wsum += f->weight;
+    }
+    if (wsum <= 0) return -1;
+    *out = round2(sum / wsum);
+    return 0;
+}
+
+char *rubric_scores_to_json_new(const rubric *r, const scoreset *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (!rubric_is_scored(&r->fields[i])) continue;
+        if (s->set[i])
+            cJSON_AddNumberToObject(o, r->fields[i].name, s->v[i]);
+        else
+            cJSON_AddNullToObject(o, r->fields[i].name);
+    }
+    char *t = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    char *out = xstrdup(t);
+    cJSON_free(t);
+    return out;
+}
+
+int rubric_scores_from_json(const rubric *r, const char *json, scoreset *s,
+                            char *err)
+{
+    memset(s, 0, sizeof *s);
+    if (!json) return 0;
+    cJSON *o = cJSON_Parse(json);
+    if (!cJSON_IsObject(o)) {
+        err_set(err, "scores: not a JSON object");
+        cJSON_Delete(o);
+        return -1;
+    }
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (!rubric_is_scored(&r->fields[i])) continue;
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, r->fields[i].name);
+        if (cJSON_IsNumber(v))
+            s->set[i] = (unsigned char)rubric_validate_value(
+                &r->fields[i], v->valuedouble, &s->v[i]);
+        else if (cJSON_IsString(v))
+            s->set[i] = (unsigned char)rubric_validate_score(
+                &r->fields[i], v->valuestring, &s->v[i]);
+    }
+    cJSON_Delete(o);
+    return 0;
+}
+
+char *rubric_prefix_new(const char *name)
+{
+    /* DSPy infer_prefix: split camelCase, then on '_', capitalise each word
+     * unless it is all upper case, join with spaces. */
+    sbuf words = {0};
+    size_t n = strlen(name);
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (i > 0 && isupper((unsigned char)c) &&
+            (islower((unsigned char)name[i - 1]) ||
+             isdigit((unsigned char)name[i - 1]) ||
+             (i + 1 < n && islower((unsigned char)name[i + 1]) &&
+              isupper((unsigned char)name[i - 1]))))
+            sbuf_addc(&words, '_');
+        sbuf_addc(&words, c);
+    }
+    sbuf out = {0};
+    char *w = words.s ? words.s : "";
+    char *save = NULL;
+    (void)save;
+    size_t i = 0, len = words.len;
+    int first = 1;
+    while (i < len) {
+        while (i < len && w[i] == '_') i++;
+        size_t st = i;
+        while (i < len && w[i] != '_') i++;
+        if (i == st) break;
+        int allup = 1;
+        for (size_t k = st; k < i; k++)
+            if (islower((unsigned char)w[k])) allup = 0;
+        if (!first) sbuf_addc(&out, ' ');
+        first = 0;
+        for (size_t k = st; k < i; k++) {
+            char c = w[k];
+            if (!allup) c = (char)(k == st ? toupper((unsigned char)c)
+                                           : tolower((unsigned char)c));
+            sbuf_addc(&out, c);
+        }
+    }
+    sbuf_add(&out, ":");
+    sbuf_free(&words);
+    return sbuf_take(&out);
+}

@@ -1,0 +1,47 @@
+/* import.h: importers of conversations (JSONL, WhatsApp .txt exports).
+ *
+ * Parsers are pure: they turn a file's bytes into conversations handed to a
+ * callback, and never touch the pool. The caller (curate import) wraps one
+ * file in one pool transaction and rolls back on any error, so a malformed
+ * file stores nothing. Errors read "FILE:LINE: what is wrong". */
+#ifndef CURATE_IMPORT_H
+#define CURATE_IMPORT_H
+
+#include <stddef.h>
+#include "../core/convo.h"
+
+/* Called for each parsed conversation; the callee borrows c (the parser
+ * frees it afterwards). Return 0 to go on, -1 to stop (err filled). */
+typedef int (*import_fn)(const convo *c, void *ctx, char *err);
+
+/* JSONL: one conversation per line:
+ * {"id", "seller_id", "messages": [{"ts", "from", "role", "text"}], "meta"?}
+ * ts: ISO-8601 string or epoch seconds; role: customer|seller|system.
+ * Blank lines are ignored. src names the file in messages. */
+int import_jsonl(const char *data, size_t len, const char *src, import_fn fn,
+                 void *ctx, char *err);
+
+typedef enum { DATE_AUTO = 0, DATE_DMY, DATE_MDY } import_date_order;
+
+typedef struct {
+    const char **sellers;       /* participant names that are the seller */
+    size_t nsellers;
+    const char *seller_id;      /* default: the first seller name */
+    const char *id;             /* conversation id; default derived from the
+                                   file name and content (stable) */
+    import_date_order order;    /* DATE_AUTO detects from the file */
+    int tz_offset_min;          /* local time of the export, minutes east of
+                                   UTC (default 0: timestamps taken as UTC) */
+} import_wa_opts;
+
+/* WhatsApp chat export (.txt), Android and iOS forms. One file is one
+ * conversation. With no seller given, fails listing the participants. */
+int import_whatsapp(const char *data, size_t len, const char *src,
+                    const import_wa_opts *opts, import_fn fn, void *ctx,
+                    char *err);
+
+/* Guesses the format from the name and first bytes: 1 JSONL, 2 WhatsApp,
+ * 0 unknown. */
+int import_detect(const char *path, const char *data, size_t len);
+
+#endif

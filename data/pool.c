@@ -1,0 +1,653 @@
+/* pool.c: opening, migrations, transactions, conversations, runs, cache and
+ * maintenance. See pool.h for the contract. */
+#define _POSIX_C_SOURCE 200809L
+#include "pool_int.h"
+#include "../core/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Schema version 1. Messages of a conversation are stored contiguously and
+ * addressed by a rowid range (msg_first..msg_last): no second index on the
+ * biggest table, so imports stay fast. The columns after imported_at are the
+ * conversation's current state, derived from predictions/labels/edge_marks
+ * and kept in step in the same transaction (windowed lists sort on them). */
+static const char *schema_v1 =
+    "CREATE TABLE conversations("
+    " cid INTEGER PRIMARY KEY,"
+    " id TEXT NOT NULL UNIQUE,"
+    " seller_id TEXT NOT NULL,"
+    " meta TEXT,"
+    " n_messages INTEGER NOT NULL,"
+    " msg_first INTEGER, msg_last INTEGER,"
+    " first_ts INTEGER, last_ts INTEGER,"
+    " content_hash TEXT NOT NULL,"
+    " source TEXT,"
+    " imported_at INTEGER NOT NULL,"
+    " pred_id INTEGER, model_overall REAL,"
+    " label_id INTEGER, human_overall REAL,"
+    " diff REAL,"
+    " status INTEGER NOT NULL DEFAULT 0," /* 0 unscored 1 to review 2 reviewed 3 skipped */
+    " edge INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE messages("
+    " mid INTEGER PRIMARY KEY,"
+    " cid INTEGER NOT NULL,"
+    " ts INTEGER NOT NULL,"
+    " sender TEXT NOT NULL,"
+    " role INTEGER NOT NULL CHECK(role BETWEEN 0 AND 2),"
+    " text TEXT NOT NULL);"
+    "CREATE TABLE runs("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " status TEXT NOT NULL,"
+    " backend TEXT, model TEXT, program_id INTEGER,"
+    " params TEXT, summary TEXT,"
+    " started_at INTEGER NOT NULL, finished_at INTEGER);"
+    "CREATE TABLE predictions("
+    " id INTEGER PRIMARY KEY,"
+    " run_id INTEGER REFERENCES runs(id),"
+    " cid INTEGER NOT NULL REFERENCES conversations(cid) ON DELETE CASCADE,"
+    " scores TEXT NOT NULL, overall REAL,"
+    " rationale TEXT, reasoning TEXT, raw TEXT,"
+    " status TEXT NOT NULL CHECK(status IN ('ok','partial','failed')),"
+    " error TEXT, model TEXT, program_id INTEGER,"
+    " tokens INTEGER, latency_ms REAL,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE INDEX predictions_cid ON predictions(cid, id);"
+    "CREATE INDEX predictions_run ON predictions(run_id, cid);"
+    "CREATE TABLE labels("
+    " id INTEGER PRIMARY KEY,"
+    " cid INTEGER NOT NULL REFERENCES conversations(cid) ON DELETE CASCADE,"
+    " reviewer TEXT NOT NULL,"
+    " status TEXT NOT NULL CHECK(status IN ('accepted','corrected','skipped')),"
+    " scores TEXT NOT NULL, overall REAL, note TEXT,"
+    " created_at INTEGER NOT NULL, undone_at INTEGER);"
+    "CREATE INDEX labels_cid ON labels(cid, id);"
+    "CREATE INDEX labels_created ON labels(created_at);"
+    "CREATE TABLE edge_marks("
+    " id INTEGER PRIMARY KEY,"
+    " cid INTEGER NOT NULL REFERENCES conversations(cid) ON DELETE CASCADE,"
+    " reviewer TEXT NOT NULL, marked INTEGER NOT NULL, note TEXT,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE INDEX edge_marks_cid ON edge_marks(cid, id);"
+    "CREATE TABLE programs("
+    " id INTEGER PRIMARY KEY,"
+    " created_at INTEGER NOT NULL,"
+    " state TEXT NOT NULL, metric TEXT, val_score REAL, model TEXT,"
+    " trainset TEXT, note TEXT, n_demos INTEGER NOT NULL DEFAULT 0,"
+    " is_best INTEGER NOT NULL DEFAULT 0);"
+    "CREATE UNIQUE INDEX programs_best ON programs(is_best) WHERE is_best = 1;"
+    "CREATE TABLE llm_cache("
+    " key TEXT PRIMARY KEY, response TEXT NOT NULL, created_at INTEGER NOT NULL);"
+    "CREATE INDEX conv_seller ON conversations(seller_id, id);"
+    "CREATE INDEX conv_status ON conversations(status, id);"
+    "CREATE INDEX conv_model ON conversations(model_overall, id);"
+    "CREATE INDEX conv_human ON conversations(human_overall, id);"
+    "CREATE INDEX conv_diff ON conversations(diff, id);"
+    "CREATE INDEX conv_nmsg ON conversations(n_messages, id);"
+    "CREATE INDEX conv_edge ON conversations(edge, id);";
+
+int pool_sql_err(pool *p, const char *what, char *err)
+{
+    int code = sqlite3_errcode(p->db);
+    if (code == SQLITE_FULL)
+        err_set(err, "%s: %s: disk full: nothing was written", p->path, what);
+    else if (code == SQLITE_READONLY)
+        err_set(err, "%s: %s: the pool is read-only", p->path, what);
+    else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+        err_set(err, "%s: %s: the pool stayed busy (another curate is "
+                "writing); try again", p->path, what);
+    else
+        err_set(err, "%s: %s: %s", p->path, what, sqlite3_errmsg(p->db));
+    return -1;
+}
+
+sqlite3_stmt *pool_prepare(pool *p, const char *sql, char *err)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(p->db, sql, -1, &s, NULL) != SQLITE_OK) {
+        pool_sql_err(p, "prepare", err);
+        return NULL;
+    }
+    return s;
+}
+
+sqlite3_stmt *pool_stmt(pool *p, int slot, const char *sql, char *err)
+{
+    if (!p->st[slot]) {
+        if (sqlite3_prepare_v3(p->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                               &p->st[slot], NULL) != SQLITE_OK) {
+            pool_sql_err(p, "prepare", err);
+            return NULL;
+        }
+    } else {
+        sqlite3_reset(p->st[slot]);
+        sqlite3_clear_bindings(p->st[slot]);
+    }
+    return p->st[slot];
+}
+
+void pool_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v) sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(s, i);
+}
+
+char *pool_col_strdup(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? xstrdup((const char *)t) : NULL;
+}
+
+static int exec(pool *p, const char *sql, char *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(p->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        err_set(err, "%s: %s", p->path, msg ? msg : sqlite3_errmsg(p->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+int pool_tx_open(pool *p, char *err)
+{
+    if (p->tx_depth > 0) return 0;
+    if (sqlite3_exec(p->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return pool_sql_err(p, "begin", err);
+    return 0;
+}
+
+int pool_tx_close(pool *p, int ok, char *err)
+{
+    if (p->tx_depth > 0) return ok ? 0 : -1;
+    if (!ok) {
+        sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    if (sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        pool_sql_err(p, "commit", err);
+        sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+int pool_begin(pool *p, char *err)
+{
+    if (p->tx_depth == 0 &&
+        sqlite3_exec(p->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return pool_sql_err(p, "begin", err);
+    p->tx_depth++;
+    return 0;
+}
+
+int pool_commit(pool *p, char *err)
+{
+    if (p->tx_depth == 0) return 0;
+    if (--p->tx_depth > 0) return 0;
+    if (sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        pool_sql_err(p, "commit", err);
+        sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+void pool_rollback(pool *p)
+{
+    if (p->tx_depth == 0) return;
+    p->tx_depth = 0;
+    sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int migrate(pool *p, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p, "PRAGMA user_version", err);
+    if (!s) return -1;
+    int v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_finalize(s);
+    if (v > POOL_SCHEMA_VERSION) {
+        err_set(err, "%s: this pool was written by a newer curate (schema %d; "
+                "this curate knows up to %d): upgrade curate; nothing was "
+                "changed", p->path, v, POOL_SCHEMA_VERSION);
+        return -1;
+    }
+    if (v == POOL_SCHEMA_VERSION) return 0;
+    /* Each step runs in one transaction with its user_version bump. */
+    if (pool_tx_open(p, err) < 0) return -1;
+    int ok = 1;
+    if (v < 1) ok = exec(p, schema_v1, err) == 0;
+    if (ok) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
+                 POOL_SCHEMA_VERSION);
+        ok = exec(p, sql, err) == 0;
+    }
+    return pool_tx_close(p, ok, err);
+}
+
+static pool *open_common(const char *path, int flags, char *err)
+{
+    pool *p = xcalloc(1, sizeof *p);
+    p->path = xstrdup(path);
+    if (sqlite3_open_v2(path, &p->db, flags, NULL) != SQLITE_OK) {
+        err_set(err, "%s: cannot open pool: %s", path,
+                p->db ? sqlite3_errmsg(p->db) : "out of memory");
+        pool_close(p);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(p->db, 0);
+    sqlite3_busy_timeout(p->db, 15000);
+    return p;
+}
+
+pool *pool_open(const char *path, char *err)
+{
+    /* Create the file ourselves with mode 0600: it holds months of human
+     * work and model output nobody else should read. */
+    int fd = open(path, O_RDWR | O_CREAT, 0600);
+    if (fd < 0) {
+        if (errno == EACCES || errno == EROFS) {
+            /* Maybe it exists and is read-only: say so clearly below. */
+            fd = open(path, O_RDONLY);
+            if (fd < 0) {
+                err_set(err, "%s: cannot open pool: %s", path, strerror(errno));
+                return NULL;
+            }
+            close(fd);
+            err_set(err, "%s: the pool is read-only (%s); nothing was "
+                    "changed", path, strerror(EACCES));
+            return NULL;
+        }
+        err_set(err, "%s: cannot create pool: %s", path, strerror(errno));
+        return NULL;
+    }
+    close(fd);
+    pool *p = open_common(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                          SQLITE_OPEN_FULLMUTEX, err);
+    if (!p) return NULL;
+    char e2[ERR_MAX];
+    sqlite3_stmt *s = pool_prepare(p, "PRAGMA journal_mode=WAL", e2);
+    if (!s || sqlite3_step(s) != SQLITE_ROW) {
+        if (s) sqlite3_finalize(s);
+        if (sqlite3_errcode(p->db) == SQLITE_NOTADB)
+            err_set(err, "%s: not a curate pool (not an SQLite database)",
+                    path);
+        else
+            pool_sql_err(p, "open", err);
+        pool_close(p);
+        return NULL;
+    }
+    sqlite3_finalize(s);
+    if (exec(p, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", err) < 0 ||
+        migrate(p, err) < 0) {
+        pool_close(p);
+        return NULL;
+    }
+    return p;
+}
+
+pool *pool_open_readonly(const char *path, char *err)
+{
+    pool *p = open_common(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
+                          err);
+    if (!p) return NULL;
+    sqlite3_stmt *s = pool_prepare(p, "PRAGMA user_version", err);
+    int v = s && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+    if (s) sqlite3_finalize(s);
+    if (v != POOL_SCHEMA_VERSION) {
+        err_set(err, "%s: not a curate pool of schema %d (found %d)", path,
+                POOL_SCHEMA_VERSION, v);
+        pool_close(p);
+        return NULL;
+    }
+    return p;
+}
+
+void pool_close(pool *p)
+{
+    if (!p) return;
+    for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(p->st[i]);
+    if (p->tx_depth > 0) sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(p->db);
+    free(p->path);
+    free(p);
+}
+
+const char *pool_path(const pool *p) { return p->path; }
+
+/* ---- conversations ---- */
+
+int64_t pool_cid(pool *p, const char *id, char *err)
+{
+    sqlite3_stmt *s = pool_stmt(p, ST_CONV_CID,
+                                "SELECT cid FROM conversations WHERE id = ?",
+                                err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    int64_t cid = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return pool_sql_err(p, "lookup", err);
+    return cid;
+}
+
+int pool_has_convo(pool *p, const char *id)
+{
+    char err[ERR_MAX];
+    return pool_cid(p, id, err) > 0;
+}
+
+static int insert_messages(pool *p, const convo *c, int64_t cid,
+                           int64_t *first, int64_t *last, char *err)
+{
+    sqlite3_stmt *s = pool_stmt(p, ST_MSG_INSERT,
+        "INSERT INTO messages(cid, ts, sender, role, text) VALUES(?,?,?,?,?)",
+        err);
+    if (!s) return -1;
+    *first = *last = 0;
+    for (size_t i = 0; i < c->nmsgs; i++) {
+        const convo_msg *m = &c->msgs[i];
+        sqlite3_reset(s);
+        sqlite3_bind_int64(s, 1, cid);
+        sqlite3_bind_int64(s, 2, m->ts);
+        sqlite3_bind_text(s, 3, m->sender, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 4, (int)m->role);
+        sqlite3_bind_text(s, 5, m->text, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) != SQLITE_DONE) return pool_sql_err(p, "insert message", err);
+        int64_t mid = sqlite3_last_insert_rowid(p->db);
+        if (i == 0) *first = mid;
+        *last = mid;
+    }
+    sqlite3_reset(s);
+    return 0;
+}
+
+static int put_convo(pool *p, const convo *c, const char *source, int *changed,
+                     char *err)
+{
+    char hash[17];
+    snprintf(hash, sizeof hash, "%016llx",
+             (unsigned long long)convo_content_hash(c));
+    sqlite3_stmt *s = pool_stmt(p, ST_CONV_GET_HASH,
+        "SELECT cid, content_hash, msg_first, msg_last FROM conversations "
+        "WHERE id = ?", err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, c->id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        int64_t cid = sqlite3_column_int64(s, 0);
+        int same = strcmp((const char *)sqlite3_column_text(s, 1), hash) == 0;
+        int64_t f0 = sqlite3_column_int64(s, 2), l0 = sqlite3_column_int64(s, 3);
+        sqlite3_reset(s);
+        if (same) { *changed = 0; return 0; }
+        sqlite3_stmt *d = pool_stmt(p, ST_MSG_DELETE,
+            "DELETE FROM messages WHERE mid BETWEEN ? AND ? AND cid = ?", err);
+        if (!d) return -1;
+        sqlite3_bind_int64(d, 1, f0);
+        sqlite3_bind_int64(d, 2, l0);
+        sqlite3_bind_int64(d, 3, cid);
+        if (sqlite3_step(d) != SQLITE_DONE) return pool_sql_err(p, "replace messages", err);
+        sqlite3_reset(d);
+        int64_t first, last;
+        if (insert_messages(p, c, cid, &first, &last, err) < 0) return -1;
+        sqlite3_stmt *u = pool_stmt(p, ST_CONV_UPDATE,
+            "UPDATE conversations SET seller_id=?, meta=?, n_messages=?, "
+            "msg_first=?, msg_last=?, first_ts=?, last_ts=?, content_hash=?, "
+            "source=? WHERE cid=?", err);
+        if (!u) return -1;
+        sqlite3_bind_text(u, 1, c->seller_id, -1, SQLITE_STATIC);
+        pool_bind_text(u, 2, c->meta_json);
+        sqlite3_bind_int64(u, 3, (int64_t)c->nmsgs);
+        sqlite3_bind_int64(u, 4, first);
+        sqlite3_bind_int64(u, 5, last);
+        sqlite3_bind_int64(u, 6, c->nmsgs ? c->msgs[0].ts : 0);
+        sqlite3_bind_int64(u, 7, c->nmsgs ? c->msgs[c->nmsgs - 1].ts : 0);
+        sqlite3_bind_text(u, 8, hash, -1, SQLITE_STATIC);
+        pool_bind_text(u, 9, source);
+        sqlite3_bind_int64(u, 10, cid);
+        if (sqlite3_step(u) != SQLITE_DONE) return pool_sql_err(p, "update conversation", err);
+        sqlite3_reset(u);
+        *changed = 1;
+        return 0;
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "lookup conversation", err);
+    sqlite3_stmt *ins = pool_stmt(p, ST_CONV_INSERT,
+        "INSERT INTO conversations(id, seller_id, meta, n_messages, first_ts, "
+        "last_ts, content_hash, source, imported_at) VALUES(?,?,?,?,?,?,?,?,?)",
+        err);
+    if (!ins) return -1;
+    sqlite3_bind_text(ins, 1, c->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 2, c->seller_id, -1, SQLITE_STATIC);
+    pool_bind_text(ins, 3, c->meta_json);
+    sqlite3_bind_int64(ins, 4, (int64_t)c->nmsgs);
+    sqlite3_bind_int64(ins, 5, c->nmsgs ? c->msgs[0].ts : 0);
+    sqlite3_bind_int64(ins, 6, c->nmsgs ? c->msgs[c->nmsgs - 1].ts : 0);
+    sqlite3_bind_text(ins, 7, hash, -1, SQLITE_STATIC);
+    pool_bind_text(ins, 8, source);
+    sqlite3_bind_int64(ins, 9, util_now());
+    if (sqlite3_step(ins) != SQLITE_DONE) return pool_sql_err(p, "insert conversation", err);
+    sqlite3_reset(ins);
+    int64_t cid = sqlite3_last_insert_rowid(p->db), first, last;
+    if (insert_messages(p, c, cid, &first, &last, err) < 0) return -1;
+    sqlite3_stmt *u = pool_prepare(p,
+        "UPDATE conversations SET msg_first=?, msg_last=? WHERE cid=?", err);
+    if (!u) return -1;
+    sqlite3_bind_int64(u, 1, first);
+    sqlite3_bind_int64(u, 2, last);
+    sqlite3_bind_int64(u, 3, cid);
+    rc = sqlite3_step(u);
+    sqlite3_finalize(u);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "insert conversation", err);
+    *changed = 2;
+    return 0;
+}
+
+int pool_put_convo(pool *p, const convo *c, const char *source, int *changed,
+                   char *err)
+{
+    int dummy;
+    if (!changed) changed = &dummy;
+    if (!c->id || !*c->id) {
+        err_set(err, "conversation without an id");
+        return -1;
+    }
+    if (pool_tx_open(p, err) < 0) return -1;
+    int ok = put_convo(p, c, source, changed, err) == 0;
+    return pool_tx_close(p, ok, err);
+}
+
+convo *pool_get_convo_new(pool *p, const char *id, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT cid, seller_id, meta, msg_first, msg_last FROM conversations "
+        "WHERE id = ?", err);
+    if (!s) return NULL;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        if (rc == SQLITE_DONE) err_set(err, "no conversation '%s'", id);
+        else pool_sql_err(p, "get conversation", err);
+        sqlite3_finalize(s);
+        return NULL;
+    }
+    convo *c = convo_new(id, (const char *)sqlite3_column_text(s, 1));
+    c->meta_json = pool_col_strdup(s, 2);
+    int64_t cid = sqlite3_column_int64(s, 0);
+    int64_t first = sqlite3_column_int64(s, 3), last = sqlite3_column_int64(s, 4);
+    sqlite3_finalize(s);
+    s = pool_prepare(p, "SELECT ts, sender, role, text FROM messages "
+                        "WHERE mid BETWEEN ? AND ? AND cid = ? ORDER BY mid",
+                     err);
+    if (!s) { convo_free(c); return NULL; }
+    sqlite3_bind_int64(s, 1, first);
+    sqlite3_bind_int64(s, 2, last);
+    sqlite3_bind_int64(s, 3, cid);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        convo_add_msg(c, sqlite3_column_int64(s, 0),
+                      (const char *)sqlite3_column_text(s, 1),
+                      (msg_role)sqlite3_column_int(s, 2),
+                      (const char *)sqlite3_column_text(s, 3));
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        pool_sql_err(p, "get messages", err);
+        convo_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* ---- runs ---- */
+
+int pool_run_start(pool *p, const char *kind, const char *backend,
+                   const char *model, int64_t program_id,
+                   const char *params_json, int64_t *run_id, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p,
+        "INSERT INTO runs(kind, status, backend, model, program_id, params, "
+        "started_at) VALUES(?, 'running', ?, ?, ?, ?, ?)", err);
+    if (!s) return -1;
+    pool_bind_text(s, 1, kind);
+    pool_bind_text(s, 2, backend);
+    pool_bind_text(s, 3, model);
+    if (program_id > 0) sqlite3_bind_int64(s, 4, program_id);
+    pool_bind_text(s, 5, params_json);
+    sqlite3_bind_int64(s, 6, util_now());
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "start run", err);
+    *run_id = sqlite3_last_insert_rowid(p->db);
+    return 0;
+}
+
+int pool_run_finish(pool *p, int64_t run_id, const char *status,
+                    const char *summary_json, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p,
+        "UPDATE runs SET status=?, summary=?, finished_at=? WHERE id=?", err);
+    if (!s) return -1;
+    pool_bind_text(s, 1, status);
+    pool_bind_text(s, 2, summary_json);
+    sqlite3_bind_int64(s, 3, util_now());
+    sqlite3_bind_int64(s, 4, run_id);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "finish run", err);
+    return 0;
+}
+
+int pool_list_runs(pool *p, const char *kind, pool_run *out, int max,
+                   char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT r.id, r.kind, r.status, coalesce(r.backend,''), "
+        "coalesce(r.model,''), coalesce(r.program_id,0), r.started_at, "
+        "coalesce(r.finished_at,0), "
+        "(SELECT count(*) FROM predictions WHERE run_id = r.id) "
+        "FROM runs r WHERE ?1 IS NULL OR r.kind = ?1 ORDER BY r.id DESC "
+        "LIMIT ?2", err);
+    if (!s) return -1;
+    pool_bind_text(s, 1, kind);
+    sqlite3_bind_int(s, 2, max);
+    int n = 0, rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < max) {
+        pool_run *r = &out[n++];
+        memset(r, 0, sizeof *r);
+        r->id = sqlite3_column_int64(s, 0);
+        snprintf(r->kind, sizeof r->kind, "%s", sqlite3_column_text(s, 1));
+        snprintf(r->status, sizeof r->status, "%s", sqlite3_column_text(s, 2));
+        snprintf(r->backend, sizeof r->backend, "%s", sqlite3_column_text(s, 3));
+        snprintf(r->model, sizeof r->model, "%s", sqlite3_column_text(s, 4));
+        r->program_id = sqlite3_column_int64(s, 5);
+        r->started_at = sqlite3_column_int64(s, 6);
+        r->finished_at = sqlite3_column_int64(s, 7);
+        r->npred = sqlite3_column_int64(s, 8);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return pool_sql_err(p, "list runs", err);
+    return n;
+}
+
+/* ---- cache ---- */
+
+int pool_cache_get(pool *p, const char *key, char **response, char *err)
+{
+    sqlite3_stmt *s = pool_stmt(p, ST_CACHE_GET,
+        "SELECT response FROM llm_cache WHERE key = ?", err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *response = pool_col_strdup(s, 0);
+        sqlite3_reset(s);
+        return 1;
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "cache", err);
+    return 0;
+}
+
+int pool_cache_put(pool *p, const char *key, const char *response, char *err)
+{
+    sqlite3_stmt *s = pool_stmt(p, ST_CACHE_PUT,
+        "INSERT OR REPLACE INTO llm_cache(key, response, created_at) "
+        "VALUES(?,?,?)", err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, response, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, util_now());
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "cache", err);
+    return 0;
+}
+
+/* ---- maintenance ---- */
+
+int pool_backup(pool *p, const char *dest, char *err)
+{
+    sqlite3 *out = NULL;
+    int fd = open(dest, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) {
+        err_set(err, "%s: %s", dest, errno == EEXIST ? "already exists "
+                "(refusing to overwrite)" : strerror(errno));
+        return -1;
+    }
+    close(fd);
+    if (sqlite3_open(dest, &out) != SQLITE_OK) {
+        err_set(err, "%s: %s", dest, out ? sqlite3_errmsg(out) : "out of memory");
+        sqlite3_close(out);
+        unlink(dest);
+        return -1;
+    }
+    sqlite3_backup *b = sqlite3_backup_init(out, "main", p->db, "main");
+    int rc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
+    if (b) sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+        err_set(err, "%s: backup failed: %s", dest, sqlite3_errmsg(out));
+        sqlite3_close(out);
+        unlink(dest);
+        return -1;
+    }
+    sqlite3_close(out);
+    return 0;
+}
+
+int pool_integrity_check(pool *p, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p, "PRAGMA integrity_check", err);
+    if (!s) return -1;
+    int ok = sqlite3_step(s) == SQLITE_ROW &&
+             strcmp((const char *)sqlite3_column_text(s, 0), "ok") == 0;
+    if (!ok) err_set(err, "%s: integrity check failed: %s", p->path,
+                     sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "?");
+    sqlite3_finalize(s);
+    return ok ? 0 : -1;
+}

@@ -1,0 +1,245 @@
+/* pool.h: the SQLite annotation pool. The only place SQL lives.
+ *
+ * One file, WAL, foreign keys, busy timeout, PRAGMA user_version migrations.
+ * Every function that changes the pool is one transaction unless the caller
+ * has opened one with pool_begin() (then it joins it). Label history and
+ * edge marks are append-only: "current" means the latest row. */
+#ifndef CURATE_POOL_H
+#define CURATE_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../core/convo.h"
+#include "../core/rubric.h"
+
+#define POOL_SCHEMA_VERSION 1
+
+typedef struct pool pool;
+
+/* Opens (creating with mode 0600 and migrating) the pool at path. A pool
+ * from a newer curate is refused with a clear message. NULL + err. */
+pool *pool_open(const char *path, char *err);
+/* Opens read-only (no migration, no create). */
+pool *pool_open_readonly(const char *path, char *err);
+void pool_close(pool *p);
+const char *pool_path(const pool *p);
+
+/* Explicit transactions for batching (importers: one per file). */
+int pool_begin(pool *p, char *err);
+int pool_commit(pool *p, char *err);
+void pool_rollback(pool *p);
+
+/* ---- conversations ---- */
+
+/* Stores a conversation. If one with the same id and the same content
+ * exists nothing changes (*changed = 0); if its content differs, messages
+ * are replaced (*changed = 1); new ones are inserted (*changed = 2). */
+int pool_put_convo(pool *p, const convo *c, const char *source, int *changed,
+                   char *err);
+/* Returns the conversation with its messages (caller frees with
+ * convo_free), or NULL: err says "no conversation 'X'" or the SQL error. */
+convo *pool_get_convo_new(pool *p, const char *id, char *err);
+int pool_has_convo(pool *p, const char *id);
+
+/* ---- runs ---- */
+int pool_run_start(pool *p, const char *kind, const char *backend,
+                   const char *model, int64_t program_id,
+                   const char *params_json, int64_t *run_id, char *err);
+/* status: "done", "interrupted", "failed". summary_json may be NULL. */
+int pool_run_finish(pool *p, int64_t run_id, const char *status,
+                    const char *summary_json, char *err);
+
+/* ---- predictions (model output) ---- */
+typedef struct {
+    scoreset scores;
+    char *rationale;     /* text fields joined; may be NULL */
+    char *reasoning;     /* may be NULL */
+    char *raw;           /* raw model response; may be NULL */
+    char *status;        /* "ok", "partial", "failed" */
+    char *error;         /* reason when not ok; may be NULL */
+    char *model;         /* model or "heuristic-v1" */
+    int64_t program_id;  /* 0 = none */
+    int64_t run_id;
+    int64_t created_at;
+    int64_t id;
+    int tokens;
+    double latency_ms;
+} prediction;
+
+void prediction_clear(prediction *pr);   /* frees the strings */
+
+int pool_put_prediction(pool *p, const rubric *r, const char *conv_id,
+                        const prediction *pr, int64_t *pred_id, char *err);
+/* Latest prediction of a conversation (run_id > 0: of that run).
+ * Returns 1 found, 0 none, -1 error. Caller calls prediction_clear(). */
+int pool_get_prediction(pool *p, const rubric *r, const char *conv_id,
+                        int64_t run_id, prediction *out, char *err);
+
+/* ---- human labels (append-only) ---- */
+typedef struct {
+    int64_t id;
+    char conv_id[128];
+    char reviewer[64];
+    char status[16];     /* "accepted", "corrected", "skipped" */
+    scoreset scores;
+    char *note;          /* may be NULL */
+    int64_t created_at;
+    int undone;          /* 1 if retracted by undo */
+} label;
+
+void label_clear(label *l);
+
+/* Appends a label; the overall is computed from the parts unless given.
+ * Returns 0 and *label_id. */
+int pool_add_label(pool *p, const rubric *r, const char *conv_id,
+                   const char *reviewer, const char *status,
+                   const scoreset *s, const char *note, int64_t *label_id,
+                   char *err);
+/* Current label (latest not undone). 1 found, 0 none, -1 error. */
+int pool_get_label(pool *p, const rubric *r, const char *conv_id, label *out,
+                   char *err);
+/* Retracts label_id (marks it undone; the row stays in the history). */
+int pool_undo_label(pool *p, int64_t label_id, char *err);
+/* Full history of a conversation, oldest first: calls fn per row. */
+int pool_label_history(pool *p, const rubric *r, const char *conv_id,
+                       int (*fn)(const label *l, void *ctx), void *ctx,
+                       char *err);
+
+/* ---- edge cases (append-only marks) ---- */
+int pool_set_edge(pool *p, const char *conv_id, const char *reviewer, int on,
+                  const char *note, char *err);
+/* 1 marked (note copied into note/notelen), 0 not, -1 error. */
+int pool_get_edge(pool *p, const char *conv_id, char *note, size_t notelen,
+                  char *err);
+
+/* ---- listing (windowed; nothing loads the whole pool) ---- */
+typedef enum {
+    FILTER_ALL = 0, FILTER_TO_REVIEW, FILTER_REVIEWED, FILTER_EDGE,
+    FILTER_DISAGREE, FILTER_UNSCORED, FILTER_SCORED
+} pool_filter_kind;
+
+typedef enum {
+    SORT_ID = 0, SORT_SELLER, SORT_MESSAGES, SORT_MODEL, SORT_HUMAN,
+    SORT_DIFF, SORT_STATUS, SORT_EDGE
+} pool_sort_kind;
+
+typedef struct {
+    pool_filter_kind kind;
+    double disagree;          /* threshold for FILTER_DISAGREE (default 2) */
+    const char *search;       /* substring over seller and text, or NULL */
+    const char *seller;       /* exact seller id, or NULL */
+    pool_sort_kind sort;
+    int desc;
+} pool_filter;
+
+typedef struct {
+    char id[128];
+    char seller_id[128];
+    int nmsgs;
+    double model_overall;  int has_model;
+    double human_overall;  int has_human;
+    char status[16];       /* unscored, to review, reviewed, skipped */
+    int edge;
+} pool_row;
+
+/* Rows [offset, offset+limit) of the filtered, sorted list. Returns the
+ * number of rows written into rows (<= limit) or -1. */
+int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
+              pool_row *rows, char *err);
+/* Number of rows matching the filter, or -1. */
+int64_t pool_count(pool *p, const pool_filter *f, char *err);
+/* Calls fn for every matching id in order (for batch scoring). */
+int pool_each_id(pool *p, const pool_filter *f,
+                 int (*fn)(const char *id, void *ctx), void *ctx, char *err);
+/* Parses "to-review|reviewed|edge|disagree[:T]|unscored|scored|all|seller=X"
+ * into f (strings point into spec). 0 or -1 + err. */
+int pool_filter_parse(const char *spec, pool_filter *f, char *err);
+
+/* ---- statistics (aggregated in SQL) ---- */
+typedef struct {
+    int64_t n;
+    double mean, sd, min, max;
+} pool_agg;
+
+typedef struct {
+    int64_t conversations, messages, scored, reviewed, skipped, edge,
+        programs, runs, reviewed_today;
+    pool_agg model[RUBRIC_MAX_FIELDS];   /* per field index */
+    pool_agg human[RUBRIC_MAX_FIELDS];
+    pool_agg abs_err[RUBRIC_MAX_FIELDS]; /* |model - human| where both */
+} pool_stats;
+
+/* run_id > 0 restricts model figures to that run; seller non-NULL to one
+ * seller. */
+int pool_get_stats(pool *p, const rubric *r, int64_t run_id,
+                   const char *seller, pool_stats *out, char *err);
+/* Histogram of a field's values in nbins equal bins over [lo, hi]:
+ * human = 0 model (latest prediction, or of run_id), 1 current label. */
+int pool_histogram(pool *p, const rubric *r, int field, int human,
+                   int64_t run_id, const char *seller, int nbins,
+                   int64_t *bins, char *err);
+
+/* ---- reviewed examples (for the optimiser) ---- */
+typedef struct {
+    char *conv_id;
+    double human_overall;
+    int edge;
+    char *edge_note;
+} pool_example;
+
+/* All conversations with a current non-skipped label, ordered by id.
+ * Caller frees with pool_examples_free(). Returns count or -1. */
+int pool_reviewed_examples(pool *p, pool_example **out, char *err);
+void pool_examples_free(pool_example *ex, int n);
+
+/* ---- programs ---- */
+typedef struct {
+    int64_t id;
+    int64_t created_at;
+    char *state_json;     /* DSPy Module.save() JSON */
+    char *metric;
+    double val_score;
+    char *model;
+    char *trainset_json;  /* JSON array of conversation ids */
+    char *note;
+    int n_demos;
+    int is_best;
+} pool_program;
+
+void pool_program_clear(pool_program *pg);
+int pool_put_program(pool *p, const pool_program *pg, int make_best,
+                     int64_t *id, char *err);
+/* id 0 = current best. 1 found, 0 none, -1 error. */
+int pool_get_program(pool *p, int64_t id, pool_program *out, char *err);
+int pool_set_best_program(pool *p, int64_t id, char *err);
+/* Lists programs newest first (state_json left NULL). Caller frees with
+ * pool_programs_free(). Returns count or -1. */
+int pool_list_programs(pool *p, pool_program **out, char *err);
+void pool_programs_free(pool_program *pg, int n);
+
+/* ---- runs listing ---- */
+typedef struct {
+    int64_t id;
+    char kind[16];
+    char status[16];
+    char backend[32];
+    char model[96];
+    int64_t program_id;
+    int64_t started_at, finished_at;
+    int64_t npred;
+} pool_run;
+/* Newest first, at most max. Returns count or -1. */
+int pool_list_runs(pool *p, const char *kind, pool_run *out, int max,
+                   char *err);
+
+/* ---- LLM response cache ---- */
+/* 1 hit (*response malloc'd, caller frees), 0 miss, -1 error. */
+int pool_cache_get(pool *p, const char *key, char **response, char *err);
+int pool_cache_put(pool *p, const char *key, const char *response, char *err);
+
+/* ---- maintenance ---- */
+/* Online backup (sqlite3_backup) to dest. */
+int pool_backup(pool *p, const char *dest, char *err);
+int pool_integrity_check(pool *p, char *err);
+
+#endif

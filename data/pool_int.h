@@ -1,0 +1,40 @@
+/* pool_int.h: internals shared by the pool_*.c files. Not a contract. */
+#ifndef CURATE_POOL_INT_H
+#define CURATE_POOL_INT_H
+
+#include <sqlite3.h>
+#include "pool.h"
+
+/* Prepared statements kept for the life of the connection (hot paths). */
+enum {
+    ST_CONV_GET_HASH, ST_CONV_INSERT, ST_CONV_UPDATE, ST_MSG_INSERT,
+    ST_MSG_DELETE, ST_CONV_CID, ST_CACHE_GET, ST_CACHE_PUT, ST_PRED_INSERT,
+    ST_CONV_SET_PRED, ST_COUNT
+};
+
+struct pool {
+    sqlite3 *db;
+    char *path;
+    int tx_depth;          /* pool_begin nesting; >0 = caller's transaction */
+    sqlite3_stmt *st[ST_COUNT];
+};
+
+/* Returns the cached statement for slot, preparing sql the first time;
+ * reset and cleared of bindings. NULL + err on failure. */
+sqlite3_stmt *pool_stmt(pool *p, int slot, const char *sql, char *err);
+/* Prepares a one-off statement (caller finalizes). */
+sqlite3_stmt *pool_prepare(pool *p, const char *sql, char *err);
+/* Joins the caller's transaction or opens one (BEGIN IMMEDIATE). */
+int pool_tx_open(pool *p, char *err);
+/* Commits (ok) or rolls back (!ok) what pool_tx_open opened. Returns 0 or -1. */
+int pool_tx_close(pool *p, int ok, char *err);
+int pool_sql_err(pool *p, const char *what, char *err);
+/* Internal id (rowid) of a conversation, 0 if none, -1 on error. */
+int64_t pool_cid(pool *p, const char *id, char *err);
+/* Recomputes the denormalised status columns of conversation cid. */
+int pool_refresh_state(pool *p, int64_t cid, char *err);
+/* Binds a string or NULL. */
+void pool_bind_text(sqlite3_stmt *s, int i, const char *v);
+char *pool_col_strdup(sqlite3_stmt *s, int i);
+
+#endif

@@ -1,0 +1,150 @@
+/* test_rubric.c: rubric loading, score validation, overall formula,
+ * DSPy prefixes. */
+#include "test.h"
+#include "../../core/rubric.h"
+#include "../../core/util.h"
+
+#include <stdlib.h>
+
+static double v(const rubric *r, const char *field, const char *text, int *ok)
+{
+    double out = -99;
+    *ok = rubric_validate_score(&r->fields[rubric_field_index(r, field)], text, &out);
+    return out;
+}
+
+TEST(rubric_default_fields)
+{
+    rubric *r = rubric_default_new();
+    CHECK(r != NULL);
+    CHECK(r->nfields == 7);
+    CHECK_STR(r->fields[0].name, "conversation");
+    CHECK(r->fields[0].kind == FIELD_INPUT);
+    int ni = rubric_field_index(r, "customer_negative_score");
+    CHECK(ni == 3);
+    CHECK(r->fields[ni].higher_is_better == 0);
+    CHECK_NEAR(r->fields[2].weight, 0.4, 1e-9);
+    CHECK(rubric_overall_index(r) == 5);
+    CHECK(r->fields[6].kind == FIELD_TEXT);
+    CHECK_STR(r->instructions, "Analyze a travel seller's WhatsApp conversation and score their performance.");
+    rubric_free(r);
+}
+
+TEST(rubric_validate_numbers)
+{
+    rubric *r = rubric_default_new();
+    int ok;
+    CHECK_NEAR(v(r, "responsiveness_score", "7", &ok), 7, 1e-9); CHECK(ok);
+    CHECK_NEAR(v(r, "responsiveness_score", "7.456", &ok), 7.46, 1e-9); CHECK(ok);
+    CHECK_NEAR(v(r, "responsiveness_score", " 8.0 ", &ok), 8, 1e-9); CHECK(ok);
+    CHECK_NEAR(v(r, "responsiveness_score", "8/10", &ok), 8, 1e-9); CHECK(ok);
+    CHECK_NEAR(v(r, "responsiveness_score", "4/5", &ok), 8, 1e-9); CHECK(ok);
+    CHECK_NEAR(v(r, "responsiveness_score", "14", &ok), 10, 1e-9); CHECK(ok);
+    CHECK_NEAR(v(r, "responsiveness_score", "-3", &ok), 0, 1e-9); CHECK(ok);
+    CHECK_NEAR(v(r, "responsiveness_score", "8.5\nbecause fast", &ok), 8.5, 1e-9); CHECK(ok);
+    CHECK_NEAR(v(r, "responsiveness_score", ".5", &ok), 0.5, 1e-9); CHECK(ok);
+    rubric_free(r);
+}
+
+TEST(rubric_validate_non_numbers)
+{
+    rubric *r = rubric_default_new();
+    int ok;
+    const char *bad[] = {"seven", "", "   ", "NaN", "nan", "inf", "-inf",
+                         "Infinity", "0x10", "8 points", "high", "1e400", NULL};
+    for (int i = 0; bad[i]; i++) {
+        v(r, "responsiveness_score", bad[i], &ok);
+        CHECK_MSG(!ok, "'%s' should be NULL", bad[i]);
+    }
+    v(r, "responsiveness_score", NULL, &ok);
+    CHECK(!ok);
+    rubric_free(r);
+}
+
+TEST(rubric_overall_orientation)
+{
+    rubric *r = rubric_default_new();
+    scoreset s = {0};
+    s.v[2] = 8; s.set[2] = 1;   /* responsiveness */
+    s.v[3] = 2; s.set[3] = 1;   /* negativity: higher is worse -> 10-2 */
+    s.v[4] = 6; s.set[4] = 1;   /* trend */
+    double o;
+    CHECK(rubric_overall_from(r, &s, &o) == 0);
+    CHECK_NEAR(o, 0.4 * 8 + 0.3 * 8 + 0.3 * 6, 1e-9);
+    s.set[4] = 0;
+    CHECK(rubric_overall_from(r, &s, &o) == -1);
+    rubric_free(r);
+}
+
+TEST(rubric_scores_json_roundtrip)
+{
+    rubric *r = rubric_default_new();
+    scoreset s = {0}, t;
+    s.v[2] = 8.25; s.set[2] = 1;
+    s.v[5] = 7; s.set[5] = 1;
+    char *j = rubric_scores_to_json_new(r, &s);
+    CHECK(strstr(j, "\"customer_negative_score\":null") != NULL);
+    CHECK(rubric_scores_from_json(r, j, &t, NULL) == 0);
+    free(j);
+    CHECK(t.set[2] && t.v[2] == 8.25);
+    CHECK(!t.set[3]);
+    CHECK(t.set[5] && t.v[5] == 7);
+    rubric_free(r);
+}
+
+TEST(rubric_prefixes_like_dspy)
+{
+    const char *cases[][2] = {
+        {"seller_id", "Seller Id:"},
+        {"responsiveness_score", "Responsiveness Score:"},
+        {"customer_negative_score", "Customer Negative Score:"},
+        {"score_rationale", "Score Rationale:"},
+        {"conversation", "Conversation:"},
+        {"sellerID", "Seller ID:"},
+        {"camelCaseName", "Camel Case Name:"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *p = rubric_prefix_new(cases[i][0]);
+        CHECK_STR(p, cases[i][1]);
+        free(p);
+    }
+}
+
+TEST(rubric_load_errors_name_the_field)
+{
+    char err[ERR_MAX];
+    rubric *r = rubric_parse_new("{\"instructions\":\"x\",\"fields\":[{\"name\":\"a\",\"kind\":\"input\"},"
+                                 "{\"name\":\"s\",\"kind\":\"sore\"}]}", "r.json", err);
+    CHECK(r == NULL);
+    CHECK(strstr(err, "r.json: fields[1] (s).kind") != NULL);
+    r = rubric_parse_new("{\"fields\":[]}", "r.json", err);
+    CHECK(r == NULL && strstr(err, "instructions") != NULL);
+    r = rubric_parse_new("not json", "r.json", err);
+    CHECK(r == NULL && strstr(err, "r.json: not a JSON object") != NULL);
+    r = rubric_parse_new("{\"instructions\":\"x\",\"fields\":[{\"name\":\"s\",\"kind\":\"score\"},"
+                         "{\"name\":\"a\",\"kind\":\"input\"}]}", "r.json", err);
+    CHECK(r == NULL && strstr(err, "inputs must come before outputs") != NULL);
+    r = rubric_parse_new("{\"instructions\":\"x\",\"fields\":[{\"name\":\"a\",\"kind\":\"input\"},"
+                         "{\"name\":\"s\",\"kind\":\"score\",\"range\":[5,1]}]}", "r.json", err);
+    CHECK(r == NULL && strstr(err, "range") != NULL);
+}
+
+TEST(rubric_custom_roundtrip)
+{
+    char err[ERR_MAX];
+    const char *js = "{\"name\":\"Support\",\"instructions\":\"Rate support.\",\"fields\":["
+                     "{\"name\":\"ticket\",\"kind\":\"input\",\"description\":\"t\"},"
+                     "{\"name\":\"empathy\",\"kind\":\"score\",\"weight\":1,\"range\":[1,5]},"
+                     "{\"name\":\"overall\",\"kind\":\"overall\",\"range\":[1,5]}]}";
+    rubric *r = rubric_parse_new(js, "support.json", err);
+    CHECK_MSG(r != NULL, "%s", err);
+    int ok;
+    double x = v(r, "empathy", "9", &ok);
+    CHECK(ok && x == 5);
+    char *out = rubric_to_json_new(r);
+    rubric *r2 = rubric_parse_new(out, "again", err);
+    free(out);
+    CHECK(r2 && r2->nfields == 3 && r2->fields[1].lo == 1 && r2->fields[1].hi == 5);
+    rubric_free(r2);
+    rubric_free(r);
+}

@@ -1,0 +1,162 @@
+/* main.c: curate's entry point: global options, then a subcommand or the
+ * workbench. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+#include "ui.h"
+#include "../core/util.h"
+
+#include <getopt.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CURATE_VERSION "0.1.0"
+
+static const char *usage_text =
+    "usage: curate [GLOBAL OPTIONS] [COMMAND [ARGS]]\n"
+    "\n"
+    "Curate human-verified examples for few-shot LLM scoring (DSPy-compatible).\n"
+    "With no command, opens the review workbench (TUI).\n"
+    "\n"
+    "Commands:\n"
+    "  tui                      open the workbench (the default)\n"
+    "  init                     create the pool (default ./curate.db)\n"
+    "  import FILE...           import JSONL or WhatsApp .txt conversations\n"
+    "  stats                    counts and per-field score statistics\n"
+    "  list [--filter F]        list conversations\n"
+    "  show ID                  transcript, model scores and labels\n"
+    "  label ID --set F=V...    record a human label\n"
+    "  edge ID [--note T|--off] mark or unmark a boundary edge case\n"
+    "  score [...]              score conversations (LLM or heuristic)\n"
+    "  models                   list the endpoint's models\n"
+    "  optimize [...]           BootstrapFewShot with the diversity metric\n"
+    "  programs [show|use ID]   the optimised program store\n"
+    "  export json|mongo|pool   export a demo set or the labeled pool\n"
+    "  import-program json|mongo  load a DSPy program state\n"
+    "  demo [--reset]           fill the pool with realistic sample data\n"
+    "  backup FILE              online backup of the pool\n"
+    "\n"
+    "Global options:\n"
+    "  --db PATH          the pool file (env CURATE_DB; default ./curate.db)\n"
+    "  --rubric FILE      scoring rubric JSON (default: built-in travel seller)\n"
+    "  --reviewer NAME    reviewer name (env CURATE_REVIEWER, else $USER)\n"
+    "  --timing           (TUI) log key-to-screen timings to stderr\n"
+    "  --no-color         (TUI) no colours (also env NO_COLOR)\n"
+    "  -q, --quiet        less output\n"
+    "  -h, --help         this help; `curate COMMAND --help` for a command\n"
+    "  -V, --version      print the version\n"
+    "\n"
+    "Exit status: 0 ok, 1 error, 2 usage error, 3 optimize found no improvement.\n";
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("curate: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+pool *cli_open_pool(const cli_globals *g)
+{
+    char err[ERR_MAX];
+    pool *p = pool_open(g->db_path, err);
+    if (!p) cli_error("%s", err);
+    return p;
+}
+
+static const struct {
+    const char *name;
+    int (*fn)(const cli_globals *, int, char **);
+} commands[] = {
+    {"init", cmd_init},       {"import", cmd_import},
+    {"stats", cmd_stats},     {"list", cmd_list},
+    {"show", cmd_show},       {"label", cmd_label},
+    {"edge", cmd_edge},       {"demo", cmd_demo},
+    {"backup", cmd_backup},
+};
+
+static int run_tui(cli_globals *g, int timing, int no_color)
+{
+    pool *p = cli_open_pool(g);
+    if (!p) return EXIT_ERR;
+    ui_opts o = {
+        .db_path = g->db_path, .p = p, .r = g->r, .reviewer = g->reviewer,
+        .rubric_path = g->rubric_path, .timing = timing,
+        .no_color = no_color || (getenv("NO_COLOR") && *getenv("NO_COLOR")),
+    };
+    int rc = ui_run(&o);
+    pool_close(p);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    cli_globals g = {0};
+    g.db_path = getenv("CURATE_DB");
+    g.reviewer = getenv("CURATE_REVIEWER");
+    if (!g.reviewer || !*g.reviewer) g.reviewer = getenv("USER");
+    if (!g.reviewer || !*g.reviewer) g.reviewer = "reviewer";
+    int timing = 0, no_color = 0;
+    enum { OPT_DB = 256, OPT_RUBRIC, OPT_REVIEWER, OPT_TIMING, OPT_NOCOLOR };
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, OPT_DB},
+        {"rubric", required_argument, NULL, OPT_RUBRIC},
+        {"reviewer", required_argument, NULL, OPT_REVIEWER},
+        {"timing", no_argument, NULL, OPT_TIMING},
+        {"no-color", no_argument, NULL, OPT_NOCOLOR},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    /* "+" stops at the first non-option: the subcommand parses the rest. */
+    int c;
+    while ((c = getopt_long(argc, argv, "+qhV", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_DB: g.db_path = optarg; break;
+        case OPT_RUBRIC: g.rubric_path = optarg; break;
+        case OPT_REVIEWER: g.reviewer = optarg; break;
+        case OPT_TIMING: timing = 1; break;
+        case OPT_NOCOLOR: no_color = 1; break;
+        case 'q': g.quiet = 1; break;
+        case 'h': fputs(usage_text, stdout); return EXIT_OK;
+        case 'V': printf("curate %s\n", CURATE_VERSION); return EXIT_OK;
+        default: fputs(usage_text, stderr); return EXIT_USAGE;
+        }
+    }
+    if (!g.db_path || !*g.db_path) g.db_path = "curate.db";
+    char err[ERR_MAX];
+    g.r = g.rubric_path ? rubric_load_new(g.rubric_path, err)
+                        : rubric_default_new();
+    if (!g.r) {
+        cli_error("%s", err);
+        return EXIT_USAGE;
+    }
+    int rc;
+    if (optind >= argc || strcmp(argv[optind], "tui") == 0) {
+        rc = run_tui(&g, timing, no_color);
+        rubric_free(g.r);
+        return rc;
+    }
+    const char *cmd = argv[optind];
+    int sub = optind;
+    rc = -1;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(cmd, commands[i].name) == 0) {
+            optind = 0; /* glibc: 0 fully resets getopt for the command */
+            rc = commands[i].fn(&g, argc - sub, argv + sub);
+            break;
+        }
+    }
+    if (rc < 0) {
+        cli_error("unknown command '%s' (see curate --help)", cmd);
+        rc = EXIT_USAGE;
+    }
+    rubric_free(g.r);
+    return rc;
+}
