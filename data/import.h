@@ -27,8 +27,10 @@ typedef struct {
     const char **sellers;       /* participant names that are the seller */
     size_t nsellers;
     const char *seller_id;      /* default: the first seller name */
-    const char *id;             /* conversation id; default derived from the
-                                   file name and content (stable) */
+    const char *id;             /* conversation id; default "wa-" + a hash of
+                                   the seller id, the first message and the
+                                   participants: stable across re-imports and
+                                   longer exports of the same chat */
     import_date_order order;    /* DATE_AUTO detects from the file */
     int tz_offset_min;          /* local time of the export, minutes east of
                                    UTC (default 0: timestamps taken as UTC) */
