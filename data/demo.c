@@ -32,7 +32,7 @@ static const char *opens[] = {
     "Hi, we booked %s last week but haven't received any confirmation yet.",
 };
 static const char *fast_replies[] = {
-    "Hi %s! Yes, we have availability. I'll send the details right away.",
+    "Hi! Yes, we have availability. I'll send the details right away.",
     "Thanks for reaching out! The price is €%d per person, pickup included.",
     "Great question — pickup is included from any hotel in the centre.",
     "I've just sent the confirmation to your email. Anything else I can help with?",
@@ -100,8 +100,13 @@ convo *demo_convo_new(uint64_t seed, const char *id, double truth[3])
         t += (int64_t)(gap_min * (impatient ? 30 : 60));
         total_gap += gap_min;
         if (care > 0.55 && speed > 0.3) {
-            snprintf(line, sizeof line, PICK(&r, fast_replies),
-                     strchr(cust, ' ') ? "there" : cust, 60 + (int)rng_below(&r, 200));
+            /* Only the price line has a conversion (%d). */
+            const char *fmt = PICK(&r, fast_replies);
+            if (strstr(fmt, "%d"))
+                snprintf(line, sizeof line, fast_replies[1],
+                         60 + (int)rng_below(&r, 200));
+            else
+                snprintf(line, sizeof line, "%s", fmt);
         } else {
             snprintf(line, sizeof line, "%s", PICK(&r, slow_replies));
         }

@@ -26,12 +26,15 @@ void label_clear(label *l)
     memset(l, 0, sizeof *l);
 }
 
-/* status: 0 unscored, 1 to review, 2 reviewed, 3 skipped. */
+/* status: 0 unscored, 1 to review, 2 reviewed, 3 skipped. The model
+ * columns follow the latest prediction that produced scores: a failed
+ * re-score keeps the earlier usable one, and a conversation with only
+ * failures stays "unscored" so `curate score --unscored` retries it. */
 int pool_refresh_state(pool *p, int64_t cid, char *err)
 {
     sqlite3_stmt *s = pool_prepare(p,
         "WITH pr AS (SELECT id, overall FROM predictions WHERE cid = ?1 "
-        "            ORDER BY id DESC LIMIT 1),"
+        "            AND status <> 'failed' ORDER BY id DESC LIMIT 1),"
         "     lb AS (SELECT id, overall, status FROM labels "
         "            WHERE cid = ?1 AND undone_at IS NULL "
         "            ORDER BY id DESC LIMIT 1),"

@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "ui.h"
+#include "../core/llm.h"
 #include "../core/util.h"
 
 #include <getopt.h>
@@ -76,7 +77,8 @@ static const struct {
     {"stats", cmd_stats},     {"list", cmd_list},
     {"show", cmd_show},       {"label", cmd_label},
     {"edge", cmd_edge},       {"demo", cmd_demo},
-    {"backup", cmd_backup},
+    {"backup", cmd_backup},   {"score", cmd_score},
+    {"models", cmd_models},
 };
 
 static int run_tui(cli_globals *g, int timing, int no_color)
@@ -137,9 +139,15 @@ int main(int argc, char **argv)
         cli_error("%s", err);
         return EXIT_USAGE;
     }
+    if (llm_global_init(err) < 0) {
+        cli_error("%s", err);
+        rubric_free(g.r);
+        return EXIT_ERR;
+    }
     int rc;
     if (optind >= argc || strcmp(argv[optind], "tui") == 0) {
         rc = run_tui(&g, timing, no_color);
+        llm_global_cleanup();
         rubric_free(g.r);
         return rc;
     }
@@ -157,6 +165,7 @@ int main(int argc, char **argv)
         cli_error("unknown command '%s' (see curate --help)", cmd);
         rc = EXIT_USAGE;
     }
+    llm_global_cleanup();
     rubric_free(g.r);
     return rc;
 }
