@@ -20,7 +20,7 @@ killer() {
 }
 touch killer.on; killer & kp=$!
 act() { # runs one action in a subshell so a kill -9 is not reported
-  ( "$CURATE" --reviewer crash "$@" >/dev/null 2>&1 ) 2>/dev/null
+  ( "$CURATE" --reviewer crash "$@" >/dev/null 2>&1; exit $? ) 2>/dev/null
 }
 for i in $(seq 1 "$ACTIONS"); do
   id=${ids[$((RANDOM % ${#ids[@]}))]}
