@@ -115,7 +115,7 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
     char err[ERR_MAX];
     pool_filter_parse("unscored", &f, err);
     char *idlist = NULL;
-    const char *backend = NULL, *program = "best";
+    const char *backend = NULL, *program_spec = "best";
     int no_cache = 0, c, rc = EXIT_USAGE;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
@@ -132,7 +132,7 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
             }
             backend = optarg;
             break;
-        case O_PROGRAM: program = optarg; break;
+        case O_PROGRAM: program_spec = optarg; break;
         case O_URL: llm_config_set(&cfg.base_url, optarg); break;
         case O_MODEL: llm_config_set(&cfg.model, optarg); break;
         case O_CONC: cfg.concurrency = atoi(optarg); break;
@@ -188,7 +188,7 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
         goto out;
     }
     bar b = {.tty = isatty(STDERR_FILENO) && !g->quiet};
-    job_score_opts o = {.backend = be, .llm = &cfg, .program = program,
+    job_score_opts o = {.backend = be, .llm = &cfg, .program = program_spec,
                         .no_cache = no_cache, .progress = progress_cb,
                         .cancel = cancel_cb, .ctx = &b};
     struct sigaction sa, old;

@@ -51,24 +51,6 @@ static const char *usage_text =
     "\n"
     "Exit status: 0 ok, 1 error, 2 usage error, 3 optimize found no improvement.\n";
 
-void cli_error(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("curate: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
-pool *cli_open_pool(const cli_globals *g)
-{
-    char err[ERR_MAX];
-    pool *p = pool_open(g->db_path, err);
-    if (!p) cli_error("%s", err);
-    return p;
-}
-
 static const struct {
     const char *name;
     int (*fn)(const cli_globals *, int, char **);
@@ -77,7 +59,9 @@ static const struct {
     {"stats", cmd_stats},     {"list", cmd_list},
     {"show", cmd_show},       {"label", cmd_label},
     {"edge", cmd_edge},       {"demo", cmd_demo},
-    {"backup", cmd_backup},   {"score", cmd_score},
+    {"backup", cmd_backup},
+    {"export", cmd_export},   {"import-program", cmd_import_program},
+    {"programs", cmd_programs},   {"score", cmd_score},
     {"models", cmd_models},
 };
 

@@ -261,6 +261,7 @@ def error_body(status, message, typ):
 
 
 class Handler(BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True   # no Nagle + delayed-ACK stalls on keep-alive
     protocol_version = "HTTP/1.1"
     server_version = "curate-test-llm/1.0"
 
