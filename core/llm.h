@@ -1,0 +1,141 @@
+/* llm.h: an OpenAI-compatible /chat/completions client (vLLM, llama.cpp
+ * server, Ollama, OpenAI) on the libcurl multi interface.
+ *
+ * One client owns one multi handle and a pool of reusable easy handles, so
+ * connections are kept alive across requests and batches. A batch runs on
+ * the calling thread: requests are pulled from the caller as slots free up
+ * (at most `concurrency` in flight), each one ends in exactly one completion
+ * callback (on the calling thread), with retries (exponential backoff with
+ * jitter, Retry-After honoured) on connection errors, timeouts and HTTP 429,
+ * 500, 502, 503, 504. Other HTTP errors fail at once with the server's
+ * message. The API key is only ever sent in the Authorization header: no
+ * error message or returned string contains it.
+ *
+ * Call llm_global_init() once (from main) before any client is made and
+ * llm_global_cleanup() at exit. */
+#ifndef CURATE_LLM_H
+#define CURATE_LLM_H
+
+#include <stddef.h>
+
+/* Settings. String fields are owned (malloc'd) by the config: set them with
+ * llm_config_set(), free them with llm_config_clear(). */
+typedef struct {
+    char *base_url;          /* e.g. "http://127.0.0.1:8000/v1" */
+    char *model;
+    char *api_key;           /* NULL or "" = no Authorization header */
+    double temperature;      /* default 0 */
+    int max_tokens;          /* default 1024 */
+    double connect_timeout;  /* seconds, default 10 */
+    double timeout;          /* seconds per attempt, default 120 */
+    int retries;             /* extra attempts after the first, default 4 */
+    int concurrency;         /* requests in flight, default 8 */
+    int json_schema;         /* send response_format json_schema (the caller
+                                builds it, see prompt.h); default 0 */
+    double backoff_base;     /* seconds, first retry delay, default 0.5 */
+    double backoff_max;      /* seconds, cap of the backoff, default 30 */
+    double retry_after_max;  /* seconds, cap on Retry-After, default 60 */
+} llm_config;
+
+void llm_config_init(llm_config *c);               /* the defaults */
+/* Fills base_url / model / api_key from CURATE_LLM_URL, CURATE_LLM_MODEL,
+ * CURATE_LLM_API_KEY, falling back to OPENAI_BASE_URL / OPENAI_API_KEY, for
+ * each variable that is set and non-empty. Callers apply flags afterwards. */
+void llm_config_from_env(llm_config *c);
+/* Replaces *field with a copy of value (NULL clears it). */
+void llm_config_set(char **field, const char *value);
+/* Deep copy of src into dst (dst is overwritten, not cleared). */
+void llm_config_copy(llm_config *dst, const llm_config *src);
+void llm_config_clear(llm_config *c);
+/* 0 when the config can be used (base_url and model set, numbers sane),
+ * else -1 + err naming what is missing. */
+int llm_config_check(const llm_config *c, char *err);
+
+int llm_global_init(char *err);
+void llm_global_cleanup(void);
+
+typedef struct llm_client llm_client;
+
+/* A client for cfg (copied). NULL + err on a bad config. */
+llm_client *llm_client_new(const llm_config *cfg, char *err);
+void llm_client_free(llm_client *c);
+const llm_config *llm_client_config(const llm_client *c);
+
+/* One request: the strings must stay valid until its completion callback. */
+typedef struct {
+    const char *messages_json;    /* JSON array of {"role","content"} */
+    const char *response_format;  /* JSON object text, or NULL */
+    void *user;                   /* handed back in the result */
+} llm_request;
+
+typedef enum {
+    LLM_OK = 0,
+    LLM_ERR_HTTP,         /* HTTP error status (non-retryable or retries
+                             exhausted) */
+    LLM_ERR_NETWORK,      /* could not connect, connection reset, ... */
+    LLM_ERR_TIMEOUT,      /* connect or total timeout */
+    LLM_ERR_RESPONSE,     /* HTTP 2xx but not a chat completion */
+    LLM_CANCELLED         /* the batch was cancelled first */
+} llm_status;
+
+const char *llm_status_name(llm_status s);         /* "ok", "http", ... */
+
+/* Pointers are valid during the callback only. */
+typedef struct {
+    llm_status status;
+    const char *content;        /* LLM_OK: choices[0].message.content */
+    const char *finish_reason;  /* may be NULL */
+    int prompt_tokens, completion_tokens, total_tokens;
+    long http_status;           /* of the last attempt, 0 if none */
+    const char *error;          /* not OK: one line, never the API key */
+    int attempts;               /* 0 when cancelled before being sent */
+    double latency_ms;          /* first send to completion, incl. retries */
+    size_t index;               /* 0-based order of submission */
+    void *user;
+} llm_result;
+
+typedef void (*llm_done_fn)(const llm_result *res, void *ctx);
+/* Fills *req with the next request and returns 1, or returns 0 when there
+ * are no more. Called only when a slot is free. */
+typedef int (*llm_next_fn)(llm_request *req, void *ctx);
+/* Returns non-zero to cancel: nothing more is pulled, requests in flight
+ * are aborted and reported LLM_CANCELLED. Checked at least every 100 ms. */
+typedef int (*llm_cancel_fn)(void *ctx);
+
+typedef struct {
+    size_t submitted, ok, failed, cancelled;
+    size_t retried;             /* requests that needed more than 1 attempt */
+    size_t retries;             /* extra attempts in all */
+    int max_in_flight;
+    long tokens;                /* total_tokens over OK results */
+    double wall_s;
+    int interrupted;            /* cancel() said stop */
+} llm_batch_stats;
+
+/* Runs requests pulled from next() until it returns 0 and all are done, or
+ * until cancelled. cancel and st may be NULL. Returns 0 (individual failures
+ * are reported through done), -1 + err if the batch could not run. */
+int llm_run(llm_client *c, llm_next_fn next, llm_done_fn done,
+            llm_cancel_fn cancel, void *ctx, llm_batch_stats *st, char *err);
+/* Same over an array; every request gets exactly one callback (the ones
+ * never sent because of a cancel are reported LLM_CANCELLED). */
+int llm_run_batch(llm_client *c, const llm_request *reqs, size_t n,
+                  llm_done_fn done, llm_cancel_fn cancel, void *ctx,
+                  llm_batch_stats *st, char *err);
+
+/* GET {base_url}/models: the model ids. Returns 0 and *ids (caller frees
+ * with llm_models_free) / *n, or -1 + err. */
+int llm_list_models(const llm_config *cfg, char ***ids, size_t *n,
+                    char *err);
+void llm_models_free(char **ids, size_t n);
+
+/* Cache key of a request: 32 lowercase hex digits (two 64-bit FNV-1a hashes
+ * with different seeds) over model, messages, temperature, max_tokens and
+ * response_format (NULL = none). */
+#define LLM_CACHE_KEY_LEN 32
+void llm_cache_key(const char *model, const char *messages_json,
+                   double temperature, int max_tokens,
+                   const char *response_format,
+                   char out[LLM_CACHE_KEY_LEN + 1]);
+
+#endif

@@ -1,0 +1,632 @@
+/* prompt.c: see prompt.h. Text layout follows DSPy 2.6's ChatAdapter
+ * (format_field_description, format_field_structure, format_task_description,
+ * format_user_message_content, format_assistant_message_content) and
+ * Adapter.format_demos. */
+#include "prompt.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REASONING "reasoning"
+#define INCOMPLETE_PREFIX \
+    "This is an example of the task, though some input or output fields " \
+    "are not supplied."
+#define MISSING_EXAMPLE "Not supplied for this particular example. "
+#define MISSING_HISTORY "Not supplied for this conversation history message. "
+
+/* ---------------------------------------------------------------- text */
+
+static int py_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+           c == '\f';
+}
+
+/* Python's str.strip() (ASCII whitespace), into a new string. */
+static char *strip_new(const char *s, size_t n)
+{
+    while (n && py_space(*s)) { s++; n--; }
+    while (n && py_space(s[n - 1])) n--;
+    return xstrndup(s, n);
+}
+
+static char *sbuf_strip_take(sbuf *b)
+{
+    char *s = sbuf_take(b);
+    char *t = strip_new(s, strlen(s));
+    free(s);
+    return t;
+}
+
+/* Splits text into lines as Python's str.splitlines() does for \n, \r\n
+ * and \r; calls fn for each line. */
+static void each_line(const char *s, void (*fn)(const char *, size_t, void *),
+                      void *ctx)
+{
+    while (*s) {
+        size_t n = strcspn(s, "\r\n");
+        fn(s, n, ctx);
+        s += n;
+        if (*s == '\r' && s[1] == '\n') s += 2;
+        else if (*s) s++;
+    }
+}
+
+typedef struct { size_t margin; int any; const char *ref; size_t reflen; } dedent_state;
+
+static int blank_line(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t') return 0;
+    return 1;
+}
+
+static void dedent_scan(const char *s, size_t n, void *ctx)
+{
+    dedent_state *st = ctx;
+    if (blank_line(s, n)) return;
+    size_t ws = 0;
+    while (ws < n && (s[ws] == ' ' || s[ws] == '\t')) ws++;
+    if (!st->any) {
+        st->any = 1;
+        st->ref = s;
+        st->margin = ws;
+        return;
+    }
+    size_t k = 0;
+    while (k < st->margin && k < ws && s[k] == st->ref[k]) k++;
+    st->margin = k;
+}
+
+typedef struct { sbuf *out; size_t margin; } objective_state;
+
+static void objective_line(const char *s, size_t n, void *ctx)
+{
+    objective_state *st = ctx;
+    sbuf_add(st->out, "\n        ");
+    if (blank_line(s, n)) return;       /* textwrap.dedent empties these */
+    sbuf_addn(st->out, s + st->margin, n - st->margin);
+}
+
+/* ---------------------------------------------------------------- system */
+
+static void describe_field(sbuf *b, int idx, const char *name,
+                           const char *desc)
+{
+    sbuf_addf(b, "%d. `%s` (str)", idx, name);
+    if (desc && *desc) sbuf_addf(b, ": %s", desc);
+}
+
+static void field_description(sbuf *b, const rubric *r)
+{
+    int n = 0;
+    sbuf_add(b, "Your input fields are:\n");
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (r->fields[i].kind != FIELD_INPUT) continue;
+        if (n) sbuf_addc(b, '\n');
+        describe_field(b, ++n, r->fields[i].name, r->fields[i].desc);
+    }
+    sbuf_add(b, "\nYour output fields are:\n");
+    /* ChainOfThought's reasoning has desc "${reasoning}": DSPy omits it. */
+    describe_field(b, 1, REASONING, NULL);
+    n = 1;
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (!rubric_is_output(&r->fields[i])) continue;
+        sbuf_addc(b, '\n');
+        describe_field(b, ++n, r->fields[i].name, r->fields[i].desc);
+    }
+}
+
+static void field_structure(sbuf *b, const rubric *r)
+{
+    sbuf_add(b, "All interactions will be structured in the following way, "
+                "with the appropriate values filled in.");
+    for (size_t i = 0; i < r->nfields; i++)
+        if (r->fields[i].kind == FIELD_INPUT)
+            sbuf_addf(b, "\n\n[[ ## %s ## ]]\n{%s}", r->fields[i].name,
+                      r->fields[i].name);
+    sbuf_add(b, "\n\n[[ ## " REASONING " ## ]]\n{" REASONING "}");
+    for (size_t i = 0; i < r->nfields; i++)
+        if (rubric_is_output(&r->fields[i]))
+            sbuf_addf(b, "\n\n[[ ## %s ## ]]\n{%s}", r->fields[i].name,
+                      r->fields[i].name);
+    sbuf_add(b, "\n\n[[ ## completed ## ]]");
+}
+
+static void task_description(sbuf *b, const rubric *r)
+{
+    dedent_state ds = {0};
+    each_line(r->instructions, dedent_scan, &ds);
+    objective_state os = {b, ds.margin};
+    sbuf_add(b, "In adhering to this structure, your objective is: ");
+    each_line(r->instructions, objective_line, &os);
+}
+
+char *prompt_system_new(const rubric *r)
+{
+    sbuf b = {0};
+    field_description(&b, r);
+    sbuf_addc(&b, '\n');
+    field_structure(&b, r);
+    sbuf_addc(&b, '\n');
+    task_description(&b, r);
+    return sbuf_take(&b);
+}
+
+/* ---------------------------------------------------------------- turns */
+
+static void output_requirements(sbuf *b, const rubric *r)
+{
+    sbuf_add(b, "Respond with the corresponding output fields, starting with "
+                "the field `[[ ## " REASONING " ## ]]`");
+    for (size_t i = 0; i < r->nfields; i++)
+        if (rubric_is_output(&r->fields[i]))
+            sbuf_addf(b, ", then `[[ ## %s ## ]]`", r->fields[i].name);
+    sbuf_add(b, ", and then ending with the marker for "
+                "`[[ ## completed ## ]]`.");
+}
+
+char *prompt_user_content_new(const rubric *r, char *const *values,
+                              const char *prefix, int main_request)
+{
+    /* DSPy: "\n\n".join([prefix, *fields, requirements?, suffix]).strip() */
+    sbuf b = {0};
+    sbuf_add(&b, prefix ? prefix : "");
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (r->fields[i].kind != FIELD_INPUT || !values[i]) continue;
+        sbuf_addf(&b, "\n\n[[ ## %s ## ]]\n", r->fields[i].name);
+        sbuf_add(&b, values[i]);
+    }
+    if (main_request) {
+        sbuf_add(&b, "\n\n");
+        output_requirements(&b, r);
+    }
+    sbuf_add(&b, "\n\n");
+    return sbuf_strip_take(&b);
+}
+
+char *prompt_assistant_content_new(const rubric *r, const demo *d,
+                                   const char *missing_msg)
+{
+    sbuf b = {0};
+    const char *miss = missing_msg ? missing_msg : "None";
+    sbuf_add(&b, "[[ ## " REASONING " ## ]]\n");
+    sbuf_add(&b, d->reasoning ? d->reasoning : miss);
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (!rubric_is_output(&r->fields[i])) continue;
+        sbuf_addf(&b, "\n\n[[ ## %s ## ]]\n", r->fields[i].name);
+        sbuf_add(&b, d->values[i] ? d->values[i] : miss);
+    }
+    char *body = sbuf_strip_take(&b);
+    sbuf_add(&b, body);
+    sbuf_add(&b, "\n\n[[ ## completed ## ]]\n");
+    free(body);
+    return sbuf_take(&b);
+}
+
+/* ---------------------------------------------------------------- demos */
+
+static int demo_complete(const rubric *r, const demo *d)
+{
+    if (!d->reasoning) return 0;
+    for (size_t i = 0; i < r->nfields; i++)
+        if (!d->values[i]) return 0;
+    return 1;
+}
+
+static int demo_usable(const rubric *r, const demo *d)
+{
+    int in = 0, out = d->reasoning != NULL;
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (!d->values[i]) continue;
+        if (r->fields[i].kind == FIELD_INPUT) in = 1;
+        else out = 1;
+    }
+    return in && out;
+}
+
+static void add_message(cJSON *arr, const char *role, char *content)
+{
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "role", role);
+    cJSON_AddStringToObject(m, "content", content);
+    cJSON_AddItemToArray(arr, m);
+    free(content);
+}
+
+static void add_demo(cJSON *arr, const rubric *r, const demo *d,
+                     int complete)
+{
+    add_message(arr, "user",
+                prompt_user_content_new(r, d->values,
+                                        complete ? NULL : INCOMPLETE_PREFIX,
+                                        0));
+    add_message(arr, "assistant",
+                prompt_assistant_content_new(
+                    r, d, complete ? MISSING_HISTORY : MISSING_EXAMPLE));
+}
+
+cJSON *prompt_messages_new(const rubric *r, const program *pg,
+                           char *const *inputs)
+{
+    cJSON *arr = cJSON_CreateArray();
+    add_message(arr, "system", prompt_system_new(r));
+    /* Adapter.format_demos: incomplete demos first, then complete ones. */
+    for (int pass = 0; pg && pass < 2; pass++)
+        for (size_t i = 0; i < pg->ndemos; i++) {
+            const demo *d = &pg->demos[i];
+            int complete = demo_complete(r, d);
+            if (complete != pass) continue;
+            if (!complete && !demo_usable(r, d)) continue;
+            add_demo(arr, r, d, complete);
+        }
+    add_message(arr, "user", prompt_user_content_new(r, inputs, NULL, 1));
+    return arr;
+}
+
+char *prompt_messages_json_new(const rubric *r, const program *pg,
+                               char *const *inputs)
+{
+    cJSON *arr = prompt_messages_new(r, pg, inputs);
+    char *s = cJSON_PrintUnformatted(arr);
+    cJSON_Delete(arr);
+    char *out = xstrdup(s);
+    cJSON_free(s);
+    return out;
+}
+
+/* ---------------------------------------------------------------- inputs */
+
+void prompt_inputs_for_convo(const rubric *r, const convo *c,
+                             char *values[RUBRIC_MAX_FIELDS])
+{
+    memset(values, 0, sizeof(char *) * RUBRIC_MAX_FIELDS);
+    cJSON *meta = c->meta_json ? cJSON_Parse(c->meta_json) : NULL;
+    for (size_t i = 0; i < r->nfields; i++) {
+        const char *name = r->fields[i].name;
+        if (r->fields[i].kind != FIELD_INPUT) continue;
+        if (strcmp(name, "conversation") == 0) {
+            values[i] = convo_transcript_new(c);
+        } else if (strcmp(name, "seller_id") == 0) {
+            values[i] = xstrdup(c->seller_id ? c->seller_id : "");
+        } else {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, name);
+            if (cJSON_IsString(v)) {
+                values[i] = xstrdup(v->valuestring);
+            } else if (cJSON_IsNumber(v)) {
+                char num[64];
+                snprintf(num, sizeof num, "%.15g", v->valuedouble);
+                values[i] = xstrdup(num);
+            }
+        }
+    }
+    cJSON_Delete(meta);
+}
+
+void prompt_inputs_clear(char *values[RUBRIC_MAX_FIELDS])
+{
+    for (int i = 0; i < RUBRIC_MAX_FIELDS; i++) {
+        free(values[i]);
+        values[i] = NULL;
+    }
+}
+
+/* ---------------------------------------------------------------- schema */
+
+cJSON *prompt_json_schema_new(const rubric *r)
+{
+    cJSON *rf = cJSON_CreateObject();
+    cJSON_AddStringToObject(rf, "type", "json_schema");
+    cJSON *js = cJSON_AddObjectToObject(rf, "json_schema");
+    cJSON_AddStringToObject(js, "name", r->name ? r->name : "answer");
+    cJSON *schema = cJSON_AddObjectToObject(js, "schema");
+    cJSON_AddStringToObject(schema, "type", "object");
+    cJSON *props = cJSON_AddObjectToObject(schema, "properties");
+    cJSON *req = cJSON_CreateArray();
+    cJSON *p = cJSON_AddObjectToObject(props, REASONING);
+    cJSON_AddStringToObject(p, "type", "string");
+    cJSON_AddItemToArray(req, cJSON_CreateString(REASONING));
+    for (size_t i = 0; i < r->nfields; i++) {
+        const rubric_field *f = &r->fields[i];
+        if (!rubric_is_output(f)) continue;
+        p = cJSON_AddObjectToObject(props, f->name);
+        if (rubric_is_scored(f)) {
+            cJSON_AddStringToObject(p, "type", "number");
+            cJSON_AddNumberToObject(p, "minimum", f->lo);
+            cJSON_AddNumberToObject(p, "maximum", f->hi);
+        } else {
+            cJSON_AddStringToObject(p, "type", "string");
+        }
+        cJSON_AddItemToArray(req, cJSON_CreateString(f->name));
+    }
+    cJSON_AddItemToObject(schema, "required", req);
+    cJSON_AddFalseToObject(schema, "additionalProperties");
+    return rf;
+}
+
+char *prompt_response_format_json_new(const rubric *r)
+{
+    cJSON *rf = prompt_json_schema_new(r);
+    char *s = cJSON_PrintUnformatted(rf);
+    cJSON_Delete(rf);
+    char *out = xstrdup(s);
+    cJSON_free(s);
+    return out;
+}
+
+/* ---------------------------------------------------------------- parsing */
+
+typedef struct {
+    const char *start, *end;      /* the marker with its decorations */
+    const char *name;
+    size_t namelen;
+} marker;
+
+static const char *skip_blanks(const char *p)
+{
+    while (*p == ' ' || *p == '\t') p++;
+    return p;
+}
+
+/* Matches "[[ ## name ## ]]" (any blanks) at p; returns its end or NULL. */
+static const char *match_marker(const char *p, marker *m)
+{
+    if (p[0] != '[' || p[1] != '[') return NULL;
+    p = skip_blanks(p + 2);
+    if (p[0] != '#' || p[1] != '#') return NULL;
+    p = skip_blanks(p + 2);
+    m->name = p;
+    while (isalnum((unsigned char)*p) || *p == '_') p++;
+    m->namelen = (size_t)(p - m->name);
+    if (!m->namelen) return NULL;
+    p = skip_blanks(p);
+    if (p[0] != '#' || p[1] != '#') return NULL;
+    p = skip_blanks(p + 2);
+    if (p[0] != ']' || p[1] != ']') return NULL;
+    return p + 2;
+}
+
+/* Finds the next marker at or after p. Its span takes in markdown around it
+ * on the same line ("**", "###", "__", a trailing ':'). */
+static int next_marker(const char *text, const char *p, marker *m)
+{
+    for (const char *q = strstr(p, "[["); q; q = strstr(q + 1, "[[")) {
+        const char *e = match_marker(q, m);
+        if (!e) continue;
+        const char *s = q;
+        while (s > p && s > text && strchr(" \t*#_", s[-1])) s--;
+        while (*e && strchr("*_:", *e)) e++;
+        m->start = s;
+        m->end = e;
+        return 1;
+    }
+    return 0;
+}
+
+static int name_is(const char *name, size_t n, const char *want)
+{
+    if (strlen(want) != n) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (tolower((unsigned char)name[i]) != tolower((unsigned char)want[i]))
+            return 0;
+    return 1;
+}
+
+/* Field index for a name, -2 for reasoning, -3 for completed, -1 unknown. */
+static int field_for(const rubric *r, const char *name, size_t n)
+{
+    if (name_is(name, n, REASONING)) return -2;
+    if (name_is(name, n, "completed")) return -3;
+    for (size_t i = 0; i < r->nfields; i++)
+        if (rubric_is_output(&r->fields[i]) &&
+            name_is(name, n, r->fields[i].name))
+            return (int)i;
+    return -1;
+}
+
+static void set_value(prompt_answer *a, int idx, char *v)
+{
+    char **slot = idx == -2 ? &a->reasoning : idx >= 0 ? &a->raw[idx] : NULL;
+    if (slot && !*slot) {      /* first occurrence wins */
+        *slot = v;
+        return;
+    }
+    free(v);
+}
+
+static int parse_markers(const rubric *r, const char *text, prompt_answer *a)
+{
+    marker m, nx;
+    if (!next_marker(text, text, &m)) return 0;
+    for (;;) {
+        int idx = field_for(r, m.name, m.namelen);
+        if (idx == -3) break;
+        int more = next_marker(text, m.end, &nx);
+        const char *end = more ? nx.start : m.end + strlen(m.end);
+        set_value(a, idx, strip_new(m.end, (size_t)(end - m.end)));
+        if (!more) break;
+        m = nx;
+    }
+    return 1;
+}
+
+static char *json_value_text(const cJSON *v)
+{
+    if (cJSON_IsString(v)) return xstrdup(v->valuestring);
+    if (cJSON_IsNumber(v)) {
+        char num[64];
+        snprintf(num, sizeof num, "%.15g", v->valuedouble);
+        return xstrdup(num);
+    }
+    if (!v || cJSON_IsNull(v)) return NULL;
+    char *s = cJSON_PrintUnformatted(v);
+    char *out = xstrdup(s);
+    cJSON_free(s);
+    return out;
+}
+
+static int json_fill(const rubric *r, const cJSON *obj, prompt_answer *a)
+{
+    int found = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, obj) {
+        if (!it->string) continue;
+        int idx = field_for(r, it->string, strlen(it->string));
+        if (idx == -1 || idx == -3) continue;
+        found = 1;
+        char *v = json_value_text(it);
+        if (v) set_value(a, idx, v);
+    }
+    return found;
+}
+
+/* Tries the JSON objects starting at each '{' (at most 16). */
+static int parse_json(const rubric *r, const char *text, prompt_answer *a)
+{
+    const char *p = text;
+    for (int tries = 0; tries < 16 && (p = strchr(p, '{')); tries++, p++) {
+        const char *end = NULL;
+        cJSON *obj = cJSON_ParseWithOpts(p, &end, 0);
+        int ok = cJSON_IsObject(obj) && json_fill(r, obj, a);
+        cJSON_Delete(obj);
+        if (ok) return 1;
+    }
+    return 0;
+}
+
+/* A score value with markdown/quotes around it removed. Caller frees. */
+static char *clean_score_text(const char *s)
+{
+    size_t n = strlen(s);
+    while (n && (strchr("*`\"'_", *s) || py_space(*s))) { s++; n--; }
+    while (n && (strchr("*`\"'_", s[n - 1]) || py_space(s[n - 1]))) n--;
+    return xstrndup(s, n);
+}
+
+static void add_reason(sbuf *why, const char *fmt, const char *name,
+                       const char *val)
+{
+    if (why->len) sbuf_add(why, "; ");
+    if (val) {
+        /* Quote at most 40 bytes of the value, on one line. */
+        char q[48];
+        size_t k = 0;
+        for (; val[k] && k < 40; k++)
+            q[k] = (val[k] == '\n' || val[k] == '\r') ? ' ' : val[k];
+        q[k] = '\0';
+        sbuf_addf(why, fmt, name, q, val[k] ? "..." : "");
+    } else {
+        sbuf_addf(why, fmt, name);
+    }
+}
+
+static void validate_scores(const rubric *r, prompt_answer *a, sbuf *why,
+                            int *nscore, int *nvalid)
+{
+    for (size_t i = 0; i < r->nfields; i++) {
+        const rubric_field *f = &r->fields[i];
+        if (!rubric_is_scored(f)) continue;
+        if (f->kind == FIELD_SCORE) (*nscore)++;
+        if (!a->raw[i]) {
+            if (f->kind == FIELD_SCORE)
+                add_reason(why, "missing field %s", f->name, NULL);
+            continue;
+        }
+        char *t = clean_score_text(a->raw[i]);
+        a->scores.set[i] =
+            (unsigned char)rubric_validate_score(f, t, &a->scores.v[i]);
+        free(t);
+        if (a->scores.set[i]) {
+            if (f->kind == FIELD_SCORE) (*nvalid)++;
+        } else if (f->kind == FIELD_SCORE) {
+            add_reason(why, "non-numeric %s: '%s%s'", f->name, a->raw[i]);
+        }
+    }
+}
+
+static void fill_overall(const rubric *r, prompt_answer *a)
+{
+    int oi = rubric_overall_index(r);
+    if (oi < 0 || a->scores.set[oi]) return;
+    double v;
+    if (rubric_overall_from(r, &a->scores, &v) == 0) {
+        a->scores.v[oi] = v;
+        a->scores.set[oi] = 1;
+        a->overall_computed = 1;
+    }
+}
+
+void prompt_parse_answer(const rubric *r, const char *content,
+                         prompt_answer *out)
+{
+    memset(out, 0, sizeof *out);
+    out->status = ANSWER_FAILED;
+    const char *text = content ? content : "";
+    const char *t = text;
+    while (py_space(*t)) t++;
+    if (!*t) {
+        out->error = xstrdup("empty response");
+        return;
+    }
+    if (parse_markers(r, text, out)) out->format = ANSWER_FMT_MARKERS;
+    else if (parse_json(r, text, out)) out->format = ANSWER_FMT_JSON;
+    else {
+        out->error = xstrdup("no [[ ## ]] markers and not JSON");
+        return;
+    }
+    sbuf why = {0};
+    int nscore = 0, nvalid = 0;
+    validate_scores(r, out, &why, &nscore, &nvalid);
+    fill_overall(r, out);
+    out->status = nvalid == nscore ? ANSWER_OK
+                  : nvalid ? ANSWER_PARTIAL : ANSWER_FAILED;
+    if (out->status != ANSWER_OK) out->error = sbuf_take(&why);
+    else sbuf_free(&why);
+}
+
+void prompt_answer_clear(prompt_answer *a)
+{
+    for (int i = 0; i < RUBRIC_MAX_FIELDS; i++) free(a->raw[i]);
+    free(a->reasoning);
+    free(a->error);
+    memset(a, 0, sizeof *a);
+}
+
+const char *prompt_status_name(answer_status s)
+{
+    switch (s) {
+    case ANSWER_OK: return "ok";
+    case ANSWER_PARTIAL: return "partial";
+    default: return "failed";
+    }
+}
+
+char *prompt_answer_text_new(const rubric *r, const prompt_answer *a)
+{
+    int ntext = 0;
+    for (size_t i = 0; i < r->nfields; i++)
+        if (r->fields[i].kind == FIELD_TEXT && a->raw[i]) ntext++;
+    if (!ntext) return NULL;
+    sbuf b = {0};
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (r->fields[i].kind != FIELD_TEXT || !a->raw[i]) continue;
+        if (b.len) sbuf_addc(&b, '\n');
+        if (ntext > 1) sbuf_addf(&b, "%s: ", r->fields[i].name);
+        sbuf_add(&b, a->raw[i]);
+    }
+    return sbuf_take(&b);
+}
+
+void prompt_demo_from_answer(const rubric *r, char *const *inputs,
+                             const prompt_answer *a, demo *d)
+{
+    memset(d, 0, sizeof *d);
+    for (size_t i = 0; i < r->nfields; i++)
+        d->values[i] = xstrdup(r->fields[i].kind == FIELD_INPUT ? inputs[i]
+                                                                : a->raw[i]);
+    d->reasoning = xstrdup(a->reasoning);
+    d->augmented = 1;
+}

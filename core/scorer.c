@@ -1,0 +1,315 @@
+/* scorer.c: see scorer.h. */
+#include "scorer.h"
+#include "heuristic.h"
+#include "prompt.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void score_result_clear(score_result *res)
+{
+    free(res->rationale);
+    free(res->reasoning);
+    free(res->raw);
+    free(res->status);
+    free(res->error);
+    free(res->model);
+    memset(res, 0, sizeof *res);
+}
+
+/* ---------------------------------------------------------------- state */
+
+typedef struct {
+    const scorer_job *job;
+    char *const *ids;
+    size_t n, pos;
+    score_progress pr;
+    score_summary *sum;
+    double t0;
+    int aborted;               /* a store failed */
+    char abort_err[ERR_MAX];
+    /* LLM only */
+    const llm_config *cfg;
+    char *response_format;     /* json_schema, or NULL */
+} run_state;
+
+/* A request in flight: what done() needs to finish it. */
+typedef struct {
+    const char *id;
+    char *messages;
+    char key[LLM_CACHE_KEY_LEN + 1];
+} pending;
+
+static int is_cancelled(run_state *s)
+{
+    return s->aborted || (s->job->cancel && s->job->cancel(s->job->ctx));
+}
+
+static void note_failure(run_state *s, const char *id, const char *why)
+{
+    snprintf(s->sum->last_error, sizeof s->sum->last_error, "%s: %s", id,
+             why ? why : "failed");
+}
+
+static void progress(run_state *s)
+{
+    s->pr.elapsed_s = util_mono() - s->t0;
+    if (s->job->progress) s->job->progress(&s->pr, s->job->ctx);
+}
+
+/* Counts a result and hands it to store; takes no ownership. */
+static void deliver(run_state *s, const char *id, const score_result *res)
+{
+    s->pr.done++;
+    if (strcmp(res->status, "ok") == 0) s->pr.ok++;
+    else if (strcmp(res->status, "partial") == 0) s->pr.partial++;
+    else s->pr.failed++;
+    if (res->attempts > 1) s->pr.retried++;
+    if (res->cached) s->pr.cache_hits++;
+    s->pr.tokens += res->tokens;
+    if (strcmp(res->status, "ok") != 0) note_failure(s, id, res->error);
+    if (!s->aborted) {
+        char err[ERR_MAX] = "";
+        if (s->job->store(id, res, s->job->ctx, err) < 0) {
+            s->aborted = 1;
+            snprintf(s->abort_err, sizeof s->abort_err, "%s",
+                     err[0] ? err : "storing a result failed");
+        }
+    }
+    progress(s);
+}
+
+/* A conversation that could not be loaded: failed, not stored. */
+static void fail_unloaded(run_state *s, const char *id, const char *why)
+{
+    s->pr.done++;
+    s->pr.failed++;
+    note_failure(s, id, why);
+    progress(s);
+}
+
+/* ---------------------------------------------------------------- heuristic */
+
+int scorer_heuristic_one(const rubric *r, const convo *c, score_result *res,
+                         char *err)
+{
+    memset(res, 0, sizeof *res);
+    if (heuristic_score(r, c, &res->scores, &res->rationale, NULL, err) < 0)
+        return -1;
+    res->status = xstrdup("ok");
+    res->model = xstrdup(HEURISTIC_MODEL);
+    return 0;
+}
+
+static int run_heuristic(run_state *s, char *err)
+{
+    const scorer_job *job = s->job;
+    if (heuristic_check_rubric(job->r, err) < 0) return -1;
+    for (; s->pos < s->n; s->pos++) {
+        if (is_cancelled(s)) break;
+        const char *id = s->ids[s->pos];
+        char e[ERR_MAX] = "";
+        convo *c = job->get_convo(id, job->ctx, e);
+        if (!c) {
+            fail_unloaded(s, id, e[0] ? e : "could not load conversation");
+            continue;
+        }
+        double t = util_mono();
+        score_result res;
+        if (scorer_heuristic_one(job->r, c, &res, e) == 0) {
+            res.latency_ms = (util_mono() - t) * 1000.0;
+            deliver(s, id, &res);
+        } else {
+            fail_unloaded(s, id, e);
+        }
+        score_result_clear(&res);
+        convo_free(c);
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- llm */
+
+/* Fills res from a model answer (content may be NULL: failed request). */
+static void result_from_answer(run_state *s, const char *content,
+                               score_result *res)
+{
+    const rubric *r = s->job->r;
+    prompt_answer a;
+    prompt_parse_answer(r, content, &a);
+    res->scores = a.scores;
+    res->rationale = prompt_answer_text_new(r, &a);
+    res->reasoning = a.reasoning;
+    a.reasoning = NULL;
+    res->raw = xstrdup(content);
+    res->status = xstrdup(prompt_status_name(a.status));
+    res->error = a.error;
+    a.error = NULL;
+    res->model = xstrdup(s->cfg->model);
+    prompt_answer_clear(&a);
+}
+
+static void cache_hit(run_state *s, const char *id, const char *response)
+{
+    score_result res;
+    memset(&res, 0, sizeof res);
+    result_from_answer(s, response, &res);
+    res.cached = 1;
+    deliver(s, id, &res);
+    score_result_clear(&res);
+}
+
+static int try_cache(run_state *s, const char *id, const pending *p)
+{
+    const scorer_job *job = s->job;
+    if (job->no_cache || !job->cache_get) return 0;
+    char *resp = NULL;
+    if (job->cache_get(p->key, &resp, job->ctx) != 1 || !resp) {
+        free(resp);
+        return 0;
+    }
+    cache_hit(s, id, resp);
+    free(resp);
+    return 1;
+}
+
+/* Builds the messages and cache key for conversation id; NULL when it
+ * could not be loaded (already counted). */
+static pending *prepare(run_state *s, const char *id)
+{
+    const scorer_job *job = s->job;
+    char e[ERR_MAX] = "";
+    convo *c = job->get_convo(id, job->ctx, e);
+    if (!c) {
+        fail_unloaded(s, id, e[0] ? e : "could not load conversation");
+        return NULL;
+    }
+    char *inputs[RUBRIC_MAX_FIELDS];
+    prompt_inputs_for_convo(job->r, c, inputs);
+    pending *p = xcalloc(1, sizeof *p);
+    p->id = id;
+    p->messages = prompt_messages_json_new(job->r, job->pg, inputs);
+    prompt_inputs_clear(inputs);
+    convo_free(c);
+    llm_cache_key(s->cfg->model, p->messages, s->cfg->temperature,
+                  s->cfg->max_tokens, s->response_format, p->key);
+    return p;
+}
+
+static void pending_free(pending *p)
+{
+    free(p->messages);
+    free(p);
+}
+
+static int llm_next(llm_request *req, void *ctx)
+{
+    run_state *s = ctx;
+    while (s->pos < s->n) {
+        if (is_cancelled(s)) return 0;
+        const char *id = s->ids[s->pos++];
+        pending *p = prepare(s, id);
+        if (!p) continue;
+        if (try_cache(s, id, p)) {
+            pending_free(p);
+            continue;
+        }
+        req->messages_json = p->messages;
+        req->response_format = s->response_format;
+        req->user = p;
+        return 1;
+    }
+    return 0;
+}
+
+static void llm_done(const llm_result *r, void *ctx)
+{
+    run_state *s = ctx;
+    pending *p = r->user;
+    if (r->status == LLM_CANCELLED) {
+        pending_free(p);
+        return;
+    }
+    score_result res;
+    memset(&res, 0, sizeof res);
+    if (r->status == LLM_OK) {
+        result_from_answer(s, r->content, &res);
+        if (strcmp(res.status, "failed") != 0 && s->job->cache_put)
+            s->job->cache_put(p->key, r->content, s->job->ctx);
+    } else {
+        res.status = xstrdup("failed");
+        res.error = xstrdup(r->error ? r->error : llm_status_name(r->status));
+        res.model = xstrdup(s->cfg->model);
+    }
+    res.tokens = r->total_tokens;
+    res.attempts = r->attempts;
+    res.http_status = r->http_status;
+    res.latency_ms = r->latency_ms;
+    deliver(s, p->id, &res);
+    score_result_clear(&res);
+    pending_free(p);
+}
+
+static int llm_cancel(void *ctx) { return is_cancelled(ctx); }
+
+static int run_llm(run_state *s, char *err)
+{
+    const scorer_job *job = s->job;
+    llm_client *client = job->client;
+    if (!client && !job->llm) {
+        err_set(err, "LLM backend without LLM settings");
+        return -1;
+    }
+    if (!client && !(client = llm_client_new(job->llm, err))) return -1;
+    s->cfg = llm_client_config(client);
+    if (s->cfg->json_schema)
+        s->response_format = prompt_response_format_json_new(job->r);
+    llm_batch_stats st;
+    int rc = llm_run(client, llm_next, llm_done, llm_cancel, s, &st, err);
+    free(s->response_format);
+    s->response_format = NULL;
+    if (client != job->client) llm_client_free(client);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- run */
+
+int scorer_run(const scorer_job *job, char *const *ids, size_t n,
+               score_summary *sum, char *err)
+{
+    score_summary local;
+    if (!sum) sum = &local;
+    memset(sum, 0, sizeof *sum);
+    sum->total = n;
+    if (!job->r || !job->get_convo || !job->store) {
+        err_set(err, "scorer: rubric, get_convo and store are required");
+        return -1;
+    }
+    run_state s;
+    memset(&s, 0, sizeof s);
+    s.job = job;
+    s.ids = ids;
+    s.n = n;
+    s.sum = sum;
+    s.pr.total = n;
+    s.t0 = util_mono();
+    int rc = job->backend == SCORER_LLM ? run_llm(&s, err)
+                                        : run_heuristic(&s, err);
+    sum->ok = s.pr.ok;
+    sum->partial = s.pr.partial;
+    sum->failed = s.pr.failed;
+    sum->retried = s.pr.retried;
+    sum->cache_hits = s.pr.cache_hits;
+    sum->tokens = s.pr.tokens;
+    sum->wall_s = util_mono() - s.t0;
+    sum->rps = sum->wall_s > 0 ? (double)s.pr.done / sum->wall_s : 0;
+    sum->not_run = n - s.pr.done;
+    sum->interrupted = s.pr.done < n;
+    if (s.aborted) {
+        err_set(err, "%s", s.abort_err);
+        return -1;
+    }
+    return rc;
+}

@@ -1,0 +1,518 @@
+/* test_scorer.c: the scoring job end to end through its callbacks, with the
+ * heuristic backend and with the LLM backend against the loopback server
+ * (cache hits on a second run, demos in the prompt, json_schema, partial
+ * answers, store errors, cancel). */
+#define _POSIX_C_SOURCE 200809L
+#include "test.h"
+#include "../../core/scorer.h"
+#include "../../core/util.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define T0 1714557600
+
+/* ---------------------------------------------------------------- server */
+
+typedef struct {
+    int pid;
+    char base[128], v1[160];
+} srv;
+
+static int srv_start(srv *s, const char *args)
+{
+    const char *dir = test_tmpdir();
+    char port_f[512], pid_f[512];
+    snprintf(port_f, sizeof port_f, "%s/port", dir);
+    snprintf(pid_f, sizeof pid_f, "%s/pid", dir);
+    remove(port_f);
+    if (test_sh("/usr/bin/python3 tests/peers/llm_server.py --port 0 "
+                "--portfile '%s' %s >/dev/null 2>&1 & echo $! >'%s'",
+                port_f, args, pid_f) != 0)
+        return -1;
+    FILE *f = fopen(pid_f, "r");
+    int ok = f && fscanf(f, "%d", &s->pid) == 1;
+    if (f) fclose(f);
+    int port = 0;
+    for (int i = 0; ok && i < 600 && !port; i++) {    /* up to 30 s */
+        if ((f = fopen(port_f, "r"))) {
+            if (fscanf(f, "%d", &port) != 1) port = 0;
+            fclose(f);
+        }
+        if (!port) usleep(50000);
+    }
+    if (!port) {
+        if (ok) test_sh("kill %d 2>/dev/null", s->pid);
+        return -1;
+    }
+    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", port);
+    snprintf(s->v1, sizeof s->v1, "%s/v1", s->base);
+    return 0;
+}
+
+static void srv_stop(srv *s)
+{
+    if (s->pid > 0)
+        test_sh("kill %d 2>/dev/null; for i in $(seq 200); do "
+                "st=$(awk '{print $3}' /proc/%d/stat 2>/dev/null); "
+                "[ -z \"$st\" ] || [ \"$st\" = Z ] && exit 0; sleep 0.02; "
+                "done", s->pid, s->pid);
+    s->pid = 0;
+}
+
+static size_t sink(char *p, size_t sz, size_t n, void *ud)
+{
+    sbuf_addn(ud, p, sz * n);
+    return sz * n;
+}
+
+static cJSON *srv_http(const srv *s, const char *path, const char *body)
+{
+    char url[256];
+    snprintf(url, sizeof url, "%s%s", s->base, path);
+    CURL *e = curl_easy_init();
+    sbuf out = {0};
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &out);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT, 10L);
+    if (body) curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+    curl_easy_perform(e);
+    curl_easy_cleanup(e);
+    cJSON *j = cJSON_Parse(out.s ? out.s : "");
+    sbuf_free(&out);
+    return j;
+}
+
+static int srv_requests(const srv *s)
+{
+    cJSON *j = srv_http(s, "/stats", NULL);
+    const cJSON *v = cJSON_GetObjectItem(j, "requests");
+    int n = cJSON_IsNumber(v) ? v->valueint : -1;
+    cJSON_Delete(j);
+    return n;
+}
+
+/* ---------------------------------------------------------------- fixture */
+
+#define NCONV 6
+#define MAXRES 16
+
+typedef struct {
+    /* stored results */
+    int n;
+    char ids[MAXRES][32];
+    score_result res[MAXRES];
+    /* cache */
+    int ncache, puts, gets;
+    char keys[MAXRES][LLM_CACHE_KEY_LEN + 1];
+    char *vals[MAXRES];
+    /* behaviour */
+    int fail_store_after;       /* -1 never */
+    double cancel_at;
+    int progress_calls;
+    size_t last_done;
+} fixture;
+
+static convo *make_convo(const char *id)
+{
+    convo *c = convo_new(id, "seller-1");
+    int k = atoi(id + 1);
+    convo_add_msg(c, T0, "Ana", ROLE_CUSTOMER, "Hi, I need a hotel in Porto");
+    convo_add_msg(c, T0 + 60 * (k + 1) * (k + 1), "Rui", ROLE_SELLER,
+                  "Sure, sending options");
+    convo_add_msg(c, T0 + 7200, "Ana", ROLE_CUSTOMER,
+                  k % 2 ? "Still waiting, this is ridiculous" : "Great, thanks!");
+    return c;
+}
+
+static convo *get_convo(const char *id, void *ctx, char *err)
+{
+    (void)ctx;
+    if (id[0] != 'c') {
+        err_set(err, "no conversation '%s'", id);
+        return NULL;
+    }
+    return make_convo(id);
+}
+
+static int cache_get(const char *key, char **response, void *ctx)
+{
+    fixture *f = ctx;
+    f->gets++;
+    for (int i = 0; i < f->ncache; i++)
+        if (strcmp(f->keys[i], key) == 0) {
+            *response = xstrdup(f->vals[i]);
+            return 1;
+        }
+    return 0;
+}
+
+static int cache_put(const char *key, const char *response, void *ctx)
+{
+    fixture *f = ctx;
+    f->puts++;
+    if (f->ncache >= MAXRES) return -1;
+    snprintf(f->keys[f->ncache], sizeof f->keys[0], "%s", key);
+    f->vals[f->ncache++] = xstrdup(response);
+    return 0;
+}
+
+static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
+
+static int store(const char *id, const score_result *r, void *ctx, char *err)
+{
+    fixture *f = ctx;
+    if (f->fail_store_after >= 0 && f->n >= f->fail_store_after) {
+        err_set(err, "disk full");
+        return -1;
+    }
+    if (f->n >= MAXRES) return -1;
+    int i = f->n++;
+    snprintf(f->ids[i], sizeof f->ids[i], "%s", id);
+    score_result *d = &f->res[i];
+    *d = *r;
+    d->rationale = dup_or_null(r->rationale);
+    d->reasoning = dup_or_null(r->reasoning);
+    d->raw = dup_or_null(r->raw);
+    d->status = dup_or_null(r->status);
+    d->error = dup_or_null(r->error);
+    d->model = dup_or_null(r->model);
+    return 0;
+}
+
+static void on_progress(const score_progress *p, void *ctx)
+{
+    fixture *f = ctx;
+    f->progress_calls++;
+    f->last_done = p->done;
+}
+
+static int on_cancel(void *ctx)
+{
+    fixture *f = ctx;
+    return f->cancel_at > 0 && util_mono() >= f->cancel_at;
+}
+
+static void fixture_init(fixture *f)
+{
+    memset(f, 0, sizeof *f);
+    f->fail_store_after = -1;
+}
+
+static void fixture_reset_results(fixture *f)
+{
+    for (int i = 0; i < f->n; i++) score_result_clear(&f->res[i]);
+    f->n = 0;
+    f->progress_calls = 0;
+}
+
+static void fixture_free(fixture *f)
+{
+    fixture_reset_results(f);
+    for (int i = 0; i < f->ncache; i++) free(f->vals[i]);
+    f->ncache = 0;
+}
+
+static const score_result *result_for(const fixture *f, const char *id)
+{
+    for (int i = 0; i < f->n; i++)
+        if (strcmp(f->ids[i], id) == 0) return &f->res[i];
+    return NULL;
+}
+
+static scorer_job make_job(const rubric *r, fixture *f)
+{
+    scorer_job j;
+    memset(&j, 0, sizeof j);
+    j.r = r;
+    j.get_convo = get_convo;
+    j.cache_get = cache_get;
+    j.cache_put = cache_put;
+    j.store = store;
+    j.progress = on_progress;
+    j.cancel = on_cancel;
+    j.ctx = f;
+    return j;
+}
+
+static char *ids[NCONV + 1] = {"c0", "c1", "c2", "c3", "c4", "c5", "x-missing"};
+
+/* ---------------------------------------------------------------- heuristic */
+
+TEST(scorer_heuristic_end_to_end)
+{
+    rubric *r = rubric_default_new();
+    fixture f;
+    fixture_init(&f);
+    scorer_job job = make_job(r, &f);
+    job.backend = SCORER_HEURISTIC;
+    score_summary sum;
+    char err[ERR_MAX] = "";
+    int rc = scorer_run(&job, ids, NCONV + 1, &sum, err);
+    CHECK_MSG(rc == 0, "%s", err);
+    CHECK(f.n == NCONV);
+    CHECK(sum.total == NCONV + 1 && sum.ok == NCONV && sum.failed == 1);
+    CHECK(!sum.interrupted && sum.not_run == 0);
+    CHECK_MSG(strstr(sum.last_error, "x-missing: no conversation"), "%s",
+              sum.last_error);
+    CHECK(f.progress_calls == NCONV + 1 && f.last_done == NCONV + 1);
+    const score_result *a = result_for(&f, "c0"), *b = result_for(&f, "c5");
+    CHECK(a && b);
+    CHECK_STR(a->model, "heuristic-v1");
+    CHECK_STR(a->status, "ok");
+    CHECK(a->rationale && a->raw == NULL && a->tokens == 0);
+    CHECK(a->scores.set[5] && b->scores.set[5]);
+    CHECK_MSG(a->scores.v[5] > b->scores.v[5], "%g vs %g", a->scores.v[5],
+              b->scores.v[5]);
+    CHECK(f.gets == 0 && f.puts == 0);
+    fixture_free(&f);
+    rubric_free(r);
+}
+
+TEST(scorer_heuristic_refuses_custom_rubric)
+{
+    char err[ERR_MAX] = "";
+    rubric *r = rubric_parse_new(
+        "{\"instructions\": \"x\", \"fields\": ["
+        "{\"name\": \"conversation\", \"kind\": \"input\"},"
+        "{\"name\": \"tone_score\", \"kind\": \"score\"}]}", "t", err);
+    CHECK(r);
+    fixture f;
+    fixture_init(&f);
+    scorer_job job = make_job(r, &f);
+    CHECK(scorer_run(&job, ids, 2, NULL, err) == -1);
+    CHECK(strstr(err, "heuristic scorer only knows the built-in rubric"));
+    CHECK(f.n == 0);
+    rubric_free(r);
+}
+
+/* ---------------------------------------------------------------- llm */
+
+static void llm_cfg(llm_config *c, const srv *s)
+{
+    llm_config_init(c);
+    llm_config_set(&c->base_url, s->v1);
+    llm_config_set(&c->model, "test-model");
+    c->backoff_base = 0.01;
+    c->backoff_max = 0.05;
+    c->concurrency = 4;
+    c->timeout = 10;
+}
+
+static void llm_cache_roundtrip(srv *s)
+{
+    rubric *r = rubric_default_new();
+    llm_config cfg;
+    llm_cfg(&cfg, s);
+    fixture f;
+    fixture_init(&f);
+    scorer_job job = make_job(r, &f);
+    job.backend = SCORER_LLM;
+    job.llm = &cfg;
+    score_summary sum;
+    char err[ERR_MAX] = "";
+    int rc = scorer_run(&job, ids, NCONV + 1, &sum, err);
+    CHECK_MSG(rc == 0, "%s", err);
+    CHECK(sum.ok == NCONV && sum.failed == 1 && sum.cache_hits == 0);
+    CHECK(sum.tokens > 0 && sum.rps > 0 && !sum.interrupted);
+    CHECK(f.n == NCONV && f.puts == NCONV);
+    CHECK(srv_requests(s) == NCONV);
+    const score_result *a = result_for(&f, "c3");
+    CHECK(a);
+    CHECK_STR(a->status, "ok");
+    CHECK_STR(a->model, "test-model");
+    CHECK(a->raw && strstr(a->raw, "[[ ## completed ## ]]"));
+    CHECK(a->reasoning && a->rationale);
+    CHECK(a->tokens > 0 && a->attempts == 1 && !a->cached);
+    CHECK(a->http_status == 200);
+    for (int i = 2; i <= 5; i++) CHECK(a->scores.set[i]);
+    scoreset first = a->scores;
+
+    /* second run: every answer from the cache, no request sent */
+    fixture_reset_results(&f);
+    rc = scorer_run(&job, ids, NCONV, &sum, err);
+    CHECK(rc == 0 && sum.ok == NCONV && sum.cache_hits == NCONV);
+    CHECK(sum.tokens == 0);
+    CHECK(srv_requests(s) == NCONV);
+    a = result_for(&f, "c3");
+    CHECK(a && a->cached && a->attempts == 0);
+    CHECK(memcmp(&a->scores, &first, sizeof first) == 0);
+
+    /* no_cache: sent again */
+    fixture_reset_results(&f);
+    job.no_cache = 1;
+    rc = scorer_run(&job, ids, 2, &sum, err);
+    CHECK(rc == 0 && sum.cache_hits == 0 && sum.ok == 2);
+    CHECK(srv_requests(s) == NCONV + 2);
+
+    /* a different program (demos) changes the prompt: cache miss, and the
+     * demo is in the request */
+    fixture_reset_results(&f);
+    job.no_cache = 0;
+    demo d;
+    memset(&d, 0, sizeof d);
+    d.values[0] = "[2024-05-01 10:00] Customer (X): hi";
+    d.values[1] = "s9";
+    d.values[2] = "9";
+    d.values[3] = "1";
+    d.values[4] = "8";
+    program pg = {&d, 1, 1};
+    job.pg = &pg;
+    cJSON_Delete(srv_http(s, "/reset", "{}"));
+    rc = scorer_run(&job, ids, 1, &sum, err);
+    CHECK(rc == 0 && sum.cache_hits == 0 && sum.ok == 1);
+    cJSON *reqs = srv_http(s, "/requests", NULL);
+    cJSON *msgs = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(reqs, 0), "body"), "messages");
+    CHECK(cJSON_GetArraySize(msgs) == 4);
+    const char *demo_user = cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 1),
+                                                "content")->valuestring;
+    CHECK(strstr(demo_user, "This is an example of the task"));
+    cJSON_Delete(reqs);
+    fixture_free(&f);
+    llm_config_clear(&cfg);
+    rubric_free(r);
+}
+
+TEST(scorer_llm_end_to_end_with_cache)
+{
+    srv s;
+    llm_global_init(NULL);
+    CHECK(srv_start(&s, "--mode good") == 0);
+    llm_cache_roundtrip(&s);
+    srv_stop(&s);
+    llm_global_cleanup();
+}
+
+static void llm_bad_answers(srv *s)
+{
+    rubric *r = rubric_default_new();
+    llm_config cfg;
+    llm_cfg(&cfg, s);
+    cfg.json_schema = 1;
+    cfg.retries = 0;
+    fixture f;
+    fixture_init(&f);
+    scorer_job job = make_job(r, &f);
+    job.backend = SCORER_LLM;
+    job.llm = &cfg;
+    score_summary sum;
+    char err[ERR_MAX] = "";
+    /* non-numeric: "seven"/"high" alternate, so some fields stay valid */
+    int rc = scorer_run(&job, ids, 2, &sum, err);
+    CHECK(rc == 0 && f.n == 2);
+    CHECK(sum.partial + sum.failed == 2 && sum.ok == 0);
+    const score_result *a = result_for(&f, "c0");
+    CHECK(a && a->raw && a->error && strstr(a->error, "non-numeric"));
+    /* response_format was sent */
+    cJSON *reqs = srv_http(s, "/requests", NULL);
+    cJSON *rf = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(reqs, 0), "body"),
+        "response_format");
+    CHECK(rf && strcmp(cJSON_GetObjectItem(rf, "type")->valuestring,
+                       "json_schema") == 0);
+    cJSON_Delete(reqs);
+
+    /* garbage: failed, kept raw, not cached */
+    cJSON_Delete(srv_http(s, "/control", "{\"mode\":\"garbage\"}"));
+    fixture_reset_results(&f);
+    int puts = f.puts;
+    job.no_cache = 1;
+    rc = scorer_run(&job, ids, 2, &sum, err);
+    CHECK(rc == 0 && sum.failed == 2);
+    a = result_for(&f, "c1");
+    CHECK(a && strcmp(a->status, "failed") == 0);
+    CHECK_STR(a->raw, "I think it's fine lol");
+    CHECK_STR(a->error, "no [[ ## ]] markers and not JSON");
+    CHECK(f.puts == puts);
+
+    /* HTTP 500: failed with the server's message, no raw */
+    cJSON_Delete(srv_http(s, "/control", "{\"mode\":\"500\"}"));
+    fixture_reset_results(&f);
+    rc = scorer_run(&job, ids, 1, &sum, err);
+    CHECK(rc == 0 && sum.failed == 1 && f.n == 1);
+    CHECK(f.res[0].raw == NULL && f.res[0].http_status == 500);
+    CHECK_MSG(strstr(f.res[0].error, "HTTP 500: upstream failure"), "%s",
+              f.res[0].error);
+    CHECK(strstr(sum.last_error, "c0: HTTP 500"));
+    fixture_free(&f);
+    llm_config_clear(&cfg);
+    rubric_free(r);
+}
+
+TEST(scorer_llm_partial_failed_and_schema)
+{
+    srv s;
+    llm_global_init(NULL);
+    CHECK(srv_start(&s, "--mode non-numeric") == 0);
+    llm_bad_answers(&s);
+    srv_stop(&s);
+    llm_global_cleanup();
+}
+
+static void llm_store_error_and_cancel(srv *s)
+{
+    rubric *r = rubric_default_new();
+    llm_config cfg;
+    llm_cfg(&cfg, s);
+    cfg.concurrency = 1;
+    fixture f;
+    fixture_init(&f);
+    f.fail_store_after = 2;
+    scorer_job job = make_job(r, &f);
+    job.backend = SCORER_LLM;
+    job.llm = &cfg;
+    job.no_cache = 1;
+    score_summary sum;
+    char err[ERR_MAX] = "";
+    int rc = scorer_run(&job, ids, NCONV, &sum, err);
+    CHECK(rc == -1);
+    CHECK_STR(err, "disk full");
+    CHECK(f.n == 2 && sum.interrupted && sum.not_run > 0);
+    CHECK(srv_requests(s) == 3);          /* nothing sent after the failure */
+
+    /* cancel while requests hang in the server's latency */
+    cJSON_Delete(srv_http(s, "/control", "{\"latency_ms\": 3000}"));
+    fixture_reset_results(&f);
+    f.fail_store_after = -1;
+    cfg.concurrency = 4;
+    f.cancel_at = util_mono() + 0.3;
+    double t0 = util_mono();
+    rc = scorer_run(&job, ids, NCONV, &sum, err);
+    double dt = util_mono() - t0;
+    CHECK(rc == 0 && sum.interrupted && f.n == 0);
+    CHECK(sum.not_run == NCONV);
+    CHECK_MSG(dt < 2.5, "took %.2fs", dt);
+    fixture_free(&f);
+    llm_config_clear(&cfg);
+    rubric_free(r);
+}
+
+TEST(scorer_llm_store_error_and_cancel)
+{
+    srv s;
+    llm_global_init(NULL);
+    CHECK(srv_start(&s, "--mode good") == 0);
+    llm_store_error_and_cancel(&s);
+    srv_stop(&s);
+    llm_global_cleanup();
+}
+
+TEST(scorer_llm_needs_config)
+{
+    rubric *r = rubric_default_new();
+    fixture f;
+    fixture_init(&f);
+    scorer_job job = make_job(r, &f);
+    job.backend = SCORER_LLM;
+    llm_config cfg;
+    llm_config_init(&cfg);
+    job.llm = &cfg;
+    char err[ERR_MAX] = "";
+    CHECK(scorer_run(&job, ids, 1, NULL, err) == -1);
+    CHECK(strstr(err, "CURATE_LLM_URL"));
+    rubric_free(r);
+}
