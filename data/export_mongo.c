@@ -1,0 +1,441 @@
+/* export_mongo.c: see export_mongo.h. */
+#define _POSIX_C_SOURCE 200809L /* struct addrinfo in libmongoc's headers */
+#include "export_mongo.h"
+#include "../core/util.h"
+
+#include <mongoc/mongoc.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void export_mongo_init(void)
+{
+    mongoc_init();
+    /* libmongoc's own log lines can quote URI parts; every failure is
+     * reported through err (scrubbed) instead. */
+    mongoc_log_set_handler(NULL, NULL);
+}
+void export_mongo_cleanup(void) { mongoc_cleanup(); }
+
+/* ------------------------------------------------- password scrubbing */
+
+/* The URI's password as written (percent-encoded) and decoded. Found by
+ * hand, not by libmongoc, so an URI libmongoc rejects is scrubbed too. */
+typedef struct {
+    char *raw, *dec;
+} secret;
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static void secret_init(secret *s, const char *uri)
+{
+    memset(s, 0, sizeof *s);
+    const char *p = uri ? strstr(uri, "://") : NULL;
+    if (!p) return;
+    p += 3;
+    const char *end = p + strcspn(p, "?");
+    const char *at = NULL;
+    for (const char *q = p; q < end; q++)
+        if (*q == '@') at = q;
+    if (!at) return;
+    const char *colon = memchr(p, ':', (size_t)(at - p));
+    if (!colon || colon + 1 >= at) return;
+    s->raw = xstrndup(colon + 1, (size_t)(at - colon - 1));
+    sbuf d = {0};
+    for (const char *q = s->raw; *q; q++) {
+        int h, l;
+        if (*q == '%' && (h = hexval(q[1])) >= 0 && (l = hexval(q[2])) >= 0) {
+            sbuf_addc(&d, (char)(h * 16 + l));
+            q += 2;
+        } else {
+            sbuf_addc(&d, *q);
+        }
+    }
+    s->dec = sbuf_take(&d);
+}
+
+static void secret_free(secret *s)
+{
+    free(s->raw);
+    free(s->dec);
+    memset(s, 0, sizeof *s);
+}
+
+static void scrub_one(char *msg, const char *pw)
+{
+    if (!msg || !pw || !*pw) return;
+    size_t n = strlen(pw);
+    if (!strstr(msg, pw)) return;
+    sbuf b = {0};
+    const char *p = msg, *q;
+    while ((q = strstr(p, pw))) {
+        sbuf_addn(&b, p, (size_t)(q - p));
+        sbuf_add(&b, "***");
+        p = q + n;
+    }
+    sbuf_add(&b, p);
+    snprintf(msg, ERR_MAX, "%s", b.s);
+    sbuf_free(&b);
+}
+
+static void scrub(char *msg, const secret *s)
+{
+    scrub_one(msg, s->raw);
+    scrub_one(msg, s->dec);
+}
+
+char *export_mongo_uri_shown_new(const char *uri)
+{
+    mongoc_uri_t *u = uri ? mongoc_uri_new_with_error(uri, NULL) : NULL;
+    if (!u) return xstrdup("(invalid URI)");
+    sbuf b = {0};
+    const char *srv = mongoc_uri_get_srv_hostname(u);
+    sbuf_add(&b, srv ? "mongodb+srv://" : "mongodb://");
+    const char *user = mongoc_uri_get_username(u);
+    if (user && *user) {
+        sbuf_add(&b, user);
+        if (mongoc_uri_get_password(u)) sbuf_add(&b, ":***");
+        sbuf_addc(&b, '@');
+    }
+    if (srv) {
+        sbuf_add(&b, srv);
+    } else {
+        int first = 1;
+        for (const mongoc_host_list_t *h = mongoc_uri_get_hosts(u); h; h = h->next) {
+            if (!first) sbuf_addc(&b, ',');
+            sbuf_add(&b, h->host_and_port);
+            first = 0;
+        }
+    }
+    const char *db = mongoc_uri_get_database(u);
+    if (db && *db) {
+        sbuf_addc(&b, '/');
+        sbuf_add(&b, db);
+    }
+    mongoc_uri_destroy(u);
+    secret s;
+    secret_init(&s, uri);   /* belt and braces: a user name like the password */
+    char *out = sbuf_take(&b);
+    if (s.dec && *s.dec && strlen(out) < ERR_MAX) {
+        char tmp[ERR_MAX];
+        snprintf(tmp, sizeof tmp, "%s", out);
+        scrub(tmp, &s);
+        free(out);
+        out = xstrdup(tmp);
+    }
+    secret_free(&s);
+    return out;
+}
+
+/* ------------------------------------------------------------ client */
+
+typedef struct {
+    secret sec;
+    mongoc_uri_t *uri;
+    mongoc_client_t *client;
+    mongoc_collection_t *coll;
+    const char *type;
+    char shown[512];
+    char where[256];
+} mctx;
+
+static void mctx_close(mctx *m)
+{
+    if (m->coll) mongoc_collection_destroy(m->coll);
+    if (m->client) mongoc_client_destroy(m->client);
+    if (m->uri) mongoc_uri_destroy(m->uri);
+    secret_free(&m->sec);
+    memset(m, 0, sizeof *m);
+}
+
+static void set_default(mongoc_uri_t *u, const char *opt, int32_t v)
+{
+    if (!mongoc_uri_has_option(u, opt)) mongoc_uri_set_option_as_int32(u, opt, v);
+}
+
+static int bad_name(const char *s, const char *forbidden)
+{
+    return !s || !*s || strlen(s) > 120 || strpbrk(s, forbidden) != NULL;
+}
+
+static int mctx_open(mctx *m, const mongo_target *t, mongo_result *res,
+                     char *err)
+{
+    memset(m, 0, sizeof *m);
+    if (!t->uri || !*t->uri) {
+        err_set(err, "no MongoDB URI: give --uri or set CURATE_MONGO_URI");
+        return -1;
+    }
+    secret_init(&m->sec, t->uri);
+    char *shown = export_mongo_uri_shown_new(t->uri);
+    snprintf(m->shown, sizeof m->shown, "%s", shown);
+    free(shown);
+    bson_error_t e;
+    m->uri = mongoc_uri_new_with_error(t->uri, &e);
+    if (!m->uri) {
+        err_set(err, "not a valid MongoDB URI: %s", e.message);
+        scrub(err, &m->sec);
+        return -1;
+    }
+    set_default(m->uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 5000);
+    set_default(m->uri, MONGOC_URI_CONNECTTIMEOUTMS, 5000);
+    set_default(m->uri, MONGOC_URI_SOCKETTIMEOUTMS, 30000);
+    const char *db = t->database ? t->database : mongoc_uri_get_database(m->uri);
+    if (!db || !*db) db = MONGO_DEFAULT_DATABASE;
+    const char *coll = t->collection ? t->collection : MONGO_DEFAULT_COLLECTION;
+    m->type = t->type ? t->type : MONGO_DEFAULT_TYPE;
+    if (bad_name(db, "/\\. \"$")) {
+        err_set(err, "invalid MongoDB database name '%.60s'", db);
+        return -1;
+    }
+    if (bad_name(coll, "$") || strncmp(coll, "system.", 7) == 0) {
+        err_set(err, "invalid MongoDB collection name '%.60s'", coll);
+        return -1;
+    }
+    if (!*m->type) {
+        err_set(err, "the document type must not be empty");
+        return -1;
+    }
+    snprintf(m->where, sizeof m->where, "%s.%s", db, coll);
+    if (res) {
+        snprintf(res->where, sizeof res->where, "%s", m->where);
+        snprintf(res->uri, sizeof res->uri, "%s", m->shown);
+    }
+    m->client = mongoc_client_new_from_uri_with_error(m->uri, &e);
+    if (!m->client) {
+        err_set(err, "MongoDB %s: %s", m->shown, e.message);
+        scrub(err, &m->sec);
+        return -1;
+    }
+    mongoc_client_set_error_api(m->client, MONGOC_ERROR_API_VERSION_2);
+    if (!mongoc_uri_get_appname(m->uri)) mongoc_client_set_appname(m->client, "curate");
+    m->coll = mongoc_client_get_collection(m->client, db, coll);
+    return 0;
+}
+
+/* A driver error as a one-line message, with what kind of failure it is. */
+static void mongo_err(const mctx *m, const char *what, const bson_error_t *e,
+                      char *err)
+{
+    const char *kind = "";
+    if (e->domain == MONGOC_ERROR_SERVER_SELECTION)
+        kind = "cannot reach the server: ";
+    else if (e->code == 18 || (e->domain == MONGOC_ERROR_CLIENT &&
+                               e->code == MONGOC_ERROR_CLIENT_AUTHENTICATE))
+        kind = "authentication failed: ";
+    else if (e->code == 13)
+        kind = "not authorized: ";
+    else if (e->code == 11000 || e->code == 11001)
+        kind = "duplicate key: ";
+    else if (e->domain == MONGOC_ERROR_STREAM)
+        kind = "connection to the server lost or timed out: ";
+    err_set(err, "MongoDB %s: %s %s failed: %s%s", m->shown, what, m->where,
+            kind, e->message);
+    scrub(err, &m->sec);
+}
+
+/* --------------------------------------------------------------- put */
+
+int export_mongo_put(const mongo_target *t, const char *state_json,
+                     int64_t optimized_at, int training_examples,
+                     mongo_result *res, char *err)
+{
+    mctx m;
+    if (res) memset(res, 0, sizeof *res);
+    if (mctx_open(&m, t, res, err) < 0) {
+        mctx_close(&m);
+        return -1;
+    }
+    bson_error_t e;
+    bson_t *state = bson_new_from_json((const uint8_t *)state_json, -1, &e);
+    if (!state) {
+        err_set(err, "the program state cannot be converted to BSON: %s",
+                e.message);
+        mctx_close(&m);
+        return -1;
+    }
+    bson_t *doc = bson_new();
+    BSON_APPEND_UTF8(doc, "type", m.type);
+    BSON_APPEND_DOCUMENT(doc, "state", state);
+    BSON_APPEND_DATE_TIME(doc, "optimized_at", optimized_at * 1000);
+    BSON_APPEND_INT32(doc, "training_examples", training_examples);
+    bson_t *filter = BCON_NEW("type", BCON_UTF8(m.type));
+    bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
+    bson_t reply;
+    int rc = 0;
+    if (!mongoc_collection_replace_one(m.coll, filter, doc, opts, &reply, &e)) {
+        mongo_err(&m, "replace_one into", &e, err);
+        rc = -1;
+    } else if (res) {
+        bson_iter_t it;
+        int64_t upserted = 0;
+        if (bson_iter_init_find(&it, &reply, "upsertedCount"))
+            upserted = bson_iter_as_int64(&it);
+        res->inserted = upserted > 0;
+        res->doc_size = doc->len;
+    }
+    bson_destroy(&reply);
+    bson_destroy(opts);
+    bson_destroy(filter);
+    bson_destroy(doc);
+    bson_destroy(state);
+    mctx_close(&m);
+    return rc;
+}
+
+/* --------------------------------------------------------------- get */
+
+static void json_str(sbuf *b, const char *s, size_t n)
+{
+    sbuf_addc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            sbuf_addc(b, '\\');
+            sbuf_addc(b, (char)c);
+        } else if (c < 0x20) {
+            sbuf_addf(b, "\\u%04x", c);
+        } else {
+            sbuf_addc(b, (char)c);
+        }
+    }
+    sbuf_addc(b, '"');
+}
+
+static int bson_to_json(sbuf *b, const bson_t *doc, int array, int depth,
+                        char *err)
+{
+    bson_iter_t it;
+    if (depth > 100 || !bson_iter_init(&it, doc)) {
+        err_set(err, "the stored state is not a valid BSON document");
+        return -1;
+    }
+    sbuf_addc(b, array ? '[' : '{');
+    int first = 1;
+    while (bson_iter_next(&it)) {
+        if (!first) sbuf_addc(b, ',');
+        first = 0;
+        const char *key = bson_iter_key(&it);
+        if (!array) {
+            json_str(b, key, strlen(key));
+            sbuf_addc(b, ':');
+        }
+        switch (bson_iter_type(&it)) {
+        case BSON_TYPE_UTF8: {
+            uint32_t len;
+            const char *s = bson_iter_utf8(&it, &len);
+            json_str(b, s, len);
+            break;
+        }
+        case BSON_TYPE_DOUBLE: {
+            double d = bson_iter_double(&it);
+            if (!isfinite(d)) {
+                err_set(err, "the stored state holds a non-finite number at "
+                        "\"%.60s\"", key);
+                return -1;
+            }
+            char num[40];
+            snprintf(num, sizeof num, "%.17g", d);
+            if (!strpbrk(num, ".eE")) strcat(num, ".0");   /* stays a float */
+            sbuf_add(b, num);
+            break;
+        }
+        case BSON_TYPE_INT32: sbuf_addf(b, "%d", (int)bson_iter_int32(&it)); break;
+        case BSON_TYPE_INT64:
+            sbuf_addf(b, "%lld", (long long)bson_iter_int64(&it));
+            break;
+        case BSON_TYPE_BOOL: sbuf_add(b, bson_iter_bool(&it) ? "true" : "false"); break;
+        case BSON_TYPE_NULL: sbuf_add(b, "null"); break;
+        case BSON_TYPE_DOCUMENT:
+        case BSON_TYPE_ARRAY: {
+            uint32_t len;
+            const uint8_t *data;
+            int arr = bson_iter_type(&it) == BSON_TYPE_ARRAY;
+            if (arr) bson_iter_array(&it, &len, &data);
+            else bson_iter_document(&it, &len, &data);
+            bson_t sub;
+            if (!bson_init_static(&sub, data, len) ||
+                bson_to_json(b, &sub, arr, depth + 1, err) < 0) {
+                if (!err || !*err)
+                    err_set(err, "the stored state is not a valid BSON document");
+                return -1;
+            }
+            break;
+        }
+        default:
+            err_set(err, "the stored state holds a BSON value of type 0x%02x at "
+                    "\"%.60s\", which a DSPy state never has",
+                    (unsigned)bson_iter_type(&it), key);
+            return -1;
+        }
+    }
+    sbuf_addc(b, array ? ']' : '}');
+    return 0;
+}
+
+char *export_mongo_get_state_new(const mongo_target *t, int64_t *optimized_at,
+                                 mongo_result *res, char *err)
+{
+    mctx m;
+    if (optimized_at) *optimized_at = 0;
+    if (res) memset(res, 0, sizeof *res);
+    if (err) *err = '\0';
+    if (mctx_open(&m, t, res, err) < 0) {
+        mctx_close(&m);
+        return NULL;
+    }
+    bson_t *filter = BCON_NEW("type", BCON_UTF8(m.type));
+    bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(m.coll, filter, opts, NULL);
+    const bson_t *doc;
+    bson_error_t e;
+    char *out = NULL;
+    if (mongoc_cursor_next(cur, &doc)) {
+        bson_iter_t it;
+        if (optimized_at && bson_iter_init_find(&it, doc, "optimized_at") &&
+            BSON_ITER_HOLDS_DATE_TIME(&it)) {
+            int64_t ms = bson_iter_date_time(&it);
+            *optimized_at = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+        }
+        if (!bson_iter_init_find(&it, doc, "state")) {
+            err_set(err, "the document of type \"%.60s\" in %s has no \"state\"",
+                    m.type, m.where);
+        } else if (BSON_ITER_HOLDS_UTF8(&it)) {   /* a state kept as JSON text */
+            uint32_t len;
+            const char *s = bson_iter_utf8(&it, &len);
+            out = xstrndup(s, len);
+        } else if (BSON_ITER_HOLDS_DOCUMENT(&it)) {
+            uint32_t len;
+            const uint8_t *data;
+            bson_iter_document(&it, &len, &data);
+            bson_t sub;
+            sbuf b = {0};
+            if (bson_init_static(&sub, data, len) &&
+                bson_to_json(&b, &sub, 0, 0, err) == 0)
+                out = sbuf_take(&b);
+            else if (!err || !*err)
+                err_set(err, "the stored state is not a valid BSON document");
+            sbuf_free(&b);
+        } else {
+            err_set(err, "\"state\" of the document of type \"%.60s\" in %s is "
+                    "not a document", m.type, m.where);
+        }
+    } else if (mongoc_cursor_error(cur, &e)) {
+        mongo_err(&m, "find_one in", &e, err);
+    } else {
+        err_set(err, "no document with type \"%.60s\" in %s at %s", m.type,
+                m.where, m.shown);
+    }
+    mongoc_cursor_destroy(cur);
+    bson_destroy(opts);
+    bson_destroy(filter);
+    mctx_close(&m);
+    return out;
+}

@@ -1,0 +1,66 @@
+/* export_mongo.h: DSPy program states in MongoDB (libmongoc), the way the
+ * Python side keeps them (DESIGN.md): collection dspy_optimizers, one
+ * document per optimizer type, written with
+ *   replace_one({"type": T}, {type, state, optimized_at, training_examples},
+ *               upsert=True)
+ * where state is the program state as an embedded document (key order
+ * kept), optimized_at a BSON UTC datetime and training_examples an int32
+ * (the number of demos); read back with find_one({"type": T})["state"].
+ *
+ * Unless the URI sets them, serverSelectionTimeoutMS=5000,
+ * connectTimeoutMS=5000 and socketTimeoutMS=30000 are added, so an
+ * unreachable server fails in seconds. No message ever holds the URI's
+ * password: URIs are shown as mongodb://user:***@host:port/db (options
+ * left out), and every error text is scrubbed of the password. */
+#ifndef CURATE_EXPORT_MONGO_H
+#define CURATE_EXPORT_MONGO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MONGO_DEFAULT_DATABASE "curate"
+#define MONGO_DEFAULT_COLLECTION "dspy_optimizers"
+#define MONGO_DEFAULT_TYPE "chat_analyzer_optimizer"
+
+/* libmongoc's process-wide set-up: call export_mongo_init() before and
+ * export_mongo_cleanup() after all MongoDB work (once per process).
+ * init also silences libmongoc's own logging (its lines can quote URI
+ * parts); failures come back through err, scrubbed of the password. */
+void export_mongo_init(void);
+void export_mongo_cleanup(void);
+
+typedef struct {
+    const char *uri;          /* required (mongodb:// or mongodb+srv://) */
+    const char *database;     /* NULL: the URI's /DB, else "curate" */
+    const char *collection;   /* NULL: "dspy_optimizers" */
+    const char *type;         /* NULL: "chat_analyzer_optimizer" */
+} mongo_target;
+
+typedef struct {
+    int inserted;             /* 1: upserted a new document; 0: replaced */
+    size_t doc_size;          /* BSON size of the document sent, bytes */
+    char where[256];          /* "db.collection" */
+    char uri[512];            /* the URI, password redacted */
+} mongo_result;
+
+/* The URI as it may be shown: scheme, user (password as ***), hosts and
+ * database; options left out. "(invalid URI)" if it does not parse.
+ * Caller frees. */
+char *export_mongo_uri_shown_new(const char *uri);
+
+/* Writes a state (JSON text) as the document of type t->type.
+ * optimized_at: epoch seconds; training_examples: number of demos.
+ * 0 + res, or -1 + err (unreachable, auth, write/duplicate key, dropped
+ * connection ...). res may be NULL. */
+int export_mongo_put(const mongo_target *t, const char *state_json,
+                     int64_t optimized_at, int training_examples,
+                     mongo_result *res, char *err);
+
+/* Reads the state of the document of type t->type as JSON text (caller
+ * frees): numbers keep their kind (int -> 8, double -> 8.5 / 8.0), key
+ * order kept. *optimized_at (may be NULL) gets its optimized_at in epoch
+ * seconds, 0 if absent. res (may be NULL) gets where/uri. NULL + err. */
+char *export_mongo_get_state_new(const mongo_target *t, int64_t *optimized_at,
+                                 mongo_result *res, char *err);
+
+#endif

@@ -1,0 +1,178 @@
+/* export_pool.c: see export_pool.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "export_pool.h"
+#include "../core/prompt.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void export_score_str(double v, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%.2f", v);
+    char *dot = strchr(out, '.');
+    if (dot) {
+        char *e = out + strlen(out);
+        while (e > dot + 1 && e[-1] == '0') *--e = '\0';
+        if (e == dot + 1) *dot = '\0';
+    }
+    if (strcmp(out, "-0") == 0) snprintf(out, outlen, "0");
+}
+
+typedef struct {
+    char *id;
+    int edge;           /* -1: look it up */
+    char *edge_note;
+} item;
+
+static void items_free(item *it, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(it[i].id);
+        free(it[i].edge_note);
+    }
+    free(it);
+}
+
+/* The conversations to export, in order. Returns the count or -1. */
+static int collect(pool *p, const export_pool_opts *o, item **out, char *err)
+{
+    *out = NULL;
+    if (o->sel == EXPORT_TRAINSET) {
+        pool_program pg;
+        int rc = pool_get_program(p, o->program_id, &pg, err);
+        if (rc <= 0) {
+            if (rc == 0) {
+                if (o->program_id) err_set(err, "no program %lld", (long long)o->program_id);
+                else err_set(err, "no current best program");
+            }
+            return -1;
+        }
+        cJSON *arr = pg.trainset_json ? cJSON_Parse(pg.trainset_json) : NULL;
+        if (!cJSON_IsArray(arr)) {
+            err_set(err, "program %lld has no recorded training set%s",
+                    (long long)pg.id,
+                    pg.metric && !strcmp(pg.metric, "imported")
+                        ? " (it was imported)" : "");
+            cJSON_Delete(arr);
+            pool_program_clear(&pg);
+            return -1;
+        }
+        int n = 0, cap = cJSON_GetArraySize(arr);
+        item *it = xcalloc((size_t)(cap ? cap : 1), sizeof *it);
+        const cJSON *e;
+        cJSON_ArrayForEach(e, arr) {
+            if (!cJSON_IsString(e)) continue;
+            it[n].id = xstrdup(e->valuestring);
+            it[n].edge = -1;
+            n++;
+        }
+        cJSON_Delete(arr);
+        pool_program_clear(&pg);
+        *out = it;
+        return n;
+    }
+    pool_example *ex;
+    int ne = pool_reviewed_examples(p, &ex, err);
+    if (ne < 0) return -1;
+    item *it = xcalloc((size_t)(ne ? ne : 1), sizeof *it);
+    int n = 0;
+    for (int i = 0; i < ne; i++) {
+        if (o->sel == EXPORT_EDGE && !ex[i].edge) continue;
+        it[n].id = xstrdup(ex[i].conv_id);
+        it[n].edge = ex[i].edge;
+        it[n].edge_note = xstrdup(ex[i].edge ? (ex[i].edge_note ? ex[i].edge_note : "") : NULL);
+        n++;
+    }
+    pool_examples_free(ex, ne);
+    *out = it;
+    return n;
+}
+
+/* One example as a compact JSON object, or NULL (skip) / -1 via *failed. */
+static char *example_json_new(pool *p, const rubric *r, const item *it,
+                              int numeric, int *failed, char *err)
+{
+    char lerr[ERR_MAX];
+    label l;
+    int rc = pool_get_label(p, r, it->id, &l, lerr);
+    if (rc < 0) { snprintf(err, ERR_MAX, "%s", lerr); *failed = 1; return NULL; }
+    if (rc == 0) return NULL;
+    if (strcmp(l.status, "skipped") == 0) { label_clear(&l); return NULL; }
+    convo *c = pool_get_convo_new(p, it->id, lerr);
+    if (!c) { label_clear(&l); return NULL; }
+    int edge = it->edge;
+    char note[1024] = "";
+    if (edge < 0) {
+        edge = pool_get_edge(p, it->id, note, sizeof note, lerr);
+        if (edge < 0) {
+            snprintf(err, ERR_MAX, "%s", lerr);
+            *failed = 1;
+            label_clear(&l);
+            convo_free(c);
+            return NULL;
+        }
+    } else if (edge && it->edge_note) {
+        snprintf(note, sizeof note, "%s", it->edge_note);
+    }
+    char *inputs[RUBRIC_MAX_FIELDS];
+    prompt_inputs_for_convo(r, c, inputs);
+    cJSON *o = cJSON_CreateObject();
+    for (size_t i = 0; i < r->nfields; i++)
+        if (r->fields[i].kind == FIELD_INPUT && inputs[i])
+            cJSON_AddStringToObject(o, r->fields[i].name, inputs[i]);
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (!rubric_is_scored(&r->fields[i]) || !l.scores.set[i]) continue;
+        char num[32];
+        export_score_str(l.scores.v[i], num, sizeof num);
+        if (numeric)
+            cJSON_AddItemToObject(o, r->fields[i].name,
+                                  cJSON_CreateNumber(strtod(num, NULL)));
+        else
+            cJSON_AddStringToObject(o, r->fields[i].name, num);
+    }
+    cJSON_AddStringToObject(o, "conversation_id", c->id);
+    cJSON_AddStringToObject(o, "reviewer", l.reviewer);
+    cJSON_AddStringToObject(o, "status", l.status);
+    if (edge) cJSON_AddStringToObject(o, "edge_note", note);
+    char *s = cJSON_PrintUnformatted(o);
+    char *out = xstrdup(s);
+    cJSON_free(s);
+    cJSON_Delete(o);
+    prompt_inputs_clear(inputs);
+    label_clear(&l);
+    convo_free(c);
+    return out;
+}
+
+int export_pool_examples(pool *p, const rubric *r, const export_pool_opts *o,
+                         sbuf *out, int *n, int *skipped, char *err)
+{
+    *n = 0;
+    if (skipped) *skipped = 0;
+    item *items;
+    int ni = collect(p, o, &items, err);
+    if (ni < 0) return -1;
+    if (o->json_array) sbuf_add(out, "[");
+    int failed = 0;
+    for (int i = 0; i < ni && !failed; i++) {
+        char *line = example_json_new(p, r, &items[i], o->numeric, &failed, err);
+        if (!line) {
+            if (!failed && skipped) (*skipped)++;
+            continue;
+        }
+        if (o->json_array) {
+            sbuf_add(out, *n ? ",\n  " : "\n  ");
+            sbuf_add(out, line);
+        } else {
+            sbuf_add(out, line);
+            sbuf_addc(out, '\n');
+        }
+        free(line);
+        (*n)++;
+    }
+    if (o->json_array) sbuf_add(out, *n ? "\n]\n" : "]\n");
+    items_free(items, ni);
+    return failed ? -1 : 0;
+}
