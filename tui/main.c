@@ -62,7 +62,7 @@ static const struct {
     {"backup", cmd_backup},
     {"export", cmd_export},   {"import-program", cmd_import_program},
     {"programs", cmd_programs},   {"score", cmd_score},
-    {"models", cmd_models},
+    {"models", cmd_models},   {"optimize", cmd_optimize},
 };
 
 static int run_tui(cli_globals *g, int timing, int no_color)

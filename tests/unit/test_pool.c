@@ -40,7 +40,7 @@ TEST(pool_creates_0600_and_migrates)
     CHECK((st.st_mode & 0777) == 0600);
     pool_close(p);
     char err[ERR_MAX];
-    CHECK(test_sh("sqlite3 '%s/p.db' 'PRAGMA user_version' | grep -qx 1", test_tmpdir()) == 0);
+    CHECK(test_sh("sqlite3 '%s/p.db' 'PRAGMA user_version' | grep -qx 2", test_tmpdir()) == 0);
     CHECK(test_sh("sqlite3 '%s/p.db' 'PRAGMA journal_mode' | grep -qx wal", test_tmpdir()) == 0);
     /* A pool from a newer curate is refused and left alone. */
     CHECK(test_sh("sqlite3 '%s/p.db' 'PRAGMA user_version=99'", test_tmpdir()) == 0);
@@ -233,7 +233,7 @@ TEST(pool_stats_histogram_programs_cache)
     pool *p = fresh(&r);
     char err[ERR_MAX];
     for (int i = 0; i < 4; i++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "s%d", i);
         convo *c = mk(id, 3);
         CHECK(pool_put_convo(p, c, "t", NULL, err) == 0);
