@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,12 +46,31 @@ void rubric_free(rubric *r)
 
 static const char *kind_names[] = {"input", "score", "overall", "text"};
 
+/* Bound on range ends and weights: keeps every score, weighted sum and
+ * rounding (value * 100) finite. */
+#define RANGE_MAX 1e9
+
 static int valid_name(const char *s)
 {
     if (!s || !*s || !(isalpha((unsigned char)*s) || *s == '_')) return 0;
     for (; *s; s++)
         if (!(isalnum((unsigned char)*s) || *s == '_')) return 0;
     return 1;
+}
+
+/* Untrusted text for an error message (printed to a terminal): printable
+ * ASCII kept, any other byte as \xNN, cut after 40 bytes. */
+static const char *show(const char *s, char *out, size_t outlen)
+{
+    size_t o = 0;
+    for (size_t i = 0; s[i] && o + 8 < outlen; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (i >= 40) { memcpy(out + o, "...", 3); o += 3; break; }
+        if (c >= 0x20 && c < 0x7f) out[o++] = (char)c;
+        else o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
+    }
+    out[o] = '\0';
+    return out;
 }
 
 static int parse_field(rubric_field *f, const cJSON *j, const char *src,
@@ -74,8 +94,10 @@ static int parse_field(rubric_field *f, const cJSON *j, const char *src,
     for (int i = 0; i < 4; i++)
         if (strcmp(kind->valuestring, kind_names[i]) == 0) k = i;
     if (k < 0) {
+        char q[200];
         err_set(err, "%s: fields[%d] (%s).kind: '%s' is not one of input, "
-                "score, overall, text", src, idx, fn, kind->valuestring);
+                "score, overall, text", src, idx, fn,
+                show(kind->valuestring, q, sizeof q));
         return -1;
     }
     if (desc && !cJSON_IsString(desc)) {
@@ -93,10 +115,12 @@ static int parse_field(rubric_field *f, const cJSON *j, const char *src,
         if (!cJSON_IsArray(range) || cJSON_GetArraySize(range) != 2 ||
             !cJSON_IsNumber(cJSON_GetArrayItem(range, 0)) ||
             !cJSON_IsNumber(cJSON_GetArrayItem(range, 1)) ||
+            !(fabs(cJSON_GetArrayItem(range, 0)->valuedouble) <= RANGE_MAX) ||
+            !(fabs(cJSON_GetArrayItem(range, 1)->valuedouble) <= RANGE_MAX) ||
             cJSON_GetArrayItem(range, 0)->valuedouble >=
                 cJSON_GetArrayItem(range, 1)->valuedouble) {
             err_set(err, "%s: fields[%d] (%s).range: expected [lo, hi] with "
-                    "lo < hi", src, idx, fn);
+                    "lo < hi, both within +-1e9", src, idx, fn);
             return -1;
         }
         f->lo = cJSON_GetArrayItem(range, 0)->valuedouble;
@@ -104,9 +128,10 @@ static int parse_field(rubric_field *f, const cJSON *j, const char *src,
     }
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "weight");
     if (w) {
-        if (!cJSON_IsNumber(w) || w->valuedouble < 0 || f->kind != FIELD_SCORE) {
-            err_set(err, "%s: fields[%d] (%s).weight: expected a number >= 0 "
-                    "on a score field", src, idx, fn);
+        if (!cJSON_IsNumber(w) || !(w->valuedouble >= 0) ||
+            !(w->valuedouble <= RANGE_MAX) || f->kind != FIELD_SCORE) {
+            err_set(err, "%s: fields[%d] (%s).weight: expected a number from 0 "
+                    "to 1e9 on a score field", src, idx, fn);
             return -1;
         }
         f->weight = w->valuedouble;
@@ -279,6 +304,9 @@ int rubric_validate_value(const rubric_field *f, double v, double *out)
     if (v < f->lo) v = f->lo;
     if (v > f->hi) v = f->hi;
     *out = round2(v);
+    /* Rounding must not leave the range (lo, hi with 3+ decimals). */
+    if (*out < f->lo) *out = f->lo;
+    if (*out > f->hi) *out = f->hi;
     if (*out == 0) *out = 0; /* no negative zero */
     return 1;
 }
@@ -382,46 +410,79 @@ int rubric_scores_from_json(const rubric *r, const char *json, scoreset *s,
     return 0;
 }
 
-char *rubric_prefix_new(const char *name)
+/* One re.sub(r"(X)(Y)", r"\1_\2", s) step of DSPy's infer_prefix, for
+ * single-character classes X and Y (matches do not overlap: the scan goes
+ * on after a match). */
+static char *sub_pair(const char *s, int (*x)(int), int (*y)(int))
 {
-    /* DSPy infer_prefix: split camelCase, then on '_', capitalise each word
-     * unless it is all upper case, join with spaces. */
-    sbuf words = {0};
-    size_t n = strlen(name);
+    sbuf b = {0};
+    size_t n = strlen(s);
     for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (i > 0 && isupper((unsigned char)c) &&
-            (islower((unsigned char)name[i - 1]) ||
-             isdigit((unsigned char)name[i - 1]) ||
-             (i + 1 < n && islower((unsigned char)name[i + 1]) &&
-              isupper((unsigned char)name[i - 1]))))
-            sbuf_addc(&words, '_');
-        sbuf_addc(&words, c);
-    }
-    sbuf out = {0};
-    char *w = words.s ? words.s : "";
-    char *save = NULL;
-    (void)save;
-    size_t i = 0, len = words.len;
-    int first = 1;
-    while (i < len) {
-        while (i < len && w[i] == '_') i++;
-        size_t st = i;
-        while (i < len && w[i] != '_') i++;
-        if (i == st) break;
-        int allup = 1;
-        for (size_t k = st; k < i; k++)
-            if (islower((unsigned char)w[k])) allup = 0;
-        if (!first) sbuf_addc(&out, ' ');
-        first = 0;
-        for (size_t k = st; k < i; k++) {
-            char c = w[k];
-            if (!allup) c = (char)(k == st ? toupper((unsigned char)c)
-                                           : tolower((unsigned char)c));
-            sbuf_addc(&out, c);
+        sbuf_addc(&b, s[i]);
+        if (i + 1 < n && x((unsigned char)s[i]) && y((unsigned char)s[i + 1])) {
+            sbuf_addc(&b, '_');
+            sbuf_addc(&b, s[++i]);
         }
     }
+    return sbuf_take(&b);
+}
+
+static int is_any(int c) { return c != '\n'; }
+static int is_lower_digit(int c) { return islower(c) || isdigit(c); }
+
+char *rubric_prefix_new(const char *name)
+{
+    /* DSPy's infer_prefix (dspy/signatures/signature.py, 2.6 and 3.x):
+     *   s1 = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+     *   s2 = re.sub("([a-z0-9])([A-Z])", r"\1_\2", s1)
+     *   s3 = re.sub(r"([a-zA-Z])(\d)", r"\1_\2", s2)
+     *   s4 = re.sub(r"(\d)([a-zA-Z])", r"\1_\2", s3)
+     *   " ".join(w if w.isupper() else w.capitalize() for w in s4.split("_"))
+     * Empty words (leading, trailing or doubled '_') stay, as spaces.
+     * Names are ASCII identifiers (rubric_parse_new checks). */
+    sbuf b1 = {0};
+    size_t n = strlen(name);
+    for (size_t i = 0; i < n;) {
+        if (i + 2 < n && is_any((unsigned char)name[i]) &&
+            isupper((unsigned char)name[i + 1]) &&
+            islower((unsigned char)name[i + 2])) {
+            sbuf_addc(&b1, name[i]);
+            sbuf_addc(&b1, '_');
+            sbuf_addc(&b1, name[i + 1]);
+            i += 2;
+            while (i < n && islower((unsigned char)name[i]))
+                sbuf_addc(&b1, name[i++]);
+        } else {
+            sbuf_addc(&b1, name[i++]);
+        }
+    }
+    char *s1 = sbuf_take(&b1);
+    char *s2 = sub_pair(s1, is_lower_digit, isupper);
+    char *s3 = sub_pair(s2, isalpha, isdigit);
+    char *s4 = sub_pair(s3, isdigit, isalpha);
+    sbuf out = {0};
+    for (const char *w = s4;;) {
+        size_t k = strcspn(w, "_");
+        int upper = 0, lower = 0;
+        for (size_t j = 0; j < k; j++) {
+            upper |= isupper((unsigned char)w[j]) != 0;
+            lower |= islower((unsigned char)w[j]) != 0;
+        }
+        for (size_t j = 0; j < k; j++) {
+            char c = w[j];
+            if (!(upper && !lower))      /* not w.isupper(): capitalize */
+                c = (char)(j == 0 ? toupper((unsigned char)c)
+                                  : tolower((unsigned char)c));
+            sbuf_addc(&out, c);
+        }
+        if (!w[k]) break;
+        sbuf_addc(&out, ' ');
+        w += k + 1;
+    }
     sbuf_add(&out, ":");
-    sbuf_free(&words);
+    free(s1);
+    free(s2);
+    free(s3);
+    free(s4);
     return sbuf_take(&out);
 }

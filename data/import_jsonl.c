@@ -55,7 +55,20 @@ typedef struct {
     const char *src;
     size_t line;
     char *err;
+    long msg;           /* index in messages[] being read, or -1 */
 } where;
+
+/* The path of field key for error messages, built only on error (building
+ * it for every field of every message was a tenth of the import time). */
+typedef struct { char s[80]; } path_buf;
+
+static const char *path_of(const where *w, const char *key, path_buf *b)
+{
+    if (w->msg < 0) return key;
+    if (key) snprintf(b->s, sizeof b->s, "messages[%ld].%s", w->msg, key);
+    else snprintf(b->s, sizeof b->s, "messages[%ld]", w->msg);
+    return b->s;
+}
 
 /* Quotes at most 40 bytes of an offending value, cut on a UTF-8 boundary,
  * so one bad field cannot fill the whole error line. */
@@ -68,9 +81,11 @@ static int quote_len(const char *s)
     return (int)n;
 }
 
-static int bad_type(const where *w, const char *path, const cJSON *v,
+static int bad_type(const where *w, const char *key, const cJSON *v,
                     const char *want)
 {
+    path_buf pb;
+    const char *path = path_of(w, key, &pb);
     if (!v)
         err_set(w->err, "%s:%zu: field %s: missing", w->src, w->line, path);
     else
@@ -81,20 +96,22 @@ static int bad_type(const where *w, const char *path, const cJSON *v,
 
 /* A required string field, valid UTF-8; non-empty when nonempty is set. */
 static int get_string(const where *w, const cJSON *obj, const char *key,
-                      const char *path, int nonempty, const char **out)
+                      int nonempty, const char **out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!cJSON_IsString(v) || !v->valuestring)
-        return bad_type(w, path, v, "a string");
+        return bad_type(w, key, v, "a string");
     size_t n = strlen(v->valuestring);
     size_t bad = utf8_bad_at(v->valuestring, n);
+    path_buf pb;
     if (bad < n) {
         err_set(w->err, "%s:%zu: field %s: invalid UTF-8 at byte %zu",
-                w->src, w->line, path, bad + 1);
+                w->src, w->line, path_of(w, key, &pb), bad + 1);
         return -1;
     }
     if (nonempty && n == 0) {
-        err_set(w->err, "%s:%zu: field %s: empty", w->src, w->line, path);
+        err_set(w->err, "%s:%zu: field %s: empty", w->src, w->line,
+                path_of(w, key, &pb));
         return -1;
     }
     *out = v->valuestring;
@@ -119,20 +136,20 @@ static int get_id(const where *w, const cJSON *root, char *buf, size_t bufsz,
         return 0;
     }
     if (!cJSON_IsString(v)) return bad_type(w, "id", v, "a string or an integer");
-    return get_string(w, root, "id", "id", 1, out);
+    return get_string(w, root, "id", 1, out);
 }
 
 /* ts: ISO-8601 text or epoch seconds. Years 1..9999 only: a value past
  * that is almost always milliseconds, which we say. */
-static int get_ts(const where *w, const cJSON *msg, const char *path,
-                  int64_t *out)
+static int get_ts(const where *w, const cJSON *msg, int64_t *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(msg, "ts");
+    path_buf pb;
     if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
         if (!isfinite(d) || d < -62135596800.0 || d > 253402300799.0) {
             err_set(w->err, "%s:%zu: field %s: %g is out of range for epoch "
-                    "seconds%s", w->src, w->line, path, d,
+                    "seconds%s", w->src, w->line, path_of(w, "ts", &pb), d,
                     d > 253402300799.0 ? " (milliseconds?)" : "");
             return -1;
         }
@@ -140,42 +157,38 @@ static int get_ts(const where *w, const cJSON *msg, const char *path,
         return 0;
     }
     if (!cJSON_IsString(v) || !v->valuestring)
-        return bad_type(w, path, v, "an ISO-8601 string or epoch seconds");
+        return bad_type(w, "ts", v, "an ISO-8601 string or epoch seconds");
     if (util_parse_iso8601(v->valuestring, out) != 0) {
         const char *s = v->valuestring;
         int ok = utf8_bad_at(s, strlen(s)) == strlen(s);
         err_set(w->err, "%s:%zu: field %s: '%.*s' is not an ISO-8601 time "
-                "(like 2024-05-01T10:02:03Z)", w->src, w->line, path,
+                "(like 2024-05-01T10:02:03Z)", w->src, w->line,
+                path_of(w, "ts", &pb),
                 ok ? quote_len(s) : 0, s);
         return -1;
     }
     return 0;
 }
 
-static int add_message(const where *w, convo *c, const cJSON *msg, size_t i)
+static int add_message(const where *w0, convo *c, const cJSON *msg, size_t i)
 {
-    char path[64];
-    if (!cJSON_IsObject(msg)) {
-        snprintf(path, sizeof path, "messages[%zu]", i);
-        return bad_type(w, path, msg, "an object");
-    }
+    where mw = *w0, *w = &mw;
+    mw.msg = (long)i;
+    if (!cJSON_IsObject(msg)) return bad_type(w, NULL, msg, "an object");
     int64_t ts;
     const char *from, *role_s, *text;
     msg_role role;
-    snprintf(path, sizeof path, "messages[%zu].ts", i);
-    if (get_ts(w, msg, path, &ts)) return -1;
-    snprintf(path, sizeof path, "messages[%zu].from", i);
-    if (get_string(w, msg, "from", path, 0, &from)) return -1;
-    snprintf(path, sizeof path, "messages[%zu].role", i);
-    if (get_string(w, msg, "role", path, 0, &role_s)) return -1;
+    if (get_ts(w, msg, &ts)) return -1;
+    if (get_string(w, msg, "from", 0, &from)) return -1;
+    if (get_string(w, msg, "role", 0, &role_s)) return -1;
     if (convo_role_parse(role_s, &role) != 0) {
+        path_buf pb;
         err_set(w->err, "%s:%zu: field %s: '%.*s' is not one of customer, "
-                "seller, system", w->src, w->line, path, quote_len(role_s),
-                role_s);
+                "seller, system", w->src, w->line, path_of(w, "role", &pb),
+                quote_len(role_s), role_s);
         return -1;
     }
-    snprintf(path, sizeof path, "messages[%zu].text", i);
-    if (get_string(w, msg, "text", path, 0, &text)) return -1;
+    if (get_string(w, msg, "text", 0, &text)) return -1;
     convo_add_msg(c, ts, from, role, text);
     return 0;
 }
@@ -205,7 +218,7 @@ static int fill_convo(const where *w, const cJSON *root, convo *c)
     char idbuf[32];
     const char *id, *seller;
     if (get_id(w, root, idbuf, sizeof idbuf, &id)) return -1;
-    if (get_string(w, root, "seller_id", "seller_id", 1, &seller)) return -1;
+    if (get_string(w, root, "seller_id", 1, &seller)) return -1;
     const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(root, "messages");
     if (!cJSON_IsArray(msgs)) return bad_type(w, "messages", msgs, "an array");
     if (!msgs->child) {
@@ -323,7 +336,7 @@ static int parse_line(const where *w, const char *s, size_t n, convo *c)
 int import_jsonl(const char *data, size_t len, const char *src, import_fn fn,
                  void *ctx, char *err)
 {
-    where w = {src ? src : "(input)", 0, err};
+    where w = {src ? src : "(input)", 0, err, -1};
     id_set ids = {0};
     convo *c = convo_new(NULL, NULL);
     int rc = 0;

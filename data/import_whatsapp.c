@@ -112,6 +112,42 @@ static int ends_with(const char *s, size_t n, const char *suf)
     return n >= k && memcmp(s + n - k, suf, k) == 0;
 }
 
+/* Appends s[0..n) for an error message, which goes to a terminal: C0
+ * controls (ESC...), DEL, C1 controls, bidi controls and invalid bytes
+ * appear as \xNN / \uNNNN instead of acting on it; at most max bytes of s,
+ * cut on a character boundary, then "...". */
+static void add_quoted(sbuf *out, const char *s, size_t n, size_t max)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = u[i];
+        size_t k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (i + k > max) { sbuf_add(out, "..."); return; }
+        if (c < 0x20 || c == 0x7F) {
+            sbuf_addf(out, "\\x%02x", c);
+            i++;
+            continue;
+        }
+        if (c < 0x80) { sbuf_addc(out, (char)c); i++; continue; }
+        if (i + k > n || utf8_bad_at(s + i, k) == 0) {
+            sbuf_addf(out, "\\x%02x", c);
+            i++;
+            continue;
+        }
+        unsigned cp = k == 2 ? (c & 0x1F) << 6 | (u[i + 1] & 0x3F)
+                    : k == 3 ? (c & 0x0F) << 12 | (u[i + 1] & 0x3F) << 6 |
+                               (u[i + 2] & 0x3F)
+                    : 0x10000;
+        if (cp < 0xA0 || (cp >= 0x202A && cp <= 0x202E) ||
+            (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029)
+            sbuf_addf(out, "\\u%04x", cp);
+        else
+            sbuf_addn(out, s + i, k);
+        i += k;
+    }
+}
+
 /* Lines: '\n' or "\r\n", a BOM before the first one. */
 typedef struct {
     const char *data;
@@ -305,8 +341,11 @@ static int scan(const ctx_t *cx, const char *data, size_t len,
             return -1;
         }
         if (st.hour > 23 || st.min > 59 || st.sec > 59) {
-            err_set(cx->err, "%s:%zu: bad time '%.*s'", cx->src, it.lineno,
-                    (int)st.time_len, s + skip + st.time_off);
+            sbuf q = {0};   /* a tab may sit before AM/PM */
+            add_quoted(&q, s + skip + st.time_off, st.time_len, 40);
+            err_set(cx->err, "%s:%zu: bad time '%s'", cx->src, it.lineno,
+                    q.s ? q.s : "");
+            sbuf_free(&q);
             return -1;
         }
         twelve |= st.twelve;
@@ -516,7 +555,9 @@ static void list_names(sbuf *out, const builder *b)
             sbuf_addf(out, " and %zu more", b->nnames - i);
             break;
         }
-        sbuf_addf(out, "%s\"%s\"", i ? ", " : "", b->names[i]);
+        sbuf_addf(out, "%s\"", i ? ", " : "");
+        add_quoted(out, b->names[i], strlen(b->names[i]), 40);
+        sbuf_addc(out, '"');
     }
 }
 
@@ -543,8 +584,9 @@ static int assign_roles(const ctx_t *cx, builder *b, const import_wa_opts *o)
         for (j = 0; j < b->nnames; j++)
             if (eq_fold(b->names[j], strlen(b->names[j]), sn, sl)) break;
         if (j == b->nnames) {
-            sbuf_addf(&msg, "%s: seller \"%.*s\" is not a participant. "
-                      "Participants: ", cx->src, (int)sl, sn);
+            sbuf_addf(&msg, "%s: seller \"", cx->src);
+            add_quoted(&msg, sn, sl, 40);
+            sbuf_add(&msg, "\" is not a participant. Participants: ");
             list_names(&msg, b);
             sbuf_add(&msg, ". Use --seller NAME");
             err_set(cx->err, "%s", msg.s);

@@ -180,9 +180,10 @@ int pool_tx_close(pool *p, int ok, char *err)
 
 int pool_begin(pool *p, char *err)
 {
-    if (p->tx_depth == 0 &&
-        sqlite3_exec(p->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return pool_sql_err(p, "begin", err);
+    if (p->tx_depth == 0) {
+        if (sqlite3_exec(p->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            return pool_sql_err(p, "begin", err);
+    }
     p->tx_depth++;
     return 0;
 }
@@ -191,12 +192,13 @@ int pool_commit(pool *p, char *err)
 {
     if (p->tx_depth == 0) return 0;
     if (--p->tx_depth > 0) return 0;
+    int rc = 0;
     if (sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         pool_sql_err(p, "commit", err);
         sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
-        return -1;
+        rc = -1;
     }
-    return 0;
+    return rc;
 }
 
 void pool_rollback(pool *p)
@@ -204,6 +206,197 @@ void pool_rollback(pool *p)
     if (p->tx_depth == 0) return;
     p->tx_depth = 0;
     sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Schema version 2: scale.
+ *
+ * 1. The list indexes carry the filter columns (status, edge, diff, pred_id)
+ *    after (sort column, id), so a windowed list walks one index in order
+ *    and tests its filter on the index entry alone: no temp B-tree sort, no
+ *    table lookup for the rows an OFFSET skips.
+ * 2. conv_counts: conversations and messages per (seller, status, edge,
+ *    scored), and score_agg: how many current scores have each value, per
+ *    (run, kind, field, seller). Both are kept in step by triggers in the
+ *    same transaction as the change, whichever program makes it, so counts,
+ *    statistics and histograms read a few hundred rows instead of the pool.
+ *    score_agg kinds: 0 model (run_id 0: the conversation's current
+ *    prediction; run_id R: its latest prediction of run R), 1 human (the
+ *    current label when it is not skipped; run_id 0 only), 2 |model - human|
+ *    for each model row that has a human label. Predictions and labels are
+ *    append-only (labels are undone by flag), which the triggers rely on. */
+#define SCORE_TYPES "IN ('integer','real')"
+
+/* One upsert adding sign x the scores of prediction pred (kind 0), label
+ * lab (kind 1) or both (kind 2) to score_agg under run and seller, when
+ * cond holds. from/pre add tables the expressions may name. */
+static void agg_stmt(sbuf *b, const char *run, int kind, const char *pred,
+                     const char *lab, const char *seller, const char *sign,
+                     const char *cond, const char *from)
+{
+    sbuf_add(b, "INSERT INTO score_agg(run_id, kind, field, seller_id, value, n) ");
+    if (kind == 0)
+        sbuf_addf(b, "SELECT %s, 0, a.key, %s, a.value, %s FROM %s predictions pr,"
+                     " json_each(pr.scores) a WHERE pr.id = %s AND a.type "
+                     SCORE_TYPES, run, seller, sign, from, pred);
+    else if (kind == 1)
+        sbuf_addf(b, "SELECT %s, 1, a.key, %s, a.value, %s FROM %s labels lb,"
+                     " json_each(lb.scores) a WHERE lb.id = %s AND a.type "
+                     SCORE_TYPES, run, seller, sign, from, lab);
+    else
+        sbuf_addf(b, "SELECT %s, 2, a.key, %s, round(abs(a.value - h.value), 4),"
+                     " %s FROM %s predictions pr, json_each(pr.scores) a, labels lb,"
+                     " json_each(lb.scores) h WHERE pr.id = %s AND lb.id = %s"
+                     " AND a.key = h.key AND a.type " SCORE_TYPES " AND h.type "
+                     SCORE_TYPES, run, seller, sign, from, pred, lab);
+    sbuf_addf(b, " AND (%s) ON CONFLICT(run_id, kind, field, seller_id, value)"
+                 " DO UPDATE SET n = n + excluded.n;", cond);
+}
+
+/* The contributions of one conversation row (o = "old" or "new") with the
+ * given sign: run 0 model, human and difference; with runs set, also
+ * those of each run's latest prediction (model only when seller changed
+ * is the caller's business: it passes cond). */
+static void agg_conv(sbuf *b, const char *o, const char *sign,
+                     const char *runs_cond, const char *model_runs_cond)
+{
+    char pred[32], lab[32], sel[32], st2[48], cond[320];
+    snprintf(pred, sizeof pred, "%s.pred_id", o);
+    snprintf(lab, sizeof lab, "%s.label_id", o);
+    snprintf(sel, sizeof sel, "%s.seller_id", o);
+    snprintf(st2, sizeof st2, "%s.status = 2", o);
+    agg_stmt(b, "0", 0, pred, NULL, sel, sign, "1", "");
+    agg_stmt(b, "0", 1, NULL, lab, sel, sign, st2, "");
+    agg_stmt(b, "0", 2, pred, lab, sel, sign, st2, "");
+    char from[200];
+    snprintf(from, sizeof from, "(SELECT run_id, max(id) AS id FROM predictions"
+             " WHERE cid = %s.cid AND run_id IS NOT NULL GROUP BY run_id) lp,", o);
+    snprintf(cond, sizeof cond, "%s", model_runs_cond);
+    agg_stmt(b, "lp.run_id", 0, "lp.id", NULL, sel, sign, cond, from);
+    snprintf(cond, sizeof cond, "(%s) AND %s", runs_cond, st2);
+    agg_stmt(b, "lp.run_id", 2, "lp.id", lab, sel, sign, cond, from);
+}
+
+static char *schema_v2_new(void)
+{
+    sbuf b = {0};
+    /* List indexes: (sort column, id, filter columns). */
+    sbuf_add(&b,
+        "DROP INDEX conv_seller; DROP INDEX conv_status; DROP INDEX conv_model;"
+        "DROP INDEX conv_human; DROP INDEX conv_diff; DROP INDEX conv_nmsg;"
+        "DROP INDEX conv_edge;"
+        "CREATE INDEX conv_l_id ON conversations(id, status, edge, diff, pred_id);"
+        "CREATE INDEX conv_l_seller ON conversations(seller_id, id, status, edge, diff, pred_id);"
+        "CREATE INDEX conv_l_nmsg ON conversations(n_messages, id, status, edge, diff, pred_id);"
+        "CREATE INDEX conv_l_model ON conversations(model_overall, id, status, edge, diff, pred_id);"
+        "CREATE INDEX conv_l_human ON conversations(human_overall, id, status, edge, diff, pred_id);"
+        "CREATE INDEX conv_l_diff ON conversations(diff, id, status, edge, pred_id);"
+        "CREATE INDEX conv_l_status ON conversations(status, id, edge, diff, pred_id);"
+        "CREATE INDEX conv_l_edge ON conversations(edge, id, status, diff, pred_id);");
+    /* Counts. */
+    static const char *counts_key =
+        "seller_id = X.seller_id AND status = X.status AND edge = X.edge AND "
+        "scored = (X.pred_id IS NOT NULL)";
+    sbuf_add(&b,
+        "CREATE TABLE conv_counts("
+        " seller_id TEXT NOT NULL, status INTEGER NOT NULL,"
+        " edge INTEGER NOT NULL, scored INTEGER NOT NULL,"
+        " n INTEGER NOT NULL, msgs INTEGER NOT NULL,"
+        " PRIMARY KEY(seller_id, status, edge, scored)) WITHOUT ROWID;"
+        "INSERT INTO conv_counts SELECT seller_id, status, edge,"
+        " pred_id IS NOT NULL, count(*), sum(n_messages) FROM conversations"
+        " WHERE 1 GROUP BY 1, 2, 3, 4;");
+    const char *add_new =
+        "INSERT INTO conv_counts VALUES(new.seller_id, new.status, new.edge,"
+        " new.pred_id IS NOT NULL, 1, new.n_messages)"
+        " ON CONFLICT(seller_id, status, edge, scored) DO UPDATE SET"
+        " n = n + 1, msgs = msgs + excluded.msgs;";
+    sbuf sub = {0};
+    for (const char *c = counts_key; *c; c++) {
+        if (*c == 'X') sbuf_add(&sub, "old");
+        else sbuf_addc(&sub, *c);
+    }
+    sbuf_addf(&b, "CREATE TRIGGER conv_counts_ins AFTER INSERT ON conversations"
+                  " BEGIN %s END;", add_new);
+    sbuf_addf(&b, "CREATE TRIGGER conv_counts_upd AFTER UPDATE OF seller_id,"
+                  " status, edge, pred_id, n_messages ON conversations WHEN"
+                  " old.seller_id IS NOT new.seller_id OR old.status IS NOT"
+                  " new.status OR old.edge IS NOT new.edge OR"
+                  " (old.pred_id IS NULL) <> (new.pred_id IS NULL) OR"
+                  " old.n_messages IS NOT new.n_messages BEGIN"
+                  " UPDATE conv_counts SET n = n - 1, msgs = msgs - old.n_messages"
+                  " WHERE %s; %s END;", sub.s, add_new);
+    sbuf_addf(&b, "CREATE TRIGGER conv_counts_del AFTER DELETE ON conversations"
+                  " BEGIN UPDATE conv_counts SET n = n - 1,"
+                  " msgs = msgs - old.n_messages WHERE %s; END;", sub.s);
+    sbuf_free(&sub);
+    /* Score distributions. */
+    sbuf_add(&b,
+        "CREATE TABLE score_agg("
+        " run_id INTEGER NOT NULL, kind INTEGER NOT NULL, field TEXT NOT NULL,"
+        " seller_id TEXT NOT NULL, value REAL NOT NULL, n INTEGER NOT NULL,"
+        " PRIMARY KEY(run_id, kind, field, seller_id, value)) WITHOUT ROWID;");
+    /* Filled from the current state, one statement per part. */
+    sbuf_add(&b,
+        "INSERT INTO score_agg SELECT 0, 0, a.key, c.seller_id, a.value, count(*)"
+        " FROM conversations c JOIN predictions pr ON pr.id = c.pred_id,"
+        " json_each(pr.scores) a WHERE a.type " SCORE_TYPES " GROUP BY 3, 4, 5;"
+        "INSERT INTO score_agg SELECT 0, 1, a.key, c.seller_id, a.value, count(*)"
+        " FROM conversations c JOIN labels lb ON lb.id = c.label_id,"
+        " json_each(lb.scores) a WHERE c.status = 2 AND a.type " SCORE_TYPES
+        " GROUP BY 3, 4, 5;"
+        "INSERT INTO score_agg SELECT 0, 2, a.key, c.seller_id,"
+        " round(abs(a.value - h.value), 4), count(*) FROM conversations c"
+        " JOIN predictions pr ON pr.id = c.pred_id JOIN labels lb ON"
+        " lb.id = c.label_id, json_each(pr.scores) a, json_each(lb.scores) h"
+        " WHERE c.status = 2 AND a.key = h.key AND a.type " SCORE_TYPES
+        " AND h.type " SCORE_TYPES " GROUP BY 3, 4, 5;"
+        "INSERT INTO score_agg SELECT lp.run_id, 0, a.key, c.seller_id, a.value,"
+        " count(*) FROM (SELECT run_id, cid, max(id) AS id FROM predictions"
+        " WHERE run_id IS NOT NULL GROUP BY run_id, cid) lp JOIN conversations c"
+        " ON c.cid = lp.cid JOIN predictions pr ON pr.id = lp.id,"
+        " json_each(pr.scores) a WHERE a.type " SCORE_TYPES
+        " GROUP BY 1, 3, 4, 5;"
+        "INSERT INTO score_agg SELECT lp.run_id, 2, a.key, c.seller_id,"
+        " round(abs(a.value - h.value), 4), count(*) FROM (SELECT run_id, cid,"
+        " max(id) AS id FROM predictions WHERE run_id IS NOT NULL"
+        " GROUP BY run_id, cid) lp JOIN conversations c ON c.cid = lp.cid"
+        " JOIN predictions pr ON pr.id = lp.id JOIN labels lb ON"
+        " lb.id = c.label_id, json_each(pr.scores) a, json_each(lb.scores) h"
+        " WHERE c.status = 2 AND a.key = h.key AND a.type " SCORE_TYPES
+        " AND h.type " SCORE_TYPES " GROUP BY 1, 3, 4, 5;");
+    /* A conversation's state changed (pool_refresh_state, re-import). */
+    const char *human_chg = "old.label_id IS NOT new.label_id OR old.status IS"
+                            " NOT new.status OR old.seller_id IS NOT new.seller_id";
+    sbuf_add(&b, "CREATE TRIGGER score_agg_conv AFTER UPDATE OF pred_id,"
+                 " label_id, status, seller_id ON conversations WHEN"
+                 " old.pred_id IS NOT new.pred_id OR old.label_id IS NOT"
+                 " new.label_id OR old.status IS NOT new.status OR"
+                 " old.seller_id IS NOT new.seller_id BEGIN ");
+    agg_conv(&b, "old", "-1", human_chg, "old.seller_id IS NOT new.seller_id");
+    agg_conv(&b, "new", "1", human_chg, "old.seller_id IS NOT new.seller_id");
+    sbuf_add(&b, "END;");
+    sbuf_add(&b, "CREATE TRIGGER score_agg_conv_del BEFORE DELETE ON conversations BEGIN ");
+    agg_conv(&b, "old", "-1", "1", "1");
+    sbuf_add(&b, "END;");
+    /* A prediction of a run replaces the conversation's previous one of
+     * that run (run 0 follows from the state update that comes next). */
+    sbuf_add(&b, "CREATE TRIGGER score_agg_pred AFTER INSERT ON predictions"
+                 " WHEN new.run_id IS NOT NULL BEGIN ");
+    const char *conv = "conversations c,";
+    const char *prev = "(SELECT max(id) FROM predictions WHERE run_id = new.run_id"
+                       " AND cid = new.cid AND id < new.id)";
+    char sel_prev[256];
+    snprintf(sel_prev, sizeof sel_prev, "%s", prev);
+    agg_stmt(&b, "new.run_id", 0, sel_prev, NULL, "c.seller_id", "-1",
+             "c.cid = new.cid", conv);
+    agg_stmt(&b, "new.run_id", 2, sel_prev, "c.label_id", "c.seller_id", "-1",
+             "c.cid = new.cid AND c.status = 2", conv);
+    agg_stmt(&b, "new.run_id", 0, "new.id", NULL, "c.seller_id", "1",
+             "c.cid = new.cid", conv);
+    agg_stmt(&b, "new.run_id", 2, "new.id", "c.label_id", "c.seller_id", "1",
+             "c.cid = new.cid AND c.status = 2", conv);
+    sbuf_add(&b, "END;");
+    return sbuf_take(&b);
 }
 
 static int migrate(pool *p, char *err)
@@ -219,10 +412,22 @@ static int migrate(pool *p, char *err)
         return -1;
     }
     if (v == POOL_SCHEMA_VERSION) return 0;
-    /* Each step runs in one transaction with its user_version bump. */
+    /* All steps run in one transaction with the user_version bump; the
+     * version is read again under the write lock in case another process
+     * migrated meanwhile. */
     if (pool_tx_open(p, err) < 0) return -1;
+    s = pool_prepare(p, "PRAGMA user_version", err);
+    if (!s) return pool_tx_close(p, 0, err);
+    v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_finalize(s);
+    if (v >= POOL_SCHEMA_VERSION) return pool_tx_close(p, 1, err);
     int ok = 1;
     if (v < 1) ok = exec(p, schema_v1, err) == 0;
+    if (ok && v < 2) {
+        char *v2 = schema_v2_new();
+        ok = exec(p, v2, err) == 0;
+        free(v2);
+    }
     if (ok) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
@@ -301,6 +506,14 @@ pool *pool_open_readonly(const char *path, char *err)
     sqlite3_stmt *s = pool_prepare(p, "PRAGMA user_version", err);
     int v = s && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
     if (s) sqlite3_finalize(s);
+    if (v > 0 && v < POOL_SCHEMA_VERSION) {
+        err_set(err, "%s: the pool has schema %d and needs an upgrade to %d, "
+                "which a read-only open cannot do: run any curate command "
+                "that writes (e.g. `curate init`) once", path, v,
+                POOL_SCHEMA_VERSION);
+        pool_close(p);
+        return NULL;
+    }
     if (v != POOL_SCHEMA_VERSION) {
         err_set(err, "%s: not a curate pool of schema %d (found %d)", path,
                 POOL_SCHEMA_VERSION, v);
@@ -344,37 +557,64 @@ int pool_has_convo(pool *p, const char *id)
     return pool_cid(p, id, err) > 0;
 }
 
+/* Messages of a conversation get consecutive explicit rowids after the
+ * current maximum: the writer holds the write lock (BEGIN IMMEDIATE), so
+ * nobody else can take them, and the range is known before anything is
+ * written (no second UPDATE of the conversation row). */
+static int64_t next_mid(pool *p, char *err)
+{
+    sqlite3_stmt *s = pool_stmt(p, ST_MSG_MAXMID,
+                                "SELECT coalesce(max(mid), 0) FROM messages",
+                                err);
+    if (!s) return -1;
+    int64_t m = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_reset(s);
+    if (m < 0) return pool_sql_err(p, "next message id", err);
+    return m + 1;
+}
+
 static int insert_messages(pool *p, const convo *c, int64_t cid,
-                           int64_t *first, int64_t *last, char *err)
+                           int64_t first, char *err)
 {
     sqlite3_stmt *s = pool_stmt(p, ST_MSG_INSERT,
-        "INSERT INTO messages(cid, ts, sender, role, text) VALUES(?,?,?,?,?)",
-        err);
+        "INSERT INTO messages(mid, cid, ts, sender, role, text) "
+        "VALUES(?,?,?,?,?,?)", err);
     if (!s) return -1;
-    *first = *last = 0;
+    sqlite3_bind_int64(s, 2, cid);
     for (size_t i = 0; i < c->nmsgs; i++) {
         const convo_msg *m = &c->msgs[i];
+        sqlite3_bind_int64(s, 1, first + (int64_t)i);
+        sqlite3_bind_int64(s, 3, m->ts);
+        sqlite3_bind_text(s, 4, m->sender, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 5, (int)m->role);
+        sqlite3_bind_text(s, 6, m->text, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(s);
         sqlite3_reset(s);
-        sqlite3_bind_int64(s, 1, cid);
-        sqlite3_bind_int64(s, 2, m->ts);
-        sqlite3_bind_text(s, 3, m->sender, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 4, (int)m->role);
-        sqlite3_bind_text(s, 5, m->text, -1, SQLITE_STATIC);
-        if (sqlite3_step(s) != SQLITE_DONE) return pool_sql_err(p, "insert message", err);
-        int64_t mid = sqlite3_last_insert_rowid(p->db);
-        if (i == 0) *first = mid;
-        *last = mid;
+        if (rc != SQLITE_DONE) return pool_sql_err(p, "insert message", err);
     }
-    sqlite3_reset(s);
     return 0;
+}
+
+/* Binds msg_first/msg_last: NULL for a conversation without messages. */
+static void bind_range(sqlite3_stmt *s, int i, const convo *c, int64_t first)
+{
+    if (c->nmsgs) {
+        sqlite3_bind_int64(s, i, first);
+        sqlite3_bind_int64(s, i + 1, first + (int64_t)c->nmsgs - 1);
+    } else {
+        sqlite3_bind_null(s, i);
+        sqlite3_bind_null(s, i + 1);
+    }
 }
 
 static int put_convo(pool *p, const convo *c, const char *source, int *changed,
                      char *err)
 {
     char hash[17];
-    snprintf(hash, sizeof hash, "%016llx",
-             (unsigned long long)convo_content_hash(c));
+    static const char hex[] = "0123456789abcdef";
+    uint64_t h = convo_content_hash(c);
+    for (int i = 15; i >= 0; i--, h >>= 4) hash[i] = hex[h & 15];
+    hash[16] = '\0';
     sqlite3_stmt *s = pool_stmt(p, ST_CONV_GET_HASH,
         "SELECT cid, content_hash, msg_first, msg_last FROM conversations "
         "WHERE id = ?", err);
@@ -393,10 +633,11 @@ static int put_convo(pool *p, const convo *c, const char *source, int *changed,
         sqlite3_bind_int64(d, 1, f0);
         sqlite3_bind_int64(d, 2, l0);
         sqlite3_bind_int64(d, 3, cid);
-        if (sqlite3_step(d) != SQLITE_DONE) return pool_sql_err(p, "replace messages", err);
+        rc = sqlite3_step(d);
         sqlite3_reset(d);
-        int64_t first, last;
-        if (insert_messages(p, c, cid, &first, &last, err) < 0) return -1;
+        if (rc != SQLITE_DONE) return pool_sql_err(p, "replace messages", err);
+        int64_t first = next_mid(p, err);
+        if (first < 0 || insert_messages(p, c, cid, first, err) < 0) return -1;
         sqlite3_stmt *u = pool_stmt(p, ST_CONV_UPDATE,
             "UPDATE conversations SET seller_id=?, meta=?, n_messages=?, "
             "msg_first=?, msg_last=?, first_ts=?, last_ts=?, content_hash=?, "
@@ -405,47 +646,42 @@ static int put_convo(pool *p, const convo *c, const char *source, int *changed,
         sqlite3_bind_text(u, 1, c->seller_id, -1, SQLITE_STATIC);
         pool_bind_text(u, 2, c->meta_json);
         sqlite3_bind_int64(u, 3, (int64_t)c->nmsgs);
-        sqlite3_bind_int64(u, 4, first);
-        sqlite3_bind_int64(u, 5, last);
+        bind_range(u, 4, c, first);
         sqlite3_bind_int64(u, 6, c->nmsgs ? c->msgs[0].ts : 0);
         sqlite3_bind_int64(u, 7, c->nmsgs ? c->msgs[c->nmsgs - 1].ts : 0);
         sqlite3_bind_text(u, 8, hash, -1, SQLITE_STATIC);
         pool_bind_text(u, 9, source);
         sqlite3_bind_int64(u, 10, cid);
-        if (sqlite3_step(u) != SQLITE_DONE) return pool_sql_err(p, "update conversation", err);
+        rc = sqlite3_step(u);
         sqlite3_reset(u);
+        if (rc != SQLITE_DONE) return pool_sql_err(p, "update conversation", err);
         *changed = 1;
         return 0;
     }
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "lookup conversation", err);
+    int64_t first = next_mid(p, err);
+    if (first < 0) return -1;
     sqlite3_stmt *ins = pool_stmt(p, ST_CONV_INSERT,
-        "INSERT INTO conversations(id, seller_id, meta, n_messages, first_ts, "
-        "last_ts, content_hash, source, imported_at) VALUES(?,?,?,?,?,?,?,?,?)",
-        err);
+        "INSERT INTO conversations(id, seller_id, meta, n_messages, msg_first,"
+        " msg_last, first_ts, last_ts, content_hash, source, imported_at) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?)", err);
     if (!ins) return -1;
     sqlite3_bind_text(ins, 1, c->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(ins, 2, c->seller_id, -1, SQLITE_STATIC);
     pool_bind_text(ins, 3, c->meta_json);
     sqlite3_bind_int64(ins, 4, (int64_t)c->nmsgs);
-    sqlite3_bind_int64(ins, 5, c->nmsgs ? c->msgs[0].ts : 0);
-    sqlite3_bind_int64(ins, 6, c->nmsgs ? c->msgs[c->nmsgs - 1].ts : 0);
-    sqlite3_bind_text(ins, 7, hash, -1, SQLITE_STATIC);
-    pool_bind_text(ins, 8, source);
-    sqlite3_bind_int64(ins, 9, util_now());
-    if (sqlite3_step(ins) != SQLITE_DONE) return pool_sql_err(p, "insert conversation", err);
+    bind_range(ins, 5, c, first);
+    sqlite3_bind_int64(ins, 7, c->nmsgs ? c->msgs[0].ts : 0);
+    sqlite3_bind_int64(ins, 8, c->nmsgs ? c->msgs[c->nmsgs - 1].ts : 0);
+    sqlite3_bind_text(ins, 9, hash, -1, SQLITE_STATIC);
+    pool_bind_text(ins, 10, source);
+    sqlite3_bind_int64(ins, 11, util_now());
+    rc = sqlite3_step(ins);
     sqlite3_reset(ins);
-    int64_t cid = sqlite3_last_insert_rowid(p->db), first, last;
-    if (insert_messages(p, c, cid, &first, &last, err) < 0) return -1;
-    sqlite3_stmt *u = pool_prepare(p,
-        "UPDATE conversations SET msg_first=?, msg_last=? WHERE cid=?", err);
-    if (!u) return -1;
-    sqlite3_bind_int64(u, 1, first);
-    sqlite3_bind_int64(u, 2, last);
-    sqlite3_bind_int64(u, 3, cid);
-    rc = sqlite3_step(u);
-    sqlite3_finalize(u);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "insert conversation", err);
+    if (insert_messages(p, c, sqlite3_last_insert_rowid(p->db), first, err) < 0)
+        return -1;
     *changed = 2;
     return 0;
 }

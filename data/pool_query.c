@@ -67,12 +67,30 @@ static const char *sort_col(pool_sort_kind k)
     return NULL;
 }
 
+/* The list index of a sort: (sort column, id, the filter columns), so the
+ * window is read in index order and the filter tested on the index entry
+ * (schema v2). Not forced with a seller, whose own index is better. */
+static const char *sort_index(pool_sort_kind k)
+{
+    static const char *names[] = {"conv_l_id", "conv_l_seller", "conv_l_nmsg",
+                                  "conv_l_model", "conv_l_human", "conv_l_diff",
+                                  "conv_l_status", "conv_l_edge"};
+    return k >= SORT_ID && k <= SORT_EDGE ? names[k] : names[0];
+}
+
+static void from_clause(const pool_filter *f, sbuf *b)
+{
+    sbuf_add(b, " FROM conversations c");
+    if (!f->seller) sbuf_addf(b, " INDEXED BY %s", sort_index(f->sort));
+}
+
 int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
               pool_row *rows, char *err)
 {
     sbuf q = {0};
     sbuf_add(&q, "SELECT c.id, c.seller_id, c.n_messages, c.model_overall, "
-                 "c.human_overall, c.status, c.edge FROM conversations c");
+                 "c.human_overall, c.status, c.edge");
+    from_clause(f, &q);
     where_clause(f, &q);
     const char *col = sort_col(f->sort);
     const char *dir = f->desc ? "DESC" : "ASC";
@@ -110,11 +128,29 @@ int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
     return n;
 }
 
+/* Counts without a search or a threshold come from conv_counts (kept by
+ * triggers); the disagreement count is a range of the diff index; only a
+ * search has to look at every conversation. */
 int64_t pool_count(pool *p, const pool_filter *f, char *err)
 {
     sbuf q = {0};
-    sbuf_add(&q, "SELECT count(*) FROM conversations c");
-    where_clause(f, &q);
+    if ((!f->search || !*f->search) && f->kind != FILTER_DISAGREE) {
+        sbuf_add(&q, "SELECT coalesce(sum(n), 0) FROM conv_counts k WHERE 1");
+        switch (f->kind) {
+        case FILTER_TO_REVIEW: sbuf_add(&q, " AND k.status = 1"); break;
+        case FILTER_REVIEWED: sbuf_add(&q, " AND k.status = 2"); break;
+        case FILTER_EDGE: sbuf_add(&q, " AND k.edge = 1"); break;
+        case FILTER_UNSCORED: sbuf_add(&q, " AND NOT k.scored"); break;
+        case FILTER_SCORED: sbuf_add(&q, " AND k.scored"); break;
+        default: break;
+        }
+        if (f->seller) sbuf_add(&q, " AND k.seller_id = ?3");
+    } else {
+        sbuf_add(&q, "SELECT count(*) FROM conversations c");
+        if (!f->seller && f->kind == FILTER_DISAGREE && (!f->search || !*f->search))
+            sbuf_add(&q, " INDEXED BY conv_l_diff");
+        where_clause(f, &q);
+    }
     sqlite3_stmt *s = pool_prepare(p, q.s, err);
     sbuf_free(&q);
     if (!s) return -1;
@@ -129,7 +165,10 @@ int pool_each_id(pool *p, const pool_filter *f,
                  int (*fn)(const char *id, void *ctx), void *ctx, char *err)
 {
     sbuf q = {0};
-    sbuf_add(&q, "SELECT c.id FROM conversations c");
+    pool_filter by_id = *f;
+    by_id.sort = SORT_ID;
+    sbuf_add(&q, "SELECT c.id");
+    from_clause(&by_id, &q);
     where_clause(f, &q);
     sbuf_add(&q, " ORDER BY c.id");
     sqlite3_stmt *s = pool_prepare(p, q.s, err);
@@ -189,76 +228,47 @@ static int64_t scalar(pool *p, const char *sql, char *err)
     return v;
 }
 
-static void fill_agg(sqlite3_stmt *s, int col, pool_agg *a)
+/* Count, mean, sd, min and max from count, sum and sum of squares. */
+static void agg_from(pool_agg *a, int64_t n, double s1, double s2, double lo,
+                     double hi)
 {
-    a->n = sqlite3_column_int64(s, col);
-    if (a->n == 0) return;
-    a->mean = sqlite3_column_double(s, col + 1);
-    double m2 = sqlite3_column_double(s, col + 2);
-    double var = m2 - a->mean * a->mean;
+    a->n = n;
+    if (n <= 0) return;
+    a->mean = s1 / (double)n;
+    double var = s2 / (double)n - a->mean * a->mean;
     a->sd = var > 0 ? sqrt(var) : 0;
-    a->min = sqlite3_column_double(s, col + 3);
-    a->max = sqlite3_column_double(s, col + 4);
+    a->min = lo;
+    a->max = hi;
 }
 
-/* One pass over the model/human score JSON of every conversation in scope:
- * count, mean, mean of squares, min, max per field, and |model - human|. */
+/* Per-field model, human and |model - human| figures from score_agg (one
+ * row per distinct value: a few hundred rows whatever the pool size). */
 static int field_aggs(pool *p, const rubric *r, int64_t run_id,
                       const char *seller, pool_stats *out, char *err)
 {
-    sbuf q = {0};
-    sbuf_add(&q, "WITH v AS (SELECT");
-    int first = 1;
-    for (size_t i = 0; i < r->nfields; i++) {
-        if (!rubric_is_scored(&r->fields[i])) continue;
-        const char *n = r->fields[i].name;
-        sbuf_addf(&q, "%s json_extract(pr.scores, '$.%s') AS m%zu,"
-                      " json_extract(lb.scores, '$.%s') AS h%zu",
-                  first ? "" : ",", n, i, n, i);
-        first = 0;
-    }
-    if (run_id > 0)
-        sbuf_add(&q, " FROM conversations c"
-                     " LEFT JOIN predictions pr ON pr.id = (SELECT max(id) FROM"
-                     "  predictions WHERE cid = c.cid AND run_id = ?1)");
-    else
-        sbuf_add(&q, " FROM conversations c"
-                     " LEFT JOIN predictions pr ON pr.id = c.pred_id");
-    sbuf_add(&q, " LEFT JOIN labels lb ON lb.id = c.label_id AND c.status = 2"
-                 " WHERE (?2 IS NULL OR c.seller_id = ?2)"
-                 " AND (pr.id IS NOT NULL OR lb.id IS NOT NULL)) SELECT");
-    first = 1;
-    for (size_t i = 0; i < r->nfields; i++) {
-        if (!rubric_is_scored(&r->fields[i])) continue;
-        sbuf_addf(&q, "%s count(m%zu), avg(m%zu), avg(m%zu*m%zu), min(m%zu), max(m%zu),"
-                      " count(h%zu), avg(h%zu), avg(h%zu*h%zu), min(h%zu), max(h%zu),"
-                      " count(m%zu-h%zu), avg(abs(m%zu-h%zu)),"
-                      " avg((m%zu-h%zu)*(m%zu-h%zu)), min(abs(m%zu-h%zu)),"
-                      " max(abs(m%zu-h%zu))",
-                  first ? "" : ",", i, i, i, i, i, i, i, i, i, i, i, i, i, i,
-                  i, i, i, i, i, i, i, i, i, i);
-        first = 0;
-    }
-    sbuf_add(&q, " FROM v");
-    sqlite3_stmt *s = pool_prepare(p, q.s, err);
-    sbuf_free(&q);
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT kind, field, sum(n), sum(n * value), sum(n * value * value),"
+        " min(value), max(value) FROM score_agg"
+        " WHERE ((run_id = ?1 AND kind IN (0, 2)) OR (run_id = 0 AND kind = 1))"
+        " AND (?2 IS NULL OR seller_id = ?2) AND n > 0 GROUP BY kind, field",
+        err);
     if (!s) return -1;
-    sqlite3_bind_int64(s, 1, run_id);
+    sqlite3_bind_int64(s, 1, run_id > 0 ? run_id : 0);
     pool_bind_text(s, 2, seller);
-    if (sqlite3_step(s) != SQLITE_ROW) {
-        sqlite3_finalize(s);
-        return pool_sql_err(p, "statistics", err);
-    }
-    int col = 0;
-    for (size_t i = 0; i < r->nfields; i++) {
-        if (!rubric_is_scored(&r->fields[i])) continue;
-        fill_agg(s, col, &out->model[i]);
-        fill_agg(s, col + 5, &out->human[i]);
-        fill_agg(s, col + 10, &out->abs_err[i]);
-        col += 15;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int kind = sqlite3_column_int(s, 0);
+        int i = rubric_field_index(r, (const char *)sqlite3_column_text(s, 1));
+        if (i < 0 || !rubric_is_scored(&r->fields[i]) || kind < 0 || kind > 2)
+            continue;
+        pool_agg *a = kind == 0 ? &out->model[i] : kind == 1 ? &out->human[i]
+                                                             : &out->abs_err[i];
+        agg_from(a, sqlite3_column_int64(s, 2), sqlite3_column_double(s, 3),
+                 sqlite3_column_double(s, 4), sqlite3_column_double(s, 5),
+                 sqlite3_column_double(s, 6));
     }
     sqlite3_finalize(s);
-    return 0;
+    return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "statistics", err);
 }
 
 int pool_get_stats(pool *p, const rubric *r, int64_t run_id,
@@ -266,9 +276,13 @@ int pool_get_stats(pool *p, const rubric *r, int64_t run_id,
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = pool_prepare(p,
-        "SELECT count(*), coalesce(sum(n_messages),0), count(pred_id),"
-        " sum(status = 2), sum(status = 3), sum(edge) FROM conversations"
-        " WHERE ?1 IS NULL OR seller_id = ?1", err);
+        "SELECT coalesce(sum(n), 0), coalesce(sum(msgs), 0),"
+        " coalesce(sum(CASE WHEN scored THEN n END), 0),"
+        " coalesce(sum(CASE WHEN status = 2 THEN n END), 0),"
+        " coalesce(sum(CASE WHEN status = 3 THEN n END), 0),"
+        " coalesce(sum(CASE WHEN edge THEN n END), 0),"
+        " (SELECT count(*) FROM programs), (SELECT count(*) FROM runs)"
+        " FROM conv_counts WHERE ?1 IS NULL OR seller_id = ?1", err);
     if (!s) return -1;
     pool_bind_text(s, 1, seller);
     if (sqlite3_step(s) != SQLITE_ROW) {
@@ -281,9 +295,9 @@ int pool_get_stats(pool *p, const rubric *r, int64_t run_id,
     out->reviewed = sqlite3_column_int64(s, 3);
     out->skipped = sqlite3_column_int64(s, 4);
     out->edge = sqlite3_column_int64(s, 5);
+    out->programs = sqlite3_column_int64(s, 6);
+    out->runs = sqlite3_column_int64(s, 7);
     sqlite3_finalize(s);
-    out->programs = scalar(p, "SELECT count(*) FROM programs", err);
-    out->runs = scalar(p, "SELECT count(*) FROM runs", err);
     /* "Today" is the reviewer's local day. */
     time_t now = time(NULL);
     struct tm tm;
@@ -293,7 +307,7 @@ int pool_get_stats(pool *p, const rubric *r, int64_t run_id,
     snprintf(sql, sizeof sql, "SELECT count(DISTINCT cid) FROM labels WHERE "
              "created_at >= %lld AND undone_at IS NULL", (long long)mktime(&tm));
     out->reviewed_today = scalar(p, sql, err);
-    if (out->programs < 0 || out->runs < 0 || out->reviewed_today < 0) return -1;
+    if (out->reviewed_today < 0) return -1;
     return field_aggs(p, r, run_id, seller, out, err);
 }
 
@@ -301,6 +315,10 @@ int pool_histogram(pool *p, const rubric *r, int field, int human,
                    int64_t run_id, const char *seller, int nbins,
                    int64_t *bins, char *err)
 {
+    if (nbins < 1) {
+        err_set(err, "histogram: %d bins", nbins);
+        return -1;
+    }
     memset(bins, 0, (size_t)nbins * sizeof *bins);
     if (field < 0 || (size_t)field >= r->nfields ||
         !rubric_is_scored(&r->fields[field])) {
@@ -308,27 +326,18 @@ int pool_histogram(pool *p, const rubric *r, int field, int human,
         return -1;
     }
     const rubric_field *f = &r->fields[field];
-    sbuf q = {0};
-    sbuf_addf(&q, "SELECT min(?3 - 1, CAST((v - ?4) / (?5 - ?4) * ?3 AS INTEGER)), "
-                  "count(*) FROM (SELECT json_extract(x.scores, '$.%s') AS v "
-                  "FROM conversations c JOIN ", f->name);
-    if (human)
-        sbuf_add(&q, "labels x ON x.id = c.label_id AND c.status = 2");
-    else if (run_id > 0)
-        sbuf_add(&q, "predictions x ON x.id = (SELECT max(id) FROM predictions "
-                     "WHERE cid = c.cid AND run_id = ?1)");
-    else
-        sbuf_add(&q, "predictions x ON x.id = c.pred_id");
-    sbuf_add(&q, " WHERE (?2 IS NULL OR c.seller_id = ?2)) WHERE v IS NOT NULL"
-                 " GROUP BY 1");
-    sqlite3_stmt *s = pool_prepare(p, q.s, err);
-    sbuf_free(&q);
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT min(?3 - 1, CAST((value - ?4) / (?5 - ?4) * ?3 AS INTEGER)),"
+        " sum(n) FROM score_agg WHERE run_id = ?1 AND kind = ?6 AND field = ?7"
+        " AND (?2 IS NULL OR seller_id = ?2) AND n > 0 GROUP BY 1", err);
     if (!s) return -1;
-    sqlite3_bind_int64(s, 1, run_id);
+    sqlite3_bind_int64(s, 1, human || run_id <= 0 ? 0 : run_id);
     pool_bind_text(s, 2, seller);
     sqlite3_bind_int(s, 3, nbins);
     sqlite3_bind_double(s, 4, f->lo);
     sqlite3_bind_double(s, 5, f->hi);
+    sqlite3_bind_int(s, 6, human ? 1 : 0);
+    sqlite3_bind_text(s, 7, f->name, -1, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int b = sqlite3_column_int(s, 0);

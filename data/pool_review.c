@@ -32,7 +32,9 @@ void label_clear(label *l)
  * failures stays "unscored" so `curate score --unscored` retries it. */
 int pool_refresh_state(pool *p, int64_t cid, char *err)
 {
-    sqlite3_stmt *s = pool_prepare(p,
+    /* Kept prepared: the schema's triggers (counts, score distributions)
+     * are compiled into this statement, which is too costly per call. */
+    sqlite3_stmt *s = pool_stmt(p, ST_REFRESH,
         "WITH pr AS (SELECT id, overall FROM predictions WHERE cid = ?1 "
         "            AND status <> 'failed' ORDER BY id DESC LIMIT 1),"
         "     lb AS (SELECT id, overall, status FROM labels "
@@ -54,7 +56,7 @@ int pool_refresh_state(pool *p, int64_t cid, char *err)
     if (!s) return -1;
     sqlite3_bind_int64(s, 1, cid);
     int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "update state", err);
     return 0;
 }
@@ -198,7 +200,7 @@ int pool_add_label(pool *p, const rubric *r, const char *conv_id,
     sqlite3_stmt *st = NULL;
     int64_t cid = need_cid(p, conv_id, err);
     if (cid < 0) goto done;
-    st = pool_prepare(p,
+    st = pool_stmt(p, ST_LABEL_INSERT,
         "INSERT INTO labels(cid, reviewer, status, scores, overall, note, "
         "created_at) VALUES(?,?,?,?,?,?,?)", err);
     if (!st) goto done;
@@ -218,7 +220,7 @@ int pool_add_label(pool *p, const rubric *r, const char *conv_id,
     if (label_id) *label_id = sqlite3_last_insert_rowid(p->db);
     ok = pool_refresh_state(p, cid, err) == 0;
 done:
-    if (st) sqlite3_finalize(st);
+    if (st) sqlite3_reset(st);
     free(scores);
     return pool_tx_close(p, ok, err);
 }
@@ -315,8 +317,8 @@ int pool_set_edge(pool *p, const char *conv_id, const char *reviewer, int on,
     sqlite3_stmt *s = NULL;
     int64_t cid = need_cid(p, conv_id, err);
     if (cid < 0) goto done;
-    s = pool_prepare(p, "INSERT INTO edge_marks(cid, reviewer, marked, note, "
-                        "created_at) VALUES(?,?,?,?,?)", err);
+    s = pool_stmt(p, ST_EDGE_INSERT, "INSERT INTO edge_marks(cid, reviewer, "
+                  "marked, note, created_at) VALUES(?,?,?,?,?)", err);
     if (!s) goto done;
     sqlite3_bind_int64(s, 1, cid);
     pool_bind_text(s, 2, reviewer ? reviewer : "");
@@ -329,7 +331,7 @@ int pool_set_edge(pool *p, const char *conv_id, const char *reviewer, int on,
     }
     ok = pool_refresh_state(p, cid, err) == 0;
 done:
-    if (s) sqlite3_finalize(s);
+    if (s) sqlite3_reset(s);
     return pool_tx_close(p, ok, err);
 }
 
