@@ -1,0 +1,58 @@
+/* ui_review.h: state of the review screen, shared by screen_review.c
+ * (loading, keys, saving) and screen_review_draw.c (drawing). */
+#ifndef CURATE_UI_REVIEW_H
+#define CURATE_UI_REVIEW_H
+
+#include "ui_int.h"
+
+/* One display line of the conversation pane. */
+enum { RL_DATE, RL_GAP, RL_HEAD, RL_TEXT, RL_BLANK };
+typedef struct {
+    int kind;
+    size_t msg;          /* message index (RL_HEAD, RL_TEXT, RL_GAP) */
+    size_t start, len;   /* span of the message's wide text (RL_TEXT) */
+} rv_line;
+
+typedef struct {
+    screen base;
+    pool_filter f;               /* the list the review was opened from */
+    char search[256];
+    int64_t idx;                 /* position of the open one in that list */
+    char id[128];
+
+    convo *c;
+    wchar_t **wtext;             /* sanitised text per message */
+    size_t *wlen;
+    prediction pr;
+    int has_pred;
+    label lb;
+    int has_label;
+    int edge;
+    char edge_note[512];
+
+    scoreset mine;               /* the reviewer's working values */
+    int overall_typed;
+    int fields[RUBRIC_MAX_FIELDS];  /* scored field indexes, rubric order */
+    int nfields;
+    int sel;                     /* index into fields */
+    char typed[16];
+    int typing;
+
+    rv_line *lines;              /* conversation lines for lines_w */
+    size_t nlines;
+    int lines_w;
+    int conv_scroll, conv_rows;
+    int right_scroll, right_rows, right_total;
+    int fields_y;                /* screen row of the first field (mouse) */
+    int split_x;
+} review_screen;
+
+/* screen_review_draw.c */
+void review_draw(ui *u, screen *s, int top, int rows);
+/* Frees the conversation lines (rebuilt on the next draw). */
+void review_lines_free(review_screen *rv);
+/* The overall computed from the parts of sc by the rubric formula;
+ * returns 1 and *out or 0 when a part is missing. */
+int review_formula(const ui *u, const scoreset *sc, double *out);
+
+#endif
