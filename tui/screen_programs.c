@@ -25,6 +25,9 @@ static const ui_help programs_help[] = {
     {"", "Programs"},
     {"j k  Up Down", "pick a program"},
     {"Enter", "read its demos"},
+    {"b", "make the selected program the current best"},
+    {"e", "export the selected program as DSPy JSON (a file)"},
+    {"m", "export the selected program to MongoDB (CURATE_MONGO_URI)"},
     {"Home End  g G", "first / last"},
     {NULL, NULL},
 };
@@ -86,6 +89,19 @@ static void programs_draw(ui *u, screen *s, int top, int rows)
 
 screen *screen_program_new(ui *u, int64_t id);
 
+static void make_best(ui *u, programs_screen *ps)
+{
+    char err[ERR_MAX];
+    int64_t id = ps->pg[ps->sel].id;
+    if (pool_set_best_program(u->p, id, err) < 0) {
+        ui_error(u, "%s", err);
+        return;
+    }
+    ui_changed(u);
+    ui_status(u, "program %lld is now the current best (scoring uses it)",
+              (long long)id);
+}
+
 static int programs_key(ui *u, screen *s, ui_key k)
 {
     programs_screen *ps = (programs_screen *)s;
@@ -109,6 +125,12 @@ static int programs_key(ui *u, screen *s, ui_key k)
     case 'G': ps->sel = ps->n > 0 ? ps->n - 1 : 0; return 1;
     case '\n': case '\r': case 'l':
         if (ps->n > 0) ui_push(u, screen_program_new(u, ps->pg[ps->sel].id));
+        return 1;
+    case 'e': case 'm':
+        if (ps->n > 0) ui_action_export(u, ps->pg[ps->sel].id, ch == 'm');
+        return 1;
+    case 'b':
+        if (ps->n > 0) make_best(u, ps);
         return 1;
     }
     return 0;
@@ -138,7 +160,8 @@ screen *screen_programs_new(ui *u)
     (void)u;
     programs_screen *ps = xcalloc(1, sizeof *ps);
     ps->base.title = "Programs";
-    ps->base.hint = "Enter read demos  j/k move  ? help  q back";
+    ps->base.hint = "Enter read demos  b make best  e export JSON  m export "
+                    "MongoDB  j/k move  ? help  q back";
     ps->base.help = programs_help;
     ps->base.draw = programs_draw;
     ps->base.key = programs_key;

@@ -148,25 +148,43 @@ static void draw_counters(ui *u, queue_screen *q, int y)
     ui_fmt_count(q->reviewed, b, sizeof b);
     ui_fmt_count(q->today, c, sizeof c);
     ui_fmt_count(q->all, d, sizeof d);
-    int x = ui_putf(u, y, 1, COLS - 2, A_BOLD,
-                    "Reviewed today %s | total reviewed %s | remaining to "
-                    "review %s | %s conversations", c, b, a, d);
+    int x = COLS >= 100
+        ? ui_putf(u, y, 1, COLS - 2, A_BOLD, "Reviewed today %s | total "
+                  "reviewed %s | remaining to review %s | %s conversations",
+                  c, b, a, d)
+        : ui_putf(u, y, 1, COLS - 2, A_BOLD, "Today %s | reviewed %s | to "
+                  "review %s | %s in pool", c, b, a, d);
     if (q->f.search)
         ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
                 "search: \"%s\"", q->search);
 }
 
+static const char *tab_short[NTABS] = {
+    "Review", "Done", "Edge", "Diff", "All",
+};
+
+static int tab_label(queue_screen *q, int i, int compact, char *t, size_t n)
+{
+    char cnt[32];
+    ui_fmt_count(q->tabcount[i], cnt, sizeof cnt);
+    const char *name = compact ? tab_short[i] : tab_name[i];
+    if (tab_kind[i] == FILTER_DISAGREE)
+        snprintf(t, n, compact ? "%d %s>=%.1f(%s)" : " %d %s >=%.1f (%s) ",
+                 i + 1, name, q->disagree, cnt);
+    else
+        snprintf(t, n, compact ? "%d %s(%s)" : " %d %s (%s) ", i + 1, name, cnt);
+    return (int)strlen(t) + 1;
+}
+
 static void draw_tabs(ui *u, queue_screen *q, int y)
 {
+    char t[96];
+    int full = 1;
+    for (int i = 0; i < NTABS; i++) full += tab_label(q, i, 0, t, sizeof t);
+    int compact = full > COLS - 12;     /* room for the position */
     int x = 1;
     for (int i = 0; i < NTABS; i++) {
-        char cnt[32], t[96];
-        ui_fmt_count(q->tabcount[i], cnt, sizeof cnt);
-        if (tab_kind[i] == FILTER_DISAGREE)
-            snprintf(t, sizeof t, " %d %s >=%.1f (%s) ", i + 1, tab_name[i],
-                     q->disagree, cnt);
-        else
-            snprintf(t, sizeof t, " %d %s (%s) ", i + 1, tab_name[i], cnt);
+        tab_label(q, i, compact, t, sizeof t);
         q->tab_x[i] = x;
         x += ui_put(u, y, x, COLS - x, t,
                     ui_attr(u, i == q->tab ? A_UI_TAB_ON : A_UI_TAB));

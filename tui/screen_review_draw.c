@@ -113,30 +113,31 @@ static void draw_conv_line(ui *u, review_screen *rv, const rv_line *l, int y,
 static void draw_conversation(ui *u, review_screen *rv, int top, int rows,
                               int w)
 {
-    char n[32], pos[32];
-    ui_fmt_count((int64_t)rv->c->nmsgs, n, sizeof n);
-    ui_fmt_count(rv->idx + 1, pos, sizeof pos);
-    int x = ui_put(u, top, 0, w, rv->id, A_BOLD);
-    ui_putf(u, top, x, w - x, UI_PLAIN, "  seller %s | %s messages | #%s",
-            rv->c->seller_id ? rv->c->seller_id : "?", n, pos);
     if (rv->lines_w != w) build_lines(rv, w);
     rv->conv_rows = rows - 1;
     int max = (int)rv->nlines - rv->conv_rows;
     if (rv->conv_scroll > max) rv->conv_scroll = max;
     if (rv->conv_scroll < 0) rv->conv_scroll = 0;
+    int mw = 0;
+    if ((int)rv->nlines > rv->conv_rows) {    /* where we are, at the right */
+        char more[48];
+        int below = (int)rv->nlines - rv->conv_rows - rv->conv_scroll;
+        snprintf(more, sizeof more, " %d%%%s",
+                 (int)(100.0 * (rv->conv_scroll + rv->conv_rows) / rv->nlines),
+                 below > 0 && w >= 60 ? " PgDn more" : "");
+        mw = (int)strlen(more);
+        ui_put(u, top, w - mw, mw, more, ui_attr(u, A_UI_DIM));
+    }
+    char n[32], pos[32];
+    ui_fmt_count((int64_t)rv->c->nmsgs, n, sizeof n);
+    ui_fmt_count(rv->idx + 1, pos, sizeof pos);
+    int x = ui_put(u, top, 0, w - mw, rv->id, A_BOLD);
+    ui_putf(u, top, x, w - mw - x, UI_PLAIN, "  seller %s | %s msgs | #%s",
+            rv->c->seller_id ? rv->c->seller_id : "?", n, pos);
     for (int i = 0; i < rv->conv_rows; i++) {
         size_t li = (size_t)(rv->conv_scroll + i);
         if (li >= rv->nlines) break;
         draw_conv_line(u, rv, &rv->lines[li], top + 1 + i, w);
-    }
-    if ((int)rv->nlines > rv->conv_rows) {
-        char more[48];
-        int below = (int)rv->nlines - rv->conv_rows - rv->conv_scroll;
-        snprintf(more, sizeof more, " %d%% %s ",
-                 (int)(100.0 * (rv->conv_scroll + rv->conv_rows) / rv->nlines),
-                 below > 0 ? "PgDn more" : "end");
-        ui_put(u, top, w - (int)strlen(more), (int)strlen(more), more,
-               ui_attr(u, A_UI_DIM));
     }
 }
 

@@ -213,27 +213,44 @@ static int help_lines(ui *u, const ui_help **rows, int max)
     return n;
 }
 
-static void help_draw(ui *u)
+/* Draws (or, with draw 0, only counts) the help rows: each entry's keys
+ * and its description wrapped to the box; returns the number of rows. */
+static int help_rows(ui *u, int y, int x, int w, int first, int nrows,
+                     int draw)
 {
     const ui_help *rows[128];
-    int n = help_lines(u, rows, 128);
+    int n = help_lines(u, rows, 128), row = 0;
+    for (int i = 0; i < n; i++) {
+        const ui_help *r = rows[i];
+        int head = !*r->keys, dx = head ? 2 : 20, dw = w - dx - 2;
+        size_t wn, nl;
+        wchar_t *wd = sanitize_wide_new(r->desc, 0, &wn);
+        ui_span *sp = ui_wrap_new(wd, wn, dw > 4 ? dw : 4, &nl);
+        for (size_t k = 0; k < nl; k++, row++) {
+            int yy = row - first;
+            if (!draw || yy < 0 || yy >= nrows) continue;
+            if (k == 0 && !head) ui_put(u, y + yy, x + 3, 16, r->keys, A_BOLD);
+            ui_putw(u, y + yy, x + dx, dw, wd + sp[k].start, sp[k].len,
+                    head ? ui_attr(u, A_UI_HEAD) : UI_PLAIN);
+        }
+        free(sp);
+        free(wd);
+    }
+    return row;
+}
+
+static void help_draw(ui *u)
+{
     int w = COLS - 4 < 90 ? COLS - 4 : 90, h = LINES - 2;
     int x = (COLS - w) / 2, y = 1;
     ui_box(u, y, x, h, w, "Help - every key (? or q closes)");
     int inner = h - 2;
+    int n = help_rows(u, 0, x, w, 0, 0, 0);
     if (u->help_scroll > n - inner) u->help_scroll = n - inner;
     if (u->help_scroll < 0) u->help_scroll = 0;
-    for (int i = 0; i < inner && i + u->help_scroll < n; i++) {
-        const ui_help *r = rows[i + u->help_scroll];
-        if (!*r->keys) {
-            ui_put(u, y + 1 + i, x + 2, w - 4, r->desc, ui_attr(u, A_UI_HEAD));
-            continue;
-        }
-        ui_put(u, y + 1 + i, x + 3, 16, r->keys, A_BOLD);
-        ui_put(u, y + 1 + i, x + 20, w - 22, r->desc, UI_PLAIN);
-    }
+    help_rows(u, y + 1, x, w, u->help_scroll, inner, 1);
     if (n > inner)
-        ui_putf(u, y + h - 1, x + w - 14, 12, UI_PLAIN, " %d/%d ",
+        ui_putf(u, y + h - 1, x + w - 18, 16, UI_PLAIN, " j/k %d/%d ",
                 u->help_scroll + inner < n ? u->help_scroll + inner : n, n);
 }
 
@@ -481,6 +498,7 @@ int ui_run(const ui_opts *o)
         }
     }
     ui_job_free(u);
+    ui_export_cleanup();
     endwin();
     delscreen(scr);
     sigaction(SIGINT, &old_sa, NULL);

@@ -150,6 +150,15 @@ static const char *busy(ui *u)
     return ui_job_running(u) ? "an action is running (X cancels it)" : NULL;
 }
 
+static void act_export_json(ui *u) { ui_action_export(u, 0, 0); }
+static void act_export_mongo(ui *u) { ui_action_export(u, 0, 1); }
+
+static const char *mongo_idle(ui *u)
+{
+    const char *b = busy(u);
+    return b ? b : ui_export_mongo_unavailable(u);
+}
+
 static const char *need_sel_idle(ui *u)
 {
     const char *b = busy(u);
@@ -164,7 +173,8 @@ typedef struct {
     void (*start)(ui *u);
 } ui_action;
 
-/* Optimise and export join this table when their modules land. */
+/* Optimising joins this table when it has a reusable job function (like
+ * job_score.h) taking progress and cancel callbacks. */
 static const ui_action actions[] = {
     {'s', "Score the selected conversation (fresh, no cache)", need_sel_idle,
      act_score_selected},
@@ -173,6 +183,10 @@ static const ui_action actions[] = {
      act_score_to_review},
     {'a', "Score all conversations (a new run, for before/after)", busy,
      act_score_all},
+    {'j', "Export the best program as DSPy JSON (a file)", busy,
+     act_export_json},
+    {'m', "Export the best program to MongoDB (CURATE_MONGO_URI)", mongo_idle,
+     act_export_mongo},
     {0, NULL, NULL, NULL},
 };
 

@@ -99,6 +99,7 @@ struct ui {
     int timing_own;        /* fclose at exit */
 
     ui_job *job;           /* running or finished background job, or NULL */
+    int64_t pending_program;   /* program of an export waiting for a prompt */
 };
 
 /* ---- ui.c ---- */
@@ -194,6 +195,13 @@ int ui_menu_key(ui *u, ui_key k);
 /* The conversation the top screen is about (review: the open one; queue:
  * the selected row), or NULL. */
 const char *ui_current_conv(ui *u);
+/* ---- ui_export.c ---- */
+/* Exports program_id (0 = best) as DSPy JSON to a file (asks its name) or
+ * to MongoDB (CURATE_MONGO_URI), in the background. */
+void ui_action_export(ui *u, int64_t program_id, int mongo);
+const char *ui_export_mongo_unavailable(ui *u);
+/* At exit: libmongoc clean-up if an export used it. */
+void ui_export_cleanup(void);
 /* Re-scores one conversation in the background (review screen's r). */
 void ui_action_score_one(ui *u, const char *conv_id);
 
