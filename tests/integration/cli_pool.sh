@@ -1,7 +1,7 @@
 #!/bin/bash
 # The headless pool commands end to end: init, import (JSONL + WhatsApp),
 # stats, list, show, label, edge, backup, bad input and exit codes.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 cd "$WORK"
 
 check_rc "version" 0 "$CURATE" --version

@@ -2,7 +2,7 @@
 # export_json.sh: `curate import-program json`, `export json`, `programs`,
 # `export pool`: DSPy 2.6 byte layout, round trips, bad input stores nothing,
 # the labeled pool as DSPy Example dicts.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 FIX=$ROOT/tests/fixtures/programs
 cd "$WORK" || exit 1
 nprog() { sql "SELECT count(*) FROM programs"; }

@@ -5,7 +5,7 @@
 # / slow / unreachable failures (exit 1, clear message, program store
 # unchanged, a retry works), SCRAM, the password never printed. With
 # MONGODB_URI set, the main path also runs against that real server.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 FIX=$ROOT/tests/fixtures/programs
 PEER=$ROOT/tests/peers/mongo_peer.py
 cd "$WORK" || exit 1

@@ -4,7 +4,7 @@
 # non-numeric scores), then connection refused mid-run. Every conversation
 # ends scored or failed with its reason; stored scores stay in range; the
 # run summary matches the pool.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 cd "$WORK"
 "$CURATE" demo --reset --count 60 >/dev/null
 start_llm --mode mixed --fault-rate 0.3 --seed 7 || { fail "llm server"; finish; exit 1; }

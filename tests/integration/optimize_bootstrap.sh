@@ -6,7 +6,7 @@
 # acceptance and rejection per metric and threshold, the demo limits, the
 # labeled fill, that the teacher never sees the example it bootstraps, and
 # the state JSON's DSPy keys and field order.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 cd "$WORK"
 
 # make_pool: five edge cases (the training set with --edge 5 --sample 0,

@@ -6,7 +6,7 @@
 # current best evaluated on the same validation set, the same seed giving
 # the identical state JSON from the cache (no new requests), random search,
 # the run records, and the "label N more" message.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 cd "$WORK"
 
 # make_pool N_EDGE N_OTHER: conversations whose ORACLE line equals their

@@ -3,7 +3,7 @@
 # during imports; concurrent writers; backups. Every action that returned
 # must be in the pool, the pool must pass integrity_check, the label
 # history must be consistent.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 cd "$WORK"
 ACTIONS=${RELIABILITY_ACTIONS:-1000}
 "$CURATE" demo --reset --count 60 >/dev/null

@@ -2,7 +2,7 @@
 # `curate score` end to end against the loopback OpenAI-compatible server:
 # ChatAdapter request body, cache, retries, failures kept with raw text and
 # reason, validation, interrupt, the API key never stored or printed.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 cd "$WORK"
 KEY=sk-test-SECRET-4242
 "$CURATE" demo --reset --count 40 >/dev/null

@@ -1,5 +1,5 @@
 # tui_helpers.bash: tmux helpers for the tui_*.sh scripts (sourced after
-# lib.sh; not a test itself: tests/run only runs *.sh).
+# lib.bash; not a test itself: tests/run only runs *.sh).
 #
 #   tui_start [ENV=VAL ...] [-- ARGS...]  start curate in a detached tmux pane
 #   tui_keys KEYS...                      tmux send-keys

@@ -4,7 +4,7 @@
 # CSI cursor moves and clears, SGR, C1 controls, bidi overrides, invalid
 # UTF-8) is shown with visible placeholders; nothing reaches the terminal.
 # Also: a model overall that disagrees with its parts is highlighted.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/tui_helpers.bash"
 
 "$CURATE" --db "$CURATE_DB" init >/dev/null 2>&1

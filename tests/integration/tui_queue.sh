@@ -2,7 +2,7 @@
 # tui_queue.sh: the queue (tabs, search, sort, threshold), help overlay,
 # resize to 80x24 and back, NO_COLOR, log/distribution/programs views and
 # the --timing log, driven in tmux.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/tui_helpers.bash"
 
 tui_demo_pool || { fail "demo pool"; finish; exit 1; }

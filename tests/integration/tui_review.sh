@@ -2,7 +2,7 @@
 # tui_review.sh: the reviewer's loop in the workbench, driven in tmux:
 # correct scores, save, undo, accept, skip, edge case with a note, typed
 # overall, next/previous; asserts on the screen and on the pool.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/tui_helpers.bash"
 
 tui_demo_pool || { fail "demo pool"; finish; exit 1; }

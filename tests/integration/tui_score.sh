@@ -3,7 +3,7 @@
 # LLM server: the actions menu, the progress row with live counters, the
 # reviewer working meanwhile, cancel, re-score of one conversation (r), and
 # a failing endpoint reported in the status line and the log view.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/tui_helpers.bash"
 
 tui_demo_pool || { fail "demo pool"; finish; exit 1; }

@@ -1,4 +1,4 @@
-# lib.sh: shared helpers for integration scripts (sourced, not run).
+# lib.bash: shared helpers for integration scripts (sourced, not run).
 # Each script calls `check NAME CMD...` / `expect_fail` ... and ends with
 # `finish`, which prints "NAME: N passed, N failed".
 set -u
