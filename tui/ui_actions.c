@@ -173,8 +173,6 @@ typedef struct {
     void (*start)(ui *u);
 } ui_action;
 
-/* Optimising joins this table when it has a reusable job function (like
- * job_score.h) taking progress and cancel callbacks. */
 static const ui_action actions[] = {
     {'s', "Score the selected conversation (fresh, no cache)", need_sel_idle,
      act_score_selected},
@@ -183,6 +181,8 @@ static const ui_action actions[] = {
      act_score_to_review},
     {'a', "Score all conversations (a new run, for before/after)", busy,
      act_score_all},
+    {'o', "Optimise: BootstrapFewShot, kept only if it beats the best", busy,
+     ui_action_optimize},
     {'j', "Export the best program as DSPy JSON (a file)", busy,
      act_export_json},
     {'m', "Export the best program to MongoDB (CURATE_MONGO_URI)", mongo_idle,

@@ -195,6 +195,9 @@ int ui_menu_key(ui *u, ui_key k);
 /* The conversation the top screen is about (review: the open one; queue:
  * the selected row), or NULL. */
 const char *ui_current_conv(ui *u);
+/* ---- ui_optimize.c ---- */
+/* Runs `curate optimize` with its defaults as a background job. */
+void ui_action_optimize(ui *u);
 /* ---- ui_export.c ---- */
 /* Exports program_id (0 = best) as DSPy JSON to a file (asks its name) or
  * to MongoDB (CURATE_MONGO_URI), in the background. */
