@@ -47,7 +47,7 @@ const char *job_optimize_candidate_name(int cand_seed)
 /* ---- the state of a run, the callbacks' ctx ---- */
 
 typedef struct {
-    pool *p;
+    pool *p;                 /* first: see job_pool_get_convo */
     const rubric *r;
     const job_optimize_opts *o;
     job_optimize_result *res;
@@ -112,26 +112,6 @@ static void progress_start(glue *g, size_t ntrain, size_t nval)
 }
 
 /* ---- the predict callback: the scorer over the pool ---- */
-
-static convo *get_convo(const char *id, void *ctx, char *err)
-{
-    glue *g = ctx;
-    return pool_get_convo_new(g->p, id, err);
-}
-
-static int cache_get(const char *key, char **response, void *ctx)
-{
-    glue *g = ctx;
-    char err[ERR_MAX];
-    return pool_cache_get(g->p, key, response, err);
-}
-
-static int cache_put(const char *key, const char *response, void *ctx)
-{
-    glue *g = ctx;
-    char err[ERR_MAX];
-    return pool_cache_put(g->p, key, response, err);
-}
 
 /* The heuristic writes no text: its demo gets the scores as text and the
  * rationale as reasoning, so the program is still a valid DSPy state. */
@@ -222,8 +202,9 @@ static int score_group(glue *g, const size_t *idx, size_t n, char *err)
         .r = g->r, .pg = first->pg, .backend = o->backend,
         .llm = first->round > 0 ? &round_cfg : o->llm,
         .client = first->round > 0 ? NULL : g->client,
-        .no_cache = o->no_cache, .get_convo = get_convo,
-        .cache_get = cache_get, .cache_put = cache_put, .store = store_cb,
+        .no_cache = o->no_cache, .get_convo = job_pool_get_convo,
+        .cache_get = job_pool_cache_get, .cache_put = job_pool_cache_put,
+        .store = store_cb,
         .cancel = cancelled, .ctx = g,
     };
     score_summary sum;

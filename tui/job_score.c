@@ -44,30 +44,32 @@ int job_score_load_program(pool *p, const rubric *r, const char *spec,
 }
 
 typedef struct {
-    pool *p;
+    pool *p;                 /* first: see job_pool_get_convo */
     const rubric *r;
     const job_score_opts *o;
     int64_t run_id, program_id;
 } glue;
 
-static convo *get_convo(const char *id, void *ctx, char *err)
+/* The glue structs of scoring and optimising start with their pool *:
+ * a pointer to a struct is a pointer to its first member. */
+convo *job_pool_get_convo(const char *id, void *ctx, char *err)
 {
-    glue *g = ctx;
-    return pool_get_convo_new(g->p, id, err);
+    pool *p = *(pool **)ctx;
+    return pool_get_convo_new(p, id, err);
 }
 
-static int cache_get(const char *key, char **response, void *ctx)
+int job_pool_cache_get(const char *key, char **response, void *ctx)
 {
-    glue *g = ctx;
+    pool *p = *(pool **)ctx;
     char err[ERR_MAX];
-    return pool_cache_get(g->p, key, response, err);
+    return pool_cache_get(p, key, response, err);
 }
 
-static int cache_put(const char *key, const char *response, void *ctx)
+int job_pool_cache_put(const char *key, const char *response, void *ctx)
 {
-    glue *g = ctx;
+    pool *p = *(pool **)ctx;
     char err[ERR_MAX];
-    return pool_cache_put(g->p, key, response, err);
+    return pool_cache_put(p, key, response, err);
 }
 
 static int store(const char *conv_id, const score_result *res, void *ctx,
@@ -152,8 +154,9 @@ int job_score_run(pool *p, const rubric *r, const job_score_opts *o,
     if (run_id) *run_id = g.run_id;
     scorer_job job = {
         .r = r, .pg = pg, .backend = o->backend, .llm = o->llm,
-        .no_cache = o->no_cache, .get_convo = get_convo,
-        .cache_get = cache_get, .cache_put = cache_put, .store = store,
+        .no_cache = o->no_cache, .get_convo = job_pool_get_convo,
+        .cache_get = job_pool_cache_get, .cache_put = job_pool_cache_put,
+        .store = store,
         .progress = progress, .cancel = cancel, .ctx = &g,
     };
     score_summary local;

@@ -35,6 +35,12 @@ int job_score_run(pool *p, const rubric *r, const job_score_opts *o,
                   char *const *ids, size_t n, int64_t *run_id,
                   score_summary *sum, char *err);
 
+/* Scorer callbacks (scorer_job.get_convo, cache_get, cache_put) over the
+ * pool: ctx must point to a struct whose first member is the pool *. */
+convo *job_pool_get_convo(const char *id, void *ctx, char *err);
+int job_pool_cache_get(const char *key, char **response, void *ctx);
+int job_pool_cache_put(const char *key, const char *response, void *ctx);
+
 /* Collects the ids matching a filter (caller frees with job_ids_free). */
 int job_ids_from_filter(pool *p, const pool_filter *f, char ***ids,
                         size_t *n, char *err);
