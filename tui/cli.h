@@ -20,6 +20,9 @@ typedef struct {
 /* Opens the pool named by g (creating it). Prints the error and returns
  * NULL on failure. */
 pool *cli_open_pool(const cli_globals *g);
+/* Opens an existing pool read-only (exports, listings): says plainly when
+ * there is none. Prints the error and returns NULL on failure. */
+pool *cli_open_pool_readonly(const cli_globals *g);
 /* Prints "curate: <msg>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -100,26 +100,12 @@ static int write_out(const char *path, const char *data, size_t len,
     return 0;
 }
 
-static pool *open_ro(const cli_globals *g)
-{
-    char err[ERR_MAX];
-    if (access(g->db_path, F_OK) != 0) {
-        char *c = sanitize_new(g->db_path, (size_t)-1, 0);
-        cli_error("no pool at %s (`curate init` creates one; --db or CURATE_DB "
-                  "name another)", c);
-        free(c);
-        return NULL;
-    }
-    pool *p = pool_open_readonly(g->db_path, err);
-    if (!p) fail_msg(err);
-    return p;
-}
 
 /* Loads the state of program id: 0 with *state and *meta, or an exit status. */
 static int load_state(const cli_globals *g, int64_t id, char **state,
                       pool_program *meta)
 {
-    pool *p = open_ro(g);
+    pool *p = cli_open_pool_readonly(g);
     if (!p) return EXIT_ERR;
     char err[ERR_MAX];
     *state = export_program_state_new(p, g->r, id, meta, err);
@@ -314,7 +300,7 @@ static int export_pool(const cli_globals *g, const opts *o)
     const char *path = o->out ? o->out
                               : eo.json_array ? EXPORT_POOL_DEFAULT_JSON
                                               : EXPORT_POOL_DEFAULT_JSONL;
-    pool *p = open_ro(g);
+    pool *p = cli_open_pool_readonly(g);
     if (!p) return EXIT_ERR;
     sbuf out = {0};
     int n, skipped;

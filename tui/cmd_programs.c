@@ -65,21 +65,6 @@ static void put_block(const char *s, int indent)
     free(c);
 }
 
-/* Opens the pool read-only, saying so plainly when there is none. */
-static pool *open_ro(const cli_globals *g)
-{
-    char err[ERR_MAX];
-    if (access(g->db_path, F_OK) != 0) {
-        char *c = sanitize_new(g->db_path, (size_t)-1, 0);
-        cli_error("no pool at %s (`curate init` creates one; --db or CURATE_DB "
-                  "name another)", c);
-        free(c);
-        return NULL;
-    }
-    pool *p = pool_open_readonly(g->db_path, err);
-    if (!p) cli_error("%s", err);
-    return p;
-}
 
 static int is_imported(const pool_program *pg)
 {
@@ -89,7 +74,7 @@ static int is_imported(const pool_program *pg)
 static int programs_list(const cli_globals *g)
 {
     char err[ERR_MAX];
-    pool *p = open_ro(g);
+    pool *p = cli_open_pool_readonly(g);
     if (!p) return EXIT_ERR;
     pool_program *pg;
     int n = pool_list_programs(p, &pg, err);
@@ -166,7 +151,7 @@ static int programs_show(const cli_globals *g, const char *ref)
         cli_error("%s", err);
         return EXIT_USAGE;
     }
-    pool *p = open_ro(g);
+    pool *p = cli_open_pool_readonly(g);
     if (!p) return EXIT_ERR;
     pool_program pg;
     int rc = pool_get_program(p, id, &pg, err);
