@@ -51,11 +51,14 @@ static const char *json_type(const cJSON *v)
 }
 
 /* Where we are, for error messages. */
+typedef struct fast_scratch fast_scratch;
+
 typedef struct {
     const char *src;
     size_t line;
     char *err;
     long msg;           /* index in messages[] being read, or -1 */
+    fast_scratch *fs;   /* buffers of the fast path, reused across lines */
 } where;
 
 /* The path of field key for error messages, built only on error (building
@@ -71,14 +74,40 @@ static const char *path_of(const where *w, const char *key, path_buf *b)
 }
 
 /* Quotes at most 40 bytes of an offending value, cut on a UTF-8 boundary,
- * so one bad field cannot fill the whole error line. */
-static int quote_len(const char *s)
+ * so one bad field cannot fill the whole error line. The message goes to a
+ * terminal: C0 controls (ESC...), DEL, C1 and bidi controls and invalid
+ * bytes appear as \xNN / \uNNNN instead of acting on it. Returns out. */
+typedef struct { char s[256]; } quote_buf;
+
+static const char *quote(const char *s, quote_buf *q)
 {
-    size_t n = strlen(s);
-    if (n <= 40) return (int)n;
-    n = 40;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
-    return (int)n;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s), i = 0, o = 0;
+    while (i < n && o + 8 < sizeof q->s) {
+        unsigned c = u[i];
+        size_t k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (i + k > 40) { memcpy(q->s + o, "...", 3); o += 3; break; }
+        if (c < 0x20 || c == 0x7F || (c >= 0x80 && (i + k > n ||
+                                                    utf8_bad_at(s + i, k) == 0))) {
+            o += (size_t)snprintf(q->s + o, sizeof q->s - o, "\\x%02x", c);
+            i++;
+            continue;
+        }
+        unsigned cp = k == 2 ? (c & 0x1F) << 6 | (u[i + 1] & 0x3F)
+                    : k == 3 ? (c & 0x0F) << 12 | (u[i + 1] & 0x3F) << 6 |
+                               (u[i + 2] & 0x3F)
+                    : k == 1 ? c : 0x10000;
+        if ((cp >= 0x80 && cp < 0xA0) || (cp >= 0x202A && cp <= 0x202E) ||
+            (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029) {
+            o += (size_t)snprintf(q->s + o, sizeof q->s - o, "\\u%04x", cp);
+        } else {
+            memcpy(q->s + o, s + i, k);
+            o += k;
+        }
+        i += k;
+    }
+    q->s[o] = '\0';
+    return q->s;
 }
 
 static int bad_type(const where *w, const char *key, const cJSON *v,
@@ -159,12 +188,17 @@ static int get_ts(const where *w, const cJSON *msg, int64_t *out)
     if (!cJSON_IsString(v) || !v->valuestring)
         return bad_type(w, "ts", v, "an ISO-8601 string or epoch seconds");
     if (util_parse_iso8601(v->valuestring, out) != 0) {
-        const char *s = v->valuestring;
-        int ok = utf8_bad_at(s, strlen(s)) == strlen(s);
-        err_set(w->err, "%s:%zu: field %s: '%.*s' is not an ISO-8601 time "
+        quote_buf q;
+        err_set(w->err, "%s:%zu: field %s: '%s' is not an ISO-8601 time "
                 "(like 2024-05-01T10:02:03Z)", w->src, w->line,
-                path_of(w, "ts", &pb),
-                ok ? quote_len(s) : 0, s);
+                path_of(w, "ts", &pb), quote(v->valuestring, &q));
+        return -1;
+    }
+    if (*out < -62135596800LL || *out > 253402300799LL) {  /* "0000-..." */
+        quote_buf q;
+        err_set(w->err, "%s:%zu: field %s: '%s' is out of range (years "
+                "1..9999)", w->src, w->line, path_of(w, "ts", &pb),
+                quote(v->valuestring, &q));
         return -1;
     }
     return 0;
@@ -183,9 +217,10 @@ static int add_message(const where *w0, convo *c, const cJSON *msg, size_t i)
     if (get_string(w, msg, "role", 0, &role_s)) return -1;
     if (convo_role_parse(role_s, &role) != 0) {
         path_buf pb;
-        err_set(w->err, "%s:%zu: field %s: '%.*s' is not one of customer, "
+        quote_buf q;
+        err_set(w->err, "%s:%zu: field %s: '%s' is not one of customer, "
                 "seller, system", w->src, w->line, path_of(w, "role", &pb),
-                quote_len(role_s), role_s);
+                quote(role_s, &q));
         return -1;
     }
     if (get_string(w, msg, "text", 0, &text)) return -1;
@@ -308,9 +343,367 @@ static int is_blank(const char *s, size_t n)
     return 1;
 }
 
+/* ---- fast path ----
+ * Most lines are well formed. fast_line reads such a line in one pass
+ * without building a cJSON tree (no allocation per value, no key search):
+ * strict JSON only, the fields of the happy path with the right types. On
+ * anything else (a syntax error, a surprising type, an escape it does not
+ * handle, a duplicate key, a value the checks reject) it gives up and the
+ * cJSON path below reads the line again and words the error, so the
+ * result of an import, errors included, is the same as with cJSON alone
+ * (build with -DIMPORT_JSONL_NO_FAST to compare). A quarter of the import
+ * time went to cJSON's allocations and key lookups. */
+
+typedef struct {
+    int64_t ts;
+    size_t from, text;      /* offsets into the arena */
+    msg_role role;
+} fast_msg;
+
+struct fast_scratch {
+    sbuf arena;             /* decoded strings, each NUL-terminated */
+    fast_msg *msgs;
+    size_t nmsgs, cap;
+};
+
+typedef struct {
+    const char *p, *e;
+    fast_scratch *fs;
+    int depth;
+} fcur;
+
+static void fast_scratch_free(fast_scratch *fs)
+{
+    sbuf_free(&fs->arena);
+    free(fs->msgs);
+}
+
+static int f_ws(fcur *k)
+{
+    while (k->p < k->e && (*k->p == ' ' || *k->p == '\t' || *k->p == '\r' ||
+                           *k->p == '\n'))
+        k->p++;
+    return k->p < k->e;
+}
+
+static int f_hex4(fcur *k, unsigned *out)
+{
+    if (k->e - k->p < 4) return 0;
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char ch = k->p[i];
+        v <<= 4;
+        if (ch >= '0' && ch <= '9') v |= (unsigned)(ch - '0');
+        else if (ch >= 'a' && ch <= 'f') v |= (unsigned)(ch - 'a' + 10);
+        else if (ch >= 'A' && ch <= 'F') v |= (unsigned)(ch - 'A' + 10);
+        else return 0;
+    }
+    k->p += 4;
+    *out = v;
+    return 1;
+}
+
+/* Decodes the string at k->p into the arena: *off its start, *len its
+ * length (the NUL after it not counted). */
+static int f_str(fcur *k, size_t *off, size_t *len)
+{
+    if (k->p >= k->e || *k->p != '"') return 0;
+    k->p++;
+    sbuf *a = &k->fs->arena;
+    *off = a->len;
+    const char *run = k->p;
+    for (;;) {
+        if (k->p >= k->e) return 0;
+        unsigned char ch = (unsigned char)*k->p;
+        if (ch == '"') break;
+        if (ch < 0x20) return 0;
+        if (ch != '\\') { k->p++; continue; }
+        if (k->p > run) sbuf_addn(a, run, (size_t)(k->p - run));
+        if (++k->p >= k->e) return 0;
+        char e = *k->p++;
+        switch (e) {
+        case '"': case '\\': case '/': sbuf_addc(a, e); break;
+        case 'b': sbuf_addc(a, '\b'); break;
+        case 'f': sbuf_addc(a, '\f'); break;
+        case 'n': sbuf_addc(a, '\n'); break;
+        case 'r': sbuf_addc(a, '\r'); break;
+        case 't': sbuf_addc(a, '\t'); break;
+        case 'u': {
+            unsigned cp, lo;
+            if (!f_hex4(k, &cp) || cp == 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+                return 0;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (k->e - k->p < 6 || k->p[0] != '\\' || k->p[1] != 'u') return 0;
+                k->p += 2;
+                if (!f_hex4(k, &lo) || lo < 0xDC00 || lo > 0xDFFF) return 0;
+                cp = 0x10000 + (((cp & 0x3FF) << 10) | (lo & 0x3FF));
+            }
+            char u[4];
+            size_t n;
+            if (cp < 0x80) { u[0] = (char)cp; n = 1; }
+            else if (cp < 0x800) {
+                u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2;
+            } else if (cp < 0x10000) {
+                u[0] = (char)(0xE0 | cp >> 12); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                u[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
+            } else {
+                u[0] = (char)(0xF0 | cp >> 18); u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+                u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); u[3] = (char)(0x80 | (cp & 0x3F));
+                n = 4;
+            }
+            sbuf_addn(a, u, n);
+            break;
+        }
+        default: return 0;
+        }
+        run = k->p;
+    }
+    sbuf_addn(a, run, (size_t)(k->p - run));   /* also NUL-terminates */
+    k->p++;
+    *len = a->len - *off;
+    a->len++;   /* keep the NUL: strings end to end */
+    return 1;
+}
+
+/* A strict JSON number (cJSON reads the same text with strtod). */
+static int f_num(fcur *k, double *v)
+{
+    const char *s = k->p;
+#define DIGITS(min)                                                        \
+    do {                                                                   \
+        const char *d0_ = k->p;                                            \
+        while (k->p < k->e && *k->p >= '0' && *k->p <= '9') k->p++;        \
+        if (k->p - d0_ < (min)) return 0;                                  \
+    } while (0)
+    if (k->p < k->e && *k->p == '-') k->p++;
+    if (k->p < k->e && *k->p == '0') k->p++;
+    else DIGITS(1);
+    if (k->p < k->e && *k->p == '.') { k->p++; DIGITS(1); }
+    if (k->p < k->e && (*k->p == 'e' || *k->p == 'E')) {
+        k->p++;
+        if (k->p < k->e && (*k->p == '+' || *k->p == '-')) k->p++;
+        DIGITS(1);
+    }
+#undef DIGITS
+    size_t n = (size_t)(k->p - s);
+    char buf[64];
+    if (n >= sizeof buf) return 0;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (v) *v = strtod(buf, NULL);
+    return 1;
+}
+
+static int f_lit(fcur *k, const char *w)
+{
+    size_t n = strlen(w);
+    if ((size_t)(k->e - k->p) < n || memcmp(k->p, w, n)) return 0;
+    k->p += n;
+    return 1;
+}
+
+/* Skips any value, checking its syntax. */
+static int f_skip(fcur *k)
+{
+    if (k->p >= k->e) return 0;
+    char ch = *k->p;
+    if (ch == '"') {
+        size_t off, len;
+        if (!f_str(k, &off, &len)) return 0;
+        k->fs->arena.len = off;
+        return 1;
+    }
+    if (ch == '-' || (ch >= '0' && ch <= '9')) return f_num(k, NULL);
+    if (ch == 't') return f_lit(k, "true");
+    if (ch == 'f') return f_lit(k, "false");
+    if (ch == 'n') return f_lit(k, "null");
+    if (ch != '{' && ch != '[') return 0;
+    if (++k->depth > 64) return 0;
+    char close = ch == '{' ? '}' : ']';
+    k->p++;
+    if (!f_ws(k)) return 0;
+    if (*k->p == close) { k->p++; k->depth--; return 1; }
+    for (;;) {
+        if (close == '}') {
+            size_t off, len;
+            if (!f_str(k, &off, &len)) return 0;
+            k->fs->arena.len = off;
+            if (!f_ws(k) || *k->p != ':') return 0;
+            k->p++;
+            if (!f_ws(k)) return 0;
+        }
+        if (!f_skip(k) || !f_ws(k)) return 0;
+        if (*k->p == ',') { k->p++; if (!f_ws(k)) return 0; continue; }
+        if (*k->p != close) return 0;
+        k->p++;
+        k->depth--;
+        return 1;
+    }
+}
+
+/* Reads "key": and says which of names it is (index+1), 0 for another. */
+static int f_key(fcur *k, const char *const *names)
+{
+    size_t off, len;
+    if (!f_str(k, &off, &len)) return -1;
+    const char *key = k->fs->arena.s + off;
+    int which = 0;
+    for (int i = 0; names[i]; i++)
+        if (strlen(names[i]) == len && !memcmp(key, names[i], len)) which = i + 1;
+    k->fs->arena.len = off;
+    if (!f_ws(k) || *k->p != ':') return -1;
+    k->p++;
+    if (!f_ws(k)) return -1;
+    return which;
+}
+
+/* After a member: ',' (1, more follow), the closing char (0) or bad (-1). */
+static int f_next(fcur *k, char close)
+{
+    if (!f_ws(k)) return -1;
+    if (*k->p == close) { k->p++; return 0; }
+    if (*k->p != ',') return -1;
+    k->p++;
+    return f_ws(k) ? 1 : -1;
+}
+
+static int f_message(fcur *k)
+{
+    static const char *const names[] = {"ts", "from", "role", "text", NULL};
+    fast_scratch *fs = k->fs;
+    fast_msg m;
+    int seen = 0;
+    if (*k->p != '{') return 0;
+    k->p++;
+    if (!f_ws(k) || *k->p == '}') return 0;
+    for (int more = 1; more;) {
+        int which = f_key(k, names);
+        if (which < 0 || (which && (seen & 1 << which))) return 0;
+        seen |= which ? 1 << which : 0;
+        size_t off, len;
+        switch (which) {
+        case 1:
+            if (*k->p == '"') {
+                if (!f_str(k, &off, &len) ||
+                    util_parse_iso8601(fs->arena.s + off, &m.ts) != 0 ||
+                    m.ts < -62135596800LL || m.ts > 253402300799LL)
+                    return 0;
+                fs->arena.len = off;
+            } else {
+                double d;
+                if (!f_num(k, &d) || !isfinite(d) || d < -62135596800.0 ||
+                    d > 253402300799.0)
+                    return 0;
+                m.ts = (int64_t)floor(d);
+            }
+            break;
+        case 2:
+            if (!f_str(k, &m.from, &len) ||
+                utf8_bad_at(fs->arena.s + m.from, len) < len)
+                return 0;
+            break;
+        case 3:
+            if (!f_str(k, &off, &len) ||
+                convo_role_parse(fs->arena.s + off, &m.role) != 0)
+                return 0;
+            fs->arena.len = off;
+            break;
+        case 4:
+            if (!f_str(k, &m.text, &len) ||
+                utf8_bad_at(fs->arena.s + m.text, len) < len)
+                return 0;
+            break;
+        default:
+            if (!f_skip(k)) return 0;
+        }
+        if ((more = f_next(k, '}')) < 0) return 0;
+    }
+    if (seen != (1 << 1 | 1 << 2 | 1 << 3 | 1 << 4)) return 0;
+    if (fs->nmsgs == fs->cap) {
+        fs->cap = fs->cap ? fs->cap * 2 : 64;
+        fs->msgs = xrealloc(fs->msgs, fs->cap * sizeof *fs->msgs);
+    }
+    fs->msgs[fs->nmsgs++] = m;
+    return 1;
+}
+
+/* 1: c holds the line's conversation; 0: let the cJSON path decide. */
+static int fast_line(const char *s, size_t n, convo *c, fast_scratch *fs)
+{
+    static const char *const names[] = {"id", "seller_id", "messages", "meta",
+                                        NULL};
+    fcur k = {s, s + n, fs, 0};
+    fs->arena.len = 0;
+    fs->nmsgs = 0;
+    size_t id = 0, id_len = 0, seller = 0, seller_len = 0;
+    const char *meta = NULL, *meta_end = NULL;
+    int seen = 0;
+    if (!f_ws(&k) || *k.p != '{') return 0;
+    k.p++;
+    if (!f_ws(&k) || *k.p == '}') return 0;
+    for (int more = 1; more;) {
+        int which = f_key(&k, names);
+        if (which < 0 || (which && (seen & 1 << which))) return 0;
+        seen |= which ? 1 << which : 0;
+        switch (which) {
+        case 1:
+            if (!f_str(&k, &id, &id_len) || id_len == 0) return 0;
+            break;
+        case 2:
+            if (!f_str(&k, &seller, &seller_len) || seller_len == 0) return 0;
+            break;
+        case 3:
+            if (*k.p != '[') return 0;
+            k.p++;
+            if (!f_ws(&k) || *k.p == ']') return 0;
+            for (int m = 1; m;)
+                if (!f_message(&k) || (m = f_next(&k, ']')) < 0) return 0;
+            break;
+        case 4:
+            meta = k.p;
+            if (!f_skip(&k)) return 0;
+            meta_end = k.p;
+            break;
+        default:
+            if (!f_skip(&k)) return 0;
+        }
+        if ((more = f_next(&k, '}')) < 0) return 0;
+    }
+    while (k.p < k.e && (*k.p == ' ' || *k.p == '\t' || *k.p == '\r')) k.p++;
+    const int required = 1 << 1 | 1 << 2 | 1 << 3;   /* meta is optional */
+    if (k.p != k.e || (seen & required) != required) return 0;
+    const char *a = fs->arena.s;
+    if (utf8_bad_at(a + id, id_len) < id_len ||
+        utf8_bad_at(a + seller, seller_len) < seller_len)
+        return 0;
+    char *meta_json = NULL;
+    if (meta && *meta != 'n') {
+        if (*meta != '{') return 0;
+        cJSON *mo = cJSON_ParseWithLength(meta, (size_t)(meta_end - meta));
+        char *t = mo ? cJSON_PrintUnformatted(mo) : NULL;
+        cJSON_Delete(mo);
+        if (!t) return 0;
+        size_t tn = strlen(t);
+        if (utf8_bad_at(t, tn) < tn) { cJSON_free(t); return 0; }
+        meta_json = xstrdup(t);
+        cJSON_free(t);
+    }
+    c->id = xstrdup(a + id);
+    c->seller_id = xstrdup(a + seller);
+    c->meta_json = meta_json;
+    for (size_t i = 0; i < fs->nmsgs; i++) {
+        const fast_msg *m = &fs->msgs[i];
+        convo_add_msg(c, m->ts, a + m->from, m->role, a + m->text);
+    }
+    return 1;
+}
+
 /* Parses one non-blank line into c. */
 static int parse_line(const where *w, const char *s, size_t n, convo *c)
 {
+#ifndef IMPORT_JSONL_NO_FAST
+    if (fast_line(s, n, c, w->fs)) return 0;
+#endif
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(s, n, &end, 0);
     if (!root) {
@@ -336,7 +729,8 @@ static int parse_line(const where *w, const char *s, size_t n, convo *c)
 int import_jsonl(const char *data, size_t len, const char *src, import_fn fn,
                  void *ctx, char *err)
 {
-    where w = {src ? src : "(input)", 0, err, -1};
+    fast_scratch fs = {0};
+    where w = {src ? src : "(input)", 0, err, -1, &fs};
     id_set ids = {0};
     convo *c = convo_new(NULL, NULL);
     int rc = 0;
@@ -354,8 +748,9 @@ int import_jsonl(const char *data, size_t len, const char *src, import_fn fn,
         if (parse_line(&w, s, n, c) != 0) { rc = -1; break; }
         size_t first = id_set_add(&ids, c->id, w.line);
         if (first) {
-            err_set(err, "%s:%zu: duplicate id '%.*s' (first on line %zu)",
-                    w.src, w.line, quote_len(c->id), c->id, first);
+            quote_buf q;
+            err_set(err, "%s:%zu: duplicate id '%s' (first on line %zu)",
+                    w.src, w.line, quote(c->id, &q), first);
             rc = -1;
             break;
         }
@@ -368,5 +763,6 @@ int import_jsonl(const char *data, size_t len, const char *src, import_fn fn,
     }
     convo_free(c);
     id_set_free(&ids);
+    fast_scratch_free(&fs);
     return rc;
 }

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,12 +214,17 @@ void pool_rollback(pool *p)
  * 1. The list indexes carry the filter columns (status, edge, diff, pred_id)
  *    after (sort column, id), so a windowed list walks one index in order
  *    and tests its filter on the index entry alone: no temp B-tree sort, no
- *    table lookup for the rows an OFFSET skips.
+ *    table lookup for the rows an OFFSET skips. The status tabs sorted by a
+ *    score have their own (status, score, id) indexes; the edge-case tab
+ *    (a small set by nature) is read from its index and sorted.
  * 2. conv_counts: conversations and messages per (seller, status, edge,
  *    scored), and score_agg: how many current scores have each value, per
  *    (run, kind, field, seller). Both are kept in step by triggers in the
- *    same transaction as the change, whichever program makes it, so counts,
- *    statistics and histograms read a few hundred rows instead of the pool.
+ *    same transaction as the change, so counts, statistics and histograms
+ *    read a few hundred rows instead of the pool. One exception: a new
+ *    conversation is counted by put_convo itself, because a trigger on that
+ *    INSERT would make SQLite keep a statement journal (a copy of every page
+ *    the insert touches), which halved the import speed.
  *    score_agg kinds: 0 model (run_id 0: the conversation's current
  *    prediction; run_id R: its latest prediction of run R), 1 human (the
  *    current label when it is not skipped; run_id 0 only), 2 |model - human|
@@ -291,7 +297,13 @@ static char *schema_v2_new(void)
         "CREATE INDEX conv_l_human ON conversations(human_overall, id, status, edge, diff, pred_id);"
         "CREATE INDEX conv_l_diff ON conversations(diff, id, status, edge, pred_id);"
         "CREATE INDEX conv_l_status ON conversations(status, id, edge, diff, pred_id);"
-        "CREATE INDEX conv_l_edge ON conversations(edge, id, status, diff, pred_id);");
+        "CREATE INDEX conv_l_edge ON conversations(edge, id, status, diff, pred_id);"
+        /* The queue's main tabs (status 1 and 2) sorted by a score: with
+         * the plain index a window would first walk past every row without
+         * a score (NULLs sort first) or of the other status. */
+        "CREATE INDEX conv_s_model ON conversations(status, model_overall, id, edge, diff, pred_id);"
+        "CREATE INDEX conv_s_human ON conversations(status, human_overall, id, edge, diff, pred_id);"
+        "CREATE INDEX conv_s_diff ON conversations(status, diff, id, edge, pred_id);");
     /* Counts. */
     static const char *counts_key =
         "seller_id = X.seller_id AND status = X.status AND edge = X.edge AND "
@@ -315,8 +327,6 @@ static char *schema_v2_new(void)
         if (*c == 'X') sbuf_add(&sub, "old");
         else sbuf_addc(&sub, *c);
     }
-    sbuf_addf(&b, "CREATE TRIGGER conv_counts_ins AFTER INSERT ON conversations"
-                  " BEGIN %s END;", add_new);
     sbuf_addf(&b, "CREATE TRIGGER conv_counts_upd AFTER UPDATE OF seller_id,"
                   " status, edge, pred_id, n_messages ON conversations WHEN"
                   " old.seller_id IS NOT new.seller_id OR old.status IS NOT"
@@ -399,6 +409,33 @@ static char *schema_v2_new(void)
     return sbuf_take(&b);
 }
 
+/* Schema 2 as an early development build wrote it counted new
+ * conversations with a trigger (which put_convo now does itself: they
+ * would count twice) and lacked the conv_s_* indexes. Such a pool is
+ * brought to the final schema 2: one cheap look at sqlite_master per open. */
+static int repair_early_v2(pool *p, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND"
+        " name = 'conv_counts_ins') + (SELECT count(*) = 0 FROM sqlite_master"
+        " WHERE type = 'index' AND name = 'conv_s_diff')", err);
+    if (!s) return -1;
+    int early = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) > 0;
+    sqlite3_finalize(s);
+    if (!early) return 0;
+    if (pool_tx_open(p, err) < 0) return -1;
+    int ok = exec(p,
+        "DROP TRIGGER IF EXISTS conv_counts_ins;"
+        "CREATE INDEX IF NOT EXISTS conv_s_model ON conversations(status, model_overall, id, edge, diff, pred_id);"
+        "CREATE INDEX IF NOT EXISTS conv_s_human ON conversations(status, human_overall, id, edge, diff, pred_id);"
+        "CREATE INDEX IF NOT EXISTS conv_s_diff ON conversations(status, diff, id, edge, pred_id);"
+        "DELETE FROM conv_counts;"
+        "INSERT INTO conv_counts SELECT seller_id, status, edge,"
+        " pred_id IS NOT NULL, count(*), sum(n_messages) FROM conversations"
+        " WHERE 1 GROUP BY 1, 2, 3, 4;", err) == 0;
+    return pool_tx_close(p, ok, err);
+}
+
 static int migrate(pool *p, char *err)
 {
     sqlite3_stmt *s = pool_prepare(p, "PRAGMA user_version", err);
@@ -411,7 +448,7 @@ static int migrate(pool *p, char *err)
                 "changed", p->path, v, POOL_SCHEMA_VERSION);
         return -1;
     }
-    if (v == POOL_SCHEMA_VERSION) return 0;
+    if (v == POOL_SCHEMA_VERSION) return repair_early_v2(p, err);
     /* All steps run in one transaction with the user_version bump; the
      * version is read again under the write lock in case another process
      * migrated meanwhile. */
@@ -455,8 +492,20 @@ static pool *open_common(const char *path, int flags, char *err)
 pool *pool_open(const char *path, char *err)
 {
     /* Create the file ourselves with mode 0600: it holds months of human
-     * work and model output nobody else should read. */
-    int fd = open(path, O_RDWR | O_CREAT, 0600);
+     * work and model output nobody else should read. Only when it does not
+     * exist: open()+close() of a pool this process already has open (the
+     * TUI's background jobs open a second connection) would release every
+     * POSIX lock SQLite holds on it, and another process could then
+     * checkpoint and delete the WAL under us (lost writes). */
+    struct stat st;
+    int fd;
+    if (stat(path, &st) == 0) {
+        if (access(path, W_OK) == 0) fd = INT_MAX;   /* exists, writable */
+        else fd = -1;
+    } else {
+        fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+        if (fd < 0 && errno == EEXIST) fd = INT_MAX;
+    }
     if (fd < 0) {
         if (errno == EACCES || errno == EROFS) {
             /* Maybe it exists and is read-only: say so clearly below. */
@@ -473,7 +522,7 @@ pool *pool_open(const char *path, char *err)
         err_set(err, "%s: cannot create pool: %s", path, strerror(errno));
         return NULL;
     }
-    close(fd);
+    if (fd != INT_MAX) close(fd);
     pool *p = open_common(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                           SQLITE_OPEN_FULLMUTEX, err);
     if (!p) return NULL;
@@ -527,6 +576,7 @@ void pool_close(pool *p)
 {
     if (!p) return;
     for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(p->st[i]);
+    free(p->anchor.sig);
     if (p->tx_depth > 0) sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(p->db);
     free(p->path);
@@ -680,8 +730,19 @@ static int put_convo(pool *p, const convo *c, const char *source, int *changed,
     rc = sqlite3_step(ins);
     sqlite3_reset(ins);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "insert conversation", err);
-    if (insert_messages(p, c, sqlite3_last_insert_rowid(p->db), first, err) < 0)
-        return -1;
+    int64_t cid = sqlite3_last_insert_rowid(p->db);
+    /* New: unscored, no label, no edge mark (see schema v2). */
+    sqlite3_stmt *k = pool_stmt(p, ST_COUNTS_ADD,
+        "INSERT INTO conv_counts VALUES(?, 0, 0, 0, 1, ?) ON CONFLICT(seller_id,"
+        " status, edge, scored) DO UPDATE SET n = n + 1, msgs = msgs + excluded.msgs",
+        err);
+    if (!k) return -1;
+    sqlite3_bind_text(k, 1, c->seller_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(k, 2, (int64_t)c->nmsgs);
+    rc = sqlite3_step(k);
+    sqlite3_reset(k);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "count conversation", err);
+    if (insert_messages(p, c, cid, first, err) < 0) return -1;
     *changed = 2;
     return 0;
 }

@@ -10,14 +10,33 @@ enum {
     ST_CONV_GET_HASH, ST_CONV_INSERT, ST_CONV_UPDATE, ST_MSG_INSERT,
     ST_MSG_DELETE, ST_CONV_CID, ST_CACHE_GET, ST_CACHE_PUT, ST_PRED_INSERT,
     ST_CONV_SET_PRED, ST_MSG_MAXMID, ST_REFRESH, ST_LABEL_INSERT,
-    ST_EDGE_INSERT, ST_COUNT
+    ST_EDGE_INSERT, ST_COUNTS_ADD, ST_DATA_VERSION, ST_COUNT
 };
+
+/* The sort key of a list row: the sort column's value and the id. */
+typedef struct {
+    int type;              /* SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_NULL */
+    int64_t i;
+    double d;
+    char s[128];
+    char id[128];
+} pool_list_key;
+
+/* Where the last window of a list was (pool_query.c): the next window of
+ * the same list starts from there instead of an OFFSET from the top. */
+typedef struct {
+    char *sig;             /* the list's query and parameters; NULL = none */
+    int64_t data_version, changes;   /* the pool as it was then */
+    int64_t off[2];        /* positions of the first and the last row */
+    pool_list_key key[2];
+} pool_list_anchor;
 
 struct pool {
     sqlite3 *db;
     char *path;
     int tx_depth;          /* pool_begin nesting; >0 = caller's transaction */
     sqlite3_stmt *st[ST_COUNT];
+    pool_list_anchor anchor;
 };
 
 /* Returns the cached statement for slot, preparing sql the first time;

@@ -67,64 +67,325 @@ static const char *sort_col(pool_sort_kind k)
     return NULL;
 }
 
-/* The list index of a sort: (sort column, id, the filter columns), so the
- * window is read in index order and the filter tested on the index entry
- * (schema v2). Not forced with a seller, whose own index is better. */
-static const char *sort_index(pool_sort_kind k)
+/* The index a list is read from (schema v2): the sort's list index
+ * (sort column, id, the filter columns), walked in order with the filter
+ * tested on the index entry; for the status tabs sorted by a score, the
+ * (status, score, id) one; for the edge-case tab, its own index (a small set,
+ * sorted). With a seller, SQLite picks (the seller's index is best). */
+static const char *list_index(const pool_filter *f, int sparse)
 {
     static const char *names[] = {"conv_l_id", "conv_l_seller", "conv_l_nmsg",
                                   "conv_l_model", "conv_l_human", "conv_l_diff",
                                   "conv_l_status", "conv_l_edge"};
-    return k >= SORT_ID && k <= SORT_EDGE ? names[k] : names[0];
+    int by_status = f->kind == FILTER_TO_REVIEW || f->kind == FILTER_REVIEWED;
+    if (by_status && f->sort == SORT_MODEL) return "conv_s_model";
+    if (by_status && f->sort == SORT_HUMAN) return "conv_s_human";
+    if (by_status && f->sort == SORT_DIFF) return "conv_s_diff";
+    if (f->kind == FILTER_EDGE) return "conv_l_edge";
+    if (f->kind == FILTER_DISAGREE && sparse) return "conv_l_diff";
+    return f->sort >= SORT_ID && f->sort <= SORT_EDGE ? names[f->sort] : names[0];
 }
 
-static void from_clause(const pool_filter *f, sbuf *b)
+static void from_clause(const pool_filter *f, int sparse, sbuf *b)
 {
     sbuf_add(b, " FROM conversations c");
-    if (!f->seller) sbuf_addf(b, " INDEXED BY %s", sort_index(f->sort));
+    if (!f->seller) sbuf_addf(b, " INDEXED BY %s", list_index(f, sparse));
 }
 
-int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
-              pool_row *rows, char *err)
+/* ---- windowed lists ----
+ * A window is read by walking the sort's list index in order. An OFFSET
+ * costs a step per skipped row, fine near the top but tens of ms deep in a
+ * million-row list. So pool_list remembers where its last window of a list
+ * was (p->anchor) and, while the pool is unchanged (PRAGMA data_version and
+ * this connection's change count), reads a nearby window from there by key
+ * ("rows after (value, id)", an index range) instead. A far jump past the
+ * middle of a list whose length is cheap to know reads backwards from the
+ * end. Everything runs in one read transaction, so the window is
+ * consistent with itself and with the count. */
+
+#define LIST_COLS "c.id, c.seller_id, c.n_messages, c.model_overall, " \
+                  "c.human_overall, c.status, c.edge"
+/* A disagreement list up to this long is read from the diff index and
+ * sorted (a few ms); a longer one is walked in its sort index. */
+#define SPARSE_DISAGREE 20000
+
+/* Beyond this many windows away, a jump is not "nearby": the top or the
+ * end is the better start. */
+#define ANCHOR_REACH_WINDOWS 8
+
+static int sort_nullable(pool_sort_kind k)
+{
+    return k == SORT_MODEL || k == SORT_HUMAN || k == SORT_DIFF;
+}
+
+/* The list query with an optional condition on the sort key (?6 value,
+ * ?7 id), in the list's order or reversed; LIMIT ?4 OFFSET ?5. */
+static sqlite3_stmt *list_stmt(pool *p, const pool_filter *f, int sparse,
+                               const char *cond,
+                               int desc, char *err)
 {
     sbuf q = {0};
-    sbuf_add(&q, "SELECT c.id, c.seller_id, c.n_messages, c.model_overall, "
-                 "c.human_overall, c.status, c.edge");
-    from_clause(f, &q);
-    where_clause(f, &q);
     const char *col = sort_col(f->sort);
-    const char *dir = f->desc ? "DESC" : "ASC";
+    sbuf_addf(&q, "SELECT " LIST_COLS ", %s", col ? col : "c.id");
+    from_clause(f, sparse, &q);
+    where_clause(f, &q);
+    /* Terms that follow from the filter (diff is |model - human|; without
+     * a prediction there is no model score) and let a window sorted by a
+     * score start at its first possible row instead of walking past the
+     * rows without one. */
+    if (f->kind == FILTER_DISAGREE && f->sort == SORT_MODEL)
+        sbuf_add(&q, " AND c.model_overall IS NOT NULL");
+    if (f->kind == FILTER_DISAGREE && f->sort == SORT_HUMAN)
+        sbuf_add(&q, " AND c.human_overall IS NOT NULL");
+    if (f->kind == FILTER_UNSCORED && f->sort == SORT_MODEL)
+        sbuf_add(&q, " AND c.model_overall IS NULL");
+    if (f->kind == FILTER_UNSCORED && f->sort == SORT_DIFF)
+        sbuf_add(&q, " AND c.diff IS NULL");
+    if (cond) sbuf_addf(&q, " AND %s", cond);
+    const char *dir = desc ? "DESC" : "ASC";
     if (col) sbuf_addf(&q, " ORDER BY %s %s, c.id %s", col, dir, dir);
     else sbuf_addf(&q, " ORDER BY c.id %s", dir);
     sbuf_add(&q, " LIMIT ?4 OFFSET ?5");
     sqlite3_stmt *s = pool_prepare(p, q.s, err);
     sbuf_free(&q);
-    if (!s) return -1;
-    bind_filter(s, f);
-    sqlite3_bind_int(s, 4, limit);
-    sqlite3_bind_int64(s, 5, offset);
-    int n = 0, rc;
-    while (n < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        pool_row *r = &rows[n++];
-        memset(r, 0, sizeof *r);
-        snprintf(r->id, sizeof r->id, "%s", sqlite3_column_text(s, 0));
-        snprintf(r->seller_id, sizeof r->seller_id, "%s",
-                 sqlite3_column_text(s, 1));
-        r->nmsgs = sqlite3_column_int(s, 2);
-        r->has_model = sqlite3_column_type(s, 3) != SQLITE_NULL;
-        r->model_overall = sqlite3_column_double(s, 3);
-        r->has_human = sqlite3_column_type(s, 4) != SQLITE_NULL;
-        r->human_overall = sqlite3_column_double(s, 4);
-        int st = sqlite3_column_int(s, 5);
-        snprintf(r->status, sizeof r->status, "%s",
-                 status_names[st >= 0 && st < 4 ? st : 0]);
-        r->edge = sqlite3_column_int(s, 6);
+    if (s) bind_filter(s, f);
+    return s;
+}
+
+static void read_row(sqlite3_stmt *s, pool_row *r, pool_list_key *k)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->id, sizeof r->id, "%s", sqlite3_column_text(s, 0));
+    snprintf(r->seller_id, sizeof r->seller_id, "%s", sqlite3_column_text(s, 1));
+    r->nmsgs = sqlite3_column_int(s, 2);
+    r->has_model = sqlite3_column_type(s, 3) != SQLITE_NULL;
+    r->model_overall = sqlite3_column_double(s, 3);
+    r->has_human = sqlite3_column_type(s, 4) != SQLITE_NULL;
+    r->human_overall = sqlite3_column_double(s, 4);
+    int st = sqlite3_column_int(s, 5);
+    snprintf(r->status, sizeof r->status, "%s",
+             status_names[st >= 0 && st < 4 ? st : 0]);
+    r->edge = sqlite3_column_int(s, 6);
+    k->type = sqlite3_column_type(s, 7);
+    k->i = sqlite3_column_int64(s, 7);
+    k->d = sqlite3_column_double(s, 7);
+    snprintf(k->s, sizeof k->s, "%s",
+             k->type == SQLITE_TEXT ? (const char *)sqlite3_column_text(s, 7) : "");
+    snprintf(k->id, sizeof k->id, "%s", r->id);
+}
+
+/* Steps s, appending up to want rows; returns the number added or -1. */
+static int collect(pool *p, sqlite3_stmt *s, int want, pool_row *rows,
+                   pool_list_key *keys, char *err)
+{
+    int n = 0, rc = SQLITE_DONE;
+    while (n < want && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        read_row(s, &rows[n], &keys[n]);
+        n++;
     }
-    if (n < limit) rc = sqlite3_errcode(p->db);
-    else rc = SQLITE_OK;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) n = pool_sql_err(p, "list", err);
     sqlite3_finalize(s);
-    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return n;
+}
+
+/* Plain: rows [offset, offset + want) of the list in order desc. */
+static int list_plain(pool *p, const pool_filter *f, int sparse, int desc,
+                      int64_t offset,
+                      int want, pool_row *rows, pool_list_key *keys, char *err)
+{
+    sqlite3_stmt *s = list_stmt(p, f, sparse, NULL, desc, err);
+    if (!s) return -1;
+    sqlite3_bind_int(s, 4, want);
+    sqlite3_bind_int64(s, 5, offset);
+    return collect(p, s, want, rows, keys, err);
+}
+
+/* Up to want rows from key k on (k itself when incl), in order desc: one
+ * index range, or two when NULL sort values come before or after. */
+static int list_from(pool *p, const pool_filter *f, int sparse,
+                     const pool_list_key *k,
+                     int incl, int desc, int want, pool_row *rows,
+                     pool_list_key *keys, char *err)
+{
+    const char *col = sort_col(f->sort);
+    const char *op = desc ? (incl ? "<=" : "<") : (incl ? ">=" : ">");
+    char seg[2][160];
+    int nseg = 1;
+    /* A sort column the filter pins to one value: the id alone orders the
+     * rows (and a row value over both would not be used as a range). */
+    int pinned = (f->sort == SORT_STATUS && (f->kind == FILTER_TO_REVIEW ||
+                                              f->kind == FILTER_REVIEWED)) ||
+                 (f->sort == SORT_EDGE && f->kind == FILTER_EDGE) ||
+                 (f->sort == SORT_SELLER && f->seller);
+    /* Filters under which the sort column is never / always NULL (see
+     * list_stmt): no segment for the other kind. */
+    int no_nulls = f->kind == FILTER_DISAGREE && sort_nullable(f->sort);
+    int nulls_only = f->kind == FILTER_UNSCORED &&
+                     (f->sort == SORT_MODEL || f->sort == SORT_DIFF);
+    if (!col || pinned) {
+        snprintf(seg[0], sizeof seg[0], "c.id %s ?7", op);
+    } else if (k->type != SQLITE_NULL) {
+        snprintf(seg[0], sizeof seg[0], "(%s, c.id) %s (?6, ?7)", col, op);
+        /* NULLs sort first: after a value, descending, come all of them. */
+        if (sort_nullable(f->sort) && desc && !no_nulls) {
+            snprintf(seg[1], sizeof seg[1], "%s IS NULL", col);
+            nseg = 2;
+        }
+    } else {
+        snprintf(seg[0], sizeof seg[0], "%s IS NULL AND c.id %s ?7", col, op);
+        if (!desc && !nulls_only) {
+            snprintf(seg[1], sizeof seg[1], "%s IS NOT NULL", col);
+            nseg = 2;
+        }
+    }
+    int n = 0;
+    for (int i = 0; i < nseg && n < want; i++) {
+        sqlite3_stmt *s = list_stmt(p, f, sparse, seg[i], desc, err);
+        if (!s) return -1;
+        sqlite3_bind_int(s, 4, want - n);
+        sqlite3_bind_int64(s, 5, 0);
+        if (i == 0) {
+            if (k->type == SQLITE_INTEGER) sqlite3_bind_int64(s, 6, k->i);
+            else if (k->type == SQLITE_FLOAT) sqlite3_bind_double(s, 6, k->d);
+            else if (k->type == SQLITE_TEXT) sqlite3_bind_text(s, 6, k->s, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s, 7, k->id, -1, SQLITE_STATIC);
+        }
+        int got = collect(p, s, want - n, rows + n, keys + n, err);
+        if (got < 0) return -1;
+        n += got;
+    }
+    return n;
+}
+
+/* The list's identity: filter, sort and parameters. */
+static char *list_sig(const pool_filter *f)
+{
+    sbuf b = {0};
+    sbuf_addf(&b, "%d|%d|%d|%.17g|%d:%s|%d:%s", (int)f->kind, (int)f->sort,
+              f->desc, f->disagree > 0 ? f->disagree : 2.0,
+              f->search ? (int)strlen(f->search) : -1, f->search ? f->search : "",
+              f->seller ? (int)strlen(f->seller) : -1, f->seller ? f->seller : "");
+    return sbuf_take(&b);
+}
+
+static int64_t data_version(pool *p)
+{
+    sqlite3_stmt *s = pool_stmt(p, ST_DATA_VERSION, "PRAGMA data_version", NULL);
+    int64_t v = s && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    if (s) sqlite3_reset(s);
+    return v;
+}
+
+/* Rows of the window [offset, offset + limit) using the anchor, the end or
+ * the top; -1 on error. */
+static int list_window(pool *p, const pool_filter *f, int sparse,
+                       const char *sig,
+                       int64_t dv, int64_t offset, int limit, pool_row *rows,
+                       pool_list_key *keys, char *err)
+{
+    pool_list_anchor *a = &p->anchor;
+    int valid = a->sig && !strcmp(a->sig, sig) && a->data_version == dv &&
+                a->changes == (int64_t)sqlite3_total_changes(p->db);
+    int64_t reach = (int64_t)limit * ANCHOR_REACH_WINDOWS;
+    if (valid && offset >= a->off[0] && offset - a->off[0] <= reach) {
+        /* Forward from the first row of the last window. */
+        int skip = (int)(offset - a->off[0]);
+        pool_row *tmp = xcalloc((size_t)(skip + limit), sizeof *tmp);
+        pool_list_key *tk = xcalloc((size_t)(skip + limit), sizeof *tk);
+        int n = list_from(p, f, sparse, &a->key[0], 1, f->desc, skip + limit, tmp, tk, err);
+        int got = n < 0 ? -1 : n > skip ? n - skip : 0;
+        if (got > 0) {
+            memcpy(rows, tmp + skip, (size_t)got * sizeof *rows);
+            memcpy(keys, tk + skip, (size_t)got * sizeof *keys);
+        }
+        free(tmp);
+        free(tk);
+        return got;
+    }
+    if (valid && offset < a->off[0] && a->off[0] - offset <= reach) {
+        /* Backward: the rows before the anchor, read in reverse, then the
+         * anchor and after it if the window reaches that far. */
+        int back = (int)(a->off[0] - offset);
+        pool_row *tmp = xcalloc((size_t)back, sizeof *tmp);
+        pool_list_key *tk = xcalloc((size_t)back, sizeof *tk);
+        pool_list_key k0 = a->key[0];
+        int n = list_from(p, f, sparse, &k0, 0, !f->desc, back, tmp, tk, err);
+        int got = -1;
+        if (n == back) {   /* else the list is not what the anchor says */
+            got = 0;
+            for (int j = back - 1; j >= 0 && got < limit; j--) {
+                rows[got] = tmp[j];
+                keys[got++] = tk[j];
+            }
+            if (got < limit) {
+                int m = list_from(p, f, sparse, &k0, 1, f->desc, limit - got,
+                                  rows + got, keys + got, err);
+                got = m < 0 ? -1 : got + m;
+            }
+        }
+        free(tmp);
+        free(tk);
+        if (got >= 0 || n < 0) return got;
+    }
+    if ((!f->search || !*f->search) && offset > 0) {
+        /* Past the middle of a list whose length is known cheaply: from
+         * the end, backwards. */
+        int64_t total = pool_count(p, f, err);
+        if (total < 0) return -1;
+        if (offset >= total) return 0;
+        if (offset > total / 2) {
+            int want = total - offset < limit ? (int)(total - offset) : limit;
+            int n = list_plain(p, f, sparse, !f->desc, total - offset - want, want,
+                               rows, keys, err);
+            if (n < 0) return -1;
+            for (int i = 0, j = n - 1; i < j; i++, j--) {
+                pool_row t = rows[i]; rows[i] = rows[j]; rows[j] = t;
+                pool_list_key u = keys[i]; keys[i] = keys[j]; keys[j] = u;
+            }
+            return n;
+        }
+    }
+    return list_plain(p, f, sparse, f->desc, offset, limit, rows, keys, err);
+}
+
+int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
+              pool_row *rows, char *err)
+{
+    if (limit <= 0) return 0;
+    if (offset < 0) offset = 0;
+    int own = sqlite3_get_autocommit(p->db);
+    if (own && sqlite3_exec(p->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return pool_sql_err(p, "list", err);
+    char *sig = list_sig(f);
+    int64_t dv = data_version(p);
+    pool_list_key *keys = xcalloc((size_t)limit, sizeof *keys);
+    int n = 0, sparse = 0;
+    if (f->kind == FILTER_DISAGREE && !f->seller && (!f->search || !*f->search)) {
+        /* Few disagreements (the usual case): read them from the diff
+         * index and sort them, rather than walk the sort index past
+         * everything else. */
+        int64_t nd = pool_count(p, f, err);
+        if (nd < 0) n = -1;
+        sparse = nd <= SPARSE_DISAGREE;
+    }
+    if (n == 0)
+        n = list_window(p, f, sparse, sig, dv, offset, limit, rows, keys, err);
+    pool_list_anchor *a = &p->anchor;
+    free(a->sig);
+    a->sig = NULL;
+    if (n > 0) {
+        a->sig = sig;
+        sig = NULL;
+        a->data_version = dv;
+        a->changes = (int64_t)sqlite3_total_changes(p->db);
+        a->off[0] = offset;
+        a->off[1] = offset + n - 1;
+        a->key[0] = keys[0];
+        a->key[1] = keys[n - 1];
+    }
+    free(sig);
+    free(keys);
+    if (own) sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
     return n;
 }
 
@@ -168,7 +429,7 @@ int pool_each_id(pool *p, const pool_filter *f,
     pool_filter by_id = *f;
     by_id.sort = SORT_ID;
     sbuf_add(&q, "SELECT c.id");
-    from_clause(&by_id, &q);
+    from_clause(&by_id, f->kind == FILTER_DISAGREE, &q);
     where_clause(f, &q);
     sbuf_add(&q, " ORDER BY c.id");
     sqlite3_stmt *s = pool_prepare(p, q.s, err);

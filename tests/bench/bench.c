@@ -1,0 +1,598 @@
+/* bench.c: times the pool calls the TUI and the CLI make, on a big pool
+ * (tests/bench/run builds it and prints the figures next to the targets).
+ *
+ *   bench parse FILE        JSONL parse-only throughput (no pool)
+ *   bench queries DB        the queue, navigation, filters, sorts, search,
+ *                           statistics, histograms, distribution view and
+ *                           opening the long conversation "b-big"
+ *   bench dump DB [RUN]     every statistic, histogram and count in full
+ *                           (to compare two versions of the pool code)
+ *   bench writes DB         CPU per stored prediction (own transaction, as
+ *                           `curate score` stores them, and batched)
+ *   bench plans DB          EXPLAIN QUERY PLAN of every list/count query,
+ *                           flagging full scans of a big table and
+ *                           temporary sorts of a list
+ *
+ * Times are wall-clock milliseconds of the pool calls alone (no drawing);
+ * each operation runs a few times and the slowest run is reported. */
+#define _POSIX_C_SOURCE 200809L
+#include "../../core/util.h"
+#include "../../data/import.h"
+#include "../../data/pool.h"
+#include "../../data/pool_int.h"   /* white box: the connection, for plans */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VIS 35           /* list rows of a 40-line terminal */
+#define REPS 3
+
+static pool *P;
+static rubric *R;
+static char err[ERR_MAX];
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench: %s: %s\n", what, err);
+    exit(1);
+}
+
+static long peak_rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6)) v = atol(line + 6);
+    if (f) fclose(f);
+    return v;
+}
+
+/* One figure: name, milliseconds, target, and what the worst case was. */
+static void report(const char *name, double ms, double target,
+                   const char *worst)
+{
+    printf("  %-46s %9.2f ms   target < %g ms%s%s\n", name, ms, target,
+           worst && *worst ? "   worst: " : "", worst ? worst : "");
+    fflush(stdout);
+}
+
+/* ---- the operations ---- */
+
+static const char *filter_name(pool_filter_kind k)
+{
+    static const char *n[] = {"all", "to-review", "reviewed", "edge",
+                              "disagree", "unscored", "scored"};
+    return n[k];
+}
+static const char *sort_name(pool_sort_kind k)
+{
+    static const char *n[] = {"id", "seller", "messages", "model", "human",
+                              "diff", "status", "edge"};
+    return n[k];
+}
+
+static pool_filter mkf(pool_filter_kind k, pool_sort_kind s, int desc)
+{
+    pool_filter f;
+    pool_filter_parse(NULL, &f, err);
+    f.kind = k;
+    f.sort = s;
+    f.desc = desc;
+    return f;
+}
+
+static pool_row rows[VIS];
+
+static void list(const pool_filter *f, int64_t off)
+{
+    if (pool_list(P, f, off, VIS, rows, err) < 0) die("pool_list");
+}
+
+static int64_t count(const pool_filter *f)
+{
+    int64_t n = pool_count(P, f, err);
+    if (n < 0) die("pool_count");
+    return n;
+}
+
+/* What the queue does on a (re)load: the five tab counts, the statistics
+ * (for "reviewed today"), and the visible window. */
+static const pool_filter_kind tabs[5] = {FILTER_TO_REVIEW, FILTER_REVIEWED,
+                                         FILTER_EDGE, FILTER_DISAGREE,
+                                         FILTER_ALL};
+static void queue_load(const pool_filter *f)
+{
+    pool_filter t = *f;
+    t.search = NULL;
+    for (int i = 0; i < 5; i++) {
+        t.kind = tabs[i];
+        count(&t);
+    }
+    if (f->search) count(f);
+    pool_stats st;
+    if (pool_get_stats(P, R, 0, NULL, &st, err) < 0) die("stats");
+    list(f, 0);
+}
+
+#define TIME(var, stmt)                                  \
+    do {                                                 \
+        double t0_ = util_mono();                        \
+        stmt;                                            \
+        double ms_ = (util_mono() - t0_) * 1000;         \
+        if (ms_ > (var)) (var) = ms_;                    \
+    } while (0)
+
+static int64_t latest_run(void)
+{
+    pool_run runs[4];
+    int n = pool_list_runs(P, NULL, runs, 4, err);
+    return n > 0 ? runs[0].id : 0;
+}
+
+/* The distribution view: runs, statistics, per-field fine histograms
+ * (the compression alarm) and the two histograms of the selected field. */
+static void dist_view(int64_t run, const char *seller)
+{
+    pool_run runs[64];
+    if (pool_list_runs(P, "score", runs, 64, err) < 0) die("runs");
+    pool_stats st;
+    if (pool_get_stats(P, R, run, seller, &st, err) < 0) die("stats");
+    int64_t bins[100];
+    int first = -1;
+    for (size_t i = 0; i < R->nfields; i++) {
+        if (!rubric_is_scored(&R->fields[i])) continue;
+        if (first < 0) first = (int)i;
+        if (pool_histogram(P, R, (int)i, 0, run, seller, 100, bins, err) < 0)
+            die("histogram");
+    }
+    if (pool_histogram(P, R, first, 0, run, seller, 20, bins, err) < 0 ||
+        pool_histogram(P, R, first, 1, 0, seller, 20, bins, err) < 0)
+        die("histogram");
+}
+
+static int queries(const char *db)
+{
+    double t_open = 0;
+    TIME(t_open, P = pool_open(db, err));
+    if (!P) die("open");
+    R = rubric_default_new();
+    printf("queue (TUI equivalents, pool calls only)\n");
+    pool_filter f = mkf(FILTER_TO_REVIEW, SORT_ID, 0);
+    double t_first = 0;
+    TIME(t_first, queue_load(&f));
+    report("open pool", t_open, 150, NULL);
+    report("first queue (5 tab counts + stats + window)", t_first, 150, NULL);
+
+    /* Filter switches: every tab, plus the scored/unscored filters. */
+    double worst = 0;
+    char wname[96] = "";
+    static const pool_filter_kind all_f[] = {
+        FILTER_TO_REVIEW, FILTER_REVIEWED, FILTER_EDGE, FILTER_DISAGREE,
+        FILTER_ALL, FILTER_UNSCORED, FILTER_SCORED};
+    for (size_t i = 0; i < sizeof all_f / sizeof all_f[0]; i++) {
+        pool_filter g = mkf(all_f[i], SORT_ID, 0);
+        double t = 0;
+        for (int r = 0; r < REPS; r++) TIME(t, queue_load(&g));
+        if (t > worst) { worst = t; snprintf(wname, sizeof wname, "%s", filter_name(all_f[i])); }
+    }
+    report("switch filter (reload: counts + stats + window)", worst, 100, wname);
+
+    /* Sort switches: every column both ways, on the main tabs. */
+    static const pool_filter_kind sort_on[] = {FILTER_TO_REVIEW, FILTER_ALL,
+                                               FILTER_REVIEWED};
+    worst = 0;
+    for (size_t i = 0; i < 3; i++)
+        for (int s = 0; s < 8; s++)
+            for (int d = 0; d < 2; d++) {
+                pool_filter g = mkf(sort_on[i], (pool_sort_kind)s, d);
+                double t = 0;
+                for (int r = 0; r < REPS; r++) TIME(t, list(&g, 0));
+                if (t > worst) {
+                    worst = t;
+                    snprintf(wname, sizeof wname, "%s by %s%s", filter_name(sort_on[i]),
+                             sort_name((pool_sort_kind)s), d ? " desc" : "");
+                }
+            }
+    report("switch sort (window at the top)", worst, 100, wname);
+
+    /* Navigation: scroll a row, page down, at the top, the middle and the
+     * end of the longest lists, for every sort; End itself. */
+    worst = 0;
+    double worst_end = 0, worst_mid = 0;
+    char ename[96] = "", mname[96] = "";
+    for (size_t i = 0; i < 2; i++)
+        for (int s = 0; s < 8; s++)
+            for (int d = 0; d < 2; d++) {
+                pool_filter g = mkf(sort_on[i], (pool_sort_kind)s, d);
+                int64_t n = count(&g);
+                int64_t at[3] = {0, n / 2, n > VIS ? n - VIS - 1 : 0};
+                for (int k = 0; k < 3; k++) {
+                    double t = 0;
+                    list(&g, at[k]);   /* where the user is */
+                    TIME(t, list(&g, at[k] + 1));          /* j past the bottom */
+                    TIME(t, list(&g, at[k] + 1 + VIS));    /* PgDn */
+                    TIME(t, list(&g, at[k] > 0 ? at[k] - 1 : 0));   /* k */
+                    if (t > worst) {
+                        worst = t;
+                        snprintf(wname, sizeof wname, "%s by %s%s at %s",
+                                 filter_name(sort_on[i]), sort_name((pool_sort_kind)s),
+                                 d ? " desc" : "", k == 0 ? "top" : k == 1 ? "middle" : "end");
+                    }
+                }
+                double t = 0;
+                list(&g, 0);
+                TIME(t, list(&g, n > VIS ? n - VIS : 0));   /* End */
+                if (t > worst_end) {
+                    worst_end = t;
+                    snprintf(ename, sizeof ename, "%s by %s%s", filter_name(sort_on[i]),
+                             sort_name((pool_sort_kind)s), d ? " desc" : "");
+                }
+                t = 0;
+                list(&g, 0);
+                TIME(t, list(&g, n / 2));   /* a jump to the middle */
+                if (t > worst_mid) {
+                    worst_mid = t;
+                    snprintf(mname, sizeof mname, "%s by %s%s", filter_name(sort_on[i]),
+                             sort_name((pool_sort_kind)s), d ? " desc" : "");
+                }
+            }
+    report("navigate (j/k/PgDn past the window)", worst, 10, wname);
+    report("jump to End", worst_end, 100, ename);
+    report("jump to the middle (scrollbar-like)", worst_mid, 100, mname);
+
+    /* Search: message text, a seller, something absent. No text index:
+     * counting the matches reads every message; the first window stops
+     * at a screenful of matches. */
+    static const char *terms[] = {"refund", "S-LIS", "zzqx-none"};
+    for (int i = 0; i < 3; i++) {
+        pool_filter g = mkf(FILTER_ALL, SORT_ID, 0);
+        g.search = terms[i];
+        double t = 0, tw = 0;
+        TIME(t, queue_load(&g));
+        TIME(tw, list(&g, 0));
+        char name[80];
+        snprintf(name, sizeof name, "search \"%s\" (counts + window)", terms[i]);
+        report(name, t, 100, NULL);
+        snprintf(name, sizeof name, "  its first window alone");
+        report(name, tw, 100, NULL);
+    }
+
+    printf("statistics and distribution\n");
+    int64_t run = latest_run();
+    pool_stats st;
+    double t = 0;
+    TIME(t, if (pool_get_stats(P, R, 0, NULL, &st, err) < 0) die("stats"));
+    report("pool_get_stats (whole pool)", t, 1000, NULL);
+    printf("      (%lld conversations, %lld messages, %lld scored, %lld reviewed)\n",
+           (long long)st.conversations, (long long)st.messages,
+           (long long)st.scored, (long long)st.reviewed);
+    t = 0;
+    TIME(t, if (pool_get_stats(P, R, run, "S-LIS-01", &st, err) < 0) die("stats"));
+    report("pool_get_stats (one run, one seller)", t, 1000, NULL);
+    worst = 0;
+    for (size_t i = 0; i < R->nfields; i++) {
+        if (!rubric_is_scored(&R->fields[i])) continue;
+        for (int h = 0; h < 2; h++) {
+            int64_t bins[20];
+            double tt = 0;
+            TIME(tt, if (pool_histogram(P, R, (int)i, h, h ? 0 : run, NULL, 20,
+                                        bins, err) < 0) die("histogram"));
+            if (tt > worst) {
+                worst = tt;
+                snprintf(wname, sizeof wname, "%s %s", R->fields[i].name,
+                         h ? "human" : "model");
+            }
+        }
+    }
+    report("pool_histogram (slowest field)", worst, 1000, wname);
+    t = 0;
+    TIME(t, dist_view(0, NULL));
+    report("distribution view (stats + 6 histograms)", t, 500, NULL);
+    t = 0;
+    TIME(t, dist_view(run, NULL));
+    report("distribution view, one run", t, 500, NULL);
+
+    printf("review\n");
+    t = 0;
+    convo *c = NULL;
+    TIME(t, {
+        c = pool_get_convo_new(P, "b-big", err);
+        prediction pr;
+        label lb;
+        char note[256];
+        if (pool_get_prediction(P, R, "b-big", 0, &pr, err) < 0) die("prediction");
+        prediction_clear(&pr);
+        if (pool_get_label(P, R, "b-big", &lb, err) < 0) die("label");
+        label_clear(&lb);
+        pool_get_edge(P, "b-big", note, sizeof note, err);
+    });
+    char nm[64];
+    snprintf(nm, sizeof nm, "open a conversation of %zu messages",
+             c ? c->nmsgs : 0);
+    report(nm, t, 20, NULL);
+    convo_free(c);
+    printf("  %-46s %9.1f MB   target < 40 MB (bench process, not the TUI)\n",
+           "peak RSS", peak_rss_kib() / 1024.0);
+    pool_close(P);
+    rubric_free(R);
+    return 0;
+}
+
+/* ---- dump ---- */
+
+static void dump_agg(const char *what, const char *field, const pool_agg *a)
+{
+    printf("%s %s n=%lld mean=%.9g sd=%.6g min=%.9g max=%.9g\n", what, field,
+           (long long)a->n, a->mean, a->sd, a->min, a->max);
+}
+
+static int dump(const char *db, int64_t run, const char *seller)
+{
+    P = pool_open(db, err);
+    if (!P) die("open");
+    R = rubric_default_new();
+    pool_stats st;
+    if (pool_get_stats(P, R, run, seller, &st, err) < 0) die("stats");
+    printf("conversations=%lld messages=%lld scored=%lld reviewed=%lld "
+           "skipped=%lld edge=%lld\n", (long long)st.conversations,
+           (long long)st.messages, (long long)st.scored, (long long)st.reviewed,
+           (long long)st.skipped, (long long)st.edge);
+    for (size_t i = 0; i < R->nfields; i++) {
+        if (!rubric_is_scored(&R->fields[i])) continue;
+        dump_agg("model", R->fields[i].name, &st.model[i]);
+        dump_agg("human", R->fields[i].name, &st.human[i]);
+        dump_agg("abserr", R->fields[i].name, &st.abs_err[i]);
+        for (int h = 0; h < 2; h++) {
+            int64_t bins[23];
+            if (pool_histogram(P, R, (int)i, h, run, seller, 23, bins, err) < 0)
+                die("histogram");
+            printf("hist %s %s:", h ? "human" : "model", R->fields[i].name);
+            for (int b = 0; b < 23; b++) printf(" %lld", (long long)bins[b]);
+            printf("\n");
+        }
+    }
+    for (int k = 0; k <= FILTER_SCORED; k++) {
+        pool_filter f = mkf((pool_filter_kind)k, SORT_ID, 0);
+        f.seller = seller;
+        printf("count %s=%lld\n", filter_name((pool_filter_kind)k),
+               (long long)count(&f));
+        for (int so = 0; so < 8; so++)
+            for (int d = 0; d < 2; d++) {
+                f.sort = (pool_sort_kind)so;
+                f.desc = d;
+                int n = pool_list(P, &f, 3, VIS, rows, err);
+                if (n < 0) die("list");
+                printf("list %s %s %d:", filter_name((pool_filter_kind)k),
+                       sort_name((pool_sort_kind)so), d);
+                for (int i = 0; i < n; i++) printf(" %s", rows[i].id);
+                printf("\n");
+            }
+    }
+    pool_close(P);
+    rubric_free(R);
+    return 0;
+}
+
+/* ---- writes ---- */
+
+#include <sys/resource.h>
+
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+           (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Stores n predictions for b-0000001... (batch 0: one transaction each). */
+static void put_preds(int64_t run, int from, int n, int batch, double *cpu_us,
+                      double *wall_us)
+{
+    double c0 = cpu_s(), t0 = util_mono();
+    for (int i = 0; i < n; i++) {
+        if (batch && i % batch == 0 && pool_begin(P, err) < 0) die("begin");
+        char id[32];
+        snprintf(id, sizeof id, "b-%07d", from + i);
+        prediction pr;
+        memset(&pr, 0, sizeof pr);
+        for (size_t k = 0; k < R->nfields; k++)
+            if (rubric_is_scored(&R->fields[k])) {
+                pr.scores.v[k] = (double)((i * 7 + (int)k) % 21) / 2;
+                pr.scores.set[k] = 1;
+            }
+        pr.status = "ok";
+        pr.model = "bench-writes";
+        pr.run_id = run;
+        pr.raw = "[[ ## responsiveness_score ## ]]\n7\n[[ ## completed ## ]]";
+        if (pool_put_prediction(P, R, id, &pr, NULL, err) < 0) die("prediction");
+        if (batch && (i % batch == batch - 1 || i == n - 1) && pool_commit(P, err) < 0)
+            die("commit");
+    }
+    *cpu_us = (cpu_s() - c0) * 1e6 / n;
+    *wall_us = (util_mono() - t0) * 1e6 / n;
+}
+
+static int writes(const char *db)
+{
+    P = pool_open(db, err);
+    if (!P) die("open");
+    R = rubric_default_new();
+    int64_t run;
+    if (pool_run_start(P, "bench", "writes", "bench-writes", 0, NULL, &run, err) < 0)
+        die("run");
+    double cpu, wall;
+    put_preds(run, 1, 1000, 0, &cpu, &wall);
+    printf("  %-46s %9.0f us   (wall %.0f us; scoring target: client CPU < 100 us"
+           " per request)\n", "store a prediction, one transaction each", cpu, wall);
+    put_preds(run, 1001, 1000, 64, &cpu, &wall);
+    printf("  %-46s %9.0f us   (wall %.0f us)\n",
+           "store a prediction, 64 per transaction", cpu, wall);
+    pool_run_finish(P, run, "done", NULL, err);
+    pool_close(P);
+    rubric_free(R);
+    return 0;
+}
+
+/* ---- plans ---- */
+
+static sbuf traced;   /* expanded SQL of the statements run, NUL-separated */
+
+static int on_trace(unsigned type, void *ctx, void *stmt, void *x)
+{
+    char *sql = sqlite3_expanded_sql((sqlite3_stmt *)stmt);
+    if (sql && strncmp(sql, "EXPLAIN", 7)) sbuf_addn(&traced, sql, strlen(sql) + 1);
+    sqlite3_free(sql);
+    return 0;
+}
+
+/* A scan of a table that grows with the pool, not through an index. */
+static int full_scan(const char *d)
+{
+    static const char *big[] = {"c", "conversations", "m", "messages", "pr",
+                                "predictions", "lb", "labels", "x"};
+    if (strncmp(d, "SCAN ", 5) || strstr(d, "INDEX")) return 0;
+    size_t n = strcspn(d + 5, " ");
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
+        if (strlen(big[i]) == n && !strncmp(d + 5, big[i], n)) return 1;
+    return 0;
+}
+
+/* Prints the plan of every traced statement on one line; returns 1 when a
+ * plan scans the conversations or messages table or sorts in a temp B-tree. */
+static int show_plans(const char *what)
+{
+    int bad = 0;
+    size_t n = traced.len;
+    traced.len = 0;   /* EXPLAIN itself is traced: collect nothing more */
+    char *all = xmalloc(n + 1);
+    memcpy(all, traced.s ? traced.s : "", n);
+    for (size_t off = 0; off < n; off += strlen(all + off) + 1) {
+        const char *sql = all + off;
+        if (strncmp(sql, "SELECT", 6) && strncmp(sql, "WITH", 4)) continue;
+        sbuf q = {0}, line = {0};
+        sbuf_addf(&q, "EXPLAIN QUERY PLAN %s", sql);
+        sqlite3_stmt *s = NULL;
+        if (sqlite3_prepare_v2(P->db, q.s, -1, &s, NULL) != SQLITE_OK) {
+            printf("  %-34s (cannot explain: %s)\n", what, sqlite3_errmsg(P->db));
+            sbuf_free(&q);
+            continue;
+        }
+        int this_bad = 0, small = 0;
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            const char *d = (const char *)sqlite3_column_text(s, 3);
+            if (line.len) sbuf_add(&line, " | ");
+            sbuf_add(&line, d);
+            if (strstr(d, "conv_l_edge (edge=?)") || strstr(d, "conv_l_diff (diff>?)"))
+                small = 1;
+            if (full_scan(d) || strstr(d, "TEMP B-TREE FOR ORDER BY"))
+                this_bad = 1;
+        }
+        sqlite3_finalize(s);
+        /* The edge cases and a short disagreement list are read from their
+         * own index and sorted: a small set by nature (by count). */
+        if (this_bad && small && !full_scan(line.s)) {
+            this_bad = 0;
+            sbuf_add(&line, "   (sorts the small set)");
+        }
+        printf("  %s %-34s %s\n", this_bad ? "!!" : "  ", what, line.s ? line.s : "");
+        bad |= this_bad;
+        sbuf_free(&q);
+        sbuf_free(&line);
+    }
+    free(all);
+    traced.len = 0;
+    return bad;
+}
+
+static int plans(const char *db)
+{
+    P = pool_open(db, err);
+    if (!P) die("open");
+    R = rubric_default_new();
+    sqlite3_trace_v2(P->db, SQLITE_TRACE_STMT, on_trace, NULL);
+    int nbad = 0;
+    char what[96];
+    printf("pool_list: every filter x sort (\"!!\": full scan or temp sort)\n");
+    for (int k = 0; k <= FILTER_SCORED; k++)
+        for (int s = 0; s < 8; s++) {
+            pool_filter f = mkf((pool_filter_kind)k, (pool_sort_kind)s, 0);
+            traced.len = 0;
+            list(&f, 0);
+            snprintf(what, sizeof what, "%s by %s", filter_name((pool_filter_kind)k),
+                     sort_name((pool_sort_kind)s));
+            nbad += show_plans(what);
+        }
+    printf("pool_count: every filter, with a seller, with a search\n");
+    for (int k = 0; k <= FILTER_SCORED; k++) {
+        pool_filter f = mkf((pool_filter_kind)k, SORT_ID, 0);
+        traced.len = 0;
+        count(&f);
+        nbad += show_plans(filter_name((pool_filter_kind)k));
+        f.seller = "S-LIS-01";
+        traced.len = 0;
+        count(&f);
+        snprintf(what, sizeof what, "%s, seller", filter_name((pool_filter_kind)k));
+        nbad += show_plans(what);
+    }
+    pool_filter f = mkf(FILTER_ALL, SORT_ID, 0);
+    f.search = "refund";
+    traced.len = 0;
+    count(&f);
+    show_plans("all, search (expected: scans)");
+    printf("statistics and histograms\n");
+    pool_stats st;
+    traced.len = 0;
+    if (pool_get_stats(P, R, 0, NULL, &st, err) < 0) die("stats");
+    nbad += show_plans("pool_get_stats");
+    int64_t bins[20];
+    int fi = 0;
+    while ((size_t)fi < R->nfields && !rubric_is_scored(&R->fields[fi])) fi++;
+    traced.len = 0;
+    if (pool_histogram(P, R, fi, 0, 0, NULL, 20, bins, err) < 0) die("histogram");
+    nbad += show_plans("pool_histogram");
+    printf("%d plan%s with a full scan or a temp sort\n", nbad, nbad == 1 ? "" : "s");
+    sbuf_free(&traced);
+    pool_close(P);
+    rubric_free(R);
+    return 0;
+}
+
+/* ---- parse ---- */
+
+static long parsed_msgs;
+static int count_msgs(const convo *c, void *ctx, char *e)
+{
+    parsed_msgs += (long)c->nmsgs;
+    return 0;
+}
+
+static int parse(const char *path)
+{
+    size_t len;
+    double t0 = util_mono();
+    char *data = util_read_file_new(path, &len, err);
+    if (!data) die("read");
+    double t1 = util_mono();
+    if (import_jsonl(data, len, path, count_msgs, NULL, err) < 0) die("parse");
+    double t2 = util_mono();
+    free(data);
+    printf("%.3f %.3f %ld\n", t1 - t0, t2 - t1, parsed_msgs);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && !strcmp(argv[1], "parse")) return parse(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "queries")) return queries(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "plans")) return plans(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "writes")) return writes(argv[2]);
+    if (argc >= 3 && !strcmp(argv[1], "dump"))
+        return dump(argv[2], argc > 3 ? atoll(argv[3]) : 0,
+                    argc > 4 ? argv[4] : NULL);
+    fputs("usage: bench parse FILE | queries DB | plans DB | writes DB | "
+          "dump DB [RUN [SELLER]]\n", stderr);
+    return 2;
+}
