@@ -47,6 +47,8 @@ typedef struct {
     pool *p;                 /* first: see job_pool_get_convo */
     const rubric *r;
     const job_score_opts *o;
+    int in_tx, pending;      /* an open batch of stored results */
+    double tx_start;
     int64_t run_id, program_id;
 } glue;
 
@@ -72,6 +74,20 @@ int job_pool_cache_put(const char *key, const char *response, void *ctx)
     return pool_cache_put(p, key, response, err);
 }
 
+/* Results are committed in small batches (one transaction per
+ * STORE_BATCH results or STORE_LAG_S seconds, whichever comes first): a
+ * transaction per result costs more CPU than the request itself. A crash
+ * loses at most the last fraction of a second of results, never a label. */
+#define STORE_BATCH 32
+#define STORE_LAG_S 0.2
+
+static int flush(glue *g, char *err)
+{
+    if (!g->in_tx) return 0;
+    g->in_tx = 0;
+    return pool_commit(g->p, err);
+}
+
 static int store(const char *conv_id, const score_result *res, void *ctx,
                  char *err)
 {
@@ -89,9 +105,21 @@ static int store(const char *conv_id, const score_result *res, void *ctx,
     pr.run_id = g->run_id;
     pr.tokens = res->tokens;
     pr.latency_ms = res->latency_ms;
+    if (!g->in_tx) {
+        if (pool_begin(g->p, err) < 0) return -1;
+        g->in_tx = 1;
+        g->tx_start = util_mono();
+        g->pending = 0;
+    }
     /* A conversation deleted meanwhile is not a reason to stop the run. */
-    if (pool_put_prediction(g->p, g->r, conv_id, &pr, NULL, err) < 0)
-        return pool_has_convo(g->p, conv_id) ? -1 : 0;
+    if (pool_put_prediction(g->p, g->r, conv_id, &pr, NULL, err) < 0 &&
+        pool_has_convo(g->p, conv_id)) {
+        char e2[ERR_MAX];
+        flush(g, e2);   /* keep what the batch already holds */
+        return -1;
+    }
+    if (++g->pending >= STORE_BATCH || util_mono() - g->tx_start > STORE_LAG_S)
+        return flush(g, err);
     return 0;
 }
 
@@ -101,9 +129,14 @@ static void progress(const score_progress *sp, void *ctx)
     if (g->o->progress) g->o->progress(sp, g->o->ctx);
 }
 
+/* Polled by the scorer at least every 100 ms: also where a batch that has
+ * waited too long for its next result is committed, so a slow endpoint
+ * never holds the pool's write lock against the reviewers. */
 static int cancel(void *ctx)
 {
     glue *g = ctx;
+    char err[ERR_MAX];
+    if (g->in_tx && util_mono() - g->tx_start > STORE_LAG_S) flush(g, err);
     return g->o->cancel ? g->o->cancel(g->o->ctx) : 0;
 }
 
@@ -163,6 +196,11 @@ int job_score_run(pool *p, const rubric *r, const job_score_opts *o,
     if (!sum) sum = &local;
     memset(sum, 0, sizeof *sum);
     int rc = scorer_run(&job, ids, n, sum, err);
+    char e3[ERR_MAX];
+    if (flush(&g, e3) < 0 && rc == 0) {
+        snprintf(err, ERR_MAX, "%s", e3);
+        rc = -1;
+    }
     char *js = summary_json_new(sum);
     char e2[ERR_MAX];
     pool_run_finish(p, g.run_id, rc < 0 ? "failed"
