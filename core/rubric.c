@@ -354,17 +354,26 @@ int rubric_validate_score(const rubric_field *f, const char *text, double *out)
 
 int rubric_overall_from(const rubric *r, const scoreset *s, double *out)
 {
+    /* Each part as a share of its own range (flipped where higher is
+     * worse), weighted, then placed on the overall's range: parts and
+     * overall may use different scales. */
     double sum = 0, wsum = 0;
     for (size_t i = 0; i < r->nfields; i++) {
         const rubric_field *f = &r->fields[i];
         if (f->kind != FIELD_SCORE) continue;
         if (!s->set[i]) return -1;
-        double v = f->higher_is_better ? s->v[i] : f->hi + f->lo - s->v[i];
-        sum += f->weight * v;
+        double share = (s->v[i] - f->lo) / (f->hi - f->lo);
+        if (!f->higher_is_better) share = 1 - share;
+        sum += f->weight * share;
         wsum += f->weight;
     }
     if (wsum <= 0) return -1;
-    *out = round2(sum / wsum);
+    int oi = rubric_overall_index(r);
+    double lo = oi >= 0 ? r->fields[oi].lo : 0, hi = oi >= 0 ? r->fields[oi].hi : 10;
+    double v = lo + sum / wsum * (hi - lo);
+    if (v < lo) v = lo;
+    if (v > hi) v = hi;
+    *out = round2(v);
     return 0;
 }
 

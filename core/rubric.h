@@ -62,9 +62,10 @@ typedef struct {
     unsigned char set[RUBRIC_MAX_FIELDS];
 } scoreset;
 
-/* Weighted overall from the score fields (10 - value for fields where
- * higher is worse, in general hi + lo - value), normalised by the weights,
- * rounded to 2 decimals. Returns 0 and *out, or -1 if any score is missing. */
+/* Weighted overall from the score fields: each as a share of its range
+ * (10 - value on 0-10 where higher is worse), weighted, placed on the
+ * overall field's range (0-10 without one), rounded to 2 decimals.
+ * Returns 0 and *out, or -1 if any score is missing. */
 int rubric_overall_from(const rubric *r, const scoreset *s, double *out);
 
 /* scoreset <-> JSON object text {"field": 8.5 | null, ...} over the scored

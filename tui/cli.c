@@ -10,27 +10,23 @@
 
 void cli_error(const char *fmt, ...)
 {
+    /* Messages quote ids, names, paths and server replies: bytes from
+     * elsewhere, so the whole line goes through the sanitiser. */
+    char buf[2 * ERR_MAX];
     va_list ap;
-    fputs("curate: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
-}
-
-/* Paths and SQLite messages may carry bytes from elsewhere: sanitised. */
-static void error_clean(const char *msg)
-{
-    char *c = sanitize_new(msg, (size_t)-1, 0);
-    cli_error("%s", c);
-    free(c);
+    char *clean = sanitize_new(buf, (size_t)-1, 0);
+    fprintf(stderr, "curate: %s\n", clean);
+    free(clean);
 }
 
 pool *cli_open_pool(const cli_globals *g)
 {
     char err[ERR_MAX];
     pool *p = pool_open(g->db_path, err);
-    if (!p) error_clean(err);
+    if (!p) cli_error("%s", err);
     return p;
 }
 
@@ -38,13 +34,11 @@ pool *cli_open_pool_readonly(const cli_globals *g)
 {
     char err[ERR_MAX];
     if (access(g->db_path, F_OK) != 0) {
-        char *c = sanitize_new(g->db_path, (size_t)-1, 0);
         cli_error("no pool at %s (`curate init` creates one; --db or CURATE_DB "
-                  "name another)", c);
-        free(c);
+                  "name another)", g->db_path);
         return NULL;
     }
     pool *p = pool_open_readonly(g->db_path, err);
-    if (!p) error_clean(err);
+    if (!p) cli_error("%s", err);
     return p;
 }

@@ -23,7 +23,7 @@ pool *cli_open_pool(const cli_globals *g);
 /* Opens an existing pool read-only (exports, listings): says plainly when
  * there is none. Prints the error and returns NULL on failure. */
 pool *cli_open_pool_readonly(const cli_globals *g);
-/* Prints "curate: <msg>" to stderr. */
+/* Prints "curate: <msg>" to stderr, sanitised (no control sequences). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int cmd_init(const cli_globals *g, int argc, char **argv);

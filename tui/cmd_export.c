@@ -56,12 +56,10 @@ static const char *import_usage =
     "`curate export mongo`). --use also makes it the current best. A state for\n"
     "another signature, or anything else wrong, stores nothing.\n";
 
-/* Messages may quote data: the terminal gets them sanitised. */
+/* cli_error sanitises: messages may quote data. */
 static void fail_msg(const char *msg)
 {
-    char *c = sanitize_new(msg, (size_t)-1, 0);
-    cli_error("%s", c);
-    free(c);
+    cli_error("%s", msg);
 }
 
 static void print_clean(FILE *f, const char *s)
@@ -343,9 +341,7 @@ int cmd_export(const cli_globals *g, int argc, char **argv)
                          : !strcmp(sub, "mongo") ? mongo_opts
                          : !strcmp(sub, "pool") ? pool_opts : NULL;
     if (!allowed) {
-        char *c = sanitize_new(sub, (size_t)-1, 0);
-        cli_error("export: unknown target '%s' (json, mongo or pool)", c);
-        free(c);
+        cli_error("export: unknown target '%s' (json, mongo or pool)", sub);
         fputs(export_usage, stderr);
         return EXIT_USAGE;
     }
@@ -354,9 +350,7 @@ int cmd_export(const cli_globals *g, int argc, char **argv)
     if (rc == EXIT_OK + 100) return EXIT_OK;
     if (rc >= 0) return rc;
     if (optind + 1 < argc) {
-        char *c = sanitize_new(argv[optind + 1], (size_t)-1, 0);
-        cli_error("export %s: unexpected argument '%s'", sub, c);
-        free(c);
+        cli_error("export %s: unexpected argument '%s'", sub, argv[optind + 1]);
         return EXIT_USAGE;
     }
     if (!strcmp(sub, "json")) return export_json(g, &o);
@@ -443,9 +437,7 @@ int cmd_import_program(const cli_globals *g, int argc, char **argv)
     const int *allowed = !strcmp(sub, "json") ? json_opts
                          : !strcmp(sub, "mongo") ? mongo_opts : NULL;
     if (!allowed) {
-        char *c = sanitize_new(sub, (size_t)-1, 0);
-        cli_error("import-program: unknown source '%s' (json or mongo)", c);
-        free(c);
+        cli_error("import-program: unknown source '%s' (json or mongo)", sub);
         fputs(import_usage, stderr);
         return EXIT_USAGE;
     }

@@ -373,9 +373,7 @@ int cmd_optimize(const cli_globals *g, int argc, char **argv)
     sigaction(SIGTERM, &old_term, NULL);
     int rc = res.improved ? EXIT_OK : EXIT_NOT_IMPROVED;
     if (jr < 0) {
-        char *clean = sanitize_new(err, (size_t)-1, 0);
-        cli_error("optimize: %s", clean);
-        free(clean);
+        cli_error("optimize: %s", err);
         rc = res.interrupted ? EXIT_INTERRUPTED : EXIT_ERR;
     }
     job_optimize_result_clear(&res);

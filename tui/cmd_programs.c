@@ -167,9 +167,7 @@ static int programs_show(const cli_globals *g, const char *ref)
     }
     program *prog = program_from_state_json_new(pg.state_json, g->r, err);
     if (!prog) {
-        char *c = sanitize_new(err, (size_t)-1, 0);
-        cli_error("program %lld: %s", (long long)pg.id, c);
-        free(c);
+        cli_error("program %lld: %s", (long long)pg.id, err);
         pool_program_clear(&pg);
         return EXIT_ERR;
     }
@@ -216,9 +214,7 @@ static int programs_use(const cli_globals *g, const char *ref)
         program *prog = program_from_state_json_new(pg.state_json, g->r, err);
         if (!prog) {
             rc = -1;
-            char *c = sanitize_new(err, (size_t)-1, 0);
-            cli_error("program %lld: %s (not made current)", (long long)id, c);
-            free(c);
+            cli_error("program %lld: %s (not made current)", (long long)id, err);
         }
         program_free(prog);
         pool_program_clear(&pg);

@@ -53,6 +53,10 @@ has "show transcript" 'Customer \(John\): Hi, is the Sintra tour' "$WORK/out"
 check_rc "show unknown id" 1 "$CURATE" show nope
 has "show names the id" "no conversation 'nope'" "$WORK/out"
 
+check_rc "show hostile id" 1 "$CURATE" show $'evil\e]52;c;aGk=\a\e[2J'
+hasnt "error carries no raw ESC" $'\e' "$WORK/out"
+has "error shows a placeholder" 'evil␛\]52' "$WORK/out"
+
 check_rc "label without model scores needs --set" 1 "$CURATE" label c1
 check_rc "label" 0 "$CURATE" --reviewer alice label c1 --set responsiveness_score=9 \
   --set customer_negative_score=1 --set conversational_trend_score=8 --note "quick"

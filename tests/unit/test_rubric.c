@@ -148,3 +148,21 @@ TEST(rubric_custom_roundtrip)
     rubric_free(r2);
     rubric_free(r);
 }
+
+TEST(rubric_overall_across_scales)
+{
+    char err[ERR_MAX];
+    rubric *r = rubric_parse_new("{\"instructions\":\"x\",\"fields\":["
+        "{\"name\":\"t\",\"kind\":\"input\"},"
+        "{\"name\":\"a\",\"kind\":\"score\",\"weight\":1,\"range\":[0,100]},"
+        "{\"name\":\"b\",\"kind\":\"score\",\"weight\":1,\"range\":[1,5],\"higher_is_better\":false},"
+        "{\"name\":\"o\",\"kind\":\"overall\"}]}", "scales", err);
+    CHECK_MSG(r != NULL, "%s", err);
+    scoreset s = {0};
+    s.v[1] = 90; s.set[1] = 1;   /* 0.9 of its range */
+    s.v[2] = 2; s.set[2] = 1;    /* 0.25 of 1-5, worse when higher: 0.75 */
+    double o;
+    CHECK(rubric_overall_from(r, &s, &o) == 0);
+    CHECK_NEAR(o, 8.25, 1e-9);   /* on the overall's 0-10 */
+    rubric_free(r);
+}
