@@ -154,7 +154,10 @@ int util_parse_iso8601(const char *s, int64_t *out)
     if (parse_digits(&p, 4, &y) || *p++ != '-' || parse_digits(&p, 2, &mo) ||
         *p++ != '-' || parse_digits(&p, 2, &d))
         return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31) return -1;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1]) return -1;
+    if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+        return -1;
     if (*p == 'T' || *p == ' ') {
         p++;
         if (parse_digits(&p, 2, &h) || *p++ != ':' || parse_digits(&p, 2, &mi))
@@ -177,6 +180,7 @@ int util_parse_iso8601(const char *s, int64_t *out)
         if (parse_digits(&p, 2, &oh)) return -1;
         if (*p == ':') p++;
         if (*p) { if (parse_digits(&p, 2, &om)) return -1; }
+        if (oh > 14 || om > 59) return -1;
         off = sign * (oh * 3600 + om * 60);
     }
     while (*p == ' ') p++;
