@@ -262,6 +262,31 @@ int util_write_file_atomic(const char *path, const char *data, size_t len,
     return 0;
 }
 
+size_t util_utf8_bad_at(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = p[i];
+        if (c >= 0x01 && c < 0x80) { i++; continue; }
+        size_t k;
+        unsigned min, cp;
+        if (c >= 0xC2 && c <= 0xDF) { k = 1; min = 0x80; cp = c & 0x1F; }
+        else if (c >= 0xE0 && c <= 0xEF) { k = 2; min = 0x800; cp = c & 0x0F; }
+        else if (c >= 0xF0 && c <= 0xF4) { k = 3; min = 0x10000; cp = c & 0x07; }
+        else return i;
+        if (n - i <= k) return i;
+        for (size_t j = 1; j <= k; j++) {
+            if ((p[i + j] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (p[i + j] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += k + 1;
+    }
+    return n;
+}
+
 void rng_seed(rng *r, uint64_t seed) { r->s = seed; }
 
 uint64_t rng_next(rng *r)

@@ -59,6 +59,11 @@ char *util_read_file_new(const char *path, size_t *len, char *err);
 int util_write_file_atomic(const char *path, const char *data, size_t len,
                            char *err);
 
+/* Offset of the first byte of s[0..n) that is not valid UTF-8 (overlong
+ * forms, surrogates, > U+10FFFF, truncated sequences) or is NUL; n when the
+ * text is valid. */
+size_t util_utf8_bad_at(const char *s, size_t n);
+
 /* Deterministic PRNG (splitmix64), for seeded sampling. */
 typedef struct { uint64_t s; } rng;
 void rng_seed(rng *r, uint64_t seed);

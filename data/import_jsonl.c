@@ -12,33 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Rejects malformed UTF-8 (overlongs, surrogates, > U+10FFFF) and NUL.
- * Returns the offset of the first bad byte, or n when the text is valid. */
-static size_t utf8_bad_at(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = p[i];
-        if (c >= 0x01 && c < 0x80) { i++; continue; }
-        size_t k;
-        unsigned min, cp;
-        if (c >= 0xC2 && c <= 0xDF) { k = 1; min = 0x80; cp = c & 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) { k = 2; min = 0x800; cp = c & 0x0F; }
-        else if (c >= 0xF0 && c <= 0xF4) { k = 3; min = 0x10000; cp = c & 0x07; }
-        else return i;
-        if (n - i <= k) return i;
-        for (size_t j = 1; j <= k; j++) {
-            if ((p[i + j] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (p[i + j] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += k + 1;
-    }
-    return n;
-}
-
 static const char *json_type(const cJSON *v)
 {
     if (cJSON_IsString(v)) return "string";
@@ -88,7 +61,7 @@ static const char *quote(const char *s, quote_buf *q)
         size_t k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
         if (i + k > 40) { memcpy(q->s + o, "...", 3); o += 3; break; }
         if (c < 0x20 || c == 0x7F || (c >= 0x80 && (i + k > n ||
-                                                    utf8_bad_at(s + i, k) == 0))) {
+                                                    util_utf8_bad_at(s + i, k) == 0))) {
             o += (size_t)snprintf(q->s + o, sizeof q->s - o, "\\x%02x", c);
             i++;
             continue;
@@ -131,7 +104,7 @@ static int get_string(const where *w, const cJSON *obj, const char *key,
     if (!cJSON_IsString(v) || !v->valuestring)
         return bad_type(w, key, v, "a string");
     size_t n = strlen(v->valuestring);
-    size_t bad = utf8_bad_at(v->valuestring, n);
+    size_t bad = util_utf8_bad_at(v->valuestring, n);
     path_buf pb;
     if (bad < n) {
         err_set(w->err, "%s:%zu: field %s: invalid UTF-8 at byte %zu",
@@ -275,7 +248,7 @@ static int fill_convo(const where *w, const cJSON *root, convo *c)
             return -1;
         }
         size_t n = strlen(s);
-        if (utf8_bad_at(s, n) < n) {
+        if (util_utf8_bad_at(s, n) < n) {
             cJSON_free(s);
             err_set(w->err, "%s:%zu: field meta: invalid UTF-8", w->src,
                     w->line);
@@ -599,7 +572,7 @@ static int f_message(fcur *k)
             break;
         case 2:
             if (!f_str(k, &m.from, &len) ||
-                utf8_bad_at(fs->arena.s + m.from, len) < len)
+                util_utf8_bad_at(fs->arena.s + m.from, len) < len)
                 return 0;
             break;
         case 3:
@@ -610,7 +583,7 @@ static int f_message(fcur *k)
             break;
         case 4:
             if (!f_str(k, &m.text, &len) ||
-                utf8_bad_at(fs->arena.s + m.text, len) < len)
+                util_utf8_bad_at(fs->arena.s + m.text, len) < len)
                 return 0;
             break;
         default:
@@ -673,8 +646,8 @@ static int fast_line(const char *s, size_t n, convo *c, fast_scratch *fs)
     const int required = 1 << 1 | 1 << 2 | 1 << 3;   /* meta is optional */
     if (k.p != k.e || (seen & required) != required) return 0;
     const char *a = fs->arena.s;
-    if (utf8_bad_at(a + id, id_len) < id_len ||
-        utf8_bad_at(a + seller, seller_len) < seller_len)
+    if (util_utf8_bad_at(a + id, id_len) < id_len ||
+        util_utf8_bad_at(a + seller, seller_len) < seller_len)
         return 0;
     char *meta_json = NULL;
     if (meta && *meta != 'n') {
@@ -684,7 +657,7 @@ static int fast_line(const char *s, size_t n, convo *c, fast_scratch *fs)
         cJSON_Delete(mo);
         if (!t) return 0;
         size_t tn = strlen(t);
-        if (utf8_bad_at(t, tn) < tn) { cJSON_free(t); return 0; }
+        if (util_utf8_bad_at(t, tn) < tn) { cJSON_free(t); return 0; }
         meta_json = xstrdup(t);
         cJSON_free(t);
     }

@@ -15,33 +15,6 @@
 
 /* ---- bytes ------------------------------------------------------------ */
 
-/* Same validator as import_jsonl.c (no shared header to put it in):
- * offset of the first malformed byte (or NUL), n when valid. */
-static size_t utf8_bad_at(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = p[i];
-        if (c >= 0x01 && c < 0x80) { i++; continue; }
-        size_t k;
-        unsigned min, cp;
-        if (c >= 0xC2 && c <= 0xDF) { k = 1; min = 0x80; cp = c & 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) { k = 2; min = 0x800; cp = c & 0x0F; }
-        else if (c >= 0xF0 && c <= 0xF4) { k = 3; min = 0x10000; cp = c & 0x07; }
-        else return i;
-        if (n - i <= k) return i;
-        for (size_t j = 1; j <= k; j++) {
-            if ((p[i + j] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (p[i + j] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += k + 1;
-    }
-    return n;
-}
-
 /* Invisible formatting marks WhatsApp sprinkles around names and texts:
  * LRM/RLM (U+200E/F), embeddings U+202A-E (Android wraps phone numbers in
  * them), isolates U+2066-9 and a stray BOM. Returns bytes at p, or 0. */
@@ -130,7 +103,7 @@ static void add_quoted(sbuf *out, const char *s, size_t n, size_t max)
             continue;
         }
         if (c < 0x80) { sbuf_addc(out, (char)c); i++; continue; }
-        if (i + k > n || utf8_bad_at(s + i, k) == 0) {
+        if (i + k > n || util_utf8_bad_at(s + i, k) == 0) {
             sbuf_addf(out, "\\x%02x", c);
             i++;
             continue;
@@ -321,7 +294,7 @@ static int scan(const ctx_t *cx, const char *data, size_t len,
     wa_stamp st, dmy_st = {0}, mdy_st = {0};
     const char *dmy_s = NULL, *mdy_s = NULL;
     while (next_line(&it, &s, &n)) {
-        size_t bad = utf8_bad_at(s, n);
+        size_t bad = util_utf8_bad_at(s, n);
         if (bad < n) {
             err_set(cx->err, "%s:%zu: invalid UTF-8 at column %zu", cx->src,
                     it.lineno, bad + 1);
