@@ -11,10 +11,12 @@
 
 void export_mongo_init(void)
 {
-    mongoc_init();
-    /* libmongoc's own log lines can quote URI parts; every failure is
-     * reported through err (scrubbed) instead. */
+    /* libmongoc's own log lines can quote URI parts, and would land on the
+     * workbench's screen: every failure is reported through err (scrubbed)
+     * instead. Silenced before mongoc_init(), which logs too (e.g. "Falling
+     * back to malloc for counters" where shared memory is unavailable). */
     mongoc_log_set_handler(NULL, NULL);
+    mongoc_init();
 }
 void export_mongo_cleanup(void) { mongoc_cleanup(); }
 
