@@ -977,15 +977,28 @@ void llm_models_free(char **ids, size_t n)
 
 /* ---------------------------------------------------------------- cache */
 
+/* util_fnv1a over both lanes in one pass (the same values: two
+ * independent multiply chains, each byte read once). */
+static void fnv1a_2(uint64_t h[2], const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint64_t a = h[0], b = h[1];
+    for (size_t i = 0; i < n; i++) {
+        a = (a ^ p[i]) * 0x100000001b3ULL;
+        b = (b ^ p[i]) * 0x100000001b3ULL;
+    }
+    h[0] = a;
+    h[1] = b;
+}
+
 static void hash_part(uint64_t h[2], const char *s)
 {
     char len[32];
-    int k = s ? snprintf(len, sizeof len, "%zu:", strlen(s))
+    size_t n = s ? strlen(s) : 0;
+    int k = s ? snprintf(len, sizeof len, "%zu:", n)
               : snprintf(len, sizeof len, "-:");
-    for (int i = 0; i < 2; i++) {
-        h[i] = util_fnv1a(len, (size_t)k, h[i]);
-        if (s) h[i] = util_fnv1a(s, strlen(s), h[i]);
-    }
+    fnv1a_2(h, len, (size_t)k);
+    if (s) fnv1a_2(h, s, n);
 }
 
 void llm_cache_key(const char *model, const char *messages_json,

@@ -249,8 +249,8 @@ static void add_demo(cJSON *arr, const rubric *r, const demo *d,
                     r, d, complete ? MISSING_HISTORY : MISSING_EXAMPLE));
 }
 
-cJSON *prompt_messages_new(const rubric *r, const program *pg,
-                           char *const *inputs)
+/* Everything before the final user message. */
+static cJSON *messages_head_new(const rubric *r, const program *pg)
 {
     cJSON *arr = cJSON_CreateArray();
     add_message(arr, "system", prompt_system_new(r));
@@ -263,18 +263,84 @@ cJSON *prompt_messages_new(const rubric *r, const program *pg,
             if (!complete && !demo_usable(r, d)) continue;
             add_demo(arr, r, d, complete);
         }
+    return arr;
+}
+
+cJSON *prompt_messages_new(const rubric *r, const program *pg,
+                           char *const *inputs)
+{
+    cJSON *arr = messages_head_new(r, pg);
     add_message(arr, "user", prompt_user_content_new(r, inputs, NULL, 1));
     return arr;
+}
+
+/* s as a JSON string, escaped exactly as cJSON_PrintUnformatted does:
+ * \" \\ \b \f \n \r \t, other bytes below 0x20 as \u00xx, the rest
+ * (UTF-8 included) as they are. */
+static void json_string(sbuf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    sbuf_addc(b, '"');
+    for (; *p; p++) {
+        if (*p > 31 && *p != '"' && *p != '\\') continue;
+        sbuf_addn(b, (const char *)run, (size_t)(p - run));
+        run = p + 1;
+        char e[7] = {'\\', 0, 0, 0, 0, 0, 0};
+        switch (*p) {
+        case '"': e[1] = '"'; break;
+        case '\\': e[1] = '\\'; break;
+        case '\b': e[1] = 'b'; break;
+        case '\f': e[1] = 'f'; break;
+        case '\n': e[1] = 'n'; break;
+        case '\r': e[1] = 'r'; break;
+        case '\t': e[1] = 't'; break;
+        default:
+            e[1] = 'u'; e[2] = '0'; e[3] = '0';
+            e[4] = hex[*p >> 4]; e[5] = hex[*p & 15];
+            sbuf_addn(b, e, 6);
+            continue;
+        }
+        sbuf_addn(b, e, 2);
+    }
+    sbuf_addn(b, (const char *)run, (size_t)(p - run));
+    sbuf_addc(b, '"');
+}
+
+char *prompt_messages_head_json_new(const rubric *r, const program *pg)
+{
+    /* cJSON's "[{..},{..}]" without the closing bracket, plus the comma
+     * the final message follows. */
+    cJSON *arr = messages_head_new(r, pg);
+    char *s = cJSON_PrintUnformatted(arr);
+    cJSON_Delete(arr);
+    sbuf b = {0};
+    size_t n = strlen(s);
+    sbuf_addn(&b, s, n - 1);
+    if (n > 2) sbuf_addc(&b, ',');
+    cJSON_free(s);
+    return sbuf_take(&b);
+}
+
+char *prompt_messages_json_join_new(const char *head, const rubric *r,
+                                    char *const *inputs)
+{
+    char *content = prompt_user_content_new(r, inputs, NULL, 1);
+    sbuf b = {0};
+    sbuf_add(&b, head);
+    sbuf_add(&b, "{\"role\":\"user\",\"content\":");
+    json_string(&b, content);
+    sbuf_add(&b, "}]");
+    free(content);
+    return sbuf_take(&b);
 }
 
 char *prompt_messages_json_new(const rubric *r, const program *pg,
                                char *const *inputs)
 {
-    cJSON *arr = prompt_messages_new(r, pg, inputs);
-    char *s = cJSON_PrintUnformatted(arr);
-    cJSON_Delete(arr);
-    char *out = xstrdup(s);
-    cJSON_free(s);
+    char *head = prompt_messages_head_json_new(r, pg);
+    char *out = prompt_messages_json_join_new(head, r, inputs);
+    free(head);
     return out;
 }
 

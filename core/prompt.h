@@ -57,6 +57,15 @@ cJSON *prompt_messages_new(const rubric *r, const program *pg,
 /* Same, serialised compactly (what is sent and hashed). Caller frees. */
 char *prompt_messages_json_new(const rubric *r, const program *pg,
                                char *const *inputs);
+/* The same text in two parts, for a run that sends many requests with one
+ * rubric and program: the head (system message and demos, the same for
+ * every request: build it once) and head + the final user message of
+ * inputs. prompt_messages_json_join_new(prompt_messages_head_json_new(r,
+ * pg), r, inputs) equals prompt_messages_json_new(r, pg, inputs).
+ * Caller frees both. */
+char *prompt_messages_head_json_new(const rubric *r, const program *pg);
+char *prompt_messages_json_join_new(const char *head, const rubric *r,
+                                    char *const *inputs);
 
 /* response_format for vLLM/OpenAI structured outputs:
  * {"type":"json_schema","json_schema":{"name":..,"schema":{"type":"object",

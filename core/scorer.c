@@ -33,6 +33,7 @@ typedef struct {
     /* LLM only */
     const llm_config *cfg;
     char *response_format;     /* json_schema, or NULL */
+    char *messages_head;       /* system message and demos, built once */
 } run_state;
 
 /* A request in flight: what done() needs to finish it. */
@@ -190,7 +191,8 @@ static pending *prepare(run_state *s, const char *id)
     prompt_inputs_for_convo(job->r, c, inputs);
     pending *p = xcalloc(1, sizeof *p);
     p->id = id;
-    p->messages = prompt_messages_json_new(job->r, job->pg, inputs);
+    p->messages = prompt_messages_json_join_new(s->messages_head, job->r,
+                                                inputs);
     prompt_inputs_clear(inputs);
     convo_free(c);
     llm_cache_key(s->cfg->model, p->messages, s->cfg->temperature,
@@ -266,10 +268,13 @@ static int run_llm(run_state *s, char *err)
     s->cfg = llm_client_config(client);
     if (s->cfg->json_schema)
         s->response_format = prompt_response_format_json_new(job->r);
+    s->messages_head = prompt_messages_head_json_new(job->r, job->pg);
     llm_batch_stats st;
     int rc = llm_run(client, llm_next, llm_done, llm_cancel, s, &st, err);
     free(s->response_format);
     s->response_format = NULL;
+    free(s->messages_head);
+    s->messages_head = NULL;
     if (client != job->client) llm_client_free(client);
     return rc;
 }

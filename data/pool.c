@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -474,8 +475,26 @@ static int migrate(pool *p, char *err)
     return pool_tx_close(p, ok, err);
 }
 
+/* Statement journals stay in memory up to this size. A statement that
+ * fires triggers inside a caller's transaction (a stored prediction:
+ * score_agg, conv_counts, a dozen list indexes) keeps a statement journal,
+ * a copy of every page it touches; SQLite's default spills it to a temp
+ * file past 64 KiB, which made the file system the biggest cost of
+ * scoring (open, write, unlink per result). Only statements bigger than
+ * this still go to a file. A process-wide setting, so set once, before
+ * SQLite initialises (ignored if something initialised it earlier). */
+#define STMT_JOURNAL_SPILL (4 << 20)
+
+static pthread_once_t sqlite_setup_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STMT_JOURNAL_SPILL);
+}
+
 static pool *open_common(const char *path, int flags, char *err)
 {
+    pthread_once(&sqlite_setup_once, sqlite_setup);
     pool *p = xcalloc(1, sizeof *p);
     p->path = xstrdup(path);
     if (sqlite3_open_v2(path, &p->db, flags, NULL) != SQLITE_OK) {
@@ -763,7 +782,9 @@ int pool_put_convo(pool *p, const convo *c, const char *source, int *changed,
 
 convo *pool_get_convo_new(pool *p, const char *id, char *err)
 {
-    sqlite3_stmt *s = pool_prepare(p,
+    /* Kept prepared: scoring loads every conversation it sends. Both are
+     * reset before returning, so no read transaction stays open. */
+    sqlite3_stmt *s = pool_stmt(p, ST_CONV_GET,
         "SELECT cid, seller_id, meta, msg_first, msg_last FROM conversations "
         "WHERE id = ?", err);
     if (!s) return NULL;
@@ -772,17 +793,16 @@ convo *pool_get_convo_new(pool *p, const char *id, char *err)
     if (rc != SQLITE_ROW) {
         if (rc == SQLITE_DONE) err_set(err, "no conversation '%s'", id);
         else pool_sql_err(p, "get conversation", err);
-        sqlite3_finalize(s);
+        sqlite3_reset(s);
         return NULL;
     }
     convo *c = convo_new(id, (const char *)sqlite3_column_text(s, 1));
     c->meta_json = pool_col_strdup(s, 2);
     int64_t cid = sqlite3_column_int64(s, 0);
     int64_t first = sqlite3_column_int64(s, 3), last = sqlite3_column_int64(s, 4);
-    sqlite3_finalize(s);
-    s = pool_prepare(p, "SELECT ts, sender, role, text FROM messages "
-                        "WHERE mid BETWEEN ? AND ? AND cid = ? ORDER BY mid",
-                     err);
+    sqlite3_reset(s);
+    s = pool_stmt(p, ST_MSG_RANGE, "SELECT ts, sender, role, text FROM messages "
+                  "WHERE mid BETWEEN ? AND ? AND cid = ? ORDER BY mid", err);
     if (!s) { convo_free(c); return NULL; }
     sqlite3_bind_int64(s, 1, first);
     sqlite3_bind_int64(s, 2, last);
@@ -792,12 +812,13 @@ convo *pool_get_convo_new(pool *p, const char *id, char *err)
                       (const char *)sqlite3_column_text(s, 1),
                       (msg_role)sqlite3_column_int(s, 2),
                       (const char *)sqlite3_column_text(s, 3));
-    sqlite3_finalize(s);
     if (rc != SQLITE_DONE) {
         pool_sql_err(p, "get messages", err);
+        sqlite3_reset(s);
         convo_free(c);
         return NULL;
     }
+    sqlite3_reset(s);
     return c;
 }
 

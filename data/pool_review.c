@@ -61,6 +61,33 @@ int pool_refresh_state(pool *p, int64_t cid, char *err)
     return 0;
 }
 
+/* pool_refresh_state after a usable (not failed) prediction pid of cid
+ * was stored, in the same transaction: pid is then the latest usable
+ * prediction (ids only grow), and labels and edge marks are untouched, so
+ * the derived columns follow without looking anything up: the model
+ * columns become pid's, the difference is taken against the current
+ * human overall, and an unscored conversation (status 0: no label in
+ * force) becomes "to review" while reviewed and skipped ones stay. The
+ * same result as pool_refresh_state (test_pool_state.c checks it) at a
+ * fraction of the cost, which matters for scoring: one per result. */
+static int refresh_after_prediction(pool *p, int64_t cid, int64_t pid,
+                                    int has, double overall, char *err)
+{
+    sqlite3_stmt *s = pool_stmt(p, ST_REFRESH_PRED,
+        "UPDATE conversations SET pred_id = ?2, model_overall = ?3,"
+        " diff = abs(?3 - human_overall),"
+        " status = CASE status WHEN 0 THEN 1 ELSE status END "
+        "WHERE cid = ?1", err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, cid);
+    sqlite3_bind_int64(s, 2, pid);
+    if (has) sqlite3_bind_double(s, 3, overall);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "update state", err);
+    return 0;
+}
+
 static int64_t need_cid(pool *p, const char *conv_id, char *err)
 {
     int64_t cid = pool_cid(p, conv_id, err);
@@ -118,8 +145,14 @@ int pool_put_prediction(pool *p, const rubric *r, const char *conv_id,
         goto done;
     }
     sqlite3_reset(s);
-    if (pred_id) *pred_id = sqlite3_last_insert_rowid(p->db);
-    ok = pool_refresh_state(p, cid, err) == 0;
+    int64_t id = sqlite3_last_insert_rowid(p->db);
+    if (pred_id) *pred_id = id;
+    /* A failed prediction changes no state: the full refresh (rare) keeps
+     * that obvious. */
+    if (pr->status && strcmp(pr->status, "failed") == 0)
+        ok = pool_refresh_state(p, cid, err) == 0;
+    else
+        ok = refresh_after_prediction(p, cid, id, has, ov, err) == 0;
 done:
     free(scores);
     return pool_tx_close(p, ok, err);

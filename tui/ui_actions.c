@@ -187,6 +187,10 @@ static const ui_action actions[] = {
      act_export_json},
     {'m', "Export the best program to MongoDB (CURATE_MONGO_URI)", mongo_idle,
      act_export_mongo},
+    {'l', "Export the reviewed examples as JSONL (DSPy Example dicts)", busy,
+     ui_action_export_pool},
+    {'i', "Import a program state from a DSPy JSON file", busy,
+     ui_action_import_program},
     {0, NULL, NULL, NULL},
 };
 

@@ -195,6 +195,11 @@ int ui_menu_key(ui *u, ui_key k);
 /* The conversation the top screen is about (review: the open one; queue:
  * the selected row), or NULL. */
 const char *ui_current_conv(ui *u);
+/* ---- ui_files.c ---- */
+/* Ask for a file name, then export the reviewed examples (JSONL) or import
+ * a program state, in the background. */
+void ui_action_export_pool(ui *u);
+void ui_action_import_program(ui *u);
 /* ---- ui_optimize.c ---- */
 /* Runs `curate optimize` with its defaults as a background job. */
 void ui_action_optimize(ui *u);
