@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Schema version 1. Messages of a conversation are stored contiguously and
@@ -492,6 +493,20 @@ static void sqlite_setup(void)
     sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STMT_JOURNAL_SPILL);
 }
 
+/* Waits for another writer by polling every millisecond, for 15 s at most.
+ * sqlite3_busy_timeout() backs off to 100 ms sleeps, and a writer that
+ * commits and begins again in a loop (a scoring job) would starve it: a
+ * reviewer's save could then fail with "busy" although the lock was free
+ * between every batch. */
+static int busy_wait(void *ctx, int count)
+{
+    (void)ctx;
+    if (count >= 15000) return 0;
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
 static pool *open_common(const char *path, int flags, char *err)
 {
     pthread_once(&sqlite_setup_once, sqlite_setup);
@@ -504,7 +519,7 @@ static pool *open_common(const char *path, int flags, char *err)
         return NULL;
     }
     sqlite3_extended_result_codes(p->db, 0);
-    sqlite3_busy_timeout(p->db, 15000);
+    sqlite3_busy_handler(p->db, busy_wait, NULL);
     return p;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 scorer_backend job_score_default_backend(const llm_config *c)
 {
@@ -85,7 +86,12 @@ static int flush(glue *g, char *err)
 {
     if (!g->in_tx) return 0;
     g->in_tx = 0;
-    return pool_commit(g->p, err);
+    int rc = pool_commit(g->p, err);
+    /* Leave the write lock free for a moment: reviewers waiting to save
+     * (polling every millisecond, see pool.c) get in between batches. */
+    struct timespec ts = {0, 2000000};
+    nanosleep(&ts, NULL);
+    return rc;
 }
 
 static int store(const char *conv_id, const score_result *res, void *ctx,
