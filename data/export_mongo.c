@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 void export_mongo_init(void)
 {
@@ -19,6 +21,13 @@ void export_mongo_init(void)
     mongoc_init();
 }
 void export_mongo_cleanup(void) { mongoc_cleanup(); }
+
+void export_mongo_detach_counters(void)
+{
+    char name[64];
+    snprintf(name, sizeof name, "/mongoc-%u", (unsigned)getpid());
+    shm_unlink(name);
+}
 
 /* ------------------------------------------------- password scrubbing */
 

@@ -5,6 +5,7 @@
 #include "ui.h"
 #include "../core/llm.h"
 #include "../core/util.h"
+#include "../data/export_mongo.h"
 
 #include <getopt.h>
 #include <locale.h>
@@ -81,6 +82,7 @@ static int run_tui(cli_globals *g, int timing, int no_color)
 
 int main(int argc, char **argv)
 {
+    export_mongo_detach_counters();
     setlocale(LC_ALL, "");
     cli_globals g = {0};
     g.db_path = getenv("CURATE_DB");
