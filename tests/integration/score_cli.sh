@@ -88,7 +88,7 @@ has "models lists test-model" '^test-model$' "$WORK/out"
 check_rc "no endpoint for llm backend" 2 env -u CURATE_LLM_URL "$CURATE" score --backend llm
 
 # Wrong key: clear error, key never echoed.
-pkill -f "llm.port" 2>/dev/null
+for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; PIDS=()
 start_llm --mode good --require-key right-key
 CURATE_LLM_URL=$LLM_URL "$CURATE" score --ids demo-0001 --no-cache >"$WORK/auth.out" 2>&1
 has "auth failure reported" 'invalid api key' "$WORK/auth.out"
