@@ -50,6 +50,11 @@ int pool_tx_open(pool *p, char *err);
 /* Commits (ok) or rolls back (!ok) what pool_tx_open opened. Returns 0 or -1. */
 int pool_tx_close(pool *p, int ok, char *err);
 int pool_sql_err(pool *p, const char *what, char *err);
+/* Runs SQL text (several statements). 0 or -1 + err. */
+int pool_exec(pool *p, const char *sql, char *err);
+/* Brings the schema to POOL_SCHEMA_VERSION (pool_schema.c); refuses a pool
+ * from a newer curate. 0 or -1 + err. */
+int pool_migrate(pool *p, char *err);
 /* Internal id (rowid) of a conversation, 0 if none, -1 on error. */
 int64_t pool_cid(pool *p, const char *id, char *err);
 /* Recomputes the denormalised status columns of conversation cid. */

@@ -1,0 +1,355 @@
+/* pool_schema.c: the pool's schema and its PRAGMA user_version
+ * migrations (see pool_int.h: pool_migrate). */
+#define _POSIX_C_SOURCE 200809L
+#include "pool_int.h"
+#include "../core/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Schema version 1. Messages of a conversation are stored contiguously and
+ * addressed by a rowid range (msg_first..msg_last): no second index on the
+ * biggest table, so imports stay fast. The columns after imported_at are the
+ * conversation's current state, derived from predictions/labels/edge_marks
+ * and kept in step in the same transaction (windowed lists sort on them). */
+static const char *schema_v1 =
+    "CREATE TABLE conversations("
+    " cid INTEGER PRIMARY KEY,"
+    " id TEXT NOT NULL UNIQUE,"
+    " seller_id TEXT NOT NULL,"
+    " meta TEXT,"
+    " n_messages INTEGER NOT NULL,"
+    " msg_first INTEGER, msg_last INTEGER,"
+    " first_ts INTEGER, last_ts INTEGER,"
+    " content_hash TEXT NOT NULL,"
+    " source TEXT,"
+    " imported_at INTEGER NOT NULL,"
+    " pred_id INTEGER, model_overall REAL,"
+    " label_id INTEGER, human_overall REAL,"
+    " diff REAL,"
+    " status INTEGER NOT NULL DEFAULT 0," /* 0 unscored 1 to review 2 reviewed 3 skipped */
+    " edge INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE messages("
+    " mid INTEGER PRIMARY KEY,"
+    " cid INTEGER NOT NULL,"
+    " ts INTEGER NOT NULL,"
+    " sender TEXT NOT NULL,"
+    " role INTEGER NOT NULL CHECK(role BETWEEN 0 AND 2),"
+    " text TEXT NOT NULL);"
+    "CREATE TABLE runs("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " status TEXT NOT NULL,"
+    " backend TEXT, model TEXT, program_id INTEGER,"
+    " params TEXT, summary TEXT,"
+    " started_at INTEGER NOT NULL, finished_at INTEGER);"
+    "CREATE TABLE predictions("
+    " id INTEGER PRIMARY KEY,"
+    " run_id INTEGER REFERENCES runs(id),"
+    " cid INTEGER NOT NULL REFERENCES conversations(cid) ON DELETE CASCADE,"
+    " scores TEXT NOT NULL, overall REAL,"
+    " rationale TEXT, reasoning TEXT, raw TEXT,"
+    " status TEXT NOT NULL CHECK(status IN ('ok','partial','failed')),"
+    " error TEXT, model TEXT, program_id INTEGER,"
+    " tokens INTEGER, latency_ms REAL,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE INDEX predictions_cid ON predictions(cid, id);"
+    "CREATE INDEX predictions_run ON predictions(run_id, cid);"
+    "CREATE TABLE labels("
+    " id INTEGER PRIMARY KEY,"
+    " cid INTEGER NOT NULL REFERENCES conversations(cid) ON DELETE CASCADE,"
+    " reviewer TEXT NOT NULL,"
+    " status TEXT NOT NULL CHECK(status IN ('accepted','corrected','skipped')),"
+    " scores TEXT NOT NULL, overall REAL, note TEXT,"
+    " created_at INTEGER NOT NULL, undone_at INTEGER);"
+    "CREATE INDEX labels_cid ON labels(cid, id);"
+    "CREATE INDEX labels_created ON labels(created_at);"
+    "CREATE TABLE edge_marks("
+    " id INTEGER PRIMARY KEY,"
+    " cid INTEGER NOT NULL REFERENCES conversations(cid) ON DELETE CASCADE,"
+    " reviewer TEXT NOT NULL, marked INTEGER NOT NULL, note TEXT,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE INDEX edge_marks_cid ON edge_marks(cid, id);"
+    "CREATE TABLE programs("
+    " id INTEGER PRIMARY KEY,"
+    " created_at INTEGER NOT NULL,"
+    " state TEXT NOT NULL, metric TEXT, val_score REAL, model TEXT,"
+    " trainset TEXT, note TEXT, n_demos INTEGER NOT NULL DEFAULT 0,"
+    " is_best INTEGER NOT NULL DEFAULT 0);"
+    "CREATE UNIQUE INDEX programs_best ON programs(is_best) WHERE is_best = 1;"
+    "CREATE TABLE llm_cache("
+    " key TEXT PRIMARY KEY, response TEXT NOT NULL, created_at INTEGER NOT NULL);"
+    "CREATE INDEX conv_seller ON conversations(seller_id, id);"
+    "CREATE INDEX conv_status ON conversations(status, id);"
+    "CREATE INDEX conv_model ON conversations(model_overall, id);"
+    "CREATE INDEX conv_human ON conversations(human_overall, id);"
+    "CREATE INDEX conv_diff ON conversations(diff, id);"
+    "CREATE INDEX conv_nmsg ON conversations(n_messages, id);"
+    "CREATE INDEX conv_edge ON conversations(edge, id);";
+
+/* Schema version 2: scale.
+ *
+ * 1. The list indexes carry the filter columns (status, edge, diff, pred_id)
+ *    after (sort column, id), so a windowed list walks one index in order
+ *    and tests its filter on the index entry alone: no temp B-tree sort, no
+ *    table lookup for the rows an OFFSET skips. The status tabs sorted by a
+ *    score have their own (status, score, id) indexes; the edge-case tab
+ *    (a small set by nature) is read from its index and sorted.
+ * 2. conv_counts: conversations and messages per (seller, status, edge,
+ *    scored), and score_agg: how many current scores have each value, per
+ *    (run, kind, field, seller). Both are kept in step by triggers in the
+ *    same transaction as the change, so counts, statistics and histograms
+ *    read a few hundred rows instead of the pool. One exception: a new
+ *    conversation is counted by put_convo itself, because a trigger on that
+ *    INSERT would make SQLite keep a statement journal (a copy of every page
+ *    the insert touches), which halved the import speed.
+ *    score_agg kinds: 0 model (run_id 0: the conversation's current
+ *    prediction; run_id R: its latest prediction of run R), 1 human (the
+ *    current label when it is not skipped; run_id 0 only), 2 |model - human|
+ *    for each model row that has a human label. Predictions and labels are
+ *    append-only (labels are undone by flag), which the triggers rely on. */
+#define SCORE_TYPES "IN ('integer','real')"
+
+/* One upsert adding sign x the scores of prediction pred (kind 0), label
+ * lab (kind 1) or both (kind 2) to score_agg under run and seller, when
+ * cond holds. from/pre add tables the expressions may name. */
+static void agg_stmt(sbuf *b, const char *run, int kind, const char *pred,
+                     const char *lab, const char *seller, const char *sign,
+                     const char *cond, const char *from)
+{
+    sbuf_add(b, "INSERT INTO score_agg(run_id, kind, field, seller_id, value, n) ");
+    if (kind == 0)
+        sbuf_addf(b, "SELECT %s, 0, a.key, %s, a.value, %s FROM %s predictions pr,"
+                     " json_each(pr.scores) a WHERE pr.id = %s AND a.type "
+                     SCORE_TYPES, run, seller, sign, from, pred);
+    else if (kind == 1)
+        sbuf_addf(b, "SELECT %s, 1, a.key, %s, a.value, %s FROM %s labels lb,"
+                     " json_each(lb.scores) a WHERE lb.id = %s AND a.type "
+                     SCORE_TYPES, run, seller, sign, from, lab);
+    else
+        sbuf_addf(b, "SELECT %s, 2, a.key, %s, round(abs(a.value - h.value), 4),"
+                     " %s FROM %s predictions pr, json_each(pr.scores) a, labels lb,"
+                     " json_each(lb.scores) h WHERE pr.id = %s AND lb.id = %s"
+                     " AND a.key = h.key AND a.type " SCORE_TYPES " AND h.type "
+                     SCORE_TYPES, run, seller, sign, from, pred, lab);
+    sbuf_addf(b, " AND (%s) ON CONFLICT(run_id, kind, field, seller_id, value)"
+                 " DO UPDATE SET n = n + excluded.n;", cond);
+}
+
+/* The contributions of one conversation row (o = "old" or "new") with the
+ * given sign: run 0 model, human and difference; with runs set, also
+ * those of each run's latest prediction (model only when seller changed
+ * is the caller's business: it passes cond). */
+static void agg_conv(sbuf *b, const char *o, const char *sign,
+                     const char *runs_cond, const char *model_runs_cond)
+{
+    char pred[32], lab[32], sel[32], st2[48], cond[320];
+    snprintf(pred, sizeof pred, "%s.pred_id", o);
+    snprintf(lab, sizeof lab, "%s.label_id", o);
+    snprintf(sel, sizeof sel, "%s.seller_id", o);
+    snprintf(st2, sizeof st2, "%s.status = 2", o);
+    agg_stmt(b, "0", 0, pred, NULL, sel, sign, "1", "");
+    agg_stmt(b, "0", 1, NULL, lab, sel, sign, st2, "");
+    agg_stmt(b, "0", 2, pred, lab, sel, sign, st2, "");
+    char from[200];
+    snprintf(from, sizeof from, "(SELECT run_id, max(id) AS id FROM predictions"
+             " WHERE cid = %s.cid AND run_id IS NOT NULL GROUP BY run_id) lp,", o);
+    snprintf(cond, sizeof cond, "%s", model_runs_cond);
+    agg_stmt(b, "lp.run_id", 0, "lp.id", NULL, sel, sign, cond, from);
+    snprintf(cond, sizeof cond, "(%s) AND %s", runs_cond, st2);
+    agg_stmt(b, "lp.run_id", 2, "lp.id", lab, sel, sign, cond, from);
+}
+
+static char *schema_v2_new(void)
+{
+    sbuf b = {0};
+    /* List indexes: (sort column, id, filter columns). */
+    sbuf_add(&b,
+        "DROP INDEX conv_seller; DROP INDEX conv_status; DROP INDEX conv_model;"
+        "DROP INDEX conv_human; DROP INDEX conv_diff; DROP INDEX conv_nmsg;"
+        "DROP INDEX conv_edge;"
+        "CREATE INDEX conv_l_id ON conversations(id, status, edge, diff, pred_id);"
+        "CREATE INDEX conv_l_seller ON conversations(seller_id, id, status, edge, diff, pred_id);"
+        "CREATE INDEX conv_l_nmsg ON conversations(n_messages, id, status, edge, diff, pred_id);"
+        "CREATE INDEX conv_l_model ON conversations(model_overall, id, status, edge, diff, pred_id);"
+        "CREATE INDEX conv_l_human ON conversations(human_overall, id, status, edge, diff, pred_id);"
+        "CREATE INDEX conv_l_diff ON conversations(diff, id, status, edge, pred_id);"
+        "CREATE INDEX conv_l_status ON conversations(status, id, edge, diff, pred_id);"
+        "CREATE INDEX conv_l_edge ON conversations(edge, id, status, diff, pred_id);"
+        /* The queue's main tabs (status 1 and 2) sorted by a score: with
+         * the plain index a window would first walk past every row without
+         * a score (NULLs sort first) or of the other status. */
+        "CREATE INDEX conv_s_model ON conversations(status, model_overall, id, edge, diff, pred_id);"
+        "CREATE INDEX conv_s_human ON conversations(status, human_overall, id, edge, diff, pred_id);"
+        "CREATE INDEX conv_s_diff ON conversations(status, diff, id, edge, pred_id);");
+    /* Counts. */
+    static const char *counts_key =
+        "seller_id = X.seller_id AND status = X.status AND edge = X.edge AND "
+        "scored = (X.pred_id IS NOT NULL)";
+    sbuf_add(&b,
+        "CREATE TABLE conv_counts("
+        " seller_id TEXT NOT NULL, status INTEGER NOT NULL,"
+        " edge INTEGER NOT NULL, scored INTEGER NOT NULL,"
+        " n INTEGER NOT NULL, msgs INTEGER NOT NULL,"
+        " PRIMARY KEY(seller_id, status, edge, scored)) WITHOUT ROWID;"
+        "INSERT INTO conv_counts SELECT seller_id, status, edge,"
+        " pred_id IS NOT NULL, count(*), sum(n_messages) FROM conversations"
+        " WHERE 1 GROUP BY 1, 2, 3, 4;");
+    const char *add_new =
+        "INSERT INTO conv_counts VALUES(new.seller_id, new.status, new.edge,"
+        " new.pred_id IS NOT NULL, 1, new.n_messages)"
+        " ON CONFLICT(seller_id, status, edge, scored) DO UPDATE SET"
+        " n = n + 1, msgs = msgs + excluded.msgs;";
+    sbuf sub = {0};
+    for (const char *c = counts_key; *c; c++) {
+        if (*c == 'X') sbuf_add(&sub, "old");
+        else sbuf_addc(&sub, *c);
+    }
+    sbuf_addf(&b, "CREATE TRIGGER conv_counts_upd AFTER UPDATE OF seller_id,"
+                  " status, edge, pred_id, n_messages ON conversations WHEN"
+                  " old.seller_id IS NOT new.seller_id OR old.status IS NOT"
+                  " new.status OR old.edge IS NOT new.edge OR"
+                  " (old.pred_id IS NULL) <> (new.pred_id IS NULL) OR"
+                  " old.n_messages IS NOT new.n_messages BEGIN"
+                  " UPDATE conv_counts SET n = n - 1, msgs = msgs - old.n_messages"
+                  " WHERE %s; %s END;", sub.s, add_new);
+    sbuf_addf(&b, "CREATE TRIGGER conv_counts_del AFTER DELETE ON conversations"
+                  " BEGIN UPDATE conv_counts SET n = n - 1,"
+                  " msgs = msgs - old.n_messages WHERE %s; END;", sub.s);
+    sbuf_free(&sub);
+    /* Score distributions. */
+    sbuf_add(&b,
+        "CREATE TABLE score_agg("
+        " run_id INTEGER NOT NULL, kind INTEGER NOT NULL, field TEXT NOT NULL,"
+        " seller_id TEXT NOT NULL, value REAL NOT NULL, n INTEGER NOT NULL,"
+        " PRIMARY KEY(run_id, kind, field, seller_id, value)) WITHOUT ROWID;");
+    /* Filled from the current state, one statement per part. */
+    sbuf_add(&b,
+        "INSERT INTO score_agg SELECT 0, 0, a.key, c.seller_id, a.value, count(*)"
+        " FROM conversations c JOIN predictions pr ON pr.id = c.pred_id,"
+        " json_each(pr.scores) a WHERE a.type " SCORE_TYPES " GROUP BY 3, 4, 5;"
+        "INSERT INTO score_agg SELECT 0, 1, a.key, c.seller_id, a.value, count(*)"
+        " FROM conversations c JOIN labels lb ON lb.id = c.label_id,"
+        " json_each(lb.scores) a WHERE c.status = 2 AND a.type " SCORE_TYPES
+        " GROUP BY 3, 4, 5;"
+        "INSERT INTO score_agg SELECT 0, 2, a.key, c.seller_id,"
+        " round(abs(a.value - h.value), 4), count(*) FROM conversations c"
+        " JOIN predictions pr ON pr.id = c.pred_id JOIN labels lb ON"
+        " lb.id = c.label_id, json_each(pr.scores) a, json_each(lb.scores) h"
+        " WHERE c.status = 2 AND a.key = h.key AND a.type " SCORE_TYPES
+        " AND h.type " SCORE_TYPES " GROUP BY 3, 4, 5;"
+        "INSERT INTO score_agg SELECT lp.run_id, 0, a.key, c.seller_id, a.value,"
+        " count(*) FROM (SELECT run_id, cid, max(id) AS id FROM predictions"
+        " WHERE run_id IS NOT NULL GROUP BY run_id, cid) lp JOIN conversations c"
+        " ON c.cid = lp.cid JOIN predictions pr ON pr.id = lp.id,"
+        " json_each(pr.scores) a WHERE a.type " SCORE_TYPES
+        " GROUP BY 1, 3, 4, 5;"
+        "INSERT INTO score_agg SELECT lp.run_id, 2, a.key, c.seller_id,"
+        " round(abs(a.value - h.value), 4), count(*) FROM (SELECT run_id, cid,"
+        " max(id) AS id FROM predictions WHERE run_id IS NOT NULL"
+        " GROUP BY run_id, cid) lp JOIN conversations c ON c.cid = lp.cid"
+        " JOIN predictions pr ON pr.id = lp.id JOIN labels lb ON"
+        " lb.id = c.label_id, json_each(pr.scores) a, json_each(lb.scores) h"
+        " WHERE c.status = 2 AND a.key = h.key AND a.type " SCORE_TYPES
+        " AND h.type " SCORE_TYPES " GROUP BY 1, 3, 4, 5;");
+    /* A conversation's state changed (pool_refresh_state, re-import). */
+    const char *human_chg = "old.label_id IS NOT new.label_id OR old.status IS"
+                            " NOT new.status OR old.seller_id IS NOT new.seller_id";
+    sbuf_add(&b, "CREATE TRIGGER score_agg_conv AFTER UPDATE OF pred_id,"
+                 " label_id, status, seller_id ON conversations WHEN"
+                 " old.pred_id IS NOT new.pred_id OR old.label_id IS NOT"
+                 " new.label_id OR old.status IS NOT new.status OR"
+                 " old.seller_id IS NOT new.seller_id BEGIN ");
+    agg_conv(&b, "old", "-1", human_chg, "old.seller_id IS NOT new.seller_id");
+    agg_conv(&b, "new", "1", human_chg, "old.seller_id IS NOT new.seller_id");
+    sbuf_add(&b, "END;");
+    sbuf_add(&b, "CREATE TRIGGER score_agg_conv_del BEFORE DELETE ON conversations BEGIN ");
+    agg_conv(&b, "old", "-1", "1", "1");
+    sbuf_add(&b, "END;");
+    /* A prediction of a run replaces the conversation's previous one of
+     * that run (run 0 follows from the state update that comes next). */
+    sbuf_add(&b, "CREATE TRIGGER score_agg_pred AFTER INSERT ON predictions"
+                 " WHEN new.run_id IS NOT NULL BEGIN ");
+    const char *conv = "conversations c,";
+    const char *prev = "(SELECT max(id) FROM predictions WHERE run_id = new.run_id"
+                       " AND cid = new.cid AND id < new.id)";
+    char sel_prev[256];
+    snprintf(sel_prev, sizeof sel_prev, "%s", prev);
+    agg_stmt(&b, "new.run_id", 0, sel_prev, NULL, "c.seller_id", "-1",
+             "c.cid = new.cid", conv);
+    agg_stmt(&b, "new.run_id", 2, sel_prev, "c.label_id", "c.seller_id", "-1",
+             "c.cid = new.cid AND c.status = 2", conv);
+    agg_stmt(&b, "new.run_id", 0, "new.id", NULL, "c.seller_id", "1",
+             "c.cid = new.cid", conv);
+    agg_stmt(&b, "new.run_id", 2, "new.id", "c.label_id", "c.seller_id", "1",
+             "c.cid = new.cid AND c.status = 2", conv);
+    sbuf_add(&b, "END;");
+    return sbuf_take(&b);
+}
+
+/* Schema 2 as an early development build wrote it counted new
+ * conversations with a trigger (which put_convo now does itself: they
+ * would count twice) and lacked the conv_s_* indexes. Such a pool is
+ * brought to the final schema 2: one cheap look at sqlite_master per open. */
+static int repair_early_v2(pool *p, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND"
+        " name = 'conv_counts_ins') + (SELECT count(*) = 0 FROM sqlite_master"
+        " WHERE type = 'index' AND name = 'conv_s_diff')", err);
+    if (!s) return -1;
+    int early = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) > 0;
+    sqlite3_finalize(s);
+    if (!early) return 0;
+    if (pool_tx_open(p, err) < 0) return -1;
+    int ok = pool_exec(p,
+        "DROP TRIGGER IF EXISTS conv_counts_ins;"
+        "CREATE INDEX IF NOT EXISTS conv_s_model ON conversations(status, model_overall, id, edge, diff, pred_id);"
+        "CREATE INDEX IF NOT EXISTS conv_s_human ON conversations(status, human_overall, id, edge, diff, pred_id);"
+        "CREATE INDEX IF NOT EXISTS conv_s_diff ON conversations(status, diff, id, edge, pred_id);"
+        "DELETE FROM conv_counts;"
+        "INSERT INTO conv_counts SELECT seller_id, status, edge,"
+        " pred_id IS NOT NULL, count(*), sum(n_messages) FROM conversations"
+        " WHERE 1 GROUP BY 1, 2, 3, 4;", err) == 0;
+    return pool_tx_close(p, ok, err);
+}
+
+int pool_migrate(pool *p, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p, "PRAGMA user_version", err);
+    if (!s) return -1;
+    int v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_finalize(s);
+    if (v > POOL_SCHEMA_VERSION) {
+        err_set(err, "%s: this pool was written by a newer curate (schema %d; "
+                "this curate knows up to %d): upgrade curate; nothing was "
+                "changed", p->path, v, POOL_SCHEMA_VERSION);
+        return -1;
+    }
+    if (v == POOL_SCHEMA_VERSION) return repair_early_v2(p, err);
+    /* All steps run in one transaction with the user_version bump; the
+     * version is read again under the write lock in case another process
+     * migrated meanwhile. */
+    if (pool_tx_open(p, err) < 0) return -1;
+    s = pool_prepare(p, "PRAGMA user_version", err);
+    if (!s) return pool_tx_close(p, 0, err);
+    v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_finalize(s);
+    if (v >= POOL_SCHEMA_VERSION) return pool_tx_close(p, 1, err);
+    int ok = 1;
+    if (v < 1) ok = pool_exec(p, schema_v1, err) == 0;
+    if (ok && v < 2) {
+        char *v2 = schema_v2_new();
+        ok = pool_exec(p, v2, err) == 0;
+        free(v2);
+    }
+    if (ok) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
+                 POOL_SCHEMA_VERSION);
+        ok = pool_exec(p, sql, err) == 0;
+    }
+    return pool_tx_close(p, ok, err);
+}
+
