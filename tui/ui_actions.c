@@ -191,6 +191,8 @@ static const ui_action actions[] = {
      ui_action_export_pool},
     {'i', "Import a program state from a DSPy JSON file", busy,
      ui_action_import_program},
+    {'g', "Import the program state from MongoDB (CURATE_MONGO_URI)",
+     mongo_idle, ui_action_import_mongo},
     {0, NULL, NULL, NULL},
 };
 

@@ -111,6 +111,49 @@ void ui_action_export(ui *u, int64_t program_id, int mongo)
     start(u, program_id, NULL, getenv("CURATE_MONGO_URI"));
 }
 
+/* The program state production runs, back into the store (as `curate
+ * import-program mongo`): validated against the rubric, not made best. */
+static int mongo_import_job(ui_job_ctx *c)
+{
+    mongo_target t = {.uri = c->arg};
+    mongo_result res;
+    memset(&res, 0, sizeof res);
+    int64_t at = 0;
+    ui_job_progress(c, 0, 1, 0, "reading from MongoDB");
+    char *state = export_mongo_get_state_new(&t, &at, &res, c->err);
+    if (!state) return -1;
+    char note[900];
+    snprintf(note, sizeof note, "imported from %s type %s at %s", res.where,
+             MONGO_DEFAULT_TYPE, res.uri);
+    import_opts o = {.note = note, .created_at = at};
+    int64_t id = 0;
+    int ndemos = 0;
+    int rc = import_program_state(c->p, c->o->r, state, &o, &id, &ndemos,
+                                  c->err);
+    free(state);
+    if (rc == 0) {
+        ui_job_log(c, "program %lld: %s (%d demos); P lists it", (long long)id,
+                   note, ndemos);
+        ui_job_progress(c, 1, 1, 0, "done");
+    }
+    return rc;
+}
+
+void ui_action_import_mongo(ui *u)
+{
+    const char *why = ui_export_mongo_unavailable(u);
+    if (why) {
+        ui_error(u, "import from MongoDB: %s", why);
+        return;
+    }
+    if (!mongo_ready) {
+        export_mongo_init();
+        mongo_ready = 1;
+    }
+    ui_job_start(u, "Import MongoDB", mongo_import_job,
+                 xstrdup(getenv("CURATE_MONGO_URI")), free);
+}
+
 void ui_export_cleanup(void)
 {
     if (mongo_ready) export_mongo_cleanup();

@@ -200,6 +200,8 @@ const char *ui_current_conv(ui *u);
  * a program state, in the background. */
 void ui_action_export_pool(ui *u);
 void ui_action_import_program(ui *u);
+/* Imports the program state stored in MongoDB (CURATE_MONGO_URI). */
+void ui_action_import_mongo(ui *u);
 /* ---- ui_optimize.c ---- */
 /* Runs `curate optimize` with its defaults as a background job. */
 void ui_action_optimize(ui *u);

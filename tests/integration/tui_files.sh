@@ -35,4 +35,19 @@ eq "program stored" "$(sql "SELECT count(*) FROM programs")" "1"
 tui_keys L
 tui_check "log names the program" "program 1: imported from .*golden_state.json"
 tui_quit
+
+# ---- import from MongoDB (the loopback wire peer) ----
+$PY "$ROOT/tests/peers/mongo_peer.py" --port 0 --portfile "$WORK/mport" >"$WORK/peer.log" 2>&1 &
+PIDS+=($!)
+wait_file "$WORK/mport" 10 || { fail "mongo peer"; finish; exit 1; }
+MURI="mongodb://127.0.0.1:$(cat "$WORK/mport")/curate_test"
+check "a state in MongoDB" env CURATE_MONGO_URI="$MURI" "$CURATE" export mongo --program 1
+tui_start CURATE_MONGO_URI="$MURI"
+tui_keys x
+tui_check "menu lists the MongoDB import" "g +Import the program state from MongoDB"
+tui_keys g
+tui_check "mongo import done" "Import MongoDB done: 1 of 1"
+eq "second program stored" "$(sql "SELECT count(*) FROM programs")" "2"
+eq "same demos as exported" "$(sql "SELECT n_demos FROM programs WHERE id = 2")" "$(sql "SELECT n_demos FROM programs WHERE id = 1")"
+tui_quit "mongo run"
 finish
