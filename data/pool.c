@@ -132,15 +132,18 @@ void pool_rollback(pool *p)
     sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* Statement journals stay in memory up to this size. A statement that
- * fires triggers inside a caller's transaction (a stored prediction:
- * score_agg, conv_counts, a dozen list indexes) keeps a statement journal,
- * a copy of every page it touches; SQLite's default spills it to a temp
- * file past 64 KiB, which made the file system the biggest cost of
- * scoring (open, write, unlink per result). Only statements bigger than
- * this still go to a file. A process-wide setting, so set once, before
- * SQLite initialises (ignored if something initialised it earlier). */
-#define STMT_JOURNAL_SPILL (4 << 20)
+/* Statement journals stay in memory. A statement that fires triggers
+ * inside a caller's transaction (a stored prediction: score_agg,
+ * conv_counts, a dozen list indexes) keeps a statement journal, a copy of
+ * every page it touches before the change; SQLite's default spills it to a
+ * temp file past 64 KiB, which made the file system the biggest cost of
+ * scoring (open, write, unlink per result). A finite threshold above the
+ * default is no option: with SQLite 3.40 a journal that spills past it
+ * fails the statement with "database or disk is full" (seen with a 4 MiB
+ * threshold on a 21,000-row UPDATE firing the score_agg triggers). Memory
+ * grows only with the pages one statement changes. Process-wide, so set
+ * once, before SQLite initialises (ignored if something initialised it). */
+#define STMT_JOURNAL_SPILL (-1)
 
 static pthread_once_t sqlite_setup_once = PTHREAD_ONCE_INIT;
 
