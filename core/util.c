@@ -122,9 +122,15 @@ void util_iso8601(int64_t t, char *out, size_t outlen)
     strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian), Howard Hinnant's
- * algorithm: avoids timegm() and the TZ environment. */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int util_days_in_month(int y, int m)
+{
+    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 ? 28 + leap : dm[m - 1];
+}
+
+/* Howard Hinnant's algorithm: avoids timegm() and the TZ environment. */
+int64_t util_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -154,10 +160,7 @@ int util_parse_iso8601(const char *s, int64_t *out)
     if (parse_digits(&p, 4, &y) || *p++ != '-' || parse_digits(&p, 2, &mo) ||
         *p++ != '-' || parse_digits(&p, 2, &d))
         return -1;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1]) return -1;
-    if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > util_days_in_month(y, mo)) return -1;
     if (*p == 'T' || *p == ' ') {
         p++;
         if (parse_digits(&p, 2, &h) || *p++ != ':' || parse_digits(&p, 2, &mi))
@@ -185,7 +188,7 @@ int util_parse_iso8601(const char *s, int64_t *out)
     }
     while (*p == ' ') p++;
     if (*p) return -1;
-    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+    *out = util_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
     return 0;
 }
 

@@ -47,6 +47,11 @@ void util_iso8601(int64_t t, char *out, size_t outlen);
  * seconds, "2024-05-01 10:02") into epoch seconds. Returns 0 or -1. */
 int util_parse_iso8601(const char *s, int64_t *out);
 
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; may be negative). */
+int64_t util_days_from_civil(int64_t y, int m, int d);
+/* Days in month m (1-12) of year y. */
+int util_days_in_month(int y, int m);
+
 /* 64-bit FNV-1a, used for stable ids and cache keys. */
 uint64_t util_fnv1a(const void *data, size_t n, uint64_t seed);
 #define FNV_SEED 0xcbf29ce484222325ULL

@@ -242,25 +242,6 @@ static int parse_stamp(const char *p, size_t n, wa_stamp *st)
     return 0;
 }
 
-static int days_in_month(int y, int m)
-{
-    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 ? 28 + leap : dm[m - 1];
-}
-
-/* Days since 1970-01-01 (proleptic Gregorian, Howard Hinnant's algorithm;
- * util.c keeps its copy static). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 /* ---- pass 1: shape, UTF-8, date order --------------------------------- */
 
 typedef struct {
@@ -501,14 +482,14 @@ static int build(const ctx_t *cx, const char *data, size_t len,
         }
         int mdy = order == DATE_MDY;
         int d = mdy ? st.f2 : st.f1, m = mdy ? st.f1 : st.f2;
-        if (m < 1 || m > 12 || d > days_in_month(st.year, m)) {
+        if (m < 1 || m > 12 || d > util_days_in_month(st.year, m)) {
             err_set(cx->err, "%s:%zu: bad date '%.*s' (read as %s)", cx->src,
                     it.lineno, (int)st.date_len, s + skip + st.date_off,
                     mdy ? "month/day/year" : "day/month/year");
             return -1;
         }
         flush(b);
-        int64_t local = days_from_civil(st.year, m, d) * 86400 +
+        int64_t local = util_days_from_civil(st.year, m, d) * 86400 +
                         st.hour * 3600 + st.min * 60 + st.sec;
         if (!b->c->nmsgs) b->first_local = local;
         b->ts = local - (int64_t)tz_min * 60;
