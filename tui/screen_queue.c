@@ -51,6 +51,7 @@ static const ui_help queue_help[] = {
     {"/", "search seller, id and message text (empty clears)"},
     {"c", "clear the search"},
     {"o  O", "sort: next column / reverse the order"},
+    {"F1 ... F8", "sort by column 1-8 (id ... edge); again reverses"},
     {"+  -", "disagreement threshold up / down by 0.5"},
     {"t", "type the disagreement threshold"},
     {"e", "mark / unmark the selected conversation as an edge case"},
@@ -425,6 +426,11 @@ static int queue_fkey(ui *u, queue_screen *q, int ch)
     case KEY_END: move_to(q, q->total - 1); return 1;
     case KEY_RIGHT: case KEY_ENTER: open_selected(u, q); return 1;
     case KEY_BTAB: set_tab(u, q, q->tab - 1); return 1;
+    }
+    /* F1-F8 sort by the columns in screen order (again: reverse). */
+    if (ch >= KEY_F(1) && ch <= KEY_F(8)) {
+        sort_by(u, q, ch - KEY_F(1), 1);
+        return 1;
     }
     return 0;
 }

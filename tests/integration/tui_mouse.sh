@@ -1,7 +1,8 @@
 #!/bin/bash
-# tui_mouse.sh: mouse in the workbench (tmux passes X10 mouse reports to
-# the pane): click selects a row, a second click opens it, the wheel
-# scrolls, a click on a column title sorts by it.
+# tui_mouse.sh: mouse and function keys in the workbench (tmux passes X10
+# mouse reports to the pane): click selects a row, a second click opens
+# it, the wheel scrolls, a click on a column title sorts by it; F1-F8 sort
+# by a column, again reverses.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/tui_helpers.bash"
 
@@ -30,5 +31,11 @@ for i in 1 2 3 4 5 6 7 8 9 10; do mouse 65 10 10; done
 tui_wait_gone "^▸ $third " 5 && pass "wheel moves the selection" || fail "wheel moves the selection" "$(tui_screen | head -12)"
 click 40 3
 tui_check "click on a title sorts by it" "seller▲"
+tui_keys F3
+tui_check "F3 sorts by messages" "msgs▲"
+tui_keys F3
+tui_check "F3 again reverses" "msgs▼"
+eq "F3 again: the longest conversation first" "$(tui_screen | grep '^▸' | awk '{print $4}')" \
+  "$(sql "SELECT max(n_messages) FROM conversations WHERE status = 1")"
 tui_quit
 finish
