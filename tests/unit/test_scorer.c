@@ -4,96 +4,17 @@
  * answers, store errors, cancel). */
 #define _POSIX_C_SOURCE 200809L
 #include "test.h"
+#include "srv.h"
 #include "../../core/scorer.h"
 #include "../../core/util.h"
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #define T0 1714557600
 
-/* ---------------------------------------------------------------- server */
-
-typedef struct {
-    int pid;
-    char base[128], v1[160];
-} srv;
-
-static int srv_start(srv *s, const char *args)
-{
-    const char *dir = test_tmpdir();
-    char port_f[512], pid_f[512];
-    snprintf(port_f, sizeof port_f, "%s/port", dir);
-    snprintf(pid_f, sizeof pid_f, "%s/pid", dir);
-    remove(port_f);
-    if (test_sh("/usr/bin/python3 tests/peers/llm_server.py --port 0 "
-                "--portfile '%s' %s >/dev/null 2>&1 & echo $! >'%s'",
-                port_f, args, pid_f) != 0)
-        return -1;
-    FILE *f = fopen(pid_f, "r");
-    int ok = f && fscanf(f, "%d", &s->pid) == 1;
-    if (f) fclose(f);
-    int port = 0;
-    for (int i = 0; ok && i < 600 && !port; i++) {    /* up to 30 s */
-        if ((f = fopen(port_f, "r"))) {
-            if (fscanf(f, "%d", &port) != 1) port = 0;
-            fclose(f);
-        }
-        if (!port) usleep(50000);
-    }
-    if (!port) {
-        if (ok) test_sh("kill %d 2>/dev/null", s->pid);
-        return -1;
-    }
-    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", port);
-    snprintf(s->v1, sizeof s->v1, "%s/v1", s->base);
-    return 0;
-}
-
-static void srv_stop(srv *s)
-{
-    if (s->pid > 0)
-        test_sh("kill %d 2>/dev/null; for i in $(seq 200); do "
-                "st=$(awk '{print $3}' /proc/%d/stat 2>/dev/null); "
-                "[ -z \"$st\" ] || [ \"$st\" = Z ] && exit 0; sleep 0.02; "
-                "done", s->pid, s->pid);
-    s->pid = 0;
-}
-
-static size_t sink(char *p, size_t sz, size_t n, void *ud)
-{
-    sbuf_addn(ud, p, sz * n);
-    return sz * n;
-}
-
-static cJSON *srv_http(const srv *s, const char *path, const char *body)
-{
-    char url[256];
-    snprintf(url, sizeof url, "%s%s", s->base, path);
-    CURL *e = curl_easy_init();
-    sbuf out = {0};
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, sink);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &out);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT, 10L);
-    if (body) curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-    curl_easy_perform(e);
-    curl_easy_cleanup(e);
-    cJSON *j = cJSON_Parse(out.s ? out.s : "");
-    sbuf_free(&out);
-    return j;
-}
-
-static int srv_requests(const srv *s)
-{
-    cJSON *j = srv_http(s, "/stats", NULL);
-    const cJSON *v = cJSON_GetObjectItem(j, "requests");
-    int n = cJSON_IsNumber(v) ? v->valueint : -1;
-    cJSON_Delete(j);
-    return n;
-}
+/* The loopback server: tests/unit/srv.h. */
 
 /* ---------------------------------------------------------------- fixture */
 
@@ -319,7 +240,7 @@ static void llm_cache_roundtrip(srv *s)
     CHECK(sum.ok == NCONV && sum.failed == 1 && sum.cache_hits == 0);
     CHECK(sum.tokens > 0 && sum.rps > 0 && !sum.interrupted);
     CHECK(f.n == NCONV && f.puts == NCONV);
-    CHECK(srv_requests(s) == NCONV);
+    CHECK(srv_stat(s, "requests") == NCONV);
     const score_result *a = result_for(&f, "c3");
     CHECK(a);
     CHECK_STR(a->status, "ok");
@@ -336,7 +257,7 @@ static void llm_cache_roundtrip(srv *s)
     rc = scorer_run(&job, ids, NCONV, &sum, err);
     CHECK(rc == 0 && sum.ok == NCONV && sum.cache_hits == NCONV);
     CHECK(sum.tokens == 0);
-    CHECK(srv_requests(s) == NCONV);
+    CHECK(srv_stat(s, "requests") == NCONV);
     a = result_for(&f, "c3");
     CHECK(a && a->cached && a->attempts == 0);
     CHECK(memcmp(&a->scores, &first, sizeof first) == 0);
@@ -346,7 +267,7 @@ static void llm_cache_roundtrip(srv *s)
     job.no_cache = 1;
     rc = scorer_run(&job, ids, 2, &sum, err);
     CHECK(rc == 0 && sum.cache_hits == 0 && sum.ok == 2);
-    CHECK(srv_requests(s) == NCONV + 2);
+    CHECK(srv_stat(s, "requests") == NCONV + 2);
 
     /* a different program (demos) changes the prompt: cache miss, and the
      * demo is in the request */
@@ -472,7 +393,7 @@ static void llm_store_error_and_cancel(srv *s)
     CHECK(rc == -1);
     CHECK_STR(err, "disk full");
     CHECK(f.n == 2 && sum.interrupted && sum.not_run > 0);
-    CHECK(srv_requests(s) == 3);          /* nothing sent after the failure */
+    CHECK(srv_stat(s, "requests") == 3);          /* nothing sent after the failure */
 
     /* cancel while requests hang in the server's latency */
     cJSON_Delete(srv_http(s, "/control", "{\"latency_ms\": 3000}"));
