@@ -181,9 +181,7 @@ static void error_body_message(const char *body, size_t len, char *out,
 static char *json_string_new(const char *s)
 {
     cJSON *j = cJSON_CreateString(s ? s : "");
-    char *t = cJSON_PrintUnformatted(j);
-    char *out = xstrdup(t);
-    cJSON_free(t);
+    char *out = util_json_text_new(j, 0);
     cJSON_Delete(j);
     return out;
 }

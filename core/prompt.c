@@ -416,10 +416,8 @@ cJSON *prompt_json_schema_new(const rubric *r)
 char *prompt_response_format_json_new(const rubric *r)
 {
     cJSON *rf = prompt_json_schema_new(r);
-    char *s = cJSON_PrintUnformatted(rf);
+    char *out = util_json_text_new(rf, 0);
     cJSON_Delete(rf);
-    char *out = xstrdup(s);
-    cJSON_free(s);
     return out;
 }
 
@@ -528,10 +526,7 @@ static char *json_value_text(const cJSON *v)
         return xstrdup(num);
     }
     if (!v || cJSON_IsNull(v)) return NULL;
-    char *s = cJSON_PrintUnformatted(v);
-    char *out = xstrdup(s);
-    cJSON_free(s);
-    return out;
+    return util_json_text_new(v, 0);
 }
 
 static int json_fill(const rubric *r, const cJSON *obj, prompt_answer *a)

@@ -268,10 +268,8 @@ char *rubric_to_json_new(const rubric *r)
         }
         cJSON_AddItemToArray(arr, o);
     }
-    char *s = cJSON_Print(root);
+    char *out = util_json_text_new(root, 1);
     cJSON_Delete(root);
-    char *out = xstrdup(s);
-    cJSON_free(s);
     return out;
 }
 
@@ -387,10 +385,8 @@ char *rubric_scores_to_json_new(const rubric *r, const scoreset *s)
         else
             cJSON_AddNullToObject(o, r->fields[i].name);
     }
-    char *t = cJSON_PrintUnformatted(o);
+    char *out = util_json_text_new(o, 0);
     cJSON_Delete(o);
-    char *out = xstrdup(t);
-    cJSON_free(t);
     return out;
 }
 

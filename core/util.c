@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "util.h"
 
+#include <cjson/cJSON.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -201,6 +203,14 @@ uint64_t util_fnv1a(const void *data, size_t n, uint64_t seed)
         h *= 0x100000001b3ULL;
     }
     return h;
+}
+
+char *util_json_text_new(const cJSON *j, int pretty)
+{
+    char *t = pretty ? cJSON_Print(j) : cJSON_PrintUnformatted(j);
+    char *out = xstrdup(t ? t : "null");
+    cJSON_free(t);
+    return out;
 }
 
 char *util_read_file_new(const char *path, size_t *len, char *err)

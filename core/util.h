@@ -56,6 +56,12 @@ int util_days_in_month(int y, int m);
 uint64_t util_fnv1a(const void *data, size_t n, uint64_t seed);
 #define FNV_SEED 0xcbf29ce484222325ULL
 
+/* j as JSON text (pretty: cJSON's indented form, else compact), to be
+ * released with free() whatever allocator cJSON was built with. Caller
+ * frees; j stays the caller's. */
+struct cJSON;
+char *util_json_text_new(const struct cJSON *j, int pretty);
+
 /* Reads a whole file; caller frees. NULL + err on failure. */
 char *util_read_file_new(const char *path, size_t *len, char *err);
 

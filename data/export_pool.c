@@ -136,9 +136,7 @@ static char *example_json_new(pool *p, const rubric *r, const item *it,
     cJSON_AddStringToObject(o, "reviewer", l.reviewer);
     cJSON_AddStringToObject(o, "status", l.status);
     if (edge) cJSON_AddStringToObject(o, "edge_note", note);
-    char *s = cJSON_PrintUnformatted(o);
-    char *out = xstrdup(s);
-    cJSON_free(s);
+    char *out = util_json_text_new(o, 0);
     cJSON_Delete(o);
     prompt_inputs_clear(inputs);
     label_clear(&l);

@@ -391,10 +391,8 @@ static int load_sets(pool *p, const rubric *r, const job_optimize_opts *o,
 
 static char *json_text_new(cJSON *o)
 {
-    char *t = cJSON_PrintUnformatted(o);
+    char *s = util_json_text_new(o, 0);
     cJSON_Delete(o);
-    char *s = xstrdup(t);
-    cJSON_free(t);
     return s;
 }
 

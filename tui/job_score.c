@@ -159,10 +159,8 @@ static char *summary_json_new(const score_summary *s)
     cJSON_AddNumberToObject(o, "tokens", (double)s->tokens);
     cJSON_AddNumberToObject(o, "wall_s", s->wall_s);
     if (s->last_error[0]) cJSON_AddStringToObject(o, "last_error", s->last_error);
-    char *t = cJSON_PrintUnformatted(o);
+    char *out = util_json_text_new(o, 0);
     cJSON_Delete(o);
-    char *out = xstrdup(t);
-    cJSON_free(t);
     return out;
 }
 

@@ -233,9 +233,8 @@ static int program_load(ui *u, program_screen *ps)
         return -1;
     }
     cJSON *j = cJSON_Parse(pp.state_json ? pp.state_json : "");
-    char *pretty = j ? cJSON_Print(j) : NULL;
-    ps->json_text = xstrdup(pretty ? pretty : pp.state_json ? pp.state_json : "");
-    if (pretty) cJSON_free(pretty);
+    ps->json_text = j ? util_json_text_new(j, 1)
+                      : xstrdup(pp.state_json ? pp.state_json : "");
     cJSON_Delete(j);
     program *pg = program_from_state_json_new(pp.state_json ? pp.state_json : "",
                                               u->r, err);
