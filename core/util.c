@@ -213,6 +213,21 @@ char *util_json_text_new(const cJSON *j, int pretty)
     return out;
 }
 
+char *util_read_stream_new(FILE *f, const char *name, size_t *len, char *err)
+{
+    sbuf b = {0};
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sbuf_addn(&b, buf, n);
+    if (ferror(f)) {
+        err_set(err, "%s: read error: %s", name, strerror(errno));
+        sbuf_free(&b);
+        return NULL;
+    }
+    if (len) *len = b.len;
+    return sbuf_take(&b);
+}
+
 char *util_read_file_new(const char *path, size_t *len, char *err)
 {
     FILE *f = fopen(path, "rb");
@@ -220,19 +235,9 @@ char *util_read_file_new(const char *path, size_t *len, char *err)
         err_set(err, "%s: %s", path, strerror(errno));
         return NULL;
     }
-    sbuf b = {0};
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sbuf_addn(&b, buf, n);
-    if (ferror(f)) {
-        err_set(err, "%s: read error: %s", path, strerror(errno));
-        fclose(f);
-        sbuf_free(&b);
-        return NULL;
-    }
+    char *s = util_read_stream_new(f, path, len, err);
     fclose(f);
-    if (len) *len = b.len;
-    return sbuf_take(&b);
+    return s;
 }
 
 int util_write_file_atomic(const char *path, const char *data, size_t len,

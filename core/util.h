@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <stdio.h>
 
 /* Every fallible function takes `char *err` pointing at ERR_MAX bytes (or
  * NULL) and fills it with a one-line message the caller shows. */
@@ -63,6 +64,8 @@ struct cJSON;
 char *util_json_text_new(const struct cJSON *j, int pretty);
 
 /* Reads a whole file; caller frees. NULL + err on failure. */
+/* Reads f to its end (name labels errors); caller frees. NULL + err. */
+char *util_read_stream_new(FILE *f, const char *name, size_t *len, char *err);
 char *util_read_file_new(const char *path, size_t *len, char *err);
 
 /* Writes data to path atomically (temp file in the same directory, fsync,

@@ -362,31 +362,17 @@ int cmd_export(const cli_globals *g, int argc, char **argv)
 
 static char *read_input_new(const char *path, char *err)
 {
-    if (strcmp(path, "-") != 0) {
-        size_t len;
-        char *s = util_read_file_new(path, &len, err);
-        if (s && strlen(s) != len) {
-            err_set(err, "%s: contains a NUL byte: not a JSON program state", path);
-            free(s);
-            return NULL;
-        }
-        return s;
-    }
-    sbuf b = {0};
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, stdin)) > 0) sbuf_addn(&b, buf, n);
-    if (ferror(stdin)) {
-        err_set(err, "stdin: read error");
-        sbuf_free(&b);
+    int in = strcmp(path, "-") == 0;
+    const char *name = in ? "stdin" : path;
+    size_t len;
+    char *s = in ? util_read_stream_new(stdin, name, &len, err)
+                 : util_read_file_new(path, &len, err);
+    if (s && strlen(s) != len) {
+        err_set(err, "%s: contains a NUL byte: not a JSON program state", name);
+        free(s);
         return NULL;
     }
-    if (b.s && strlen(b.s) != b.len) {
-        err_set(err, "stdin: contains a NUL byte: not a JSON program state");
-        sbuf_free(&b);
-        return NULL;
-    }
-    return sbuf_take(&b);
+    return s;
 }
 
 static int store_imported(const cli_globals *g, const char *state,
