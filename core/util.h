@@ -63,9 +63,9 @@ uint64_t util_fnv1a(const void *data, size_t n, uint64_t seed);
 struct cJSON;
 char *util_json_text_new(const struct cJSON *j, int pretty);
 
-/* Reads a whole file; caller frees. NULL + err on failure. */
 /* Reads f to its end (name labels errors); caller frees. NULL + err. */
 char *util_read_stream_new(FILE *f, const char *name, size_t *len, char *err);
+/* Reads a whole file; caller frees. NULL + err on failure. */
 char *util_read_file_new(const char *path, size_t *len, char *err);
 
 /* Writes data to path atomically (temp file in the same directory, fsync,
