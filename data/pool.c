@@ -370,6 +370,8 @@ static int put_convo(pool *p, const convo *c, const char *source, int *changed,
         int64_t f0 = sqlite3_column_int64(s, 2), l0 = sqlite3_column_int64(s, 3);
         sqlite3_reset(s);
         if (same) { *changed = 0; return 0; }
+        int indexed;
+        if (pool_search_drop(p, cid, &indexed, err) < 0) return -1;
         sqlite3_stmt *d = pool_stmt(p, ST_MSG_DELETE,
             "DELETE FROM messages WHERE mid BETWEEN ? AND ? AND cid = ?", err);
         if (!d) return -1;
@@ -398,6 +400,7 @@ static int put_convo(pool *p, const convo *c, const char *source, int *changed,
         rc = sqlite3_step(u);
         sqlite3_reset(u);
         if (rc != SQLITE_DONE) return pool_sql_err(p, "update conversation", err);
+        if (indexed && pool_search_add(p, cid, err) < 0) return -1;
         *changed = 1;
         return 0;
     }

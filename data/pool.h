@@ -12,7 +12,7 @@
 #include "../core/convo.h"
 #include "../core/rubric.h"
 
-#define POOL_SCHEMA_VERSION 2
+#define POOL_SCHEMA_VERSION 3
 
 typedef struct pool pool;
 
@@ -126,7 +126,9 @@ typedef enum {
 typedef struct {
     pool_filter_kind kind;
     double disagree;          /* threshold for FILTER_DISAGREE (default 2) */
-    const char *search;       /* substring over seller and text, or NULL */
+    const char *search;       /* substring of the id, the seller or a
+                                 message (ASCII letters in any case), or
+                                 NULL; see the search index below */
     const char *seller;       /* exact seller id, or NULL */
     pool_sort_kind sort;
     int desc;
@@ -151,6 +153,30 @@ int64_t pool_count(pool *p, const pool_filter *f, char *err);
 /* Calls fn for every matching id in order (for batch scoring). */
 int pool_each_id(pool *p, const pool_filter *f,
                  int (*fn)(const char *id, void *ctx), void *ctx, char *err);
+/* ---- the search index (pool_search.c) ----
+ * A search of 3 characters or more is answered by a trigram index of every
+ * conversation's id, seller and messages. Imports do not fill it (that
+ * would cost twice the import itself); pool_search_index does, in short
+ * transactions. Until it has reached a conversation, that one is searched
+ * by a scan: the results are the same, only slower. A stored conversation
+ * whose content changes is re-indexed by pool_put_convo itself. */
+typedef struct {
+    int64_t indexed;          /* conversations the index covers */
+    int64_t conversations;    /* in the pool */
+} pool_search_state;
+
+int pool_search_get_state(pool *p, pool_search_state *st, char *err);
+/* Indexes every conversation not yet indexed, about 8,000 messages per
+ * transaction (tens of ms: writers meanwhile hardly wait). After each one
+ * progress (may be NULL) gets the conversations done and to do; non-zero
+ * stops, keeping what is done. Must not run inside pool_begin. Returns the
+ * number of conversations indexed or -1. */
+int64_t pool_search_index(pool *p,
+                          int (*progress)(void *ctx, int64_t done, int64_t total),
+                          void *ctx, char *err);
+/* Empties the index in one transaction (pool_search_index refills it). */
+int pool_search_reset(pool *p, char *err);
+
 /* Parses "to-review|reviewed|edge|disagree[:T]|unscored|scored|all|seller=X"
  * into f (strings point into spec). 0 or -1 + err. */
 int pool_filter_parse(const char *spec, pool_filter *f, char *err);

@@ -11,7 +11,8 @@ enum {
     ST_MSG_DELETE, ST_CONV_CID, ST_CACHE_GET, ST_CACHE_PUT, ST_PRED_INSERT,
     ST_CONV_SET_PRED, ST_MSG_MAXMID, ST_REFRESH, ST_LABEL_INSERT,
     ST_EDGE_INSERT, ST_COUNTS_ADD, ST_DATA_VERSION, ST_CONV_GET,
-    ST_MSG_RANGE, ST_REFRESH_PRED, ST_COUNT
+    ST_MSG_RANGE, ST_REFRESH_PRED, ST_SEARCH_UPTO, ST_SEARCH_DROP,
+    ST_SEARCH_ADD, ST_COUNT
 };
 
 /* The sort key of a list row: the sort column's value and the id. */
@@ -62,5 +63,11 @@ int pool_refresh_state(pool *p, int64_t cid, char *err);
 /* Binds a string or NULL. */
 void pool_bind_text(sqlite3_stmt *s, int i, const char *v);
 char *pool_col_strdup(sqlite3_stmt *s, int i);
+/* put_convo's side of the search index (pool_search.c): before a stored
+ * conversation's content changes, pool_search_drop takes it out of the
+ * index if it is in (*was = 1); after the change, pool_search_add puts the
+ * new content in. */
+int pool_search_drop(pool *p, int64_t cid, int *was, char *err);
+int pool_search_add(pool *p, int64_t cid, char *err);
 
 #endif

@@ -13,8 +13,46 @@
 static const char *status_names[] = {"unscored", "to review", "reviewed",
                                      "skipped"};
 
+static int has_search(const pool_filter *f)
+{
+    return f->search && *f->search;
+}
+
+/* A search the index answers (schema 3): 3 characters or more (a trigram
+ * index has nothing shorter) and no line break (the index's document puts
+ * the id, the seller and each message on lines of their own). */
+static int search_indexed(const pool_filter *f)
+{
+    if (!has_search(f) || strchr(f->search, '\n')) return 0;
+    int chars = 0;
+    for (const unsigned char *c = (const unsigned char *)f->search; *c; c++)
+        if ((*c & 0xC0) != 0x80) chars++;
+    return chars >= 3;
+}
+
+/* The unindexed search of conversation alias a: LIKE ?2 over its id, seller
+ * and messages. */
+static void search_scan(sbuf *b, const char *a)
+{
+    sbuf_addf(b, "(%s.seller_id LIKE ?2 ESCAPE '\\' OR %s.id LIKE ?2 ESCAPE"
+                 " '\\' OR EXISTS (SELECT 1 FROM messages m WHERE m.mid BETWEEN"
+                 " %s.msg_first AND %s.msg_last AND m.cid = %s.cid AND m.text"
+                 " LIKE ?2 ESCAPE '\\'))", a, a, a, a, a);
+}
+
+/* The cids an indexed search matches: the index's answer for what it
+ * covers, a scan of the conversations after it (none once it is caught
+ * up). Parameters ?2 (LIKE pattern) and ?8 (the index query). */
+static void search_set(sbuf *b)
+{
+    sbuf_add(b, "SELECT rowid FROM conv_search WHERE conv_search MATCH ?8"
+                " UNION ALL SELECT t.cid FROM conversations t WHERE t.cid >"
+                " (SELECT upto FROM search_state) AND ");
+    search_scan(b, "t");
+}
+
 /* WHERE clause for a filter; parameters ?1 disagree threshold, ?2 search
- * pattern, ?3 seller. */
+ * pattern, ?3 seller, ?8 search index query. */
 static void where_clause(const pool_filter *f, sbuf *b)
 {
     sbuf_add(b, " WHERE 1");
@@ -27,18 +65,21 @@ static void where_clause(const pool_filter *f, sbuf *b)
     case FILTER_SCORED: sbuf_add(b, " AND c.pred_id IS NOT NULL"); break;
     case FILTER_ALL: break;
     }
-    if (f->search && *f->search)
-        sbuf_add(b, " AND (c.seller_id LIKE ?2 ESCAPE '\\' OR c.id LIKE ?2 "
-                    "ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m WHERE "
-                    "m.mid BETWEEN c.msg_first AND c.msg_last AND m.cid = c.cid"
-                    " AND m.text LIKE ?2 ESCAPE '\\'))");
+    if (search_indexed(f)) {
+        sbuf_add(b, " AND c.cid IN (");
+        search_set(b);
+        sbuf_add(b, ")");
+    } else if (has_search(f)) {
+        sbuf_add(b, " AND ");
+        search_scan(b, "c");
+    }
     if (f->seller) sbuf_add(b, " AND c.seller_id = ?3");
 }
 
 static void bind_filter(sqlite3_stmt *s, const pool_filter *f)
 {
     sqlite3_bind_double(s, 1, f->disagree > 0 ? f->disagree : 2.0);
-    if (f->search && *f->search) {
+    if (has_search(f)) {
         sbuf pat = {0};
         sbuf_addc(&pat, '%');
         for (const char *c = f->search; *c; c++) {
@@ -48,6 +89,19 @@ static void bind_filter(sqlite3_stmt *s, const pool_filter *f)
         sbuf_addc(&pat, '%');
         sqlite3_bind_text(s, 2, pat.s, -1, SQLITE_TRANSIENT);
         sbuf_free(&pat);
+    }
+    if (search_indexed(f)) {
+        /* One FTS5 phrase: the term in double quotes (quotes doubled),
+         * lowercased like the documents. */
+        sbuf q = {0};
+        sbuf_addc(&q, '"');
+        for (const char *c = f->search; *c; c++) {
+            if (*c == '"') sbuf_addc(&q, '"');
+            sbuf_addc(&q, *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c);
+        }
+        sbuf_addc(&q, '"');
+        sqlite3_bind_text(s, 8, q.s, -1, SQLITE_TRANSIENT);
+        sbuf_free(&q);
     }
     if (f->seller) sqlite3_bind_text(s, 3, f->seller, -1, SQLITE_TRANSIENT);
 }
@@ -72,6 +126,11 @@ static const char *sort_col(pool_sort_kind k)
  * tested on the index entry; for the status tabs sorted by a score, the
  * (status, score, id) one; for the edge-case tab, its own index (a small set,
  * sorted). With a seller, SQLite picks (the seller's index is best). */
+/* How a list is read: walking its sort index (DENSE), or from a small set
+ * of rows then sorted: the disagreements from the diff index (SPARSE_DIFF),
+ * a search's matches by rowid (SPARSE_SEARCH). */
+enum { DENSE = 0, SPARSE_DIFF, SPARSE_SEARCH };
+
 static const char *list_index(const pool_filter *f, int sparse)
 {
     static const char *names[] = {"conv_l_id", "conv_l_seller", "conv_l_nmsg",
@@ -82,14 +141,16 @@ static const char *list_index(const pool_filter *f, int sparse)
     if (by_status && f->sort == SORT_HUMAN) return "conv_s_human";
     if (by_status && f->sort == SORT_DIFF) return "conv_s_diff";
     if (f->kind == FILTER_EDGE) return "conv_l_edge";
-    if (f->kind == FILTER_DISAGREE && sparse) return "conv_l_diff";
+    if (f->kind == FILTER_DISAGREE && sparse == SPARSE_DIFF) return "conv_l_diff";
     return f->sort >= SORT_ID && f->sort <= SORT_EDGE ? names[f->sort] : names[0];
 }
 
 static void from_clause(const pool_filter *f, int sparse, sbuf *b)
 {
     sbuf_add(b, " FROM conversations c");
-    if (!f->seller) sbuf_addf(b, " INDEXED BY %s", list_index(f, sparse));
+    /* A search with few matches: SQLite reads them by rowid and sorts. */
+    if (!f->seller && sparse != SPARSE_SEARCH)
+        sbuf_addf(b, " INDEXED BY %s", list_index(f, sparse));
 }
 
 /* ---- windowed lists ----
@@ -108,6 +169,8 @@ static void from_clause(const pool_filter *f, int sparse, sbuf *b)
 /* A disagreement list up to this long is read from the diff index and
  * sorted (a few ms); a longer one is walked in its sort index. */
 #define SPARSE_DISAGREE 20000
+/* The same for a search's matches. */
+#define SPARSE_SEARCH_ROWS 20000
 
 /* Beyond this many windows away, a jump is not "nearby": the top or the
  * end is the better start. */
@@ -327,7 +390,7 @@ static int list_window(pool *p, const pool_filter *f, int sparse,
         free(tk);
         if (got >= 0 || n < 0) return got;
     }
-    if ((!f->search || !*f->search) && offset > 0) {
+    if ((!has_search(f) || search_indexed(f)) && offset > 0) {
         /* Past the middle of a list whose length is known cheaply: from
          * the end, backwards. */
         int64_t total = pool_count(p, f, err);
@@ -359,14 +422,21 @@ int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
     char *sig = list_sig(f);
     int64_t dv = data_version(p);
     pool_list_key *keys = xcalloc((size_t)limit, sizeof *keys);
-    int n = 0, sparse = 0;
-    if (f->kind == FILTER_DISAGREE && !f->seller && (!f->search || !*f->search)) {
+    int n = 0, sparse = DENSE;
+    if (search_indexed(f)) {
+        /* A search with few matches (typical: a name, a booking reference)
+         * reads them and sorts; with many, walking the sort index finds a
+         * window's worth soon. */
+        int64_t nm = pool_count(p, f, err);
+        if (nm < 0) n = -1;
+        if (nm <= SPARSE_SEARCH_ROWS) sparse = SPARSE_SEARCH;
+    } else if (f->kind == FILTER_DISAGREE && !f->seller && !has_search(f)) {
         /* Few disagreements (the usual case): read them from the diff
          * index and sort them, rather than walk the sort index past
          * everything else. */
         int64_t nd = pool_count(p, f, err);
         if (nd < 0) n = -1;
-        sparse = nd <= SPARSE_DISAGREE;
+        if (nd <= SPARSE_DISAGREE) sparse = SPARSE_DIFF;
     }
     if (n == 0)
         n = list_window(p, f, sparse, sig, dv, offset, limit, rows, keys, err);
@@ -390,12 +460,12 @@ int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
 }
 
 /* Counts without a search or a threshold come from conv_counts (kept by
- * triggers); the disagreement count is a range of the diff index; only a
- * search has to look at every conversation. */
+ * triggers); the disagreement count is a range of the diff index; a search
+ * counts what the index answers (and scans what it does not cover yet). */
 int64_t pool_count(pool *p, const pool_filter *f, char *err)
 {
     sbuf q = {0};
-    if ((!f->search || !*f->search) && f->kind != FILTER_DISAGREE) {
+    if (!has_search(f) && f->kind != FILTER_DISAGREE) {
         sbuf_add(&q, "SELECT coalesce(sum(n), 0) FROM conv_counts k WHERE 1");
         switch (f->kind) {
         case FILTER_TO_REVIEW: sbuf_add(&q, " AND k.status = 1"); break;
@@ -406,9 +476,13 @@ int64_t pool_count(pool *p, const pool_filter *f, char *err)
         default: break;
         }
         if (f->seller) sbuf_add(&q, " AND k.seller_id = ?3");
+    } else if (search_indexed(f) && f->kind == FILTER_ALL && !f->seller) {
+        sbuf_add(&q, "SELECT count(*) FROM (");
+        search_set(&q);
+        sbuf_add(&q, ")");
     } else {
         sbuf_add(&q, "SELECT count(*) FROM conversations c");
-        if (!f->seller && f->kind == FILTER_DISAGREE && (!f->search || !*f->search))
+        if (!f->seller && f->kind == FILTER_DISAGREE && !has_search(f))
             sbuf_add(&q, " INDEXED BY conv_l_diff");
         where_clause(f, &q);
     }

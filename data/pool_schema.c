@@ -288,6 +288,33 @@ static char *schema_v2_new(void)
     return sbuf_take(&b);
 }
 
+/* Schema version 3: a text index for the queue's search.
+ *
+ * conv_search is an FTS5 trigram index with one document per conversation:
+ * its id, seller and messages, one per line, ASCII-lowercased (conv_doc, a
+ * view, is the external content: the text is not stored twice). Lowercasing
+ * in the document and in the query, with a case-sensitive tokenizer, gives
+ * exactly the semantics of the unindexed search (LIKE: ASCII letters fold,
+ * nothing else), so an indexed and an unindexed conversation match the same
+ * terms. A phrase query of trigrams with positions (detail=full) is an exact
+ * substring test: no row has to be read back to confirm a match.
+ *
+ * The index is filled behind imports, not by them (it costs about twice
+ * what the import itself does): search_state.upto is the highest cid
+ * indexed; conversations above it are searched by a scan until `curate
+ * index` or the workbench's background indexer reaches them. A conversation
+ * at or below upto whose content changes is re-indexed by put_convo in the
+ * same transaction. */
+static const char *schema_v3 =
+    "CREATE VIEW conv_doc(cid, doc) AS SELECT c.cid, lower(c.id || char(10) ||"
+    " c.seller_id || char(10) || coalesce((SELECT group_concat(m.text, char(10))"
+    " FROM messages m WHERE m.mid BETWEEN c.msg_first AND c.msg_last AND"
+    " m.cid = c.cid), '')) FROM conversations c;"
+    "CREATE VIRTUAL TABLE conv_search USING fts5(doc, content='conv_doc',"
+    " content_rowid='cid', tokenize='trigram case_sensitive 1', columnsize=0);"
+    "CREATE TABLE search_state(upto INTEGER NOT NULL);"
+    "INSERT INTO search_state VALUES(0);";
+
 /* Schema 2 as an early development build wrote it counted new
  * conversations with a trigger (which put_convo now does itself: they
  * would count twice) and lacked the conv_s_* indexes. Such a pool is
@@ -344,12 +371,14 @@ int pool_migrate(pool *p, char *err)
         ok = pool_exec(p, v2, err) == 0;
         free(v2);
     }
+    if (ok && v < 3) ok = pool_exec(p, schema_v3, err) == 0;
     if (ok) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
                  POOL_SCHEMA_VERSION);
         ok = pool_exec(p, sql, err) == 0;
     }
-    return pool_tx_close(p, ok, err);
+    if (pool_tx_close(p, ok, err) < 0) return -1;
+    return v == 2 ? repair_early_v2(p, err) : 0;
 }
 

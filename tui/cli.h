@@ -35,6 +35,7 @@ int cmd_label(const cli_globals *g, int argc, char **argv);
 int cmd_edge(const cli_globals *g, int argc, char **argv);
 int cmd_demo(const cli_globals *g, int argc, char **argv);
 int cmd_backup(const cli_globals *g, int argc, char **argv);
+int cmd_index(const cli_globals *g, int argc, char **argv);
 int cmd_score(const cli_globals *g, int argc, char **argv);
 int cmd_models(const cli_globals *g, int argc, char **argv);
 int cmd_optimize(const cli_globals *g, int argc, char **argv);

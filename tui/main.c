@@ -39,6 +39,7 @@ static const char *usage_text =
     "  import-program json|mongo  load a DSPy program state\n"
     "  demo [--reset]           fill the pool with realistic sample data\n"
     "  backup FILE              online backup of the pool\n"
+    "  index [--status|--rebuild]  bring the search index up to date\n"
     "\n"
     "Global options:\n"
     "  --db PATH          the pool file (env CURATE_DB; default ./curate.db)\n"
@@ -60,7 +61,7 @@ static const struct {
     {"stats", cmd_stats},     {"list", cmd_list},
     {"show", cmd_show},       {"label", cmd_label},
     {"edge", cmd_edge},       {"demo", cmd_demo},
-    {"backup", cmd_backup},
+    {"backup", cmd_backup},   {"index", cmd_index},
     {"export", cmd_export},   {"import-program", cmd_import_program},
     {"programs", cmd_programs},   {"score", cmd_score},
     {"models", cmd_models},   {"optimize", cmd_optimize},

@@ -40,7 +40,8 @@ TEST(pool_creates_0600_and_migrates)
     CHECK((st.st_mode & 0777) == 0600);
     pool_close(p);
     char err[ERR_MAX];
-    CHECK(test_sh("sqlite3 '%s/p.db' 'PRAGMA user_version' | grep -qx 2", test_tmpdir()) == 0);
+    CHECK(test_sh("sqlite3 '%s/p.db' 'PRAGMA user_version' | grep -qx %d", test_tmpdir(),
+                  POOL_SCHEMA_VERSION) == 0);
     CHECK(test_sh("sqlite3 '%s/p.db' 'PRAGMA journal_mode' | grep -qx wal", test_tmpdir()) == 0);
     /* A pool from a newer curate is refused and left alone. */
     CHECK(test_sh("sqlite3 '%s/p.db' 'PRAGMA user_version=99'", test_tmpdir()) == 0);

@@ -1,0 +1,181 @@
+/* pool_search.c: the search index (schema 3, see pool_schema.c): filling
+ * it behind imports, keeping it in step when a conversation changes, and
+ * its state. The queries that use it are in pool_query.c. */
+#define _POSIX_C_SOURCE 200809L
+#include "pool_int.h"
+#include "../core/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One indexing transaction: about this many messages (tens of ms of
+ * work, so a reviewer's save never waits long), at most this many
+ * conversations. */
+#define INDEX_TX_MESSAGES 8192
+#define INDEX_TX_CONVS 2000
+
+static int64_t upto(pool *p, char *err)
+{
+    sqlite3_stmt *s = pool_stmt(p, ST_SEARCH_UPTO,
+                                "SELECT upto FROM search_state", err);
+    if (!s) return -1;
+    int64_t u = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_reset(s);
+    if (u < 0) return pool_sql_err(p, "search state", err);
+    return u;
+}
+
+int pool_search_drop(pool *p, int64_t cid, int *was, char *err)
+{
+    *was = 0;
+    int64_t u = upto(p, err);
+    if (u < 0) return -1;
+    if (cid > u) return 0;
+    /* External content: the index forgets exactly the tokens of the
+     * document as the view gives it now, before the messages change. */
+    sqlite3_stmt *s = pool_stmt(p, ST_SEARCH_DROP,
+        "INSERT INTO conv_search(conv_search, rowid, doc) "
+        "SELECT 'delete', cid, doc FROM conv_doc WHERE cid = ?", err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, cid);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "search index", err);
+    *was = 1;
+    return 0;
+}
+
+int pool_search_add(pool *p, int64_t cid, char *err)
+{
+    sqlite3_stmt *s = pool_stmt(p, ST_SEARCH_ADD,
+        "INSERT INTO conv_search(rowid, doc) "
+        "SELECT cid, doc FROM conv_doc WHERE cid = ?", err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, cid);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "search index", err);
+    return 0;
+}
+
+int pool_search_get_state(pool *p, pool_search_state *st, char *err)
+{
+    memset(st, 0, sizeof *st);
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT (SELECT count(*) FROM conversations WHERE cid <= u.upto),"
+        " (SELECT count(*) FROM conversations) FROM search_state u", err);
+    if (!s) return -1;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        st->indexed = sqlite3_column_int64(s, 0);
+        st->conversations = sqlite3_column_int64(s, 1);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW) return pool_sql_err(p, "search state", err);
+    return 0;
+}
+
+/* The last cid of the next transaction's share after u: whole
+ * conversations up to INDEX_TX_MESSAGES messages (at least one). 0 when
+ * everything is indexed, -1 on error. */
+static int64_t chunk_end(pool *p, int64_t u, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT cid, n_messages FROM conversations WHERE cid > ? ORDER BY cid",
+        err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, u);
+    int64_t end = 0, msgs = 0;
+    int n = 0, rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t m = sqlite3_column_int64(s, 1);
+        if (n > 0 && (msgs + m > INDEX_TX_MESSAGES || n >= INDEX_TX_CONVS)) break;
+        end = sqlite3_column_int64(s, 0);
+        msgs += m;
+        n++;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return pool_sql_err(p, "search index", err);
+    return end;
+}
+
+static int64_t pending(pool *p, int64_t u, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT count(*) FROM conversations WHERE cid > ?", err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, u);
+    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_finalize(s);
+    if (n < 0) return pool_sql_err(p, "search index", err);
+    return n;
+}
+
+/* One transaction: the share after upto, then upto moves past it.
+ * Returns conversations indexed (0 = nothing left) or -1. */
+static int64_t index_step(pool *p, char *err)
+{
+    if (pool_tx_open(p, err) < 0) return -1;
+    int64_t u = upto(p, err), end = u < 0 ? -1 : chunk_end(p, u, err);
+    int64_t n = 0;
+    int ok = end >= 0;
+    if (ok && end > 0) {
+        sqlite3_stmt *s = pool_prepare(p,
+            "INSERT INTO conv_search(rowid, doc) SELECT cid, doc FROM conv_doc"
+            " WHERE cid > ?1 AND cid <= ?2", err);
+        ok = s != NULL;
+        if (ok) {
+            sqlite3_bind_int64(s, 1, u);
+            sqlite3_bind_int64(s, 2, end);
+            ok = sqlite3_step(s) == SQLITE_DONE;
+            if (!ok) pool_sql_err(p, "search index", err);
+            sqlite3_finalize(s);
+        }
+        if (ok) n = sqlite3_changes64(p->db);
+        sqlite3_stmt *w = ok ? pool_prepare(p, "UPDATE search_state SET upto = ?", err) : NULL;
+        ok = w != NULL;
+        if (ok) {
+            sqlite3_bind_int64(w, 1, end);
+            ok = sqlite3_step(w) == SQLITE_DONE;
+            if (!ok) pool_sql_err(p, "search index", err);
+            sqlite3_finalize(w);
+        }
+    }
+    if (pool_tx_close(p, ok, err) < 0) return -1;
+    return n;
+}
+
+int64_t pool_search_index(pool *p,
+                          int (*progress)(void *ctx, int64_t done, int64_t total),
+                          void *ctx, char *err)
+{
+    if (p->tx_depth > 0) {
+        err_set(err, "%s: the search index is filled in its own transactions",
+                p->path);
+        return -1;
+    }
+    int64_t u = upto(p, err);
+    int64_t total = u < 0 ? -1 : pending(p, u, err);
+    if (total < 0) return -1;
+    int64_t done = 0;
+    for (;;) {
+        int64_t n = index_step(p, err);
+        if (n < 0) return -1;
+        if (n == 0) break;
+        done += n;
+        /* Conversations imported meanwhile join the work. */
+        if (done > total) total = done;
+        if (progress && progress(ctx, done, total)) break;
+    }
+    return done;
+}
+
+int pool_search_reset(pool *p, char *err)
+{
+    if (pool_tx_open(p, err) < 0) return -1;
+    int ok = pool_exec(p,
+        "INSERT INTO conv_search(conv_search) VALUES('delete-all');"
+        "UPDATE search_state SET upto = 0;", err) == 0;
+    return pool_tx_close(p, ok, err);
+}
