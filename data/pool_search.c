@@ -61,15 +61,18 @@ int pool_search_add(pool *p, int64_t cid, char *err)
 
 int pool_search_get_state(pool *p, pool_search_state *st, char *err)
 {
+    /* Cheap when the index is caught up: the total from conv_counts, the
+     * pending ones a rowid range after upto. */
     memset(st, 0, sizeof *st);
     sqlite3_stmt *s = pool_prepare(p,
-        "SELECT (SELECT count(*) FROM conversations WHERE cid <= u.upto),"
-        " (SELECT count(*) FROM conversations) FROM search_state u", err);
+        "SELECT (SELECT coalesce(sum(n), 0) FROM conv_counts),"
+        " (SELECT count(*) FROM conversations WHERE cid > u.upto)"
+        " FROM search_state u", err);
     if (!s) return -1;
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        st->indexed = sqlite3_column_int64(s, 0);
-        st->conversations = sqlite3_column_int64(s, 1);
+        st->conversations = sqlite3_column_int64(s, 0);
+        st->indexed = st->conversations - sqlite3_column_int64(s, 1);
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW) return pool_sql_err(p, "search state", err);

@@ -275,14 +275,16 @@ static void draw_title(ui *u)
     snprintf(left, sizeof left, " curate | %s", u->top ? u->top->title : "");
     int used = ui_put(u, 0, 0, COLS, left, a);
     char right[512];
-    snprintf(right, sizeof right, "%s | %s | ? help ",
+    snprintf(right, sizeof right, "%s%s%s | %s | ? help ", u->index_label,
+             u->index_label[0] ? " | " : "",
              u->o->db_path ? u->o->db_path : pool_path(u->p),
              u->o->reviewer ? u->o->reviewer : "");
     size_t n;
     wchar_t *w = sanitize_wide_new(right, 0, &n);
     int rw = ui_swidth(w, n);
     if (rw > COLS - used - 2) {
-        snprintf(right, sizeof right, "? help ");
+        snprintf(right, sizeof right, "%s%s? help ", u->index_label,
+                 u->index_label[0] ? " | " : "");
         free(w);
         w = sanitize_wide_new(right, 0, &n);
         rw = ui_swidth(w, n);
@@ -389,6 +391,29 @@ static void dispatch(ui *u, ui_key k)
         ui_status(u, "key not used here: press ? for the list of keys");
 }
 
+/* ---- the background search indexer ---- */
+
+/* Every tick: its progress into the title bar; when it has finished, or
+ * when this process changed the pool (an import), whether there is more to
+ * index. Returns 1 when the title bar changed. */
+static int index_tick(ui *u)
+{
+    char lab[sizeof u->index_label] = "";
+    if (u->indexer && !ui_indexer_poll(u, u->indexer, lab, sizeof lab)) {
+        ui_indexer_free(u->indexer);
+        u->indexer = NULL;
+        u->index_gen = u->gen;
+    }
+    if (!u->indexer && u->index_gen != u->gen) {
+        u->index_gen = u->gen;
+        u->indexer = ui_indexer_start_new(u);
+        if (u->indexer) snprintf(lab, sizeof lab, "indexing for search 0%%");
+    }
+    int changed = strcmp(lab, u->index_label) != 0;
+    snprintf(u->index_label, sizeof u->index_label, "%s", lab);
+    return changed;
+}
+
 /* ---- timing ---- */
 
 static void timing_open(ui *u)
@@ -473,8 +498,11 @@ int ui_run(const ui_opts *o)
         fprintf(u->timing, "startup ms=%.3f\n", (util_mono() - t_start) * 1000);
         fflush(u->timing);
     }
+    /* After the first frame: the start is not slowed by it. */
+    u->index_gen = u->gen + 1;
+    if (index_tick(u)) draw_frame(u);
     while (!u->quit) {
-        timeout(ui_job_running(u) ? 100 : 500);
+        timeout(ui_job_running(u) || u->indexer ? 100 : 500);
         wint_t ch;
         int rc = get_wch(&ch);
         double t0 = util_mono();
@@ -482,13 +510,14 @@ int ui_run(const ui_opts *o)
         if (rc == ERR) {
             int was = u->job != NULL;
             ui_job_poll(u);
-            if (was || u->job) draw_frame(u);
+            if (index_tick(u) || was || u->job) draw_frame(u);
             continue;
         }
         ui_key k = {(int)ch, rc == KEY_CODE_YES};
         dispatch(u, k);
         ui_job_poll(u);
         if (u->quit) break;
+        index_tick(u);
         draw_frame(u);
         if (u->timing) {
             char kn[32];
@@ -498,6 +527,7 @@ int ui_run(const ui_opts *o)
         }
     }
     ui_job_free(u);
+    ui_indexer_free(u->indexer);
     ui_export_cleanup();
     endwin();
     delscreen(scr);

@@ -24,6 +24,7 @@
 typedef struct ui ui;
 typedef struct screen screen;
 typedef struct ui_job ui_job;
+typedef struct ui_indexer ui_indexer;
 
 /* A help line: keys and what they do. Arrays end with {NULL, NULL}; a
  * line with keys "" and a desc is a section heading. */
@@ -99,6 +100,9 @@ struct ui {
     int timing_own;        /* fclose at exit */
 
     ui_job *job;           /* running or finished background job, or NULL */
+    ui_indexer *indexer;   /* the background search indexer, or NULL */
+    char index_label[64];  /* its progress for the title bar, or "" */
+    unsigned index_gen;    /* gen when the index was last found caught up */
     int64_t pending_program;   /* program of an export waiting for a prompt */
 };
 
@@ -187,6 +191,16 @@ void ui_job_draw(ui *u, int y);
 void ui_job_cancel(ui *u);
 /* At exit: cancels and joins. */
 void ui_job_free(ui *u);
+
+/* ---- ui_index.c ---- */
+/* Starts the background search indexer when the pool has conversations the
+ * search index does not cover yet; NULL when there is nothing to do. */
+ui_indexer *ui_indexer_start_new(ui *u);
+/* Main thread, every tick: 1 while it runs (label: its progress), 0 once it
+ * has finished (the outcome is logged); the caller then frees it. */
+int ui_indexer_poll(ui *u, ui_indexer *ix, char *label, size_t n);
+/* Stops it after its current transaction, joins and frees. */
+void ui_indexer_free(ui_indexer *ix);
 
 /* ---- ui_actions.c ---- */
 /* The actions menu (x): draws/handles keys while u->menu_open. */
