@@ -39,6 +39,12 @@ struct pool {
     int tx_depth;          /* pool_begin nesting; >0 = caller's transaction */
     sqlite3_stmt *st[ST_COUNT];
     pool_list_anchor anchor;
+    /* How many conversations the last search term matched in the whole
+     * pool (pool_query.c), while the pool is unchanged. */
+    struct {
+        char *term;
+        int64_t data_version, changes, n;
+    } matches;
 };
 
 /* Returns the cached statement for slot, preparing sql the first time;

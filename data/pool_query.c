@@ -13,6 +13,9 @@
 static const char *status_names[] = {"unscored", "to review", "reviewed",
                                      "skipped"};
 
+static int64_t data_version(pool *p);
+static int search_drives(pool *p, const pool_filter *f, char *err);
+
 static int has_search(const pool_filter *f)
 {
     return f->search && *f->search;
@@ -148,9 +151,10 @@ static const char *list_index(const pool_filter *f, int sparse)
 static void from_clause(const pool_filter *f, int sparse, sbuf *b)
 {
     sbuf_add(b, " FROM conversations c");
-    /* A search with few matches: SQLite reads them by rowid and sorts. */
-    if (!f->seller && sparse != SPARSE_SEARCH)
-        sbuf_addf(b, " INDEXED BY %s", list_index(f, sparse));
+    /* A search with few matches: read them by rowid (the only access NOT
+     * INDEXED leaves) and sort. */
+    if (sparse == SPARSE_SEARCH) sbuf_add(b, " NOT INDEXED");
+    else if (!f->seller) sbuf_addf(b, " INDEXED BY %s", list_index(f, sparse));
 }
 
 /* ---- windowed lists ----
@@ -428,8 +432,9 @@ int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
          * reads them and sorts; with many, walking the sort index finds a
          * window's worth soon. */
         int64_t nm = pool_count(p, f, err);
-        if (nm < 0) n = -1;
-        if (nm <= SPARSE_SEARCH_ROWS) sparse = SPARSE_SEARCH;
+        int drive = nm < 0 ? -1 : search_drives(p, f, err);
+        if (nm < 0 || drive < 0) n = -1;
+        else if (nm <= SPARSE_SEARCH_ROWS && drive) sparse = SPARSE_SEARCH;
     } else if (f->kind == FILTER_DISAGREE && !f->seller && !has_search(f)) {
         /* Few disagreements (the usual case): read them from the diff
          * index and sort them, rather than walk the sort index past
@@ -459,10 +464,57 @@ int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
     return n;
 }
 
+/* How many conversations the search term matches in the whole pool (the
+ * index's count plus a scan of what it does not cover yet); remembered
+ * while the pool is unchanged, since a reload asks more than once. */
+static int64_t search_matches(pool *p, const pool_filter *f, char *err)
+{
+    int64_t dv = data_version(p), ch = (int64_t)sqlite3_total_changes(p->db);
+    if (p->matches.term && !strcmp(p->matches.term, f->search) &&
+        p->matches.data_version == dv && p->matches.changes == ch)
+        return p->matches.n;
+    sbuf q = {0};
+    sbuf_add(&q, "SELECT count(*) FROM (");
+    search_set(&q);
+    sbuf_add(&q, ")");
+    sqlite3_stmt *s = pool_prepare(p, q.s, err);
+    sbuf_free(&q);
+    if (!s) return -1;
+    bind_filter(s, f);
+    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    if (n < 0) pool_sql_err(p, "search", err);
+    sqlite3_finalize(s);
+    free(p->matches.term);
+    p->matches.term = n < 0 ? NULL : xstrdup(f->search);
+    p->matches.data_version = dv;
+    p->matches.changes = ch;
+    p->matches.n = n;
+    return n;
+}
+
+static int64_t count_filter(pool *p, const pool_filter *f, char *err);
+
+/* Whether an indexed search under a filter is best read from its matches
+ * (rowid lookups, as many as the term matches in the pool) rather than from
+ * the filter's side (as many as the filter passes without the search).
+ * 1, 0, or -1 on error. */
+static int search_drives(pool *p, const pool_filter *f, char *err)
+{
+    int64_t m = search_matches(p, f, err);
+    if (m < 0) return -1;
+    if (f->kind == FILTER_ALL && !f->seller) return 1;
+    pool_filter plain = *f;
+    plain.search = NULL;
+    int64_t t = count_filter(p, &plain, err);
+    if (t < 0) return -1;
+    return m <= t;
+}
+
 /* Counts without a search or a threshold come from conv_counts (kept by
  * triggers); the disagreement count is a range of the diff index; a search
- * counts what the index answers (and scans what it does not cover yet). */
-int64_t pool_count(pool *p, const pool_filter *f, char *err)
+ * counts what the index answers (and scans what it does not cover yet),
+ * from its matches or from the filter's side, whichever is fewer rows. */
+static int64_t count_filter(pool *p, const pool_filter *f, char *err)
 {
     sbuf q = {0};
     if (!has_search(f) && f->kind != FILTER_DISAGREE) {
@@ -476,10 +528,13 @@ int64_t pool_count(pool *p, const pool_filter *f, char *err)
         default: break;
         }
         if (f->seller) sbuf_add(&q, " AND k.seller_id = ?3");
-    } else if (search_indexed(f) && f->kind == FILTER_ALL && !f->seller) {
-        sbuf_add(&q, "SELECT count(*) FROM (");
-        search_set(&q);
-        sbuf_add(&q, ")");
+    } else if (search_indexed(f)) {
+        if (f->kind == FILTER_ALL && !f->seller) return search_matches(p, f, err);
+        int drive = search_drives(p, f, err);
+        if (drive < 0) return -1;
+        sbuf_add(&q, "SELECT count(*) FROM conversations c");
+        if (drive) sbuf_add(&q, " NOT INDEXED");
+        where_clause(f, &q);
     } else {
         sbuf_add(&q, "SELECT count(*) FROM conversations c");
         if (!f->seller && f->kind == FILTER_DISAGREE && !has_search(f))
@@ -494,6 +549,11 @@ int64_t pool_count(pool *p, const pool_filter *f, char *err)
     if (n < 0) pool_sql_err(p, "count", err);
     sqlite3_finalize(s);
     return n;
+}
+
+int64_t pool_count(pool *p, const pool_filter *f, char *err)
+{
+    return count_filter(p, f, err);
 }
 
 int pool_each_id(pool *p, const pool_filter *f,

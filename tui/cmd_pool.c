@@ -165,6 +165,17 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
                    ic.added + ic.changed + ic.same == 1 ? "" : "s", ic.added,
                    ic.changed, ic.same, ic.msgs);
     }
+    /* New conversations wait for the search index (see pool.h): say how
+     * to catch it up, once. */
+    pool_search_state st;
+    char err[ERR_MAX];
+    if (!g->quiet && pool_search_get_state(p, &st, err) == 0 &&
+        st.indexed < st.conversations)
+        printf("search index: %lld conversation%s not indexed yet (`curate "
+               "index`, or the workbench does it in the background; searches "
+               "find them meanwhile, more slowly)\n",
+               (long long)(st.conversations - st.indexed),
+               st.conversations - st.indexed == 1 ? "" : "s");
     pool_close(p);
     return failed ? EXIT_ERR : EXIT_OK;
 }

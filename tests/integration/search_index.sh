@@ -21,6 +21,7 @@ for i in range(3000):
     print(json.dumps({"id": "k%05d" % i, "seller_id": "S-%d" % (i % 7), "messages": msgs}))
 PY
 check_rc "import" 0 "$CURATE" import big.jsonl
+has "import says the index waits" '^search index: 3000 conversations not indexed yet \(`curate index`' "$WORK/out"
 check_rc "status of a fresh import" 0 "$CURATE" index --status
 has "nothing indexed yet" '^search index: 0 of 3000 conversations indexed \(run `curate index`\)' "$WORK/out"
 
@@ -54,6 +55,7 @@ eq "the index answers lisbon by itself" \
 printf '%s\n' '{"id": "k00042", "seller_id": "S-NEW", "messages": [{"ts": 1714557600, "from": "B", "role": "customer", "text": "Madeira levada walk"}]}' >change.jsonl
 check_rc "re-import a changed conversation" 0 "$CURATE" import change.jsonl
 has "reported changed" '1 changed' "$WORK/out"
+hasnt "an indexed conversation needs no catching up" 'not indexed yet' "$WORK/out"
 check_rc "new words found" 0 "$CURATE" list --search levada
 has "k00042 by its new words" '^k00042 +S-NEW' "$WORK/out"
 eq "old words gone" "$("$CURATE" list --search 'of conversation 42:' | tail -n +2 | wc -l)" "0"
