@@ -270,7 +270,7 @@ void pool_close(pool *p)
     if (!p) return;
     for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(p->st[i]);
     free(p->anchor.sig);
-    free(p->matches.term);
+    free(p->hits.term);
     if (p->tx_depth > 0) sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(p->db);
     free(p->path);

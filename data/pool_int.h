@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 #include "pool.h"
+#include "../core/util.h"
 
 /* Prepared statements kept for the life of the connection (hot paths). */
 enum {
@@ -12,7 +13,7 @@ enum {
     ST_CONV_SET_PRED, ST_MSG_MAXMID, ST_REFRESH, ST_LABEL_INSERT,
     ST_EDGE_INSERT, ST_COUNTS_ADD, ST_DATA_VERSION, ST_CONV_GET,
     ST_MSG_RANGE, ST_REFRESH_PRED, ST_SEARCH_UPTO, ST_SEARCH_DROP,
-    ST_SEARCH_ADD, ST_COUNT
+    ST_SEARCH_ADD, ST_SEARCH_GEN, ST_COUNT
 };
 
 /* The sort key of a list row: the sort column's value and the id. */
@@ -39,12 +40,12 @@ struct pool {
     int tx_depth;          /* pool_begin nesting; >0 = caller's transaction */
     sqlite3_stmt *st[ST_COUNT];
     pool_list_anchor anchor;
-    /* How many conversations the last search term matched in the whole
-     * pool (pool_query.c), while the pool is unchanged. */
+    /* What temp.search_hits holds (pool_search_hits): the matches of
+     * term for the pool's content as it was then. */
     struct {
         char *term;
-        int64_t data_version, changes, n;
-    } matches;
+        int64_t upto, gen, max_cid, n;
+    } hits;
 };
 
 /* Returns the cached statement for slot, preparing sql the first time;
@@ -75,5 +76,16 @@ char *pool_col_strdup(sqlite3_stmt *s, int i);
  * new content in. */
 int pool_search_drop(pool *p, int64_t cid, int *was, char *err);
 int pool_search_add(pool *p, int64_t cid, char *err);
+/* Searches (pool_search.c, for pool_query.c). A term of 3 characters or
+ * more without a line break is answered by the index (1), else by a scan
+ * (0): pool_search_scan_sql writes the scan's condition on conversation
+ * alias a, with ?2 bound to pool_search_like_new(term) (caller frees). */
+int pool_search_indexed(const char *term);
+void pool_search_scan_sql(sbuf *b, const char *a);
+char *pool_search_like_new(const char *term);
+/* The conversations an indexed term matches, as rows of the connection's
+ * temp.search_hits(cid), kept while the pool's content (not its labels or
+ * scores) is unchanged. Returns how many, or -1. */
+int64_t pool_search_hits(pool *p, const char *term, char *err);
 
 #endif

@@ -13,7 +13,6 @@
 static const char *status_names[] = {"unscored", "to review", "reviewed",
                                      "skipped"};
 
-static int64_t data_version(pool *p);
 static int search_drives(pool *p, const pool_filter *f, char *err);
 
 static int has_search(const pool_filter *f)
@@ -21,41 +20,21 @@ static int has_search(const pool_filter *f)
     return f->search && *f->search;
 }
 
-/* A search the index answers (schema 3): 3 characters or more (a trigram
- * index has nothing shorter) and no line break (the index's document puts
- * the id, the seller and each message on lines of their own). */
 static int search_indexed(const pool_filter *f)
 {
-    if (!has_search(f) || strchr(f->search, '\n')) return 0;
-    int chars = 0;
-    for (const unsigned char *c = (const unsigned char *)f->search; *c; c++)
-        if ((*c & 0xC0) != 0x80) chars++;
-    return chars >= 3;
+    return has_search(f) && pool_search_indexed(f->search);
 }
 
-/* The unindexed search of conversation alias a: LIKE ?2 over its id, seller
- * and messages. */
-static void search_scan(sbuf *b, const char *a)
+/* Before a statement of f is prepared: an indexed search's matches into
+ * temp.search_hits (pool_search_hits). Returns their number (0 without an
+ * indexed search) or -1. */
+static int64_t prepare_search(pool *p, const pool_filter *f, char *err)
 {
-    sbuf_addf(b, "(%s.seller_id LIKE ?2 ESCAPE '\\' OR %s.id LIKE ?2 ESCAPE"
-                 " '\\' OR EXISTS (SELECT 1 FROM messages m WHERE m.mid BETWEEN"
-                 " %s.msg_first AND %s.msg_last AND m.cid = %s.cid AND m.text"
-                 " LIKE ?2 ESCAPE '\\'))", a, a, a, a, a);
-}
-
-/* The cids an indexed search matches: the index's answer for what it
- * covers, a scan of the conversations after it (none once it is caught
- * up). Parameters ?2 (LIKE pattern) and ?8 (the index query). */
-static void search_set(sbuf *b)
-{
-    sbuf_add(b, "SELECT rowid FROM conv_search WHERE conv_search MATCH ?8"
-                " UNION ALL SELECT t.cid FROM conversations t WHERE t.cid >"
-                " (SELECT upto FROM search_state) AND ");
-    search_scan(b, "t");
+    return search_indexed(f) ? pool_search_hits(p, f->search, err) : 0;
 }
 
 /* WHERE clause for a filter; parameters ?1 disagree threshold, ?2 search
- * pattern, ?3 seller, ?8 search index query. */
+ * pattern (unindexed search), ?3 seller. */
 static void where_clause(const pool_filter *f, sbuf *b)
 {
     sbuf_add(b, " WHERE 1");
@@ -69,12 +48,10 @@ static void where_clause(const pool_filter *f, sbuf *b)
     case FILTER_ALL: break;
     }
     if (search_indexed(f)) {
-        sbuf_add(b, " AND c.cid IN (");
-        search_set(b);
-        sbuf_add(b, ")");
+        sbuf_add(b, " AND c.cid IN (SELECT cid FROM temp.search_hits)");
     } else if (has_search(f)) {
         sbuf_add(b, " AND ");
-        search_scan(b, "c");
+        pool_search_scan_sql(b, "c");
     }
     if (f->seller) sbuf_add(b, " AND c.seller_id = ?3");
 }
@@ -82,30 +59,8 @@ static void where_clause(const pool_filter *f, sbuf *b)
 static void bind_filter(sqlite3_stmt *s, const pool_filter *f)
 {
     sqlite3_bind_double(s, 1, f->disagree > 0 ? f->disagree : 2.0);
-    if (has_search(f)) {
-        sbuf pat = {0};
-        sbuf_addc(&pat, '%');
-        for (const char *c = f->search; *c; c++) {
-            if (*c == '%' || *c == '_' || *c == '\\') sbuf_addc(&pat, '\\');
-            sbuf_addc(&pat, *c);
-        }
-        sbuf_addc(&pat, '%');
-        sqlite3_bind_text(s, 2, pat.s, -1, SQLITE_TRANSIENT);
-        sbuf_free(&pat);
-    }
-    if (search_indexed(f)) {
-        /* One FTS5 phrase: the term in double quotes (quotes doubled),
-         * lowercased like the documents. */
-        sbuf q = {0};
-        sbuf_addc(&q, '"');
-        for (const char *c = f->search; *c; c++) {
-            if (*c == '"') sbuf_addc(&q, '"');
-            sbuf_addc(&q, *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c);
-        }
-        sbuf_addc(&q, '"');
-        sqlite3_bind_text(s, 8, q.s, -1, SQLITE_TRANSIENT);
-        sbuf_free(&q);
-    }
+    if (has_search(f) && !search_indexed(f))
+        sqlite3_bind_text(s, 2, pool_search_like_new(f->search), -1, free);
     if (f->seller) sqlite3_bind_text(s, 3, f->seller, -1, SQLITE_TRANSIENT);
 }
 
@@ -464,43 +419,15 @@ int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
     return n;
 }
 
-/* How many conversations the search term matches in the whole pool (the
- * index's count plus a scan of what it does not cover yet); remembered
- * while the pool is unchanged, since a reload asks more than once. */
-static int64_t search_matches(pool *p, const pool_filter *f, char *err)
-{
-    int64_t dv = data_version(p), ch = (int64_t)sqlite3_total_changes(p->db);
-    if (p->matches.term && !strcmp(p->matches.term, f->search) &&
-        p->matches.data_version == dv && p->matches.changes == ch)
-        return p->matches.n;
-    sbuf q = {0};
-    sbuf_add(&q, "SELECT count(*) FROM (");
-    search_set(&q);
-    sbuf_add(&q, ")");
-    sqlite3_stmt *s = pool_prepare(p, q.s, err);
-    sbuf_free(&q);
-    if (!s) return -1;
-    bind_filter(s, f);
-    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-    if (n < 0) pool_sql_err(p, "search", err);
-    sqlite3_finalize(s);
-    free(p->matches.term);
-    p->matches.term = n < 0 ? NULL : xstrdup(f->search);
-    p->matches.data_version = dv;
-    p->matches.changes = ch;
-    p->matches.n = n;
-    return n;
-}
-
+/* Whether an indexed search under a filter is best read from its matches
+ * (as many rows as the term matches in the pool) rather than from the
+ * filter's side (as many as the filter passes without the search). 1, 0,
+ * or -1 on error. */
 static int64_t count_filter(pool *p, const pool_filter *f, char *err);
 
-/* Whether an indexed search under a filter is best read from its matches
- * (rowid lookups, as many as the term matches in the pool) rather than from
- * the filter's side (as many as the filter passes without the search).
- * 1, 0, or -1 on error. */
 static int search_drives(pool *p, const pool_filter *f, char *err)
 {
-    int64_t m = search_matches(p, f, err);
+    int64_t m = prepare_search(p, f, err);
     if (m < 0) return -1;
     if (f->kind == FILTER_ALL && !f->seller) return 1;
     pool_filter plain = *f;
@@ -512,8 +439,9 @@ static int search_drives(pool *p, const pool_filter *f, char *err)
 
 /* Counts without a search or a threshold come from conv_counts (kept by
  * triggers); the disagreement count is a range of the diff index; a search
- * counts what the index answers (and scans what it does not cover yet),
- * from its matches or from the filter's side, whichever is fewer rows. */
+ * counts its matches (pool_search_hits), under a filter from their side
+ * (conv_state: a narrow index by cid) or from the filter's, whichever is
+ * fewer rows. */
 static int64_t count_filter(pool *p, const pool_filter *f, char *err)
 {
     sbuf q = {0};
@@ -529,11 +457,11 @@ static int64_t count_filter(pool *p, const pool_filter *f, char *err)
         }
         if (f->seller) sbuf_add(&q, " AND k.seller_id = ?3");
     } else if (search_indexed(f)) {
-        if (f->kind == FILTER_ALL && !f->seller) return search_matches(p, f, err);
+        if (f->kind == FILTER_ALL && !f->seller) return prepare_search(p, f, err);
         int drive = search_drives(p, f, err);
         if (drive < 0) return -1;
         sbuf_add(&q, "SELECT count(*) FROM conversations c");
-        if (drive) sbuf_add(&q, " NOT INDEXED");
+        if (drive) sbuf_add(&q, " INDEXED BY conv_state");
         where_clause(f, &q);
     } else {
         sbuf_add(&q, "SELECT count(*) FROM conversations c");
@@ -559,11 +487,12 @@ int64_t pool_count(pool *p, const pool_filter *f, char *err)
 int pool_each_id(pool *p, const pool_filter *f,
                  int (*fn)(const char *id, void *ctx), void *ctx, char *err)
 {
+    if (prepare_search(p, f, err) < 0) return -1;
     sbuf q = {0};
     pool_filter by_id = *f;
     by_id.sort = SORT_ID;
     sbuf_add(&q, "SELECT c.id");
-    from_clause(&by_id, f->kind == FILTER_DISAGREE, &q);
+    from_clause(&by_id, f->kind == FILTER_DISAGREE ? SPARSE_DIFF : DENSE, &q);
     where_clause(f, &q);
     sbuf_add(&q, " ORDER BY c.id");
     sqlite3_stmt *s = pool_prepare(p, q.s, err);

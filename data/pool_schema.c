@@ -304,7 +304,11 @@ static char *schema_v2_new(void)
  * indexed; conversations above it are searched by a scan until `curate
  * index` or the workbench's background indexer reaches them. A conversation
  * at or below upto whose content changes is re-indexed by put_convo in the
- * same transaction. */
+ * same transaction, and any replaced conversation bumps search_state.gen
+ * (a connection's cached matches of a term are then stale).
+ *
+ * conv_state: the filter columns by cid, so a search's matches (a set of
+ * cids) are tested against a tab's filter with a narrow index lookup each. */
 static const char *schema_v3 =
     "CREATE VIEW conv_doc(cid, doc) AS SELECT c.cid, lower(c.id || char(10) ||"
     " c.seller_id || char(10) || coalesce((SELECT group_concat(m.text, char(10))"
@@ -312,8 +316,10 @@ static const char *schema_v3 =
     " m.cid = c.cid), '')) FROM conversations c;"
     "CREATE VIRTUAL TABLE conv_search USING fts5(doc, content='conv_doc',"
     " content_rowid='cid', tokenize='trigram case_sensitive 1', columnsize=0);"
-    "CREATE TABLE search_state(upto INTEGER NOT NULL);"
-    "INSERT INTO search_state VALUES(0);";
+    "CREATE TABLE search_state(upto INTEGER NOT NULL, gen INTEGER NOT NULL);"
+    "INSERT INTO search_state VALUES(0, 0);"
+    "CREATE INDEX conv_state ON conversations(cid, status, edge, pred_id, diff,"
+    " seller_id);";
 
 /* Schema 2 as an early development build wrote it counted new
  * conversations with a trigger (which put_convo now does itself: they

@@ -29,6 +29,12 @@ static int64_t upto(pool *p, char *err)
 int pool_search_drop(pool *p, int64_t cid, int *was, char *err)
 {
     *was = 0;
+    sqlite3_stmt *g = pool_stmt(p, ST_SEARCH_GEN,
+                                "UPDATE search_state SET gen = gen + 1", err);
+    if (!g) return -1;
+    int rc = sqlite3_step(g);
+    sqlite3_reset(g);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "search state", err);
     int64_t u = upto(p, err);
     if (u < 0) return -1;
     if (cid > u) return 0;
@@ -39,11 +45,103 @@ int pool_search_drop(pool *p, int64_t cid, int *was, char *err)
         "SELECT 'delete', cid, doc FROM conv_doc WHERE cid = ?", err);
     if (!s) return -1;
     sqlite3_bind_int64(s, 1, cid);
-    int rc = sqlite3_step(s);
+    rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "search index", err);
     *was = 1;
     return 0;
+}
+
+/* ---- searching ---- */
+
+int pool_search_indexed(const char *term)
+{
+    if (strchr(term, '\n')) return 0;
+    int chars = 0;
+    for (const unsigned char *c = (const unsigned char *)term; *c; c++)
+        if ((*c & 0xC0) != 0x80) chars++;
+    return chars >= 3;
+}
+
+void pool_search_scan_sql(sbuf *b, const char *a)
+{
+    sbuf_addf(b, "(%s.seller_id LIKE ?2 ESCAPE '\\' OR %s.id LIKE ?2 ESCAPE"
+                 " '\\' OR EXISTS (SELECT 1 FROM messages m WHERE m.mid BETWEEN"
+                 " %s.msg_first AND %s.msg_last AND m.cid = %s.cid AND m.text"
+                 " LIKE ?2 ESCAPE '\\'))", a, a, a, a, a);
+}
+
+char *pool_search_like_new(const char *term)
+{
+    sbuf pat = {0};
+    sbuf_addc(&pat, '%');
+    for (const char *c = term; *c; c++) {
+        if (*c == '%' || *c == '_' || *c == '\\') sbuf_addc(&pat, '\\');
+        sbuf_addc(&pat, *c);
+    }
+    sbuf_addc(&pat, '%');
+    return sbuf_take(&pat);
+}
+
+/* The index's query for term: one FTS5 phrase, the term in double quotes
+ * (quotes doubled), lowercased like the documents. */
+static char *match_query_new(const char *term)
+{
+    sbuf q = {0};
+    sbuf_addc(&q, '"');
+    for (const char *c = term; *c; c++) {
+        if (*c == '"') sbuf_addc(&q, '"');
+        sbuf_addc(&q, *c >= 'A' && *c <= 'Z' ? (char)(*c - 'A' + 'a') : *c);
+    }
+    sbuf_addc(&q, '"');
+    return sbuf_take(&q);
+}
+
+int64_t pool_search_hits(pool *p, const char *term, char *err)
+{
+    /* The content's version: what the index covers, the replacements so
+     * far, the newest conversation (imports only add after it). */
+    sqlite3_stmt *v = pool_prepare(p,
+        "SELECT upto, gen, (SELECT coalesce(max(cid), 0) FROM conversations)"
+        " FROM search_state", err);
+    if (!v) return -1;
+    int rc = sqlite3_step(v);
+    int64_t u = sqlite3_column_int64(v, 0), gen = sqlite3_column_int64(v, 1),
+            max_cid = sqlite3_column_int64(v, 2);
+    sqlite3_finalize(v);
+    if (rc != SQLITE_ROW) return pool_sql_err(p, "search state", err);
+    if (p->hits.term && !strcmp(p->hits.term, term) && p->hits.upto == u &&
+        p->hits.gen == gen && p->hits.max_cid == max_cid)
+        return p->hits.n;
+    free(p->hits.term);
+    p->hits.term = NULL;
+    if (pool_exec(p, "CREATE TEMP TABLE IF NOT EXISTS search_hits("
+                     "cid INTEGER PRIMARY KEY); DELETE FROM temp.search_hits;",
+                  err) < 0)
+        return -1;
+    /* The index for what it covers, a scan after it (nothing once the
+     * indexer has caught up). */
+    sbuf q = {0};
+    sbuf_add(&q, "INSERT INTO temp.search_hits SELECT rowid FROM conv_search"
+                 " WHERE conv_search MATCH ?1 UNION ALL SELECT t.cid FROM"
+                 " conversations t WHERE t.cid > ?3 AND ");
+    pool_search_scan_sql(&q, "t");
+    sqlite3_stmt *s = pool_prepare(p, q.s, err);
+    sbuf_free(&q);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, match_query_new(term), -1, free);
+    sqlite3_bind_text(s, 2, pool_search_like_new(term), -1, free);
+    sqlite3_bind_int64(s, 3, u);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "search", err);
+    int64_t n = sqlite3_changes64(p->db);
+    p->hits.term = xstrdup(term);
+    p->hits.upto = u;
+    p->hits.gen = gen;
+    p->hits.max_cid = max_cid;
+    p->hits.n = n;
+    return n;
 }
 
 int pool_search_add(pool *p, int64_t cid, char *err)

@@ -285,6 +285,7 @@ TEST(pool_v1_pool_is_upgraded)
         "DROP INDEX conv_l_status; DROP INDEX conv_l_edge; DROP INDEX conv_s_model;"
         "DROP INDEX conv_s_human; DROP INDEX conv_s_diff;"
         "DROP TABLE conv_search; DROP VIEW conv_doc; DROP TABLE search_state;"
+        "DROP INDEX conv_state;"
         "CREATE INDEX conv_seller ON conversations(seller_id, id);"
         "CREATE INDEX conv_status ON conversations(status, id);"
         "CREATE INDEX conv_model ON conversations(model_overall, id);"

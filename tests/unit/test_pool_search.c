@@ -187,6 +187,16 @@ TEST(search_index_follows_replaced_conversations)
     pool_filter f = {0};
     f.search = "conv-0007";
     CHECK(pool_count(p, &f, err) == 1);
+    /* A second connection keeps the matches of "lisbon" (cached per
+     * connection): they must follow the change made through p. */
+    char path2[512];
+    snprintf(path2, sizeof path2, "%s", pool_path(p));
+    pool *p2 = pool_open(path2, err);
+    CHECK(p2 != NULL);
+    pool_filter fl = {0};
+    fl.search = "lisbon";
+    int64_t lis_before = pool_count(p2, &fl, err);
+    CHECK(pool_count(p, &fl, err) == lis_before);
     /* conv-0007 comes again with new words and a new seller. */
     convo *c = convo_new("conv-0007", "S-NEW");
     convo_add_msg(c, 1700000000, "Jo", ROLE_CUSTOMER, "Porto wine cellar visit?");
@@ -214,8 +224,16 @@ TEST(search_index_follows_replaced_conversations)
                 had = 1;
         convo_free(o);
         CHECK(pool_count(p, &f, err) == all - had);
+        CHECK(had && pool_count(p2, &fl, err) == lis_before - 1);
         pool_close(q);
     }
+    /* A new conversation: the cached matches grow. */
+    c = convo_new("conv-new", "S-A");
+    convo_add_msg(c, 1700000000, "Jo", ROLE_CUSTOMER, "Lisbon again");
+    CHECK(pool_put_convo(p, c, "t", NULL, err) == 0);
+    convo_free(c);
+    CHECK(pool_count(p2, &fl, err) == lis_before);
+    pool_close(p2);
     /* A replaced conversation not yet indexed stays out of the index until
      * the indexer reaches it, and is found by the scan meanwhile. */
     c = varied(100);
@@ -228,7 +246,7 @@ TEST(search_index_follows_replaced_conversations)
     convo_free(c);
     f.search = "levada";
     CHECK(pool_count(p, &f, err) == 1);
-    CHECK(pool_search_index(p, NULL, NULL, err) == 1);
+    CHECK(pool_search_index(p, NULL, NULL, err) == 2);
     CHECK(pool_count(p, &f, err) == 1);
     CHECK(fts_ok(p));
 
@@ -236,9 +254,9 @@ TEST(search_index_follows_replaced_conversations)
     CHECK(pool_search_reset(p, err) == 0);
     pool_search_state st;
     CHECK(pool_search_get_state(p, &st, err) == 0);
-    CHECK(st.indexed == 0 && st.conversations == 41);
+    CHECK(st.indexed == 0 && st.conversations == 42);
     CHECK(pool_count(p, &f, err) == 1);
-    CHECK(pool_search_index(p, NULL, NULL, err) == 41);
+    CHECK(pool_search_index(p, NULL, NULL, err) == 42);
     CHECK(pool_count(p, &f, err) == 1);
     CHECK(fts_ok(p));
     pool_close(p);
@@ -296,7 +314,8 @@ TEST(search_index_upgrade_from_v2)
     sqlite3 *db;
     CHECK(sqlite3_open(path, &db) == SQLITE_OK);
     CHECK(sqlite3_exec(db, "DROP TABLE conv_search; DROP VIEW conv_doc;"
-                           " DROP TABLE search_state; PRAGMA user_version = 2;",
+                           " DROP TABLE search_state; DROP INDEX conv_state;"
+                           " PRAGMA user_version = 2;",
                        NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);
     p = pool_open_readonly(path, err);
