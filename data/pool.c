@@ -179,6 +179,10 @@ static pool *open_common(const char *path, int flags, char *err)
     }
     sqlite3_extended_result_codes(p->db, 0);
     sqlite3_busy_handler(p->db, busy_wait, NULL);
+    if (pool_search_register(p, err) < 0) {
+        pool_close(p);
+        return NULL;
+    }
     return p;
 }
 
@@ -271,6 +275,7 @@ void pool_close(pool *p)
     for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(p->st[i]);
     free(p->anchor.sig);
     free(p->hits.term);
+    free(p->hits.bits);
     if (p->tx_depth > 0) sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(p->db);
     free(p->path);

@@ -40,11 +40,12 @@ struct pool {
     int tx_depth;          /* pool_begin nesting; >0 = caller's transaction */
     sqlite3_stmt *st[ST_COUNT];
     pool_list_anchor anchor;
-    /* What temp.search_hits holds (pool_search_hits): the matches of
-     * term for the pool's content as it was then. */
+    /* The matches of the last searched term (pool_search_hits), for the
+     * pool's content as it was then: one bit per cid. */
     struct {
         char *term;
         int64_t upto, gen, max_cid, n;
+        unsigned char *bits;
     } hits;
 };
 
@@ -83,9 +84,14 @@ int pool_search_add(pool *p, int64_t cid, char *err);
 int pool_search_indexed(const char *term);
 void pool_search_scan_sql(sbuf *b, const char *a);
 char *pool_search_like_new(const char *term);
-/* The conversations an indexed term matches, as rows of the connection's
- * temp.search_hits(cid), kept while the pool's content (not its labels or
- * scores) is unchanged. Returns how many, or -1. */
+/* The conversations an indexed term matches, kept while the pool's content
+ * (not its labels or scores) is unchanged: SQL then tests a row with
+ * curate_search_hit(cid), and when there are at most POOL_SEARCH_LISTED of
+ * them they are also the rows of the connection's temp.search_hits(cid)
+ * (to be read by rowid). Returns how many, or -1. */
+#define POOL_SEARCH_LISTED 20000
 int64_t pool_search_hits(pool *p, const char *term, char *err);
+/* Registers curate_search_hit() on the connection (pool_open). */
+int pool_search_register(pool *p, char *err);
 
 #endif

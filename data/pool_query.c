@@ -25,9 +25,9 @@ static int search_indexed(const pool_filter *f)
     return has_search(f) && pool_search_indexed(f->search);
 }
 
-/* Before a statement of f is prepared: an indexed search's matches into
- * temp.search_hits (pool_search_hits). Returns their number (0 without an
- * indexed search) or -1. */
+/* Before a statement of f is prepared: an indexed search's matches
+ * (pool_search_hits). Returns their number (0 without an indexed search)
+ * or -1. */
 static int64_t prepare_search(pool *p, const pool_filter *f, char *err)
 {
     return search_indexed(f) ? pool_search_hits(p, f->search, err) : 0;
@@ -48,7 +48,7 @@ static void where_clause(const pool_filter *f, sbuf *b)
     case FILTER_ALL: break;
     }
     if (search_indexed(f)) {
-        sbuf_add(b, " AND c.cid IN (SELECT cid FROM temp.search_hits)");
+        sbuf_add(b, " AND curate_search_hit(c.cid)");
     } else if (has_search(f)) {
         sbuf_add(b, " AND ");
         pool_search_scan_sql(b, "c");
@@ -129,7 +129,7 @@ static void from_clause(const pool_filter *f, int sparse, sbuf *b)
  * sorted (a few ms); a longer one is walked in its sort index. */
 #define SPARSE_DISAGREE 20000
 /* The same for a search's matches. */
-#define SPARSE_SEARCH_ROWS 20000
+#define SPARSE_SEARCH_ROWS POOL_SEARCH_LISTED
 
 /* Beyond this many windows away, a jump is not "nearby": the top or the
  * end is the better start. */
@@ -164,6 +164,9 @@ static sqlite3_stmt *list_stmt(pool *p, const pool_filter *f, int sparse,
     if (f->kind == FILTER_UNSCORED && f->sort == SORT_DIFF)
         sbuf_add(&q, " AND c.diff IS NULL");
     if (cond) sbuf_addf(&q, " AND %s", cond);
+    /* Few matches: they drive (rowid lookups), then sort. */
+    if (sparse == SPARSE_SEARCH)
+        sbuf_add(&q, " AND c.cid IN (SELECT cid FROM temp.search_hits)");
     const char *dir = desc ? "DESC" : "ASC";
     if (col) sbuf_addf(&q, " ORDER BY %s %s, c.id %s", col, dir, dir);
     else sbuf_addf(&q, " ORDER BY c.id %s", dir);
@@ -383,13 +386,14 @@ int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
     pool_list_key *keys = xcalloc((size_t)limit, sizeof *keys);
     int n = 0, sparse = DENSE;
     if (search_indexed(f)) {
-        /* A search with few matches (typical: a name, a booking reference)
-         * reads them and sorts; with many, walking the sort index finds a
-         * window's worth soon. */
-        int64_t nm = pool_count(p, f, err);
-        int drive = nm < 0 ? -1 : search_drives(p, f, err);
-        if (nm < 0 || drive < 0) n = -1;
-        else if (nm <= SPARSE_SEARCH_ROWS && drive) sparse = SPARSE_SEARCH;
+        /* A term with few matches in the whole pool (typical: a name, a
+         * booking reference) under a filter that passes more: read the
+         * matches and sort them. Otherwise walking the sort index finds a
+         * window's worth soon, or the filter's side is the smaller. */
+        int64_t m = prepare_search(p, f, err);
+        int drive = m < 0 ? -1 : search_drives(p, f, err);
+        if (drive < 0) n = -1;
+        else if (m <= SPARSE_SEARCH_ROWS && drive) sparse = SPARSE_SEARCH;
     } else if (f->kind == FILTER_DISAGREE && !f->seller && !has_search(f)) {
         /* Few disagreements (the usual case): read them from the diff
          * index and sort them, rather than walk the sort index past
@@ -440,8 +444,7 @@ static int search_drives(pool *p, const pool_filter *f, char *err)
 /* Counts without a search or a threshold come from conv_counts (kept by
  * triggers); the disagreement count is a range of the diff index; a search
  * counts its matches (pool_search_hits), under a filter from their side
- * (conv_state: a narrow index by cid) or from the filter's, whichever is
- * fewer rows. */
+ * when they are few, else from the filter's. */
 static int64_t count_filter(pool *p, const pool_filter *f, char *err)
 {
     sbuf q = {0};
@@ -458,11 +461,18 @@ static int64_t count_filter(pool *p, const pool_filter *f, char *err)
         if (f->seller) sbuf_add(&q, " AND k.seller_id = ?3");
     } else if (search_indexed(f)) {
         if (f->kind == FILTER_ALL && !f->seller) return prepare_search(p, f, err);
-        int drive = search_drives(p, f, err);
+        int64_t m = prepare_search(p, f, err);
+        int drive = m < 0 ? -1 : search_drives(p, f, err);
         if (drive < 0) return -1;
         sbuf_add(&q, "SELECT count(*) FROM conversations c");
-        if (drive) sbuf_add(&q, " INDEXED BY conv_state");
+        /* Few matches: a lookup each in conv_state (by cid). Else a walk
+         * of the filter's index testing each row; conv_state is the
+         * narrowest walk for the filters without one of their own. */
+        int few = drive && m <= POOL_SEARCH_LISTED;
+        if (few || (!f->seller && (f->kind == FILTER_SCORED || f->kind == FILTER_UNSCORED)))
+            sbuf_add(&q, " INDEXED BY conv_state");
         where_clause(f, &q);
+        if (few) sbuf_add(&q, " AND c.cid IN (SELECT cid FROM temp.search_hits)");
     } else {
         sbuf_add(&q, "SELECT count(*) FROM conversations c");
         if (!f->seller && f->kind == FILTER_DISAGREE && !has_search(f))

@@ -97,6 +97,45 @@ static char *match_query_new(const char *term)
     return sbuf_take(&q);
 }
 
+static void hit_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const pool *p = sqlite3_user_data(ctx);
+    int64_t cid = sqlite3_value_int64(argv[0]);
+    sqlite3_result_int(ctx, p->hits.bits && cid >= 0 && cid <= p->hits.max_cid &&
+                            (p->hits.bits[cid >> 3] >> (cid & 7) & 1));
+}
+
+int pool_search_register(pool *p, char *err)
+{
+    if (sqlite3_create_function(p->db, "curate_search_hit", 1, SQLITE_UTF8,
+                                p, hit_fn, NULL, NULL) != SQLITE_OK)
+        return pool_sql_err(p, "open", err);
+    return 0;
+}
+
+/* Rows of temp.search_hits: the n cids in list (n <= POOL_SEARCH_LISTED),
+ * or none. */
+static int list_hits(pool *p, const int64_t *list, int64_t n, char *err)
+{
+    if (pool_exec(p, "CREATE TEMP TABLE IF NOT EXISTS search_hits("
+                     "cid INTEGER PRIMARY KEY); DELETE FROM temp.search_hits;",
+                  err) < 0)
+        return -1;
+    if (n == 0 || n > POOL_SEARCH_LISTED) return 0;
+    sqlite3_stmt *s = pool_prepare(p, "INSERT INTO temp.search_hits VALUES(?)", err);
+    if (!s) return -1;
+    int rc = SQLITE_DONE;
+    for (int64_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+        sqlite3_bind_int64(s, 1, list[i]);
+        rc = sqlite3_step(s);
+        sqlite3_reset(s);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "search", err);
+    return 0;
+}
+
 int64_t pool_search_hits(pool *p, const char *term, char *err)
 {
     /* The content's version: what the index covers, the replacements so
@@ -114,17 +153,14 @@ int64_t pool_search_hits(pool *p, const char *term, char *err)
         p->hits.gen == gen && p->hits.max_cid == max_cid)
         return p->hits.n;
     free(p->hits.term);
-    p->hits.term = NULL;
-    if (pool_exec(p, "CREATE TEMP TABLE IF NOT EXISTS search_hits("
-                     "cid INTEGER PRIMARY KEY); DELETE FROM temp.search_hits;",
-                  err) < 0)
-        return -1;
+    free(p->hits.bits);
+    memset(&p->hits, 0, sizeof p->hits);
     /* The index for what it covers, a scan after it (nothing once the
-     * indexer has caught up). */
+     * indexer has caught up); a bit per match, and the first ones listed. */
     sbuf q = {0};
-    sbuf_add(&q, "INSERT INTO temp.search_hits SELECT rowid FROM conv_search"
-                 " WHERE conv_search MATCH ?1 UNION ALL SELECT t.cid FROM"
-                 " conversations t WHERE t.cid > ?3 AND ");
+    sbuf_add(&q, "SELECT rowid FROM conv_search WHERE conv_search MATCH ?1"
+                 " UNION ALL SELECT t.cid FROM conversations t WHERE t.cid > ?3"
+                 " AND ");
     pool_search_scan_sql(&q, "t");
     sqlite3_stmt *s = pool_prepare(p, q.s, err);
     sbuf_free(&q);
@@ -132,11 +168,26 @@ int64_t pool_search_hits(pool *p, const char *term, char *err)
     sqlite3_bind_text(s, 1, match_query_new(term), -1, free);
     sqlite3_bind_text(s, 2, pool_search_like_new(term), -1, free);
     sqlite3_bind_int64(s, 3, u);
-    rc = sqlite3_step(s);
+    unsigned char *bits = xcalloc((size_t)(max_cid >> 3) + 1, 1);
+    int64_t *list = xmalloc(sizeof *list * (POOL_SEARCH_LISTED + 1));
+    int64_t n = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t cid = sqlite3_column_int64(s, 0);
+        if (cid < 0 || cid > max_cid) continue;   /* cannot happen: same snapshot */
+        bits[cid >> 3] |= (unsigned char)(1u << (cid & 7));
+        if (n <= POOL_SEARCH_LISTED) list[n] = cid;
+        n++;
+    }
     sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) return pool_sql_err(p, "search", err);
-    int64_t n = sqlite3_changes64(p->db);
+    if (rc != SQLITE_DONE || list_hits(p, list, n, err) < 0) {
+        if (rc != SQLITE_DONE) pool_sql_err(p, "search", err);
+        free(bits);
+        free(list);
+        return -1;
+    }
+    free(list);
     p->hits.term = xstrdup(term);
+    p->hits.bits = bits;
     p->hits.upto = u;
     p->hits.gen = gen;
     p->hits.max_cid = max_cid;

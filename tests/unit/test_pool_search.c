@@ -293,7 +293,26 @@ TEST(search_index_many_matches)
     CHECK(pool_list(p, &f, 0, 10, rows, err) == 10);
     CHECK_STR(rows[0].id, "m20499");
     f.desc = 0;
+    /* Under filters: the filter's side is walked, each row tested. */
+    CHECK(pool_set_edge(p, "m00041", "t", 1, NULL, err) == 0);
+    CHECK(pool_set_edge(p, "m00042", "t", 1, NULL, err) == 0);
+    f.kind = FILTER_EDGE;
+    CHECK(pool_count(p, &f, err) == 2);
+    CHECK(pool_list(p, &f, 0, 10, rows, err) == 2);
+    CHECK_STR(rows[1].id, "m00042");
+    f.kind = FILTER_UNSCORED;
+    CHECK(pool_count(p, &f, err) == 20500);
+    f.kind = FILTER_TO_REVIEW;
+    CHECK(pool_count(p, &f, err) == 0);
+    CHECK(pool_list(p, &f, 0, 10, rows, err) == 0);
+    f.kind = FILTER_ALL;
+    f.seller = "S-1";
+    CHECK(pool_count(p, &f, err) == 20500);
+    f.seller = NULL;
     f.search = "rare";
+    f.kind = FILTER_EDGE;
+    CHECK(pool_count(p, &f, err) == 1);   /* m00041 */
+    f.kind = FILTER_ALL;
     CHECK(pool_count(p, &f, err) == 500);   /* i = 0, 41, ..., 20459 */
     CHECK(pool_list(p, &f, 499, 10, rows, err) == 1);
     CHECK_STR(rows[0].id, "m20459");
