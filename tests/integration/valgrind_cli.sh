@@ -22,6 +22,10 @@ vg "import malformed" 1 import "$ROOT/tests/fixtures/whatsapp/bad_date.txt" --se
 vg "stats" 0 stats
 vg "list" 0 list --filter disagree:1 --sort diff --desc
 vg "show" 0 show demo-0003
+vg "list --search (scan: nothing indexed yet)" 0 list --search refund --sort messages
+vg "index" 0 index
+vg "list --search (indexed)" 0 list --search refund --filter to-review
+vg "index --rebuild" 0 index --rebuild
 vg "score llm" 0 score --all --url "$LLM_URL" --model m --concurrency 8
 vg "score heuristic" 0 score --ids demo-0001,demo-0002 --backend heuristic
 vg "label" 0 label demo-0003 --set responsiveness_score=3
