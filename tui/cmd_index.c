@@ -44,7 +44,7 @@ int cmd_index(const cli_globals *g, int argc, char **argv)
     static const char *usage =
         "usage: curate index [--status | --rebuild]\n"
         "Brings the search index up to date: the conversations imported since\n"
-        "it last ran are indexed, about 8,000 messages per transaction (the\n"
+        "it last ran are indexed, about 16,000 messages per transaction (the\n"
         "workbench and other commands keep working meanwhile). Until then a\n"
         "search finds the same conversations, by a slower scan.\n"
         "  --status    print how many conversations the index covers\n"

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/tui_helpers.bash"
 cd "$WORK"
 
-# A pool big enough for several indexing transactions (about 8,000
+# A pool big enough for several indexing transactions (about 16,000
 # messages each): 3,000 conversations of 12 messages.
 python3 - >big.jsonl <<'PY'
 import json
