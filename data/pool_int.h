@@ -78,7 +78,8 @@ char *pool_col_strdup(sqlite3_stmt *s, int i);
 int pool_search_drop(pool *p, int64_t cid, int *was, char *err);
 int pool_search_add(pool *p, int64_t cid, char *err);
 /* Searches (pool_search.c, for pool_query.c). A term of 3 characters or
- * more without a line break is answered by the index (1), else by a scan
+ * more of valid UTF-8 without a line break is answered by the index (1),
+ * else by a scan
  * (0): pool_search_scan_sql writes the scan's condition on conversation
  * alias a, with ?2 bound to pool_search_like_new(term) (caller frees). */
 int pool_search_indexed(const char *term);

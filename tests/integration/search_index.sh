@@ -103,6 +103,22 @@ answers >partial.txt
 if cmp -s scan2.txt partial.txt; then pass "half-indexed answers = scan answers"
 else fail "half-indexed answers = scan answers" "$(diff scan2.txt partial.txt | head -5)"; fi
 
+# kill -9 in the middle: the index keeps whole transactions only.
+sql "INSERT INTO conv_search(conv_search) VALUES('delete-all'); UPDATE search_state SET upto = 0"
+"$CURATE" index >kill.out 2>&1 &
+kpid=$!
+for _ in $(seq 200); do
+  [ "$(sql 'SELECT upto FROM search_state')" != 0 ] && break
+  sleep 0.01
+done
+kill -9 $kpid 2>/dev/null
+wait $kpid 2>/dev/null
+eq "pool intact after kill -9" "$(sql 'PRAGMA integrity_check')" "ok"
+check_rc "index intact after kill -9" 0 sql "INSERT INTO conv_search(conv_search) VALUES('integrity-check')"
+answers >killed.txt
+if cmp -s scan2.txt killed.txt; then pass "answers after kill -9 = scan answers"
+else fail "answers after kill -9 = scan answers" "$(diff scan2.txt killed.txt | head -5)"; fi
+
 # The workbench fills the index in the background and logs it.
 tui_start
 for _ in $(seq 100); do

@@ -63,7 +63,7 @@ static const char *terms[] = {
     "lisbon", "LISBON", "Lis", "li", "S-Bx", "s-by", "conv-0017", "0017",
     "50% off", "refund_", "_", "%", "\\ now", "\"wait\"", "ça", "ÇA",
     "très", "🙂🙂", "東京タ", "line\nsecond", "first line", "zzz-absent",
-    "va?", "e l", "o ",
+    "va?", "e l", "o ", "\xff\xfe" "ab", "tr\xc3", "\xc3\xa7" "a va",
 };
 #define NTERMS (sizeof terms / sizeof *terms)
 
