@@ -226,6 +226,11 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
            (long long)st.scored, (long long)st.reviewed, (long long)st.skipped,
            (long long)st.edge, (long long)st.programs, (long long)st.runs,
            (long long)st.reviewed_today);
+    pool_search_state ss;
+    if (pool_search_get_state(p, &ss, err) == 0)
+        printf("search index: %lld of %lld conversations%s\n",
+               (long long)ss.indexed, (long long)ss.conversations,
+               ss.indexed < ss.conversations ? " (run `curate index`)" : "");
     for (size_t i = 0; i < g->r->nfields; i++) {
         if (!rubric_is_scored(&g->r->fields[i])) continue;
         printf("%s\n", g->r->fields[i].name);

@@ -39,6 +39,8 @@ answers >scan.txt
 n_lisbon=$("$CURATE" list --search lisbon --limit 100000 | tail -n +2 | wc -l)
 eq "lisbon matches what grep counts" "$n_lisbon" "$(grep -ci 'lisbon' big.jsonl)"
 
+check_rc "stats before" 0 "$CURATE" stats
+has "stats shows the index waiting" '^search index: 0 of 3000 conversations \(run `curate index`\)$' "$WORK/out"
 check_rc "index" 0 "$CURATE" index
 has "index reports" '^search index: 3000 conversations indexed in [0-9.]+ s; 3000 of 3000 covered' "$WORK/out"
 check_rc "status when caught up" 0 "$CURATE" index --status
