@@ -79,16 +79,16 @@ static const char *sort_col(pool_sort_kind k)
     return NULL;
 }
 
-/* The index a list is read from (schema v2): the sort's list index
- * (sort column, id, the filter columns), walked in order with the filter
- * tested on the index entry; for the status tabs sorted by a score, the
- * (status, score, id) one; for the edge-case tab, its own index (a small set,
- * sorted). With a seller, SQLite picks (the seller's index is best). */
 /* How a list is read: walking its sort index (DENSE), or from a small set
  * of rows then sorted: the disagreements from the diff index (SPARSE_DIFF),
  * a search's matches by rowid (SPARSE_SEARCH). */
 enum { DENSE = 0, SPARSE_DIFF, SPARSE_SEARCH };
 
+/* The index a list is read from (schema v2): the sort's list index
+ * (sort column, id, the filter columns), walked in order with the filter
+ * tested on the index entry; for the status tabs sorted by a score, the
+ * (status, score, id) one; for the edge-case tab, its own index (a small set,
+ * sorted). With a seller, SQLite picks (the seller's index is best). */
 static const char *list_index(const pool_filter *f, int sparse)
 {
     static const char *names[] = {"conv_l_id", "conv_l_seller", "conv_l_nmsg",
@@ -427,8 +427,6 @@ int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
  * (as many rows as the term matches in the pool) rather than from the
  * filter's side (as many as the filter passes without the search). 1, 0,
  * or -1 on error. */
-static int64_t count_filter(pool *p, const pool_filter *f, char *err);
-
 static int search_drives(pool *p, const pool_filter *f, char *err)
 {
     int64_t m = prepare_search(p, f, err);
@@ -436,7 +434,7 @@ static int search_drives(pool *p, const pool_filter *f, char *err)
     if (f->kind == FILTER_ALL && !f->seller) return 1;
     pool_filter plain = *f;
     plain.search = NULL;
-    int64_t t = count_filter(p, &plain, err);
+    int64_t t = pool_count(p, &plain, err);
     if (t < 0) return -1;
     return m <= t;
 }
@@ -445,7 +443,7 @@ static int search_drives(pool *p, const pool_filter *f, char *err)
  * triggers); the disagreement count is a range of the diff index; a search
  * counts its matches (pool_search_hits), under a filter from their side
  * when they are few, else from the filter's. */
-static int64_t count_filter(pool *p, const pool_filter *f, char *err)
+int64_t pool_count(pool *p, const pool_filter *f, char *err)
 {
     sbuf q = {0};
     if (!has_search(f) && f->kind != FILTER_DISAGREE) {
@@ -487,11 +485,6 @@ static int64_t count_filter(pool *p, const pool_filter *f, char *err)
     if (n < 0) pool_sql_err(p, "count", err);
     sqlite3_finalize(s);
     return n;
-}
-
-int64_t pool_count(pool *p, const pool_filter *f, char *err)
-{
-    return count_filter(p, f, err);
 }
 
 int pool_each_id(pool *p, const pool_filter *f,

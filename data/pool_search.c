@@ -1,6 +1,7 @@
-/* pool_search.c: the search index (schema 3, see pool_schema.c): filling
- * it behind imports, keeping it in step when a conversation changes, and
- * its state. The queries that use it are in pool_query.c. */
+/* pool_search.c: the search index (schema 3, see pool_schema.c): keeping
+ * it in step when a stored conversation changes, answering a term (the
+ * matches that pool_query.c's lists and counts test rows against), its
+ * state, and filling it behind imports. */
 #define _POSIX_C_SOURCE 200809L
 #include "pool_int.h"
 #include "../core/util.h"
@@ -26,6 +27,8 @@ static int64_t upto(pool *p, char *err)
     return u;
 }
 
+/* ---- keeping it in step ---- */
+
 int pool_search_drop(pool *p, int64_t cid, int *was, char *err)
 {
     *was = 0;
@@ -49,6 +52,19 @@ int pool_search_drop(pool *p, int64_t cid, int *was, char *err)
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "search index", err);
     *was = 1;
+    return 0;
+}
+
+int pool_search_add(pool *p, int64_t cid, char *err)
+{
+    sqlite3_stmt *s = pool_stmt(p, ST_SEARCH_ADD,
+        "INSERT INTO conv_search(rowid, doc) "
+        "SELECT cid, doc FROM conv_doc WHERE cid = ?", err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, cid);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "search index", err);
     return 0;
 }
 
@@ -198,18 +214,7 @@ int64_t pool_search_hits(pool *p, const char *term, char *err)
     return n;
 }
 
-int pool_search_add(pool *p, int64_t cid, char *err)
-{
-    sqlite3_stmt *s = pool_stmt(p, ST_SEARCH_ADD,
-        "INSERT INTO conv_search(rowid, doc) "
-        "SELECT cid, doc FROM conv_doc WHERE cid = ?", err);
-    if (!s) return -1;
-    sqlite3_bind_int64(s, 1, cid);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) return pool_sql_err(p, "search index", err);
-    return 0;
-}
+/* ---- state and filling ---- */
 
 int pool_search_get_state(pool *p, pool_search_state *st, char *err)
 {
