@@ -1,6 +1,7 @@
 /* test_pool.c: the pool API on real SQLite files. */
 #define _POSIX_C_SOURCE 200809L
 #include "test.h"
+#include "tpool.h"
 #include "../../core/util.h"
 #include "../../data/pool.h"
 
@@ -9,11 +10,7 @@
 
 static pool *fresh(const rubric **rr)
 {
-    static char path[512];
-    snprintf(path, sizeof path, "%s/p.db", test_tmpdir());
-    char err[ERR_MAX];
-    pool *p = pool_open(path, err);
-    if (!p) fprintf(stderr, "%s\n", err);
+    pool *p = tpool_open("p.db");
     static rubric *r;
     if (!r) r = rubric_default_new();
     *rr = r;

@@ -4,21 +4,12 @@
  * message ranges stay contiguous when conversations are replaced. */
 #define _POSIX_C_SOURCE 200809L
 #include "test.h"
+#include "tpool.h"
 #include "../../core/util.h"
 #include "../../data/pool.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
-
-static pool *open_at(const char *name)
-{
-    static char path[512];
-    snprintf(path, sizeof path, "%s/%s", test_tmpdir(), name);
-    char err[ERR_MAX];
-    pool *p = pool_open(path, err);
-    if (!p) fprintf(stderr, "%s\n", err);
-    return p;
-}
 
 static convo *mk(const char *id, const char *seller, int n, int salt)
 {
@@ -110,7 +101,7 @@ static void random_prediction(const rubric *r, rng *g, int64_t run,
 
 TEST(pool_v2_counts_and_distributions_follow_every_change)
 {
-    pool *p = open_at("agg.db");
+    pool *p = tpool_open("agg.db");
     CHECK(p != NULL);
     rubric *r = rubric_default_new();
     char err[ERR_MAX];
@@ -244,7 +235,7 @@ TEST(pool_v2_counts_and_distributions_follow_every_change)
 
 TEST(pool_v1_pool_is_upgraded)
 {
-    pool *p = open_at("v1.db");
+    pool *p = tpool_open("v1.db");
     CHECK(p != NULL);
     rubric *r = rubric_default_new();
     char err[ERR_MAX];
@@ -339,7 +330,7 @@ TEST(pool_v1_pool_is_upgraded)
 
 TEST(pool_message_ranges_stay_contiguous)
 {
-    pool *p = open_at("ranges.db");
+    pool *p = tpool_open("ranges.db");
     CHECK(p != NULL);
     char err[ERR_MAX];
     CHECK(pool_begin(p, err) == 0);
@@ -390,7 +381,7 @@ TEST(pool_message_ranges_stay_contiguous)
  * one plain LIMIT/OFFSET gives, also right after the pool changed. */
 TEST(pool_list_windows_match_offsets)
 {
-    pool *p = open_at("win.db");
+    pool *p = tpool_open("win.db");
     CHECK(p != NULL);
     rubric *r = rubric_default_new();
     char err[ERR_MAX];
@@ -493,7 +484,7 @@ TEST(pool_list_windows_match_offsets)
  * by a trigger, no conv_s_* indexes) is repaired when opened. */
 TEST(pool_early_v2_is_repaired)
 {
-    pool *p = open_at("early.db");
+    pool *p = tpool_open("early.db");
     CHECK(p != NULL);
     char err[ERR_MAX];
     for (int i = 0; i < 5; i++) {

@@ -5,21 +5,12 @@
  * replaced or the index is rebuilt. */
 #define _POSIX_C_SOURCE 200809L
 #include "test.h"
+#include "tpool.h"
 #include "../../core/util.h"
 #include "../../data/pool.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
-
-static pool *open_at(const char *name)
-{
-    static char path[512];
-    snprintf(path, sizeof path, "%s/%s", test_tmpdir(), name);
-    char err[ERR_MAX];
-    pool *p = pool_open(path, err);
-    if (!p) fprintf(stderr, "%s\n", err);
-    return p;
-}
 
 /* Conversation i of a varied pool: mixed case, accents, emoji, CJK, the
  * LIKE wildcards, a backslash and a double quote, a multi-line message. */
@@ -115,7 +106,7 @@ static int fts_ok(pool *p)
 
 TEST(search_index_answers_like_the_scan)
 {
-    pool *p = open_at("s.db");
+    pool *p = tpool_open("s.db");
     CHECK(p != NULL);
     char err[ERR_MAX];
     fill(p, 5000);   /* about 25,000 messages: two indexing transactions */
@@ -179,7 +170,7 @@ TEST(search_index_answers_like_the_scan)
 
 TEST(search_index_follows_replaced_conversations)
 {
-    pool *p = open_at("r.db");
+    pool *p = tpool_open("r.db");
     CHECK(p != NULL);
     char err[ERR_MAX];
     fill(p, 40);
@@ -213,7 +204,7 @@ TEST(search_index_follows_replaced_conversations)
     CHECK(fts_ok(p));
     /* Its old words are gone from it (the index forgot them). */
     {
-        pool *q = open_at("r2.db");
+        pool *q = tpool_open("r2.db");
         fill(q, 40);
         f.search = "lisbon";
         int64_t all = pool_count(q, &f, err);
@@ -266,7 +257,7 @@ TEST(search_index_follows_replaced_conversations)
  * and still pages, jumps to the end and counts exactly. */
 TEST(search_index_many_matches)
 {
-    pool *p = open_at("m.db");
+    pool *p = tpool_open("m.db");
     CHECK(p != NULL);
     char err[ERR_MAX];
     CHECK(pool_begin(p, err) == 0);
@@ -323,7 +314,7 @@ TEST(search_index_many_matches)
  * searches work at once, by the scan, and by the index once filled. */
 TEST(search_index_upgrade_from_v2)
 {
-    pool *p = open_at("u.db");
+    pool *p = tpool_open("u.db");
     CHECK(p != NULL);
     char err[ERR_MAX];
     fill(p, 30);
