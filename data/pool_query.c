@@ -13,7 +13,7 @@
 static const char *status_names[] = {"unscored", "to review", "reviewed",
                                      "skipped"};
 
-static int search_drives(pool *p, const pool_filter *f, char *err);
+static int search_drives(pool *p, const pool_filter *f, int64_t m, char *err);
 
 static int has_search(const pool_filter *f)
 {
@@ -391,7 +391,7 @@ int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
          * matches and sort them. Otherwise walking the sort index finds a
          * window's worth soon, or the filter's side is the smaller. */
         int64_t m = prepare_search(p, f, err);
-        int drive = m < 0 ? -1 : search_drives(p, f, err);
+        int drive = m < 0 ? -1 : search_drives(p, f, m, err);
         if (drive < 0) n = -1;
         else if (m <= SPARSE_SEARCH_ROWS && drive) sparse = SPARSE_SEARCH;
     } else if (f->kind == FILTER_DISAGREE && !f->seller && !has_search(f)) {
@@ -423,14 +423,12 @@ int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
     return n;
 }
 
-/* Whether an indexed search under a filter is best read from its matches
- * (as many rows as the term matches in the pool) rather than from the
- * filter's side (as many as the filter passes without the search). 1, 0,
- * or -1 on error. */
-static int search_drives(pool *p, const pool_filter *f, char *err)
+/* Whether an indexed search under a filter is best read from its m
+ * matches (as many rows as the term matches in the pool) rather than from
+ * the filter's side (as many as the filter passes without the search). 1,
+ * 0, or -1 on error. */
+static int search_drives(pool *p, const pool_filter *f, int64_t m, char *err)
 {
-    int64_t m = prepare_search(p, f, err);
-    if (m < 0) return -1;
     if (f->kind == FILTER_ALL && !f->seller) return 1;
     pool_filter plain = *f;
     plain.search = NULL;
@@ -458,9 +456,9 @@ int64_t pool_count(pool *p, const pool_filter *f, char *err)
         }
         if (f->seller) sbuf_add(&q, " AND k.seller_id = ?3");
     } else if (search_indexed(f)) {
-        if (f->kind == FILTER_ALL && !f->seller) return prepare_search(p, f, err);
         int64_t m = prepare_search(p, f, err);
-        int drive = m < 0 ? -1 : search_drives(p, f, err);
+        if (m < 0 || (f->kind == FILTER_ALL && !f->seller)) return m;
+        int drive = search_drives(p, f, m, err);
         if (drive < 0) return -1;
         sbuf_add(&q, "SELECT count(*) FROM conversations c");
         /* Few matches: a lookup each in conv_state (by cid). Else a walk

@@ -192,7 +192,9 @@ int64_t pool_search_hits(pool *p, const char *term, char *err)
     int64_t n = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t cid = sqlite3_column_int64(s, 0);
-        if (cid < 0 || cid > max_cid) continue;   /* cannot happen: same snapshot */
+        /* Imported since max_cid was read (another snapshot): left out
+         * now; the next call sees the new max_cid and starts again. */
+        if (cid < 0 || cid > max_cid) continue;
         bits[cid >> 3] |= (unsigned char)(1u << (cid & 7));
         if (n <= POOL_SEARCH_LISTED) list[n] = cid;
         n++;
@@ -260,18 +262,6 @@ static int64_t chunk_end(pool *p, int64_t u, char *err)
     return end;
 }
 
-static int64_t pending(pool *p, int64_t u, char *err)
-{
-    sqlite3_stmt *s = pool_prepare(p,
-        "SELECT count(*) FROM conversations WHERE cid > ?", err);
-    if (!s) return -1;
-    sqlite3_bind_int64(s, 1, u);
-    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-    sqlite3_finalize(s);
-    if (n < 0) return pool_sql_err(p, "search index", err);
-    return n;
-}
-
 /* One transaction: the share after upto, then upto moves past it.
  * Returns conversations indexed (0 = nothing left) or -1. */
 static int64_t index_step(pool *p, char *err)
@@ -315,10 +305,9 @@ int64_t pool_search_index(pool *p,
                 p->path);
         return -1;
     }
-    int64_t u = upto(p, err);
-    int64_t total = u < 0 ? -1 : pending(p, u, err);
-    if (total < 0) return -1;
-    int64_t done = 0;
+    pool_search_state st;
+    if (pool_search_get_state(p, &st, err) < 0) return -1;
+    int64_t total = st.conversations - st.indexed, done = 0;
     for (;;) {
         int64_t n = index_step(p, err);
         if (n < 0) return -1;
