@@ -13,16 +13,16 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 CORE_SRC := $(wildcard core/*.c)
 DATA_SRC := $(wildcard data/*.c)
-TUI_SRC  := $(filter-out tui/main.c,$(wildcard tui/*.c))
+TUI_SRC  := $(wildcard tui/app/*.c tui/cli/*.c tui/term/*.c tui/workbench/*.c)
 LIB_SRC  := $(CORE_SRC) $(DATA_SRC) $(TUI_SRC)
 UNIT_SRC := $(wildcard tests/unit/*.c)
-HDRS     := $(wildcard core/*.h data/*.h tui/*.h tests/unit/*.h)
+HDRS     := $(wildcard core/*.h data/*.h tui/*/*.h tests/unit/*.h)
 
 OBJ      := $(LIB_SRC:%.c=build/rel/%.o)
 SAN_OBJ  := $(LIB_SRC:%.c=build/san/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=build/san/%.o)
 
-.PHONY: all deps test unit valgrind demo bench fuzz clean
+.PHONY: all deps test unit valgrind demo bench fuzz clean layers
 
 all: deps curate
 
@@ -50,8 +50,13 @@ build/san/unit: $(SAN_OBJ) $(UNIT_OBJ)
 build/rel/unit: $(OBJ) $(UNIT_SRC:%.c=build/rel/%.o)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-test: deps build/san/curate build/san/unit curate
+test: deps layers build/san/curate build/san/unit curate
 	@bash tests/run
+
+# The direction of dependencies (DESIGN.md): core includes neither data nor
+# tui, data does not include tui, curses only in tui/workbench.
+layers:
+	@sh tests/layers
 
 unit: deps build/san/unit
 	@build/san/unit

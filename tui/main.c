@@ -1,8 +1,8 @@
 /* main.c: curate's entry point: global options, then a subcommand or the
  * workbench. */
 #define _POSIX_C_SOURCE 200809L
-#include "cli.h"
-#include "ui.h"
+#include "cli/cli.h"
+#include "workbench/ui.h"
 #include "../core/llm.h"
 #include "../core/util.h"
 #include "../data/export_mongo.h"

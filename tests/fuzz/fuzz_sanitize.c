@@ -11,7 +11,7 @@
  * strict reference decoder. */
 #define _POSIX_C_SOURCE 200809L
 #include "fuzz.h"
-#include "../../tui/sanitize.h"
+#include "../../tui/term/sanitize.h"
 
 #include <wchar.h>
 

@@ -2,8 +2,8 @@
  * workbench's pure text helpers (tui/ui_text.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "test.h"
-#include "../../tui/sanitize.h"
-#include "../../tui/ui_text.h"
+#include "../../tui/term/sanitize.h"
+#include "../../tui/term/ui_text.h"
 
 #include <locale.h>
 #include <stdlib.h>

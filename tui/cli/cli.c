@@ -1,0 +1,44 @@
+/* cli.c: helpers shared by the headless commands. */
+#include "cli.h"
+#include "../term/sanitize.h"
+#include "../../core/util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+void cli_error(const char *fmt, ...)
+{
+    /* Messages quote ids, names, paths and server replies: bytes from
+     * elsewhere, so the whole line goes through the sanitiser. */
+    char buf[2 * ERR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char *clean = sanitize_new(buf, (size_t)-1, 0);
+    fprintf(stderr, "curate: %s\n", clean);
+    free(clean);
+}
+
+pool *cli_open_pool(const cli_globals *g)
+{
+    char err[ERR_MAX];
+    pool *p = pool_open(g->db_path, err);
+    if (!p) cli_error("%s", err);
+    return p;
+}
+
+pool *cli_open_pool_readonly(const cli_globals *g)
+{
+    char err[ERR_MAX];
+    if (access(g->db_path, F_OK) != 0) {
+        cli_error("no pool at %s (`curate init` creates one; --db or CURATE_DB "
+                  "name another)", g->db_path);
+        return NULL;
+    }
+    pool *p = pool_open_readonly(g->db_path, err);
+    if (!p) cli_error("%s", err);
+    return p;
+}

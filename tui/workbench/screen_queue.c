@@ -1,0 +1,537 @@
+/* screen_queue.c: the queue: a windowed list of conversations (only the
+ * visible rows are fetched with pool_list), tabs as filters, search, sort
+ * by any column, counters. */
+#define _POSIX_C_SOURCE 200809L
+#include "ui_int.h"
+#include "../../core/util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NTABS 5
+
+typedef struct {
+    screen base;
+    pool_filter f;
+    int tab;
+    char search[256];
+    double disagree;
+    int64_t total;                 /* rows of the current filter */
+    int64_t tabcount[NTABS];       /* without the search */
+    int64_t reviewed, to_review, today, all;
+    int64_t cur, top;              /* absolute positions */
+    pool_row *rows;                /* the fetched window */
+    int nrows, cap;
+    int64_t win_top;
+    int win_valid;
+    int vis;                       /* list rows on screen at the last draw */
+    int list_y;                    /* screen row of the first list row */
+    int tabs_y, head_y;
+    int tab_x[NTABS + 1];
+    int col_x[9];
+    char sel_id[128];
+} queue_screen;
+
+static const pool_filter_kind tab_kind[NTABS] = {
+    FILTER_TO_REVIEW, FILTER_REVIEWED, FILTER_EDGE, FILTER_DISAGREE, FILTER_ALL,
+};
+static const char *tab_name[NTABS] = {
+    "To review", "Reviewed", "Edge cases", "Disagree", "All",
+};
+static const char *col_name[8] = {
+    "id", "seller", "msgs", "model", "human", "|diff|", "status", "edge",
+};
+
+static const ui_help queue_help[] = {
+    {"", "Queue"},
+    {"Enter  l  Right", "open the selected conversation for review"},
+    {"1 2 3 4 5", "tabs: To review, Reviewed, Edge cases, Disagreements, All"},
+    {"Tab  Shift-Tab", "next / previous tab"},
+    {"/", "search seller, id and message text (empty clears)"},
+    {"c", "clear the search"},
+    {"o  O", "sort: next column / reverse the order"},
+    {"F1 ... F8", "sort by column 1-8 (id ... edge); again reverses"},
+    {"+  -", "disagreement threshold up / down by 0.5"},
+    {"t", "type the disagreement threshold"},
+    {"e", "mark / unmark the selected conversation as an edge case"},
+    {"j k  Up Down", "move the selection"},
+    {"PgUp PgDn  Ctrl-B Ctrl-F", "page up / down"},
+    {"Home End  g G", "first / last row"},
+    {"click  wheel", "select / open; click a column title to sort"},
+    {"q", "quit curate"},
+    {NULL, NULL},
+};
+
+static void fetch_window(ui *u, queue_screen *q)
+{
+    char err[ERR_MAX];
+    int want = q->vis > 0 ? q->vis : 1;
+    if (want > q->cap) {
+        q->cap = want;
+        q->rows = xrealloc(q->rows, (size_t)q->cap * sizeof *q->rows);
+    }
+    int n = pool_list(u->p, &q->f, q->top, want, q->rows, err);
+    if (n < 0) {
+        ui_error(u, "%s", err);
+        n = 0;
+    }
+    q->nrows = n;
+    q->win_top = q->top;
+    q->win_valid = 1;
+}
+
+static void counts(ui *u, queue_screen *q)
+{
+    char err[ERR_MAX];
+    pool_filter f = q->f;
+    f.search = NULL;
+    for (int i = 0; i < NTABS; i++) {
+        f.kind = tab_kind[i];
+        q->tabcount[i] = pool_count(u->p, &f, err);
+    }
+    q->to_review = q->tabcount[0];
+    q->reviewed = q->tabcount[1];
+    q->all = q->tabcount[4];
+    if (q->f.search) q->total = pool_count(u->p, &q->f, err);
+    else q->total = q->tabcount[q->tab];
+    if (q->total < 0) { ui_error(u, "%s", err); q->total = 0; }
+    /* reviewed today: labels of today in this pool (see pool_get_stats);
+     * stats over the whole pool are costly, so only on reload. */
+    pool_stats st;
+    if (pool_get_stats(u->p, u->r, 0, NULL, &st, err) == 0)
+        q->today = st.reviewed_today;
+}
+
+static void apply_filter(ui *u, queue_screen *q)
+{
+    memset(&q->f, 0, sizeof q->f);
+    q->f.kind = tab_kind[q->tab];
+    q->f.disagree = q->disagree;
+    q->f.search = q->search[0] ? q->search : NULL;
+}
+
+static void queue_reload(ui *u, screen *s)
+{
+    queue_screen *q = (queue_screen *)s;
+    counts(u, q);
+    if (q->cur >= q->total) q->cur = q->total - 1;
+    if (q->cur < 0) q->cur = 0;
+    q->win_valid = 0;
+}
+
+static void set_filter(ui *u, queue_screen *q)
+{
+    pool_sort_kind sort = q->f.sort;
+    int desc = q->f.desc;
+    apply_filter(u, q);
+    q->f.sort = sort;
+    q->f.desc = desc;
+    q->cur = q->top = 0;
+    queue_reload(u, &q->base);
+}
+
+static void ensure_visible(queue_screen *q)
+{
+    if (q->vis < 1) return;
+    if (q->cur < q->top) q->top = q->cur;
+    if (q->cur >= q->top + q->vis) q->top = q->cur - q->vis + 1;
+    if (q->top > q->total - q->vis) q->top = q->total - q->vis;
+    if (q->top < 0) q->top = 0;
+}
+
+/* ---- drawing ---- */
+
+static void draw_counters(ui *u, queue_screen *q, int y)
+{
+    char a[32], b[32], c[32], d[32];
+    ui_fmt_count(q->to_review, a, sizeof a);
+    ui_fmt_count(q->reviewed, b, sizeof b);
+    ui_fmt_count(q->today, c, sizeof c);
+    ui_fmt_count(q->all, d, sizeof d);
+    int x = COLS >= 100
+        ? ui_putf(u, y, 1, COLS - 2, A_BOLD, "Reviewed today %s | total "
+                  "reviewed %s | remaining to review %s | %s conversations",
+                  c, b, a, d)
+        : ui_putf(u, y, 1, COLS - 2, A_BOLD, "Today %s | reviewed %s | to "
+                  "review %s | %s in pool", c, b, a, d);
+    if (q->f.search)
+        ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
+                "search: \"%s\"", q->search);
+}
+
+static const char *tab_short[NTABS] = {
+    "Review", "Done", "Edge", "Diff", "All",
+};
+
+static int tab_label(queue_screen *q, int i, int compact, char *t, size_t n)
+{
+    char cnt[32];
+    ui_fmt_count(q->tabcount[i], cnt, sizeof cnt);
+    const char *name = compact ? tab_short[i] : tab_name[i];
+    if (tab_kind[i] == FILTER_DISAGREE)
+        snprintf(t, n, compact ? "%d %s>=%.1f(%s)" : " %d %s >=%.1f (%s) ",
+                 i + 1, name, q->disagree, cnt);
+    else
+        snprintf(t, n, compact ? "%d %s(%s)" : " %d %s (%s) ", i + 1, name, cnt);
+    return (int)strlen(t) + 1;
+}
+
+static void draw_tabs(ui *u, queue_screen *q, int y)
+{
+    char t[96];
+    int full = 1;
+    for (int i = 0; i < NTABS; i++) full += tab_label(q, i, 0, t, sizeof t);
+    int compact = full > COLS - 12;     /* room for the position */
+    int x = 1;
+    for (int i = 0; i < NTABS; i++) {
+        tab_label(q, i, compact, t, sizeof t);
+        q->tab_x[i] = x;
+        x += ui_put(u, y, x, COLS - x, t,
+                    ui_attr(u, i == q->tab ? A_UI_TAB_ON : A_UI_TAB));
+        x += 1;
+    }
+    q->tab_x[NTABS] = x;
+}
+
+/* Column layout for the current width: x of each column and widths. */
+static void layout(queue_screen *q, int *w)
+{
+    static const int fixed[8] = {0, 0, 5, 6, 6, 6, 10, 4};
+    int used = 2;
+    for (int i = 2; i < 8; i++) used += fixed[i] + 1;
+    int flex = COLS - used - 2;
+    if (flex < 10) flex = 10;
+    w[0] = flex * 55 / 100;
+    w[1] = flex - w[0];
+    if (w[0] > 32) w[0] = 32;        /* wide terminals: keep columns close */
+    if (w[1] > 24) w[1] = 24;
+    for (int i = 2; i < 8; i++) w[i] = fixed[i];
+    int x = 2;
+    for (int i = 0; i < 8; i++) {
+        q->col_x[i] = x;
+        x += w[i] + 1;
+    }
+    q->col_x[8] = x;
+}
+
+static void draw_header(ui *u, queue_screen *q, int y, const int *w)
+{
+    int a = ui_attr(u, A_UI_HEAD);
+    ui_fill(y, 0, COLS, a);
+    for (int i = 0; i < 8; i++) {
+        char t[32];
+        const char *arrow = u->ascii ? (q->f.desc ? "v" : "^")
+                                     : (q->f.desc ? "\u25bc" : "\u25b2");
+        snprintf(t, sizeof t, "%s%s", col_name[i],
+                 (int)q->f.sort == i ? arrow : "");
+        int rightalign = i >= 2 && i <= 5;
+        int x = q->col_x[i];
+        if (rightalign) {
+            int tl = (int)strlen(col_name[i]) + ((int)q->f.sort == i);
+            if (tl < w[i]) x += w[i] - tl;
+        }
+        ui_put(u, y, x, w[i], t, a);
+    }
+}
+
+static void num_cell(ui *u, int y, int x, int w, double v, int has, int attr)
+{
+    char t[32];
+    if (has) snprintf(t, sizeof t, "%*.2f", w, v);
+    else snprintf(t, sizeof t, "%*s", w, "-");
+    ui_put(u, y, x, w, t, attr);
+}
+
+static int status_attr(ui *u, const char *st)
+{
+    if (!strcmp(st, "to review")) return ui_attr(u, A_UI_WARN);
+    if (!strcmp(st, "reviewed")) return ui_attr(u, A_UI_OK);
+    return ui_attr(u, A_UI_DIM);
+}
+
+static void draw_row(ui *u, queue_screen *q, int y, const pool_row *r,
+                     const int *w, int sel)
+{
+    int base = sel ? ui_attr(u, A_UI_SEL) : 0;
+    if (sel) ui_fill(y, 0, COLS, base);
+    if (sel) ui_put(u, y, 0, 2, u->ascii ? ">" : "\u25b8", base);
+    ui_put(u, y, q->col_x[0], w[0], r->id, base);
+    ui_put(u, y, q->col_x[1], w[1], r->seller_id, base);
+    char t[32];
+    snprintf(t, sizeof t, "%*d", w[2], r->nmsgs);
+    ui_put(u, y, q->col_x[2], w[2], t, base);
+    num_cell(u, y, q->col_x[3], w[3], r->model_overall, r->has_model, base);
+    num_cell(u, y, q->col_x[4], w[4], r->human_overall, r->has_human, base);
+    int both = r->has_model && r->has_human;
+    double diff = both ? fabs(r->model_overall - r->human_overall) : 0;
+    int da = base;
+    if (both && diff >= q->disagree && !sel) da = ui_attr(u, A_UI_WARN);
+    num_cell(u, y, q->col_x[5], w[5], diff, both, da);
+    ui_put(u, y, q->col_x[6], w[6], r->status, sel ? base : status_attr(u, r->status));
+    if (r->edge)
+        ui_put(u, y, q->col_x[7] + 1, w[7], u->ascii ? "E" : "\u2605",
+               sel ? base : ui_attr(u, A_UI_WARN));
+}
+
+static void draw_empty(ui *u, queue_screen *q, int y)
+{
+    const char *msg;
+    if (q->all == 0)
+        msg = "The pool is empty. Import conversations with `curate import "
+              "FILE.jsonl` (or `curate demo` for sample data), then R.";
+    else if (q->f.search)
+        msg = "No conversation in this tab matches the search (c clears it).";
+    else if (q->tab == 0)
+        msg = "Nothing to review: every scored conversation has a label. "
+              "Score more with x (actions) or see 5 All.";
+    else
+        msg = "No conversations in this tab.";
+    ui_put(u, y, 2, COLS - 4, msg, ui_attr(u, A_UI_DIM));
+}
+
+static void queue_draw(ui *u, screen *s, int top, int rows)
+{
+    queue_screen *q = (queue_screen *)s;
+    int w[8];
+    layout(q, w);
+    draw_counters(u, q, top);
+    q->tabs_y = top + 1;
+    draw_tabs(u, q, q->tabs_y);
+    q->head_y = top + 2;
+    draw_header(u, q, q->head_y, w);
+    q->list_y = top + 3;
+    int vis = rows - 3;
+    if (vis < 1) vis = 1;
+    if (vis != q->vis) { q->vis = vis; q->win_valid = 0; }
+    ensure_visible(q);
+    if (!q->win_valid || q->win_top != q->top) fetch_window(u, q);
+    if (q->nrows == 0) {
+        draw_empty(u, q, q->list_y + 1);
+        q->sel_id[0] = 0;
+        return;
+    }
+    for (int i = 0; i < q->nrows && i < vis; i++) {
+        int sel = q->top + i == q->cur;
+        draw_row(u, q, q->list_y + i, &q->rows[i], w, sel);
+        if (sel) snprintf(q->sel_id, sizeof q->sel_id, "%s", q->rows[i].id);
+    }
+    /* Where the selection is, right of the tabs. */
+    char pos[80], a[32], b[32];
+    ui_fmt_count(q->cur + 1, a, sizeof a);
+    ui_fmt_count(q->total, b, sizeof b);
+    snprintf(pos, sizeof pos, " %s/%s ", a, b);
+    int pl = (int)strlen(pos);
+    if (q->tab_x[NTABS] + pl < COLS)
+        ui_put(u, q->tabs_y, COLS - pl, pl, pos, ui_attr(u, A_UI_DIM));
+}
+
+/* ---- keys ---- */
+
+static void move_to(queue_screen *q, int64_t pos)
+{
+    if (pos >= q->total) pos = q->total - 1;
+    if (pos < 0) pos = 0;
+    q->cur = pos;
+}
+
+static void open_selected(ui *u, queue_screen *q)
+{
+    int64_t i = q->cur - q->win_top;
+    if (!q->win_valid || i < 0 || i >= q->nrows) return;
+    ui_push(u, screen_review_new(u, &q->f, q->cur, q->rows[i].id));
+}
+
+static void search_done(ui *u, screen *s, const char *text)
+{
+    queue_screen *q = (queue_screen *)s;
+    snprintf(q->search, sizeof q->search, "%s", text);
+    set_filter(u, q);
+    if (q->search[0]) {
+        char n[32];
+        ui_fmt_count(q->total, n, sizeof n);
+        ui_status(u, "search \"%s\": %s in %s", q->search, n, tab_name[q->tab]);
+    }
+}
+
+static void threshold_done(ui *u, screen *s, const char *text)
+{
+    queue_screen *q = (queue_screen *)s;
+    double v;
+    if (!ui_parse_typed(text, &v) || v < 0) {
+        ui_error(u, "threshold: '%s' is not a number >= 0", text);
+        return;
+    }
+    q->disagree = v;
+    set_filter(u, q);
+}
+
+static void edge_done(ui *u, screen *s, const char *text)
+{
+    queue_screen *q = (queue_screen *)s;
+    char err[ERR_MAX];
+    if (pool_set_edge(u->p, q->sel_id, u->o->reviewer, 1, text[0] ? text : NULL,
+                      err) < 0) {
+        ui_error(u, "edge case: %s", err);
+        return;
+    }
+    ui_changed(u);
+    ui_status(u, "%s marked as an edge case", q->sel_id);
+}
+
+static void toggle_edge(ui *u, queue_screen *q)
+{
+    int64_t i = q->cur - q->win_top;
+    if (!q->win_valid || i < 0 || i >= q->nrows) return;
+    snprintf(q->sel_id, sizeof q->sel_id, "%s", q->rows[i].id);
+    if (!q->rows[i].edge) {
+        ui_prompt(u, &q->base, "Edge case note (Enter marks, Esc cancels): ",
+                  NULL, edge_done);
+        return;
+    }
+    char err[ERR_MAX];
+    if (pool_set_edge(u->p, q->sel_id, u->o->reviewer, 0, NULL, err) < 0) {
+        ui_error(u, "edge case: %s", err);
+        return;
+    }
+    ui_changed(u);
+    ui_status(u, "%s is no longer an edge case", q->sel_id);
+}
+
+static void set_tab(ui *u, queue_screen *q, int t)
+{
+    q->tab = (t + NTABS) % NTABS;
+    set_filter(u, q);
+}
+
+static void sort_by(ui *u, queue_screen *q, int col, int toggle)
+{
+    if (toggle && (int)q->f.sort == col) q->f.desc = !q->f.desc;
+    else q->f.sort = (pool_sort_kind)col;
+    q->cur = q->top = 0;
+    q->win_valid = 0;
+    ui_status(u, "sorted by %s, %s", col_name[q->f.sort],
+              q->f.desc ? "descending" : "ascending");
+}
+
+static int queue_fkey(ui *u, queue_screen *q, int ch)
+{
+    int page = q->vis > 1 ? q->vis - 1 : 1;
+    switch (ch) {
+    case KEY_DOWN: move_to(q, q->cur + 1); return 1;
+    case KEY_UP: move_to(q, q->cur - 1); return 1;
+    case KEY_NPAGE: move_to(q, q->cur + page); return 1;
+    case KEY_PPAGE: move_to(q, q->cur - page); return 1;
+    case KEY_HOME: move_to(q, 0); return 1;
+    case KEY_END: move_to(q, q->total - 1); return 1;
+    case KEY_RIGHT: case KEY_ENTER: open_selected(u, q); return 1;
+    case KEY_BTAB: set_tab(u, q, q->tab - 1); return 1;
+    }
+    /* F1-F8 sort by the columns in screen order (again: reverse). */
+    if (ch >= KEY_F(1) && ch <= KEY_F(8)) {
+        sort_by(u, q, ch - KEY_F(1), 1);
+        return 1;
+    }
+    return 0;
+}
+
+static int queue_key(ui *u, screen *s, ui_key k)
+{
+    queue_screen *q = (queue_screen *)s;
+    if (k.fkey) return queue_fkey(u, q, k.ch);
+    int page = q->vis > 1 ? q->vis - 1 : 1;
+    switch (k.ch) {
+    case 'j': move_to(q, q->cur + 1); return 1;
+    case 'k': move_to(q, q->cur - 1); return 1;
+    case 6: case ' ': move_to(q, q->cur + page); return 1;
+    case 2: move_to(q, q->cur - page); return 1;
+    case 'g': move_to(q, 0); return 1;
+    case 'G': move_to(q, q->total - 1); return 1;
+    case '\r': case '\n': case 'l': open_selected(u, q); return 1;
+    case '1': case '2': case '3': case '4': case '5':
+        set_tab(u, q, k.ch - '1');
+        return 1;
+    case '\t': set_tab(u, q, q->tab + 1); return 1;
+    case '/':
+        ui_prompt(u, s, "Search (seller, id, text): ", q->search, search_done);
+        return 1;
+    case 'c': q->search[0] = 0; set_filter(u, q); return 1;
+    case 'o': sort_by(u, q, ((int)q->f.sort + 1) % 8, 0); return 1;
+    case 'O': sort_by(u, q, (int)q->f.sort, 1); return 1;
+    case '+': case '=':
+        q->disagree += 0.5;
+        set_filter(u, q);
+        return 1;
+    case '-':
+        if (q->disagree >= 0.5) q->disagree -= 0.5;
+        set_filter(u, q);
+        return 1;
+    case 't': {
+        char init[32];
+        snprintf(init, sizeof init, "%.1f", q->disagree);
+        ui_prompt(u, s, "Disagreement threshold: ", init, threshold_done);
+        return 1;
+    }
+    case 'e': toggle_edge(u, q); return 1;
+    }
+    return 0;
+}
+
+static void queue_mouse(ui *u, screen *s, const MEVENT *ev)
+{
+    queue_screen *q = (queue_screen *)s;
+    if (ev->bstate & BUTTON4_PRESSED) { move_to(q, q->cur - 3); return; }
+    if (ev->bstate & BUTTON5_PRESSED) { move_to(q, q->cur + 3); return; }
+    if (!(ev->bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))) return;
+    if (ev->y == q->tabs_y) {
+        for (int i = 0; i < NTABS; i++)
+            if (ev->x >= q->tab_x[i] && ev->x < q->tab_x[i + 1]) set_tab(u, q, i);
+        return;
+    }
+    if (ev->y == q->head_y) {
+        for (int i = 0; i < 8; i++)
+            if (ev->x >= q->col_x[i] && ev->x < q->col_x[i + 1])
+                sort_by(u, q, i, 1);
+        return;
+    }
+    int i = ev->y - q->list_y;
+    if (i < 0 || i >= q->nrows) return;
+    if (q->top + i == q->cur) open_selected(u, q);
+    else move_to(q, q->top + i);
+}
+
+static void queue_destroy(screen *s)
+{
+    queue_screen *q = (queue_screen *)s;
+    free(q->rows);
+    free(q);
+}
+
+const char *screen_queue_selected(screen *s)
+{
+    queue_screen *q = (queue_screen *)s;
+    int64_t i = q->cur - q->win_top;
+    if (!q->win_valid || i < 0 || i >= q->nrows) return NULL;
+    return q->rows[i].id;
+}
+
+screen *screen_queue_new(ui *u)
+{
+    queue_screen *q = xcalloc(1, sizeof *q);
+    q->base.title = "Queue";
+    q->base.hint = "Enter review  1-5 tabs  / search  o/O sort  e edge  "
+                   "d distribution  P programs  x actions  ? help  q quit";
+    q->base.help = queue_help;
+    q->base.draw = queue_draw;
+    q->base.key = queue_key;
+    q->base.mouse = queue_mouse;
+    q->base.reload = queue_reload;
+    q->base.destroy = queue_destroy;
+    q->disagree = 2.0;
+    q->tab = 0;
+    apply_filter(u, q);
+    queue_reload(u, &q->base);
+    /* Nothing to review: start on All so the reviewer sees the pool. */
+    if (q->tabcount[0] == 0 && q->all > 0) set_tab(u, q, 4);
+    return &q->base;
+}

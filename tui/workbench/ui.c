@@ -1,0 +1,538 @@
+/* ui.c: the workbench's main loop, layout, screen stack, status line,
+ * one-line prompt, help overlay, undo stack and --timing log. */
+#define _POSIX_C_SOURCE 200809L
+#include "ui_int.h"
+#include "../term/sanitize.h"
+#include "../../core/util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static volatile sig_atomic_t got_sigint;
+
+static void on_sigint(int sig) { (void)sig; got_sigint = 1; }
+
+static const ui_help global_help[] = {
+    {"", "Everywhere"},
+    {"?", "this help (j/k, PgUp/PgDn scroll it; any other key closes)"},
+    {"q  Esc", "back to the previous screen; quit from the queue"},
+    {"d", "distribution view: model vs human scores"},
+    {"P", "programs view: optimised few-shot programs"},
+    {"L", "log view: messages and errors"},
+    {"x", "actions menu (scoring, ...) - run in the background"},
+    {"X", "cancel the running background action"},
+    {"u", "undo the last save of this session"},
+    {"R", "reload from the pool (changes by other processes)"},
+    {"Ctrl-L", "redraw the screen"},
+    {"j k  Up Down", "move; PgUp/PgDn/Home/End (g/G) page and jump"},
+    {"mouse", "click to select, click again to open, wheel to scroll"},
+    {NULL, NULL},
+};
+
+/* ---- screen stack ---- */
+
+void ui_push(ui *u, screen *s)
+{
+    if (!s) return;
+    s->below = u->top;
+    s->gen = u->gen;
+    u->top = s;
+}
+
+void ui_pop(ui *u)
+{
+    screen *s = u->top;
+    if (!s) return;
+    u->top = s->below;
+    s->destroy(s);
+    if (u->top && u->top->gen != u->gen && u->top->reload) {
+        u->top->reload(u, u->top);
+        u->top->gen = u->gen;
+    }
+}
+
+void ui_changed(ui *u) { u->gen++; }
+
+/* ---- status and log ---- */
+
+static void vstatus(ui *u, int err, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    char *clean = sanitize_new(msg, (size_t)-1, 0);
+    snprintf(u->status, sizeof u->status, "%s", clean);
+    free(clean);
+    u->status_attr = err ? A_UI_ERR : A_UI_OK;
+    ui_log_add(u, err, msg);
+}
+
+void ui_status(ui *u, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vstatus(u, 0, fmt, ap);
+    va_end(ap);
+}
+
+void ui_error(ui *u, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vstatus(u, 1, fmt, ap);
+    va_end(ap);
+    beep();
+}
+
+/* ---- undo ---- */
+
+void ui_undo_push(ui *u, int64_t label_id, const char *conv_id)
+{
+    if (u->nundo == UI_UNDO_MAX) {
+        memmove(&u->undo[0], &u->undo[1], (UI_UNDO_MAX - 1) * sizeof u->undo[0]);
+        u->nundo--;
+    }
+    u->undo[u->nundo].label_id = label_id;
+    snprintf(u->undo[u->nundo].conv_id, sizeof u->undo[0].conv_id, "%s",
+             conv_id);
+    u->nundo++;
+}
+
+int ui_undo_pop(ui *u, char *conv_id)
+{
+    if (u->nundo == 0) {
+        ui_status(u, "nothing to undo in this session");
+        return 0;
+    }
+    char err[ERR_MAX];
+    int i = u->nundo - 1;
+    if (pool_undo_label(u->p, u->undo[i].label_id, err) < 0) {
+        ui_error(u, "undo: %s", err);
+        u->nundo--;     /* a label undone elsewhere stays undone */
+        return -1;
+    }
+    snprintf(conv_id, 128, "%s", u->undo[i].conv_id);
+    u->nundo--;
+    ui_changed(u);
+    ui_status(u, "undone: label %lld of %s", (long long)u->undo[i].label_id,
+              conv_id);
+    return 1;
+}
+
+/* ---- prompt ---- */
+
+void ui_prompt(ui *u, screen *s, const char *text, const char *init,
+               ui_prompt_fn done)
+{
+    u->prompt.active = 1;
+    snprintf(u->prompt.label, sizeof u->prompt.label, "%s", text);
+    u->prompt.len = 0;
+    if (init) {
+        size_t n;
+        wchar_t *w = sanitize_wide_new(init, 0, &n);
+        if (n > 255) n = 255;
+        memcpy(u->prompt.buf, w, n * sizeof *w);
+        u->prompt.len = n;
+        free(w);
+    }
+    u->prompt.cur = u->prompt.len;
+    u->prompt.done = done;
+    u->prompt.s = s;
+}
+
+static char *prompt_text(ui *u)
+{
+    sbuf b = {0};
+    for (size_t i = 0; i < u->prompt.len; i++) {
+        char mb[8];
+        uint32_t c = (uint32_t)u->prompt.buf[i];
+        if (c < 0x80) mb[0] = (char)c, mb[1] = 0;
+        else if (c < 0x800)
+            mb[0] = (char)(0xC0 | (c >> 6)), mb[1] = (char)(0x80 | (c & 0x3F)),
+            mb[2] = 0;
+        else if (c < 0x10000)
+            mb[0] = (char)(0xE0 | (c >> 12)),
+            mb[1] = (char)(0x80 | ((c >> 6) & 0x3F)),
+            mb[2] = (char)(0x80 | (c & 0x3F)), mb[3] = 0;
+        else
+            mb[0] = (char)(0xF0 | (c >> 18)),
+            mb[1] = (char)(0x80 | ((c >> 12) & 0x3F)),
+            mb[2] = (char)(0x80 | ((c >> 6) & 0x3F)),
+            mb[3] = (char)(0x80 | (c & 0x3F)), mb[4] = 0;
+        sbuf_add(&b, mb);
+    }
+    return sbuf_take(&b);
+}
+
+static void prompt_key(ui *u, ui_key k)
+{
+    size_t *len = &u->prompt.len, *cur = &u->prompt.cur;
+    wchar_t *buf = u->prompt.buf;
+    if (!k.fkey && k.ch == 27) { u->prompt.active = 0; return; }
+    if (!k.fkey && (k.ch == '\n' || k.ch == '\r')) {
+        u->prompt.active = 0;
+        char *text = prompt_text(u);
+        u->prompt.done(u, u->prompt.s, text);
+        free(text);
+        return;
+    }
+    if ((k.fkey && k.ch == KEY_BACKSPACE) || (!k.fkey && (k.ch == 127 || k.ch == 8))) {
+        if (*cur > 0) {
+            memmove(buf + *cur - 1, buf + *cur, (*len - *cur) * sizeof *buf);
+            (*cur)--, (*len)--;
+        }
+    } else if (k.fkey && k.ch == KEY_DC) {
+        if (*cur < *len) {
+            memmove(buf + *cur, buf + *cur + 1, (*len - *cur - 1) * sizeof *buf);
+            (*len)--;
+        }
+    } else if (k.fkey && k.ch == KEY_LEFT) { if (*cur > 0) (*cur)--; }
+    else if (k.fkey && k.ch == KEY_RIGHT) { if (*cur < *len) (*cur)++; }
+    else if ((k.fkey && k.ch == KEY_HOME) || (!k.fkey && k.ch == 1)) *cur = 0;
+    else if ((k.fkey && k.ch == KEY_END) || (!k.fkey && k.ch == 5)) *cur = *len;
+    else if (!k.fkey && k.ch == 21) *len = *cur = 0;          /* Ctrl-U */
+    else if (!k.fkey && !sanitize_cp_unsafe((uint32_t)k.ch, 0) && *len < 255) {
+        memmove(buf + *cur + 1, buf + *cur, (*len - *cur) * sizeof *buf);
+        buf[(*cur)++] = (wchar_t)k.ch;
+        (*len)++;
+    }
+}
+
+/* ---- help overlay ---- */
+
+static int help_lines(ui *u, const ui_help **rows, int max)
+{
+    int n = 0;
+    if (u->top && u->top->help)
+        for (const ui_help *h = u->top->help; h->keys && n < max; h++)
+            rows[n++] = h;
+    for (const ui_help *h = global_help; h->keys && n < max; h++)
+        rows[n++] = h;
+    return n;
+}
+
+/* Draws (or, with draw 0, only counts) the help rows: each entry's keys
+ * and its description wrapped to the box; returns the number of rows. */
+static int help_rows(ui *u, int y, int x, int w, int first, int nrows,
+                     int draw)
+{
+    const ui_help *rows[128];
+    int n = help_lines(u, rows, 128), row = 0;
+    for (int i = 0; i < n; i++) {
+        const ui_help *r = rows[i];
+        int head = !*r->keys, dx = head ? 2 : 20, dw = w - dx - 2;
+        size_t wn, nl;
+        wchar_t *wd = sanitize_wide_new(r->desc, 0, &wn);
+        ui_span *sp = ui_wrap_new(wd, wn, dw > 4 ? dw : 4, &nl);
+        for (size_t k = 0; k < nl; k++, row++) {
+            int yy = row - first;
+            if (!draw || yy < 0 || yy >= nrows) continue;
+            if (k == 0 && !head) ui_put(u, y + yy, x + 3, 16, r->keys, A_BOLD);
+            ui_putw(u, y + yy, x + dx, dw, wd + sp[k].start, sp[k].len,
+                    head ? ui_attr(u, A_UI_HEAD) : UI_PLAIN);
+        }
+        free(sp);
+        free(wd);
+    }
+    return row;
+}
+
+static void help_draw(ui *u)
+{
+    int w = COLS - 4 < 90 ? COLS - 4 : 90, h = LINES - 2;
+    int x = (COLS - w) / 2, y = 1;
+    ui_box(u, y, x, h, w, "Help - every key (? or q closes)");
+    int inner = h - 2;
+    int n = help_rows(u, 0, x, w, 0, 0, 0);
+    if (u->help_scroll > n - inner) u->help_scroll = n - inner;
+    if (u->help_scroll < 0) u->help_scroll = 0;
+    help_rows(u, y + 1, x, w, u->help_scroll, inner, 1);
+    if (n > inner)
+        ui_putf(u, y + h - 1, x + w - 18, 16, UI_PLAIN, " j/k %d/%d ",
+                u->help_scroll + inner < n ? u->help_scroll + inner : n, n);
+}
+
+static void help_key(ui *u, ui_key k)
+{
+    int page = LINES - 4;
+    if ((k.fkey && k.ch == KEY_DOWN) || (!k.fkey && k.ch == 'j')) u->help_scroll++;
+    else if ((k.fkey && k.ch == KEY_UP) || (!k.fkey && k.ch == 'k')) u->help_scroll--;
+    else if ((k.fkey && k.ch == KEY_NPAGE) || (!k.fkey && k.ch == ' ')) u->help_scroll += page;
+    else if (k.fkey && k.ch == KEY_PPAGE) u->help_scroll -= page;
+    else if (k.fkey && k.ch == KEY_RESIZE) return;
+    else u->help_open = 0;
+}
+
+/* ---- frame ---- */
+
+static void draw_title(ui *u)
+{
+    int a = ui_attr(u, A_UI_TITLE);
+    ui_fill(0, 0, COLS, a);
+    char left[256];
+    snprintf(left, sizeof left, " curate | %s", u->top ? u->top->title : "");
+    int used = ui_put(u, 0, 0, COLS, left, a);
+    char right[512];
+    snprintf(right, sizeof right, "%s%s%s | %s | ? help ", u->index_label,
+             u->index_label[0] ? " | " : "",
+             u->o->db_path ? u->o->db_path : pool_path(u->p),
+             u->o->reviewer ? u->o->reviewer : "");
+    size_t n;
+    wchar_t *w = sanitize_wide_new(right, 0, &n);
+    int rw = ui_swidth(w, n);
+    if (rw > COLS - used - 2) {
+        snprintf(right, sizeof right, "%s%s? help ", u->index_label,
+                 u->index_label[0] ? " | " : "");
+        free(w);
+        w = sanitize_wide_new(right, 0, &n);
+        rw = ui_swidth(w, n);
+    }
+    ui_putw(u, 0, COLS - rw, rw, w, n, a);
+    free(w);
+}
+
+static void draw_status(ui *u)
+{
+    int y = LINES - 1;
+    ui_fill(y, 0, COLS, UI_PLAIN);
+    if (u->prompt.active) {
+        int lw = ui_put(u, y, 0, COLS / 2, u->prompt.label, A_BOLD);
+        int avail = COLS - lw - 1;
+        size_t start = 0;
+        while (start < u->prompt.cur &&
+               ui_swidth(u->prompt.buf + start, u->prompt.cur - start) >= avail)
+            start++;
+        ui_putw(u, y, lw, avail, u->prompt.buf + start, u->prompt.len - start,
+                UI_PLAIN);
+        move(y, lw + ui_swidth(u->prompt.buf + start, u->prompt.cur - start));
+        curs_set(1);
+        return;
+    }
+    curs_set(0);
+    if (u->status[0])
+        ui_put(u, y, 0, COLS, u->status, ui_attr(u, u->status_attr));
+    else if (u->top && u->top->hint)
+        ui_put(u, y, 0, COLS, u->top->hint, ui_attr(u, A_UI_DIM));
+}
+
+static void draw_frame(ui *u)
+{
+    erase();
+    if (COLS < 20 || LINES < 5) {
+        mvaddstr(0, 0, "curate: window too small");
+        refresh();
+        return;
+    }
+    screen *s = u->top;
+    if (s && s->gen != u->gen && s->reload) {
+        s->reload(u, s);
+        s->gen = u->gen;
+    }
+    draw_title(u);
+    int rows = LINES - 2;
+    if (ui_job_running(u) || u->job) {
+        rows--;
+        ui_job_draw(u, LINES - 2);
+    }
+    if (s) s->draw(u, s, 1, rows);
+    if (u->menu_open) ui_menu_draw(u);
+    if (u->help_open) help_draw(u);
+    draw_status(u);
+    refresh();
+}
+
+/* ---- keys ---- */
+
+static int global_key(ui *u, ui_key k)
+{
+    if (k.fkey) {
+        if (k.ch == KEY_F(1)) { u->help_open = 1; u->help_scroll = 0; return 1; }
+        return 0;
+    }
+    char id[128];
+    switch (k.ch) {
+    case '?': u->help_open = 1; u->help_scroll = 0; return 1;
+    case 'q': case 27:
+        if (u->top && u->top->below) ui_pop(u);
+        else u->quit = 1;
+        return 1;
+    case 'd': ui_push(u, screen_dist_new(u, NULL)); return 1;
+    case 'P': ui_push(u, screen_programs_new(u)); return 1;
+    case 'L': ui_push(u, screen_log_new(u)); return 1;
+    case 'x': u->menu_open = 1; u->menu_sel = 0; return 1;
+    case 'X':
+        if (ui_job_running(u)) ui_job_cancel(u);
+        else ui_status(u, "no background action is running");
+        return 1;
+    case 'u': ui_undo_pop(u, id); return 1;
+    case 'R': ui_changed(u); ui_status(u, "reloaded"); return 1;
+    case 12: clearok(curscr, TRUE); return 1;
+    }
+    return 0;
+}
+
+static void dispatch(ui *u, ui_key k)
+{
+    if (k.fkey && k.ch == KEY_RESIZE) { clearok(curscr, TRUE); return; }
+    if (u->prompt.active) { prompt_key(u, k); return; }
+    u->status[0] = 0;
+    if (u->help_open) { help_key(u, k); return; }
+    if (u->menu_open) { ui_menu_key(u, k); return; }
+    if (k.fkey && k.ch == KEY_MOUSE) {
+        MEVENT ev;
+        if (getmouse(&ev) == OK && u->top && u->top->mouse)
+            u->top->mouse(u, u->top, &ev);
+        return;
+    }
+    if (u->top && u->top->key(u, u->top, k)) return;
+    if (!global_key(u, k) && !(k.fkey && k.ch == KEY_RESIZE))
+        ui_status(u, "key not used here: press ? for the list of keys");
+}
+
+/* ---- the background search indexer ---- */
+
+/* Every tick: its progress into the title bar; when it has finished, or
+ * when this process changed the pool (an import), whether there is more to
+ * index. Returns 1 when the title bar changed. */
+static int index_tick(ui *u)
+{
+    char lab[sizeof u->index_label] = "";
+    if (u->indexer && !ui_indexer_poll(u, u->indexer, lab, sizeof lab)) {
+        ui_indexer_free(u->indexer);
+        u->indexer = NULL;
+        u->index_gen = u->gen;
+    }
+    if (!u->indexer && u->index_gen != u->gen) {
+        u->index_gen = u->gen;
+        u->indexer = ui_indexer_start_new(u);
+        if (u->indexer) snprintf(lab, sizeof lab, "indexing for search 0%%");
+    }
+    int changed = strcmp(lab, u->index_label) != 0;
+    snprintf(u->index_label, sizeof u->index_label, "%s", lab);
+    return changed;
+}
+
+/* ---- timing ---- */
+
+static void timing_open(ui *u)
+{
+    if (!u->o->timing) return;
+    const char *path = getenv("CURATE_TIMING_LOG");
+    if (path && *path) {
+        u->timing = fopen(path, "a");
+        u->timing_own = u->timing != NULL;
+    }
+    if (!u->timing) u->timing = stderr;
+}
+
+static void timing_key_name(ui_key k, char *out, size_t n)
+{
+    if (k.fkey) {
+        const char *kn = keyname(k.ch);
+        snprintf(out, n, "%s", kn ? kn : "?");
+    } else if (k.ch > 32 && k.ch < 127) {
+        snprintf(out, n, "%c", k.ch);
+    } else {
+        snprintf(out, n, "0x%x", (unsigned)k.ch);
+    }
+}
+
+/* ---- init / run ---- */
+
+static void ui_free(ui *u)
+{
+    while (u->top) {
+        screen *s = u->top;
+        u->top = s->below;
+        s->destroy(s);
+    }
+    ui_log_free(u);
+    if (u->timing_own) fclose(u->timing);
+}
+
+static int utf8_locale(void)
+{
+    const char *cs = NULL;
+    const char *v = getenv("LC_ALL");
+    if (!v || !*v) v = getenv("LC_CTYPE");
+    if (!v || !*v) v = getenv("LANG");
+    cs = v;
+    return MB_CUR_MAX > 1 || (cs && (strstr(cs, "UTF-8") || strstr(cs, "utf8")));
+}
+
+int ui_run(const ui_opts *o)
+{
+    double t_start = util_mono();
+    ui *u = xcalloc(1, sizeof *u);
+    u->o = o;
+    u->p = o->p;
+    u->r = o->r;
+    u->ascii = !utf8_locale();
+    timing_open(u);
+    struct sigaction sa = {0}, old_sa;
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, &old_sa);
+    SCREEN *scr = newterm(NULL, stdout, stdin);
+    if (!scr) {
+        fputs("curate: cannot start the terminal UI (is TERM set?)\n", stderr);
+        sigaction(SIGINT, &old_sa, NULL);
+        if (u->timing_own) fclose(u->timing);
+        free(u);
+        return 1;
+    }
+    set_term(scr);
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+    mousemask(ALL_MOUSE_EVENTS, NULL);
+    mouseinterval(0);
+    ui_colors_init(u);
+    ui_push(u, screen_queue_new(u));
+    draw_frame(u);
+    if (u->timing) {
+        fprintf(u->timing, "startup ms=%.3f\n", (util_mono() - t_start) * 1000);
+        fflush(u->timing);
+    }
+    /* After the first frame: the start is not slowed by it. */
+    u->index_gen = u->gen + 1;
+    if (index_tick(u)) draw_frame(u);
+    while (!u->quit) {
+        timeout(ui_job_running(u) || u->indexer ? 100 : 500);
+        wint_t ch;
+        int rc = get_wch(&ch);
+        double t0 = util_mono();
+        if (got_sigint) break;
+        if (rc == ERR) {
+            int was = u->job != NULL;
+            ui_job_poll(u);
+            if (index_tick(u) || was || u->job) draw_frame(u);
+            continue;
+        }
+        ui_key k = {(int)ch, rc == KEY_CODE_YES};
+        dispatch(u, k);
+        ui_job_poll(u);
+        if (u->quit) break;
+        index_tick(u);
+        draw_frame(u);
+        if (u->timing) {
+            char kn[32];
+            timing_key_name(k, kn, sizeof kn);
+            fprintf(u->timing, "key=%s ms=%.3f\n", kn, (util_mono() - t0) * 1000);
+            fflush(u->timing);
+        }
+    }
+    ui_job_free(u);
+    ui_indexer_free(u->indexer);
+    ui_export_cleanup();
+    endwin();
+    delscreen(scr);
+    sigaction(SIGINT, &old_sa, NULL);
+    ui_free(u);
+    free(u);
+    return 0;
+}

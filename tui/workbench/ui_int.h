@@ -1,0 +1,232 @@
+/* ui_int.h: internals shared by the workbench's files (ui*.c, screen_*.c).
+ * Not a contract outside tui/.
+ *
+ * The workbench is a stack of screens over one ncurses stdscr. Every frame
+ * is drawn from scratch (erase + draw; ncurses sends only the difference):
+ * row 0 title bar, rows 1..LINES-2 the top screen (one row less while a
+ * background job shows its progress), last row the status line or prompt.
+ * Overlays (help, actions menu) are drawn on top. All text from data goes
+ * through ui_put/ui_putw, which sanitise it (sanitize.h). */
+#ifndef CURATE_UI_INT_H
+#define CURATE_UI_INT_H
+
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <ncurses.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <wchar.h>
+
+#include "ui.h"
+#include "../term/ui_text.h"
+#include "../../core/util.h"
+
+typedef struct ui ui;
+typedef struct screen screen;
+typedef struct ui_job ui_job;
+typedef struct ui_indexer ui_indexer;
+
+/* A help line: keys and what they do. Arrays end with {NULL, NULL}; a
+ * line with keys "" and a desc is a section heading. */
+typedef struct { const char *keys, *desc; } ui_help;
+
+/* Key event: ch is a character (fkey 0) or a KEY_* code (fkey 1). */
+typedef struct { int ch, fkey; } ui_key;
+
+struct screen {
+    const char *title;
+    const char *hint;      /* key hints for the status line when idle */
+    const ui_help *help;
+    /* Draws into rows [top, top + rows) of stdscr, full width. */
+    void (*draw)(ui *u, screen *s, int top, int rows);
+    /* Returns 1 when the key was used, 0 to let global keys see it. */
+    int (*key)(ui *u, screen *s, ui_key k);
+    /* Mouse event in the screen's area (may be NULL). */
+    void (*mouse)(ui *u, screen *s, const MEVENT *ev);
+    /* The pool changed (save elsewhere, job finished): refetch. */
+    void (*reload)(ui *u, screen *s);
+    void (*destroy)(screen *s);
+    screen *below;
+    unsigned gen;          /* u->gen when last loaded */
+};
+
+#define UI_PLAIN ((int)A_NORMAL)
+
+/* Semantic attributes, mapped to colours or to bold/reverse/underline. */
+enum {
+    A_UI_NORMAL = 0, A_UI_TITLE, A_UI_SEL, A_UI_HEAD, A_UI_TAB,
+    A_UI_TAB_ON, A_UI_CUSTOMER, A_UI_SELLER, A_UI_SYSTEM, A_UI_DIM,
+    A_UI_WARN, A_UI_ERR, A_UI_OK, A_UI_MODEL, A_UI_HUMAN, A_UI_TYPED,
+    A_UI_COUNT
+};
+
+#define UI_UNDO_MAX 128
+#define UI_LOG_MAX 500
+
+typedef void (*ui_prompt_fn)(ui *u, screen *s, const char *text);
+
+struct ui {
+    const ui_opts *o;
+    pool *p;
+    const rubric *r;
+    int attrs[A_UI_COUNT];
+    int ascii;             /* locale is not UTF-8: ASCII bars and marks */
+    screen *top;
+    int quit;
+    unsigned gen;          /* bumped whenever this process changes the pool */
+
+    char status[512];
+    int status_attr;
+
+    struct {
+        int active;
+        char label[64];
+        wchar_t buf[256];
+        size_t len, cur;
+        ui_prompt_fn done;
+        screen *s;
+    } prompt;
+
+    int help_open, help_scroll;
+    int menu_open, menu_sel;
+
+    struct { char *text; int64_t t; int err; } log[UI_LOG_MAX];
+    int log_n, log_head;   /* ring buffer */
+
+    struct { int64_t label_id; char conv_id[128]; } undo[UI_UNDO_MAX];
+    int nundo;
+
+    FILE *timing;          /* --timing log, or NULL */
+    int timing_own;        /* fclose at exit */
+
+    ui_job *job;           /* running or finished background job, or NULL */
+    ui_indexer *indexer;   /* the background search indexer, or NULL */
+    char index_label[64];  /* its progress for the title bar, or "" */
+    unsigned index_gen;    /* gen when the index was last found caught up */
+    int64_t pending_program;   /* program of an export waiting for a prompt */
+};
+
+/* ---- ui.c ---- */
+void ui_push(ui *u, screen *s);
+void ui_pop(ui *u);
+/* Shows msg in the status line and records it in the log view. */
+void ui_status(ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ui_error(ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Opens the one-line prompt; done(u, s, text) runs on Enter (not on Esc).
+ * init pre-fills it (may be NULL). */
+void ui_prompt(ui *u, screen *s, const char *label, const char *init,
+               ui_prompt_fn done);
+/* The pool was changed by this process: every screen reloads when drawn. */
+void ui_changed(ui *u);
+/* Records a saved label for `u` (undo). */
+void ui_undo_push(ui *u, int64_t label_id, const char *conv_id);
+/* Retracts the last label saved in this session. Returns 1 and copies the
+ * conversation id into conv_id (size 128), 0 nothing to undo, -1 error
+ * (shown). */
+int ui_undo_pop(ui *u, char *conv_id);
+
+/* ---- ui_draw.c ---- */
+void ui_colors_init(ui *u);
+/* Draws UTF-8 text from data, sanitised, clipped to w columns, at (y, x).
+ * Returns the columns used. */
+int ui_put(ui *u, int y, int x, int w, const char *s, int attr);
+/* Same for already sanitised wide text s[0..n). */
+int ui_putw(ui *u, int y, int x, int w, const wchar_t *s, size_t n, int attr);
+/* printf-style ui_put. */
+int ui_putf(ui *u, int y, int x, int w, int attr, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* Fills w columns with spaces in attr. */
+void ui_fill(int y, int x, int w, int attr);
+/* A bar for value v in [lo, hi] over w cells. */
+void ui_draw_bar(ui *u, int y, int x, int w, double v, double lo, double hi,
+                 int attr);
+/* A box outline at (y, x) of h x w, cleared inside, with a title. */
+void ui_box(ui *u, int y, int x, int h, int w, const char *title);
+/* A horizontal rule with centred text: "── text ──". */
+void ui_rule(ui *u, int y, int x, int w, const char *text, int attr);
+int ui_attr(ui *u, int which);
+
+/* ---- ui_log.c ---- */
+void ui_log_add(ui *u, int err, const char *msg);
+void ui_log_free(ui *u);
+screen *screen_log_new(ui *u);
+
+/* ---- screens ---- */
+screen *screen_queue_new(ui *u);
+/* Opens the review screen on conversation id at position idx of the list
+ * defined by f (the queue's filter; copied). */
+screen *screen_review_new(ui *u, const pool_filter *f, int64_t idx,
+                          const char *id);
+/* The queue's current selection (for actions), or NULL. */
+const char *screen_queue_selected(screen *s);
+/* The conversation open in a review screen. */
+const char *screen_review_current(screen *s);
+screen *screen_dist_new(ui *u, const char *seller);
+screen *screen_programs_new(ui *u);
+
+/* ---- ui_job.c ---- */
+/* Starts fn on a background thread with its own pool connection; at most
+ * one job at a time (returns -1 + ui_error when one runs). */
+typedef struct {
+    atomic_int cancel;      /* set by the UI; the job polls it */
+    pool *p;                /* the job's own connection */
+    const ui_opts *o;
+    void *arg;
+    char err[ERR_MAX];
+} ui_job_ctx;
+/* Progress report from the job thread (thread-safe). */
+void ui_job_progress(ui_job_ctx *c, long done, long total, long failed,
+                     const char *what);
+/* Appends a line to the log view from the job thread (thread-safe). */
+void ui_job_log(ui_job_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* fn returns 0 ok or -1 with c->err; free_arg(arg) runs after it. */
+int ui_job_start(ui *u, const char *name, int (*fn)(ui_job_ctx *c),
+                 void *arg, void (*free_arg)(void *arg));
+int ui_job_running(ui *u);
+/* Main thread, every tick: collects log lines and the end of a job. */
+void ui_job_poll(ui *u);
+/* Draws the progress row at y. */
+void ui_job_draw(ui *u, int y);
+void ui_job_cancel(ui *u);
+/* At exit: cancels and joins. */
+void ui_job_free(ui *u);
+
+/* ---- ui_index.c ---- */
+/* Starts the background search indexer when the pool has conversations the
+ * search index does not cover yet; NULL when there is nothing to do. */
+ui_indexer *ui_indexer_start_new(ui *u);
+/* Main thread, every tick: 1 while it runs (label: its progress), 0 once it
+ * has finished (the outcome is logged); the caller then frees it. */
+int ui_indexer_poll(ui *u, ui_indexer *ix, char *label, size_t n);
+/* Stops it after its current transaction, joins and frees. */
+void ui_indexer_free(ui_indexer *ix);
+
+/* ---- ui_actions.c ---- */
+/* The actions menu (x): draws/handles keys while u->menu_open. */
+void ui_menu_draw(ui *u);
+int ui_menu_key(ui *u, ui_key k);
+/* The conversation the top screen is about (review: the open one; queue:
+ * the selected row), or NULL. */
+const char *ui_current_conv(ui *u);
+/* ---- ui_files.c ---- */
+/* Ask for a file name, then export the reviewed examples (JSONL) or import
+ * a program state, in the background. */
+void ui_action_export_pool(ui *u);
+void ui_action_import_program(ui *u);
+/* Imports the program state stored in MongoDB (CURATE_MONGO_URI). */
+void ui_action_import_mongo(ui *u);
+/* ---- ui_optimize.c ---- */
+/* Runs `curate optimize` with its defaults as a background job. */
+void ui_action_optimize(ui *u);
+/* ---- ui_export.c ---- */
+/* Exports program_id (0 = best) as DSPy JSON to a file (asks its name) or
+ * to MongoDB (CURATE_MONGO_URI), in the background. */
+void ui_action_export(ui *u, int64_t program_id, int mongo);
+const char *ui_export_mongo_unavailable(ui *u);
+/* At exit: libmongoc clean-up if an export used it. */
+void ui_export_cleanup(void);
+/* Re-scores one conversation in the background (review screen's r). */
+void ui_action_score_one(ui *u, const char *conv_id);
+
+#endif
