@@ -16,7 +16,6 @@ DATA_SRC := $(wildcard data/*.c)
 TUI_SRC  := $(wildcard tui/app/*.c tui/cli/*.c tui/term/*.c tui/workbench/*.c)
 LIB_SRC  := $(CORE_SRC) $(DATA_SRC) $(TUI_SRC)
 UNIT_SRC := $(wildcard tests/unit/*.c)
-HDRS     := $(wildcard core/*.h data/*.h tui/*/*.h tests/unit/*.h)
 
 OBJ      := $(LIB_SRC:%.c=build/rel/%.o)
 SAN_OBJ  := $(LIB_SRC:%.c=build/san/%.o)
@@ -32,13 +31,13 @@ deps:
 curate: $(OBJ) build/rel/tui/main.o
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-build/rel/%.o: %.c $(HDRS)
+build/rel/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(WARN) $(CFLAGS) -MMD -MP $(PKG_CFLAGS) -c -o $@ $<
 
-build/san/%.o: %.c $(HDRS)
+build/san/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(WARN) -O1 -g $(SAN) -MMD -MP $(PKG_CFLAGS) -c -o $@ $<
 
 build/san/curate: $(SAN_OBJ) build/san/tui/main.o
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
@@ -74,6 +73,9 @@ bench: all
 
 fuzz: deps
 	@bash tests/fuzz/run
+
+# Header dependencies recorded by -MMD: a header change rebuilds only its users.
+-include $(shell find build -name '*.d' 2>/dev/null)
 
 clean:
 	rm -rf build curate
