@@ -321,9 +321,10 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
             snprintf(d, sizeof d, "%.2f", df < 0 ? -df : df);
         }
         printf("%-24s %-16s %5d %6s %6s %5s %-10s %s\n", rows[i].id,
-               rows[i].seller_id, rows[i].nmsgs, m, h, d, rows[i].status,
-               rows[i].edge ? "edge" : "");
+               rows[i].seller_id, rows[i].nmsgs, m, h, d,
+               conv_status_name(rows[i].status), rows[i].edge ? "edge" : "");
     }
+    pool_rows_clear(rows, n);
     free(rows);
     pool_close(p);
     return EXIT_OK;
