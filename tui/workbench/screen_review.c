@@ -258,8 +258,8 @@ static void save(ui *u, review_screen *rv, label_action action, int then,
                          supersede, &sv, err);
     if (rc == POOL_SUPERSEDES) {
         char q[ERR_MAX + 128];
-        snprintf(q, sizeof q, "%s since you opened it: save yours too (theirs"
-                 " stays in the history)? y yes, any other key no", err);
+        snprintf(q, sizeof q, "%s since you opened it: save yours too? y yes,"
+                 " other key no (theirs stays in the history)", err);
         rv->pend_action = action;
         rv->pend_then = then;
         ui_ask(u, &rv->base, q, supersede_answer);
