@@ -428,7 +428,7 @@ static int put_convo(pool *p, const convo *c, const char *source, int *changed,
     sqlite3_bind_int64(ins, 8, c->nmsgs ? c->msgs[c->nmsgs - 1].ts : 0);
     sqlite3_bind_text(ins, 9, hash, -1, SQLITE_STATIC);
     pool_bind_text(ins, 10, source);
-    sqlite3_bind_int64(ins, 11, util_now());
+    sqlite3_bind_int64(ins, 11, date_now());
     rc = sqlite3_step(ins);
     sqlite3_reset(ins);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "insert conversation", err);
@@ -520,7 +520,7 @@ int pool_run_start(pool *p, const char *kind, const char *backend,
     pool_bind_text(s, 3, model);
     if (program_id > 0) sqlite3_bind_int64(s, 4, program_id);
     pool_bind_text(s, 5, params_json);
-    sqlite3_bind_int64(s, 6, util_now());
+    sqlite3_bind_int64(s, 6, date_now());
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "start run", err);
@@ -536,7 +536,7 @@ int pool_run_finish(pool *p, int64_t run_id, const char *status,
     if (!s) return -1;
     pool_bind_text(s, 1, status);
     pool_bind_text(s, 2, summary_json);
-    sqlite3_bind_int64(s, 3, util_now());
+    sqlite3_bind_int64(s, 3, date_now());
     sqlite3_bind_int64(s, 4, run_id);
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
@@ -603,7 +603,7 @@ int pool_cache_put(pool *p, const char *key, const char *response, char *err)
     if (!s) return -1;
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, response, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, util_now());
+    sqlite3_bind_int64(s, 3, date_now());
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "cache", err);

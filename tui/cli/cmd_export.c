@@ -91,7 +91,7 @@ static int write_out(const char *path, const char *data, size_t len,
         }
         return 0;
     }
-    if (util_write_file_atomic(path, data, len, err) < 0) {
+    if (file_write_atomic(path, data, len, err) < 0) {
         fail_msg(err);
         return -1;
     }
@@ -365,8 +365,8 @@ static char *read_input_new(const char *path, char *err)
     int in = strcmp(path, "-") == 0;
     const char *name = in ? "stdin" : path;
     size_t len;
-    char *s = in ? util_read_stream_new(stdin, name, &len, err)
-                 : util_read_file_new(path, &len, err);
+    char *s = in ? file_read_stream_new(stdin, name, &len, err)
+                 : file_read_new(path, &len, err);
     if (s && strlen(s) != len) {
         err_set(err, "%s: contains a NUL byte: not a JSON program state", name);
         free(s);

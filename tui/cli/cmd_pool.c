@@ -138,7 +138,7 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
         char err[ERR_MAX] = "";
         size_t len;
         const char *path = argv[i];
-        char *data = util_read_file_new(path, &len, err);
+        char *data = file_read_new(path, &len, err);
         if (!data) { cli_error("%s", err); failed++; continue; }
         int fmt = format ? format : import_detect(path, data, len);
         import_ctx ic = {.p = p, .src = path};

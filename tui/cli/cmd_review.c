@@ -32,7 +32,7 @@ static int print_history(const label *l, void *ctx)
 {
     const rubric *r = ctx;
     char when[32];
-    util_iso8601(l->created_at, when, sizeof when);
+    date_iso8601(l->created_at, when, sizeof when);
     printf("  #%lld %s %s %s%s", (long long)l->id, when, l->reviewer,
            l->status, l->undone ? " (undone)" : "");
     int oi = rubric_overall_index(r);

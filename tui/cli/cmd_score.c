@@ -34,7 +34,7 @@ static void progress_cb(const score_progress *sp, void *ctx)
 {
     bar *b = ctx;
     if (!b->tty) return;
-    double now = util_mono();
+    double now = date_mono();
     if (sp->done < sp->total && now - b->last < 0.1) return;
     b->last = now;
     int width = 30, fill = sp->total ? (int)(width * sp->done / sp->total) : 0;
