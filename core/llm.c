@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define MAX_RESPONSE ((size_t)32 << 20)
@@ -122,17 +123,50 @@ const char *llm_status_name(llm_status s)
 
 /* ---------------------------------------------------------------- text */
 
-/* Replaces every occurrence of key in msg (NUL-terminated, ERR_MAX) by
- * "***", so no message can carry the API key. */
-static void scrub_key(char *msg, const char *key)
+/* A copy of text (received from the server) with the API key and any
+ * bearer token ("Bearer <token>", as an echoed Authorization header reads)
+ * replaced by "***": an endpoint that echoes the request must not get the
+ * key into predictions, the response cache, program demos or exports.
+ * Caller frees. */
+static char *scrub_secrets_new(const char *text, size_t n, const char *key,
+                               size_t *outlen)
 {
+    static const char tok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                              "0123456789-._~+/=";
     size_t kl = key ? strlen(key) : 0;
-    if (kl < 1) return;
-    char *p;
-    while ((p = strstr(msg, key))) {
-        memmove(p + 3, p + kl, strlen(p + kl) + 1);
-        memcpy(p, "***", 3);
+    sbuf b = {0};
+    size_t i = 0;
+    while (i < n) {
+        const char *p = text + i;
+        if (kl && *p == key[0] && n - i >= kl && memcmp(p, key, kl) == 0) {
+            sbuf_add(&b, "***");
+            i += kl;
+            continue;
+        }
+        if ((*p | 0x20) == 'b' && n - i > 6 && strncasecmp(p, "bearer", 6) == 0) {
+            size_t sp = 6, tl = 0;
+            while (i + sp < n && (p[sp] == ' ' || p[sp] == '\t')) sp++;
+            while (i + sp + tl < n && p[sp + tl] && strchr(tok, p[sp + tl])) tl++;
+            if (sp > 6 && tl >= 8) {
+                sbuf_addn(&b, p, sp);
+                sbuf_add(&b, "***");
+                i += sp + tl;
+                continue;
+            }
+        }
+        sbuf_addc(&b, *p);
+        i++;
     }
+    if (outlen) *outlen = b.len;
+    return sbuf_take(&b);
+}
+
+/* The same for an error message in place (NUL-terminated, ERR_MAX). */
+static void scrub_err(char *msg, const char *key)
+{
+    char *clean = scrub_secrets_new(msg, strlen(msg), key, NULL);
+    snprintf(msg, ERR_MAX, "%s", clean);
+    free(clean);
 }
 
 /* Copies s (n bytes) as one line: control characters become spaces,
@@ -506,7 +540,7 @@ static void job_report(batch *b, job *j, const char *content,
     }
     r.http_status = j->http;
     if (j->status != LLM_OK) {
-        scrub_key(j->err, b->c->cfg.api_key);
+        scrub_err(j->err, b->c->cfg.api_key);
         r.error = j->err;
     }
     r.attempts = j->attempts;
@@ -631,8 +665,13 @@ static void finish_ok(batch *b, job *j)
     if (!tokens[2]) tokens[2] = tokens[0] + tokens[1];
     if (cJSON_IsString(content)) {
         j->status = LLM_OK;
-        job_report(b, j, content->valuestring,
-                   cJSON_IsString(fin) ? fin->valuestring : NULL, tokens);
+        /* the body was scrubbed on arrival; the decoded text again, for a
+         * key written with JSON escapes */
+        const char *cv = content->valuestring;
+        char *clean = scrub_secrets_new(cv, strlen(cv), b->c->cfg.api_key, NULL);
+        job_report(b, j, clean, cJSON_IsString(fin) ? fin->valuestring : NULL,
+                   tokens);
+        free(clean);
     } else {
         char m[MSG_MAX + 8];
         j->status = LLM_ERR_RESPONSE;
@@ -663,6 +702,18 @@ static void job_finished(batch *b, job *j, CURLcode rc)
 #endif
     job_detach(b, j);
     j->http = code;
+    /* Everything received is scrubbed before anything reads it: answers,
+     * error bodies (before they are shortened, which could cut a key in
+     * two) and whatever gets stored or shown from them. */
+    if (j->resp.len) {
+        size_t len;
+        char *clean = scrub_secrets_new(j->resp.s, j->resp.len,
+                                        b->c->cfg.api_key, &len);
+        sbuf_free(&j->resp);
+        j->resp.s = clean;
+        j->resp.len = len;
+        j->resp.cap = len + 1;
+    }
     int retryable;
     if (rc != CURLE_OK) {
         classify_curl_error(j, rc, &b->c->cfg);
@@ -898,8 +949,8 @@ int llm_run_batch(llm_client *c, const llm_request *reqs, size_t n,
 
 /* ---------------------------------------------------------------- models */
 
-static int parse_models(const char *body, size_t len, char ***ids,
-                        size_t *n, char *err)
+static int parse_models(const char *body, size_t len, const char *key,
+                        char ***ids, size_t *n, char *err)
 {
     cJSON *root = cJSON_ParseWithLength(body, len);
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
@@ -913,7 +964,9 @@ static int parse_models(const char *body, size_t len, char ***ids,
     const cJSON *m;
     cJSON_ArrayForEach(m, data) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(m, "id");
-        if (cJSON_IsString(id)) out[cnt++] = xstrdup(id->valuestring);
+        if (cJSON_IsString(id))
+            out[cnt++] = scrub_secrets_new(id->valuestring,
+                                           strlen(id->valuestring), key, NULL);
     }
     cJSON_Delete(root);
     *ids = out;
@@ -952,14 +1005,19 @@ int llm_list_models(const llm_config *cfg, char ***ids, size_t *n,
         err_set(err, "GET /models: %s", cerr[0] ? cerr : curl_easy_strerror(cc));
     } else if (code < 200 || code >= 300) {
         char msg[MSG_MAX + 8];
-        error_body_message(body.s, body.len, msg, sizeof msg);
+        size_t cl;
+        char *clean = scrub_secrets_new(body.s ? body.s : "", body.len,
+                                        cfg->api_key, &cl);
+        error_body_message(clean, cl, msg, sizeof msg);
+        free(clean);
         err_set(err, "GET /models: HTTP %ld%s%s", code, msg[0] ? ": " : "",
                 msg);
     } else {
-        rc = parse_models(body.s ? body.s : "", body.len, ids, n, err);
+        rc = parse_models(body.s ? body.s : "", body.len, cfg->api_key, ids, n,
+                          err);
     }
 out:
-    if (err && rc < 0) scrub_key(err, cfg->api_key);
+    if (err && rc < 0) scrub_err(err, cfg->api_key);
     if (e) curl_easy_cleanup(e);
     curl_slist_free_all(h);
     free(url);

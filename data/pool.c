@@ -166,8 +166,32 @@ static int busy_wait(void *ctx, int count)
     return 1;
 }
 
+/* A pool is a regular file (or a symlink to one): anything else, such as
+ * /dev/null or a directory, is refused before SQLite creates a journal
+ * beside it. 0, or -1 + err. */
+static int check_pool_path(const char *path, char *err)
+{
+    struct stat st;
+    if (!path || !*path) {
+        err_set(err, "no pool file given (empty path)");
+        return -1;
+    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        err_set(err, "%s: not a regular file (%s); a pool is an SQLite file: "
+                "give its path with --db", path,
+                S_ISDIR(st.st_mode) ? "a directory"
+                : S_ISCHR(st.st_mode) ? "a character device"
+                : S_ISBLK(st.st_mode) ? "a block device"
+                : S_ISFIFO(st.st_mode) ? "a FIFO"
+                : S_ISSOCK(st.st_mode) ? "a socket" : "a special file");
+        return -1;
+    }
+    return 0;
+}
+
 static pool *open_common(const char *path, int flags, char *err)
 {
+    if (check_pool_path(path, err) < 0) return NULL;
     pthread_once(&sqlite_setup_once, sqlite_setup);
     pool *p = xcalloc(1, sizeof *p);
     p->path = xstrdup(path);
@@ -196,6 +220,7 @@ pool *pool_open(const char *path, char *err)
      * checkpoint and delete the WAL under us (lost writes). */
     struct stat st;
     int fd;
+    if (check_pool_path(path, err) < 0) return NULL;
     if (stat(path, &st) == 0) {
         if (access(path, W_OK) == 0) fd = INT_MAX;   /* exists, writable */
         else fd = -1;

@@ -64,7 +64,7 @@ static void fail_msg(const char *msg)
 
 static void print_clean(FILE *f, const char *s)
 {
-    char *c = sanitize_new(s, (size_t)-1, 0);
+    char *c = cli_clean_new(f, s, 1);
     fputs(c, f);
     free(c);
 }
@@ -262,9 +262,7 @@ static int export_mongo(const cli_globals *g, const opts *o)
                   t.type ? t.type : MONGO_DEFAULT_TYPE, res.where, res.uri,
                   (long long)meta.id, meta.n_demos, meta.n_demos == 1 ? "" : "s",
                   res.doc_size);
-        char *c = sanitize_new(msg.s, (size_t)-1, SAN_KEEP_NL);
-        fputs(c, stdout);
-        free(c);
+        cli_puts(stdout, msg.s);
         sbuf_free(&msg);
     }
     export_mongo_cleanup();

@@ -58,7 +58,7 @@ int cmd_index(const cli_globals *g, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int status = 0, rebuild = 0, c;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = cli_getopt("index", argc, argv, "h", lo)) != -1) {
         if (c == 's') status = 1;
         else if (c == 'r') rebuild = 1;
         else if (c == 'h') { fputs(usage, stdout); return EXIT_OK; }
