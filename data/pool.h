@@ -12,14 +12,28 @@
 #include "../core/convo.h"
 #include "../core/rubric.h"
 
-#define POOL_SCHEMA_VERSION 3
+#define POOL_SCHEMA_VERSION 5
 
 typedef struct pool pool;
 
-/* Opens (creating with mode 0600 and migrating) the pool at path. A pool
- * from a newer curate is refused with a clear message. NULL + err. */
+/* What is a pool: an SQLite file whose application_id is curate's (set
+ * since schema 5), or, made before that, one with application_id 0, a
+ * user_version >= 1 and curate's core tables. Anything else (another
+ * program's database, a text file) is refused by every open with "not a
+ * curate pool ... nothing was changed", and left byte-identical: files
+ * are classified by reading only. */
+
+/* Opens the pool at path, creating it (mode 0600) when the file is missing
+ * or empty, and migrating it; only the commands that create a pool (init,
+ * import, demo) use this. A pool from a newer curate is refused. Runs left
+ * "running" by a process that is gone are marked interrupted. NULL + err. */
 pool *pool_open(const char *path, char *err);
-/* Opens read-only (no migration, no create). */
+/* Like pool_open, but the pool must exist: a missing or empty file is
+ * refused ("no pool at ..."), nothing is created. */
+pool *pool_open_existing(const char *path, char *err);
+/* Opens read-only (no migration, no create): also a pool in a read-only
+ * folder. An older schema is refused with a message saying how to
+ * upgrade. */
 pool *pool_open_readonly(const char *path, char *err);
 void pool_close(pool *p);
 const char *pool_path(const pool *p);
@@ -262,6 +276,20 @@ int pool_list_runs(pool *p, const char *kind, pool_run *out, int max,
 /* 1 hit (*response malloc'd, caller frees), 0 miss, -1 error. */
 int pool_cache_get(pool *p, const char *key, char **response, char *err);
 int pool_cache_put(pool *p, const char *key, const char *response, char *err);
+
+/* ---- facts about the pool (pool_meta.c) ---- */
+/* Keys: "made_by" ("demo": made by `curate demo`), "rubric" (the
+ * canonical JSON of the rubric the pool is labeled under). */
+/* 1 found (*value malloc'd, caller frees), 0 unset, -1 error. */
+int pool_meta_get(pool *p, const char *key, char **value, char *err);
+/* Sets key (value NULL: removes it). */
+int pool_meta_set(pool *p, const char *key, const char *value, char *err);
+/* Empties a pool that `curate demo` made (every table, in one transaction
+ * or the caller's: nothing is unlinked, so other processes using the file
+ * are safe). Refused, with nothing changed, when the pool was not made by
+ * the demo or holds labels or edge marks by a reviewer other than "demo"
+ * or conversations it did not generate. */
+int pool_meta_reset_demo(pool *p, char *err);
 
 /* ---- maintenance ---- */
 /* Online backup (sqlite3_backup) to dest. */

@@ -27,7 +27,7 @@ int cmd_init(const cli_globals *g, int argc, char **argv)
         cli_error("init: unexpected argument '%s'", argv[1]);
         return EXIT_USAGE;
     }
-    pool *p = cli_open_pool(g);
+    pool *p = cli_create_pool(g);
     if (!p) return EXIT_ERR;
     if (!g->quiet) cli_printf(stdout, "pool ready: %s (schema %d)\n", g->db_path,
                           POOL_SCHEMA_VERSION);
@@ -131,7 +131,7 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
         cli_error("import: --id applies to one file only");
         return EXIT_USAGE;
     }
-    pool *p = cli_open_pool(g);
+    pool *p = cli_create_pool(g);
     if (!p) return EXIT_ERR;
     int failed = 0;
     for (int i = optind; i < argc; i++) {
@@ -210,7 +210,7 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
         } else if (c == 's') seller = optarg;
         else { fputs(usage, stderr); return EXIT_USAGE; }
     }
-    pool *p = cli_open_pool(g);
+    pool *p = cli_open_pool_read(g);
     if (!p) return EXIT_ERR;
     pool_stats st;
     char err[ERR_MAX];
@@ -303,7 +303,7 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
     if (search) f.search = search;
     f.sort = sort;
     f.desc = desc;
-    pool *p = cli_open_pool(g);
+    pool *p = cli_open_pool_read(g);
     if (!p) return EXIT_ERR;
     pool_row *rows = xcalloc((size_t)limit, sizeof *rows);
     int n = pool_list(p, &f, offset, (int)limit, rows, err);

@@ -44,7 +44,7 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
               argc == 2 ? stdout : stderr);
         return argc == 2 ? EXIT_OK : EXIT_USAGE;
     }
-    pool *p = cli_open_pool(g);
+    pool *p = cli_open_pool_read(g);
     if (!p) return EXIT_ERR;
     char err[ERR_MAX];
     convo *c = pool_get_convo_new(p, argv[1], err);
