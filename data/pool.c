@@ -543,6 +543,8 @@ static int put_convo(pool *p, const convo *c, const char *source, int *changed,
         sqlite3_reset(u);
         if (rc != SQLITE_DONE) return pool_sql_err(p, "update conversation", err);
         if (indexed && pool_search_add(p, cid, err) < 0) return -1;
+        /* Its labels were made on the old content: stale now. */
+        if (pool_refresh_state(p, cid, err) < 0) return -1;
         *changed = 1;
         return 0;
     }
@@ -667,7 +669,7 @@ static int64_t proc_start_time(int64_t pid)
     if (!c) return -1;
     /* After ")": state (field 3) ... starttime (field 22). */
     int field = 2;
-    for (c++; *c && field < 21; c++)
+    for (c++; *c && field < 22; c++)
         if (*c == ' ') field++;
     return *c ? strtoll(c, NULL, 10) : -1;
 }

@@ -47,7 +47,9 @@ void pool_rollback(pool *p);
 
 /* Stores a conversation. If one with the same id and the same content
  * exists nothing changes (*changed = 0); if its content differs, messages
- * are replaced (*changed = 1); new ones are inserted (*changed = 2). */
+ * are replaced (*changed = 1) and its labels become stale (kept in the
+ * history; it is "to review" again; edge marks stay); new ones are
+ * inserted (*changed = 2). */
 int pool_put_convo(pool *p, const convo *c, const char *source, int *changed,
                    char *err);
 /* Returns the conversation with its messages (caller frees with
@@ -99,6 +101,9 @@ typedef struct {
     char *note;          /* may be NULL */
     int64_t created_at;
     int undone;          /* 1 if retracted by undo */
+    int stale;           /* 1 if made on content the conversation no longer
+                            has (changed on re-import): kept in the history,
+                            never the current label */
 } label;
 
 void label_clear(label *l);
@@ -109,9 +114,14 @@ int pool_add_label(pool *p, const rubric *r, const char *conv_id,
                    const char *reviewer, const char *status,
                    const scoreset *s, const char *note, int64_t *label_id,
                    char *err);
-/* Current label (latest not undone). 1 found, 0 none, -1 error. */
+/* Current label (latest neither undone nor stale). 1 found, 0 none, -1
+ * error. */
 int pool_get_label(pool *p, const rubric *r, const char *conv_id, label *out,
                    char *err);
+/* Labels of conv_id made on earlier content (stale, not undone): the
+ * count, or -1. After pool_put_convo replaced the content (*changed == 1),
+ * the importer reports these. */
+int pool_stale_labels(pool *p, const char *conv_id, char *err);
 /* Retracts label_id (marks it undone; the row stays in the history). */
 int pool_undo_label(pool *p, int64_t label_id, char *err);
 /* Full history of a conversation, oldest first: calls fn per row. */
