@@ -63,3 +63,30 @@ TEST(consensus_tolerance_conflict_adjudication)
     CHECK(c.status == CONSENSUS_ADJUDICATED && c.scores.v[0 + rubric_field_index(r, "responsiveness_score")] == 3);
     rubric_free(r);
 }
+
+#include "../../core/assign.h"
+
+/* Six conversations, three reviewers, overlap 2: each reviewer gets four,
+ * picks are least-loaded first with ties in list order, and an existing
+ * assignee is not picked again. */
+TEST(assign_pick_balanced_reproducible)
+{
+    int64_t load[3] = {0, 0, 0};
+    unsigned char none[3] = {0, 0, 0};
+    size_t out[3], plan[6][2];
+    for (int c = 0; c < 6; c++) {
+        CHECK(assign_pick(3, load, none, 2, out) == 2);
+        plan[c][0] = out[0];
+        plan[c][1] = out[1];
+    }
+    CHECK(load[0] == 4 && load[1] == 4 && load[2] == 4);
+    CHECK(plan[0][0] == 0 && plan[0][1] == 1);   /* ties: list order */
+    CHECK(plan[1][0] == 2 && plan[1][1] == 0);   /* 2 has least, then 0 */
+    CHECK(plan[2][0] == 1 && plan[2][1] == 2);
+    unsigned char taken[3] = {0, 1, 0};          /* 1 already has it */
+    int64_t l2[3] = {5, 0, 5};
+    CHECK(assign_pick(3, l2, taken, 2, out) == 2);
+    CHECK(out[0] == 0 && out[1] == 2);
+    unsigned char all[3] = {1, 1, 0};
+    CHECK(assign_pick(3, l2, all, 2, out) == 1 && out[0] == 2);
+}
