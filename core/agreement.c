@@ -1,6 +1,6 @@
 /* agreement.c: see agreement.h. */
 #include "agreement.h"
-#include "util.h"
+#include "xalloc.h"
 
 #include <math.h>
 #include <stdlib.h>

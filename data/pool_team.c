@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "pool_team.h"
 #include "pool_int.h"
+#include "../core/date.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -140,7 +141,7 @@ int pool_team_assign(pool *p, const char *conv_id, const char *reviewer,
     if (s) {
         sqlite3_bind_int64(s, 1, cid);
         pool_bind_text(s, 2, reviewer);
-        sqlite3_bind_int64(s, 3, util_now());
+        sqlite3_bind_int64(s, 3, date_now());
         if (sqlite3_step(s) != SQLITE_DONE) ok = pool_sql_err(p, "assign", err) == 0;
         sqlite3_finalize(s);
     } else {

@@ -2,7 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "team.h"
 #include "../../core/assign.h"
-#include "../../core/util.h"
+#include "../../core/err.h"
+#include "../../core/xalloc.h"
 #include "../../data/pool_team.h"
 
 #include <math.h>

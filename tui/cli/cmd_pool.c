@@ -2,6 +2,7 @@
  * label, edge, backup. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "../../core/numarg.h"
 #include "../../core/util.h"
 #include "../../data/import.h"
 
@@ -28,7 +29,7 @@ int cmd_init(const cli_globals *g, int argc, char **argv)
     }
     pool *p = cli_open_pool(g);
     if (!p) return EXIT_ERR;
-    if (!g->quiet) printf("pool ready: %s (schema %d)\n", g->db_path,
+    if (!g->quiet) cli_printf(stdout, "pool ready: %s (schema %d)\n", g->db_path,
                           POOL_SCHEMA_VERSION);
     pool_close(p);
     return EXIT_OK;
@@ -66,15 +67,6 @@ static const char *import_usage =
     "  --date-order auto|dmy|mdy (WhatsApp) day or month first (default auto)\n"
     "  --tz-offset +HH:MM        (WhatsApp) the phone's UTC offset (default 0)\n";
 
-static int parse_tz(const char *s, int *out)
-{
-    int sign = 1, h = 0, m = 0;
-    if (*s == '+' || *s == '-') sign = *s++ == '-' ? -1 : 1;
-    if (sscanf(s, "%d:%d", &h, &m) < 1 || h > 14 || m > 59) return -1;
-    *out = sign * (h * 60 + m);
-    return 0;
-}
-
 int cmd_import(const cli_globals *g, int argc, char **argv)
 {
     ARG_HELP(import_usage);
@@ -90,10 +82,11 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int format = 0, c;
+    char tzerr[ERR_MAX];
     const char *sellers[32];
     import_wa_opts wa = {0};
     wa.sellers = sellers;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = cli_getopt("import", argc, argv, "h", lo)) != -1) {
         switch (c) {
         case O_FORMAT:
             if (!strcmp(optarg, "jsonl")) format = 1;
@@ -102,10 +95,17 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
             break;
         case O_SELLER:
             if (wa.nsellers == 32) { cli_error("import: too many --seller"); return EXIT_USAGE; }
+            if (cli_text_opt("import", "--seller", optarg) < 0) return EXIT_USAGE;
             sellers[wa.nsellers++] = optarg;
             break;
-        case O_SELLER_ID: wa.seller_id = optarg; break;
-        case O_ID: wa.id = optarg; break;
+        case O_SELLER_ID:
+            if (cli_text_opt("import", "--seller-id", optarg) < 0) return EXIT_USAGE;
+            wa.seller_id = optarg;
+            break;
+        case O_ID:
+            if (cli_text_opt("import", "--id", optarg) < 0) return EXIT_USAGE;
+            wa.id = optarg;
+            break;
         case O_DATE:
             if (!strcmp(optarg, "dmy")) wa.order = DATE_DMY;
             else if (!strcmp(optarg, "mdy")) wa.order = DATE_MDY;
@@ -113,8 +113,8 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
             else { cli_error("import: --date-order must be auto, dmy or mdy"); return EXIT_USAGE; }
             break;
         case O_TZ:
-            if (parse_tz(optarg, &wa.tz_offset_min) < 0) {
-                cli_error("import: --tz-offset '%s': expected +HH:MM", optarg);
+            if (numarg_utc_offset("--tz-offset", optarg, &wa.tz_offset_min, tzerr) < 0) {
+                cli_error("import: %s", tzerr);
                 return EXIT_USAGE;
             }
             break;
@@ -138,7 +138,7 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
         char err[ERR_MAX] = "";
         size_t len;
         const char *path = argv[i];
-        char *data = util_read_file_new(path, &len, err);
+        char *data = file_read_new(path, &len, err);
         if (!data) { cli_error("%s", err); failed++; continue; }
         int fmt = format ? format : import_detect(path, data, len);
         import_ctx ic = {.p = p, .src = path};
@@ -155,12 +155,12 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
         free(data);
         if (rc < 0) {
             cli_error("%s", err);
-            if (!g->quiet) fprintf(stderr, "curate: %s: nothing imported from this file\n", path);
+            if (!g->quiet) cli_error("%s: nothing imported from this file", path);
             failed++;
             continue;
         }
         if (!g->quiet)
-            printf("%s: %ld conversation%s (%ld new, %ld changed, %ld unchanged), "
+            cli_printf(stdout, "%s: %ld conversation%s (%ld new, %ld changed, %ld unchanged), "
                    "%ld messages\n", path, ic.added + ic.changed + ic.same,
                    ic.added + ic.changed + ic.same == 1 ? "" : "s", ic.added,
                    ic.changed, ic.same, ic.msgs);
@@ -211,17 +211,13 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
     const char *seller = NULL;
     int c, by_reviewer = 0;
     double tolerance = 1.0;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        if (c == 'r') run = atoll(optarg);
-        else if (c == 's') seller = optarg;
+    while ((c = cli_getopt("stats", argc, argv, "", lo)) != -1) {
+        if (c == 'r') {
+            if (cli_int_opt("stats", "--run", optarg, 1, INT64_MAX, &run) < 0) return EXIT_USAGE;
+        } else if (c == 's') seller = optarg;
         else if (c == 'b') by_reviewer = 1;
         else if (c == 't') {
-            char *end;
-            tolerance = strtod(optarg, &end);
-            if (end == optarg || *end || !(tolerance >= 0)) {
-                cli_error("--tolerance %s: must be a number >= 0", optarg);
-                return EXIT_USAGE;
-            }
+            if (cli_real_opt("stats", "--tolerance", optarg, 0, 1e9, &tolerance) < 0) return EXIT_USAGE;
         }
         else { fputs(usage, stderr); return EXIT_USAGE; }
     }
@@ -239,7 +235,7 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
         pool_close(p);
         return EXIT_ERR;
     }
-    printf("pool: %s\n", g->db_path);
+    cli_printf(stdout, "pool: %s\n", g->db_path);
     printf("conversations %lld  messages %lld  scored %lld  reviewed %lld  "
            "skipped %lld  edge cases %lld  programs %lld  runs %lld  "
            "reviewed today %lld\n",
@@ -300,9 +296,8 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
     const char *search = NULL;
     pool_sort_kind sort = SORT_ID;
     int desc = 0, c;
-    long limit = 50;
-    int64_t offset = 0;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+    int64_t limit = 50, offset = 0;
+    while ((c = cli_getopt("list", argc, argv, "", lo)) != -1) {
         switch (c) {
         case 'f':
             if (pool_filter_parse(optarg, &f, err) < 0) { cli_error("%s", err); return EXIT_USAGE; }
@@ -312,12 +307,15 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
             if (parse_sort(optarg, &sort) < 0) { cli_error("list: unknown --sort '%s'", optarg); return EXIT_USAGE; }
             break;
         case 'd': desc = 1; break;
-        case 'n': limit = atol(optarg); break;
-        case 'O': offset = atoll(optarg); break;
+        case 'n':
+            if (cli_int_opt("list", "--limit", optarg, 1, 100000, &limit) < 0) return EXIT_USAGE;
+            break;
+        case 'O':
+            if (cli_int_opt("list", "--offset", optarg, 0, INT64_MAX, &offset) < 0) return EXIT_USAGE;
+            break;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }
     }
-    if (limit <= 0 || limit > 100000) { cli_error("list: --limit must be 1..100000"); return EXIT_USAGE; }
     if (search) f.search = search;
     f.sort = sort;
     f.desc = desc;
@@ -341,7 +339,7 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
             double df = rows[i].model_overall - rows[i].human_overall;
             snprintf(d, sizeof d, "%.2f", df < 0 ? -df : df);
         }
-        printf("%-24s %-16s %5d %6s %6s %5s %-10s %s\n", rows[i].id,
+        cli_printf(stdout, "%-24s %-16s %5d %6s %6s %5s %-10s %s\n", rows[i].id,
                rows[i].seller_id, rows[i].nmsgs, m, h, d, rows[i].status,
                rows[i].edge ? "edge" : "");
     }

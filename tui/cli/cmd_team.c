@@ -3,8 +3,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "../app/team.h"
-#include "../../core/util.h"
-#include "../term/sanitize.h"
+#include "../../core/date.h"
+#include "../../core/err.h"
+#include "../../core/xalloc.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -12,23 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* --tolerance T: a number >= 0. */
-static int parse_tolerance(const char *s, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !(v >= 0) || !isfinite(v)) {
-        cli_error("--tolerance %s: must be a number >= 0", s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 /* Splits "a,b,c" into names (caller frees the array and text). Empty
  * names and repeats are usage errors. */
-static char **split_names(const char *opt, const char *s, size_t *n, char **text)
+static char **split_names(const char *cmd, const char *opt, const char *s,
+                          size_t *n, char **text)
 {
+    if (cli_text_opt(cmd, opt, s) < 0) return NULL;
     *text = xstrdup(s);
     size_t cap = 1;
     for (const char *q = s; *q; q++) cap += *q == ',';
@@ -66,8 +56,8 @@ static void print_pair(const char *a, const char *b, const agreement_pair *p)
     char mae[32], rho[32];
     fig(mae, sizeof mae, p->mae, "%.3f");
     fig(rho, sizeof rho, p->spearman, "%.3f");
-    char *sa = sanitize_new(a, (size_t)-1, 0), *sb = sanitize_new(b, (size_t)-1, 0);
-    printf("  %-24s %-24s MAE %-7s Spearman %-7s n %zu\n", sa, sb, mae, rho, p->n);
+    char *sa = cli_clean_new(stdout, a, 1), *sb = cli_clean_new(stdout, b, 1);
+    cli_printf(stdout, "  %-24s %-24s MAE %-7s Spearman %-7s n %zu\n", sa, sb, mae, rho, p->n);
     free(sa);
     free(sb);
 }
@@ -92,15 +82,20 @@ int cmd_agreement(const cli_globals *g, int argc, char **argv)
         {"tolerance", required_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
+#define CMD "agreement"
     team_agreement_opts o = {.field = -1, .tolerance = CONSENSUS_DEFAULT_TOLERANCE};
     const char *field = NULL, *revs = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+    while ((c = cli_getopt(CMD, argc, argv, "", lo)) != -1) {
         if (c == 'f') field = optarg;
         else if (c == 'r') revs = optarg;
-        else if (c == 't') { if (parse_tolerance(optarg, &o.tolerance) < 0) return EXIT_USAGE; }
+        else if (c == 't') {
+            if (cli_real_opt("agreement", "--tolerance", optarg, 0, 1e9, &o.tolerance) < 0)
+                return EXIT_USAGE;
+        }
         else { fputs(usage, stderr); return EXIT_USAGE; }
     }
+#undef CMD
     if (optind < argc) {
         cli_error("agreement: unexpected argument '%s'", argv[optind]);
         return EXIT_USAGE;
@@ -115,7 +110,7 @@ int cmd_agreement(const cli_globals *g, int argc, char **argv)
     char *text = NULL;
     char **names = NULL;
     if (revs) {
-        names = split_names("--reviewers", revs, &o.nreviewers, &text);
+        names = split_names("agreement", "--reviewers", revs, &o.nreviewers, &text);
         if (!names) return EXIT_USAGE;
         o.reviewers = names;
     }
@@ -130,13 +125,13 @@ int cmd_agreement(const cli_globals *g, int argc, char **argv)
         cli_error("%s", err);
         return EXIT_ERR;
     }
-    printf("reviewers %zu, conversations with their labels %zu, in conflict %zu "
+    cli_printf(stdout, "reviewers %zu, conversations with their labels %zu, in conflict %zu "
            "(tolerance %g)\n", a->nrev, a->units, a->conflicts, o.tolerance);
     for (size_t f = 0; f < a->nfields; f++) {
         const team_field_agreement *fa = &a->fields[f];
         char al[32];
         fig(al, sizeof al, fa->alpha.alpha, "%.3f");
-        printf("%s: alpha %s over %zu conversations, %zu values\n",
+        cli_printf(stdout, "%s: alpha %s over %zu conversations, %zu values\n",
                g->r->fields[fa->field].name, al, fa->alpha.units, fa->alpha.values);
         size_t pi = 0;
         for (size_t x = 0; x < a->nrev; x++)
@@ -156,22 +151,22 @@ int cli_print_reviewers(const cli_globals *g, pool *p, double tolerance)
     team_reviewer *v;
     size_t n;
     char err[ERR_MAX];
-    if (team_reviewers_new(p, g->r, tolerance, util_now(), &v, &n, err) < 0) {
+    if (team_reviewers_new(p, g->r, tolerance, date_now(), &v, &n, err) < 0) {
         cli_error("%s", err);
         return -1;
     }
-    printf("%-24s %7s %7s %9s %8s %9s\n", "reviewer", "today", "total",
+    cli_printf(stdout, "%-24s %7s %7s %9s %8s %9s\n", "reviewer", "today", "total",
            "per hour", "skipped", "conflicts");
     for (size_t i = 0; i < n; i++) {
         char rate[32], share[32];
         fig(rate, sizeof rate, v[i].per_hour, "%.1f");
         fig(share, sizeof share, v[i].total ? 100.0 * (double)v[i].skipped / (double)v[i].total : NAN, "%.0f%%");
-        char *name = sanitize_new(v[i].reviewer, (size_t)-1, 0);
-        printf("%-24s %7lld %7lld %9s %8s %9lld\n", name, (long long)v[i].today,
+        char *name = cli_clean_new(stdout, v[i].reviewer, 1);
+        cli_printf(stdout, "%-24s %7lld %7lld %9s %8s %9lld\n", name, (long long)v[i].today,
                (long long)v[i].total, rate, share, (long long)v[i].conflicts);
         free(name);
     }
-    if (!n) printf("(no labels yet)\n");
+    if (!n) cli_printf(stdout, "(no labels yet)\n");
     team_reviewers_free(v, n);
     return 0;
 }
@@ -199,24 +194,23 @@ int cmd_assign(const cli_globals *g, int argc, char **argv)
         {"status", no_argument, NULL, 's'},
         {NULL, 0, NULL, 0},
     };
+#define CMD "assign"
     const char *to = NULL, *filter = "to-review";
-    long overlap = 1, count = 0;
+    int64_t overlap = 1, count = 0;
     int status = 0, c;
-    char *end;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+    while ((c = cli_getopt(CMD, argc, argv, "", lo)) != -1) {
         if (c == 't') to = optarg;
         else if (c == 'f') filter = optarg;
         else if (c == 's') status = 1;
-        else if (c == 'o' || c == 'n') {
-            long v = strtol(optarg, &end, 10);
-            if (end == optarg || *end || v < 1 || v > 1000000000) {
-                cli_error("--%s %s: must be a whole number >= 1",
-                          c == 'o' ? "overlap" : "count", optarg);
+        else if (c == 'o') {
+            if (cli_int_opt("assign", "--overlap", optarg, 1, 1000, &overlap) < 0)
                 return EXIT_USAGE;
-            }
-            if (c == 'o') overlap = v; else count = v;
+        } else if (c == 'n') {
+            if (cli_int_opt("assign", "--count", optarg, 1, INT64_MAX, &count) < 0)
+                return EXIT_USAGE;
         } else { fputs(usage, stderr); return EXIT_USAGE; }
     }
+#undef CMD
     if (optind < argc) {
         cli_error("assign: unexpected argument '%s'", argv[optind]);
         return EXIT_USAGE;
@@ -234,14 +228,14 @@ int cmd_assign(const cli_globals *g, int argc, char **argv)
         int rc = team_assign_status_new(p, &v, &n, err);
         pool_close(p);
         if (rc < 0) { cli_error("%s", err); return EXIT_ERR; }
-        printf("%-24s %9s %7s %7s\n", "reviewer", "assigned", "done", "left");
+        cli_printf(stdout, "%-24s %9s %7s %7s\n", "reviewer", "assigned", "done", "left");
         for (size_t i = 0; i < n; i++) {
-            char *name = sanitize_new(v[i].reviewer, (size_t)-1, 0);
-            printf("%-24s %9lld %7lld %7lld\n", name, (long long)v[i].assigned,
+            char *name = cli_clean_new(stdout, v[i].reviewer, 1);
+            cli_printf(stdout, "%-24s %9lld %7lld %7lld\n", name, (long long)v[i].assigned,
                    (long long)v[i].done, (long long)(v[i].assigned - v[i].done));
             free(name);
         }
-        if (!n) printf("(no assignments)\n");
+        if (!n) cli_printf(stdout, "(no assignments)\n");
         team_assign_status_free(v, n);
         return EXIT_OK;
     }
@@ -252,11 +246,11 @@ int cmd_assign(const cli_globals *g, int argc, char **argv)
     }
     char *text;
     size_t nr;
-    char **names = split_names("--to", to, &nr, &text);
+    char **names = split_names("assign", "--to", to, &nr, &text);
     if (!names) return EXIT_USAGE;
     if ((size_t)overlap > nr) {
-        cli_error("--overlap %ld: more than the %zu reviewers given to --to",
-                  overlap, nr);
+        cli_error("assign: --overlap %lld: more than the %zu reviewers given to --to",
+                  (long long)overlap, nr);
         free(names);
         free(text);
         return EXIT_USAGE;
@@ -272,7 +266,7 @@ int cmd_assign(const cli_globals *g, int argc, char **argv)
     free(text);
     if (rc < 0) { cli_error("%s", err); return EXIT_ERR; }
     if (!g->quiet)
-        printf("assigned %lld conversations: %lld new assignments (overlap %ld)\n",
-               (long long)convs, (long long)made, overlap);
+        cli_printf(stdout, "assigned %lld conversations: %lld new assignments (overlap %lld)\n",
+               (long long)convs, (long long)made, (long long)overlap);
     return EXIT_OK;
 }
