@@ -88,5 +88,9 @@ int cmd_optimize(const cli_globals *g, int argc, char **argv);
 int cmd_programs(const cli_globals *g, int argc, char **argv);
 int cmd_export(const cli_globals *g, int argc, char **argv);
 int cmd_import_program(const cli_globals *g, int argc, char **argv);
+int cmd_agreement(const cli_globals *g, int argc, char **argv);
+int cmd_assign(const cli_globals *g, int argc, char **argv);
+/* curate stats --by-reviewer's table (cmd_team.c): 0, or -1 (printed). */
+int cli_print_reviewers(const cli_globals *g, pool *p, double tolerance);
 
 #endif

@@ -231,25 +231,41 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
 {
     static const char *usage =
         "usage: curate stats [--run ID] [--seller ID]\n"
+        "       curate stats --by-reviewer [--tolerance T]\n"
         "Counts and per-field mean/sd/min/max of model and human scores, and\n"
-        "the mean absolute error model vs human.\n";
+        "the mean absolute error model vs human.\n"
+        "--by-reviewer: per reviewer, labels today and in all, labels per hour\n"
+        "over their last session (pauses under 30 minutes), share skipped, and\n"
+        "conversations in conflict they labeled (tolerance T, default 1.0).\n";
     ARG_HELP(usage);
     static const struct option lo[] = {
         {"run", required_argument, NULL, 'r'},
         {"seller", required_argument, NULL, 's'},
+        {"by-reviewer", no_argument, NULL, 'b'},
+        {"tolerance", required_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
     int64_t run = 0;
     const char *seller = NULL;
-    int c;
+    int c, by_reviewer = 0;
+    double tolerance = 1.0;
     while ((c = cli_getopt("stats", argc, argv, "", lo)) != -1) {
         if (c == 'r') {
             if (cli_int_opt("stats", "--run", optarg, 1, INT64_MAX, &run) < 0) return EXIT_USAGE;
         } else if (c == 's') seller = optarg;
+        else if (c == 'b') by_reviewer = 1;
+        else if (c == 't') {
+            if (cli_real_opt("stats", "--tolerance", optarg, 0, 1e9, &tolerance) < 0) return EXIT_USAGE;
+        }
         else { fputs(usage, stderr); return EXIT_USAGE; }
     }
     pool *p = cli_open_pool_read(g);
     if (!p) return EXIT_ERR;
+    if (by_reviewer) {
+        int rc = cli_print_reviewers(g, p, tolerance);
+        pool_close(p);
+        return rc < 0 ? EXIT_ERR : EXIT_OK;
+    }
     pool_stats st;
     char err[ERR_MAX];
     if (pool_get_stats(p, g->r, run, seller, &st, err) < 0) {
