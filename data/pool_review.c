@@ -40,18 +40,24 @@ void pool_action_clear(pool_action *a)
 }
 
 /* status: 0 unscored, 1 to review, 2 reviewed, 3 skipped. The model
- * columns follow the latest prediction that produced scores: a failed
- * re-score keeps the earlier usable one, and a conversation with only
- * failures stays "unscored" so `curate score --unscored` retries it. */
+ * columns follow the latest complete ("ok") prediction, or without one the
+ * latest partial one: a failed or partial re-score never hides an earlier
+ * complete one, and a conversation with only failures stays "unscored" so
+ * `curate score --unscored` retries it. The label is the latest one not
+ * undone and not stale (made on the conversation's current content, see
+ * schema 5; NULL: made before labels recorded it). */
 int pool_refresh_state(pool *p, int64_t cid, char *err)
 {
     /* Kept prepared: the schema's triggers (counts, score distributions)
      * are compiled into this statement, which is too costly per call. */
     sqlite3_stmt *s = pool_stmt(p, ST_REFRESH,
         "WITH pr AS (SELECT id, overall FROM predictions WHERE cid = ?1 "
-        "            AND status <> 'failed' ORDER BY id DESC LIMIT 1),"
+        "            AND status <> 'failed' "
+        "            ORDER BY status = 'ok' DESC, id DESC LIMIT 1),"
         "     lb AS (SELECT id, overall, status FROM labels "
-        "            WHERE cid = ?1 AND undone_at IS NULL "
+        "            WHERE cid = ?1 AND undone_at IS NULL AND (content_hash "
+        "            IS NULL OR content_hash = (SELECT content_hash FROM "
+        "            conversations WHERE cid = ?1)) "
         "            ORDER BY id DESC LIMIT 1),"
         "     em AS (SELECT marked FROM edge_marks WHERE cid = ?1 "
         "            AND undone_at IS NULL ORDER BY id DESC LIMIT 1) "
@@ -74,8 +80,8 @@ int pool_refresh_state(pool *p, int64_t cid, char *err)
     return 0;
 }
 
-/* pool_refresh_state after a usable (not failed) prediction pid of cid
- * was stored, in the same transaction: pid is then the latest usable
+/* pool_refresh_state after a complete ("ok") prediction pid of cid was
+ * stored, in the same transaction: pid is then the latest complete
  * prediction (ids only grow), and labels and edge marks are untouched, so
  * the derived columns follow without looking anything up: the model
  * columns become pid's, the difference is taken against the current
@@ -151,7 +157,7 @@ int pool_put_prediction(pool *p, const rubric *r, const char *conv_id,
     if (pr->program_id > 0) sqlite3_bind_int64(s, 11, pr->program_id);
     sqlite3_bind_int(s, 12, pr->tokens);
     sqlite3_bind_double(s, 13, pr->latency_ms);
-    sqlite3_bind_int64(s, 14, pr->created_at ? pr->created_at : util_now());
+    sqlite3_bind_int64(s, 14, pr->created_at ? pr->created_at : date_now());
     if (sqlite3_step(s) != SQLITE_DONE) {
         pool_sql_err(p, "store prediction", err);
         sqlite3_reset(s);
@@ -160,9 +166,9 @@ int pool_put_prediction(pool *p, const rubric *r, const char *conv_id,
     sqlite3_reset(s);
     int64_t id = sqlite3_last_insert_rowid(p->db);
     if (pred_id) *pred_id = id;
-    /* A failed prediction changes no state: the full refresh (rare) keeps
-     * that obvious. */
-    if (pr->status && strcmp(pr->status, "failed") == 0)
+    /* A failed prediction changes no state, a partial one only when there
+     * is no complete one: the full refresh (rare) decides. */
+    if (pr->status && strcmp(pr->status, "ok") != 0)
         ok = pool_refresh_state(p, cid, err) == 0;
     else
         ok = refresh_after_prediction(p, cid, id, has, ov, err) == 0;
@@ -209,7 +215,7 @@ int pool_get_prediction(pool *p, const rubric *r, const char *conv_id,
     sqlite3_stmt *s = pool_prepare(p,
         "SELECT " PRED_COLS " FROM predictions p JOIN conversations c ON"
         " c.cid = p.cid WHERE c.id = ?1 AND (?2 = 0 OR p.run_id = ?2) "
-        "ORDER BY p.id DESC LIMIT 1", err);
+        "ORDER BY ?2 = 0 AND p.id IS c.pred_id DESC, p.id DESC LIMIT 1", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, run_id);
@@ -292,7 +298,7 @@ static int check_supersede(pool *p, int64_t cid, const char *conv_id,
     int rc = sqlite3_step(s), out = 0;
     if (rc == SQLITE_ROW) {
         char when[32];
-        util_iso8601(sqlite3_column_int64(s, 2), when, sizeof when);
+        date_iso8601(sqlite3_column_int64(s, 2), when, sizeof when);
         err_set(err, "%s labeled '%s' as %s at %s (label #%lld)",
                 (const char *)sqlite3_column_text(s, 1), conv_id,
                 (const char *)sqlite3_column_text(s, 3), when,
@@ -363,7 +369,7 @@ int pool_put_label(pool *p, const rubric *r, const label_new *in,
     double ov = 0;
     char *scores = NULL;
     sqlite3_stmt *st = NULL;
-    int64_t cid = need_cid(p, in->conv_id, err), now = util_now();
+    int64_t cid = need_cid(p, in->conv_id, err), now = date_now();
     if (cid < 0) goto done;
     if (in->seen >= 0) {
         int rc = check_supersede(p, cid, in->conv_id, in->reviewer, in->seen, err);
@@ -384,9 +390,10 @@ int pool_put_label(pool *p, const rubric *r, const label_new *in,
     }
     st = pool_stmt(p, ST_LABEL_INSERT,
         "INSERT INTO labels(uid, cid, reviewer, role, status, scores, overall,"
-        " note, rationale, comment, pred_id, run_id, created_at)"
+        " note, rationale, comment, pred_id, run_id, created_at, content_hash)"
         " VALUES(lower(hex(randomblob(16))), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-        " ?9, ?10, (SELECT run_id FROM predictions WHERE id = ?10), ?11)", err);
+        " ?9, ?10, (SELECT run_id FROM predictions WHERE id = ?10), ?11,"
+        " (SELECT content_hash FROM conversations WHERE cid = ?1))", err);
     if (!st) goto done;
     sqlite3_bind_int64(st, 1, cid);
     sqlite3_bind_text(st, 2, in->reviewer, -1, SQLITE_STATIC);
@@ -450,11 +457,15 @@ static void read_label(const rubric *r, sqlite3_stmt *s, label *l)
         l->scores.v[oi] = sqlite3_column_double(s, 14);
         l->scores.set[oi] = 1;
     }
+    l->stale = sqlite3_column_int(s, 15);
 }
 
+/* Stale: made on content the conversation no longer has (schema 5). */
+#define LABEL_STALE "(l.content_hash IS NOT NULL AND " \
+                    "l.content_hash <> c.content_hash)"
 #define LABEL_COLS "l.id, c.id, l.reviewer, l.status, l.scores, l.note, " \
                    "l.created_at, l.undone_at, l.uid, l.role, l.pred_id, " \
-                   "l.run_id, l.rationale, l.comment, l.overall"
+                   "l.run_id, l.rationale, l.comment, l.overall, " LABEL_STALE
 
 /* Steps s (finalized here) for one label: 1, 0 none, -1. */
 static int one_label(pool *p, const rubric *r, sqlite3_stmt *s, label *out,
@@ -474,7 +485,7 @@ int pool_get_label(pool *p, const rubric *r, const char *conv_id, label *out,
     sqlite3_stmt *s = pool_prepare(p,
         "SELECT " LABEL_COLS " FROM labels l JOIN conversations c "
         "ON c.cid = l.cid WHERE c.id = ? AND l.undone_at IS NULL "
-        "ORDER BY l.id DESC LIMIT 1", err);
+        "AND NOT " LABEL_STALE " ORDER BY l.id DESC LIMIT 1", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
     return one_label(p, r, s, out, err);
@@ -487,7 +498,8 @@ int pool_get_own_label(pool *p, const rubric *r, const char *conv_id,
     sqlite3_stmt *s = pool_prepare(p,
         "SELECT " LABEL_COLS " FROM labels l JOIN conversations c "
         "ON c.cid = l.cid WHERE c.id = ? AND l.reviewer = ? AND"
-        " l.undone_at IS NULL ORDER BY l.id DESC LIMIT 1", err);
+        " l.undone_at IS NULL AND NOT " LABEL_STALE
+        " ORDER BY l.id DESC LIMIT 1", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, reviewer ? reviewer : "", -1, SQLITE_STATIC);
@@ -537,7 +549,7 @@ int pool_set_edge(pool *p, const char *conv_id, const char *reviewer, int on,
     if (pool_tx_open(p, err) < 0) return -1;
     int ok = 0;
     sqlite3_stmt *s = NULL;
-    int64_t cid = need_cid(p, conv_id, err), now = util_now();
+    int64_t cid = need_cid(p, conv_id, err), now = date_now();
     if (cid < 0) goto done;
     s = pool_stmt(p, ST_EDGE_INSERT, "INSERT INTO edge_marks(uid, cid,"
                   " reviewer, marked, note, created_at) VALUES("
@@ -591,7 +603,7 @@ int pool_add_note(pool *p, const char *conv_id, const char *reviewer,
     }
     if (pool_tx_open(p, err) < 0) return -1;
     int ok = 0;
-    int64_t cid = need_cid(p, conv_id, err), now = util_now();
+    int64_t cid = need_cid(p, conv_id, err), now = date_now();
     sqlite3_stmt *s = cid < 0 ? NULL : pool_prepare(p,
         "INSERT INTO notes(uid, cid, reviewer, text, created_at)"
         " VALUES(lower(hex(randomblob(16))), ?, ?, ?, ?)", err);
@@ -683,7 +695,7 @@ int pool_undo_last(pool *p, const char *reviewer, const char *conv_id,
     int64_t cid = sqlite3_column_int64(s, 7);
     undone->status = label_status_parse((const char *)sqlite3_column_text(s, 8));
     sqlite3_finalize(s);
-    int64_t now = util_now(), uid_row = 0;
+    int64_t now = date_now(), uid_row = 0;
     const char *table = undone->kind == ACTION_LABEL || undone->kind == ACTION_SKIP
                             ? "labels"
                         : undone->kind == ACTION_NOTE ? "notes" : "edge_marks";
@@ -708,4 +720,17 @@ int pool_undo_last(pool *p, const char *reviewer, const char *conv_id,
         return -1;
     }
     return 1;
+}
+
+int pool_stale_labels(pool *p, const char *conv_id, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT count(*) FROM labels l JOIN conversations c ON c.cid = l.cid"
+        " WHERE c.id = ? AND l.undone_at IS NULL AND " LABEL_STALE, err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
+    int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+    sqlite3_finalize(s);
+    if (n < 0) return pool_sql_err(p, "stale labels", err);
+    return n;
 }

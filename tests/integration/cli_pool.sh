@@ -65,14 +65,11 @@ check_rc "label unknown field" 2 "$CURATE" label c1 --set speed=3
 has "label lists fields" 'fields: responsiveness_score' "$WORK/out"
 check_rc "label non-number" 2 "$CURATE" label c1 --set responsiveness_score=seven
 check_rc "label bad status" 2 "$CURATE" label c1 --status maybe
-# A second reviewer never silently supersedes the first: refused (nothing
-# written) until asked for with --supersede.
-check_rc "second reviewer is asked" 1 "$CURATE" --reviewer bob label c1 --set responsiveness_score=7 \
+# A second reviewer never silently supersedes the first: it is said (both
+# labels stay in the history).
+check_rc "second reviewer" 0 "$CURATE" --reviewer bob label c1 --set responsiveness_score=7 \
   --set customer_negative_score=1 --set conversational_trend_score=8
-has "says who labeled it" "alice labeled 'c1' as corrected .*\(label #1\).*--supersede" "$WORK/out"
-eq "nothing written" "$(sql 'SELECT count(*) FROM labels')" "1"
-check_rc "second reviewer supersedes" 0 "$CURATE" --reviewer bob label c1 --set responsiveness_score=7 \
-  --set customer_negative_score=1 --set conversational_trend_score=8 --supersede
+has "says it supersedes alice's label" "note: this supersedes alice's label #1 of c1" "$WORK/out"
 check_rc "another reviewer cannot undo bob's label" 1 "$CURATE" --reviewer carol label c1 --undo
 has "says there is nothing of theirs" "nothing of carol's to undo on c1" "$WORK/out"
 check_rc "undo" 0 "$CURATE" --reviewer bob label c1 --undo

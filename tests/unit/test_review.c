@@ -209,6 +209,7 @@ TEST(review_schema_v3_pool_is_upgraded_with_a_journal)
     sqlite3 *db;
     CHECK(sqlite3_open(path, &db) == SQLITE_OK);
     CHECK(sqlite3_exec(db, tpool_down_v4, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, tpool_down_after_v4, NULL, NULL, NULL) == SQLITE_OK);
     /* Made in three different seconds (within one, the journal cannot
      * tell a label from a mark: labels go first). */
     CHECK(sqlite3_exec(db, "UPDATE labels SET created_at = 1000 * id;"

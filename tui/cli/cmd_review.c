@@ -2,7 +2,6 @@
  * of the reviewer's keys, through the same use cases (app/review.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
-#include "../term/sanitize.h"
 #include "../app/review.h"
 #include "../../core/util.h"
 
@@ -12,20 +11,15 @@
 #include <string.h>
 #include <time.h>
 
-/* Untrusted text goes to the terminal only through the sanitiser. */
-static void put_clean(const char *s)
-{
-    char *c = sanitize_new(s, (size_t)-1, SAN_KEEP_NL);
-    fputs(c, stdout);
-    free(c);
-}
+/* Untrusted text goes out only through cli_puts/cli_printf (cli.h). */
+static void put_clean(const char *s) { cli_puts(stdout, s); }
 
 static void print_scores(const rubric *r, const scoreset *s)
 {
     for (size_t i = 0; i < r->nfields; i++) {
         if (!rubric_is_scored(&r->fields[i])) continue;
-        if (s->set[i]) printf("  %-28s %5.2f\n", r->fields[i].name, s->v[i]);
-        else printf("  %-28s     -\n", r->fields[i].name);
+        if (s->set[i]) cli_printf(stdout, "  %-28s %5.2f\n", r->fields[i].name, s->v[i]);
+        else cli_printf(stdout, "  %-28s     -\n", r->fields[i].name);
     }
 }
 
@@ -33,12 +27,13 @@ static int print_history(const label *l, void *ctx)
 {
     const rubric *r = ctx;
     char when[32], what[96];
-    util_iso8601(l->created_at, when, sizeof when);
+    date_iso8601(l->created_at, when, sizeof when);
     review_describe(l, what, sizeof what);
     printf("  #%lld %s ", (long long)l->id, when);
     put_clean(l->reviewer);
     printf(" %s%s%s", l->role == LABEL_ROLE_ADJUDICATION ? "adjudication: " : "",
            what, l->undone ? " (undone)" : "");
+    if (l->stale) fputs(" (stale: made on earlier content of the conversation)", stdout);
     int oi = rubric_overall_index(r);
     if (oi >= 0 && l->scores.set[oi]) printf(" overall %.2f", l->scores.v[oi]);
     if (l->note) { fputs(" note: ", stdout); put_clean(l->note); }
@@ -54,7 +49,7 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
               argc == 2 ? stdout : stderr);
         return argc == 2 ? EXIT_OK : EXIT_USAGE;
     }
-    pool *p = cli_open_pool(g);
+    pool *p = cli_open_pool_read(g);
     if (!p) return EXIT_ERR;
     char err[ERR_MAX];
     convo *c = pool_get_convo_new(p, argv[1], err);
@@ -74,8 +69,8 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
     if (rc == 1) {
         printf("\nmodel (prediction #%lld, ", (long long)pr.id);
         put_clean(pr.model ? pr.model : "?");
-        printf(", run %lld, %s%s", (long long)pr.run_id, pr.status,
-               pr.error ? ": " : "");
+        cli_printf(stdout, ", run %lld, %s%s", (long long)pr.run_id, pr.status,
+                   pr.error ? ": " : "");
         if (pr.error) put_clean(pr.error);
         printf("):\n");
         print_scores(g->r, &pr.scores);
@@ -122,7 +117,7 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
 
 static const char *label_usage =
     "usage: curate label ID [--accept | --set FIELD=VALUE... | --skip]\n"
-    "                       [--note TEXT] [--supersede]\n"
+    "                       [--note TEXT]\n"
     "       curate label ID --undo\n"
     "Records your label of ID (appended to the history), by the same rule as\n"
     "the workbench:\n"
@@ -134,9 +129,9 @@ static const char *label_usage =
     "  --skip        skipped\n"
     "  --status accepted|skipped   the same as --accept / --skip\n"
     "  --note TEXT   a note stored with the label\n"
-    "  --supersede   record it even though another reviewer labeled ID\n"
-    "                after your own last label of it (theirs stays in the\n"
-    "                history); without it such a label is refused (exit 1)\n"
+    "Your label becomes the conversation's current one; when it replaces\n"
+    "another reviewer's, a note says so (theirs stays in the history, and\n"
+    "each reviewer's own latest label stays theirs).\n"
     "  --undo        undo your own latest label or skip of ID (see also\n"
     "                `curate undo`)\n";
 
@@ -164,7 +159,9 @@ static int parse_set(const rubric *r, const char *arg, label_values *v,
     free(name);
     double x;
     if (!rubric_validate_score(&r->fields[i], eq + 1, &x)) {
-        err_set(err, "--set %s: '%s' is not a number", arg, eq + 1);
+        err_set(err, "--set %s: '%s' is not a number%s", arg, eq + 1,
+                strchr(eq + 1, ',') ? " (a decimal comma is read only when "
+                "unambiguous, as in 7,5)" : "");
         return -1;
     }
     label_values_set(v, r, i, x, NULL);
@@ -187,7 +184,7 @@ static int label_undo(const cli_globals *g, pool *p, const char *id)
 
 int cmd_label(const cli_globals *g, int argc, char **argv)
 {
-    enum { O_SET = 256, O_STATUS, O_NOTE, O_UNDO, O_ACCEPT, O_SKIP, O_SUPER };
+    enum { O_SET = 256, O_STATUS, O_NOTE, O_UNDO, O_ACCEPT, O_SKIP };
     static const struct option lo[] = {
         {"set", required_argument, NULL, O_SET},
         {"status", required_argument, NULL, O_STATUS},
@@ -195,16 +192,15 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
         {"undo", no_argument, NULL, O_UNDO},
         {"accept", no_argument, NULL, O_ACCEPT},
         {"skip", no_argument, NULL, O_SKIP},
-        {"supersede", no_argument, NULL, O_SUPER},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char **sets = xcalloc((size_t)argc + 1, sizeof *sets);
-    int nsets = 0, undo = 0, accept = 0, skip = 0, supersede = 0, c;
+    int nsets = 0, undo = 0, accept = 0, skip = 0, c;
     const char *note = NULL;
     int rc = EXIT_USAGE;
     pool *p = NULL;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = cli_getopt("label", argc, argv, "h", lo)) != -1) {
         switch (c) {
         case O_SET: sets[nsets++] = optarg; break;
         case O_STATUS:
@@ -221,11 +217,13 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
                 goto out;
             }
             break;
-        case O_NOTE: note = optarg; break;
+        case O_NOTE:
+            if (cli_text_opt("label", "--note", optarg) < 0) goto out;
+            note = optarg;
+            break;
         case O_UNDO: undo = 1; break;
         case O_ACCEPT: accept = 1; break;
         case O_SKIP: skip = 1; break;
-        case O_SUPER: supersede = 1; break;
         case 'h': fputs(label_usage, stdout); rc = EXIT_OK; goto out;
         default: fputs(label_usage, stderr); goto out;
         }
@@ -249,14 +247,11 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
         rc = label_undo(g, p, id);
         goto out;
     }
-    /* The CLI has nothing open: "since opened" is since this reviewer's
-     * own last label of it. */
     review_item it;
     if (review_open(p, g->r, g->reviewer, id, &it, err) < 0) {
         cli_error("label: %s", err);
         goto out;
     }
-    it.seen = it.has_own ? it.own.id : 0;
     /* "yours" starts from the model's values, as on a fresh screen. */
     label_values_init(&it.v, g->r, it.has_pred ? &it.pr.scores : NULL, NULL);
     for (int i = 0; i < nsets; i++)
@@ -269,12 +264,10 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
     label_action act = skip ? LABEL_DO_SKIP : nsets ? LABEL_DO_SAVE
                                                     : LABEL_DO_ACCEPT;
     review_saved sv;
-    int src = review_save(p, g->r, g->reviewer, &it, act, note, supersede, &sv,
-                          err);
-    if (src == POOL_SUPERSEDES) {
-        cli_error("label: %s; your label was not recorded: --supersede "
-                  "records it (theirs stays in the history)", err);
-    } else if (src < 0) {
+    /* Headless, nothing was "opened": the save itself is the look, so it
+     * is not refused; replacing another reviewer's label is reported. */
+    int src = review_save(p, g->r, g->reviewer, &it, act, note, 1, &sv, err);
+    if (src < 0) {
         if (act != LABEL_DO_SKIP && !it.has_pred)
             cli_error("label: %s has no model scores: give every score "
                       "with --set FIELD=VALUE", id);
@@ -290,10 +283,16 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
                    label_status_name(sv.status));
             put_clean(g->reviewer);
             if (sv.status == LABEL_ACCEPTED && it.has_pred)
-                printf(" (prediction #%lld)", (long long)it.pr.id);
+                printf(" (prediction #%lld of run %lld)", (long long)it.pr.id,
+                       (long long)it.pr.run_id);
             if (sv.has_overall) printf(", overall %.2f", sv.overall);
             putchar('\n');
         }
+        if (!g->quiet && it.has_current &&
+            strcmp(it.current.reviewer, g->reviewer) != 0)
+            cli_printf(stdout, "note: this supersedes %s's label #%lld of %s "
+                       "as the current one (theirs stays in the history)\n",
+                       it.current.reviewer, (long long)it.current.id, id);
     }
     review_item_clear(&it);
 out:
@@ -316,8 +315,11 @@ int cmd_edge(const cli_globals *g, int argc, char **argv)
     };
     const char *note = NULL;
     int off = 0, c;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        if (c == 'n') note = optarg;
+    while ((c = cli_getopt("edge", argc, argv, "h", lo)) != -1) {
+        if (c == 'n') {
+            if (cli_text_opt("edge", "--note", optarg) < 0) return EXIT_USAGE;
+            note = optarg;
+        }
         else if (c == 'o') off = 1;
         else if (c == 'h') { fputs(usage, stdout); return EXIT_OK; }
         else { fputs(usage, stderr); return EXIT_USAGE; }
@@ -350,6 +352,7 @@ int cmd_note(const cli_globals *g, int argc, char **argv)
         return EXIT_OK;
     }
     if (argc != 3) { fputs(usage, stderr); return EXIT_USAGE; }
+    if (cli_text_opt("note", "TEXT", argv[2]) < 0) return EXIT_USAGE;
     pool *p = cli_open_pool(g);
     if (!p) return EXIT_ERR;
     char err[ERR_MAX];
@@ -403,7 +406,7 @@ int cmd_backup(const cli_globals *g, int argc, char **argv)
     char err[ERR_MAX];
     int rc = pool_backup(p, argv[1], err);
     if (rc < 0) cli_error("backup: %s", err);
-    else if (!g->quiet) printf("backup written: %s\n", argv[1]);
+    else if (!g->quiet) cli_printf(stdout, "backup written: %s\n", argv[1]);
     pool_close(p);
     return rc < 0 ? EXIT_ERR : EXIT_OK;
 }

@@ -268,7 +268,7 @@ static void draw_state(ui *u, review_screen *rv, int y0, int rows, int x,
     }
     if (it->has_current) {
         char when[32], what[96];
-        util_iso8601(it->current.created_at, when, sizeof when);
+        date_iso8601(it->current.created_at, when, sizeof when);
         review_describe(&it->current, what, sizeof what);
         snprintf(buf, sizeof buf, "label: %s by %s at %s", what,
                  it->current.reviewer, when);
