@@ -68,8 +68,9 @@ char *util_read_stream_new(FILE *f, const char *name, size_t *len, char *err);
 /* Reads a whole file; caller frees. NULL + err on failure. */
 char *util_read_file_new(const char *path, size_t *len, char *err);
 
-/* Writes data to path atomically (temp file in the same directory, fsync,
- * rename). Returns 0 or -1 + err. */
+/* Writes data to path atomically: outfile_write_all(path, data, len, 0,
+ * err) (core/outfile.h: exclusive temp file, no symlinks or special files
+ * replaced, mode and owner kept, new files 0600). 0 or -1 + err. */
 int util_write_file_atomic(const char *path, const char *data, size_t len,
                            char *err);
 
