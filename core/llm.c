@@ -215,7 +215,7 @@ static void error_body_message(const char *body, size_t len, char *out,
 static char *json_string_new(const char *s)
 {
     cJSON *j = cJSON_CreateString(s ? s : "");
-    char *out = util_json_text_new(j, 0);
+    char *out = json_text_new(j, 0);
     cJSON_Delete(j);
     return out;
 }
@@ -265,7 +265,7 @@ struct llm_client {
     struct curl_slist *headers;
     rng rng;
     /* Sockets libcurl wants watched (CURLMOPT_SOCKETFUNCTION) and its timer
-     * (CURLMOPT_TIMERFUNCTION, absolute util_mono() time, < 0 = none). */
+     * (CURLMOPT_TIMERFUNCTION, absolute date_mono() time, < 0 = none). */
     struct pollfd *fds, *snap;   /* snap: copy polled while fds changes */
     int nfds, capfds;
     double timer_at;
@@ -302,7 +302,7 @@ static int on_timer(CURLM *m, long ms, void *userp)
 {
     (void)m;
     llm_client *c = userp;
-    c->timer_at = ms < 0 ? -1 : util_mono() + (double)ms / 1000.0;
+    c->timer_at = ms < 0 ? -1 : date_mono() + (double)ms / 1000.0;
     return 0;
 }
 
@@ -355,7 +355,7 @@ llm_client *llm_client_new(const llm_config *cfg, char *err)
     c->timer_at = -1;
     c->nidle_cap = cfg->concurrency;
     c->idle = xcalloc((size_t)c->nidle_cap, sizeof *c->idle);
-    rng_seed(&c->rng, (uint64_t)(util_mono() * 1e9) ^
+    rng_seed(&c->rng, (uint64_t)(date_mono() * 1e9) ^
                       ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c);
     return c;
 }
@@ -503,7 +503,7 @@ static int job_start(batch *b, job *j, char *err)
         return -1;
     }
     j->easy = e;
-    if (!j->attempts) j->t_first = util_mono();
+    if (!j->attempts) j->t_first = date_mono();
     j->attempts++;
     if (j->attempts == 2) b->st.retried++;
     if (j->attempts > 1) b->st.retries++;
@@ -544,7 +544,7 @@ static void job_report(batch *b, job *j, const char *content,
         r.error = j->err;
     }
     r.attempts = j->attempts;
-    r.latency_ms = j->attempts ? (util_mono() - j->t_first) * 1000.0 : 0;
+    r.latency_ms = j->attempts ? (date_mono() - j->t_first) * 1000.0 : 0;
     r.index = j->index;
     r.user = j->req.user;
     if (j->status == LLM_OK) {
@@ -627,7 +627,7 @@ static double retry_delay(llm_client *c, const job *j, double retry_after)
 
 static void schedule_retry(batch *b, job *j, double retry_after)
 {
-    j->t_ready = util_mono() + retry_delay(b->c, j, retry_after);
+    j->t_ready = date_mono() + retry_delay(b->c, j, retry_after);
     if (b->nwaiting == b->capwaiting) {
         b->capwaiting = b->capwaiting ? b->capwaiting * 2 : 16;
         b->waiting = xrealloc(b->waiting, b->capwaiting * sizeof *b->waiting);
@@ -750,7 +750,7 @@ static void cancel_all(batch *b)
 
 static int start_due_retries(batch *b, char *err)
 {
-    double now = util_mono();
+    double now = date_mono();
     for (size_t i = 0; i < b->nwaiting;) {
         job *j = b->waiting[i];
         if (b->nflight >= b->c->cfg.concurrency) break;
@@ -801,7 +801,7 @@ static void drain(batch *b)
  * POLL_MS (cancel checks), whichever comes first. */
 static int poll_timeout(const batch *b)
 {
-    double now = util_mono(), t = POLL_MS / 1000.0;
+    double now = date_mono(), t = POLL_MS / 1000.0;
     if (b->c->timer_at >= 0 && b->c->timer_at - now < t)
         t = b->c->timer_at - now;
     if (b->nflight < b->c->cfg.concurrency)
@@ -843,7 +843,7 @@ static int wait_and_act(batch *b, char *err)
                    (re & (POLLERR | POLLNVAL) ? CURL_CSELECT_ERR : 0);
         if (socket_action(b, snap[i].fd, mask, err) < 0) return -1;
     }
-    if (c->timer_at >= 0 && util_mono() >= c->timer_at) {
+    if (c->timer_at >= 0 && date_mono() >= c->timer_at) {
         c->timer_at = -1;
         if (socket_action(b, CURL_SOCKET_TIMEOUT, 0, err) < 0) return -1;
     }
@@ -874,7 +874,7 @@ int llm_run(llm_client *c, llm_next_fn next, llm_done_fn done,
     b.cancel = cancel;
     b.ctx = ctx;
     b.flight = xcalloc((size_t)c->cfg.concurrency, sizeof *b.flight);
-    double t0 = util_mono();
+    double t0 = date_mono();
     int rc = batch_loop(&b, err);
     if (rc < 0) {
         /* Report what is still pending so callers can free their data. */
@@ -883,7 +883,7 @@ int llm_run(llm_client *c, llm_next_fn next, llm_done_fn done,
         cancel_all(&b);
         err_set(err, "%s", keep);
     }
-    b.st.wall_s = util_mono() - t0;
+    b.st.wall_s = date_mono() - t0;
     if (st) *st = b.st;
     free(b.flight);
     free(b.waiting);
@@ -1033,7 +1033,7 @@ void llm_models_free(char **ids, size_t n)
 
 /* ---------------------------------------------------------------- cache */
 
-/* util_fnv1a over both lanes in one pass (the same values: two
+/* hash_fnv1a over both lanes in one pass (the same values: two
  * independent multiply chains, each byte read once). */
 static void fnv1a_2(uint64_t h[2], const char *s, size_t n)
 {
@@ -1062,7 +1062,7 @@ void llm_cache_key(const char *model, const char *messages_json,
                    const char *response_format,
                    char out[LLM_CACHE_KEY_LEN + 1])
 {
-    uint64_t h[2] = {FNV_SEED, 0x6c62272e07bb0142ULL};
+    uint64_t h[2] = {HASH_FNV_SEED, 0x6c62272e07bb0142ULL};
     char num[64], t[48];
     fmt_double(t, sizeof t, temperature);
     snprintf(num, sizeof num, "t=%s;m=%d", t, max_tokens);

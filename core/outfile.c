@@ -1,7 +1,10 @@
 /* outfile.c: see outfile.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "outfile.h"
-#include "util.h"
+#include "err.h"
+#include "hash.h"
+#include "sbuf.h"
+#include "xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -72,8 +75,8 @@ static unsigned suffix(unsigned attempt)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t h = util_fnv1a(&ts, sizeof ts, FNV_SEED ^ (uint64_t)getpid());
-    h = util_fnv1a(&attempt, sizeof attempt, h);
+    uint64_t h = hash_fnv1a(&ts, sizeof ts, HASH_FNV_SEED ^ (uint64_t)getpid());
+    h = hash_fnv1a(&attempt, sizeof attempt, h);
     return (unsigned)(h & 0xffffff);
 }
 

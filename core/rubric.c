@@ -237,7 +237,7 @@ fail:
 
 rubric *rubric_load_new(const char *path, char *err)
 {
-    char *text = util_read_file_new(path, NULL, err);
+    char *text = file_read_new(path, NULL, err);
     if (!text) return NULL;
     rubric *r = rubric_parse_new(text, path, err);
     free(text);
@@ -268,7 +268,7 @@ char *rubric_to_json_new(const rubric *r)
         }
         cJSON_AddItemToArray(arr, o);
     }
-    char *out = util_json_text_new(root, 1);
+    char *out = json_text_new(root, 1);
     cJSON_Delete(root);
     return out;
 }
@@ -401,7 +401,7 @@ char *rubric_scores_to_json_new(const rubric *r, const scoreset *s)
         else
             cJSON_AddNullToObject(o, r->fields[i].name);
     }
-    char *out = util_json_text_new(o, 0);
+    char *out = json_text_new(o, 0);
     cJSON_Delete(o);
     return out;
 }

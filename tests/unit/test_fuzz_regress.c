@@ -59,7 +59,7 @@ static int replay_dir(const char *dir, fuzz_entry fn)
         char path[1024], err[ERR_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         size_t len = 0;
-        char *data = util_read_file_new(path, &len, err);
+        char *data = file_read_new(path, &len, err);
         if (data) {   /* a directory or unreadable entry is skipped */
             int before = fuzz_nfail;
             fn((const uint8_t *)data, len);

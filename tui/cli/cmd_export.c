@@ -366,8 +366,8 @@ static char *read_input_new(const char *path, char *err)
     int in = strcmp(path, "-") == 0;
     const char *name = in ? "stdin" : path;
     size_t len;
-    char *s = in ? util_read_stream_new(stdin, name, &len, err)
-                 : util_read_file_new(path, &len, err);
+    char *s = in ? file_read_stream_new(stdin, name, &len, err)
+                 : file_read_new(path, &len, err);
     if (s && strlen(s) != len) {
         err_set(err, "%s: contains a NUL byte: not a JSON program state", name);
         free(s);

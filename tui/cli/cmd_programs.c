@@ -93,7 +93,7 @@ static int programs_list(const cli_globals *g)
            "VAL", "DEMOS", "MODEL", "NOTE");
     for (int i = 0; i < n; i++) {
         char when[32], val[32] = "-";
-        util_iso8601(pg[i].created_at, when, sizeof when);
+        date_iso8601(pg[i].created_at, when, sizeof when);
         if (!is_imported(&pg[i])) snprintf(val, sizeof val, "%.3f", pg[i].val_score);
         printf("%c %-5lld %-20s ", pg[i].is_best ? '*' : ' ',
                (long long)pg[i].id, when);
@@ -172,7 +172,7 @@ static int programs_show(const cli_globals *g, const char *ref)
         return EXIT_ERR;
     }
     char when[32];
-    util_iso8601(pg.created_at, when, sizeof when);
+    date_iso8601(pg.created_at, when, sizeof when);
     size_t boot = 0;
     for (size_t i = 0; i < prog->ndemos; i++) boot += prog->demos[i].augmented != 0;
     printf("program %lld%s\n", (long long)pg.id, pg.is_best ? " (current best)" : "");

@@ -34,7 +34,7 @@ static void progress_cb(const score_progress *sp, void *ctx)
 {
     bar *b = ctx;
     if (!b->tty) return;
-    double now = util_mono();
+    double now = date_mono();
     if (sp->done < sp->total && now - b->last < 0.1) return;
     b->last = now;
     int width = 30, fill = sp->total ? (int)(width * sp->done / sp->total) : 0;
@@ -205,15 +205,19 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
     job_score_opts o = {.backend = be, .llm = &cfg, .program = program_spec,
                         .no_cache = no_cache, .progress = progress_cb,
                         .cancel = cancel_cb, .ctx = &b};
-    struct sigaction sa, old;
+    /* A lost terminal (SIGHUP) ends the run as cleanly as Ctrl-C. */
+    struct sigaction sa, old, old_term, old_hup;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, &old);
-    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
     int64_t run = 0;
     score_summary s;
     int jr = job_score_run(p, g->r, &o, ids, n, &run, &s, err);
     sigaction(SIGINT, &old, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     if (b.tty) fputc('\n', stderr);
     job_ids_free(ids, n);
     pool_close(p);

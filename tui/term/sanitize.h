@@ -38,11 +38,6 @@ enum {
  * NUL-terminated valid UTF-8 string; caller frees. NULL in -> "". */
 char *sanitize_new(const char *s, size_t len, unsigned flags);
 
-/* Decodes one UTF-8 sequence at s (n bytes available). Returns its length
- * (1-4) and sets *cp, or 0 when invalid (overlong, surrogate, truncated,
- * out of range). */
-int sanitize_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
-
 /* True when code point cp would be replaced by sanitize_new(flags). */
 int sanitize_cp_unsafe(uint32_t cp, unsigned flags);
 

@@ -34,7 +34,7 @@ static int import_job(ui_job_ctx *c)
 {
     const char *path = c->arg;
     ui_job_progress(c, 0, 1, 0, "reading the state");
-    char *json = util_read_file_new(path, NULL, c->err);
+    char *json = file_read_new(path, NULL, c->err);
     if (!json) return -1;
     char note[600];
     snprintf(note, sizeof note, "imported from %s", path);
