@@ -2,6 +2,7 @@
  * aggregated in SQL so nothing walks the whole pool in C. */
 #define _POSIX_C_SOURCE 200809L
 #include "pool_int.h"
+#include "../core/numarg.h"
 #include "../core/util.h"
 
 #include <math.h>
@@ -522,10 +523,10 @@ int pool_filter_parse(const char *spec, pool_filter *f, char *err)
     if (!strncmp(spec, "disagree", 8)) {
         f->kind = FILTER_DISAGREE;
         if (spec[8] == ':' || spec[8] == '=') {
-            char *end;
-            f->disagree = strtod(spec + 9, &end);
-            if (end == spec + 9 || *end || f->disagree < 0) {
-                err_set(err, "--filter %s: threshold must be a number >= 0", spec);
+            char e2[ERR_MAX];
+            if (numarg_real("--filter disagree: threshold", spec + 9, 0, 1e6,
+                            &f->disagree, e2) < 0) {
+                err_set(err, "%s", e2);
                 return -1;
             }
         } else if (spec[8]) {

@@ -1,6 +1,7 @@
 /* job_score.c: see job_score.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "job_score.h"
+#include "../../core/numarg.h"
 #include "../../core/util.h"
 
 #include <cjson/cJSON.h>
@@ -22,11 +23,9 @@ int job_score_load_program(pool *p, const rubric *r, const char *spec,
     if (spec && !strcmp(spec, "none")) return 0;
     int64_t id = 0;
     if (spec && strcmp(spec, "best") != 0) {
-        char *end;
-        id = strtoll(spec, &end, 10);
-        if (*end || id <= 0) {
-            err_set(err, "--program '%s': expected best, none or a program id",
-                    spec);
+        char e2[ERR_MAX];
+        if (numarg_int("--program", spec, 1, INT64_MAX, &id, e2) < 0) {
+            err_set(err, "%s (or best, none)", e2);
             return -1;
         }
     }
