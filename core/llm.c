@@ -75,18 +75,57 @@ void llm_config_clear(llm_config *c)
     c->base_url = c->model = c->api_key = NULL;
 }
 
+size_t llm_urls_split(const char *list, char ***urls)
+{
+    size_t n = 0, cap = 0;
+    char **out = NULL;
+    const char *p = list ? list : "";
+    for (;;) {
+        while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n' ||
+               *p == '\r')
+            p++;
+        if (!*p) break;
+        size_t k = strcspn(p, ", \t\n\r");
+        size_t m = k;
+        while (m && p[m - 1] == '/') m--;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4;
+            out = xrealloc(out, cap * sizeof *out);
+        }
+        out[n] = xmalloc(m + 1);
+        memcpy(out[n], p, m);
+        out[n][m] = '\0';
+        n++;
+        p += k;
+    }
+    *urls = out;
+    return n;
+}
+
+void llm_urls_free(char **urls, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(urls[i]);
+    free(urls);
+}
+
 int llm_config_check(const llm_config *c, char *err)
 {
-    if (!c->base_url || !*c->base_url) {
+    char **urls;
+    size_t nurls = llm_urls_split(c->base_url, &urls);
+    if (!nurls) {
         err_set(err, "no LLM endpoint: set CURATE_LLM_URL (e.g. "
                 "http://127.0.0.1:8000/v1) or --llm-url");
         return -1;
     }
-    if (strncmp(c->base_url, "http://", 7) != 0 &&
-        strncmp(c->base_url, "https://", 8) != 0) {
-        err_set(err, "LLM URL must start with http:// or https://");
-        return -1;
-    }
+    for (size_t i = 0; i < nurls; i++)
+        if (strncmp(urls[i], "http://", 7) != 0 &&
+            strncmp(urls[i], "https://", 8) != 0) {
+            err_set(err, "LLM URL %zu of %zu must start with http:// or "
+                    "https://", i + 1, nurls);
+            llm_urls_free(urls, nurls);
+            return -1;
+        }
+    llm_urls_free(urls, nurls);
     if (!c->model || !*c->model) {
         err_set(err, "no LLM model: set CURATE_LLM_MODEL or --model");
         return -1;
@@ -220,9 +259,42 @@ static size_t on_write(char *p, size_t sz, size_t n, void *ud)
 
 /* ---------------------------------------------------------------- client */
 
+/* One base URL and its adaptive state (see llm.h). Times are util_mono()
+ * seconds. */
+typedef struct {
+    char *base;                /* base URL, no trailing '/' */
+    char *url;                 /* .../chat/completions */
+    double limit;              /* adaptive, 1..cfg.concurrency */
+    int max_limit;
+    int in_flight;
+    int slow_start;            /* no congestion seen yet */
+    double last_cut;           /* attempts started before it do not cut */
+    double lat_min[2];         /* lowest latency, this and the last window */
+    double lat_win_at;         /* when this window started */
+    double lat_ewma;           /* smoothed latency of ok attempts */
+    double connect_max;        /* slowest connect seen, 0 = none yet */
+    double down_until;         /* > now: out of rotation */
+    double down_for;           /* the next time out */
+    int fails_in_row;
+    size_t attempts, ok, errors;
+    double lat_sum_ms;
+} endpoint;
+
+#define LIMIT_START 4
+#define LAT_TOLERANCE 4.0      /* smoothed latency / lowest: queueing */
+#define LAT_WINDOW_S 10.0
+#define CONNECT_MIN_S 0.25
+#define CONNECT_FACTOR 8.0
+#define DOWN_MIN_S 1.0
+#define DOWN_MAX_S 30.0
+#define DOWN_AFTER_FAILS 3
+#define FAST_RETRIES_MAX 16
+
 struct llm_client {
     llm_config cfg;
-    char *url;                 /* .../chat/completions */
+    endpoint *ep;
+    size_t nep;
+    int max_flight;            /* concurrency x endpoints */
     char *body_head;           /* {"model":"..","messages": */
     char *body_tail;           /* ,"temperature":..,"max_tokens":.. */
     CURLM *multi;
@@ -293,7 +365,24 @@ llm_client *llm_client_new(const llm_config *cfg, char *err)
     if (llm_config_check(cfg, err) < 0) return NULL;
     llm_client *c = xcalloc(1, sizeof *c);
     llm_config_copy(&c->cfg, cfg);
-    c->url = join_url(cfg->base_url, "/chat/completions");
+    char **urls;
+    c->nep = llm_urls_split(cfg->base_url, &urls);
+    c->ep = xcalloc(c->nep, sizeof *c->ep);
+    for (size_t i = 0; i < c->nep; i++) {
+        endpoint *e = &c->ep[i];
+        e->base = urls[i];
+        e->url = join_url(urls[i], "/chat/completions");
+        e->limit = LIMIT_START < cfg->concurrency ? LIMIT_START
+                                                  : cfg->concurrency;
+        e->max_limit = (int)e->limit;
+        e->slow_start = 1;
+        e->lat_min[0] = e->lat_min[1] = -1;
+        e->lat_ewma = -1;
+        e->last_cut = -1;
+        e->down_for = DOWN_MIN_S;
+    }
+    free(urls);
+    c->max_flight = cfg->concurrency * (int)c->nep;
     char *model = json_string_new(cfg->model);
     sbuf b = {0};
     sbuf_addf(&b, "{\"model\":%s,\"messages\":", model);
@@ -311,15 +400,15 @@ llm_client *llm_client_new(const llm_config *cfg, char *err)
         llm_client_free(c);
         return NULL;
     }
-    long conc = cfg->concurrency;
-    curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conc);
-    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, conc);
+    curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                      (long)cfg->concurrency);
+    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->max_flight);
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
     curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer);
     curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
     c->timer_at = -1;
-    c->nidle_cap = cfg->concurrency;
+    c->nidle_cap = c->max_flight;
     c->idle = xcalloc((size_t)c->nidle_cap, sizeof *c->idle);
     rng_seed(&c->rng, (uint64_t)(util_mono() * 1e9) ^
                       ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c);
@@ -337,13 +426,49 @@ void llm_client_free(llm_client *c)
     curl_slist_free_all(c->headers);
     if (c->cfg.api_key) memset(c->cfg.api_key, 0, strlen(c->cfg.api_key));
     llm_config_clear(&c->cfg);
-    free(c->url);
+    for (size_t i = 0; i < c->nep; i++) {
+        free(c->ep[i].base);
+        free(c->ep[i].url);
+    }
+    free(c->ep);
     free(c->body_head);
     free(c->body_tail);
     free(c);
 }
 
 const llm_config *llm_client_config(const llm_client *c) { return &c->cfg; }
+
+size_t llm_client_endpoints(const llm_client *c) { return c->nep; }
+
+static int ep_is_down(const endpoint *e, double now)
+{
+    return e->down_until > now;
+}
+
+void llm_client_endpoint_stats(const llm_client *c, size_t i,
+                               llm_endpoint_stats *out)
+{
+    const endpoint *e = &c->ep[i];
+    memset(out, 0, sizeof *out);
+    out->url = e->base;
+    out->attempts = e->attempts;
+    out->ok = e->ok;
+    out->errors = e->errors;
+    out->latency_ms_sum = e->lat_sum_ms;
+    out->limit = (int)e->limit;
+    out->max_limit = e->max_limit;
+    out->in_flight = e->in_flight;
+    out->down = ep_is_down(e, util_mono());
+}
+
+int llm_client_limit(const llm_client *c)
+{
+    double now = util_mono();
+    int sum = 0;
+    for (size_t i = 0; i < c->nep; i++)
+        if (!ep_is_down(&c->ep[i], now)) sum += (int)c->ep[i].limit;
+    return sum;
+}
 
 static void easy_common(CURL *e, const llm_config *cfg,
                         struct curl_slist *headers)
@@ -366,7 +491,6 @@ static CURL *easy_get(llm_client *c)
     CURL *e = curl_easy_init();
     if (!e) return NULL;
     easy_common(e, &c->cfg, c->headers);
-    curl_easy_setopt(e, CURLOPT_URL, c->url);
     curl_easy_setopt(e, CURLOPT_POST, 1L);
     return e;
 }
@@ -394,6 +518,11 @@ typedef struct {
     sbuf resp;
     CURL *easy;
     int slot;                  /* index in batch.flight while in flight */
+    int ep;                    /* endpoint of the current attempt, -1 */
+    int fast;                  /* attempts that ended in an adaptive
+                                  connect timeout */
+    double t_attempt;          /* start of the current attempt */
+    double connect_to;         /* its connect timeout, seconds */
     char curl_err[CURL_ERROR_SIZE];
     /* outcome of the last attempt */
     llm_status status;
@@ -435,6 +564,7 @@ static job *job_new(batch *b, const llm_request *req)
     j->body_len = body.len;
     j->body = sbuf_take(&body);
     j->slot = -1;
+    j->ep = -1;
     b->st.submitted++;
     return j;
 }
@@ -446,7 +576,135 @@ static void job_free(job *j)
     free(j);
 }
 
-static int job_start(batch *b, job *j, char *err)
+/* ---------------------------------------------------------------- limits */
+
+/* How many requests endpoint e may have in flight now: 0 while it is out
+ * of rotation, 1 while it is probed after that, else its limit. */
+static int ep_cap(const endpoint *e, double now)
+{
+    if (ep_is_down(e, now)) return 0;
+    if (e->fails_in_row >= DOWN_AFTER_FAILS && e->down_until > 0) return 1;
+    return (int)e->limit;
+}
+
+/* The least loaded endpoint with a free slot (lowest in_flight / limit),
+ * or -1 when all are full or out. */
+static int ep_pick(const llm_client *c)
+{
+    double now = util_mono(), best = 2;
+    int pick = -1;
+    for (size_t i = 0; i < c->nep; i++) {
+        const endpoint *e = &c->ep[i];
+        int cap = ep_cap(e, now);
+        if (e->in_flight >= cap) continue;
+        double load = (double)e->in_flight / cap;
+        if (load < best) {
+            best = load;
+            pick = (int)i;
+        }
+    }
+    return pick;
+}
+
+static double ep_connect_timeout(const llm_client *c, const endpoint *e)
+{
+    double t = c->cfg.connect_timeout;
+    if (e->connect_max > 0) {
+        double a = CONNECT_FACTOR * e->connect_max;
+        if (a < CONNECT_MIN_S) a = CONNECT_MIN_S;
+        if (a < t) t = a;
+    }
+    return t;
+}
+
+static void ep_cut(endpoint *e, const job *j, double factor, double now)
+{
+    if (j->t_attempt < e->last_cut) return;   /* one cut per round trip */
+    e->limit *= factor;
+    if (e->limit < 1) e->limit = 1;
+    e->last_cut = now;
+    e->slow_start = 0;
+}
+
+static void ep_grow(endpoint *e, int cap)
+{
+    if (e->in_flight + 1 < (int)e->limit) return;   /* limit not in use */
+    e->limit += e->slow_start ? 2 : 4 / e->limit;
+    if (e->limit > cap) e->limit = cap;
+    if ((int)e->limit > e->max_limit) e->max_limit = (int)e->limit;
+}
+
+/* Connect time of the attempt (s, 0 when the connection was reused or
+ * never made), for the adaptive connect timeout. */
+static double attempt_connect_s(CURL *easy)
+{
+    curl_off_t tc = 0, ta = 0;
+    curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &tc);
+    curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &ta);
+    return (double)(ta > tc ? ta : tc) / 1e6;
+}
+
+typedef enum { OUT_OK, OUT_CONGESTION, OUT_ERROR } outcome;
+
+/* Feeds one attempt's outcome into its endpoint's limit and rotation. */
+static void ep_feedback(llm_client *c, const job *j, outcome o,
+                        int unreachable, double connect_s)
+{
+    endpoint *e = &c->ep[j->ep];
+    double now = util_mono();
+    if (connect_s > 0) {
+        /* Smoothed, and an outlier (a SYN retransmitted) counts at most 4x
+         * the estimate so far. */
+        if (e->connect_max > 0 && connect_s > 4 * e->connect_max)
+            connect_s = 4 * e->connect_max;
+        e->connect_max = e->connect_max > 0
+                             ? e->connect_max + (connect_s - e->connect_max) / 8
+                             : connect_s;
+    }
+    if (o == OUT_OK) {
+        double lat = now - j->t_attempt;
+        e->ok++;
+        e->lat_sum_ms += lat * 1000.0;
+        if (e->fails_in_row >= DOWN_AFTER_FAILS && e->down_until > 0) {
+            e->limit = LIMIT_START < c->cfg.concurrency ? LIMIT_START
+                                                        : c->cfg.concurrency;
+            e->slow_start = 1;          /* back in rotation: grow again */
+        }
+        e->fails_in_row = 0;
+        e->down_until = 0;
+        e->down_for = DOWN_MIN_S;
+        if (now - e->lat_win_at > LAT_WINDOW_S) {
+            e->lat_min[1] = e->lat_min[0];
+            e->lat_min[0] = -1;
+            e->lat_win_at = now;
+        }
+        if (e->lat_min[0] < 0 || lat < e->lat_min[0]) e->lat_min[0] = lat;
+        double base = e->lat_min[0];
+        if (e->lat_min[1] >= 0 && e->lat_min[1] < base) base = e->lat_min[1];
+        e->lat_ewma = e->lat_ewma < 0 ? lat : 0.8 * e->lat_ewma + 0.2 * lat;
+        if (e->lat_ewma > LAT_TOLERANCE * base)
+            ep_cut(e, j, 0.9, now);
+        else
+            ep_grow(e, c->cfg.concurrency);
+        return;
+    }
+    e->errors++;
+    if (o == OUT_CONGESTION) ep_cut(e, j, 0.5, now);
+    if (o == OUT_ERROR) return;       /* the server answered: it is up */
+    e->fails_in_row++;
+    /* With one endpoint there is nowhere else to go: backoff and the limit
+     * do the work. */
+    if (c->nep > 1 && (unreachable || e->fails_in_row >= DOWN_AFTER_FAILS)) {
+        if (e->fails_in_row < DOWN_AFTER_FAILS)
+            e->fails_in_row = DOWN_AFTER_FAILS;
+        e->down_until = now + e->down_for;
+        e->down_for = e->down_for * 2 < DOWN_MAX_S ? e->down_for * 2
+                                                   : DOWN_MAX_S;
+    }
+}
+
+/* Starts the next attempt of j on endpoint epi. */
+static int job_start(batch *b, job *j, int epi, char *err)
 {
     llm_client *c = b->c;
     CURL *e = easy_get(c);
@@ -463,13 +721,22 @@ static int job_start(batch *b, job *j, char *err)
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &j->resp);
     curl_easy_setopt(e, CURLOPT_PRIVATE, j);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->curl_err);
+    endpoint *ep = &c->ep[epi];
+    j->connect_to = ep_connect_timeout(c, ep);
+    curl_easy_setopt(e, CURLOPT_URL, ep->url);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)(j->connect_to * 1000));
     if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
         curl_easy_cleanup(e);
         err_set(err, "curl_multi_add_handle failed");
         return -1;
     }
     j->easy = e;
-    if (!j->attempts) j->t_first = util_mono();
+    j->t_attempt = util_mono();
+    if (!j->attempts) j->t_first = j->t_attempt;
+    j->ep = epi;
+    ep->in_flight++;
+    ep->attempts++;
     j->attempts++;
     if (j->attempts == 2) b->st.retried++;
     if (j->attempts > 1) b->st.retries++;
@@ -485,6 +752,7 @@ static void job_detach(batch *b, job *j)
     curl_multi_remove_handle(b->c->multi, j->easy);
     easy_put(b->c, j->easy);
     j->easy = NULL;
+    b->c->ep[j->ep].in_flight--;
     job *last = b->flight[--b->nflight];
     b->flight[j->slot] = last;
     last->slot = j->slot;
@@ -550,6 +818,12 @@ static int http_retryable(long code)
            code == 504;
 }
 
+/* Answers that say "too much load" (500 is more often a bug than load). */
+static int http_congestion(long code)
+{
+    return code == 429 || code == 502 || code == 503 || code == 504;
+}
+
 static void classify_curl_error(job *j, CURLcode rc, const llm_config *cfg)
 {
     char detail[CURL_ERROR_SIZE + 64];
@@ -580,7 +854,7 @@ static void classify_http_error(job *j)
 static double retry_delay(llm_client *c, const job *j, double retry_after)
 {
     const llm_config *cfg = &c->cfg;
-    double d = cfg->backoff_base * pow(2.0, j->attempts - 1);
+    double d = cfg->backoff_base * pow(2.0, j->attempts - j->fast - 1);
     if (d > cfg->backoff_max) d = cfg->backoff_max;
     d *= 0.5 + 0.5 * rng_unit(&c->rng);          /* equal jitter */
     if (retry_after > 0) {
@@ -591,14 +865,20 @@ static double retry_delay(llm_client *c, const job *j, double retry_after)
     return d;
 }
 
-static void schedule_retry(batch *b, job *j, double retry_after)
+/* Queues j for another attempt at j->t_ready. */
+static void schedule_retry_at(batch *b, job *j)
 {
-    j->t_ready = util_mono() + retry_delay(b->c, j, retry_after);
     if (b->nwaiting == b->capwaiting) {
         b->capwaiting = b->capwaiting ? b->capwaiting * 2 : 16;
         b->waiting = xrealloc(b->waiting, b->capwaiting * sizeof *b->waiting);
     }
     b->waiting[b->nwaiting++] = j;
+}
+
+static void schedule_retry(batch *b, job *j, double retry_after)
+{
+    j->t_ready = util_mono() + retry_delay(b->c, j, retry_after);
+    schedule_retry_at(b, j);
 }
 
 static void give_up_note(job *j)
@@ -661,20 +941,41 @@ static void job_finished(batch *b, job *j, CURLcode rc)
 #if LIBCURL_VERSION_NUM >= 0x074200
     curl_easy_getinfo(j->easy, CURLINFO_RETRY_AFTER, &ra);
 #endif
+    double connect_s = attempt_connect_s(j->easy);
     job_detach(b, j);
     j->http = code;
-    int retryable;
+    llm_client *c = b->c;
+    int retryable, fast = 0;
     if (rc != CURLE_OK) {
-        classify_curl_error(j, rc, &b->c->cfg);
+        classify_curl_error(j, rc, &c->cfg);
         retryable = curl_retryable(rc);
+        /* Not connected within an adaptive connect timeout shorter than
+         * the configured one: most likely a dropped SYN (a full listen
+         * backlog). Try again at once on a new connection. */
+        fast = rc == CURLE_OPERATION_TIMEDOUT && connect_s == 0 &&
+               j->connect_to < c->cfg.connect_timeout &&
+               j->fast < FAST_RETRIES_MAX;
+        ep_feedback(c, j, retryable ? OUT_CONGESTION : OUT_ERROR,
+                    rc == CURLE_COULDNT_CONNECT, connect_s);
     } else if (code >= 200 && code < 300) {
+        ep_feedback(c, j, OUT_OK, 0, connect_s);
         finish_ok(b, j);
         return;
     } else {
         classify_http_error(j);
         retryable = http_retryable(code);
+        ep_feedback(c, j, http_congestion(code) ? OUT_CONGESTION
+                                                : OUT_ERROR, 0, connect_s);
     }
-    if (retryable && j->attempts <= b->c->cfg.retries && !b->cancelled) {
+    if (fast && !b->cancelled) {
+        j->fast++;
+        b->st.fast_retries++;
+        j->t_ready = util_mono();
+        schedule_retry_at(b, j);
+        return;
+    }
+    if (retryable && j->attempts - j->fast <= c->cfg.retries &&
+        !b->cancelled) {
         schedule_retry(b, j, ra > 0 ? (double)ra : 0);
         return;
     }
@@ -702,10 +1003,11 @@ static int start_due_retries(batch *b, char *err)
     double now = util_mono();
     for (size_t i = 0; i < b->nwaiting;) {
         job *j = b->waiting[i];
-        if (b->nflight >= b->c->cfg.concurrency) break;
         if (j->t_ready > now) { i++; continue; }
+        int ep = ep_pick(b->c);
+        if (ep < 0) break;
         b->waiting[i] = b->waiting[--b->nwaiting];
-        if (job_start(b, j, err) < 0) {
+        if (job_start(b, j, ep, err) < 0) {
             report_cancelled(b, j);
             return -1;
         }
@@ -715,15 +1017,15 @@ static int start_due_retries(batch *b, char *err)
 
 static int pull_new(batch *b, char *err)
 {
-    while (!b->exhausted && !b->cancelled &&
-           b->nflight < b->c->cfg.concurrency) {
+    int ep;
+    while (!b->exhausted && !b->cancelled && (ep = ep_pick(b->c)) >= 0) {
         llm_request req = {0};
         if (!b->next(&req, b->ctx)) {
             b->exhausted = 1;
             break;
         }
         job *j = job_new(b, &req);
-        if (job_start(b, j, err) < 0) {
+        if (job_start(b, j, ep, err) < 0) {
             report_cancelled(b, j);
             return -1;
         }
@@ -753,7 +1055,7 @@ static int poll_timeout(const batch *b)
     double now = util_mono(), t = POLL_MS / 1000.0;
     if (b->c->timer_at >= 0 && b->c->timer_at - now < t)
         t = b->c->timer_at - now;
-    if (b->nflight < b->c->cfg.concurrency)
+    if (b->nwaiting && ep_pick(b->c) >= 0)
         for (size_t i = 0; i < b->nwaiting; i++)
             if (b->waiting[i]->t_ready - now < t)
                 t = b->waiting[i]->t_ready - now;
@@ -822,7 +1124,7 @@ int llm_run(llm_client *c, llm_next_fn next, llm_done_fn done,
     b.done = done;
     b.cancel = cancel;
     b.ctx = ctx;
-    b.flight = xcalloc((size_t)c->cfg.concurrency, sizeof *b.flight);
+    b.flight = xcalloc((size_t)c->max_flight, sizeof *b.flight);
     double t0 = util_mono();
     int rc = batch_loop(&b, err);
     if (rc < 0) {
@@ -930,9 +1232,16 @@ int llm_list_models(const llm_config *cfg, char ***ids, size_t *n,
         err_set(err, "no LLM endpoint: set CURATE_LLM_URL or --llm-url");
         return -1;
     }
+    char **urls;
+    size_t nurls = llm_urls_split(cfg->base_url, &urls);
+    if (!nurls) {
+        err_set(err, "no LLM endpoint: set CURATE_LLM_URL or --llm-url");
+        return -1;
+    }
+    char *url = join_url(urls[0], "/models");
+    llm_urls_free(urls, nurls);
     CURL *e = curl_easy_init();
     struct curl_slist *h = make_headers(cfg->api_key);
-    char *url = join_url(cfg->base_url, "/models");
     sbuf body = {0};
     char cerr[CURL_ERROR_SIZE] = "";
     int rc = -1;
@@ -999,7 +1308,13 @@ static void hash_part(uint64_t h[2], const char *s)
     if (s) fnv1a_2(h, s, n);
 }
 
-void llm_cache_key(const char *model, const char *messages_json,
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void llm_cache_key(const char *endpoints, const char *model,
+                   const char *messages_json,
                    double temperature, int max_tokens,
                    const char *response_format,
                    char out[LLM_CACHE_KEY_LEN + 1])
@@ -1008,7 +1323,15 @@ void llm_cache_key(const char *model, const char *messages_json,
     char num[64], t[48];
     fmt_double(t, sizeof t, temperature);
     snprintf(num, sizeof num, "t=%s;m=%d", t, max_tokens);
-    hash_part(h, "curate-llm-v1");
+    hash_part(h, "curate-llm-v2");
+    char **urls;
+    size_t n = llm_urls_split(endpoints, &urls);
+    if (n > 1) qsort(urls, n, sizeof *urls, cmp_str);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || strcmp(urls[i], urls[i - 1]) != 0)
+            hash_part(h, urls[i]);
+    llm_urls_free(urls, n);
+    hash_part(h, "|");
     hash_part(h, model);
     hash_part(h, messages_json);
     hash_part(h, num);

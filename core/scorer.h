@@ -43,7 +43,17 @@ typedef struct {
     size_t ok, partial, failed, retried, cache_hits;
     long tokens;
     double elapsed_s;
+    int limit;             /* LLM: the client's live adaptive limit (sum
+                              over endpoints); 0 for the heuristic */
 } score_progress;
+
+/* One endpoint's share of a run (LLM backend). */
+typedef struct {
+    char *url;             /* owned; user:password@ masked as ***@ */
+    size_t attempts, ok, errors;
+    double mean_latency_ms;  /* over ok attempts; 0 if none */
+    int max_limit;         /* highest adaptive limit reached */
+} score_endpoint;
 
 typedef struct {
     size_t total, ok, partial, failed, retried, cache_hits;
@@ -52,7 +62,13 @@ typedef struct {
     double wall_s, rps;    /* rps: results per second of wall time */
     int interrupted;       /* cancelled (or aborted by a store error) */
     char last_error[256];  /* the last failure's reason, "" if none */
+    score_endpoint *endpoints;  /* LLM: per endpoint (owned, see
+                                   score_summary_clear); NULL otherwise */
+    size_t nendpoints;
 } score_summary;
+
+/* Frees what a summary owns (the endpoints) and zeroes them. */
+void score_summary_clear(score_summary *s);
 
 typedef struct {
     const rubric *r;
@@ -85,7 +101,8 @@ typedef struct {
 
 /* Scores ids[0..n). Returns 0 (also when cancelled: see
  * sum->interrupted), or -1 + err when the job could not run (bad rubric for
- * the heuristic, bad LLM config) or a store failed. sum may be NULL. */
+ * the heuristic, bad LLM config) or a store failed. sum may be NULL; when
+ * given, the caller calls score_summary_clear() on it afterwards. */
 int scorer_run(const scorer_job *job, char *const *ids, size_t n,
                score_summary *sum, char *err);
 

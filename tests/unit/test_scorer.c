@@ -189,6 +189,7 @@ TEST(scorer_heuristic_end_to_end)
     CHECK_MSG(a->scores.v[5] > b->scores.v[5], "%g vs %g", a->scores.v[5],
               b->scores.v[5]);
     CHECK(f.gets == 0 && f.puts == 0);
+    score_summary_clear(&sum);
     fixture_free(&f);
     rubric_free(r);
 }
@@ -254,6 +255,7 @@ static void llm_cache_roundtrip(srv *s)
 
     /* second run: every answer from the cache, no request sent */
     fixture_reset_results(&f);
+    score_summary_clear(&sum);
     rc = scorer_run(&job, ids, NCONV, &sum, err);
     CHECK(rc == 0 && sum.ok == NCONV && sum.cache_hits == NCONV);
     CHECK(sum.tokens == 0);
@@ -265,6 +267,7 @@ static void llm_cache_roundtrip(srv *s)
     /* no_cache: sent again */
     fixture_reset_results(&f);
     job.no_cache = 1;
+    score_summary_clear(&sum);
     rc = scorer_run(&job, ids, 2, &sum, err);
     CHECK(rc == 0 && sum.cache_hits == 0 && sum.ok == 2);
     CHECK(srv_stat(s, "requests") == NCONV + 2);
@@ -283,6 +286,7 @@ static void llm_cache_roundtrip(srv *s)
     program pg = {&d, 1, 1};
     job.pg = &pg;
     cJSON_Delete(srv_http(s, "/reset", "{}"));
+    score_summary_clear(&sum);
     rc = scorer_run(&job, ids, 1, &sum, err);
     CHECK(rc == 0 && sum.cache_hits == 0 && sum.ok == 1);
     cJSON *reqs = srv_http(s, "/requests", NULL);
@@ -293,6 +297,7 @@ static void llm_cache_roundtrip(srv *s)
                                                 "content")->valuestring;
     CHECK(strstr(demo_user, "This is an example of the task"));
     cJSON_Delete(reqs);
+    score_summary_clear(&sum);
     fixture_free(&f);
     llm_config_clear(&cfg);
     rubric_free(r);
@@ -342,6 +347,7 @@ static void llm_bad_answers(srv *s)
     fixture_reset_results(&f);
     int puts = f.puts;
     job.no_cache = 1;
+    score_summary_clear(&sum);
     rc = scorer_run(&job, ids, 2, &sum, err);
     CHECK(rc == 0 && sum.failed == 2);
     a = result_for(&f, "c1");
@@ -353,12 +359,14 @@ static void llm_bad_answers(srv *s)
     /* HTTP 500: failed with the server's message, no raw */
     cJSON_Delete(srv_http(s, "/control", "{\"mode\":\"500\"}"));
     fixture_reset_results(&f);
+    score_summary_clear(&sum);
     rc = scorer_run(&job, ids, 1, &sum, err);
     CHECK(rc == 0 && sum.failed == 1 && f.n == 1);
     CHECK(f.res[0].raw == NULL && f.res[0].http_status == 500);
     CHECK_MSG(strstr(f.res[0].error, "HTTP 500: upstream failure"), "%s",
               f.res[0].error);
     CHECK(strstr(sum.last_error, "c0: HTTP 500"));
+    score_summary_clear(&sum);
     fixture_free(&f);
     llm_config_clear(&cfg);
     rubric_free(r);
@@ -402,11 +410,13 @@ static void llm_store_error_and_cancel(srv *s)
     cfg.concurrency = 4;
     f.cancel_at = util_mono() + 0.3;
     double t0 = util_mono();
+    score_summary_clear(&sum);
     rc = scorer_run(&job, ids, NCONV, &sum, err);
     double dt = util_mono() - t0;
     CHECK(rc == 0 && sum.interrupted && f.n == 0);
     CHECK(sum.not_run == NCONV);
     CHECK_MSG(dt < 2.5, "took %.2fs", dt);
+    score_summary_clear(&sum);
     fixture_free(&f);
     llm_config_clear(&cfg);
     rubric_free(r);
