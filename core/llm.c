@@ -1,12 +1,22 @@
 /* llm.c: see llm.h. One multi handle per client, easy handles reused from
- * an idle pool, curl_multi_poll() for waiting (no busy loop). */
+ * an idle pool, poll() on the sockets libcurl names (no busy loop).
+ * libcurl is loaded with dlopen on first use (see llm_global_init), so the
+ * commands that make no request do not pay for it and its 30 libraries at
+ * start. */
 #define _POSIX_C_SOURCE 200809L
 #include "llm.h"
 #include "util.h"
 
+#include "dl.h"
+
 #include <cjson/cJSON.h>
+/* Calls go through the table below: no type-checking macros around the
+ * names. */
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+#include <pthread.h>
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -140,17 +150,68 @@ int llm_config_check(const llm_config *c, char *err)
     return 0;
 }
 
+/* ---------------------------------------------------------------- libcurl */
+
+/* Every libcurl function llm.c calls: one list, from which the table and
+ * the names to look up both come. */
+#define CURL_SYMBOLS(X) \
+    X(curl_global_init) X(curl_global_cleanup) X(curl_easy_init) \
+    X(curl_easy_cleanup) X(curl_easy_setopt) X(curl_easy_getinfo) \
+    X(curl_easy_perform) X(curl_easy_strerror) X(curl_multi_init) \
+    X(curl_multi_cleanup) X(curl_multi_setopt) X(curl_multi_add_handle) \
+    X(curl_multi_remove_handle) X(curl_multi_socket_action) \
+    X(curl_multi_info_read) X(curl_multi_strerror) X(curl_slist_append) \
+    X(curl_slist_free_all)
+
+typedef struct {
+#define CURL_MEMBER(f) __typeof__(&f) f;
+    CURL_SYMBOLS(CURL_MEMBER)
+#undef CURL_MEMBER
+} curl_api;
+
+static const dl_sym curl_syms[] = {
+#define CURL_ENTRY(f) {#f, offsetof(curl_api, f)},
+    CURL_SYMBOLS(CURL_ENTRY)
+#undef CURL_ENTRY
+};
+
+/* Loaded once per process (pthread_once: the workbench's jobs run on
+ * threads), read-only afterwards; cu stays NULL if loading failed. */
+static curl_api curl_table;
+static const curl_api *cu;
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static char curl_load_err[ERR_MAX];
+
+static void curl_load(void)
+{
+    if (dl_load("libcurl.so.4", curl_syms,
+                sizeof curl_syms / sizeof curl_syms[0], &curl_table,
+                curl_load_err) < 0)
+        return;
+    CURLcode rc = curl_table.curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (rc != CURLE_OK) {
+        err_set(curl_load_err, "curl_global_init: %s",
+                curl_table.curl_easy_strerror(rc));
+        return;
+    }
+    cu = &curl_table;
+}
+
 int llm_global_init(char *err)
 {
-    CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (rc != CURLE_OK) {
-        err_set(err, "curl_global_init: %s", curl_easy_strerror(rc));
+    pthread_once(&curl_once, curl_load);
+    if (!cu) {
+        err_set(err, "%s (Debian package libcurl4 or libcurl3-gnutls)",
+                curl_load_err);
         return -1;
     }
     return 0;
 }
 
-void llm_global_cleanup(void) { curl_global_cleanup(); }
+void llm_global_cleanup(void)
+{
+    if (cu) cu->curl_global_cleanup();
+}
 
 const char *llm_status_name(llm_status s)
 {
@@ -347,13 +408,13 @@ static int on_timer(CURLM *m, long ms, void *userp)
 static struct curl_slist *make_headers(const char *key)
 {
     struct curl_slist *h = NULL, *t;
-    h = curl_slist_append(h, "Content-Type: application/json");
-    if ((t = curl_slist_append(h, "Accept: application/json"))) h = t;
-    if ((t = curl_slist_append(h, "Expect:"))) h = t;
+    h = cu->curl_slist_append(h, "Content-Type: application/json");
+    if ((t = cu->curl_slist_append(h, "Accept: application/json"))) h = t;
+    if ((t = cu->curl_slist_append(h, "Expect:"))) h = t;
     if (key && *key) {
         sbuf b = {0};
         sbuf_addf(&b, "Authorization: Bearer %s", key);
-        if ((t = curl_slist_append(h, b.s))) h = t;
+        if ((t = cu->curl_slist_append(h, b.s))) h = t;
         memset(b.s, 0, b.len);
         sbuf_free(&b);
     }
@@ -362,7 +423,8 @@ static struct curl_slist *make_headers(const char *key)
 
 llm_client *llm_client_new(const llm_config *cfg, char *err)
 {
-    if (llm_config_check(cfg, err) < 0) return NULL;
+    if (llm_config_check(cfg, err) < 0 || llm_global_init(err) < 0)
+        return NULL;
     llm_client *c = xcalloc(1, sizeof *c);
     llm_config_copy(&c->cfg, cfg);
     char **urls;
@@ -394,19 +456,19 @@ llm_client *llm_client_new(const llm_config *cfg, char *err)
               cfg->max_tokens);
     c->body_tail = sbuf_take(&b);
     c->headers = make_headers(cfg->api_key);
-    c->multi = curl_multi_init();
+    c->multi = cu->curl_multi_init();
     if (!c->multi || !c->headers) {
         err_set(err, "could not initialise libcurl (llm_global_init?)");
         llm_client_free(c);
         return NULL;
     }
-    curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+    cu->curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                       (long)cfg->concurrency);
-    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->max_flight);
-    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+    cu->curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->max_flight);
+    cu->curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    cu->curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+    cu->curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    cu->curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
     c->timer_at = -1;
     c->nidle_cap = c->max_flight;
     c->idle = xcalloc((size_t)c->nidle_cap, sizeof *c->idle);
@@ -418,12 +480,12 @@ llm_client *llm_client_new(const llm_config *cfg, char *err)
 void llm_client_free(llm_client *c)
 {
     if (!c) return;
-    for (int i = 0; i < c->nidle; i++) curl_easy_cleanup(c->idle[i]);
+    for (int i = 0; i < c->nidle; i++) cu->curl_easy_cleanup(c->idle[i]);
     free(c->idle);
-    if (c->multi) curl_multi_cleanup(c->multi);
+    if (c->multi) cu->curl_multi_cleanup(c->multi);
     free(c->fds);
     free(c->snap);
-    curl_slist_free_all(c->headers);
+    cu->curl_slist_free_all(c->headers);
     if (c->cfg.api_key) memset(c->cfg.api_key, 0, strlen(c->cfg.api_key));
     llm_config_clear(&c->cfg);
     for (size_t i = 0; i < c->nep; i++) {
@@ -473,37 +535,37 @@ int llm_client_limit(const llm_client *c)
 static void easy_common(CURL *e, const llm_config *cfg,
                         struct curl_slist *headers)
 {
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+    cu->curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    cu->curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+    cu->curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      (long)(cfg->connect_timeout * 1000));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(cfg->timeout * 1000));
-    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    cu->curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(cfg->timeout * 1000));
+    cu->curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    cu->curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    cu->curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
 }
 
 static CURL *easy_get(llm_client *c)
 {
     if (c->nidle) return c->idle[--c->nidle];
-    CURL *e = curl_easy_init();
+    CURL *e = cu->curl_easy_init();
     if (!e) return NULL;
     easy_common(e, &c->cfg, c->headers);
-    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    cu->curl_easy_setopt(e, CURLOPT_POST, 1L);
     return e;
 }
 
 static void easy_put(llm_client *c, CURL *e)
 {
     /* No pointers into a finished job stay behind in an idle handle. */
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, NULL);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
+    cu->curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
+    cu->curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
+    cu->curl_easy_setopt(e, CURLOPT_WRITEDATA, NULL);
+    cu->curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
     if (c->nidle < c->nidle_cap) c->idle[c->nidle++] = e;
-    else curl_easy_cleanup(e);
+    else cu->curl_easy_cleanup(e);
 }
 
 /* ---------------------------------------------------------------- jobs */
@@ -639,8 +701,8 @@ static void ep_grow(endpoint *e, int cap)
 static double attempt_connect_s(CURL *easy)
 {
     curl_off_t tc = 0, ta = 0;
-    curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &tc);
-    curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &ta);
+    cu->curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &tc);
+    cu->curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &ta);
     return (double)(ta > tc ? ta : tc) / 1e6;
 }
 
@@ -715,19 +777,19 @@ static int job_start(batch *b, job *j, int epi, char *err)
     j->resp.len = 0;
     if (j->resp.s) j->resp.s[0] = '\0';
     j->curl_err[0] = '\0';
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body_len);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &j->resp);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, j);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->curl_err);
+    cu->curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body);
+    cu->curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body_len);
+    cu->curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+    cu->curl_easy_setopt(e, CURLOPT_WRITEDATA, &j->resp);
+    cu->curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+    cu->curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->curl_err);
     endpoint *ep = &c->ep[epi];
     j->connect_to = ep_connect_timeout(c, ep);
-    curl_easy_setopt(e, CURLOPT_URL, ep->url);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+    cu->curl_easy_setopt(e, CURLOPT_URL, ep->url);
+    cu->curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      (long)(j->connect_to * 1000));
-    if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
-        curl_easy_cleanup(e);
+    if (cu->curl_multi_add_handle(c->multi, e) != CURLM_OK) {
+        cu->curl_easy_cleanup(e);
         err_set(err, "curl_multi_add_handle failed");
         return -1;
     }
@@ -749,7 +811,7 @@ static int job_start(batch *b, job *j, int epi, char *err)
 /* Detaches j from the multi handle and the in-flight list. */
 static void job_detach(batch *b, job *j)
 {
-    curl_multi_remove_handle(b->c->multi, j->easy);
+    cu->curl_multi_remove_handle(b->c->multi, j->easy);
     easy_put(b->c, j->easy);
     j->easy = NULL;
     b->c->ep[j->ep].in_flight--;
@@ -827,7 +889,7 @@ static int http_congestion(long code)
 static void classify_curl_error(job *j, CURLcode rc, const llm_config *cfg)
 {
     char detail[CURL_ERROR_SIZE + 64];
-    const char *what = j->curl_err[0] ? j->curl_err : curl_easy_strerror(rc);
+    const char *what = j->curl_err[0] ? j->curl_err : cu->curl_easy_strerror(rc);
     one_line(detail, sizeof detail, what, strlen(what), CURL_ERROR_SIZE);
     if (rc == CURLE_OPERATION_TIMEDOUT) {
         j->status = LLM_ERR_TIMEOUT;
@@ -937,9 +999,9 @@ static void job_finished(batch *b, job *j, CURLcode rc)
 {
     long code = 0;
     curl_off_t ra = -1;
-    curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
+    cu->curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
 #if LIBCURL_VERSION_NUM >= 0x074200
-    curl_easy_getinfo(j->easy, CURLINFO_RETRY_AFTER, &ra);
+    cu->curl_easy_getinfo(j->easy, CURLINFO_RETRY_AFTER, &ra);
 #endif
     double connect_s = attempt_connect_s(j->easy);
     job_detach(b, j);
@@ -1038,10 +1100,10 @@ static void drain(batch *b)
 {
     int left;
     CURLMsg *m;
-    while ((m = curl_multi_info_read(b->c->multi, &left))) {
+    while ((m = cu->curl_multi_info_read(b->c->multi, &left))) {
         if (m->msg != CURLMSG_DONE) continue;
         char *priv = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+        cu->curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
         job *j = (job *)priv;
         CURLcode rc = m->data.result;
         if (j) job_finished(b, j, rc);
@@ -1065,9 +1127,9 @@ static int poll_timeout(const batch *b)
 static int socket_action(batch *b, curl_socket_t fd, int mask, char *err)
 {
     int running = 0;
-    CURLMcode mc = curl_multi_socket_action(b->c->multi, fd, mask, &running);
+    CURLMcode mc = cu->curl_multi_socket_action(b->c->multi, fd, mask, &running);
     if (mc != CURLM_OK) {
-        err_set(err, "curl_multi_socket_action: %s", curl_multi_strerror(mc));
+        err_set(err, "curl_multi_socket_action: %s", cu->curl_multi_strerror(mc));
         return -1;
     }
     return 0;
@@ -1238,9 +1300,13 @@ int llm_list_models(const llm_config *cfg, char ***ids, size_t *n,
         err_set(err, "no LLM endpoint: set CURATE_LLM_URL or --llm-url");
         return -1;
     }
+    if (llm_global_init(err) < 0) {
+        llm_urls_free(urls, nurls);
+        return -1;
+    }
     char *url = join_url(urls[0], "/models");
     llm_urls_free(urls, nurls);
-    CURL *e = curl_easy_init();
+    CURL *e = cu->curl_easy_init();
     struct curl_slist *h = make_headers(cfg->api_key);
     sbuf body = {0};
     char cerr[CURL_ERROR_SIZE] = "";
@@ -1250,15 +1316,15 @@ int llm_list_models(const llm_config *cfg, char ***ids, size_t *n,
         goto out;
     }
     easy_common(e, cfg, h);
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, cerr);
-    CURLcode cc = curl_easy_perform(e);
+    cu->curl_easy_setopt(e, CURLOPT_URL, url);
+    cu->curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+    cu->curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
+    cu->curl_easy_setopt(e, CURLOPT_ERRORBUFFER, cerr);
+    CURLcode cc = cu->curl_easy_perform(e);
     long code = 0;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+    cu->curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
     if (cc != CURLE_OK) {
-        err_set(err, "GET /models: %s", cerr[0] ? cerr : curl_easy_strerror(cc));
+        err_set(err, "GET /models: %s", cerr[0] ? cerr : cu->curl_easy_strerror(cc));
     } else if (code < 200 || code >= 300) {
         char msg[MSG_MAX + 8];
         error_body_message(body.s, body.len, msg, sizeof msg);
@@ -1269,8 +1335,8 @@ int llm_list_models(const llm_config *cfg, char ***ids, size_t *n,
     }
 out:
     if (err && rc < 0) scrub_key(err, cfg->api_key);
-    if (e) curl_easy_cleanup(e);
-    curl_slist_free_all(h);
+    if (e) cu->curl_easy_cleanup(e);
+    cu->curl_slist_free_all(h);
     free(url);
     sbuf_free(&body);
     return rc;

@@ -29,8 +29,9 @@
  * on that endpoint, at least 0.25 s, at most connect_timeout, so a dropped
  * SYN costs a quick retry (not counted against `retries`), not a stall.
  *
- * Call llm_global_init() once (from main) before any client is made and
- * llm_global_cleanup() at exit. */
+ * libcurl is loaded (dlopen of libcurl.so.4) and initialised on first use:
+ * llm_client_new() and llm_list_models() call llm_global_init() themselves
+ * (it is idempotent and thread-safe); call llm_global_cleanup() at exit. */
 #ifndef CURATE_LLM_H
 #define CURATE_LLM_H
 
@@ -77,7 +78,10 @@ int llm_config_check(const llm_config *c, char *err);
 size_t llm_urls_split(const char *list, char ***urls);
 void llm_urls_free(char **urls, size_t n);
 
+/* Loads and initialises libcurl once per process: 0, or -1 + err (the
+ * library is missing or would not initialise). */
 int llm_global_init(char *err);
+/* At exit: libcurl's clean-up if it was loaded. */
 void llm_global_cleanup(void);
 
 typedef struct llm_client llm_client;
