@@ -143,6 +143,19 @@ static int run_heuristic(run_state *s, char *err)
 
 /* ---------------------------------------------------------------- llm */
 
+/* Cuts an owned string longer than max bytes to at most max (on a UTF-8
+ * boundary) followed by SCORER_CUT_MARK. Returns s (reallocated). */
+static char *cut_text(char *s, size_t max)
+{
+    if (!s) return NULL;
+    size_t n = strlen(s);
+    if (n <= max) return s;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) max--;
+    s = xrealloc(s, max + sizeof SCORER_CUT_MARK);
+    memcpy(s + max, SCORER_CUT_MARK, sizeof SCORER_CUT_MARK);
+    return s;
+}
+
 /* Fills res from a model answer (content may be NULL: failed request). */
 static void result_from_answer(run_state *s, const char *content,
                                score_result *res)
@@ -151,10 +164,12 @@ static void result_from_answer(run_state *s, const char *content,
     prompt_answer a;
     prompt_parse_answer(r, content, &a);
     res->scores = a.scores;
-    res->rationale = prompt_answer_text_new(r, &a);
-    res->reasoning = a.reasoning;
+    res->rationale = cut_text(prompt_answer_text_new(r, &a), SCORER_TEXT_MAX);
+    res->reasoning = cut_text(a.reasoning, SCORER_TEXT_MAX);
     a.reasoning = NULL;
-    res->raw = xstrdup(content);
+    res->raw = content && strlen(content) > SCORER_RAW_MAX
+                   ? cut_text(xstrdup(content), SCORER_RAW_MAX)
+                   : xstrdup(content);
     res->status = xstrdup(prompt_status_name(a.status));
     res->error = a.error;
     a.error = NULL;
@@ -248,7 +263,9 @@ static void llm_done(const llm_result *r, void *ctx)
     memset(&res, 0, sizeof res);
     if (r->status == LLM_OK) {
         result_from_answer(s, r->content, &res);
-        if (strcmp(res.status, "failed") != 0 && s->job->cache_put)
+        /* An answer over the bound is kept (cut) in the prediction only. */
+        if (strcmp(res.status, "failed") != 0 && s->job->cache_put &&
+            strlen(r->content) <= SCORER_RAW_MAX)
             s->job->cache_put(p->key, r->content, s->job->ctx);
     } else {
         res.status = xstrdup("failed");

@@ -18,6 +18,17 @@
 
 typedef enum { SCORER_HEURISTIC = 0, SCORER_LLM } scorer_backend;
 
+/* What a result may hold (issue 13: a 20 MB answer was stored three
+ * times, as raw, in the cache and as the rationale). An answer longer than
+ * SCORER_RAW_MAX is kept as its first SCORER_RAW_MAX bytes (cut on a UTF-8
+ * boundary, then SCORER_CUT_MARK) and never cached, so it is stored once,
+ * bounded; rationale and reasoning are cut the same way at
+ * SCORER_TEXT_MAX. Answers under the bounds (all real scoring answers:
+ * a few kB) are kept whole, in the prediction and the cache. */
+#define SCORER_RAW_MAX ((size_t)256 << 10)
+#define SCORER_TEXT_MAX ((size_t)64 << 10)
+#define SCORER_CUT_MARK " [... cut by curate]"
+
 /* One conversation's result (the CLI turns it into a pool prediction).
  * Strings are owned; the store callback copies what it keeps. */
 typedef struct {

@@ -447,3 +447,62 @@ TEST(scorer_llm_needs_config)
     CHECK(strstr(err, "CURATE_LLM_URL"));
     rubric_free(r);
 }
+
+/* Issue 13: a 1 MB answer (a 20 MB one in the report) was stored three
+ * times: raw, in the cache and as the rationale. Now it is kept once, cut
+ * to SCORER_RAW_MAX, its texts to SCORER_TEXT_MAX, and not cached. */
+static void llm_huge_answer(srv *s)
+{
+    rubric *r = rubric_default_new();
+    llm_config cfg;
+    llm_cfg(&cfg, s);
+    size_t big = (size_t)1 << 20;
+    sbuf b = {0};
+    sbuf_add(&b, "{\"mode\":\"script\",\"script\":[{\"status\":200,\"content\":\""
+                 "[[ ## reasoning ## ]]\\n");
+    for (size_t i = 0; i < big / 2; i++) sbuf_addc(&b, i % 64 ? 'r' : ' ');
+    sbuf_add(&b, "\\n\\n[[ ## responsiveness_score ## ]]\\n7\\n\\n"
+                 "[[ ## customer_negative_score ## ]]\\n3\\n\\n"
+                 "[[ ## conversational_trend_score ## ]]\\n6\\n\\n"
+                 "[[ ## overall_seller_score ## ]]\\n6.5\\n\\n"
+                 "[[ ## score_rationale ## ]]\\n");
+    for (size_t i = 0; i < big / 2; i++) sbuf_addc(&b, i % 64 ? 't' : ' ');
+    sbuf_add(&b, "\\n\\n[[ ## completed ## ]]\"}]}");
+    cJSON_Delete(srv_http(s, "/control", b.s));
+    sbuf_free(&b);
+    fixture f;
+    fixture_init(&f);
+    scorer_job job = make_job(r, &f);
+    job.backend = SCORER_LLM;
+    job.llm = &cfg;
+    score_summary sum;
+    char err[ERR_MAX] = "";
+    int rc = scorer_run(&job, ids, 1, &sum, err);
+    CHECK_MSG(rc == 0 && f.n == 1, "%s", err);
+    const score_result *a = result_for(&f, "c0");
+    CHECK(a && a->raw && strcmp(a->status, "ok") == 0);
+    size_t mark = strlen(SCORER_CUT_MARK);
+    if (a && a->raw) {
+        size_t n = strlen(a->raw);
+        CHECK_MSG(n <= SCORER_RAW_MAX + mark && n > SCORER_RAW_MAX / 2,
+                  "raw %zu bytes", n);
+        CHECK(strcmp(a->raw + n - mark, SCORER_CUT_MARK) == 0);
+        CHECK(a->rationale && strlen(a->rationale) <= SCORER_TEXT_MAX + mark);
+        CHECK(a->reasoning && strlen(a->reasoning) <= SCORER_TEXT_MAX + mark);
+    }
+    CHECK_MSG(f.puts == 0, "cached %d answers", f.puts);
+    score_summary_clear(&sum);
+    fixture_free(&f);
+    llm_config_clear(&cfg);
+    rubric_free(r);
+}
+
+TEST(scorer_llm_huge_answer_stored_once_bounded)
+{
+    srv s;
+    llm_global_init(NULL);
+    CHECK(srv_start(&s, "--mode good") == 0);
+    llm_huge_answer(&s);
+    srv_stop(&s);
+    llm_global_cleanup();
+}
