@@ -201,7 +201,7 @@ int llm_global_init(char *err)
 {
     pthread_once(&curl_once, curl_load);
     if (!cu) {
-        err_set(err, "%s (Debian package libcurl4 or libcurl3-gnutls)",
+        err_set(err, "%s (Debian package libcurl4)",
                 curl_load_err);
         return -1;
     }

@@ -3,8 +3,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "../../core/util.h"
-#include "../../data/import.h"
+#include "../../data/import_file.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,29 +37,14 @@ int cmd_init(const cli_globals *g, int argc, char **argv)
 
 /* ---- import ---- */
 
-typedef struct {
-    pool *p;
-    const char *src;
-    long added, changed, same, msgs;
-} import_ctx;
-
-static int import_one(const convo *c, void *vctx, char *err)
-{
-    import_ctx *ic = vctx;
-    int changed;
-    if (pool_put_convo(ic->p, c, ic->src, &changed, err) < 0) return -1;
-    if (changed == 2) ic->added++;
-    else if (changed == 1) ic->changed++;
-    else ic->same++;
-    ic->msgs += (long)c->nmsgs;
-    return 0;
-}
-
 static const char *import_usage =
     "usage: curate import [OPTIONS] FILE...\n"
     "Imports conversations: JSONL (one conversation per line) or WhatsApp\n"
-    "chat exports (.txt). One transaction per file: a malformed file stores\n"
-    "nothing and is reported as FILE:LINE. Re-importing changes nothing.\n"
+    "chat exports (.txt). A malformed file stores nothing and is reported as\n"
+    "FILE:LINE (the whole file is checked first); a big file is stored in\n"
+    "transactions of about half a second, so reviewers can save meanwhile.\n"
+    "Re-importing changes nothing; an import that was killed is completed.\n"
+    "  --batch N                 at most N conversations per transaction\n"
     "  --format jsonl|whatsapp   force the format (default: detect)\n"
     "  --seller NAME             (WhatsApp) the seller's name; repeatable\n"
     "  --seller-id ID            (WhatsApp) seller id (default: the name)\n"
@@ -78,9 +64,11 @@ static int parse_tz(const char *s, int *out)
 int cmd_import(const cli_globals *g, int argc, char **argv)
 {
     ARG_HELP(import_usage);
-    enum { O_FORMAT = 256, O_SELLER, O_SELLER_ID, O_ID, O_DATE, O_TZ };
+    enum { O_FORMAT = 256, O_SELLER, O_SELLER_ID, O_ID, O_DATE, O_TZ,
+           O_BATCH };
     static const struct option lo[] = {
         {"format", required_argument, NULL, O_FORMAT},
+        {"batch", required_argument, NULL, O_BATCH},
         {"seller", required_argument, NULL, O_SELLER},
         {"seller-id", required_argument, NULL, O_SELLER_ID},
         {"id", required_argument, NULL, O_ID},
@@ -90,6 +78,7 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int format = 0, c;
+    long batch = 0;
     const char *sellers[32];
     import_wa_opts wa = {0};
     wa.sellers = sellers;
@@ -104,6 +93,17 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
             if (wa.nsellers == 32) { cli_error("import: too many --seller"); return EXIT_USAGE; }
             sellers[wa.nsellers++] = optarg;
             break;
+        case O_BATCH: {
+            char *end;
+            errno = 0;
+            batch = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || batch < 1) {
+                cli_error("import: --batch '%s': expected a whole number of "
+                          "conversations >= 1", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        }
         case O_SELLER_ID: wa.seller_id = optarg; break;
         case O_ID: wa.id = optarg; break;
         case O_DATE:
@@ -136,34 +136,26 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
     int failed = 0;
     for (int i = optind; i < argc; i++) {
         char err[ERR_MAX] = "";
-        size_t len;
         const char *path = argv[i];
-        char *data = util_read_file_new(path, &len, err);
-        if (!data) { cli_error("%s", err); failed++; continue; }
-        int fmt = format ? format : import_detect(path, data, len);
-        import_ctx ic = {.p = p, .src = path};
-        int rc = -1;
-        if (fmt == 0) {
-            err_set(err, "%s: unknown format (use --format jsonl|whatsapp)", path);
-        } else if (pool_begin(p, err) == 0) {
-            rc = fmt == 1 ? import_jsonl(data, len, path, import_one, &ic, err)
-                          : import_whatsapp(data, len, path, &wa, import_one,
-                                            &ic, err);
-            if (rc == 0) rc = pool_commit(p, err);
-            else pool_rollback(p);
-        }
-        free(data);
-        if (rc < 0) {
+        import_file_opts io = {.format = (import_format)format, .wa = &wa,
+                               .batch = batch};
+        import_file_stats st;
+        if (import_file(p, path, &io, &st, err) < 0) {
             cli_error("%s", err);
-            if (!g->quiet) fprintf(stderr, "curate: %s: nothing imported from this file\n", path);
+            if (!g->quiet && st.stored)
+                fprintf(stderr, "curate: %s: %ld conversations were stored "
+                        "before the error; import the file again to "
+                        "complete it\n", path, st.stored);
+            else if (!g->quiet)
+                fprintf(stderr, "curate: %s: nothing imported from this file\n", path);
             failed++;
             continue;
         }
+        long total = st.added + st.changed + st.same;
         if (!g->quiet)
             printf("%s: %ld conversation%s (%ld new, %ld changed, %ld unchanged), "
-                   "%ld messages\n", path, ic.added + ic.changed + ic.same,
-                   ic.added + ic.changed + ic.same == 1 ? "" : "s", ic.added,
-                   ic.changed, ic.same, ic.msgs);
+                   "%ld messages\n", path, total, total == 1 ? "" : "s",
+                   st.added, st.changed, st.same, st.msgs);
     }
     /* New conversations wait for the search index (see pool.h): say how
      * to catch it up, once. */
