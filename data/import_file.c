@@ -28,12 +28,32 @@ static int detect(const char *path, char *err)
     return fmt;
 }
 
-static void count(import_file_stats *st, const convo *c, int changed)
+void import_file_stats_clear(import_file_stats *st)
+{
+    for (int k = 0; k < IMPORT_STALE_NAMED; k++) {
+        free(st->stale_ids[k]);
+        st->stale_ids[k] = NULL;
+    }
+}
+
+/* Counts a stored conversation; a changed one's labels became stale. */
+static int count(pool *p, import_file_stats *st, const convo *c, int changed,
+                 char *err)
 {
     if (changed == 2) st->added++;
     else if (changed == 1) st->changed++;
     else st->same++;
     st->msgs += (long)c->nmsgs;
+    if (changed != 1) return 0;
+    int n = pool_stale_labels(p, c->id, err);
+    if (n < 0) return -1;
+    if (n > 0) {
+        if (st->stale_convs < IMPORT_STALE_NAMED)
+            st->stale_ids[st->stale_convs] = xstrdup(c->id);
+        st->stale_convs++;
+        st->stale_labels += n;
+    }
+    return 0;
 }
 
 /* ---- WhatsApp: one conversation, one transaction ---- */
@@ -49,15 +69,14 @@ static int wa_one(const convo *c, void *vctx, char *err)
     wa_ctx *w = vctx;
     int changed;
     if (pool_put_convo(w->p, c, w->src, &changed, err) < 0) return -1;
-    count(w->st, c, changed);
-    return 0;
+    return count(w->p, w->st, c, changed, err);
 }
 
 static int import_wa(pool *p, const char *path, const import_wa_opts *wa,
                      import_file_stats *st, char *err)
 {
     size_t len;
-    char *data = util_read_file_new(path, &len, err);
+    char *data = file_read_new(path, &len, err);
     if (!data) return -1;
     import_wa_opts none = {0};
     wa_ctx w = {p, path, st};
@@ -71,7 +90,8 @@ static int import_wa(pool *p, const char *path, const import_wa_opts *wa,
     if (rc == 0) {
         st->batches = 1;
         st->stored = st->added + st->changed + st->same;
-    } else {
+    } else {                          /* rolled back: nothing happened */
+        import_file_stats_clear(st);
         memset(st, 0, sizeof *st);
     }
     return rc;
@@ -116,10 +136,11 @@ static int store(pool *p, const char *path, const import_file_opts *o,
             if (pool_begin(p, err) < 0) { got = -1; break; }
             in_tx = 1;
             n = 0;
-            t0 = util_mono();
+            t0 = date_mono();
         }
         int changed;
-        if (pool_put_convo(p, c, path, &changed, err) < 0) {
+        if (pool_put_convo(p, c, path, &changed, err) < 0 ||
+            count(p, st, c, changed, err) < 0) {
             char e2[ERR_MAX];
             snprintf(e2, sizeof e2, "%s:%zu: %s", path, import_jsonl_line(r),
                      err);
@@ -127,10 +148,9 @@ static int store(pool *p, const char *path, const import_file_opts *o,
             got = -1;
             break;
         }
-        count(st, c, changed);
         n++;
         if ((o && o->batch > 0 && n >= o->batch) ||
-            util_mono() - t0 >= IMPORT_BATCH_S) {
+            date_mono() - t0 >= IMPORT_BATCH_S) {
             in_tx = 0;
             if (batch_end(p, st, n, err) < 0) { got = -1; break; }
         }

@@ -31,12 +31,22 @@ typedef struct {
                                     0 = only the time bound */
 } import_file_opts;
 
+#define IMPORT_STALE_NAMED 10
+
 typedef struct {
     long added, changed, same, msgs;
     long batches;                /* transactions committed */
     long stored;                 /* conversations committed (on failure:
                                     how many are in the pool) */
+    /* Changed conversations whose labels became stale (pool.h:
+     * pool_stale_labels): how many, their labels, the first few ids
+     * (owned: import_file_stats_clear). */
+    long stale_convs, stale_labels;
+    char *stale_ids[IMPORT_STALE_NAMED];
 } import_file_stats;
+
+/* Frees the stale ids (the counts stay). */
+void import_file_stats_clear(import_file_stats *st);
 
 /* Imports path into p. 0, or -1 + err ("FILE:LINE: ..." for a malformed
  * file: then nothing was stored, st->stored == 0). p must not be inside a

@@ -125,9 +125,9 @@ static void queue_load(const pool_filter *f)
 
 #define TIME(var, stmt)                                  \
     do {                                                 \
-        double t0_ = util_mono();                        \
+        double t0_ = date_mono();                        \
         stmt;                                            \
-        double ms_ = (util_mono() - t0_) * 1000;         \
+        double ms_ = (date_mono() - t0_) * 1000;         \
         if (ms_ > (var)) (var) = ms_;                    \
     } while (0)
 
@@ -426,7 +426,7 @@ static double cpu_s(void)
 static void put_preds(int64_t run, int from, int n, int batch, double *cpu_us,
                       double *wall_us)
 {
-    double c0 = cpu_s(), t0 = util_mono();
+    double c0 = cpu_s(), t0 = date_mono();
     for (int i = 0; i < n; i++) {
         if (batch && i % batch == 0 && pool_begin(P, err) < 0) die("begin");
         char id[32];
@@ -447,7 +447,7 @@ static void put_preds(int64_t run, int from, int n, int batch, double *cpu_us,
             die("commit");
     }
     *cpu_us = (cpu_s() - c0) * 1e6 / n;
-    *wall_us = (util_mono() - t0) * 1e6 / n;
+    *wall_us = (date_mono() - t0) * 1e6 / n;
 }
 
 static int writes(const char *db)
@@ -620,12 +620,12 @@ static int count_msgs(const convo *c, void *ctx, char *e)
 static int parse(const char *path)
 {
     size_t len;
-    double t0 = util_mono();
-    char *data = util_read_file_new(path, &len, err);
+    double t0 = date_mono();
+    char *data = file_read_new(path, &len, err);
     if (!data) die("read");
-    double t1 = util_mono();
+    double t1 = date_mono();
     if (import_jsonl(data, len, path, count_msgs, NULL, err) < 0) die("parse");
-    double t2 = util_mono();
+    double t2 = date_mono();
     free(data);
     printf("%.3f %.3f %ld\n", t1 - t0, t2 - t1, parsed_msgs);
     return 0;
@@ -668,7 +668,7 @@ static int csv_convo(const convo *c, void *ctx, char *e)
 static int to_csv(const char *path, const char *out)
 {
     size_t len;
-    char *data = util_read_file_new(path, &len, err);
+    char *data = file_read_new(path, &len, err);
     if (!data) die("read");
     alt_ctx a = {.out = fopen(out, "w")};
     if (!a.out) { err_set(err, "%s", out); die("open"); }
@@ -682,7 +682,7 @@ static int to_csv(const char *path, const char *out)
 static int ins_convo(const convo *c, void *ctx, char *e)
 {
     alt_ctx *a = ctx;
-    double t = util_mono();
+    double t = date_mono();
     a->cid++;
     for (size_t i = 0; i < c->nmsgs; i++) {
         const convo_msg *m = &c->msgs[i];
@@ -694,15 +694,15 @@ static int ins_convo(const convo *c, void *ctx, char *e)
         if (sqlite3_step(a->ins) != SQLITE_DONE) return -1;
         sqlite3_reset(a->ins);
     }
-    a->t_sql += util_mono() - t;
+    a->t_sql += date_mono() - t;
     return 0;
 }
 
 static int mininsert(const char *path, const char *dbpath)
 {
-    double t0 = util_mono();
+    double t0 = date_mono();
     size_t len;
-    char *data = util_read_file_new(path, &len, err);
+    char *data = file_read_new(path, &len, err);
     if (!data) die("read");
     sqlite3 *db;
     if (sqlite3_open(dbpath, &db) != SQLITE_OK) die("open");
@@ -713,13 +713,13 @@ static int mininsert(const char *path, const char *dbpath)
     sqlite3_prepare_v2(db, "INSERT INTO messages VALUES(?,?,?,?,?)", -1,
                        &a.ins, NULL);
     if (import_jsonl(data, len, path, ins_convo, &a, err) < 0) die("insert");
-    double t = util_mono();
+    double t = date_mono();
     sqlite3_finalize(a.ins);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    a.t_sql += util_mono() - t;
+    a.t_sql += date_mono() - t;
     sqlite3_close(db);
     free(data);
-    printf("%.3f %.3f\n", util_mono() - t0, a.t_sql);
+    printf("%.3f %.3f\n", date_mono() - t0, a.t_sql);
     return 0;
 }
 

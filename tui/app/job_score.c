@@ -115,7 +115,7 @@ static int store(const char *conv_id, const score_result *res, void *ctx,
     if (!g->in_tx) {
         if (pool_begin(g->p, err) < 0) return -1;
         g->in_tx = 1;
-        g->tx_start = util_mono();
+        g->tx_start = date_mono();
         g->pending = 0;
     }
     /* A conversation deleted meanwhile is not a reason to stop the run. */
@@ -125,7 +125,7 @@ static int store(const char *conv_id, const score_result *res, void *ctx,
         flush(g, e2);   /* keep what the batch already holds */
         return -1;
     }
-    if (++g->pending >= STORE_BATCH || util_mono() - g->tx_start > STORE_LAG_S)
+    if (++g->pending >= STORE_BATCH || date_mono() - g->tx_start > STORE_LAG_S)
         return flush(g, err);
     return 0;
 }
@@ -143,7 +143,7 @@ static int cancel(void *ctx)
 {
     glue *g = ctx;
     char err[ERR_MAX];
-    if (g->in_tx && util_mono() - g->tx_start > STORE_LAG_S) flush(g, err);
+    if (g->in_tx && date_mono() - g->tx_start > STORE_LAG_S) flush(g, err);
     return g->o->cancel ? g->o->cancel(g->o->ctx) : 0;
 }
 
@@ -175,7 +175,7 @@ static char *summary_json_new(const score_summary *s)
             cJSON_AddItemToArray(eps, je);
         }
     }
-    char *out = util_json_text_new(o, 0);
+    char *out = json_text_new(o, 0);
     cJSON_Delete(o);
     return out;
 }
