@@ -5,7 +5,6 @@
 #include "workbench/ui.h"
 #include "../core/llm.h"
 #include "../core/util.h"
-#include "../data/export_mongo.h"
 
 #include <getopt.h>
 #include <locale.h>
@@ -86,7 +85,6 @@ static int run_tui(cli_globals *g, int timing, int no_color)
 
 int main(int argc, char **argv)
 {
-    export_mongo_detach_counters();
     setlocale(LC_ALL, "");
     cli_globals g = {0};
     g.db_path = getenv("CURATE_DB");
@@ -143,11 +141,8 @@ int main(int argc, char **argv)
         cli_error("%s", err);
         return EXIT_USAGE;
     }
-    if (llm_global_init(err) < 0) {
-        cli_error("%s", err);
-        rubric_free(g.r);
-        return EXIT_ERR;
-    }
+    /* libcurl and libmongoc are loaded by the commands that use them
+     * (llm.h, export_mongo.h): nothing else pays for them at start. */
     int rc;
     if (optind >= argc || strcmp(argv[optind], "tui") == 0) {
         rc = run_tui(&g, timing, no_color);

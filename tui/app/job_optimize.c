@@ -224,6 +224,7 @@ static int score_group(glue *g, const size_t *idx, size_t n, char *err)
                                                     : "not scored");
         g->filled[i] = 1;
     }
+    score_summary_clear(&sum);
     return rc;
 }
 
