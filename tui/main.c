@@ -39,6 +39,7 @@ static const char *usage_text =
     "  import-program json|mongo  load a DSPy program state\n"
     "  demo [--reset]           fill the pool with realistic sample data\n"
     "  backup FILE              online backup of the pool\n"
+    "  report [-o FILE]         a self-contained HTML report for the team\n"
     "  index [--status|--rebuild]  bring the search index up to date\n"
     "\n"
     "Global options:\n"
@@ -65,6 +66,7 @@ static const struct {
     {"export", cmd_export},   {"import-program", cmd_import_program},
     {"programs", cmd_programs},   {"score", cmd_score},
     {"models", cmd_models},   {"optimize", cmd_optimize},
+    {"report", cmd_report},
 };
 
 static int run_tui(cli_globals *g, int timing, int no_color)
