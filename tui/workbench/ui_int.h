@@ -162,6 +162,13 @@ const char *screen_queue_selected(screen *s);
 /* The conversation open in a review screen. */
 const char *screen_review_current(screen *s);
 screen *screen_dist_new(ui *u, const char *seller);
+/* The seller list (match: an id prefix, any case, or NULL), figures of
+ * run_id (0: latest predictions). */
+screen *screen_sellers_new(ui *u, const char *match, int64_t run_id);
+/* The trend of one seller (NULL: all) for run_id. */
+screen *screen_trend_new(ui *u, const char *seller, int64_t run_id);
+/* The queue restricted to one seller's conversations. */
+screen *screen_queue_seller_new(ui *u, const char *seller);
 screen *screen_programs_new(ui *u);
 
 /* ---- ui_job.c ---- */
