@@ -85,6 +85,31 @@ tui_check "differs most column" "differs most"
 tui_check "a field named" "reviewed +[0-9.]+ (responsiveness|customer|conversational|overall)"
 tui_quit "first run"
 
+# Optimising with the heuristic backend: warned first; the outcome shown.
+tui_start
+tui_keys x o
+tui_check "heuristic warning" "Heuristic backend ignores demos: optimise anyway\\? \\(y/N\\)"
+tui_keys n Enter
+tui_check "not started" "optimisation not started"
+eq "nothing stored" "$(sql "SELECT count(*) FROM programs")" "0"
+tui_keys x o y Enter
+tui_check "outcome shown when it ends" "Decision: not better than the current best" 60
+tui_check "before -> after table" "overall_seller_score +[0-9.]+ -> [0-9.]+ +[0-9.]+ -> [0-9.]+"
+tui_check "validation line" "Validation diversity on [0-9]+ examples: [0-9.]+ before \\(zero-shot\\) -> [0-9.]+ after"
+tui_keys q P Enter
+tui_check "and on the program's screen afterwards" "Its optimisation"
+tui_check "its table there too" "overall_seller_score +[0-9.]+ -> [0-9.]+"
+tui_keys q q
+tui_quit "optimise run"
+# The progress row's rate and ETA (a slow loopback model).
+start_llm --latency-ms 150 || fail "llm server"
+tui_start CURATE_LLM_URL=$LLM_URL CURATE_LLM_MODEL=slow CURATE_LLM_CONCURRENCY=2
+tui_keys x a
+tui_check "rate and ETA" "Score all .* [0-9.]+/s, ETA [0-9]+:[0-9][0-9] " 30
+tui_keys X
+tui_check "cancelled" "cancelled after" 30
+tui_quit "progress run"
+
 # 80x24: one histogram.
 TUI_W=80 TUI_H=24 tui_start
 tui_keys d
