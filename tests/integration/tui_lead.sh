@@ -103,7 +103,7 @@ tui_keys q q
 tui_quit "optimise run"
 # The progress row's rate and ETA (a slow loopback model).
 start_llm --latency-ms 150 || fail "llm server"
-tui_start CURATE_LLM_URL=$LLM_URL CURATE_LLM_MODEL=slow CURATE_LLM_CONCURRENCY=2
+tui_start CURATE_LLM_URL=$LLM_URL CURATE_LLM_MODEL=slow
 tui_keys x a
 tui_check "rate and ETA" "Score all .* [0-9.]+/s, ETA [0-9]+:[0-9][0-9] " 30
 tui_keys X
