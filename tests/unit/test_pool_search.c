@@ -328,6 +328,12 @@ TEST(search_index_upgrade_from_v2)
                            " DROP INDEX conv_l_fdiff;"
                            " ALTER TABLE conversations DROP COLUMN fdiff;"
                            " ALTER TABLE conversations DROP COLUMN fdiff_field;"
+                           " ALTER TABLE runs DROP COLUMN owner_pid;"
+                           " ALTER TABLE runs DROP COLUMN owner_start;"
+                           " ALTER TABLE runs DROP COLUMN owner_boot;"
+                           " ALTER TABLE runs DROP COLUMN owner_host;"
+                           " ALTER TABLE labels DROP COLUMN content_hash;"
+                           " DROP TABLE pool_meta; PRAGMA application_id = 0;"
                            " PRAGMA user_version = 2;",
                        NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);

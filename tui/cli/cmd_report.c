@@ -349,7 +349,7 @@ static int section_trend(report *x)
     sbuf_add(b, "</tr>");
     for (int k = 0; k < n; k++) {
         char d[32];
-        util_iso8601(t[k].start, d, sizeof d);
+        date_iso8601(t[k].start, d, sizeof d);
         d[10] = 0;
         sbuf_addf(b, "<tr><td>%s</td>", d);
         for (size_t i = 0; i < x->r->nfields; i++) {
@@ -437,7 +437,7 @@ static int section_program(report *x)
         return 0;
     }
     char when[32];
-    util_iso8601(pg.created_at, when, sizeof when);
+    date_iso8601(pg.created_at, when, sizeof when);
     sbuf_addf(b, "<p>Program %lld, %d demos, metric ", (long long)pg.id, pg.n_demos);
     esc(b, pg.metric ? pg.metric : "?");
     sbuf_addf(b, ", validation score %.4f, model ", pg.val_score);
@@ -499,7 +499,7 @@ static int run_name(pool *p, int64_t id, char *out, size_t n, char *err)
     if (k >= 0 && found < 0) err_set(err, "--run/--baseline: no run %lld", (long long)id);
     if (found >= 0) {
         char when[32];
-        util_iso8601(runs[found].started_at, when, sizeof when);
+        date_iso8601(runs[found].started_at, when, sizeof when);
         when[16] = 0;
         snprintf(out, n, "run %lld: %s %s, %lld predictions, %s, %s",
                  (long long)id, runs[found].backend, runs[found].model,
@@ -573,7 +573,7 @@ int cmd_report(const cli_globals *g, int argc, char **argv)
     int rc = pool_get_stats(p, g->r, run, seller, &st, x.err);
     time_t now = time(NULL);
     char when[32];
-    util_iso8601((int64_t)now, when, sizeof when);
+    date_iso8601((int64_t)now, when, sizeof when);
     sbuf_add(&b, "<!DOCTYPE html><html lang=en><head><meta charset=\"utf-8\">"
                  "<meta name=\"viewport\" content=\"width=device-width\">"
                  "<title>curate report</title><style>");
@@ -600,7 +600,7 @@ int cmd_report(const cli_globals *g, int argc, char **argv)
     if (rc == 0) rc = section_agreement(&x);
     if (rc == 0) rc = section_program(&x);
     sbuf_add(&b, "</body></html>\n");
-    if (rc == 0) rc = util_write_file_atomic(out, b.s, strlen(b.s), x.err);
+    if (rc == 0) rc = file_write_atomic(out, b.s, strlen(b.s), x.err);
     sbuf_free(&b);
     pool_close(p);
     if (rc < 0) {

@@ -105,7 +105,7 @@ static void dist_reload(ui *u, screen *s) { load(u, (dist_screen *)s); }
 static void run_text(const pool_run *r, char *out, size_t n)
 {
     char when[32];
-    util_iso8601(r->started_at, when, sizeof when);
+    date_iso8601(r->started_at, when, sizeof when);
     when[16] = 0;
     char prog[48] = "";
     if (r->program_id)

@@ -120,7 +120,7 @@ static void trend_draw(ui *u, screen *s, int top, int rows)
     if (t->top < 0) t->top = 0;
     for (int k = t->top; k < t->n && y < top + rows; k++, y++) {
         char d[32];
-        util_iso8601(t->b[k].start, d, sizeof d);
+        date_iso8601(t->b[k].start, d, sizeof d);
         d[10] = 0;
         ui_put(u, y, 1, 11, d, UI_PLAIN);
         for (int i = 0; i < nf; i++)

@@ -34,7 +34,7 @@ static void *job_main(void *arg)
     ui_job *j = arg;
     char err[ERR_MAX];
     int rc;
-    j->ctx.p = pool_open(j->ctx.o->db_path, err);
+    j->ctx.p = pool_open_existing(j->ctx.o->db_path, err);
     if (!j->ctx.p) {
         snprintf(j->ctx.err, sizeof j->ctx.err, "%s", err);
         rc = -1;
@@ -91,7 +91,7 @@ int ui_job_start(ui *u, const char *name, int (*fn)(ui_job_ctx *c),
     j->free_arg = free_arg;
     j->ctx.o = u->o;
     j->ctx.arg = arg;
-    j->started = util_mono();
+    j->started = date_mono();
     if (pthread_create(&j->th, NULL, job_main, j) != 0) {
         ui_error(u, "%s: cannot start a thread", name);
         pthread_mutex_destroy(&j->mu);
@@ -146,7 +146,7 @@ void ui_job_poll(ui *u)
     long done = j->done, total = j->total, failed = j->failed;
     pthread_mutex_unlock(&j->mu);
     if (!fin) return;
-    double secs = util_mono() - j->started;
+    double secs = date_mono() - j->started;
     if (rc < 0)
         ui_error(u, "%s failed: %s", j->name, j->ctx.err[0] ? j->ctx.err : "?");
     else if (j->ctx.cancel)
@@ -187,7 +187,7 @@ void ui_job_draw(ui *u, int y)
     ui_put(u, y, x + 1 + barw, 1, "]", a);
     x += barw + 3;
     /* Rate and time left from the pace so far. */
-    double el = util_mono() - j->started;
+    double el = date_mono() - j->started;
     char pace[64] = "";
     if (done > 0 && el > 0) {
         double rate = (double)done / el;
