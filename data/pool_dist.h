@@ -1,10 +1,10 @@
 /* pool_dist.h: the figures of the lead's views, read from the pool: one
  * field's model and human distribution for a run (with MAE, compression
  * share and Spearman), the seller table, the trend over the
- * conversations' dates, reviewer agreement, and the optimisation run
- * behind a program. The maths is core/dist.h; this module only gathers
- * the counted values (score_agg, a few hundred rows) or, for Spearman,
- * the trend and agreement, scans the reviewed or scored conversations.
+ * conversations' dates, and the optimisation run behind a program
+ * (reviewer agreement is tui/app/team.h's). The maths is core/dist.h; this module only gathers
+ * the counted values (score_agg, a few hundred rows) or, for Spearman
+ * and the trend, scans the reviewed or scored conversations.
  * The workbench and `curate report` both call these: one computation,
  * two renderings. run 0 = each conversation's latest prediction; a seller
  * is matched exactly (NULL: all). */
@@ -73,24 +73,6 @@ typedef struct {
 int pool_dist_trend_new(pool *p, const rubric *r, int64_t run_id,
                         const char *seller, pool_dist_bucket **out,
                         int64_t *step, char *err);
-
-/* ---- reviewer agreement ----
- * Kept small on purpose (a full `curate agreement` is another module's):
- * for each pair of reviewers, the conversations both labelled (their
- * latest, not skipped) and the mean |difference| per score field. */
-typedef struct {
-    char *a, *b;                            /* reviewer names, a < b */
-    int64_t n;                              /* conversations in common */
-    double mae[RUBRIC_MAX_FIELDS];          /* per field index */
-    int64_t mae_n[RUBRIC_MAX_FIELDS];
-} pool_dist_agreement;
-
-/* *out malloc'd: free with pool_dist_agreement_free. Pairs or -1. */
-int pool_dist_agreement_new(pool *p, const rubric *r,
-                            pool_dist_agreement **out, char *err);
-void pool_dist_agreement_free(pool_dist_agreement *a, int n);
-/* Number of distinct reviewers with a label in force, or -1. */
-int64_t pool_dist_reviewers(pool *p, char *err);
 
 /* The summary JSON of the optimisation run that stored program_id (the
  * before and after validation figures and the decision), malloc'd, or

@@ -105,7 +105,8 @@ for t in "curate report" "Distribution: model against human" "Compression alarms
 done
 has "alarm shown" 'class="alarm"' dom.html
 has "both runs side by side" '<td>before</td>.*<td>after</td>' dom.html
-has "reviewer pair" '<td>demo &amp; other</td><td>3</td>' dom.html
+has "reviewer pair" '<td>demo &amp; other</td><td>[0-9.]+ \(3\)</td>' dom.html
+has "alpha row" '<td>alpha</td><td>(-|-?[0-9.]+)</td>' dom.html
 has "best program" 'Program 1, ' dom.html
 has "SVG histograms inline" '<svg' dom.html
 # Hostile text is text: no element came from it.

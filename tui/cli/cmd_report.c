@@ -1,13 +1,14 @@
 /* cmd_report.c: `curate report`: one self-contained HTML file for people
  * who do not use a terminal: per-field model vs human distributions
  * (inline SVG histograms), compression alarms, before against after, the
- * seller table, the trend, reviewer agreement and the current best
- * program. Nothing is fetched from anywhere (no scripts, fonts, images or
+ * seller table, the trend, reviewer agreement (the team module's) and
+ * the current best program. Nothing is fetched from anywhere (no scripts, fonts, images or
  * external styles); every piece of pool text is HTML-escaped. The numbers
  * come from data/pool_dist.h, the same functions the workbench draws. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "../../core/util.h"
+#include "../app/team.h"
 #include "../../data/pool_dist.h"
 
 #include <cjson/cJSON.h>
@@ -368,46 +369,56 @@ static int section_trend(report *x)
     return 0;
 }
 
+/* Reviewer agreement: the team module's figures (tui/app/team.h, the
+ * same as `curate agreement`): Krippendorff's alpha per field and each
+ * pair of reviewers' mean |difference|. */
 static int section_agreement(report *x)
 {
     sbuf *b = x->b;
-    int64_t nr = pool_dist_reviewers(x->p, x->err);
-    if (nr < 0) return -1;
     sbuf_add(b, "<h2 id=agreement>Reviewer agreement</h2>");
-    if (nr < 2) {
-        sbuf_addf(b, "<p class=dim>%lld reviewer%s: nothing to compare.</p>",
-                  (long long)nr, nr == 1 ? "" : "s");
+    team_agreement_opts o = {.field = -1, .tolerance = CONSENSUS_DEFAULT_TOLERANCE};
+    team_agreement *a = team_agreement_new(x->p, x->r, &o, x->err);
+    if (!a) return -1;
+    if (a->nrev < 2) {
+        sbuf_addf(b, "<p class=dim>%zu reviewer%s: nothing to compare.</p>",
+                  a->nrev, a->nrev == 1 ? "" : "s");
+        team_agreement_free(a);
         return 0;
     }
-    pool_dist_agreement *a;
-    int n = pool_dist_agreement_new(x->p, x->r, &a, x->err);
-    if (n < 0) return -1;
-    sbuf_add(b, "<p>Mean |difference| between two reviewers' labels of the same"
-                " conversations, per field.</p><table><tr><th>reviewers</th>"
-                "<th>in common</th>");
-    for (size_t i = 0; i < x->r->nfields; i++)
-        if (rubric_is_scored(&x->r->fields[i])) {
-            sbuf_add(b, "<th>");
-            field_label(&x->r->fields[i], b);
-            sbuf_add(b, "</th>");
-        }
-    sbuf_add(b, "</tr>");
-    for (int k = 0; k < n; k++) {
-        sbuf_add(b, "<tr><td>");
-        esc(b, a[k].a);
-        sbuf_add(b, " &amp; ");
-        esc(b, a[k].b);
-        sbuf_addf(b, "</td><td>%lld</td>", (long long)a[k].n);
-        for (size_t i = 0; i < x->r->nfields; i++) {
-            if (!rubric_is_scored(&x->r->fields[i])) continue;
-            if (a[k].mae_n[i]) sbuf_addf(b, "<td>%.2f</td>", a[k].mae[i]);
-            else sbuf_add(b, "<td>-</td>");
-        }
-        sbuf_add(b, "</tr>");
+    sbuf_addf(b, "<p>%zu reviewers, %zu conversations labelled, %zu in conflict."
+                 " Per field: Krippendorff's alpha (interval) and, for each pair"
+                 " of reviewers, the mean |difference| of their labels of the same"
+                 " conversations (n in brackets).</p><table><tr><th></th>",
+              a->nrev, a->units, a->conflicts);
+    for (size_t f = 0; f < a->nfields; f++) {
+        sbuf_add(b, "<th>");
+        field_label(&x->r->fields[a->fields[f].field], b);
+        sbuf_add(b, "</th>");
     }
-    if (n == 0) sbuf_add(b, "<tr><td colspan=2>no conversation labelled by two reviewers</td></tr>");
+    sbuf_add(b, "</tr><tr><td>alpha</td>");
+    for (size_t f = 0; f < a->nfields; f++) {
+        double al = a->fields[f].alpha.alpha;
+        if (isnan(al)) sbuf_add(b, "<td>-</td>");
+        else sbuf_addf(b, "<td>%.2f</td>", al);
+    }
+    sbuf_add(b, "</tr>");
+    size_t k = 0;
+    for (size_t i = 0; i < a->nrev; i++)
+        for (size_t j = i + 1; j < a->nrev; j++, k++) {
+            sbuf_add(b, "<tr><td>");
+            esc(b, a->reviewers[i]);
+            sbuf_add(b, " &amp; ");
+            esc(b, a->reviewers[j]);
+            sbuf_add(b, "</td>");
+            for (size_t f = 0; f < a->nfields; f++) {
+                const agreement_pair *pr = &a->fields[f].pairs[k];
+                if (pr->n == 0 || isnan(pr->mae)) sbuf_add(b, "<td>-</td>");
+                else sbuf_addf(b, "<td>%.2f (%zu)</td>", pr->mae, pr->n);
+            }
+            sbuf_add(b, "</tr>");
+        }
     sbuf_add(b, "</table>");
-    pool_dist_agreement_free(a, n);
+    team_agreement_free(a);
     return 0;
 }
 
