@@ -70,6 +70,7 @@ static const char *style =
     ".alarm{color:#b00;font-weight:bold}.dim{color:#777}"
     ".hists{display:flex;flex-wrap:wrap;gap:16px}.hist{break-inside:avoid}"
     ".cap{font-size:12px;font-weight:bold}"
+    ".pair{display:flex;gap:8px;break-inside:avoid;border:1px solid #ddd;padding:4px}"
     ".key span{display:inline-block;width:10px;height:10px;margin:0 4px}"
     "svg text{font:10px sans-serif}"
     "@media print{body{margin:0;max-width:none}h2{break-after:avoid}"
@@ -253,12 +254,14 @@ static int section_before_after(report *x, const char *run_name,
     sbuf_add(b, "</table><div class=hists>");
     for (size_t i = 0; i < x->r->nfields; i++) {
         if (!rubric_is_scored(&x->r->fields[i])) continue;
+        sbuf_add(b, "<div class=pair>");   /* a field's two side by side */
         for (int k = 0; k < 2; k++) {
             char t[160];
             snprintf(t, sizeof t, "%s, %s", x->r->fields[i].name,
                      k ? "after" : "before");
             svg_hist(b, &x->r->fields[i], t, d[k][i].hist_model, d[k][i].hist_human);
         }
+        sbuf_add(b, "</div>");
     }
     sbuf_add(b, "</div>");
     return 0;
