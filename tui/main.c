@@ -38,6 +38,7 @@ static const char *usage_text =
     "  import-program json|mongo  load a DSPy program state\n"
     "  demo [--reset]           fill the pool with realistic sample data\n"
     "  backup FILE              online backup of the pool\n"
+    "  report [-o FILE]         a self-contained HTML report for the team\n"
     "  index [--status|--rebuild]  bring the search index up to date\n"
     "  agreement [--field F]    how far reviewers agree (alpha, MAE, Spearman)\n"
     "  assign --to a,b [--overlap N]  spread conversations over reviewers\n"
@@ -67,6 +68,7 @@ static const struct {
     {"programs", cmd_programs},   {"score", cmd_score},
     {"models", cmd_models},   {"optimize", cmd_optimize},
     {"agreement", cmd_agreement}, {"assign", cmd_assign},
+    {"report", cmd_report},
 };
 
 static int run_tui(cli_globals *g, int timing, int no_color)

@@ -286,8 +286,9 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
     static const char *usage =
         "usage: curate list [--filter F] [--search TEXT] [--sort COL] [--desc]\n"
         "                   [--limit N] [--offset N]\n"
-        "  F: to-review, reviewed, edge, disagree[:T], unscored, scored, all,\n"
-        "     seller=ID\n"
+        "  F: to-review, reviewed, edge, disagree[:T[:FIELD]], unscored, scored,\n"
+        "     all, seller=ID (disagree:T: some score field, the overall included,\n"
+        "     differs by at least T (default 2); with FIELD only that field)\n"
         "  COL: id, seller, messages, model, human, diff, status, edge\n";
     ARG_HELP(usage);
     static const struct option lo[] = {
@@ -309,7 +310,8 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
     while ((c = cli_getopt("list", argc, argv, "", lo)) != -1) {
         switch (c) {
         case 'f':
-            if (pool_filter_parse(optarg, &f, err) < 0) { cli_error("%s", err); return EXIT_USAGE; }
+            if (pool_filter_parse(optarg, &f, err) < 0 ||
+                pool_filter_check(&f, g->r, err) < 0) { cli_error("%s", err); return EXIT_USAGE; }
             break;
         case 's': search = optarg; break;
         case 'o':
@@ -338,8 +340,8 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
         pool_close(p);
         return EXIT_ERR;
     }
-    printf("%-24s %-16s %5s %6s %6s %5s %-10s %s\n", "ID", "SELLER", "MSGS",
-           "MODEL", "HUMAN", "DIFF", "STATUS", "EDGE");
+    printf("%-24s %-16s %5s %6s %6s %5s %-10s %-4s %s\n", "ID", "SELLER", "MSGS",
+           "MODEL", "HUMAN", "DIFF", "STATUS", "EDGE", "DIFFERS MOST");
     for (int i = 0; i < n; i++) {
         char m[16] = "-", h[16] = "-", d[16] = "-";
         if (rows[i].has_model) snprintf(m, sizeof m, "%.2f", rows[i].model_overall);
@@ -348,9 +350,12 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
             double df = rows[i].model_overall - rows[i].human_overall;
             snprintf(d, sizeof d, "%.2f", df < 0 ? -df : df);
         }
-        cli_printf(stdout, "%-24s %-16s %5d %6s %6s %5s %-10s %s\n", rows[i].id,
+        char most[96] = "";
+        if (rows[i].has_fdiff)
+            snprintf(most, sizeof most, "%s %.2f", rows[i].fdiff_field, rows[i].fdiff);
+        cli_printf(stdout, "%-24s %-16s %5d %6s %6s %5s %-10s %-4s %s\n", rows[i].id,
                rows[i].seller_id, rows[i].nmsgs, m, h, d, rows[i].status,
-               rows[i].edge ? "edge" : "");
+               rows[i].edge ? "edge" : "", most);
     }
     free(rows);
     pool_close(p);
