@@ -23,6 +23,9 @@ typedef enum {
 /* What a rubric is formatted, saved and parsed for (rubric.dspy). */
 typedef struct {
     dspy_version version;
+    int chosen;            /* set by --dspy / CURATE_DSPY (not the default):
+                              exports follow it rather than the release a
+                              stored state names */
     int no_json_fallback;  /* --no-json-fallback: an answer that is not in
                               ChatAdapter's format fails (no JSONAdapter) */
 } dspy_target;

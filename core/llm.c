@@ -1001,7 +1001,7 @@ static void hash_part(uint64_t h[2], const char *s)
 
 void llm_cache_key(const char *model, const char *messages_json,
                    double temperature, int max_tokens,
-                   const char *response_format,
+                   const char *response_format, int rollout_id,
                    char out[LLM_CACHE_KEY_LEN + 1])
 {
     uint64_t h[2] = {FNV_SEED, 0x6c62272e07bb0142ULL};
@@ -1013,6 +1013,10 @@ void llm_cache_key(const char *model, const char *messages_json,
     hash_part(h, messages_json);
     hash_part(h, num);
     hash_part(h, response_format);
+    if (rollout_id) {
+        snprintf(num, sizeof num, "rollout=%d", rollout_id);
+        hash_part(h, num);
+    }
     snprintf(out, LLM_CACHE_KEY_LEN + 1, "%016llx%016llx",
              (unsigned long long)h[0], (unsigned long long)h[1]);
 }

@@ -35,6 +35,8 @@ typedef struct {
     double backoff_base;     /* seconds, first retry delay, default 0.5 */
     double backoff_max;      /* seconds, cap of the backoff, default 30 */
     double retry_after_max;  /* seconds, cap on Retry-After, default 60 */
+    int rollout_id;          /* DSPy 3.x's LM rollout_id: not sent, only
+                                part of the cache key; 0 = none */
 } llm_config;
 
 void llm_config_init(llm_config *c);               /* the defaults */
@@ -130,12 +132,13 @@ int llm_list_models(const llm_config *cfg, char ***ids, size_t *n,
 void llm_models_free(char **ids, size_t n);
 
 /* Cache key of a request: 32 lowercase hex digits (two 64-bit FNV-1a hashes
- * with different seeds) over model, messages, temperature, max_tokens and
- * response_format (NULL = none). */
+ * with different seeds) over model, messages, temperature, max_tokens,
+ * response_format (NULL = none) and rollout_id (0 = none: the key is the
+ * one made before rollout ids existed). */
 #define LLM_CACHE_KEY_LEN 32
 void llm_cache_key(const char *model, const char *messages_json,
                    double temperature, int max_tokens,
-                   const char *response_format,
+                   const char *response_format, int rollout_id,
                    char out[LLM_CACHE_KEY_LEN + 1]);
 
 #endif

@@ -45,7 +45,9 @@ char *export_program_state_new(pool *p, const rubric *r, int64_t id,
     if (!prog) {
         err_set(err, "program %lld: %s", (long long)pg.id, perr);
     } else {
-        out = program_state_json_new(prog, r);
+        rubric as = *r;   /* the stored state's release unless one was chosen */
+        if (!r->dspy.chosen && prog->has_dspy) as.dspy.version = prog->dspy;
+        out = program_state_json_new(prog, &as);
         pg.n_demos = (int)prog->ndemos;   /* what the state holds */
         program_free(prog);
     }

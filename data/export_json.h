@@ -18,7 +18,8 @@ int export_parse_program_ref(const char *s, int64_t *id, char *err);
 
 /* The state JSON of program id (0 = the current best), re-validated
  * against r and re-written by program_state_json_new, i.e. byte for byte
- * what Module.save() of release r->dspy writes. meta (may be NULL) receives the
+ * what Module.save() writes: of release r->dspy when r->dspy.chosen, else
+ * of the release the stored state names (what it was optimised for). meta (may be NULL) receives the
  * row without its state, n_demos being the state's demo count (caller
  * calls pool_program_clear). Caller frees
  * the result; NULL + err ("no program 7", "no current best program ...",

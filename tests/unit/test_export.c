@@ -69,6 +69,7 @@ TEST(export_json_store_roundtrip)
 {
     rubric *r = rubric_default_new();
     r->dspy.version = DSPY_V26;   /* golden_state.json is 2.6.27's bytes */
+    r->dspy.chosen = 1;
     pool *p = tmp_pool();
     CHECK(p != NULL);
     char err[ERR_MAX] = "";

@@ -86,15 +86,15 @@ static void ref_key(const char *model, const char *msgs, const char *num,
 TEST(llm_cache_key_unchanged)
 {
     char a[LLM_CACHE_KEY_LEN + 1], b[LLM_CACHE_KEY_LEN + 1];
-    llm_cache_key("m", "[1]", 0, 1024, NULL, a);
+    llm_cache_key("m", "[1]", 0, 1024, NULL, 0, a);
     ref_key("m", "[1]", "t=0;m=1024", NULL, b);
     CHECK_STR(a, b);
     llm_cache_key("test-model", "[{\"role\":\"user\",\"content\":\"\xc3\xa9\"}]",
-                  0.7, 256, "{\"type\":\"json_schema\"}", a);
+                  0.7, 256, "{\"type\":\"json_schema\"}", 0, a);
     ref_key("test-model", "[{\"role\":\"user\",\"content\":\"\xc3\xa9\"}]",
             "t=0.7;m=256", "{\"type\":\"json_schema\"}", b);
     CHECK_STR(a, b);
     /* A fixed value: keys of existing caches stay valid. */
-    llm_cache_key("m", "[1]", 0, 1024, NULL, a);
+    llm_cache_key("m", "[1]", 0, 1024, NULL, 0, a);
     CHECK_STR(a, "5b7abc8cd3538104d8f71447d84add25");
 }

@@ -21,7 +21,7 @@ void job_optimize_opts_init(job_optimize_opts *o)
     o->max_bootstrapped = bs.max_bootstrapped;
     o->max_labeled = bs.max_labeled;
     o->max_rounds = bs.max_rounds;
-    o->max_errors = bs.max_errors;
+    o->max_errors = 0;   /* the chosen DSPy's default, at run time */
     o->threshold = bs.threshold;
     o->metric = bs.metric;
     o->candidates = bs.candidates;
@@ -182,8 +182,9 @@ static int store_cb(const char *conv_id, const score_result *res, void *ctx,
 }
 
 /* One scorer run for the calls idx[] that share a program and a round.
- * Round r > 0 is asked at temperature 0.7 + 0.001 r with a fresh client,
- * as DSPy's BootstrapFewShot does to get past the cache. */
+ * Round r > 0 is asked as the chosen DSPy's BootstrapFewShot asks it, with
+ * a fresh client: 2.6 at temperature 0.7 + 0.001 r, 3.x at 1.0 with
+ * rollout_id r (core/dspy.h), each to get past the cache. */
 static int score_group(glue *g, const size_t *idx, size_t n, char *err)
 {
     const job_optimize_opts *o = g->o;
@@ -194,7 +195,9 @@ static int score_group(glue *g, const size_t *idx, size_t n, char *err)
     memset(&round_cfg, 0, sizeof round_cfg);
     if (first->round > 0 && o->llm) {
         llm_config_copy(&round_cfg, o->llm);
-        round_cfg.temperature = 0.7 + 0.001 * first->round;
+        dspy_version v = g->r->dspy.version;
+        round_cfg.temperature = dspy_round_temperature(v, first->round);
+        if (dspy_round_rollout_id(v)) round_cfg.rollout_id = first->round;
     }
     g->idx = idx;
     g->nidx = n;
@@ -404,15 +407,21 @@ static char *ids_json_new(const bs_example *ex, size_t n)
     return json_text_new(a);
 }
 
-static char *params_json_new(const job_optimize_opts *o, const char *backend)
+static char *params_json_new(const job_optimize_opts *o, const rubric *r,
+                             const char *backend)
 {
     cJSON *j = cJSON_CreateObject();
+    /* the DSPy release the prompts, parse rules and state follow */
+    cJSON_AddStringToObject(j, "dspy", dspy_release(r->dspy.version));
+    cJSON_AddBoolToObject(j, "json_fallback", !r->dspy.no_json_fallback);
     cJSON_AddNumberToObject(j, "edge", (double)o->edge);
     cJSON_AddNumberToObject(j, "sample", (double)o->sample);
     cJSON_AddNumberToObject(j, "val", (double)o->val);
     cJSON_AddNumberToObject(j, "max_bootstrapped", (double)o->max_bootstrapped);
     cJSON_AddNumberToObject(j, "max_labeled", (double)o->max_labeled);
     cJSON_AddNumberToObject(j, "max_rounds", (double)o->max_rounds);
+    cJSON_AddNumberToObject(j, "max_errors", (double)(o->max_errors
+        ? o->max_errors : (size_t)dspy_max_errors_default(r->dspy.version)));
     if (o->threshold != 0)
         cJSON_AddNumberToObject(j, "threshold", o->threshold);
     else
@@ -509,7 +518,7 @@ static int start(run *R, char *err)
     if (job_score_load_program(g->p, g->r, "best", &R->best, &x->baseline_id,
                                err) < 0)
         return -1;
-    char *params = params_json_new(g->o, x->backend);
+    char *params = params_json_new(g->o, g->r, x->backend);
     int rc = pool_run_start(g->p, "optimize", x->backend, x->model,
                             x->baseline_id, params, &x->run_id, err);
     free(params);
@@ -613,7 +622,8 @@ int job_optimize_run(pool *p, const rubric *r, const job_optimize_opts *o,
     R.bs.max_bootstrapped = o->max_bootstrapped;
     R.bs.max_labeled = o->max_labeled;
     R.bs.max_rounds = o->max_rounds;
-    R.bs.max_errors = o->max_errors;
+    R.bs.max_errors = o->max_errors ? o->max_errors
+                                    : (size_t)dspy_max_errors_default(r->dspy.version);
     R.bs.threshold = o->threshold;
     R.bs.metric = o->metric;
     R.bs.candidates = o->candidates;

@@ -80,7 +80,8 @@ typedef struct {
     size_t max_bootstrapped;    /* 8 */
     size_t max_labeled;         /* 5 */
     size_t max_rounds;          /* attempts per example, >= 1 (1) */
-    size_t max_errors;          /* failed predictions tolerated, >= 1 (10) */
+    size_t max_errors;          /* failed predictions tolerated; 0 = the
+                                   DSPy default of r->dspy (2.6: 5, 3: 10) */
     double threshold;           /* 0 = none: any value > 0 passes */
     metric_kind metric;         /* METRIC_DIVERSITY */
     size_t candidates;          /* 0 = BootstrapFewShot, K = random search */
