@@ -1,6 +1,6 @@
 /* dspy.c: see dspy.h. */
 #include "dspy.h"
-#include "util.h"
+#include "err.h"
 
 #include <string.h>
 

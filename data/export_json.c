@@ -1,6 +1,7 @@
 /* export_json.c: see export_json.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "export_json.h"
+#include "../core/numarg.h"
 #include "../core/util.h"
 
 #include <errno.h>
@@ -13,14 +14,11 @@ int export_parse_program_ref(const char *s, int64_t *id, char *err)
         *id = 0;
         return 0;
     }
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || v <= 0) {
-        err_set(err, "program '%.60s': expected 'best' or a program id", s);
+    char e2[ERR_MAX];
+    if (numarg_int("program", s, 1, INT64_MAX, id, e2) < 0) {
+        err_set(err, "%s: expected 'best' or a program id", e2);
         return -1;
     }
-    *id = (int64_t)v;
     return 0;
 }
 
@@ -79,7 +77,7 @@ int import_program_state(pool *p, const rubric *r, const char *json,
     pg.note = (char *)(o && o->note ? o->note : NULL);
     pg.trainset_json = NULL;
     pg.n_demos = (int)prog->ndemos;
-    pg.created_at = o && o->created_at ? o->created_at : util_now();
+    pg.created_at = o && o->created_at ? o->created_at : date_now();
     int64_t nid = 0;
     int rc = pool_put_program(p, &pg, o && o->make_best, &nid, err);
     free(pg.state_json);

@@ -5,7 +5,6 @@
 #include "workbench/ui.h"
 #include "../core/llm.h"
 #include "../core/util.h"
-#include "../data/export_mongo.h"
 
 #include <getopt.h>
 #include <locale.h>
@@ -39,7 +38,10 @@ static const char *usage_text =
     "  import-program json|mongo  load a DSPy program state\n"
     "  demo [--reset]           fill the pool with realistic sample data\n"
     "  backup FILE              online backup of the pool\n"
+    "  report [-o FILE]         a self-contained HTML report for the team\n"
     "  index [--status|--rebuild]  bring the search index up to date\n"
+    "  agreement [--field F]    how far reviewers agree (alpha, MAE, Spearman)\n"
+    "  assign --to a,b [--overlap N]  spread conversations over reviewers\n"
     "\n"
     "Global options:\n"
     "  --db PATH          the pool file (env CURATE_DB; default ./curate.db)\n"
@@ -68,6 +70,8 @@ static const struct {
     {"export", cmd_export},   {"import-program", cmd_import_program},
     {"programs", cmd_programs},   {"score", cmd_score},
     {"models", cmd_models},   {"optimize", cmd_optimize},
+    {"agreement", cmd_agreement}, {"assign", cmd_assign},
+    {"report", cmd_report},
 };
 
 static int run_tui(cli_globals *g, int timing, int no_color)
@@ -86,12 +90,15 @@ static int run_tui(cli_globals *g, int timing, int no_color)
 
 int main(int argc, char **argv)
 {
-    export_mongo_detach_counters();
     setlocale(LC_ALL, "");
     cli_globals g = {0};
     g.db_path = getenv("CURATE_DB");
     g.reviewer = getenv("CURATE_REVIEWER");
-    if (!g.reviewer || !*g.reviewer) g.reviewer = getenv("USER");
+    const char *reviewer_from = "CURATE_REVIEWER";
+    if (!g.reviewer || !*g.reviewer) {
+        g.reviewer = getenv("USER");
+        reviewer_from = "USER";
+    }
     if (!g.reviewer || !*g.reviewer) g.reviewer = "reviewer";
     int timing = 0, no_color = 0, no_json_fallback = 0, dspy_opt = 0;
     const char *dspy = getenv("CURATE_DSPY");
@@ -112,11 +119,20 @@ int main(int argc, char **argv)
     };
     /* "+" stops at the first non-option: the subcommand parses the rest. */
     int c;
-    while ((c = getopt_long(argc, argv, "+qhV", opts, NULL)) != -1) {
+    while ((c = cli_getopt("", argc, argv, "+qhV", opts)) != -1) {
         switch (c) {
-        case OPT_DB: g.db_path = optarg; break;
+        case OPT_DB:
+            if (!*optarg) {
+                /* an unset variable in a script: never fall back to
+                 * ./curate.db silently */
+                cli_error("--db: empty path (give the pool file, or leave "
+                          "--db out for ./curate.db)");
+                return EXIT_USAGE;
+            }
+            g.db_path = optarg;
+            break;
         case OPT_RUBRIC: g.rubric_path = optarg; break;
-        case OPT_REVIEWER: g.reviewer = optarg; break;
+        case OPT_REVIEWER: g.reviewer = optarg; reviewer_from = "--reviewer"; break;
         case OPT_TIMING: timing = 1; break;
         case OPT_NOCOLOR: no_color = 1; break;
         case OPT_DSPY: dspy = optarg; dspy_opt = 1; break;
@@ -128,6 +144,7 @@ int main(int argc, char **argv)
         }
     }
     if (!g.db_path || !*g.db_path) g.db_path = "curate.db";
+    if (cli_text_opt("", reviewer_from, g.reviewer) < 0) return EXIT_USAGE;
     char err[ERR_MAX];
     dspy_target target = {DSPY_V3, 0, no_json_fallback};
     if (dspy && *dspy) {
@@ -144,11 +161,8 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     g.r->dspy = target;
-    if (llm_global_init(err) < 0) {
-        cli_error("%s", err);
-        rubric_free(g.r);
-        return EXIT_ERR;
-    }
+    /* libcurl and libmongoc are loaded by the commands that use them
+     * (llm.h, export_mongo.h): nothing else pays for them at start. */
     int rc;
     if (optind >= argc || strcmp(argv[optind], "tui") == 0) {
         rc = run_tui(&g, timing, no_color);

@@ -7,10 +7,11 @@
  * DEL, no C1 control U+0080..U+009F, no bidi control U+202A..U+202E /
  * U+2066..U+2069, no U+2028/U+2029, no U+FFFE/U+FFFF; sanitising it again
  * changes nothing; input that is already safe comes out unchanged. The
- * wide form holds the same code points. sanitize_utf8_decode agrees with a
+ * wide form holds the same code points. utf8_decode agrees with a
  * strict reference decoder. */
 #define _POSIX_C_SOURCE 200809L
 #include "fuzz.h"
+#include "../../core/utf8.h"
 #include "../../tui/term/sanitize.h"
 
 #include <wchar.h>
@@ -23,7 +24,7 @@ static int san_safe(const char *s, size_t n, unsigned flags)
     size_t i = 0;
     while (i < n) {
         uint32_t cp;
-        int k = sanitize_utf8_decode(u + i, n - i, &cp);
+        int k = utf8_decode(u + i, n - i, &cp);
         if (k <= 0) return 0;
         if (cp == 0x1b || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) return 0;
         if (cp < 0x20 && !(cp == '\n' && (flags & SAN_KEEP_NL)) &&
@@ -60,10 +61,38 @@ static void san_check(const char *s, size_t n, unsigned flags)
     free(out);
 }
 
+/* SAN_PIPE (output to a pipe or file): bytes kept, but no control: no C0
+ * (except '\n' / '\t' when kept), no DEL, no C1 code point, no raw byte
+ * 0x80..0x9F outside a valid sequence; safe UTF-8 text comes out as is. */
+static void san_check_pipe(const char *s, size_t n, unsigned flags)
+{
+    char *out = sanitize_new(s, n, flags | SAN_PIPE);
+    size_t on = strlen(out), i = 0;
+    const unsigned char *u = (const unsigned char *)out;
+    while (i < on) {
+        uint32_t cp;
+        int k = utf8_decode(u + i, on - i, &cp);
+        if (k <= 0) {   /* a kept invalid byte: never a C1 one */
+            FUZZ_CHECK(!(u[i] >= 0x80 && u[i] <= 0x9f));
+            i++;
+            continue;
+        }
+        FUZZ_CHECK(cp != 0x1b && cp != 0x7f && !(cp >= 0x80 && cp <= 0x9f));
+        if (cp < 0x20)
+            FUZZ_CHECK((cp == '\n' && (flags & SAN_KEEP_NL)) ||
+                       (cp == '\t' && (flags & SAN_KEEP_TAB)));
+        i += (size_t)k;
+    }
+    if (fuzz_utf8_valid(s, n, 0) && san_safe(s, n, flags))
+        FUZZ_CHECK(on == n && memcmp(out, s, n) == 0);
+    free(out);
+}
+
 static void fuzz_sanitize_one(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
     for (unsigned flags = 0; flags < 4; flags++) san_check(s, size, flags);
+    for (unsigned flags = 0; flags < 4; flags++) san_check_pipe(s, size, flags);
 
     /* NUL-terminated form: up to the first NUL. */
     char *c = fuzz_cstr(data, size);
@@ -81,7 +110,7 @@ static void fuzz_sanitize_one(const uint8_t *data, size_t size)
         size_t i = 0, k = 0, bn = strlen(b);
         while (i < bn && k < wn) {
             uint32_t cp;
-            int len = sanitize_utf8_decode(u + i, bn - i, &cp);
+            int len = utf8_decode(u + i, bn - i, &cp);
             FUZZ_CHECK(len > 0);
             if (len <= 0) break;
             FUZZ_CHECK((uint32_t)w[k] == cp);
@@ -101,7 +130,7 @@ static void fuzz_sanitize_one(const uint8_t *data, size_t size)
     /* The decoder against the reference validator, at every offset. */
     for (size_t i = 0; i < size && i < 64; i++) {
         uint32_t cp = 0;
-        int k = sanitize_utf8_decode(data + i, size - i, &cp);
+        int k = utf8_decode(data + i, size - i, &cp);
         FUZZ_CHECK(k >= 0 && k <= 4);
         if (k > 0) {
             FUZZ_CHECK(fuzz_utf8_valid(s + i, (size_t)k, 1));

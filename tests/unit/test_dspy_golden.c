@@ -7,6 +7,7 @@
 #include "../../core/program.h"
 #include "../../core/prompt.h"
 #include "../../core/util.h"
+#include "../../core/file.h"
 
 #include <stdlib.h>
 
@@ -17,7 +18,7 @@ static char *gold(const char *rel)
     char err[ERR_MAX], path[256];
     size_t len;
     snprintf(path, sizeof path, GOLD "%s", rel);
-    char *s = util_read_file_new(path, &len, err);
+    char *s = file_read_new(path, &len, err);
     if (!s) fprintf(stderr, "    %s\n", err);
     return s;
 }

@@ -2,6 +2,7 @@
  * workbench's pure text helpers (tui/ui_text.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "test.h"
+#include "../../core/utf8.h"
 #include "../../tui/term/sanitize.h"
 #include "../../tui/term/ui_text.h"
 
@@ -161,11 +162,11 @@ TEST(sanitize_wide)
 TEST(sanitize_decode)
 {
     uint32_t cp;
-    CHECK(sanitize_utf8_decode((const unsigned char *)"\xE2\x82\xAC", 3, &cp) == 3);
+    CHECK(utf8_decode((const unsigned char *)"\xE2\x82\xAC", 3, &cp) == 3);
     CHECK(cp == 0x20AC);
-    CHECK(sanitize_utf8_decode((const unsigned char *)"\xE2\x82\xAC", 2, &cp) == 0);
-    CHECK(sanitize_utf8_decode((const unsigned char *)"\xE0\x80\x80", 3, &cp) == 0);
-    CHECK(sanitize_utf8_decode((const unsigned char *)"\xF4\x8F\xBF\xBF", 4, &cp) == 4);
+    CHECK(utf8_decode((const unsigned char *)"\xE2\x82\xAC", 2, &cp) == 0);
+    CHECK(utf8_decode((const unsigned char *)"\xE0\x80\x80", 3, &cp) == 0);
+    CHECK(utf8_decode((const unsigned char *)"\xF4\x8F\xBF\xBF", 4, &cp) == 4);
     CHECK(cp == 0x10FFFF);
 }
 
@@ -292,4 +293,15 @@ TEST(ui_text_max_window)
     CHECK(ui_max_window(bins, 10, 50, &start) == 14 && start == 0);
     int64_t z[3] = {0, 0, 0};
     CHECK(ui_max_window(z, 3, 2, &start) == 0 && start == 0);
+}
+
+/* SAN_PIPE (issue 13: CLI output to a pipe or file keeps the bytes but never
+ * a control): ESC, C0, DEL, C1 and raw 0x80..0x9F are replaced; bidi
+ * controls, other invalid bytes and non-characters are kept. */
+TEST(sanitize_pipe_keeps_bytes_not_controls)
+{
+    char *o = sanitize_new("a\x1b]0;t\x07 \xc2\x9b \x9b \xe2\x80\xae \xff z\n",
+                           (size_t)-1, SAN_KEEP_NL | SAN_PIPE);
+    CHECK_STR(o, "a\xe2\x90\x9b]0;t\xe2\x90\x87 \\u009b \\x9b \xe2\x80\xae \xff z\n");
+    free(o);
 }

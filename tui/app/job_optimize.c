@@ -3,6 +3,7 @@
 #include "job_optimize.h"
 #include "job_score.h"
 #include "../../core/prompt.h"
+#include "../../core/score.h"
 #include "../../core/util.h"
 
 #include <cjson/cJSON.h>
@@ -83,7 +84,7 @@ static void report(glue *g)
     if (!g->o->progress) return;
     g->pr.requests = g->res->requests;
     g->pr.cache_hits = g->res->cache_hits;
-    g->pr.elapsed_s = util_mono() - g->t0;
+    g->pr.elapsed_s = date_mono() - g->t0;
     if (g->pr.done > g->pr.total) g->pr.done = g->pr.total;
     g->o->progress(&g->pr, g->o->ctx);
 }
@@ -121,9 +122,9 @@ static void heuristic_demo(const rubric *r, const bs_example *ex,
     prompt_answer a;
     memset(&a, 0, sizeof a);
     for (size_t i = 0; i < r->nfields; i++) {
-        char buf[32];
+        char buf[SCORE_TEXT_MAX];
         if (rubric_is_scored(&r->fields[i]) && res->scores.set[i]) {
-            snprintf(buf, sizeof buf, "%.1f", res->scores.v[i]);
+            score_format(res->scores.v[i], buf, sizeof buf);
             a.raw[i] = xstrdup(buf);
         } else if (r->fields[i].kind == FIELD_TEXT && res->rationale) {
             a.raw[i] = xstrdup(res->rationale);
@@ -226,6 +227,7 @@ static int score_group(glue *g, const size_t *idx, size_t n, char *err)
                                                     : "not scored");
         g->filled[i] = 1;
     }
+    score_summary_clear(&sum);
     return rc;
 }
 
@@ -392,9 +394,10 @@ static int load_sets(pool *p, const rubric *r, const job_optimize_opts *o,
 
 /* ---- storing ---- */
 
-static char *json_text_new(cJSON *o)
+/* o as compact text; o is freed. Caller frees the text. */
+static char *json_take_text_new(cJSON *o)
 {
-    char *s = util_json_text_new(o, 0);
+    char *s = json_text_new(o, 0);
     cJSON_Delete(o);
     return s;
 }
@@ -404,7 +407,7 @@ static char *ids_json_new(const bs_example *ex, size_t n)
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(a, cJSON_CreateString(ex[i].conv_id));
-    return json_text_new(a);
+    return json_take_text_new(a);
 }
 
 static char *params_json_new(const job_optimize_opts *o, const rubric *r,
@@ -431,7 +434,7 @@ static char *params_json_new(const job_optimize_opts *o, const rubric *r,
     cJSON_AddNumberToObject(j, "seed", (double)o->seed);
     cJSON_AddStringToObject(j, "backend", backend);
     cJSON_AddBoolToObject(j, "no_cache", o->no_cache);
-    return json_text_new(j);
+    return json_take_text_new(j);
 }
 
 static void add_report(cJSON *o, const char *k, const rubric *r,
@@ -471,7 +474,7 @@ static char *summary_json_new(const rubric *r, const job_optimize_result *x)
         cJSON_AddItemToArray(bins,
                              cJSON_CreateNumber((double)x->bin_taken[b]));
     cJSON_AddNumberToObject(o, "val", (double)x->nval);
-    return json_text_new(o);
+    return json_take_text_new(o);
 }
 
 static int store_program(pool *p, const rubric *r, const sets *s,
@@ -601,7 +604,7 @@ static void record_failure(run *R, const char *err)
     char e2[ERR_MAX];
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "error", err);
-    char *js = json_text_new(o);
+    char *js = json_take_text_new(o);
     pool_run_finish(g->p, x->run_id, x->interrupted ? "interrupted" : "failed",
                     js, e2);
     free(js);
@@ -617,7 +620,7 @@ int job_optimize_run(pool *p, const rubric *r, const job_optimize_opts *o,
                              : "heuristic-v1");
     run R;
     memset(&R, 0, sizeof R);
-    R.g = (glue){.p = p, .r = r, .o = o, .res = out, .t0 = util_mono()};
+    R.g = (glue){.p = p, .r = r, .o = o, .res = out, .t0 = date_mono()};
     bs_options_init(&R.bs);
     R.bs.max_bootstrapped = o->max_bootstrapped;
     R.bs.max_labeled = o->max_labeled;
@@ -644,4 +647,60 @@ int job_optimize_run(pool *p, const rubric *r, const job_optimize_opts *o,
     program_free(R.best);
     sets_clear(&R.s);
     return rc;
+}
+
+/* "0.85 -> 0.71" for key k of field f in both reports. */
+static void before_after(sbuf *b, const cJSON *base, const cJSON *cand,
+                         const char *field, const char *k)
+{
+    const cJSON *v[2];
+    const cJSON *rep[2] = {base, cand};
+    for (int i = 0; i < 2; i++)
+        v[i] = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(rep[i], "fields"), field), k);
+    char t[2][16];
+    for (int i = 0; i < 2; i++) {
+        if (cJSON_IsNumber(v[i])) snprintf(t[i], sizeof t[i], "%.2f", v[i]->valuedouble);
+        else snprintf(t[i], sizeof t[i], "-");
+    }
+    sbuf_addf(b, "  %5s -> %-5s ", t[0], t[1]);
+}
+
+char *job_optimize_outcome_new(const rubric *r, const char *summary_json)
+{
+    cJSON *o = summary_json ? cJSON_Parse(summary_json) : NULL;
+    if (!cJSON_IsObject(o)) { cJSON_Delete(o); return NULL; }
+    const cJSON *cand = cJSON_GetObjectItemCaseSensitive(o, "candidate");
+    const cJSON *base = cJSON_GetObjectItemCaseSensitive(o, "baseline");
+    const cJSON *cm = cJSON_GetObjectItemCaseSensitive(cand, "mean");
+    const cJSON *bm = cJSON_GetObjectItemCaseSensitive(base, "mean");
+    const cJSON *met = cJSON_GetObjectItemCaseSensitive(cand, "metric");
+    const cJSON *nv = cJSON_GetObjectItemCaseSensitive(o, "val");
+    const cJSON *bid = cJSON_GetObjectItemCaseSensitive(o, "baseline_program_id");
+    sbuf b = {0};
+    sbuf_addf(&b, "Decision: %s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "improved"))
+              ? "the candidate scored higher: it is the new current best"
+              : "not better than the current best, which stays (the candidate is stored)");
+    sbuf_addf(&b, "Validation %s on %d examples: ", cJSON_IsString(met) ?
+              met->valuestring : "metric", cJSON_IsNumber(nv) ? nv->valueint : 0);
+    if (cJSON_IsNumber(bm)) sbuf_addf(&b, "%.4f", bm->valuedouble);
+    else sbuf_add(&b, "-");
+    sbuf_add(&b, " before (");
+    if (cJSON_IsNumber(bid)) sbuf_addf(&b, "program %d", bid->valueint);
+    else sbuf_add(&b, "zero-shot");
+    sbuf_add(&b, ") -> ");
+    if (cJSON_IsNumber(cm)) sbuf_addf(&b, "%.4f", cm->valuedouble);
+    else sbuf_add(&b, "-");
+    sbuf_add(&b, " after\n\n");
+    sbuf_addf(&b, "%-28s %-15s %-15s %-15s\n", "field", "  MAE", "  sd", "  Spearman");
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (!rubric_is_scored(&r->fields[i])) continue;
+        sbuf_addf(&b, "%-28s", r->fields[i].name);
+        before_after(&b, base, cand, r->fields[i].name, "mae");
+        before_after(&b, base, cand, r->fields[i].name, "sd");
+        before_after(&b, base, cand, r->fields[i].name, "spearman");
+        sbuf_add(&b, "\n");
+    }
+    cJSON_Delete(o);
+    return sbuf_take(&b);
 }

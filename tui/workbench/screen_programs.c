@@ -4,7 +4,9 @@
  * or its raw state JSON pretty-printed. */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
+#include "../app/job_optimize.h"
 #include "../term/sanitize.h"
+#include "../../data/pool_dist.h"
 #include "../../core/program.h"
 #include "../../core/util.h"
 
@@ -77,7 +79,7 @@ static void programs_draw(ui *u, screen *s, int top, int rows)
         int a = sel ? ui_attr(u, A_UI_SEL) : UI_PLAIN;
         if (sel) ui_fill(y, 0, COLS, a);
         char when[32];
-        util_iso8601(p->created_at, when, sizeof when);
+        date_iso8601(p->created_at, when, sizeof when);
         when[16] = 0;
         /* an imported program was never validated: '-', not 0.0000 */
         char val[32] = "-";
@@ -204,11 +206,24 @@ static const ui_help program_help[] = {
     {NULL, NULL},
 };
 
+/* The optimisation that stored the program: its decision and the
+ * before -> after figures (nothing for an imported program). */
+static void outcome_text(ui *u, const pool_program *pp, sbuf *b)
+{
+    char err[ERR_MAX];
+    char *js = pool_dist_program_summary_new(u->p, pp->id, err);
+    char *t = job_optimize_outcome_new(u->r, js);
+    if (t) sbuf_addf(b, "\n\u2500\u2500 Its optimisation \u2500\u2500\n%s", t);
+    else if (!js && err[0]) sbuf_addf(b, "\n(optimisation outcome: %s)\n", err);
+    free(t);
+    free(js);
+}
+
 static void demos_text(ui *u, const program *pg, const pool_program *pp,
                        sbuf *b)
 {
     char when[32];
-    util_iso8601(pp->created_at, when, sizeof when);
+    date_iso8601(pp->created_at, when, sizeof when);
     char val[32] = "-";
     if (!imported(pp)) snprintf(val, sizeof val, "%.4f", pp->val_score);
     sbuf_addf(b, "Program %lld%s | created %s | validation %s | metric %s | "
@@ -217,6 +232,7 @@ static void demos_text(ui *u, const program *pg, const pool_program *pp,
               pp->metric ? pp->metric : "-", pp->model ? pp->model : "-",
               pg->ndemos);
     if (pp->note && *pp->note) sbuf_addf(b, "Note: %s\n", pp->note);
+    outcome_text(u, pp, b);
     for (size_t i = 0; i < pg->ndemos; i++) {
         const demo *d = &pg->demos[i];
         sbuf_addf(b, "\n\u2500\u2500 Demo %zu of %zu: %s%s%s \u2500\u2500\n", i + 1,
@@ -243,7 +259,7 @@ static int program_load(ui *u, program_screen *ps)
         return -1;
     }
     cJSON *j = cJSON_Parse(pp.state_json ? pp.state_json : "");
-    ps->json_text = j ? util_json_text_new(j, 1)
+    ps->json_text = j ? json_text_new(j, 1)
                       : xstrdup(pp.state_json ? pp.state_json : "");
     cJSON_Delete(j);
     program *pg = program_from_state_json_new(pp.state_json ? pp.state_json : "",
