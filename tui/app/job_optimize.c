@@ -459,6 +459,13 @@ static char *summary_json_new(const rubric *r, const job_optimize_result *x)
         cJSON_AddNullToObject(o, "baseline_program_id");
     add_report(o, "candidate", r, &x->after);
     add_report(o, "baseline", r, &x->before);
+    cJSON *pg = cJSON_AddObjectToObject(o, "paired");
+    cJSON_AddNumberToObject(pg, "gain", x->gain);
+    cJSON_AddNumberToObject(pg, "se", x->gain_se);
+    cJSON_AddNumberToObject(pg, "n", (double)x->nval);
+    cJSON_AddNumberToObject(pg, "margin", x->margin);
+    cJSON_AddStringToObject(pg, "margin_from", x->margin_given ? "--min-gain"
+                                                               : "2 SE");
     cJSON_AddNumberToObject(o, "candidate_seed", x->cand_seed);
     cJSON_AddNumberToObject(o, "bootstrapped", (double)x->n_augmented);
     cJSON_AddNumberToObject(o, "labeled", (double)x->n_labeled);
@@ -509,6 +516,7 @@ typedef struct {
     bs_options bs;
     program *best;
     bs_result res;
+    double *cand_v, *base_v;   /* per validation example, for the pairing */
 } run;
 
 static int start(run *R, char *err)
@@ -536,22 +544,27 @@ static int compile_and_evaluate(run *R, char *err)
     glue *g = &R->g;
     job_optimize_result *x = g->res;
     const sets *s = &R->s;
-    if (bs_compile(g->r, &R->bs, s->train, s->split.ntrain, s->val,
-                   s->split.nval, predict_cb, log_cb, g, &R->res, err) < 0)
+    /* Random search chooses among its candidates on the training set
+     * (DSPy's `valset or trainset`), never on the examples that then
+     * decide keep-or-not. */
+    if (bs_compile(g->r, &R->bs, s->train, s->split.ntrain, NULL, 0,
+                   predict_cb, log_cb, g, &R->res, err) < 0)
         return -1;
-    if (!R->res.evaluated) {
-        g->pr.phase = JOB_OPT_PHASE_EVALUATE;
-        report(g);
-        if (bs_evaluate(g->r, R->bs.metric, R->res.pg, s->val, s->split.nval,
-                        predict_cb, g, &x->after, err) < 0)
-            return -1;
-        phase_done(g, g->nval);
-    }
-    if (R->res.evaluated) x->after = R->res.val;
+    size_t nv = s->split.nval;
+    R->cand_v = xcalloc(nv ? nv : 1, sizeof *R->cand_v);
+    R->base_v = xcalloc(nv ? nv : 1, sizeof *R->base_v);
+    /* Per example, for the paired comparison (random search's own pass
+     * gave only the mean; its requests are in the cache). */
+    g->pr.phase = JOB_OPT_PHASE_EVALUATE;
+    report(g);
+    if (bs_evaluate_each(g->r, R->bs.metric, R->res.pg, s->val, nv,
+                         predict_cb, g, &x->after, R->cand_v, err) < 0)
+        return -1;
+    phase_done(g, g->nval);
     g->pr.phase = JOB_OPT_PHASE_BASELINE;
     report(g);
-    if (bs_evaluate(g->r, R->bs.metric, R->best, s->val, s->split.nval,
-                    predict_cb, g, &x->before, err) < 0)
+    if (bs_evaluate_each(g->r, R->bs.metric, R->best, s->val, nv,
+                         predict_cb, g, &x->before, R->base_v, err) < 0)
         return -1;
     phase_done(g, g->nval);
     g->pr.phase = JOB_OPT_PHASE_DONE;
@@ -564,8 +577,7 @@ static int compile_and_evaluate(run *R, char *err)
     return 0;
 }
 
-/* "Scores higher" is strict (as DSPy's random search keeps the first of
- * equal candidates); the margin only absorbs floating-point noise. */
+/* Beyond the margin, floating-point noise never decides. */
 #define IMPROVEMENT_EPS 1e-9
 
 static int finish(run *R, char *err)
@@ -573,7 +585,14 @@ static int finish(run *R, char *err)
     glue *g = &R->g;
     job_optimize_result *x = g->res;
     const bs_result *b = &R->res;
-    int improved = x->after.mean > x->before.mean + IMPROVEMENT_EPS;
+    /* Paired on the same examples: noise common to both programs cancels;
+     * what is left must exceed 2 standard errors (or --min-gain). */
+    bs_paired_gain(R->cand_v, R->base_v, R->s.split.nval, &x->gain,
+                   &x->gain_se);
+    x->margin_given = g->o->has_min_gain;
+    x->margin = g->o->has_min_gain ? g->o->min_gain
+                                   : JOB_OPT_NOISE_SE * x->gain_se;
+    int improved = x->gain > x->margin + IMPROVEMENT_EPS;
     int64_t id = 0;
     if (store_program(g->p, g->r, &R->s, b, x, improved, &id, err) < 0)
         return -1;
@@ -644,6 +663,8 @@ int job_optimize_run(pool *p, const rubric *r, const job_optimize_opts *o,
     if (rc < 0) record_failure(&R, err);
     llm_client_free(R.g.client);
     bs_result_clear(&R.res);
+    free(R.cand_v);
+    free(R.base_v);
     program_free(R.best);
     sets_clear(&R.s);
     return rc;
