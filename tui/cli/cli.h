@@ -17,7 +17,7 @@ typedef struct {
     const char *db_path;
     const char *rubric_path;
     const char *reviewer;
-    rubric *r;
+    rubric *r;             /* r->dspy: --dspy / CURATE_DSPY */
     int quiet;
 } cli_globals;
 
