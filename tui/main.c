@@ -40,6 +40,7 @@ static const char *usage_text =
     "  demo [--reset]           fill the pool with realistic sample data\n"
     "  backup FILE              online backup of the pool\n"
     "  index [--status|--rebuild]  bring the search index up to date\n"
+    "  rubric [show|migrate]    the rubric the pool is labeled under\n"
     "\n"
     "Global options:\n"
     "  --db PATH          the pool file (env CURATE_DB; default ./curate.db)\n"
@@ -65,6 +66,7 @@ static const struct {
     {"export", cmd_export},   {"import-program", cmd_import_program},
     {"programs", cmd_programs},   {"score", cmd_score},
     {"models", cmd_models},   {"optimize", cmd_optimize},
+    {"rubric", cmd_rubric},
 };
 
 static int run_tui(cli_globals *g, int timing, int no_color)
