@@ -341,7 +341,19 @@ static const char *schema_v3 =
  *    conversation's current hash.
  * 4. pool_meta: key/value facts about the pool: 'rubric' (the canonical
  *    JSON of the rubric its labels and predictions were made under),
- *    'made_by' ('demo' for a pool `curate demo` created). */
+ *    'made_by' ('demo' for a pool `curate demo` created).
+ * 5. The search index's documents are parts of a conversation, not the
+ *    whole: SEARCH_PART messages each (the first part also holds the id and
+ *    the seller), rowid = cid * 2^20 + part. Filling the index then takes
+ *    memory for one part, whatever the size of a conversation (one of a
+ *    million messages took 480 MB as one document). A search term never
+ *    holds a line break, and the parts are split between messages, so a
+ *    conversation matches exactly when one of its parts does. The index is
+ *    rebuilt from empty (`curate index`; scans answer meanwhile). */
+/* Messages per search document (a text constant: it is spliced into SQL);
+ * must stay below 2^20 (the part number's bits of a rowid). */
+#define SEARCH_PART "1024"
+
 static const char *schema_v5 =
     "PRAGMA application_id = 1129665089;"   /* 0x43555241, "CURA" */
     "ALTER TABLE runs ADD COLUMN owner_pid INTEGER;"
@@ -354,7 +366,30 @@ static const char *schema_v5 =
     "ALTER TABLE labels ADD COLUMN content_hash TEXT;"
     "UPDATE labels SET content_hash = (SELECT content_hash FROM conversations c"
     " WHERE c.cid = labels.cid);"
-    "CREATE TABLE pool_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+    "CREATE TABLE pool_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "DROP TABLE conv_search; DROP VIEW conv_doc;"
+    /* Most conversations are one part: read as before, in one pass; only
+     * the long ones are cut (each part found by its first message). */
+    "CREATE VIEW conv_doc(rid, doc, cid) AS"
+    " SELECT c.cid * 1048576, lower(c.id || char(10) || c.seller_id ||"
+    " char(10) || coalesce((SELECT group_concat(m.text, char(10)) FROM messages m"
+    " WHERE m.mid BETWEEN c.msg_first AND c.msg_last AND m.cid = c.cid), '')),"
+    " c.cid FROM conversations c WHERE c.n_messages <= " SEARCH_PART
+    " UNION ALL"
+    " SELECT c.cid * 1048576 + (m0.mid - c.msg_first) / " SEARCH_PART ","
+    " lower(CASE WHEN m0.mid = c.msg_first THEN c.id || char(10) || c.seller_id"
+    " || char(10) ELSE '' END || (SELECT group_concat(m.text, char(10)) FROM"
+    " messages m WHERE m.mid BETWEEN m0.mid AND min(m0.mid + " SEARCH_PART " - 1,"
+    " c.msg_last) AND m.cid = c.cid)), c.cid"
+    /* CROSS JOIN and +m0.cid: walk c, then m0 by its rowid range (the
+     * planner otherwise scans messages or builds an index on m0.cid). */
+    " FROM conversations c CROSS JOIN messages m0 ON m0.mid BETWEEN c.msg_first AND"
+    " c.msg_last AND +m0.cid = c.cid WHERE c.n_messages > " SEARCH_PART
+    " AND (m0.mid - c.msg_first) % " SEARCH_PART " = 0;"
+    "CREATE VIRTUAL TABLE conv_search USING fts5(doc, content='conv_doc',"
+    " content_rowid='rid', tokenize='trigram case_sensitive 1', columnsize=0);"
+    "INSERT INTO conv_search(conv_search, rank) VALUES('automerge', 8);"
+    "UPDATE search_state SET upto = 0, gen = gen + 1;";
 
 /* Schema 2 as an early development build wrote it counted new
  * conversations with a trigger (which put_convo now does itself: they

@@ -339,3 +339,62 @@ TEST(harden_changed_content_makes_labels_stale)
     rubric_free(r);
     pool_close(p);
 }
+
+/* The search index holds a long conversation as parts of 1024 messages
+ * (schema 5: filling it takes memory for one part, not one conversation):
+ * a term in any part, in the id or the seller finds it once; a content
+ * change re-indexes every part; FTS5's own check agrees. */
+static convo *long_convo(const char *id, int n, const char *word_at, int at)
+{
+    convo *c = convo_new(id, "S-LONG");
+    for (int i = 0; i < n; i++) {
+        char t[64];
+        snprintf(t, sizeof t, "%s %d", i == at ? word_at : "plain words", i);
+        convo_add_msg(c, 1700000000 + i, "a", i % 2 ? ROLE_SELLER : ROLE_CUSTOMER, t);
+    }
+    return c;
+}
+
+static int64_t count_search(pool *p, const char *term)
+{
+    char err[ERR_MAX];
+    pool_filter f;
+    pool_filter_parse(NULL, &f, err);
+    f.search = term;
+    return pool_count(p, &f, err);
+}
+
+TEST(harden_search_index_in_parts)
+{
+    char err[ERR_MAX];
+    pool *p = tpool_open("parts.db");
+    CHECK(p != NULL);
+    convo *c = long_convo("long-1", 2600, "zanzibar", 2500);   /* in part 3 */
+    CHECK(pool_put_convo(p, c, "t", NULL, err) == 0);
+    convo_free(c);
+    c = long_convo("short-1", 3, "zanzibar", 1);
+    CHECK(pool_put_convo(p, c, "t", NULL, err) == 0);
+    convo_free(c);
+    CHECK(pool_search_index(p, NULL, NULL, err) == 2);
+    CHECK(q_int(p, "SELECT count(*) FROM conv_search") == 4);   /* 3 parts + 1 */
+    CHECK(q_int(p, "SELECT count(*) FROM conv_search WHERE conv_search MATCH"
+                   " '\"zanzibar\"'") == 2);
+    CHECK(count_search(p, "zanzibar") == 2);
+    CHECK(count_search(p, "plain words 1023") == 1);   /* last of part 1 */
+    CHECK(count_search(p, "plain words 1024") == 1);   /* first of part 2 */
+    CHECK(count_search(p, "plain") == 2);              /* every part: once */
+    CHECK(count_search(p, "long-1") == 1);
+    CHECK(count_search(p, "s-long") == 2);
+    CHECK(test_sh("sqlite3 '%s' \"INSERT INTO conv_search(conv_search) "
+                  "VALUES('integrity-check')\"", pool_path(p)) == 0);
+    /* Other content: the old parts leave the index, the new ones come in. */
+    c = long_convo("long-1", 1500, "kilimanjaro", 1400);
+    CHECK(pool_put_convo(p, c, "t", NULL, err) == 0);
+    convo_free(c);
+    CHECK(count_search(p, "zanzibar") == 1);
+    CHECK(count_search(p, "kilimanjaro") == 1);
+    CHECK(q_int(p, "SELECT count(*) FROM conv_search") == 3);   /* 2 parts + 1 */
+    CHECK(test_sh("sqlite3 '%s' \"INSERT INTO conv_search(conv_search) "
+                  "VALUES('integrity-check')\"", pool_path(p)) == 0);
+    pool_close(p);
+}
