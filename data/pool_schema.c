@@ -367,6 +367,13 @@ static const char *schema_v5 =
     "UPDATE labels SET content_hash = (SELECT content_hash FROM conversations c"
     " WHERE c.cid = labels.cid);"
     "CREATE TABLE pool_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    /* A pool made by an older `curate demo` (nothing but its data) is
+     * recognised as a demo pool, so `make demo` can still reset it. */
+    "INSERT INTO pool_meta SELECT 'made_by', 'demo' WHERE EXISTS (SELECT 1"
+    " FROM conversations) AND NOT EXISTS (SELECT 1 FROM conversations WHERE"
+    " source IS NOT 'demo') AND NOT EXISTS (SELECT 1 FROM labels WHERE"
+    " reviewer <> 'demo') AND NOT EXISTS (SELECT 1 FROM edge_marks WHERE"
+    " reviewer <> 'demo');"
     "DROP TABLE conv_search; DROP VIEW conv_doc;"
     /* Most conversations are one part: read as before, in one pass; only
      * the long ones are cut (each part found by its first message). */

@@ -398,3 +398,41 @@ TEST(harden_search_index_in_parts)
                   "VALUES('integrity-check')\"", pool_path(p)) == 0);
     pool_close(p);
 }
+
+/* A demo pool from before schema 5 (no mark) is recognised by its
+ * content on the upgrade, so `make demo` can still reset it; a pool with
+ * anything else in it is not. */
+static int made_by_demo_after_upgrade(const char *name, const char *reviewer)
+{
+    char err[ERR_MAX];
+    pool *p = tpool_open(name);
+    if (!p) return -1;
+    put(p, "d1", "hello");
+    pool_exec(p, "UPDATE conversations SET source = 'demo'", err);
+    rubric *r = rubric_default_new();
+    scoreset h = {0};
+    for (size_t i = 0; i < r->nfields; i++)
+        if (r->fields[i].kind == FIELD_SCORE) { h.v[i] = 5; h.set[i] = 1; }
+    pool_add_label(p, r, "d1", reviewer, "corrected", &h, NULL, NULL, err);
+    rubric_free(r);
+    char path[512];
+    snprintf(path, sizeof path, "%s", pool_path(p));
+    pool_exec(p, "ALTER TABLE runs DROP COLUMN owner_pid; ALTER TABLE runs DROP COLUMN owner_start;"
+                 "ALTER TABLE runs DROP COLUMN owner_boot; ALTER TABLE runs DROP COLUMN owner_host;"
+                 "ALTER TABLE labels DROP COLUMN content_hash; DROP TABLE pool_meta;"
+                 "PRAGMA application_id = 0; PRAGMA user_version = 3;", err);
+    pool_close(p);
+    p = pool_open_existing(path, err);
+    if (!p) return -1;
+    char *v = NULL;
+    int rc = pool_meta_get(p, "made_by", &v, err);
+    free(v);
+    pool_close(p);
+    return rc;
+}
+
+TEST(harden_old_demo_pool_recognised)
+{
+    CHECK(made_by_demo_after_upgrade("olddemo.db", "demo") == 1);
+    CHECK(made_by_demo_after_upgrade("oldreal.db", "alice") == 0);
+}
