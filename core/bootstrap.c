@@ -1,6 +1,7 @@
 /* bootstrap.c: see bootstrap.h. The comments name the DSPy code each piece
  * mirrors (dspy/teleprompt/bootstrap.py, random_search.py, vanilla.py). */
 #include "bootstrap.h"
+#include "score.h"
 #include "util.h"
 
 #include <math.h>
@@ -15,9 +16,9 @@
  * gets its own stream derived from the user's seed, a tag and a number. */
 static void rng_for(rng *g, uint64_t seed, const char *tag, int64_t n)
 {
-    uint64_t h = util_fnv1a(&seed, sizeof seed, FNV_SEED);
-    h = util_fnv1a(tag, strlen(tag), h);
-    h = util_fnv1a(&n, sizeof n, h);
+    uint64_t h = hash_fnv1a(&seed, sizeof seed, HASH_FNV_SEED);
+    h = hash_fnv1a(tag, strlen(tag), h);
+    h = hash_fnv1a(&n, sizeof n, h);
     rng_seed(g, h);
 }
 
@@ -250,17 +251,6 @@ void bs_result_clear(bs_result *res)
     memset(res, 0, sizeof *res);
 }
 
-/* "8.0", "7.5", "7.25": two decimals with trailing zeros dropped down to
- * one, which is how a person (or a model) writes a score. */
-static char *score_text_new(double v)
-{
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.2f", v);
-    size_t len = strlen(buf);
-    if (len > 1 && buf[len - 1] == '0' && buf[len - 3] == '.') buf[len - 1] = '\0';
-    return xstrdup(buf);
-}
-
 void bs_labeled_demo(const rubric *r, const bs_example *ex, demo *d)
 {
     memset(d, 0, sizeof *d);
@@ -268,7 +258,11 @@ void bs_labeled_demo(const rubric *r, const bs_example *ex, demo *d)
         const rubric_field *f = &r->fields[i];
         if (f->kind == FIELD_INPUT) d->values[i] = xstrdup(ex->inputs[i]);
         else if (rubric_is_scored(f) && ex->gold.set[i])
-            d->values[i] = score_text_new(ex->gold.v[i]);
+        {
+            char t[SCORE_TEXT_MAX];
+            score_format(ex->gold.v[i], t, sizeof t);
+            d->values[i] = xstrdup(t);
+        }
     }
     d->conv_id = xstrdup(ex->conv_id);
 }

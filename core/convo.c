@@ -82,14 +82,14 @@ char *convo_transcript_new(const convo *c)
 
 uint64_t convo_content_hash(const convo *c)
 {
-    uint64_t h = util_fnv1a(c->seller_id, strlen(c->seller_id) + 1, FNV_SEED);
-    if (c->meta_json) h = util_fnv1a(c->meta_json, strlen(c->meta_json) + 1, h);
+    uint64_t h = hash_fnv1a(c->seller_id, strlen(c->seller_id) + 1, HASH_FNV_SEED);
+    if (c->meta_json) h = hash_fnv1a(c->meta_json, strlen(c->meta_json) + 1, h);
     for (size_t i = 0; i < c->nmsgs; i++) {
         const convo_msg *m = &c->msgs[i];
-        h = util_fnv1a(&m->ts, sizeof m->ts, h);
-        h = util_fnv1a(&m->role, sizeof m->role, h);
-        h = util_fnv1a(m->sender, strlen(m->sender) + 1, h);
-        h = util_fnv1a(m->text, strlen(m->text) + 1, h);
+        h = hash_fnv1a(&m->ts, sizeof m->ts, h);
+        h = hash_fnv1a(&m->role, sizeof m->role, h);
+        h = hash_fnv1a(m->sender, strlen(m->sender) + 1, h);
+        h = hash_fnv1a(m->text, strlen(m->text) + 1, h);
     }
     return h;
 }

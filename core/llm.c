@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define MAX_RESPONSE ((size_t)32 << 20)
@@ -122,17 +123,50 @@ const char *llm_status_name(llm_status s)
 
 /* ---------------------------------------------------------------- text */
 
-/* Replaces every occurrence of key in msg (NUL-terminated, ERR_MAX) by
- * "***", so no message can carry the API key. */
-static void scrub_key(char *msg, const char *key)
+/* A copy of text (received from the server) with the API key and any
+ * bearer token ("Bearer <token>", as an echoed Authorization header reads)
+ * replaced by "***": an endpoint that echoes the request must not get the
+ * key into predictions, the response cache, program demos or exports.
+ * Caller frees. */
+static char *scrub_secrets_new(const char *text, size_t n, const char *key,
+                               size_t *outlen)
 {
+    static const char tok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                              "0123456789-._~+/=";
     size_t kl = key ? strlen(key) : 0;
-    if (kl < 1) return;
-    char *p;
-    while ((p = strstr(msg, key))) {
-        memmove(p + 3, p + kl, strlen(p + kl) + 1);
-        memcpy(p, "***", 3);
+    sbuf b = {0};
+    size_t i = 0;
+    while (i < n) {
+        const char *p = text + i;
+        if (kl && *p == key[0] && n - i >= kl && memcmp(p, key, kl) == 0) {
+            sbuf_add(&b, "***");
+            i += kl;
+            continue;
+        }
+        if ((*p | 0x20) == 'b' && n - i > 6 && strncasecmp(p, "bearer", 6) == 0) {
+            size_t sp = 6, tl = 0;
+            while (i + sp < n && (p[sp] == ' ' || p[sp] == '\t')) sp++;
+            while (i + sp + tl < n && p[sp + tl] && strchr(tok, p[sp + tl])) tl++;
+            if (sp > 6 && tl >= 8) {
+                sbuf_addn(&b, p, sp);
+                sbuf_add(&b, "***");
+                i += sp + tl;
+                continue;
+            }
+        }
+        sbuf_addc(&b, *p);
+        i++;
     }
+    if (outlen) *outlen = b.len;
+    return sbuf_take(&b);
+}
+
+/* The same for an error message in place (NUL-terminated, ERR_MAX). */
+static void scrub_err(char *msg, const char *key)
+{
+    char *clean = scrub_secrets_new(msg, strlen(msg), key, NULL);
+    snprintf(msg, ERR_MAX, "%s", clean);
+    free(clean);
 }
 
 /* Copies s (n bytes) as one line: control characters become spaces,
@@ -181,7 +215,7 @@ static void error_body_message(const char *body, size_t len, char *out,
 static char *json_string_new(const char *s)
 {
     cJSON *j = cJSON_CreateString(s ? s : "");
-    char *out = util_json_text_new(j, 0);
+    char *out = json_text_new(j, 0);
     cJSON_Delete(j);
     return out;
 }
@@ -231,7 +265,7 @@ struct llm_client {
     struct curl_slist *headers;
     rng rng;
     /* Sockets libcurl wants watched (CURLMOPT_SOCKETFUNCTION) and its timer
-     * (CURLMOPT_TIMERFUNCTION, absolute util_mono() time, < 0 = none). */
+     * (CURLMOPT_TIMERFUNCTION, absolute date_mono() time, < 0 = none). */
     struct pollfd *fds, *snap;   /* snap: copy polled while fds changes */
     int nfds, capfds;
     double timer_at;
@@ -268,7 +302,7 @@ static int on_timer(CURLM *m, long ms, void *userp)
 {
     (void)m;
     llm_client *c = userp;
-    c->timer_at = ms < 0 ? -1 : util_mono() + (double)ms / 1000.0;
+    c->timer_at = ms < 0 ? -1 : date_mono() + (double)ms / 1000.0;
     return 0;
 }
 
@@ -321,7 +355,7 @@ llm_client *llm_client_new(const llm_config *cfg, char *err)
     c->timer_at = -1;
     c->nidle_cap = cfg->concurrency;
     c->idle = xcalloc((size_t)c->nidle_cap, sizeof *c->idle);
-    rng_seed(&c->rng, (uint64_t)(util_mono() * 1e9) ^
+    rng_seed(&c->rng, (uint64_t)(date_mono() * 1e9) ^
                       ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c);
     return c;
 }
@@ -469,7 +503,7 @@ static int job_start(batch *b, job *j, char *err)
         return -1;
     }
     j->easy = e;
-    if (!j->attempts) j->t_first = util_mono();
+    if (!j->attempts) j->t_first = date_mono();
     j->attempts++;
     if (j->attempts == 2) b->st.retried++;
     if (j->attempts > 1) b->st.retries++;
@@ -506,11 +540,11 @@ static void job_report(batch *b, job *j, const char *content,
     }
     r.http_status = j->http;
     if (j->status != LLM_OK) {
-        scrub_key(j->err, b->c->cfg.api_key);
+        scrub_err(j->err, b->c->cfg.api_key);
         r.error = j->err;
     }
     r.attempts = j->attempts;
-    r.latency_ms = j->attempts ? (util_mono() - j->t_first) * 1000.0 : 0;
+    r.latency_ms = j->attempts ? (date_mono() - j->t_first) * 1000.0 : 0;
     r.index = j->index;
     r.user = j->req.user;
     if (j->status == LLM_OK) {
@@ -593,7 +627,7 @@ static double retry_delay(llm_client *c, const job *j, double retry_after)
 
 static void schedule_retry(batch *b, job *j, double retry_after)
 {
-    j->t_ready = util_mono() + retry_delay(b->c, j, retry_after);
+    j->t_ready = date_mono() + retry_delay(b->c, j, retry_after);
     if (b->nwaiting == b->capwaiting) {
         b->capwaiting = b->capwaiting ? b->capwaiting * 2 : 16;
         b->waiting = xrealloc(b->waiting, b->capwaiting * sizeof *b->waiting);
@@ -631,8 +665,13 @@ static void finish_ok(batch *b, job *j)
     if (!tokens[2]) tokens[2] = tokens[0] + tokens[1];
     if (cJSON_IsString(content)) {
         j->status = LLM_OK;
-        job_report(b, j, content->valuestring,
-                   cJSON_IsString(fin) ? fin->valuestring : NULL, tokens);
+        /* the body was scrubbed on arrival; the decoded text again, for a
+         * key written with JSON escapes */
+        const char *cv = content->valuestring;
+        char *clean = scrub_secrets_new(cv, strlen(cv), b->c->cfg.api_key, NULL);
+        job_report(b, j, clean, cJSON_IsString(fin) ? fin->valuestring : NULL,
+                   tokens);
+        free(clean);
     } else {
         char m[MSG_MAX + 8];
         j->status = LLM_ERR_RESPONSE;
@@ -663,6 +702,18 @@ static void job_finished(batch *b, job *j, CURLcode rc)
 #endif
     job_detach(b, j);
     j->http = code;
+    /* Everything received is scrubbed before anything reads it: answers,
+     * error bodies (before they are shortened, which could cut a key in
+     * two) and whatever gets stored or shown from them. */
+    if (j->resp.len) {
+        size_t len;
+        char *clean = scrub_secrets_new(j->resp.s, j->resp.len,
+                                        b->c->cfg.api_key, &len);
+        sbuf_free(&j->resp);
+        j->resp.s = clean;
+        j->resp.len = len;
+        j->resp.cap = len + 1;
+    }
     int retryable;
     if (rc != CURLE_OK) {
         classify_curl_error(j, rc, &b->c->cfg);
@@ -699,7 +750,7 @@ static void cancel_all(batch *b)
 
 static int start_due_retries(batch *b, char *err)
 {
-    double now = util_mono();
+    double now = date_mono();
     for (size_t i = 0; i < b->nwaiting;) {
         job *j = b->waiting[i];
         if (b->nflight >= b->c->cfg.concurrency) break;
@@ -750,7 +801,7 @@ static void drain(batch *b)
  * POLL_MS (cancel checks), whichever comes first. */
 static int poll_timeout(const batch *b)
 {
-    double now = util_mono(), t = POLL_MS / 1000.0;
+    double now = date_mono(), t = POLL_MS / 1000.0;
     if (b->c->timer_at >= 0 && b->c->timer_at - now < t)
         t = b->c->timer_at - now;
     if (b->nflight < b->c->cfg.concurrency)
@@ -792,7 +843,7 @@ static int wait_and_act(batch *b, char *err)
                    (re & (POLLERR | POLLNVAL) ? CURL_CSELECT_ERR : 0);
         if (socket_action(b, snap[i].fd, mask, err) < 0) return -1;
     }
-    if (c->timer_at >= 0 && util_mono() >= c->timer_at) {
+    if (c->timer_at >= 0 && date_mono() >= c->timer_at) {
         c->timer_at = -1;
         if (socket_action(b, CURL_SOCKET_TIMEOUT, 0, err) < 0) return -1;
     }
@@ -823,7 +874,7 @@ int llm_run(llm_client *c, llm_next_fn next, llm_done_fn done,
     b.cancel = cancel;
     b.ctx = ctx;
     b.flight = xcalloc((size_t)c->cfg.concurrency, sizeof *b.flight);
-    double t0 = util_mono();
+    double t0 = date_mono();
     int rc = batch_loop(&b, err);
     if (rc < 0) {
         /* Report what is still pending so callers can free their data. */
@@ -832,7 +883,7 @@ int llm_run(llm_client *c, llm_next_fn next, llm_done_fn done,
         cancel_all(&b);
         err_set(err, "%s", keep);
     }
-    b.st.wall_s = util_mono() - t0;
+    b.st.wall_s = date_mono() - t0;
     if (st) *st = b.st;
     free(b.flight);
     free(b.waiting);
@@ -898,8 +949,8 @@ int llm_run_batch(llm_client *c, const llm_request *reqs, size_t n,
 
 /* ---------------------------------------------------------------- models */
 
-static int parse_models(const char *body, size_t len, char ***ids,
-                        size_t *n, char *err)
+static int parse_models(const char *body, size_t len, const char *key,
+                        char ***ids, size_t *n, char *err)
 {
     cJSON *root = cJSON_ParseWithLength(body, len);
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
@@ -913,7 +964,9 @@ static int parse_models(const char *body, size_t len, char ***ids,
     const cJSON *m;
     cJSON_ArrayForEach(m, data) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(m, "id");
-        if (cJSON_IsString(id)) out[cnt++] = xstrdup(id->valuestring);
+        if (cJSON_IsString(id))
+            out[cnt++] = scrub_secrets_new(id->valuestring,
+                                           strlen(id->valuestring), key, NULL);
     }
     cJSON_Delete(root);
     *ids = out;
@@ -952,14 +1005,19 @@ int llm_list_models(const llm_config *cfg, char ***ids, size_t *n,
         err_set(err, "GET /models: %s", cerr[0] ? cerr : curl_easy_strerror(cc));
     } else if (code < 200 || code >= 300) {
         char msg[MSG_MAX + 8];
-        error_body_message(body.s, body.len, msg, sizeof msg);
+        size_t cl;
+        char *clean = scrub_secrets_new(body.s ? body.s : "", body.len,
+                                        cfg->api_key, &cl);
+        error_body_message(clean, cl, msg, sizeof msg);
+        free(clean);
         err_set(err, "GET /models: HTTP %ld%s%s", code, msg[0] ? ": " : "",
                 msg);
     } else {
-        rc = parse_models(body.s ? body.s : "", body.len, ids, n, err);
+        rc = parse_models(body.s ? body.s : "", body.len, cfg->api_key, ids, n,
+                          err);
     }
 out:
-    if (err && rc < 0) scrub_key(err, cfg->api_key);
+    if (err && rc < 0) scrub_err(err, cfg->api_key);
     if (e) curl_easy_cleanup(e);
     curl_slist_free_all(h);
     free(url);
@@ -975,7 +1033,7 @@ void llm_models_free(char **ids, size_t n)
 
 /* ---------------------------------------------------------------- cache */
 
-/* util_fnv1a over both lanes in one pass (the same values: two
+/* hash_fnv1a over both lanes in one pass (the same values: two
  * independent multiply chains, each byte read once). */
 static void fnv1a_2(uint64_t h[2], const char *s, size_t n)
 {
@@ -1004,7 +1062,7 @@ void llm_cache_key(const char *model, const char *messages_json,
                    const char *response_format,
                    char out[LLM_CACHE_KEY_LEN + 1])
 {
-    uint64_t h[2] = {FNV_SEED, 0x6c62272e07bb0142ULL};
+    uint64_t h[2] = {HASH_FNV_SEED, 0x6c62272e07bb0142ULL};
     char num[64], t[48];
     fmt_double(t, sizeof t, temperature);
     snprintf(num, sizeof num, "t=%s;m=%d", t, max_tokens);

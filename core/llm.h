@@ -9,7 +9,10 @@
  * jitter, Retry-After honoured) on connection errors, timeouts and HTTP 429,
  * 500, 502, 503, 504. Other HTTP errors fail at once with the server's
  * message. The API key is only ever sent in the Authorization header: no
- * error message or returned string contains it.
+ * error message or returned string contains it. Everything received
+ * (answers, error bodies, model ids) has the key and any "Bearer <token>"
+ * replaced by "***" before a caller sees it, so an endpoint that echoes
+ * the request cannot get the key stored or shown.
  *
  * Call llm_global_init() once (from main) before any client is made and
  * llm_global_cleanup() at exit. */

@@ -232,7 +232,7 @@ char *metric_report_json_new(const rubric *r, const metric_report *rep)
         if (fs->has_spearman) add_num(j, "spearman", fs->spearman);
         else cJSON_AddNullToObject(j, "spearman");
     }
-    char *res = util_json_text_new(o, 0);
+    char *res = json_text_new(o, 0);
     cJSON_Delete(o);
     return res;
 }

@@ -416,7 +416,7 @@ cJSON *prompt_json_schema_new(const rubric *r)
 char *prompt_response_format_json_new(const rubric *r)
 {
     cJSON *rf = prompt_json_schema_new(r);
-    char *out = util_json_text_new(rf, 0);
+    char *out = json_text_new(rf, 0);
     cJSON_Delete(rf);
     return out;
 }
@@ -526,7 +526,7 @@ static char *json_value_text(const cJSON *v)
         return xstrdup(num);
     }
     if (!v || cJSON_IsNull(v)) return NULL;
-    return util_json_text_new(v, 0);
+    return json_text_new(v, 0);
 }
 
 static int json_fill(const rubric *r, const cJSON *obj, prompt_answer *a)

@@ -56,7 +56,7 @@ static void note_failure(run_state *s, const char *id, const char *why)
 
 static void progress(run_state *s)
 {
-    s->pr.elapsed_s = util_mono() - s->t0;
+    s->pr.elapsed_s = date_mono() - s->t0;
     if (s->job->progress) s->job->progress(&s->pr, s->job->ctx);
 }
 
@@ -117,10 +117,10 @@ static int run_heuristic(run_state *s, char *err)
             fail_unloaded(s, id, e[0] ? e : "could not load conversation");
             continue;
         }
-        double t = util_mono();
+        double t = date_mono();
         score_result res;
         if (scorer_heuristic_one(job->r, c, &res, e) == 0) {
-            res.latency_ms = (util_mono() - t) * 1000.0;
+            res.latency_ms = (date_mono() - t) * 1000.0;
             deliver(s, id, &res);
         } else {
             fail_unloaded(s, id, e);
@@ -299,7 +299,7 @@ int scorer_run(const scorer_job *job, char *const *ids, size_t n,
     s.n = n;
     s.sum = sum;
     s.pr.total = n;
-    s.t0 = util_mono();
+    s.t0 = date_mono();
     int rc = job->backend == SCORER_LLM ? run_llm(&s, err)
                                         : run_heuristic(&s, err);
     sum->ok = s.pr.ok;
@@ -308,7 +308,7 @@ int scorer_run(const scorer_job *job, char *const *ids, size_t n,
     sum->retried = s.pr.retried;
     sum->cache_hits = s.pr.cache_hits;
     sum->tokens = s.pr.tokens;
-    sum->wall_s = util_mono() - s.t0;
+    sum->wall_s = date_mono() - s.t0;
     sum->rps = sum->wall_s > 0 ? (double)s.pr.done / sum->wall_s : 0;
     sum->not_run = n - s.pr.done;
     sum->interrupted = s.pr.done < n;

@@ -73,7 +73,7 @@ int import_program_state(pool *p, const rubric *r, const char *json,
     pg.note = (char *)(o && o->note ? o->note : NULL);
     pg.trainset_json = NULL;
     pg.n_demos = (int)prog->ndemos;
-    pg.created_at = o && o->created_at ? o->created_at : util_now();
+    pg.created_at = o && o->created_at ? o->created_at : date_now();
     int64_t nid = 0;
     int rc = pool_put_program(p, &pg, o && o->make_best, &nid, err);
     free(pg.state_json);

@@ -45,18 +45,29 @@ static int hexval(char c)
     return -1;
 }
 
+/* The user info of uri: what lies between "//" and the last '@' (a
+ * password may hold '@', '/', '?' or ':' when not percent-encoded, so the
+ * last '@' of the whole URI is where it surely ends). NULL when there is
+ * no '@'; *len its length. */
+static const char *userinfo(const char *uri, size_t *len)
+{
+    const char *p = uri ? strstr(uri, "://") : NULL;
+    if (!p) return NULL;
+    p += 3;
+    const char *at = strrchr(p, '@');
+    if (!at) return NULL;
+    *len = (size_t)(at - p);
+    return p;
+}
+
 static void secret_init(secret *s, const char *uri)
 {
     memset(s, 0, sizeof *s);
-    const char *p = uri ? strstr(uri, "://") : NULL;
+    size_t n;
+    const char *p = userinfo(uri, &n);
     if (!p) return;
-    p += 3;
-    const char *end = p + strcspn(p, "?");
-    const char *at = NULL;
-    for (const char *q = p; q < end; q++)
-        if (*q == '@') at = q;
-    if (!at) return;
-    const char *colon = memchr(p, ':', (size_t)(at - p));
+    const char *at = p + n;
+    const char *colon = memchr(p, ':', n);
     if (!colon || colon + 1 >= at) return;
     s->raw = xstrndup(colon + 1, (size_t)(at - colon - 1));
     sbuf d = {0};
@@ -102,19 +113,36 @@ static void scrub(char *msg, const secret *s)
     scrub_one(msg, s->dec);
 }
 
+/* 1 when the user info holds an '@' (an unescaped one in the password):
+ * libmongoc would read the rest of the password as a host name. */
+static int userinfo_has_at(const char *uri)
+{
+    size_t n;
+    const char *p = userinfo(uri, &n);
+    return p && memchr(p, '@', n) != NULL;
+}
+
 char *export_mongo_uri_shown_new(const char *uri)
 {
+    if (userinfo_has_at(uri)) {
+        /* not parseable as meant: everything up to the last '@' masked */
+        const char *p = strstr(uri, "://") + 3;
+        const char *at = strrchr(p, '@');
+        sbuf b = {0};
+        sbuf_addn(&b, uri, (size_t)(p - uri));
+        sbuf_add(&b, "***");
+        sbuf_addn(&b, at, strcspn(at, "?"));
+        return sbuf_take(&b);
+    }
     mongoc_uri_t *u = uri ? mongoc_uri_new_with_error(uri, NULL) : NULL;
     if (!u) return xstrdup("(invalid URI)");
     sbuf b = {0};
     const char *srv = mongoc_uri_get_srv_hostname(u);
     sbuf_add(&b, srv ? "mongodb+srv://" : "mongodb://");
+    /* the whole user info is masked, user name included: it is what lies
+     * between "//" and the last '@' */
     const char *user = mongoc_uri_get_username(u);
-    if (user && *user) {
-        sbuf_add(&b, user);
-        if (mongoc_uri_get_password(u)) sbuf_add(&b, ":***");
-        sbuf_addc(&b, '@');
-    }
+    if ((user && *user) || mongoc_uri_get_password(u)) sbuf_add(&b, "***@");
     if (srv) {
         sbuf_add(&b, srv);
     } else {
@@ -188,6 +216,11 @@ static int mctx_open(mctx *m, const mongo_target *t, mongo_result *res,
     char *shown = export_mongo_uri_shown_new(t->uri);
     snprintf(m->shown, sizeof m->shown, "%s", shown);
     free(shown);
+    if (userinfo_has_at(t->uri)) {
+        err_set(err, "MongoDB URI %s: the user name or password holds an "
+                "unescaped '@'; percent-encode it as %%40", m->shown);
+        return -1;
+    }
     bson_error_t e;
     m->uri = mongoc_uri_new_with_error(t->uri, &e);
     if (!m->uri) {

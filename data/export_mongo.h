@@ -10,8 +10,11 @@
  * Unless the URI sets them, serverSelectionTimeoutMS=5000,
  * connectTimeoutMS=5000 and socketTimeoutMS=30000 are added, so an
  * unreachable server fails in seconds. No message ever holds the URI's
- * password: URIs are shown as mongodb://user:***@host:port/db (options
- * left out), and every error text is scrubbed of the password. */
+ * password: a URI is shown as scheme, hosts and database, with
+ * everything between the "//" and the last '@' replaced by three asterisks
+ * (options left out), and every error text is scrubbed of the password. A
+ * URI whose user info holds an unescaped '@' is refused (percent-encode it
+ * as %40). */
 #ifndef CURATE_EXPORT_MONGO_H
 #define CURATE_EXPORT_MONGO_H
 

@@ -2,23 +2,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "export_pool.h"
 #include "../core/prompt.h"
+#include "../core/score.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void export_score_str(double v, char *out, size_t outlen)
-{
-    snprintf(out, outlen, "%.2f", v);
-    char *dot = strchr(out, '.');
-    if (dot) {
-        char *e = out + strlen(out);
-        while (e > dot + 1 && e[-1] == '0') *--e = '\0';
-        if (e == dot + 1) *dot = '\0';
-    }
-    if (strcmp(out, "-0") == 0) snprintf(out, outlen, "0");
-}
 
 typedef struct {
     char *id;
@@ -124,8 +113,8 @@ static char *example_json_new(pool *p, const rubric *r, const item *it,
             cJSON_AddStringToObject(o, r->fields[i].name, inputs[i]);
     for (size_t i = 0; i < r->nfields; i++) {
         if (!rubric_is_scored(&r->fields[i]) || !l.scores.set[i]) continue;
-        char num[32];
-        export_score_str(l.scores.v[i], num, sizeof num);
+        char num[SCORE_TEXT_MAX];
+        score_format(l.scores.v[i], num, sizeof num);
         if (numeric)
             cJSON_AddItemToObject(o, r->fields[i].name,
                                   cJSON_CreateNumber(strtod(num, NULL)));
@@ -136,7 +125,7 @@ static char *example_json_new(pool *p, const rubric *r, const item *it,
     cJSON_AddStringToObject(o, "reviewer", l.reviewer);
     cJSON_AddStringToObject(o, "status", l.status);
     if (edge) cJSON_AddStringToObject(o, "edge_note", note);
-    char *out = util_json_text_new(o, 0);
+    char *out = json_text_new(o, 0);
     cJSON_Delete(o);
     prompt_inputs_clear(inputs);
     label_clear(&l);

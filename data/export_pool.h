@@ -43,7 +43,4 @@ typedef struct {
 int export_pool_examples(pool *p, const rubric *r, const export_pool_opts *o,
                          sbuf *out, int *n, int *skipped, char *err);
 
-/* A score as the export writes it: "8.5", "7", "6.25". out >= 32 bytes. */
-void export_score_str(double v, char *out, size_t outlen);
-
 #endif

@@ -57,22 +57,18 @@ static const char *quote(const char *s, quote_buf *q)
     const unsigned char *u = (const unsigned char *)s;
     size_t n = strlen(s), i = 0, o = 0;
     while (i < n && o + 8 < sizeof q->s) {
-        unsigned c = u[i];
-        size_t k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        uint32_t cp;
+        int d = utf8_decode(u + i, n - i, &cp);
+        size_t k = d ? (size_t)d : 1;
         if (i + k > 40) { memcpy(q->s + o, "...", 3); o += 3; break; }
-        if (c < 0x20 || c == 0x7F || (c >= 0x80 && (i + k > n ||
-                                                    util_utf8_bad_at(s + i, k) == 0))) {
-            o += (size_t)snprintf(q->s + o, sizeof q->s - o, "\\x%02x", c);
+        if (!d || cp < 0x20 || cp == 0x7F) {
+            o += (size_t)snprintf(q->s + o, sizeof q->s - o, "\\x%02x", u[i]);
             i++;
             continue;
         }
-        unsigned cp = k == 2 ? (c & 0x1F) << 6 | (u[i + 1] & 0x3F)
-                    : k == 3 ? (c & 0x0F) << 12 | (u[i + 1] & 0x3F) << 6 |
-                               (u[i + 2] & 0x3F)
-                    : k == 1 ? c : 0x10000;
         if ((cp >= 0x80 && cp < 0xA0) || (cp >= 0x202A && cp <= 0x202E) ||
             (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029) {
-            o += (size_t)snprintf(q->s + o, sizeof q->s - o, "\\u%04x", cp);
+            o += (size_t)snprintf(q->s + o, sizeof q->s - o, "\\u%04x", (unsigned)cp);
         } else {
             memcpy(q->s + o, s + i, k);
             o += k;
@@ -104,7 +100,7 @@ static int get_string(const where *w, const cJSON *obj, const char *key,
     if (!cJSON_IsString(v) || !v->valuestring)
         return bad_type(w, key, v, "a string");
     size_t n = strlen(v->valuestring);
-    size_t bad = util_utf8_bad_at(v->valuestring, n);
+    size_t bad = utf8_bad_at(v->valuestring, n);
     path_buf pb;
     if (bad < n) {
         err_set(w->err, "%s:%zu: field %s: invalid UTF-8 at byte %zu",
@@ -160,7 +156,7 @@ static int get_ts(const where *w, const cJSON *msg, int64_t *out)
     }
     if (!cJSON_IsString(v) || !v->valuestring)
         return bad_type(w, "ts", v, "an ISO-8601 string or epoch seconds");
-    if (util_parse_iso8601(v->valuestring, out) != 0) {
+    if (date_parse_iso8601(v->valuestring, out) != 0) {
         quote_buf q;
         err_set(w->err, "%s:%zu: field %s: '%s' is not an ISO-8601 time "
                 "(like 2024-05-01T10:02:03Z)", w->src, w->line,
@@ -248,7 +244,7 @@ static int fill_convo(const where *w, const cJSON *root, convo *c)
             return -1;
         }
         size_t n = strlen(s);
-        if (util_utf8_bad_at(s, n) < n) {
+        if (utf8_bad_at(s, n) < n) {
             cJSON_free(s);
             err_set(w->err, "%s:%zu: field meta: invalid UTF-8", w->src,
                     w->line);
@@ -296,7 +292,7 @@ static size_t id_set_add(id_set *s, const char *id, size_t line)
         s->cap = ncap;
     }
     size_t n = strlen(id);
-    uint64_t h = util_fnv1a(id, n, FNV_SEED);
+    uint64_t h = hash_fnv1a(id, n, HASH_FNV_SEED);
     size_t j = h & (s->cap - 1);
     for (; s->slots[j].line; j = (j + 1) & (s->cap - 1))
         if (s->slots[j].h == h && strcmp(s->arena.s + s->slots[j].off, id) == 0)
@@ -716,7 +712,7 @@ static int f_message(fcur *k)
         case 1:
             if (*k->p == '"') {
                 if (!f_str(k, &off, &len) ||
-                    util_parse_iso8601(fs->arena.s + off, &m.ts) != 0 ||
+                    date_parse_iso8601(fs->arena.s + off, &m.ts) != 0 ||
                     m.ts < -62135596800LL || m.ts > 253402300799LL)
                     return 0;
                 fs->arena.len = off;
@@ -730,7 +726,7 @@ static int f_message(fcur *k)
             break;
         case 2:
             if (!f_str(k, &m.from, &len) ||
-                util_utf8_bad_at(fs->arena.s + m.from, len) < len)
+                utf8_bad_at(fs->arena.s + m.from, len) < len)
                 return 0;
             break;
         case 3:
@@ -741,7 +737,7 @@ static int f_message(fcur *k)
             break;
         case 4:
             if (!f_str(k, &m.text, &len) ||
-                util_utf8_bad_at(fs->arena.s + m.text, len) < len)
+                utf8_bad_at(fs->arena.s + m.text, len) < len)
                 return 0;
             break;
         default:
@@ -805,8 +801,8 @@ static int fast_line(const char *s, size_t n, convo *c, fast_scratch *fs)
     const int required = 1 << 1 | 1 << 2 | 1 << 3;   /* meta is optional */
     if (k.p != k.e || (seen & required) != required) return 0;
     const char *a = fs->arena.s;
-    if (util_utf8_bad_at(a + id, id_len) < id_len ||
-        util_utf8_bad_at(a + seller, seller_len) < seller_len)
+    if (utf8_bad_at(a + id, id_len) < id_len ||
+        utf8_bad_at(a + seller, seller_len) < seller_len)
         return 0;
     char *meta_json = NULL;
     if (meta && *meta != 'n') {
@@ -819,7 +815,7 @@ static int fast_line(const char *s, size_t n, convo *c, fast_scratch *fs)
         cJSON_Delete(mo);
         if (!t) return 0;
         size_t tn = strlen(t);
-        if (util_utf8_bad_at(t, tn) < tn) { cJSON_free(t); return 0; }
+        if (utf8_bad_at(t, tn) < tn) { cJSON_free(t); return 0; }
         meta_json = xstrdup(t);
         cJSON_free(t);
     }

@@ -94,27 +94,19 @@ static void add_quoted(sbuf *out, const char *s, size_t n, size_t max)
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        unsigned c = u[i];
-        size_t k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        uint32_t cp;
+        int d = utf8_decode(u + i, n - i, &cp);
+        size_t k = d ? (size_t)d : 1;
         if (i + k > max) { sbuf_add(out, "..."); return; }
-        if (c < 0x20 || c == 0x7F) {
-            sbuf_addf(out, "\\x%02x", c);
+        if (!d || cp < 0x20 || cp == 0x7F) {
+            sbuf_addf(out, "\\x%02x", u[i]);
             i++;
             continue;
         }
-        if (c < 0x80) { sbuf_addc(out, (char)c); i++; continue; }
-        if (i + k > n || util_utf8_bad_at(s + i, k) == 0) {
-            sbuf_addf(out, "\\x%02x", c);
-            i++;
-            continue;
-        }
-        unsigned cp = k == 2 ? (c & 0x1F) << 6 | (u[i + 1] & 0x3F)
-                    : k == 3 ? (c & 0x0F) << 12 | (u[i + 1] & 0x3F) << 6 |
-                               (u[i + 2] & 0x3F)
-                    : 0x10000;
+        if (cp < 0x80) { sbuf_addc(out, (char)cp); i++; continue; }
         if (cp < 0xA0 || (cp >= 0x202A && cp <= 0x202E) ||
             (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029)
-            sbuf_addf(out, "\\u%04x", cp);
+            sbuf_addf(out, "\\u%04x", (unsigned)cp);
         else
             sbuf_addn(out, s + i, k);
         i += k;
@@ -275,7 +267,7 @@ static int scan(const ctx_t *cx, const char *data, size_t len,
     wa_stamp st, dmy_st = {0}, mdy_st = {0};
     const char *dmy_s = NULL, *mdy_s = NULL;
     while (next_line(&it, &s, &n)) {
-        size_t bad = util_utf8_bad_at(s, n);
+        size_t bad = utf8_bad_at(s, n);
         if (bad < n) {
             err_set(cx->err, "%s:%zu: invalid UTF-8 at column %zu", cx->src,
                     it.lineno, bad + 1);
@@ -482,14 +474,14 @@ static int build(const ctx_t *cx, const char *data, size_t len,
         }
         int mdy = order == DATE_MDY;
         int d = mdy ? st.f2 : st.f1, m = mdy ? st.f1 : st.f2;
-        if (m < 1 || m > 12 || d > util_days_in_month(st.year, m)) {
+        if (m < 1 || m > 12 || d > date_days_in_month(st.year, m)) {
             err_set(cx->err, "%s:%zu: bad date '%.*s' (read as %s)", cx->src,
                     it.lineno, (int)st.date_len, s + skip + st.date_off,
                     mdy ? "month/day/year" : "day/month/year");
             return -1;
         }
         flush(b);
-        int64_t local = util_days_from_civil(st.year, m, d) * 86400 +
+        int64_t local = date_days_from_civil(st.year, m, d) * 86400 +
                         st.hour * 3600 + st.min * 60 + st.sec;
         if (!b->c->nmsgs) b->first_local = local;
         b->ts = local - (int64_t)tz_min * 60;
@@ -576,12 +568,12 @@ static void default_id(const builder *b, const char *seller_id, char *out,
 {
     char tbuf[32];
     const convo_msg *m = &b->c->msgs[0];
-    uint64_t h = util_fnv1a(seller_id, strlen(seller_id) + 1, FNV_SEED);
+    uint64_t h = hash_fnv1a(seller_id, strlen(seller_id) + 1, HASH_FNV_SEED);
     snprintf(tbuf, sizeof tbuf, "%lld", (long long)b->first_local);
-    h = util_fnv1a(tbuf, strlen(tbuf) + 1, h);
-    h = util_fnv1a(m->text, strlen(m->text) + 1, h);
+    h = hash_fnv1a(tbuf, strlen(tbuf) + 1, h);
+    h = hash_fnv1a(m->text, strlen(m->text) + 1, h);
     for (size_t i = 0; i < b->nnames; i++)
-        h = util_fnv1a(b->names[i], strlen(b->names[i]) + 1, h);
+        h = hash_fnv1a(b->names[i], strlen(b->names[i]) + 1, h);
     snprintf(out, outsz, "wa-%016llx", (unsigned long long)h);
 }
 

@@ -167,8 +167,32 @@ static int busy_wait(void *ctx, int count)
     return 1;
 }
 
+/* A pool is a regular file (or a symlink to one): anything else, such as
+ * /dev/null or a directory, is refused before SQLite creates a journal
+ * beside it. 0, or -1 + err. */
+static int check_pool_path(const char *path, char *err)
+{
+    struct stat st;
+    if (!path || !*path) {
+        err_set(err, "no pool file given (empty path)");
+        return -1;
+    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        err_set(err, "%s: not a regular file (%s); a pool is an SQLite file: "
+                "give its path with --db", path,
+                S_ISDIR(st.st_mode) ? "a directory"
+                : S_ISCHR(st.st_mode) ? "a character device"
+                : S_ISBLK(st.st_mode) ? "a block device"
+                : S_ISFIFO(st.st_mode) ? "a FIFO"
+                : S_ISSOCK(st.st_mode) ? "a socket" : "a special file");
+        return -1;
+    }
+    return 0;
+}
+
 static pool *open_common(const char *path, int flags, char *err)
 {
+    if (check_pool_path(path, err) < 0) return NULL;
     pthread_once(&sqlite_setup_once, sqlite_setup);
     pool *p = xcalloc(1, sizeof *p);
     p->path = xstrdup(path);
@@ -246,6 +270,7 @@ static pool *open_rw(const char *path, int create, char *err)
      * checkpoint and delete the WAL under us (lost writes). */
     struct stat st;
     int fd;
+    if (check_pool_path(path, err) < 0) return NULL;
     if (stat(path, &st) == 0) {
         if (access(path, W_OK) == 0) fd = INT_MAX;   /* exists, writable */
         else fd = -1;
@@ -545,7 +570,7 @@ static int put_convo(pool *p, const convo *c, const char *source, int *changed,
     sqlite3_bind_int64(ins, 8, c->nmsgs ? c->msgs[c->nmsgs - 1].ts : 0);
     sqlite3_bind_text(ins, 9, hash, -1, SQLITE_STATIC);
     pool_bind_text(ins, 10, source);
-    sqlite3_bind_int64(ins, 11, util_now());
+    sqlite3_bind_int64(ins, 11, date_now());
     rc = sqlite3_step(ins);
     sqlite3_reset(ins);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "insert conversation", err);
@@ -718,7 +743,7 @@ static int runs_sweep(pool *p, char *err)
         } else if (ok) {
             for (size_t i = 0; i < n && ok; i++) {
                 sqlite3_bind_int64(u, 1, dead[i]);
-                sqlite3_bind_int64(u, 2, util_now());
+                sqlite3_bind_int64(u, 2, date_now());
                 ok = sqlite3_step(u) == SQLITE_DONE;
                 sqlite3_reset(u);
             }
@@ -747,7 +772,7 @@ int pool_run_start(pool *p, const char *kind, const char *backend,
     pool_bind_text(s, 3, model);
     if (program_id > 0) sqlite3_bind_int64(s, 4, program_id);
     pool_bind_text(s, 5, params_json);
-    sqlite3_bind_int64(s, 6, util_now());
+    sqlite3_bind_int64(s, 6, date_now());
     sqlite3_bind_int64(s, 7, o.pid);
     sqlite3_bind_int64(s, 8, o.start);
     pool_bind_text(s, 9, o.boot);
@@ -767,7 +792,7 @@ int pool_run_finish(pool *p, int64_t run_id, const char *status,
     if (!s) return -1;
     pool_bind_text(s, 1, status);
     pool_bind_text(s, 2, summary_json);
-    sqlite3_bind_int64(s, 3, util_now());
+    sqlite3_bind_int64(s, 3, date_now());
     sqlite3_bind_int64(s, 4, run_id);
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
@@ -834,7 +859,7 @@ int pool_cache_put(pool *p, const char *key, const char *response, char *err)
     if (!s) return -1;
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, response, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, util_now());
+    sqlite3_bind_int64(s, 3, date_now());
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "cache", err);

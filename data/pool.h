@@ -12,7 +12,7 @@
 #include "../core/convo.h"
 #include "../core/rubric.h"
 
-#define POOL_SCHEMA_VERSION 5
+#define POOL_SCHEMA_VERSION 11
 
 typedef struct pool pool;
 

@@ -44,7 +44,7 @@ int pool_put_program(pool *p, const pool_program *pg, int make_best,
         "INSERT INTO programs(created_at, state, metric, val_score, model, "
         "trainset, note, n_demos) VALUES(?,?,?,?,?,?,?,?)", err);
     if (s) {
-        sqlite3_bind_int64(s, 1, pg->created_at ? pg->created_at : util_now());
+        sqlite3_bind_int64(s, 1, pg->created_at ? pg->created_at : date_now());
         pool_bind_text(s, 2, pg->state_json);
         pool_bind_text(s, 3, pg->metric);
         sqlite3_bind_double(s, 4, pg->val_score);

@@ -144,7 +144,7 @@ int pool_put_prediction(pool *p, const rubric *r, const char *conv_id,
     if (pr->program_id > 0) sqlite3_bind_int64(s, 11, pr->program_id);
     sqlite3_bind_int(s, 12, pr->tokens);
     sqlite3_bind_double(s, 13, pr->latency_ms);
-    sqlite3_bind_int64(s, 14, pr->created_at ? pr->created_at : util_now());
+    sqlite3_bind_int64(s, 14, pr->created_at ? pr->created_at : date_now());
     if (sqlite3_step(s) != SQLITE_DONE) {
         pool_sql_err(p, "store prediction", err);
         sqlite3_reset(s);
@@ -252,7 +252,7 @@ int pool_add_label(pool *p, const rubric *r, const char *conv_id,
     double ov = overall_of(r, &s, &has);
     if (has) sqlite3_bind_double(st, 5, ov);
     pool_bind_text(st, 6, note);
-    sqlite3_bind_int64(st, 7, util_now());
+    sqlite3_bind_int64(st, 7, date_now());
     if (sqlite3_step(st) != SQLITE_DONE) {
         pool_sql_err(p, "store label", err);
         goto done;
@@ -311,7 +311,7 @@ int pool_undo_label(pool *p, int64_t label_id, char *err)
         "UPDATE labels SET undone_at = ? WHERE id = ? AND undone_at IS NULL "
         "RETURNING cid", err);
     if (s) {
-        sqlite3_bind_int64(s, 1, util_now());
+        sqlite3_bind_int64(s, 1, date_now());
         sqlite3_bind_int64(s, 2, label_id);
         int rc = sqlite3_step(s);
         if (rc == SQLITE_ROW) {
@@ -368,7 +368,7 @@ int pool_set_edge(pool *p, const char *conv_id, const char *reviewer, int on,
     pool_bind_text(s, 2, reviewer ? reviewer : "");
     sqlite3_bind_int(s, 3, on ? 1 : 0);
     pool_bind_text(s, 4, note);
-    sqlite3_bind_int64(s, 5, util_now());
+    sqlite3_bind_int64(s, 5, date_now());
     if (sqlite3_step(s) != SQLITE_DONE) {
         pool_sql_err(p, "mark edge case", err);
         goto done;

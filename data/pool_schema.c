@@ -398,6 +398,18 @@ static const char *schema_v5 =
     "INSERT INTO conv_search(conv_search, rank) VALUES('automerge', 8);"
     "UPDATE search_state SET upto = 0, gen = gen + 1;";
 
+/* Schema version 11: team review. assignments: which reviewer is to
+ * review which conversation (curate assign), one row per pair, kept once
+ * done (done = the reviewer has a label of it). IF NOT EXISTS: tests
+ * take a pool back to an older version by hand and upgrade it again. */
+static const char *schema_v11 =
+    "CREATE TABLE IF NOT EXISTS assignments("
+    " cid INTEGER NOT NULL REFERENCES conversations(cid) ON DELETE CASCADE,"
+    " reviewer TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " PRIMARY KEY(cid, reviewer)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS assignments_reviewer ON assignments(reviewer, cid);";
+
 /* Schema 2 as an early development build wrote it counted new
  * conversations with a trigger (which put_convo now does itself: they
  * would count twice) and lacked the conv_s_* indexes. Such a pool is
@@ -456,6 +468,8 @@ int pool_migrate(pool *p, char *err)
     }
     if (ok && v < 3) ok = pool_exec(p, schema_v3, err) == 0;
     if (ok && v < 5) ok = pool_exec(p, schema_v5, err) == 0;
+
+    if (ok && v < 11) ok = pool_exec(p, schema_v11, err) == 0;
     if (ok) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d",

@@ -75,7 +75,7 @@ int pool_search_indexed(const char *term)
     /* Invalid UTF-8 cannot be in the (validated) text, and the tokenizer
      * and LIKE would read it differently: the scan decides. */
     size_t len = strlen(term);
-    if (strchr(term, '\n') || util_utf8_bad_at(term, len) != len) return 0;
+    if (strchr(term, '\n') || utf8_bad_at(term, len) != len) return 0;
     int chars = 0;
     for (const unsigned char *c = (const unsigned char *)term; *c; c++)
         if ((*c & 0xC0) != 0x80) chars++;

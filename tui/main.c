@@ -41,6 +41,8 @@ static const char *usage_text =
     "  backup FILE              online backup of the pool\n"
     "  index [--status|--rebuild]  bring the search index up to date\n"
     "  rubric [show|migrate]    the rubric the pool is labeled under\n"
+    "  agreement [--field F]    how far reviewers agree (alpha, MAE, Spearman)\n"
+    "  assign --to a,b [--overlap N]  spread conversations over reviewers\n"
     "\n"
     "Global options:\n"
     "  --db PATH          the pool file (env CURATE_DB; default ./curate.db)\n"
@@ -67,6 +69,7 @@ static const struct {
     {"programs", cmd_programs},   {"score", cmd_score},
     {"models", cmd_models},   {"optimize", cmd_optimize},
     {"rubric", cmd_rubric},
+    {"agreement", cmd_agreement}, {"assign", cmd_assign},
 };
 
 static int run_tui(cli_globals *g, int timing, int no_color)
@@ -90,7 +93,11 @@ int main(int argc, char **argv)
     cli_globals g = {0};
     g.db_path = getenv("CURATE_DB");
     g.reviewer = getenv("CURATE_REVIEWER");
-    if (!g.reviewer || !*g.reviewer) g.reviewer = getenv("USER");
+    const char *reviewer_from = "CURATE_REVIEWER";
+    if (!g.reviewer || !*g.reviewer) {
+        g.reviewer = getenv("USER");
+        reviewer_from = "USER";
+    }
     if (!g.reviewer || !*g.reviewer) g.reviewer = "reviewer";
     int timing = 0, no_color = 0;
     enum { OPT_DB = 256, OPT_RUBRIC, OPT_REVIEWER, OPT_TIMING, OPT_NOCOLOR };
@@ -107,11 +114,20 @@ int main(int argc, char **argv)
     };
     /* "+" stops at the first non-option: the subcommand parses the rest. */
     int c;
-    while ((c = getopt_long(argc, argv, "+qhV", opts, NULL)) != -1) {
+    while ((c = cli_getopt("", argc, argv, "+qhV", opts)) != -1) {
         switch (c) {
-        case OPT_DB: g.db_path = optarg; break;
+        case OPT_DB:
+            if (!*optarg) {
+                /* an unset variable in a script: never fall back to
+                 * ./curate.db silently */
+                cli_error("--db: empty path (give the pool file, or leave "
+                          "--db out for ./curate.db)");
+                return EXIT_USAGE;
+            }
+            g.db_path = optarg;
+            break;
         case OPT_RUBRIC: g.rubric_path = optarg; break;
-        case OPT_REVIEWER: g.reviewer = optarg; break;
+        case OPT_REVIEWER: g.reviewer = optarg; reviewer_from = "--reviewer"; break;
         case OPT_TIMING: timing = 1; break;
         case OPT_NOCOLOR: no_color = 1; break;
         case 'q': g.quiet = 1; break;
@@ -121,6 +137,7 @@ int main(int argc, char **argv)
         }
     }
     if (!g.db_path || !*g.db_path) g.db_path = "curate.db";
+    if (cli_text_opt("", reviewer_from, g.reviewer) < 0) return EXIT_USAGE;
     char err[ERR_MAX];
     g.r = g.rubric_path ? rubric_load_new(g.rubric_path, err)
                         : rubric_default_new();

@@ -118,9 +118,9 @@ static void queue_load(const pool_filter *f)
 
 #define TIME(var, stmt)                                  \
     do {                                                 \
-        double t0_ = util_mono();                        \
+        double t0_ = date_mono();                        \
         stmt;                                            \
-        double ms_ = (util_mono() - t0_) * 1000;         \
+        double ms_ = (date_mono() - t0_) * 1000;         \
         if (ms_ > (var)) (var) = ms_;                    \
     } while (0)
 
@@ -419,7 +419,7 @@ static double cpu_s(void)
 static void put_preds(int64_t run, int from, int n, int batch, double *cpu_us,
                       double *wall_us)
 {
-    double c0 = cpu_s(), t0 = util_mono();
+    double c0 = cpu_s(), t0 = date_mono();
     for (int i = 0; i < n; i++) {
         if (batch && i % batch == 0 && pool_begin(P, err) < 0) die("begin");
         char id[32];
@@ -440,7 +440,7 @@ static void put_preds(int64_t run, int from, int n, int batch, double *cpu_us,
             die("commit");
     }
     *cpu_us = (cpu_s() - c0) * 1e6 / n;
-    *wall_us = (util_mono() - t0) * 1e6 / n;
+    *wall_us = (date_mono() - t0) * 1e6 / n;
 }
 
 static int writes(const char *db)
@@ -613,12 +613,12 @@ static int count_msgs(const convo *c, void *ctx, char *e)
 static int parse(const char *path)
 {
     size_t len;
-    double t0 = util_mono();
-    char *data = util_read_file_new(path, &len, err);
+    double t0 = date_mono();
+    char *data = file_read_new(path, &len, err);
     if (!data) die("read");
-    double t1 = util_mono();
+    double t1 = date_mono();
     if (import_jsonl(data, len, path, count_msgs, NULL, err) < 0) die("parse");
-    double t2 = util_mono();
+    double t2 = date_mono();
     free(data);
     printf("%.3f %.3f %ld\n", t1 - t0, t2 - t1, parsed_msgs);
     return 0;

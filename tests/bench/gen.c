@@ -46,7 +46,7 @@ static void put_convo(sbuf *b, const convo *c)
     for (size_t i = 0; i < c->nmsgs; i++) {
         const convo_msg *m = &c->msgs[i];
         char ts[32];
-        util_iso8601(m->ts, ts, sizeof ts);
+        date_iso8601(m->ts, ts, sizeof ts);
         sbuf_addf(b, "%s{\"ts\":\"%s\",\"from\":", i ? "," : "", ts);
         put_json_str(b, m->sender);
         sbuf_addf(b, ",\"role\":\"%s\",\"text\":", convo_role_name(m->role));
@@ -128,7 +128,7 @@ static int gen_scores(const char *db, double scored, double labeled,
         if (has_bench_id(p, mid)) lo = mid; else hi = mid;
     }
     int64_t n = lo;
-    double t0 = util_mono();
+    double t0 = date_mono();
     int64_t run = 0, npred = 0, nlab = 0, nedge = 0;
     if (pool_begin(p, err) < 0 ||
         pool_run_start(p, "bench", "simulated", "bench-sim", 0, NULL, &run, err) < 0)
@@ -186,7 +186,7 @@ static int gen_scores(const char *db, double scored, double labeled,
         goto fail;
     fprintf(stderr, "gen: %lld predictions, %lld labels, %lld edge marks in "
             "%.1f s\n", (long long)npred, (long long)nlab, (long long)nedge,
-            util_mono() - t0);
+            date_mono() - t0);
     pool_close(p);
     rubric_free(r);
     return 0;

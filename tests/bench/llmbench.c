@@ -64,13 +64,13 @@ int main(int argc, char **argv)
     cfg.concurrency = atoi(argv[3]);
     llm_client *cl = llm_client_new(&cfg, err);
     if (!cl) { fprintf(stderr, "%s\n", err); return 1; }
-    double c0 = cpu_s(), t0 = util_mono();
+    double c0 = cpu_s(), t0 = date_mono();
     llm_batch_stats st;
     if (llm_run_batch(cl, reqs, n, done, NULL, NULL, &st, err) < 0) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    printf("%.3f %.6f %zu\n", util_mono() - t0, cpu_s() - c0, ok);
+    printf("%.3f %.6f %zu\n", date_mono() - t0, cpu_s() - c0, ok);
     llm_client_free(cl);
     llm_config_clear(&cfg);
     llm_global_cleanup();

@@ -7,10 +7,11 @@
  * DEL, no C1 control U+0080..U+009F, no bidi control U+202A..U+202E /
  * U+2066..U+2069, no U+2028/U+2029, no U+FFFE/U+FFFF; sanitising it again
  * changes nothing; input that is already safe comes out unchanged. The
- * wide form holds the same code points. sanitize_utf8_decode agrees with a
+ * wide form holds the same code points. utf8_decode agrees with a
  * strict reference decoder. */
 #define _POSIX_C_SOURCE 200809L
 #include "fuzz.h"
+#include "../../core/utf8.h"
 #include "../../tui/term/sanitize.h"
 
 #include <wchar.h>
@@ -23,7 +24,7 @@ static int san_safe(const char *s, size_t n, unsigned flags)
     size_t i = 0;
     while (i < n) {
         uint32_t cp;
-        int k = sanitize_utf8_decode(u + i, n - i, &cp);
+        int k = utf8_decode(u + i, n - i, &cp);
         if (k <= 0) return 0;
         if (cp == 0x1b || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) return 0;
         if (cp < 0x20 && !(cp == '\n' && (flags & SAN_KEEP_NL)) &&
@@ -81,7 +82,7 @@ static void fuzz_sanitize_one(const uint8_t *data, size_t size)
         size_t i = 0, k = 0, bn = strlen(b);
         while (i < bn && k < wn) {
             uint32_t cp;
-            int len = sanitize_utf8_decode(u + i, bn - i, &cp);
+            int len = utf8_decode(u + i, bn - i, &cp);
             FUZZ_CHECK(len > 0);
             if (len <= 0) break;
             FUZZ_CHECK((uint32_t)w[k] == cp);
@@ -101,7 +102,7 @@ static void fuzz_sanitize_one(const uint8_t *data, size_t size)
     /* The decoder against the reference validator, at every offset. */
     for (size_t i = 0; i < size && i < 64; i++) {
         uint32_t cp = 0;
-        int k = sanitize_utf8_decode(data + i, size - i, &cp);
+        int k = utf8_decode(data + i, size - i, &cp);
         FUZZ_CHECK(k >= 0 && k <= 4);
         if (k > 0) {
             FUZZ_CHECK(fuzz_utf8_valid(s + i, (size_t)k, 1));

@@ -183,9 +183,9 @@ PW='s3cr=t,x!Pw'
 PWENC='s3cr%3Dt%2Cx%21Pw'
 start_peer --user alice --password "$PW" || exit 1
 run "SCRAM with the right password" 0 "$CURATE" export mongo --uri "mongodb://alice:$PWENC@127.0.0.1:$MPORT/?authSource=admin" --database curate_test
-has "URI shown redacted" "at mongodb://alice:\*\*\*@127.0.0.1:$MPORT: program [0-9]+, " "$WORK/out"
+has "URI shown redacted" "at mongodb://\*\*\*@127.0.0.1:$MPORT: program [0-9]+, " "$WORK/out"
 run "SCRAM import" 0 "$CURATE" import-program mongo --uri "mongodb://alice:$PWENC@127.0.0.1:$MPORT/" --database curate_test
-has "import note redacted" "at mongodb://alice:\*\*\*@127.0.0.1:$MPORT " "$WORK/out"
+has "import note redacted" "at mongodb://\*\*\*@127.0.0.1:$MPORT " "$WORK/out"
 hasnt "the note in the store holds no password" "s3cr" <(sql "SELECT note FROM programs")
 before=$(nprog)
 run "wrong password fails" 1 "$CURATE" export mongo --uri "mongodb://alice:hunter2wrong@127.0.0.1:$MPORT/" --database curate_test

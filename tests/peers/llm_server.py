@@ -7,6 +7,7 @@ scorer, retry logic and optimiser without a real model.
 
   llm_server.py --port 0 [--portfile FILE] [--log FILE] [--mode MODE]
                 [--latency-ms N] [--fault-rate F --seed S] [--require-key KEY]
+                [--echo-key]
 
 Endpoints: GET /v1/models, POST /v1/chat/completions, GET /stats, POST /reset,
 POST /control {"mode","latency_ms","fault_rate","seed","script"}, GET /requests.
@@ -17,6 +18,9 @@ json, hedge (7.5/8.0), oracle (`ORACLE: {json}` line), demo-aware (no demos ->
 all 7.5, else oracle/good), garbage, truncated, out-of-range, non-numeric, empty;
 faults 500 502 503 429 400 hang bad-json close; flaky-N (first N attempts per
 body -> 503); mixed (seeded faults at --fault-rate); script (entries via /control).
+--echo-key: a hostile endpoint that echoes the request's Authorization header
+(and the bare token) into every answer's reasoning and rationale, every model
+id and every error message.
 Self-check: tests/peers/llm_server_selfcheck.sh.
 """
 import argparse, collections, hashlib, json, os, random, re, signal, sys
@@ -193,6 +197,7 @@ class State:
         self.mode, self.latency_ms = args.mode, args.latency_ms
         self.fault_rate, self.seed = args.fault_rate, args.seed
         self.require_key = args.require_key
+        self.echo_key = getattr(args, "echo_key", False)
         self.script = collections.deque()
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
         self.reset()
@@ -298,7 +303,22 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def send_json(self, status, obj, headers=None):
-        self.send_raw(status, json.dumps(obj), headers)
+        if self.server.state.echo_key and status >= 400 and isinstance(obj, dict):
+            err = obj.get("error") if isinstance(obj.get("error"), dict) else obj
+            err["message"] = f"{err.get('message', '')} (you sent {self.echo()})"
+        body = json.dumps(obj)
+        token = (self.headers.get("Authorization") or "").split(" ", 1)[-1]
+        if self.server.state.echo_key and token:
+            # the first copy JSON-escaped: only a client that scrubs the
+            # decoded text too catches it
+            body = body.replace(token, "".join("\\u%04x" % ord(c) for c in token), 1)
+        self.send_raw(status, body, headers)
+
+    def echo(self):
+        """--echo-key: the Authorization header and the bare token, as a leaky proxy would."""
+        auth = self.headers.get("Authorization") or ""
+        return f"Authorization: {auth}; token {auth.split(' ', 1)[-1]}"
+
 
     def route(self):
         path = self.path.split("?", 1)[0].rstrip("/")
@@ -309,8 +329,10 @@ class Handler(BaseHTTPRequestHandler):
         state, path = self.server.state, self.route()
         if path == "/models":
             if self.authorized():
-                self.send_json(200, {"object": "list", "data": [
-                    {"id": "test-model", "object": "model", "owned_by": "curate-test"}]})
+                data = [{"id": "test-model", "object": "model", "owned_by": "curate-test"}]
+                if state.echo_key:
+                    data.append({"id": "echo " + self.echo(), "object": "model"})
+                self.send_json(200, {"object": "list", "data": data})
         elif path == "/stats":
             self.send_json(200, state.stats())
         elif path == "/requests":
@@ -420,6 +442,9 @@ class Handler(BaseHTTPRequestHandler):
                                               "ScriptedError"), headers)
 
     def completion(self, req, content, headers=None):
+        if self.server.state.echo_key:
+            content = re.sub(r"(\[\[ ## (?:reasoning|\w*rationale) ## \]\]\n)",
+                             lambda m: m.group(1) + "Echo: " + self.echo() + ". ", content)
         prompt_chars = sum(len(text_of(m)) for m in req["messages"])
         p, c = max(1, prompt_chars // 4), max(0, len(content) // 4)
         self.send_json(200, {
@@ -448,6 +473,7 @@ def main(argv=None):
     ap.add_argument("--fault-rate", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--require-key")
+    ap.add_argument("--echo-key", action="store_true")
     args = ap.parse_args(argv)
     if not is_valid_mode(args.mode):
         ap.error(f"unknown mode {args.mode!r}")

@@ -24,6 +24,7 @@
 #include "../fuzz/fuzz_rubric.c"
 #include "../fuzz/fuzz_program.c"
 #include "../fuzz/fuzz_sanitize.c"
+#include "../fuzz/fuzz_numarg.c"
 
 typedef void (*fuzz_entry)(const uint8_t *, size_t);
 
@@ -58,7 +59,7 @@ static int replay_dir(const char *dir, fuzz_entry fn)
         char path[1024], err[ERR_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         size_t len = 0;
-        char *data = util_read_file_new(path, &len, err);
+        char *data = file_read_new(path, &len, err);
         if (data) {   /* a directory or unreadable entry is skipped */
             int before = fuzz_nfail;
             fn((const uint8_t *)data, len);
@@ -94,6 +95,7 @@ TEST(fuzz_regress_answer) { replay_target("answer", fuzz_answer_one); }
 TEST(fuzz_regress_rubric) { replay_target("rubric", fuzz_rubric_one); }
 TEST(fuzz_regress_program) { replay_target("program", fuzz_program_one); }
 TEST(fuzz_regress_sanitize) { replay_target("sanitize", fuzz_sanitize_one); }
+TEST(fuzz_regress_numarg) { replay_target("numarg", fuzz_numarg_one); }
 
 /* The invariant machinery itself: a broken invariant is counted, not
  * ignored (and does not abort the unit runner). */

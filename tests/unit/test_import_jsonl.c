@@ -41,7 +41,7 @@ static void got_free(got *g)
 static int64_t iso(const char *s)
 {
     int64_t t = -1;
-    util_parse_iso8601(s, &t);
+    date_parse_iso8601(s, &t);
     return t;
 }
 
@@ -58,7 +58,7 @@ TEST(jsonl_good_fixture)
 {
     char err[ERR_MAX] = "";
     size_t len;
-    char *data = util_read_file_new("tests/fixtures/jsonl/travel.jsonl", &len, err);
+    char *data = file_read_new("tests/fixtures/jsonl/travel.jsonl", &len, err);
     CHECK_MSG(data, "%s", err);
     got g = {0};
     int rc = import_jsonl(data, len, "travel.jsonl", collect, &g, err);
@@ -93,7 +93,7 @@ TEST(jsonl_bad_role_fixture)
 {
     char err[ERR_MAX] = "";
     size_t len;
-    char *data = util_read_file_new("tests/fixtures/jsonl/bad_role.jsonl", &len, err);
+    char *data = file_read_new("tests/fixtures/jsonl/bad_role.jsonl", &len, err);
     CHECK_MSG(data, "%s", err);
     got g = {0};
     int rc = import_jsonl(data, len, "bad_role.jsonl", collect, &g, err);

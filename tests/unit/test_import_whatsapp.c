@@ -28,7 +28,7 @@ static int keep(const convo *c, void *ctx, char *err)
 static int64_t iso(const char *s)
 {
     int64_t t = -1;
-    util_parse_iso8601(s, &t);
+    date_parse_iso8601(s, &t);
     return t;
 }
 
@@ -52,7 +52,7 @@ static int wa_fixture(const char *name, const char *seller,
     char path[256];
     size_t len;
     snprintf(path, sizeof path, "tests/fixtures/whatsapp/%s", name);
-    char *data = util_read_file_new(path, &len, err);
+    char *data = file_read_new(path, &len, err);
     if (!data) { *out = NULL; return -2; }
     int rc = wa_text(data, len, name, seller, order, out, err);
     free(data);
@@ -393,7 +393,7 @@ TEST(wa_several_sellers_and_overrides)
     import_wa_opts o = {.sellers = sellers, .nsellers = 2, .seller_id = "travelco",
                         .id = "lisbon-group-1", .tz_offset_min = 60};
     size_t len;
-    char *data = util_read_file_new("tests/fixtures/whatsapp/android_group.txt", &len, err);
+    char *data = file_read_new("tests/fixtures/whatsapp/android_group.txt", &len, err);
     CHECK_MSG(data, "%s", err);
     int rc = import_whatsapp(data, len, "g.txt", &o, keep, &c, err);
     free(data);

@@ -40,7 +40,7 @@ typedef struct {
     char content[64][1024];
     int tokens[64];
     size_t index[64];
-    double cancel_at;        /* util_mono() time to cancel at, 0 = never */
+    double cancel_at;        /* date_mono() time to cancel at, 0 = never */
 } collect;
 
 static void on_done(const llm_result *r, void *ctx)
@@ -60,7 +60,7 @@ static void on_done(const llm_result *r, void *ctx)
 static int on_cancel(void *ctx)
 {
     collect *c = ctx;
-    return c->cancel_at > 0 && util_mono() >= c->cancel_at;
+    return c->cancel_at > 0 && date_mono() >= c->cancel_at;
 }
 
 /* Runs n copies of MSGS (each made distinct) through a fresh client. */
@@ -228,9 +228,9 @@ static void retry_after(srv *s)
     cfg.retries = 1;
     /* {"error":{"message":..}} body with Retry-After: 1 */
     collect got = {0};
-    double t0 = util_mono();
+    double t0 = date_mono();
     run_n(&cfg, 1, &got, NULL, NULL);
-    double dt = util_mono() - t0;
+    double dt = date_mono() - t0;
     CHECK(got.status[0] == LLM_ERR_HTTP && got.attempts[0] == 2);
     CHECK_MSG(strstr(got.error[0], "HTTP 429: rate limited"), "%s",
               got.error[0]);
@@ -239,9 +239,9 @@ static void retry_after(srv *s)
     srv_control(s, "{\"mode\":\"script\",\"script\":[{\"status\":429,"
                    "\"headers\":{\"Retry-After\":\"1\"},\"content\":\"slow\"}]}");
     memset(&got, 0, sizeof got);
-    t0 = util_mono();
+    t0 = date_mono();
     run_n(&cfg, 1, &got, NULL, NULL);
-    dt = util_mono() - t0;
+    dt = date_mono() - t0;
     llm_config_clear(&cfg);
     CHECK_MSG(got.status[0] == LLM_OK, "%s", got.error[0]);
     CHECK(got.attempts[0] == 2);
@@ -290,9 +290,9 @@ static void hang_timeout(srv *s)
     cfg.timeout = 0.5;
     cfg.retries = 0;
     collect got = {0};
-    double t0 = util_mono();
+    double t0 = date_mono();
     run_n(&cfg, 1, &got, NULL, NULL);
-    double dt = util_mono() - t0;
+    double dt = date_mono() - t0;
     llm_config_clear(&cfg);
     CHECK(got.status[0] == LLM_ERR_TIMEOUT);
     CHECK_MSG(strstr(got.error[0], "timed out"), "%s", got.error[0]);
@@ -370,9 +370,9 @@ static void concurrency(srv *s)
     cfg.concurrency = 8;
     collect got = {0};
     llm_batch_stats st;
-    double t0 = util_mono();
+    double t0 = date_mono();
     int rc = run_n(&cfg, 24, &got, &st, NULL);
-    double dt = util_mono() - t0;
+    double dt = date_mono() - t0;
     llm_config_clear(&cfg);
     CHECK(rc == 0 && got.n == 24 && st.ok == 24);
     CHECK_MSG(srv_stat(s, "max_in_flight") == 8, "server saw %d",
@@ -402,10 +402,10 @@ static void cancel(srv *s)
     cfg.concurrency = 4;
     collect got = {0};
     llm_batch_stats st;
-    double t0 = util_mono();
+    double t0 = date_mono();
     got.cancel_at = t0 + 0.3;
     int rc = run_n(&cfg, 16, &got, &st, NULL);
-    double dt = util_mono() - t0;
+    double dt = date_mono() - t0;
     llm_config_clear(&cfg);
     CHECK(rc == 0);
     CHECK(got.n == 16);

@@ -50,7 +50,7 @@ static char *path_in_tmp(const char *name)
 static char *slurp(const char *path, size_t *n)
 {
     char err[ERR_MAX];
-    return util_read_file_new(path, n, err);
+    return file_read_new(path, n, err);
 }
 
 TEST(harden_foreign_files_refused_untouched)

@@ -16,7 +16,7 @@ static char *fixture(const char *name)
     size_t len;
     char path[256];
     snprintf(path, sizeof path, FIX "%s", name);
-    char *s = util_read_file_new(path, &len, err);
+    char *s = file_read_new(path, &len, err);
     if (!s) fprintf(stderr, "    %s\n", err);
     return s;
 }

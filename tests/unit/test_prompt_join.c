@@ -58,22 +58,22 @@ TEST(prompt_join_equals_cjson_text)
     rubric_free(r);
 }
 
-/* The key as first defined: util_fnv1a over each part, once per lane. */
+/* The key as first defined: hash_fnv1a over each part, once per lane. */
 static void ref_part(uint64_t h[2], const char *s)
 {
     char len[32];
     int k = s ? snprintf(len, sizeof len, "%zu:", strlen(s))
               : snprintf(len, sizeof len, "-:");
     for (int i = 0; i < 2; i++) {
-        h[i] = util_fnv1a(len, (size_t)k, h[i]);
-        if (s) h[i] = util_fnv1a(s, strlen(s), h[i]);
+        h[i] = hash_fnv1a(len, (size_t)k, h[i]);
+        if (s) h[i] = hash_fnv1a(s, strlen(s), h[i]);
     }
 }
 
 static void ref_key(const char *model, const char *msgs, const char *num,
                     const char *rf, char out[LLM_CACHE_KEY_LEN + 1])
 {
-    uint64_t h[2] = {FNV_SEED, 0x6c62272e07bb0142ULL};
+    uint64_t h[2] = {HASH_FNV_SEED, 0x6c62272e07bb0142ULL};
     ref_part(h, "curate-llm-v1");
     ref_part(h, model);
     ref_part(h, msgs);

@@ -2,6 +2,7 @@
  * workbench's pure text helpers (tui/ui_text.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "test.h"
+#include "../../core/utf8.h"
 #include "../../tui/term/sanitize.h"
 #include "../../tui/term/ui_text.h"
 
@@ -161,11 +162,11 @@ TEST(sanitize_wide)
 TEST(sanitize_decode)
 {
     uint32_t cp;
-    CHECK(sanitize_utf8_decode((const unsigned char *)"\xE2\x82\xAC", 3, &cp) == 3);
+    CHECK(utf8_decode((const unsigned char *)"\xE2\x82\xAC", 3, &cp) == 3);
     CHECK(cp == 0x20AC);
-    CHECK(sanitize_utf8_decode((const unsigned char *)"\xE2\x82\xAC", 2, &cp) == 0);
-    CHECK(sanitize_utf8_decode((const unsigned char *)"\xE0\x80\x80", 3, &cp) == 0);
-    CHECK(sanitize_utf8_decode((const unsigned char *)"\xF4\x8F\xBF\xBF", 4, &cp) == 4);
+    CHECK(utf8_decode((const unsigned char *)"\xE2\x82\xAC", 2, &cp) == 0);
+    CHECK(utf8_decode((const unsigned char *)"\xE0\x80\x80", 3, &cp) == 0);
+    CHECK(utf8_decode((const unsigned char *)"\xF4\x8F\xBF\xBF", 4, &cp) == 4);
     CHECK(cp == 0x10FFFF);
 }
 

@@ -114,7 +114,7 @@ static void on_progress(const score_progress *p, void *ctx)
 static int on_cancel(void *ctx)
 {
     fixture *f = ctx;
-    return f->cancel_at > 0 && util_mono() >= f->cancel_at;
+    return f->cancel_at > 0 && date_mono() >= f->cancel_at;
 }
 
 static void fixture_init(fixture *f)
@@ -400,10 +400,10 @@ static void llm_store_error_and_cancel(srv *s)
     fixture_reset_results(&f);
     f.fail_store_after = -1;
     cfg.concurrency = 4;
-    f.cancel_at = util_mono() + 0.3;
-    double t0 = util_mono();
+    f.cancel_at = date_mono() + 0.3;
+    double t0 = date_mono();
     rc = scorer_run(&job, ids, NCONV, &sum, err);
-    double dt = util_mono() - t0;
+    double dt = date_mono() - t0;
     CHECK(rc == 0 && sum.interrupted && f.n == 0);
     CHECK(sum.not_run == NCONV);
     CHECK_MSG(dt < 2.5, "took %.2fs", dt);

@@ -3,6 +3,7 @@
 #include "job_optimize.h"
 #include "job_score.h"
 #include "../../core/prompt.h"
+#include "../../core/score.h"
 #include "../../core/util.h"
 
 #include <cjson/cJSON.h>
@@ -83,7 +84,7 @@ static void report(glue *g)
     if (!g->o->progress) return;
     g->pr.requests = g->res->requests;
     g->pr.cache_hits = g->res->cache_hits;
-    g->pr.elapsed_s = util_mono() - g->t0;
+    g->pr.elapsed_s = date_mono() - g->t0;
     if (g->pr.done > g->pr.total) g->pr.done = g->pr.total;
     g->o->progress(&g->pr, g->o->ctx);
 }
@@ -121,9 +122,9 @@ static void heuristic_demo(const rubric *r, const bs_example *ex,
     prompt_answer a;
     memset(&a, 0, sizeof a);
     for (size_t i = 0; i < r->nfields; i++) {
-        char buf[32];
+        char buf[SCORE_TEXT_MAX];
         if (rubric_is_scored(&r->fields[i]) && res->scores.set[i]) {
-            snprintf(buf, sizeof buf, "%.1f", res->scores.v[i]);
+            score_format(res->scores.v[i], buf, sizeof buf);
             a.raw[i] = xstrdup(buf);
         } else if (r->fields[i].kind == FIELD_TEXT && res->rationale) {
             a.raw[i] = xstrdup(res->rationale);
@@ -389,9 +390,10 @@ static int load_sets(pool *p, const rubric *r, const job_optimize_opts *o,
 
 /* ---- storing ---- */
 
-static char *json_text_new(cJSON *o)
+/* o as compact text; o is freed. Caller frees the text. */
+static char *json_take_text_new(cJSON *o)
 {
-    char *s = util_json_text_new(o, 0);
+    char *s = json_text_new(o, 0);
     cJSON_Delete(o);
     return s;
 }
@@ -401,7 +403,7 @@ static char *ids_json_new(const bs_example *ex, size_t n)
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(a, cJSON_CreateString(ex[i].conv_id));
-    return json_text_new(a);
+    return json_take_text_new(a);
 }
 
 static char *params_json_new(const job_optimize_opts *o, const char *backend)
@@ -422,7 +424,7 @@ static char *params_json_new(const job_optimize_opts *o, const char *backend)
     cJSON_AddNumberToObject(j, "seed", (double)o->seed);
     cJSON_AddStringToObject(j, "backend", backend);
     cJSON_AddBoolToObject(j, "no_cache", o->no_cache);
-    return json_text_new(j);
+    return json_take_text_new(j);
 }
 
 static void add_report(cJSON *o, const char *k, const rubric *r,
@@ -462,7 +464,7 @@ static char *summary_json_new(const rubric *r, const job_optimize_result *x)
         cJSON_AddItemToArray(bins,
                              cJSON_CreateNumber((double)x->bin_taken[b]));
     cJSON_AddNumberToObject(o, "val", (double)x->nval);
-    return json_text_new(o);
+    return json_take_text_new(o);
 }
 
 static int store_program(pool *p, const rubric *r, const sets *s,
@@ -592,7 +594,7 @@ static void record_failure(run *R, const char *err)
     char e2[ERR_MAX];
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "error", err);
-    char *js = json_text_new(o);
+    char *js = json_take_text_new(o);
     pool_run_finish(g->p, x->run_id, x->interrupted ? "interrupted" : "failed",
                     js, e2);
     free(js);
@@ -608,7 +610,7 @@ int job_optimize_run(pool *p, const rubric *r, const job_optimize_opts *o,
                              : "heuristic-v1");
     run R;
     memset(&R, 0, sizeof R);
-    R.g = (glue){.p = p, .r = r, .o = o, .res = out, .t0 = util_mono()};
+    R.g = (glue){.p = p, .r = r, .o = o, .res = out, .t0 = date_mono()};
     bs_options_init(&R.bs);
     R.bs.max_bootstrapped = o->max_bootstrapped;
     R.bs.max_labeled = o->max_labeled;

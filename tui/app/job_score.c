@@ -114,7 +114,7 @@ static int store(const char *conv_id, const score_result *res, void *ctx,
     if (!g->in_tx) {
         if (pool_begin(g->p, err) < 0) return -1;
         g->in_tx = 1;
-        g->tx_start = util_mono();
+        g->tx_start = date_mono();
         g->pending = 0;
     }
     /* A conversation deleted meanwhile is not a reason to stop the run. */
@@ -124,7 +124,7 @@ static int store(const char *conv_id, const score_result *res, void *ctx,
         flush(g, e2);   /* keep what the batch already holds */
         return -1;
     }
-    if (++g->pending >= STORE_BATCH || util_mono() - g->tx_start > STORE_LAG_S)
+    if (++g->pending >= STORE_BATCH || date_mono() - g->tx_start > STORE_LAG_S)
         return flush(g, err);
     return 0;
 }
@@ -142,7 +142,7 @@ static int cancel(void *ctx)
 {
     glue *g = ctx;
     char err[ERR_MAX];
-    if (g->in_tx && util_mono() - g->tx_start > STORE_LAG_S) flush(g, err);
+    if (g->in_tx && date_mono() - g->tx_start > STORE_LAG_S) flush(g, err);
     return g->o->cancel ? g->o->cancel(g->o->ctx) : 0;
 }
 
@@ -159,7 +159,7 @@ static char *summary_json_new(const score_summary *s)
     cJSON_AddNumberToObject(o, "tokens", (double)s->tokens);
     cJSON_AddNumberToObject(o, "wall_s", s->wall_s);
     if (s->last_error[0]) cJSON_AddStringToObject(o, "last_error", s->last_error);
-    char *out = util_json_text_new(o, 0);
+    char *out = json_text_new(o, 0);
     cJSON_Delete(o);
     return out;
 }

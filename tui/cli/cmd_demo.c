@@ -30,18 +30,21 @@ int cmd_demo(const cli_globals *g, int argc, char **argv)
     demo_opts o = {.conversations = 240, .scored = 0.75, .labeled = 0.35,
                    .seed = 42};
     int reset = 0, c;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    int64_t iv;
+    while ((c = cli_getopt("demo", argc, argv, "h", lo)) != -1) {
         switch (c) {
         case 'r': reset = 1; break;
-        case 'n': o.conversations = atoi(optarg); break;
-        case 's': o.seed = strtoull(optarg, NULL, 10); break;
+        case 'n':
+            if (cli_int_opt("demo", "--count", optarg, 1, 1000000, &iv) < 0) return EXIT_USAGE;
+            o.conversations = (int)iv;
+            break;
+        case 's':
+            if (cli_int_opt("demo", "--seed", optarg, 0, INT64_MAX, &iv) < 0) return EXIT_USAGE;
+            o.seed = (uint64_t)iv;
+            break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }
-    }
-    if (o.conversations <= 0 || o.conversations > 1000000) {
-        cli_error("demo: --count must be 1..1000000");
-        return EXIT_USAGE;
     }
     /* A missing or empty file becomes a demo pool, marked as one: only
      * such a pool may be reset, and the reset empties it inside the
@@ -59,7 +62,7 @@ int cmd_demo(const cli_globals *g, int argc, char **argv)
     else pool_rollback(p);
     if (rc < 0) cli_error("demo: %s", err);
     else if (!g->quiet)
-        printf("demo pool ready: %s (%d conversations)\n", g->db_path,
+        cli_printf(stdout, "demo pool ready: %s (%d conversations)\n", g->db_path,
                o.conversations);
     pool_close(p);
     return rc < 0 ? EXIT_ERR : EXIT_OK;

@@ -64,7 +64,7 @@ static void fail_msg(const char *msg)
 
 static void print_clean(FILE *f, const char *s)
 {
-    char *c = sanitize_new(s, (size_t)-1, 0);
+    char *c = cli_clean_new(f, s, 1);
     fputs(c, f);
     free(c);
 }
@@ -91,7 +91,7 @@ static int write_out(const char *path, const char *data, size_t len,
         }
         return 0;
     }
-    if (util_write_file_atomic(path, data, len, err) < 0) {
+    if (file_write_atomic(path, data, len, err) < 0) {
         fail_msg(err);
         return -1;
     }
@@ -262,9 +262,7 @@ static int export_mongo(const cli_globals *g, const opts *o)
                   t.type ? t.type : MONGO_DEFAULT_TYPE, res.where, res.uri,
                   (long long)meta.id, meta.n_demos, meta.n_demos == 1 ? "" : "s",
                   res.doc_size);
-        char *c = sanitize_new(msg.s, (size_t)-1, SAN_KEEP_NL);
-        fputs(c, stdout);
-        free(c);
+        cli_puts(stdout, msg.s);
         sbuf_free(&msg);
     }
     export_mongo_cleanup();
@@ -365,8 +363,8 @@ static char *read_input_new(const char *path, char *err)
     int in = strcmp(path, "-") == 0;
     const char *name = in ? "stdin" : path;
     size_t len;
-    char *s = in ? util_read_stream_new(stdin, name, &len, err)
-                 : util_read_file_new(path, &len, err);
+    char *s = in ? file_read_stream_new(stdin, name, &len, err)
+                 : file_read_new(path, &len, err);
     if (s && strlen(s) != len) {
         err_set(err, "%s: contains a NUL byte: not a JSON program state", name);
         free(s);

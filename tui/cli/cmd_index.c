@@ -28,7 +28,7 @@ typedef struct {
 static int progress_cb(void *ctx, int64_t done, int64_t total)
 {
     index_bar *b = ctx;
-    double now = util_mono();
+    double now = date_mono();
     if (b->tty && (done >= total || now - b->last >= 0.1)) {
         b->last = now;
         fprintf(stderr, "\rindexing for search: %lld/%lld conversations (%d%%) ",
@@ -58,7 +58,7 @@ int cmd_index(const cli_globals *g, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int status = 0, rebuild = 0, c;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = cli_getopt("index", argc, argv, "h", lo)) != -1) {
         if (c == 's') status = 1;
         else if (c == 'r') rebuild = 1;
         else if (c == 'h') { fputs(usage, stdout); return EXIT_OK; }
@@ -101,9 +101,9 @@ int cmd_index(const cli_globals *g, int argc, char **argv)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGHUP, &sa, &old_hup);
-    double t0 = util_mono();
+    double t0 = date_mono();
     int64_t n = pool_search_index(p, progress_cb, &b, err);
-    double dt = util_mono() - t0;
+    double dt = date_mono() - t0;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGHUP, &old_hup, NULL);

@@ -2,6 +2,7 @@
  * label, edge, backup. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "../../core/numarg.h"
 #include "../../core/util.h"
 #include "../../data/import.h"
 #include "../term/sanitize.h"
@@ -29,7 +30,7 @@ int cmd_init(const cli_globals *g, int argc, char **argv)
     }
     pool *p = cli_create_pool(g);
     if (!p) return EXIT_ERR;
-    if (!g->quiet) printf("pool ready: %s (schema %d)\n", g->db_path,
+    if (!g->quiet) cli_printf(stdout, "pool ready: %s (schema %d)\n", g->db_path,
                           POOL_SCHEMA_VERSION);
     pool_close(p);
     return EXIT_OK;
@@ -83,15 +84,6 @@ static const char *import_usage =
     "  --date-order auto|dmy|mdy (WhatsApp) day or month first (default auto)\n"
     "  --tz-offset +HH:MM        (WhatsApp) the phone's UTC offset (default 0)\n";
 
-static int parse_tz(const char *s, int *out)
-{
-    int sign = 1, h = 0, m = 0;
-    if (*s == '+' || *s == '-') sign = *s++ == '-' ? -1 : 1;
-    if (sscanf(s, "%d:%d", &h, &m) < 1 || h > 14 || m > 59) return -1;
-    *out = sign * (h * 60 + m);
-    return 0;
-}
-
 int cmd_import(const cli_globals *g, int argc, char **argv)
 {
     ARG_HELP(import_usage);
@@ -107,10 +99,11 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int format = 0, c;
+    char tzerr[ERR_MAX];
     const char *sellers[32];
     import_wa_opts wa = {0};
     wa.sellers = sellers;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = cli_getopt("import", argc, argv, "h", lo)) != -1) {
         switch (c) {
         case O_FORMAT:
             if (!strcmp(optarg, "jsonl")) format = 1;
@@ -119,10 +112,17 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
             break;
         case O_SELLER:
             if (wa.nsellers == 32) { cli_error("import: too many --seller"); return EXIT_USAGE; }
+            if (cli_text_opt("import", "--seller", optarg) < 0) return EXIT_USAGE;
             sellers[wa.nsellers++] = optarg;
             break;
-        case O_SELLER_ID: wa.seller_id = optarg; break;
-        case O_ID: wa.id = optarg; break;
+        case O_SELLER_ID:
+            if (cli_text_opt("import", "--seller-id", optarg) < 0) return EXIT_USAGE;
+            wa.seller_id = optarg;
+            break;
+        case O_ID:
+            if (cli_text_opt("import", "--id", optarg) < 0) return EXIT_USAGE;
+            wa.id = optarg;
+            break;
         case O_DATE:
             if (!strcmp(optarg, "dmy")) wa.order = DATE_DMY;
             else if (!strcmp(optarg, "mdy")) wa.order = DATE_MDY;
@@ -130,8 +130,8 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
             else { cli_error("import: --date-order must be auto, dmy or mdy"); return EXIT_USAGE; }
             break;
         case O_TZ:
-            if (parse_tz(optarg, &wa.tz_offset_min) < 0) {
-                cli_error("import: --tz-offset '%s': expected +HH:MM", optarg);
+            if (numarg_utc_offset("--tz-offset", optarg, &wa.tz_offset_min, tzerr) < 0) {
+                cli_error("import: %s", tzerr);
                 return EXIT_USAGE;
             }
             break;
@@ -155,7 +155,7 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
         char err[ERR_MAX] = "";
         size_t len;
         const char *path = argv[i];
-        char *data = util_read_file_new(path, &len, err);
+        char *data = file_read_new(path, &len, err);
         if (!data) { cli_error("%s", err); failed++; continue; }
         int fmt = format ? format : import_detect(path, data, len);
         import_ctx ic = {.p = p, .src = path};
@@ -193,12 +193,12 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
             free(ic.stale_ids[k]);
         if (rc < 0) {
             cli_error("%s", err);
-            if (!g->quiet) fprintf(stderr, "curate: %s: nothing imported from this file\n", path);
+            if (!g->quiet) cli_error("%s: nothing imported from this file", path);
             failed++;
             continue;
         }
         if (!g->quiet)
-            printf("%s: %ld conversation%s (%ld new, %ld changed, %ld unchanged), "
+            cli_printf(stdout, "%s: %ld conversation%s (%ld new, %ld changed, %ld unchanged), "
                    "%ld messages\n", path, ic.added + ic.changed + ic.same,
                    ic.added + ic.changed + ic.same == 1 ? "" : "s", ic.added,
                    ic.changed, ic.same, ic.msgs);
@@ -231,24 +231,41 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
 {
     static const char *usage =
         "usage: curate stats [--run ID] [--seller ID]\n"
+        "       curate stats --by-reviewer [--tolerance T]\n"
         "Counts and per-field mean/sd/min/max of model and human scores, and\n"
-        "the mean absolute error model vs human.\n";
+        "the mean absolute error model vs human.\n"
+        "--by-reviewer: per reviewer, labels today and in all, labels per hour\n"
+        "over their last session (pauses under 30 minutes), share skipped, and\n"
+        "conversations in conflict they labeled (tolerance T, default 1.0).\n";
     ARG_HELP(usage);
     static const struct option lo[] = {
         {"run", required_argument, NULL, 'r'},
         {"seller", required_argument, NULL, 's'},
+        {"by-reviewer", no_argument, NULL, 'b'},
+        {"tolerance", required_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
     int64_t run = 0;
     const char *seller = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        if (c == 'r') run = atoll(optarg);
-        else if (c == 's') seller = optarg;
+    int c, by_reviewer = 0;
+    double tolerance = 1.0;
+    while ((c = cli_getopt("stats", argc, argv, "", lo)) != -1) {
+        if (c == 'r') {
+            if (cli_int_opt("stats", "--run", optarg, 1, INT64_MAX, &run) < 0) return EXIT_USAGE;
+        } else if (c == 's') seller = optarg;
+        else if (c == 'b') by_reviewer = 1;
+        else if (c == 't') {
+            if (cli_real_opt("stats", "--tolerance", optarg, 0, 1e9, &tolerance) < 0) return EXIT_USAGE;
+        }
         else { fputs(usage, stderr); return EXIT_USAGE; }
     }
     pool *p = cli_open_pool_read(g);
     if (!p) return EXIT_ERR;
+    if (by_reviewer) {
+        int rc = cli_print_reviewers(g, p, tolerance);
+        pool_close(p);
+        return rc < 0 ? EXIT_ERR : EXIT_OK;
+    }
     pool_stats st;
     char err[ERR_MAX];
     if (pool_get_stats(p, g->r, run, seller, &st, err) < 0) {
@@ -256,7 +273,7 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
         pool_close(p);
         return EXIT_ERR;
     }
-    printf("pool: %s\n", g->db_path);
+    cli_printf(stdout, "pool: %s\n", g->db_path);
     printf("conversations %lld  messages %lld  scored %lld  reviewed %lld  "
            "skipped %lld  edge cases %lld  programs %lld  runs %lld  "
            "reviewed today %lld\n",
@@ -317,9 +334,8 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
     const char *search = NULL;
     pool_sort_kind sort = SORT_ID;
     int desc = 0, c;
-    long limit = 50;
-    int64_t offset = 0;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+    int64_t limit = 50, offset = 0;
+    while ((c = cli_getopt("list", argc, argv, "", lo)) != -1) {
         switch (c) {
         case 'f':
             if (pool_filter_parse(optarg, &f, err) < 0) { cli_error("%s", err); return EXIT_USAGE; }
@@ -329,12 +345,15 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
             if (parse_sort(optarg, &sort) < 0) { cli_error("list: unknown --sort '%s'", optarg); return EXIT_USAGE; }
             break;
         case 'd': desc = 1; break;
-        case 'n': limit = atol(optarg); break;
-        case 'O': offset = atoll(optarg); break;
+        case 'n':
+            if (cli_int_opt("list", "--limit", optarg, 1, 100000, &limit) < 0) return EXIT_USAGE;
+            break;
+        case 'O':
+            if (cli_int_opt("list", "--offset", optarg, 0, INT64_MAX, &offset) < 0) return EXIT_USAGE;
+            break;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }
     }
-    if (limit <= 0 || limit > 100000) { cli_error("list: --limit must be 1..100000"); return EXIT_USAGE; }
     if (search) f.search = search;
     f.sort = sort;
     f.desc = desc;
@@ -358,7 +377,7 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
             double df = rows[i].model_overall - rows[i].human_overall;
             snprintf(d, sizeof d, "%.2f", df < 0 ? -df : df);
         }
-        printf("%-24s %-16s %5d %6s %6s %5s %-10s %s\n", rows[i].id,
+        cli_printf(stdout, "%-24s %-16s %5d %6s %6s %5s %-10s %s\n", rows[i].id,
                rows[i].seller_id, rows[i].nmsgs, m, h, d, rows[i].status,
                rows[i].edge ? "edge" : "");
     }

@@ -25,7 +25,7 @@ static const char *usage =
 
 static void put_clean(const char *s, unsigned flags)
 {
-    char *c = sanitize_new(s ? s : "", (size_t)-1, flags);
+    char *c = cli_clean_new(stdout, s, !(flags & SAN_KEEP_NL));
     fputs(c, stdout);
     free(c);
 }
@@ -34,7 +34,7 @@ static void put_clean(const char *s, unsigned flags)
  * boundary), padded to width when pad. */
 static void put_cell(const char *s, int width, int pad)
 {
-    char *c = sanitize_new(s ? s : "-", (size_t)-1, 0);
+    char *c = cli_clean_new(stdout, s ? s : "-", 1);
     size_t n = strlen(c);
     if ((int)n > width) {
         size_t cut = (size_t)(width > 3 ? width - 3 : 0);
@@ -53,7 +53,7 @@ static void put_cell(const char *s, int width, int pad)
 /* Prints text indented by `indent` spaces on every line. */
 static void put_block(const char *s, int indent)
 {
-    char *c = sanitize_new(s ? s : "", (size_t)-1, SAN_KEEP_NL);
+    char *c = cli_clean_new(stdout, s, 0);
     const char *p = c;
     while (*p) {
         const char *nl = strchr(p, '\n');
@@ -93,7 +93,7 @@ static int programs_list(const cli_globals *g)
            "VAL", "DEMOS", "MODEL", "NOTE");
     for (int i = 0; i < n; i++) {
         char when[32], val[32] = "-";
-        util_iso8601(pg[i].created_at, when, sizeof when);
+        date_iso8601(pg[i].created_at, when, sizeof when);
         if (!is_imported(&pg[i])) snprintf(val, sizeof val, "%.3f", pg[i].val_score);
         printf("%c %-5lld %-20s ", pg[i].is_best ? '*' : ' ',
                (long long)pg[i].id, when);
@@ -172,7 +172,7 @@ static int programs_show(const cli_globals *g, const char *ref)
         return EXIT_ERR;
     }
     char when[32];
-    util_iso8601(pg.created_at, when, sizeof when);
+    date_iso8601(pg.created_at, when, sizeof when);
     size_t boot = 0;
     for (size_t i = 0; i < prog->ndemos; i++) boot += prog->demos[i].augmented != 0;
     printf("program %lld%s\n", (long long)pg.id, pg.is_best ? " (current best)" : "");

@@ -34,7 +34,7 @@ static void progress_cb(const score_progress *sp, void *ctx)
 {
     bar *b = ctx;
     if (!b->tty) return;
-    double now = util_mono();
+    double now = date_mono();
     if (sp->done < sp->total && now - b->last < 0.1) return;
     b->last = now;
     int width = 30, fill = sp->total ? (int)(width * sp->done / sp->total) : 0;
@@ -117,7 +117,8 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
     char *idlist = NULL;
     const char *backend = NULL, *program_spec = "best";
     int no_cache = 0, c, rc = EXIT_USAGE;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    int64_t iv;
+    while ((c = cli_getopt("score", argc, argv, "h", lo)) != -1) {
         switch (c) {
         case O_UNSCORED: pool_filter_parse("unscored", &f, err); break;
         case O_ALL: pool_filter_parse("all", &f, err); break;
@@ -135,11 +136,24 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
         case O_PROGRAM: program_spec = optarg; break;
         case O_URL: llm_config_set(&cfg.base_url, optarg); break;
         case O_MODEL: llm_config_set(&cfg.model, optarg); break;
-        case O_CONC: cfg.concurrency = atoi(optarg); break;
-        case O_TEMP: cfg.temperature = atof(optarg); break;
-        case O_MAXTOK: cfg.max_tokens = atoi(optarg); break;
-        case O_TIMEOUT: cfg.timeout = atof(optarg); break;
-        case O_RETRIES: cfg.retries = atoi(optarg); break;
+        case O_CONC:
+            if (cli_int_opt("score", "--concurrency", optarg, 1, 1024, &iv) < 0) goto out;
+            cfg.concurrency = (int)iv;
+            break;
+        case O_TEMP:
+            if (cli_real_opt("score", "--temperature", optarg, 0, 2, &cfg.temperature) < 0) goto out;
+            break;
+        case O_MAXTOK:
+            if (cli_int_opt("score", "--max-tokens", optarg, 1, 1000000, &iv) < 0) goto out;
+            cfg.max_tokens = (int)iv;
+            break;
+        case O_TIMEOUT:   /* seconds: "2m" is refused, not read as 2 */
+            if (cli_real_opt("score", "--timeout", optarg, 0.001, 86400, &cfg.timeout) < 0) goto out;
+            break;
+        case O_RETRIES:
+            if (cli_int_opt("score", "--retries", optarg, 0, 100, &iv) < 0) goto out;
+            cfg.retries = (int)iv;
+            break;
         case O_SCHEMA: cfg.json_schema = 1; break;
         case O_NOCACHE: no_cache = 1; break;
         case 'h': fputs(score_usage, stdout); rc = EXIT_OK; goto out;
@@ -211,14 +225,14 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
         cli_error("score: %s", err);
         goto out;
     }
-    printf("run %lld %s: %zu scored: ok %zu, partial %zu, failed %zu, "
+    cli_printf(stdout, "run %lld %s: %zu scored: ok %zu, partial %zu, failed %zu, "
            "retried %zu, cache hits %zu, tokens %ld, %.1f s, %.1f req/s%s\n",
            (long long)run, s.interrupted ? "interrupted" : "done",
            s.ok + s.partial + s.failed, s.ok, s.partial, s.failed, s.retried,
            s.cache_hits, s.tokens, s.wall_s, s.rps,
            be == SCORER_LLM ? "" : " (heuristic-v1 baseline)");
     if (s.failed && s.last_error[0])
-        fprintf(stderr, "curate: score: last failure: %s\n", s.last_error);
+        cli_error("score: last failure: %s", s.last_error);
     rc = s.interrupted ? 130 : (s.failed && !s.ok && !s.partial) ? EXIT_ERR
                                                                  : EXIT_OK;
 out:
@@ -238,7 +252,7 @@ int cmd_models(const cli_globals *g, int argc, char **argv)
     llm_config_init(&cfg);
     llm_config_from_env(&cfg);
     int c, rc = EXIT_ERR;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = cli_getopt("models", argc, argv, "h", lo)) != -1) {
         if (c == 'u') llm_config_set(&cfg.base_url, optarg);
         else {
             fputs("usage: curate models [--url URL]\nLists the endpoint's "
@@ -256,7 +270,7 @@ int cmd_models(const cli_globals *g, int argc, char **argv)
     } else if (llm_list_models(&cfg, &ids, &n, err) < 0) {
         cli_error("models: %s", err);
     } else {
-        for (size_t i = 0; i < n; i++) printf("%s\n", ids[i]);
+        for (size_t i = 0; i < n; i++) cli_printf(stdout, "%s\n", ids[i]);
         llm_models_free(ids, n);
         rc = EXIT_OK;
     }

@@ -25,17 +25,18 @@
 
 enum {
     SAN_KEEP_NL = 1,     /* keep '\n' (text that the caller wraps) */
-    SAN_KEEP_TAB = 2     /* keep '\t' (caller expands it) */
+    SAN_KEEP_TAB = 2,    /* keep '\t' (caller expands it) */
+    /* Output to a pipe or file: keep the bytes (bidi controls, invalid
+     * UTF-8, non-characters) except controls: C0, DEL, C1 (U+0080..U+009F)
+     * and the raw bytes 0x80..0x9F (C1 to an 8-bit terminal) are still
+     * replaced, so a human-readable line never carries an escape sequence
+     * to whatever later shows it. */
+    SAN_PIPE = 4
 };
 
 /* Sanitises len bytes of s (len = (size_t)-1: up to NUL). Returns a new
  * NUL-terminated valid UTF-8 string; caller frees. NULL in -> "". */
 char *sanitize_new(const char *s, size_t len, unsigned flags);
-
-/* Decodes one UTF-8 sequence at s (n bytes available). Returns its length
- * (1-4) and sets *cp, or 0 when invalid (overlong, surrogate, truncated,
- * out of range). */
-int sanitize_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
 /* True when code point cp would be replaced by sanitize_new(flags). */
 int sanitize_cp_unsafe(uint32_t cp, unsigned flags);

@@ -1,6 +1,7 @@
 /* ui_text.c: see ui_text.h. */
 
 #include "ui_text.h"
+#include "../../core/score.h"
 #include "../../core/util.h"
 
 #include <ctype.h>
@@ -99,13 +100,8 @@ void ui_fmt_gap(int64_t secs, char *out, size_t outlen)
 
 void ui_fmt_score(double v, int has, char *out, size_t outlen)
 {
-    if (!has || isnan(v)) { snprintf(out, outlen, "-"); return; }
-    double r = round(v * 100.0) / 100.0;
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "%.2f", r);
-    size_t l = strlen(tmp);
-    if (l >= 2 && tmp[l - 1] == '0' && tmp[l - 3] == '.') tmp[l - 1] = 0;
-    snprintf(out, outlen, "%s", tmp);
+    if (!has) snprintf(out, outlen, "-");
+    else score_format(v, out, outlen);
 }
 
 void ui_fmt_count(int64_t n, char *out, size_t outlen)

@@ -27,8 +27,7 @@ ui_span *ui_wrap_new(const wchar_t *s, size_t n, int width, size_t *nlines);
 
 /* "45m", "3h12m", "2d4h" for a gap of secs (>= 0). */
 void ui_fmt_gap(int64_t secs, char *out, size_t outlen);
-/* "7.50" / "7.5" style: at most 2 decimals, trailing zeros trimmed to one
- * decimal ("7.0", "7.25"); "-" when !has. */
+/* score_format (core/score.h: "7.0", "7.5", "7.25"), or "-" when !has. */
 void ui_fmt_score(double v, int has, char *out, size_t outlen);
 /* Group thousands: 100000 -> "100,000". */
 void ui_fmt_count(int64_t n, char *out, size_t outlen);

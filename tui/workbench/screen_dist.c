@@ -119,7 +119,7 @@ static void run_label(dist_screen *d, int run, char *out, size_t n)
     }
     const pool_run *r = &d->runs[run - 1];
     char when[32];
-    util_iso8601(r->started_at, when, sizeof when);
+    date_iso8601(r->started_at, when, sizeof when);
     when[16] = 0;
     char prog[48] = "";
     if (r->program_id)

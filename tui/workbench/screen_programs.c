@@ -72,7 +72,7 @@ static void programs_draw(ui *u, screen *s, int top, int rows)
         int a = sel ? ui_attr(u, A_UI_SEL) : UI_PLAIN;
         if (sel) ui_fill(y, 0, COLS, a);
         char when[32];
-        util_iso8601(p->created_at, when, sizeof when);
+        date_iso8601(p->created_at, when, sizeof when);
         when[16] = 0;
         int x = ui_putf(u, y, 1, COLS - 2, a, "%6lld  %-17s  %-4s  %9.4f  %5d  ",
                         (long long)p->id, when, p->is_best ? (u->ascii ? "*" : "\u2605") : "",
@@ -200,7 +200,7 @@ static void demos_text(ui *u, const program *pg, const pool_program *pp,
                        sbuf *b)
 {
     char when[32];
-    util_iso8601(pp->created_at, when, sizeof when);
+    date_iso8601(pp->created_at, when, sizeof when);
     sbuf_addf(b, "Program %lld%s | created %s | validation %.4f | metric %s | "
               "model %s | %zu demos\n", (long long)pp->id,
               pp->is_best ? " (current best)" : "", when, pp->val_score,
@@ -233,7 +233,7 @@ static int program_load(ui *u, program_screen *ps)
         return -1;
     }
     cJSON *j = cJSON_Parse(pp.state_json ? pp.state_json : "");
-    ps->json_text = j ? util_json_text_new(j, 1)
+    ps->json_text = j ? json_text_new(j, 1)
                       : xstrdup(pp.state_json ? pp.state_json : "");
     cJSON_Delete(j);
     program *pg = program_from_state_json_new(pp.state_json ? pp.state_json : "",

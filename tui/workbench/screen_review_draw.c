@@ -264,7 +264,7 @@ static void draw_state(ui *u, review_screen *rv, int y0, int rows, int x,
     }
     if (rv->has_label) {
         char when[32];
-        util_iso8601(rv->lb.created_at, when, sizeof when);
+        date_iso8601(rv->lb.created_at, when, sizeof when);
         snprintf(buf, sizeof buf, "label: %s by %s at %s", rv->lb.status,
                  rv->lb.reviewer, when);
     } else {

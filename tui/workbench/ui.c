@@ -146,22 +146,8 @@ static char *prompt_text(ui *u)
 {
     sbuf b = {0};
     for (size_t i = 0; i < u->prompt.len; i++) {
-        char mb[8];
-        uint32_t c = (uint32_t)u->prompt.buf[i];
-        if (c < 0x80) mb[0] = (char)c, mb[1] = 0;
-        else if (c < 0x800)
-            mb[0] = (char)(0xC0 | (c >> 6)), mb[1] = (char)(0x80 | (c & 0x3F)),
-            mb[2] = 0;
-        else if (c < 0x10000)
-            mb[0] = (char)(0xE0 | (c >> 12)),
-            mb[1] = (char)(0x80 | ((c >> 6) & 0x3F)),
-            mb[2] = (char)(0x80 | (c & 0x3F)), mb[3] = 0;
-        else
-            mb[0] = (char)(0xF0 | (c >> 18)),
-            mb[1] = (char)(0x80 | ((c >> 12) & 0x3F)),
-            mb[2] = (char)(0x80 | ((c >> 6) & 0x3F)),
-            mb[3] = (char)(0x80 | (c & 0x3F)), mb[4] = 0;
-        sbuf_add(&b, mb);
+        char mb[4];
+        sbuf_addn(&b, mb, (size_t)utf8_encode((uint32_t)u->prompt.buf[i], mb));
     }
     return sbuf_take(&b);
 }
@@ -464,7 +450,7 @@ static int utf8_locale(void)
 
 int ui_run(const ui_opts *o)
 {
-    double t_start = util_mono();
+    double t_start = date_mono();
     ui *u = xcalloc(1, sizeof *u);
     u->o = o;
     u->p = o->p;
@@ -495,7 +481,7 @@ int ui_run(const ui_opts *o)
     ui_push(u, screen_queue_new(u));
     draw_frame(u);
     if (u->timing) {
-        fprintf(u->timing, "startup ms=%.3f\n", (util_mono() - t_start) * 1000);
+        fprintf(u->timing, "startup ms=%.3f\n", (date_mono() - t_start) * 1000);
         fflush(u->timing);
     }
     /* After the first frame: the start is not slowed by it. */
@@ -505,7 +491,7 @@ int ui_run(const ui_opts *o)
         timeout(ui_job_running(u) || u->indexer ? 100 : 500);
         wint_t ch;
         int rc = get_wch(&ch);
-        double t0 = util_mono();
+        double t0 = date_mono();
         if (got_sigint) break;
         if (rc == ERR) {
             int was = u->job != NULL;
@@ -522,7 +508,7 @@ int ui_run(const ui_opts *o)
         if (u->timing) {
             char kn[32];
             timing_key_name(k, kn, sizeof kn);
-            fprintf(u->timing, "key=%s ms=%.3f\n", kn, (util_mono() - t0) * 1000);
+            fprintf(u->timing, "key=%s ms=%.3f\n", kn, (date_mono() - t0) * 1000);
             fflush(u->timing);
         }
     }

@@ -37,7 +37,7 @@ static int export_job(ui_job_ctx *c)
     if (!state) return -1;
     int rc;
     if (a->path) {
-        rc = util_write_file_atomic(a->path, state, strlen(state), c->err);
+        rc = file_write_atomic(a->path, state, strlen(state), c->err);
         if (rc == 0)
             ui_job_log(c, "program %lld (%d demos) written to %s",
                        (long long)meta.id, meta.n_demos, a->path);

@@ -19,7 +19,7 @@ static int pool_export_job(ui_job_ctx *c)
     ui_job_progress(c, 0, 1, 0, "reading the reviewed examples");
     int rc = export_pool_examples(c->p, c->o->r, &o, &out, &n, &skipped, c->err);
     if (rc == 0)
-        rc = util_write_file_atomic(path, out.s ? out.s : "", out.len, c->err);
+        rc = file_write_atomic(path, out.s ? out.s : "", out.len, c->err);
     if (rc == 0) {
         ui_job_log(c, "%d reviewed examples written to %s (DSPy Example "
                    "dicts, JSONL)", n, path);
@@ -33,7 +33,7 @@ static int import_job(ui_job_ctx *c)
 {
     const char *path = c->arg;
     ui_job_progress(c, 0, 1, 0, "reading the state");
-    char *json = util_read_file_new(path, NULL, c->err);
+    char *json = file_read_new(path, NULL, c->err);
     if (!json) return -1;
     char note[600];
     snprintf(note, sizeof note, "imported from %s", path);

@@ -64,7 +64,7 @@ ui_indexer *ui_indexer_start_new(ui *u)
     pthread_mutex_init(&ix->mu, NULL);
     ix->db_path = xstrdup(u->o->db_path ? u->o->db_path : pool_path(u->p));
     ix->total = st.conversations - st.indexed;
-    ix->started = util_mono();
+    ix->started = date_mono();
     if (pthread_create(&ix->th, NULL, indexer_main, ix) != 0) {
         pthread_mutex_destroy(&ix->mu);
         free(ix->db_path);
@@ -93,7 +93,7 @@ int ui_indexer_poll(ui *u, ui_indexer *ix, char *out, size_t n)
                  "a scan; `curate index` retries)", err);
     else
         snprintf(msg, sizeof msg, "search index: %lld conversations indexed in "
-                 "%.1f s", (long long)done, util_mono() - ix->started);
+                 "%.1f s", (long long)done, date_mono() - ix->started);
     ui_log_add(u, failed, msg);
     out[0] = 0;
     return 0;

@@ -91,7 +91,7 @@ int ui_job_start(ui *u, const char *name, int (*fn)(ui_job_ctx *c),
     j->free_arg = free_arg;
     j->ctx.o = u->o;
     j->ctx.arg = arg;
-    j->started = util_mono();
+    j->started = date_mono();
     if (pthread_create(&j->th, NULL, job_main, j) != 0) {
         ui_error(u, "%s: cannot start a thread", name);
         pthread_mutex_destroy(&j->mu);
@@ -146,7 +146,7 @@ void ui_job_poll(ui *u)
     long done = j->done, total = j->total, failed = j->failed;
     pthread_mutex_unlock(&j->mu);
     if (!fin) return;
-    double secs = util_mono() - j->started;
+    double secs = date_mono() - j->started;
     if (rc < 0)
         ui_error(u, "%s failed: %s", j->name, j->ctx.err[0] ? j->ctx.err : "?");
     else if (j->ctx.cancel)
@@ -185,7 +185,7 @@ void ui_job_draw(ui *u, int y)
     x += barw + 3;
     char right[400];
     snprintf(right, sizeof right, "%ld failed | %.0fs | %s | X cancels", failed,
-             util_mono() - j->started, what);
+             date_mono() - j->started, what);
     ui_put(u, y, x, COLS - x, right, a);
 }
 

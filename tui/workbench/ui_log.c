@@ -20,7 +20,7 @@ void ui_log_add(ui *u, int err, const char *msg)
         free(u->log[i].text);
     }
     u->log[i].text = xstrdup(msg);
-    u->log[i].t = util_now();
+    u->log[i].t = date_now();
     u->log[i].err = err;
 }
 
