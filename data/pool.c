@@ -391,7 +391,7 @@ pool *pool_open_readonly(const char *path, char *err)
     sqlite3_stmt *s = pool_prepare(p, "PRAGMA user_version", err);
     int v = s && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
     if (s) sqlite3_finalize(s);
-    if (v > 0 && v < POOL_SCHEMA_VERSION) {
+    if (v > 0 && (v < POOL_SCHEMA_VERSION || pool_search_parts_missing(p))) {
         err_set(err, "%s: the pool has schema %d and needs an upgrade to %d, "
                 "which a read-only open cannot do: run any curate command "
                 "that writes (e.g. `curate init`) once", path, v,

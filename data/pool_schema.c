@@ -373,8 +373,12 @@ static const char *schema_v5 =
     " FROM conversations) AND NOT EXISTS (SELECT 1 FROM conversations WHERE"
     " source IS NOT 'demo') AND NOT EXISTS (SELECT 1 FROM labels WHERE"
     " reviewer <> 'demo') AND NOT EXISTS (SELECT 1 FROM edge_marks WHERE"
-    " reviewer <> 'demo');"
-    "DROP TABLE conv_search; DROP VIEW conv_doc;"
+    " reviewer <> 'demo');";
+
+/* Part 5 of schema 5, also applied on its own to a pool whose schema 5
+ * was written by an early build without it (see repair_search_parts). */
+static const char *schema_v5_search =
+    "DROP TABLE IF EXISTS conv_search; DROP VIEW IF EXISTS conv_doc;"
     /* Most conversations are one part: read as before, in one pass; only
      * the long ones are cut (each part found by its first message). */
     "CREATE VIEW conv_doc(rid, doc, cid) AS"
@@ -437,6 +441,31 @@ static int repair_early_v2(pool *p, char *err)
     return pool_tx_close(p, ok, err);
 }
 
+int pool_search_parts_missing(pool *p)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(p->db, "SELECT (SELECT count(*) FROM sqlite_master"
+            " WHERE name = 'conv_doc') > 0 AND (SELECT count(*) FROM"
+            " pragma_table_info('conv_doc') WHERE name = 'rid') = 0", -1, &s,
+            NULL) != SQLITE_OK)
+        return 0;
+    int missing = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return missing;
+}
+
+/* A pool whose schema 5 came from an early build has the search index of
+ * schema 3 (one document per conversation): bring it to parts (the index
+ * starts empty again; scans answer meanwhile). One cheap look per open. */
+static int repair_search_parts(pool *p, char *err)
+{
+    if (!pool_search_parts_missing(p)) return 0;
+    if (pool_tx_open(p, err) < 0) return -1;
+    int ok = !pool_search_parts_missing(p) ||
+             pool_exec(p, schema_v5_search, err) == 0;
+    return pool_tx_close(p, ok, err);
+}
+
 int pool_migrate(pool *p, char *err)
 {
     sqlite3_stmt *s = pool_prepare(p, "PRAGMA user_version", err);
@@ -449,7 +478,8 @@ int pool_migrate(pool *p, char *err)
                 "changed", p->path, v, POOL_SCHEMA_VERSION);
         return -1;
     }
-    if (v == POOL_SCHEMA_VERSION) return repair_early_v2(p, err);
+    if (v == POOL_SCHEMA_VERSION)
+        return repair_early_v2(p, err) < 0 ? -1 : repair_search_parts(p, err);
     /* All steps run in one transaction with the user_version bump; the
      * version is read again under the write lock in case another process
      * migrated meanwhile. */
@@ -467,7 +497,8 @@ int pool_migrate(pool *p, char *err)
         free(v2);
     }
     if (ok && v < 3) ok = pool_exec(p, schema_v3, err) == 0;
-    if (ok && v < 5) ok = pool_exec(p, schema_v5, err) == 0;
+    if (ok && v < 5) ok = pool_exec(p, schema_v5, err) == 0 &&
+                          pool_exec(p, schema_v5_search, err) == 0;
 
     if (ok && v < 11) ok = pool_exec(p, schema_v11, err) == 0;
     if (ok) {
@@ -477,6 +508,7 @@ int pool_migrate(pool *p, char *err)
         ok = pool_exec(p, sql, err) == 0;
     }
     if (pool_tx_close(p, ok, err) < 0) return -1;
-    return v == 2 ? repair_early_v2(p, err) : 0;
+    if (v == 2 && repair_early_v2(p, err) < 0) return -1;
+    return repair_search_parts(p, err);
 }
 

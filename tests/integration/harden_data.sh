@@ -141,7 +141,7 @@ check_rc "also for reading" 1 "$CURATE" --rubric support.json stats
 sqlite3 "$CURATE_DB" .dump >after.sql
 check "nothing changed" cmp before.sql after.sql
 check "rubric show" "$CURATE" --rubric support.json rubric show
-has "prints the pool's rubric" '"name": *"responsiveness_score"' "$WORK/out"
+has "prints the pool's rubric" '"name":[[:space:]]*"responsiveness_score"' "$WORK/out"
 sqlite3 "$CURATE_DB" ".backup '$WORK/mig.db'"
 check "rubric migrate" "$CURATE" --db mig.db --rubric support.json rubric migrate
 has "migrate says what changed" "the pool's rubric is now support\.json" "$WORK/out"

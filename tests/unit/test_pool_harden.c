@@ -436,3 +436,40 @@ TEST(harden_old_demo_pool_recognised)
     CHECK(made_by_demo_after_upgrade("olddemo.db", "demo") == 1);
     CHECK(made_by_demo_after_upgrade("oldreal.db", "alice") == 0);
 }
+
+/* A pool written by an early schema-5 build (the index of schema 3: one
+ * document per conversation) is brought to parts on the next writable
+ * open; a read-only open refuses it instead of answering wrongly. */
+TEST(harden_early_v5_search_repaired)
+{
+    char err[ERR_MAX];
+    pool *p = tpool_open("early5.db");
+    CHECK(p != NULL);
+    put(p, "e1", "zanzibar trip");
+    CHECK(pool_exec(p,
+        "DROP TABLE conv_search; DROP VIEW conv_doc;"
+        "CREATE VIEW conv_doc(cid, doc) AS SELECT c.cid, lower(c.id || char(10) ||"
+        " c.seller_id || char(10) || coalesce((SELECT group_concat(m.text, char(10))"
+        " FROM messages m WHERE m.mid BETWEEN c.msg_first AND c.msg_last AND"
+        " m.cid = c.cid), '')) FROM conversations c;"
+        "CREATE VIRTUAL TABLE conv_search USING fts5(doc, content='conv_doc',"
+        " content_rowid='cid', tokenize='trigram case_sensitive 1', columnsize=0);"
+        "INSERT INTO conv_search(rowid, doc) SELECT cid, doc FROM conv_doc;"
+        "UPDATE search_state SET upto = (SELECT max(cid) FROM conversations);", err) == 0);
+    CHECK(pool_search_parts_missing(p) == 1);
+    char path[512];
+    snprintf(path, sizeof path, "%s", pool_path(p));
+    pool_close(p);
+    CHECK(pool_open_readonly(path, err) == NULL);
+    CHECK_MSG(strstr(err, "upgrade"), "%s", err);
+    p = pool_open_existing(path, err);
+    CHECK_MSG(p != NULL, "%s", err);
+    CHECK(pool_search_parts_missing(p) == 0);
+    CHECK(count_search(p, "zanzibar") == 1);          /* by the scan */
+    CHECK(pool_search_index(p, NULL, NULL, err) == 1);
+    CHECK(count_search(p, "zanzibar") == 1);          /* by the index */
+    pool_close(p);
+    p = pool_open_readonly(path, err);
+    CHECK_MSG(p != NULL, "%s", err);
+    pool_close(p);
+}

@@ -5,7 +5,6 @@
 #include "../../core/numarg.h"
 #include "../../core/util.h"
 #include "../../data/import.h"
-#include "../term/sanitize.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -177,16 +176,12 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
                 sbuf_addf(&ids, "%s%s", k ? ", " : "", ic.stale_ids[k]);
             if (ic.stale_convs > STALE_NAMED)
                 sbuf_addf(&ids, " and %ld more", ic.stale_convs - STALE_NAMED);
-            char *clean = sanitize_new(ids.s, (size_t)-1, 0);
-            char *cpath = sanitize_new(path, (size_t)-1, 0);
-            printf("%s: %ld conversation%s changed content; %ld label%s made on "
-                   "the old content %s stale (kept in the history, no longer "
-                   "used; back to review): %s\n", cpath, ic.stale_convs,
-                   ic.stale_convs == 1 ? "" : "s", ic.stale_labels,
-                   ic.stale_labels == 1 ? "" : "s",
-                   ic.stale_labels == 1 ? "is" : "are", clean);
-            free(clean);
-            free(cpath);
+            cli_printf(stdout, "%s: %ld conversation%s changed content; %ld "
+                       "label%s made on the old content %s stale (kept in the "
+                       "history, no longer used; back to review): %s\n", path,
+                       ic.stale_convs, ic.stale_convs == 1 ? "" : "s",
+                       ic.stale_labels, ic.stale_labels == 1 ? "" : "s",
+                       ic.stale_labels == 1 ? "is" : "are", ids.s);
             sbuf_free(&ids);
         }
         for (long k = 0; k < ic.stale_convs && k < STALE_NAMED; k++)

@@ -2,7 +2,6 @@
  * labeled under, and the explicit switch to another one. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
-#include "../term/sanitize.h"
 #include "../../core/util.h"
 
 #include <stdio.h>
@@ -46,10 +45,8 @@ int cmd_rubric(const cli_globals *g, int argc, char **argv)
         else if (rc == 0) printf("(no rubric recorded yet: the first command "
                                  "that writes records its --rubric)\n");
         else {
-            char *clean = sanitize_new(json, (size_t)-1, SAN_KEEP_NL);
-            fputs(clean, stdout);
-            if (!*clean || clean[strlen(clean) - 1] != '\n') putchar('\n');
-            free(clean);
+            cli_puts(stdout, json);
+            if (!*json || json[strlen(json) - 1] != '\n') putchar('\n');
         }
         free(json);
         pool_close(p);
@@ -77,10 +74,12 @@ int cmd_rubric(const cli_globals *g, int argc, char **argv)
     if (json && pool_meta_set(p, "rubric", json, err) < 0) rc = -1;
     free(json);
     if (rc < 0) cli_error("rubric: %s", err);
-    else if (rc == 2) printf("%s: the pool's rubric is already this one\n", g->db_path);
-    else printf("%s: the pool's rubric is now %s%s%s%s\n", g->db_path,
-                g->rubric_path ? g->rubric_path : "the built-in one",
-                diff[0] ? " (" : "", diff, diff[0] ? ")" : "");
+    else if (rc == 2)
+        cli_printf(stdout, "%s: the pool's rubric is already this one\n", g->db_path);
+    else
+        cli_printf(stdout, "%s: the pool's rubric is now %s%s%s%s\n", g->db_path,
+                   g->rubric_path ? g->rubric_path : "the built-in one",
+                   diff[0] ? " (" : "", diff, diff[0] ? ")" : "");
     pool_close(p);
     return rc < 0 ? EXIT_ERR : EXIT_OK;
 }
