@@ -417,10 +417,7 @@ static int made_by_demo_after_upgrade(const char *name, const char *reviewer)
     rubric_free(r);
     char path[512];
     snprintf(path, sizeof path, "%s", pool_path(p));
-    pool_exec(p, "ALTER TABLE runs DROP COLUMN owner_pid; ALTER TABLE runs DROP COLUMN owner_start;"
-                 "ALTER TABLE runs DROP COLUMN owner_boot; ALTER TABLE runs DROP COLUMN owner_host;"
-                 "ALTER TABLE labels DROP COLUMN content_hash; DROP TABLE pool_meta;"
-                 "PRAGMA application_id = 0; PRAGMA user_version = 3;", err);
+    if (pool_exec(p, TPOOL_DOWN_TO_V1, err) < 0) fprintf(stderr, "%s\n", err);
     pool_close(p);
     p = pool_open_existing(path, err);
     if (!p) return -1;
