@@ -42,6 +42,7 @@ static const char *usage_text =
     "  backup FILE              online backup of the pool\n"
     "  report [-o FILE]         a self-contained HTML report for the team\n"
     "  index [--status|--rebuild]  bring the search index up to date\n"
+    "  rubric [show|migrate]    the rubric the pool is labeled under\n"
     "  agreement [--field F]    how far reviewers agree (alpha, MAE, Spearman)\n"
     "  assign --to a,b [--overlap N]  spread conversations over reviewers\n"
     "\n"
@@ -73,6 +74,7 @@ static const struct {
     {"export", cmd_export},   {"import-program", cmd_import_program},
     {"programs", cmd_programs},   {"score", cmd_score},
     {"models", cmd_models},   {"optimize", cmd_optimize},
+    {"rubric", cmd_rubric},
     {"agreement", cmd_agreement}, {"assign", cmd_assign},
     {"report", cmd_report},
 };

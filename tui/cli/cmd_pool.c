@@ -5,7 +5,6 @@
 #include "../../core/numarg.h"
 #include "../../core/util.h"
 #include "../../data/import_file.h"
-#include "../term/sanitize.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -143,16 +142,12 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
             if (st.stale_convs > IMPORT_STALE_NAMED)
                 sbuf_addf(&ids, " and %ld more",
                           st.stale_convs - IMPORT_STALE_NAMED);
-            char *clean = sanitize_new(ids.s, (size_t)-1, 0);
-            char *cpath = sanitize_new(path, (size_t)-1, 0);
-            printf("%s: %ld conversation%s changed content; %ld label%s made on "
-                   "the old content %s stale (kept in the history, no longer "
-                   "used; back to review): %s\n", cpath, st.stale_convs,
-                   st.stale_convs == 1 ? "" : "s", st.stale_labels,
-                   st.stale_labels == 1 ? "" : "s",
-                   st.stale_labels == 1 ? "is" : "are", clean);
-            free(clean);
-            free(cpath);
+            cli_printf(stdout, "%s: %ld conversation%s changed content; %ld "
+                       "label%s made on the old content %s stale (kept in the "
+                       "history, no longer used; back to review): %s\n", path,
+                       st.stale_convs, st.stale_convs == 1 ? "" : "s",
+                       st.stale_labels, st.stale_labels == 1 ? "" : "s",
+                       st.stale_labels == 1 ? "is" : "are", ids.s);
             sbuf_free(&ids);
         }
         import_file_stats_clear(&st);
