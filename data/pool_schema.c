@@ -326,7 +326,8 @@ static const char *schema_v3 =
 
 /* Schema version 11: team review. assignments: which reviewer is to
  * review which conversation (curate assign), one row per pair, kept once
- * done (done = the reviewer has a label of it). IF NOT EXISTS: tests
+ * done (done = the reviewer has a label of it). sync_ids, sync_state:
+ * see data/pool_sync.h. IF NOT EXISTS: tests
  * take a pool back to an older version by hand and upgrade it again. */
 static const char *schema_v11 =
     "CREATE TABLE IF NOT EXISTS assignments("
@@ -334,7 +335,14 @@ static const char *schema_v11 =
     " reviewer TEXT NOT NULL,"
     " created_at INTEGER NOT NULL,"
     " PRIMARY KEY(cid, reviewer)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS assignments_reviewer ON assignments(reviewer, cid);";
+    "CREATE INDEX IF NOT EXISTS assignments_reviewer ON assignments(reviewer, cid);"
+    /* curate sync (data/pool_sync.h): each local row's global uid, and
+     * items seen in the store but not kept (local_id NULL) */
+    "CREATE TABLE IF NOT EXISTS sync_ids("
+    " uid TEXT PRIMARY KEY, kind INTEGER NOT NULL, local_id INTEGER) WITHOUT ROWID;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS sync_ids_local ON sync_ids(kind, local_id)"
+    " WHERE local_id IS NOT NULL;"
+    "CREATE TABLE IF NOT EXISTS sync_state(key TEXT PRIMARY KEY, value TEXT);";
 
 /* Schema 2 as an early development build wrote it counted new
  * conversations with a trigger (which put_convo now does itself: they

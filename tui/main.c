@@ -42,6 +42,7 @@ static const char *usage_text =
     "  index [--status|--rebuild]  bring the search index up to date\n"
     "  agreement [--field F]    how far reviewers agree (alpha, MAE, Spearman)\n"
     "  assign --to a,b [--overlap N]  spread conversations over reviewers\n"
+    "  sync [--uri URI]         exchange the pool with the team store (MongoDB)\n"
     "\n"
     "Global options:\n"
     "  --db PATH          the pool file (env CURATE_DB; default ./curate.db)\n"
@@ -68,6 +69,7 @@ static const struct {
     {"programs", cmd_programs},   {"score", cmd_score},
     {"models", cmd_models},   {"optimize", cmd_optimize},
     {"agreement", cmd_agreement}, {"assign", cmd_assign},
+    {"sync", cmd_sync},
 };
 
 static int run_tui(cli_globals *g, int timing, int no_color)
