@@ -16,10 +16,24 @@
 
 typedef struct pool pool;
 
-/* Opens (creating with mode 0600 and migrating) the pool at path. A pool
- * from a newer curate is refused with a clear message. NULL + err. */
+/* What is a pool: an SQLite file whose application_id is curate's (set
+ * since schema 5), or, made before that, one with application_id 0, a
+ * user_version >= 1 and curate's core tables. Anything else (another
+ * program's database, a text file) is refused by every open with "not a
+ * curate pool ... nothing was changed", and left byte-identical: files
+ * are classified by reading only. */
+
+/* Opens the pool at path, creating it (mode 0600) when the file is missing
+ * or empty, and migrating it; only the commands that create a pool (init,
+ * import, demo) use this. A pool from a newer curate is refused. Runs left
+ * "running" by a process that is gone are marked interrupted. NULL + err. */
 pool *pool_open(const char *path, char *err);
-/* Opens read-only (no migration, no create). */
+/* Like pool_open, but the pool must exist: a missing or empty file is
+ * refused ("no pool at ..."), nothing is created. */
+pool *pool_open_existing(const char *path, char *err);
+/* Opens read-only (no migration, no create): also a pool in a read-only
+ * folder. An older schema is refused with a message saying how to
+ * upgrade. */
 pool *pool_open_readonly(const char *path, char *err);
 void pool_close(pool *p);
 const char *pool_path(const pool *p);
@@ -33,7 +47,9 @@ void pool_rollback(pool *p);
 
 /* Stores a conversation. If one with the same id and the same content
  * exists nothing changes (*changed = 0); if its content differs, messages
- * are replaced (*changed = 1); new ones are inserted (*changed = 2). */
+ * are replaced (*changed = 1) and its labels become stale (kept in the
+ * history; it is "to review" again; edge marks stay); new ones are
+ * inserted (*changed = 2). */
 int pool_put_convo(pool *p, const convo *c, const char *source, int *changed,
                    char *err);
 /* Returns the conversation with its messages (caller frees with
@@ -85,6 +101,9 @@ typedef struct {
     char *note;          /* may be NULL */
     int64_t created_at;
     int undone;          /* 1 if retracted by undo */
+    int stale;           /* 1 if made on content the conversation no longer
+                            has (changed on re-import): kept in the history,
+                            never the current label */
 } label;
 
 void label_clear(label *l);
@@ -95,9 +114,14 @@ int pool_add_label(pool *p, const rubric *r, const char *conv_id,
                    const char *reviewer, const char *status,
                    const scoreset *s, const char *note, int64_t *label_id,
                    char *err);
-/* Current label (latest not undone). 1 found, 0 none, -1 error. */
+/* Current label (latest neither undone nor stale). 1 found, 0 none, -1
+ * error. */
 int pool_get_label(pool *p, const rubric *r, const char *conv_id, label *out,
                    char *err);
+/* Labels of conv_id made on earlier content (stale, not undone): the
+ * count, or -1. After pool_put_convo replaced the content (*changed == 1),
+ * the importer reports these. */
+int pool_stale_labels(pool *p, const char *conv_id, char *err);
 /* Retracts label_id (marks it undone; the row stays in the history). */
 int pool_undo_label(pool *p, int64_t label_id, char *err);
 /* Full history of a conversation, oldest first: calls fn per row. */
@@ -262,6 +286,20 @@ int pool_list_runs(pool *p, const char *kind, pool_run *out, int max,
 /* 1 hit (*response malloc'd, caller frees), 0 miss, -1 error. */
 int pool_cache_get(pool *p, const char *key, char **response, char *err);
 int pool_cache_put(pool *p, const char *key, const char *response, char *err);
+
+/* ---- facts about the pool (pool_meta.c) ---- */
+/* Keys: "made_by" ("demo": made by `curate demo`), "rubric" (the
+ * canonical JSON of the rubric the pool is labeled under). */
+/* 1 found (*value malloc'd, caller frees), 0 unset, -1 error. */
+int pool_meta_get(pool *p, const char *key, char **value, char *err);
+/* Sets key (value NULL: removes it). */
+int pool_meta_set(pool *p, const char *key, const char *value, char *err);
+/* Empties a pool that `curate demo` made (every table, in one transaction
+ * or the caller's: nothing is unlinked, so other processes using the file
+ * are safe). Refused, with nothing changed, when the pool was not made by
+ * the demo or holds labels or edge marks by a reviewer other than "demo"
+ * or conversations it did not generate. */
+int pool_meta_reset_demo(pool *p, char *err);
 
 /* ---- maintenance ---- */
 /* Online backup (sqlite3_backup) to dest. */

@@ -6,6 +6,10 @@
 #include "pool.h"
 #include "../core/util.h"
 
+/* PRAGMA application_id of a curate pool (0x43555241, "CURA"; written
+ * by schema step 5). */
+#define POOL_APP_ID 1129665089
+
 /* Prepared statements kept for the life of the connection (hot paths). */
 enum {
     ST_CONV_GET_HASH, ST_CONV_INSERT, ST_CONV_UPDATE, ST_MSG_INSERT,

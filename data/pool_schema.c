@@ -324,6 +324,38 @@ static const char *schema_v3 =
     "CREATE INDEX conv_state ON conversations(cid, status, edge, pred_id, diff,"
     " seller_id);";
 
+/* Schema version 5: hardening (issue 13).
+ *
+ * 1. application_id marks the file as a curate pool (pool.c recognises a
+ *    pool by it, or, for pools made before it, by user_version and the
+ *    core tables), so no command converts somebody else's database.
+ * 2. runs.owner_*: the process that runs it (pid, its start time in clock
+ *    ticks since boot, the boot id, the host), so an open can tell a run
+ *    whose process died (kill -9, a lost terminal) from one that is live.
+ *    Runs left "running" by a curate that did not record an owner are
+ *    marked interrupted here.
+ * 3. labels.content_hash: the conversation's content hash the label was
+ *    made on. A label whose hash differs from the conversation's is stale
+ *    (the content changed on re-import): it stays in the history but is
+ *    no longer the conversation's label. Existing labels get their
+ *    conversation's current hash.
+ * 4. pool_meta: key/value facts about the pool: 'rubric' (the canonical
+ *    JSON of the rubric its labels and predictions were made under),
+ *    'made_by' ('demo' for a pool `curate demo` created). */
+static const char *schema_v5 =
+    "PRAGMA application_id = 1129665089;"   /* 0x43555241, "CURA" */
+    "ALTER TABLE runs ADD COLUMN owner_pid INTEGER;"
+    "ALTER TABLE runs ADD COLUMN owner_start INTEGER;"
+    "ALTER TABLE runs ADD COLUMN owner_boot TEXT;"
+    "ALTER TABLE runs ADD COLUMN owner_host TEXT;"
+    "UPDATE runs SET status = 'interrupted', finished_at ="
+    " coalesce(finished_at, CAST(strftime('%s', 'now') AS INTEGER))"
+    " WHERE status = 'running';"
+    "ALTER TABLE labels ADD COLUMN content_hash TEXT;"
+    "UPDATE labels SET content_hash = (SELECT content_hash FROM conversations c"
+    " WHERE c.cid = labels.cid);"
+    "CREATE TABLE pool_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
 /* Schema version 11: team review. assignments: which reviewer is to
  * review which conversation (curate assign), one row per pair, kept once
  * done (done = the reviewer has a label of it). sync_ids, sync_state:
@@ -401,6 +433,8 @@ int pool_migrate(pool *p, char *err)
         free(v2);
     }
     if (ok && v < 3) ok = pool_exec(p, schema_v3, err) == 0;
+    if (ok && v < 5) ok = pool_exec(p, schema_v5, err) == 0;
+
     if (ok && v < 11) ok = pool_exec(p, schema_v11, err) == 0;
     if (ok) {
         char sql[64];

@@ -284,6 +284,11 @@ TEST(pool_v1_pool_is_upgraded)
         "CREATE INDEX conv_diff ON conversations(diff, id);"
         "CREATE INDEX conv_nmsg ON conversations(n_messages, id);"
         "CREATE INDEX conv_edge ON conversations(edge, id);"
+        /* and without schema 5 (a pool before application_id) */
+        "ALTER TABLE runs DROP COLUMN owner_pid; ALTER TABLE runs DROP COLUMN owner_start;"
+        "ALTER TABLE runs DROP COLUMN owner_boot; ALTER TABLE runs DROP COLUMN owner_host;"
+        "ALTER TABLE labels DROP COLUMN content_hash; DROP TABLE pool_meta;"
+        "PRAGMA application_id = 0;"
         "PRAGMA user_version = 1;";
     CHECK(sqlite3_exec(db, down, NULL, NULL, NULL) == SQLITE_OK);
     char *names = rows_of(db, "SELECT count(*) FROM sqlite_master WHERE name IN"

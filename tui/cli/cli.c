@@ -140,6 +140,14 @@ int cli_text_opt(const char *cmd, const char *opt, const char *val)
 pool *cli_open_pool(const cli_globals *g)
 {
     char err[ERR_MAX];
+    pool *p = pool_open_existing(g->db_path, err);
+    if (!p) cli_error("%s", err);
+    return p;
+}
+
+pool *cli_create_pool(const cli_globals *g)
+{
+    char err[ERR_MAX];
     pool *p = pool_open(g->db_path, err);
     if (!p) cli_error("%s", err);
     return p;
@@ -156,4 +164,18 @@ pool *cli_open_pool_readonly(const cli_globals *g)
     pool *p = pool_open_readonly(g->db_path, err);
     if (!p) cli_error("%s", err);
     return p;
+}
+
+pool *cli_open_pool_read(const cli_globals *g)
+{
+    /* The folder too: a WAL pool writes its -wal and -shm beside it. */
+    char *dir = xstrdup(g->db_path);
+    char *slash = strrchr(dir, '/');
+    if (slash) slash[slash == dir ? 1 : 0] = '\0';
+    int writable = access(g->db_path, W_OK) == 0 &&
+                   access(slash ? dir : ".", W_OK) == 0;
+    free(dir);
+    if (access(g->db_path, F_OK) == 0 && !writable)
+        return cli_open_pool_readonly(g);
+    return cli_open_pool(g);
 }

@@ -21,12 +21,20 @@ typedef struct {
     int quiet;
 } cli_globals;
 
-/* Opens the pool named by g (creating it). Prints the error and returns
- * NULL on failure. */
+/* Opens the existing pool named by g for writing (a missing file or one
+ * that is not a curate pool is refused). Prints the error and returns NULL
+ * on failure. */
 pool *cli_open_pool(const cli_globals *g);
+/* Opens the pool named by g, creating it when missing (init, import,
+ * demo). Prints the error and returns NULL on failure. */
+pool *cli_create_pool(const cli_globals *g);
 /* Opens an existing pool read-only (exports, listings): says plainly when
  * there is none. Prints the error and returns NULL on failure. */
 pool *cli_open_pool_readonly(const cli_globals *g);
+/* For commands that only read (stats, list, show): the pool opened for
+ * writing when it and its folder are writable (so an older schema is
+ * upgraded and dead runs are swept), else read-only. */
+pool *cli_open_pool_read(const cli_globals *g);
 /* Prints "curate: <msg>" to stderr, sanitised (no control sequences). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

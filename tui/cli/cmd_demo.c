@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cmd_demo(const cli_globals *g, int argc, char **argv)
@@ -17,7 +18,8 @@ int cmd_demo(const cli_globals *g, int argc, char **argv)
         "Adds sample travel-seller conversations (ids demo-NNNN): most scored\n"
         "by a simulated hedging model (\"demo-simulated-7b\"), about a third\n"
         "of those labeled by reviewer \"demo\", a few marked as edge cases.\n"
-        "  --reset   delete the pool file first (a fresh demo pool)\n";
+        "  --reset   empty the pool first (only a pool made by `curate demo`\n"
+        "            holding no labels by other reviewers)\n";
     static const struct option lo[] = {
         {"reset", no_argument, NULL, 'r'},
         {"count", required_argument, NULL, 'n'},
@@ -44,18 +46,20 @@ int cmd_demo(const cli_globals *g, int argc, char **argv)
         default: fputs(usage, stderr); return EXIT_USAGE;
         }
     }
-    if (reset) {
-        const char *sfx[] = {"", "-wal", "-shm"};
-        for (int i = 0; i < 3; i++) {
-            char path[4096];
-            snprintf(path, sizeof path, "%s%s", g->db_path, sfx[i]);
-            unlink(path);
-        }
-    }
-    pool *p = cli_open_pool(g);
+    /* A missing or empty file becomes a demo pool, marked as one: only
+     * such a pool may be reset, and the reset empties it inside the
+     * database (nothing unlinked under another process). */
+    struct stat st;
+    int fresh = stat(g->db_path, &st) != 0 || st.st_size == 0;
+    pool *p = cli_create_pool(g);
     if (!p) return EXIT_ERR;
     char err[ERR_MAX];
-    int rc = demo_fill(p, g->r, &o, err);
+    int rc = pool_begin(p, err);
+    if (rc == 0 && fresh) rc = pool_meta_set(p, "made_by", "demo", err);
+    if (rc == 0 && reset && !fresh) rc = pool_meta_reset_demo(p, err);
+    if (rc == 0) rc = demo_fill(p, g->r, &o, err);
+    if (rc == 0) rc = pool_commit(p, err);
+    else pool_rollback(p);
     if (rc < 0) cli_error("demo: %s", err);
     else if (!g->quiet)
         cli_printf(stdout, "demo pool ready: %s (%d conversations)\n", g->db_path,

@@ -94,16 +94,19 @@ int cmd_index(const cli_globals *g, int argc, char **argv)
         return EXIT_ERR;
     }
     index_bar b = {.tty = isatty(STDERR_FILENO) && !g->quiet};
-    struct sigaction sa, old_int, old_term;
+    /* SIGHUP (a lost terminal) stops it as cleanly as Ctrl-C. */
+    struct sigaction sa, old_int, old_term, old_hup;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
     double t0 = date_mono();
     int64_t n = pool_search_index(p, progress_cb, &b, err);
     double dt = date_mono() - t0;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     if (b.tty && n > 0) fputc('\n', stderr);
     int rc = n < 0 ? -1 : pool_search_get_state(p, &st, err);
     pool_close(p);

@@ -353,16 +353,19 @@ int cmd_optimize(const cli_globals *g, int argc, char **argv)
     a.o.log = log_cb;
     a.o.cancel = cancel_cb;
     a.o.ctx = &out;
-    struct sigaction sa, old_int, old_term;
+    /* SIGHUP (a lost terminal) stops it as cleanly as Ctrl-C. */
+    struct sigaction sa, old_int, old_term, old_hup;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
     job_optimize_result res;
     char err[ERR_MAX] = "";
     int jr = job_optimize_run(p, g->r, &a.o, &res, err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     int rc = res.improved ? EXIT_OK : EXIT_NOT_IMPROVED;
     if (jr < 0) {
         cli_error("optimize: %s", err);

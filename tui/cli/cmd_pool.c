@@ -5,6 +5,7 @@
 #include "../../core/numarg.h"
 #include "../../core/util.h"
 #include "../../data/import.h"
+#include "../term/sanitize.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -27,7 +28,7 @@ int cmd_init(const cli_globals *g, int argc, char **argv)
         cli_error("init: unexpected argument '%s'", argv[1]);
         return EXIT_USAGE;
     }
-    pool *p = cli_open_pool(g);
+    pool *p = cli_create_pool(g);
     if (!p) return EXIT_ERR;
     if (!g->quiet) cli_printf(stdout, "pool ready: %s (schema %d)\n", g->db_path,
                           POOL_SCHEMA_VERSION);
@@ -37,10 +38,16 @@ int cmd_init(const cli_globals *g, int argc, char **argv)
 
 /* ---- import ---- */
 
+/* Ids of changed conversations whose labels became stale: the first few
+ * are named, the rest counted. */
+#define STALE_NAMED 10
+
 typedef struct {
     pool *p;
     const char *src;
     long added, changed, same, msgs;
+    long stale_convs, stale_labels;
+    char *stale_ids[STALE_NAMED];
 } import_ctx;
 
 static int import_one(const convo *c, void *vctx, char *err)
@@ -51,6 +58,16 @@ static int import_one(const convo *c, void *vctx, char *err)
     if (changed == 2) ic->added++;
     else if (changed == 1) ic->changed++;
     else ic->same++;
+    if (changed == 1) {
+        int n = pool_stale_labels(ic->p, c->id, err);
+        if (n < 0) return -1;
+        if (n > 0) {
+            if (ic->stale_convs < STALE_NAMED)
+                ic->stale_ids[ic->stale_convs] = xstrdup(c->id);
+            ic->stale_convs++;
+            ic->stale_labels += n;
+        }
+    }
     ic->msgs += (long)c->nmsgs;
     return 0;
 }
@@ -131,7 +148,7 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
         cli_error("import: --id applies to one file only");
         return EXIT_USAGE;
     }
-    pool *p = cli_open_pool(g);
+    pool *p = cli_create_pool(g);
     if (!p) return EXIT_ERR;
     int failed = 0;
     for (int i = optind; i < argc; i++) {
@@ -153,6 +170,27 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
             else pool_rollback(p);
         }
         free(data);
+        if (rc == 0 && ic.stale_convs) {
+            /* Labels no longer describe what is stored: say which. */
+            sbuf ids = {0};
+            for (long k = 0; k < ic.stale_convs && k < STALE_NAMED; k++)
+                sbuf_addf(&ids, "%s%s", k ? ", " : "", ic.stale_ids[k]);
+            if (ic.stale_convs > STALE_NAMED)
+                sbuf_addf(&ids, " and %ld more", ic.stale_convs - STALE_NAMED);
+            char *clean = sanitize_new(ids.s, (size_t)-1, 0);
+            char *cpath = sanitize_new(path, (size_t)-1, 0);
+            printf("%s: %ld conversation%s changed content; %ld label%s made on "
+                   "the old content %s stale (kept in the history, no longer "
+                   "used; back to review): %s\n", cpath, ic.stale_convs,
+                   ic.stale_convs == 1 ? "" : "s", ic.stale_labels,
+                   ic.stale_labels == 1 ? "" : "s",
+                   ic.stale_labels == 1 ? "is" : "are", clean);
+            free(clean);
+            free(cpath);
+            sbuf_free(&ids);
+        }
+        for (long k = 0; k < ic.stale_convs && k < STALE_NAMED; k++)
+            free(ic.stale_ids[k]);
         if (rc < 0) {
             cli_error("%s", err);
             if (!g->quiet) cli_error("%s: nothing imported from this file", path);
@@ -221,7 +259,7 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
         }
         else { fputs(usage, stderr); return EXIT_USAGE; }
     }
-    pool *p = cli_open_pool(g);
+    pool *p = cli_open_pool_read(g);
     if (!p) return EXIT_ERR;
     if (by_reviewer) {
         int rc = cli_print_reviewers(g, p, tolerance);
@@ -319,7 +357,7 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
     if (search) f.search = search;
     f.sort = sort;
     f.desc = desc;
-    pool *p = cli_open_pool(g);
+    pool *p = cli_open_pool_read(g);
     if (!p) return EXIT_ERR;
     pool_row *rows = xcalloc((size_t)limit, sizeof *rows);
     int n = pool_list(p, &f, offset, (int)limit, rows, err);

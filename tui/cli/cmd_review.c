@@ -29,6 +29,7 @@ static int print_history(const label *l, void *ctx)
     date_iso8601(l->created_at, when, sizeof when);
     cli_printf(stdout, "  #%lld %s %s %s%s", (long long)l->id, when, l->reviewer,
            l->status, l->undone ? " (undone)" : "");
+    if (l->stale) fputs(" (stale: made on earlier content of the conversation)", stdout);
     int oi = rubric_overall_index(r);
     if (oi >= 0 && l->scores.set[oi]) printf(" overall %.2f", l->scores.v[oi]);
     if (l->note) { fputs(" note: ", stdout); put_clean(l->note); }
@@ -44,7 +45,7 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
               argc == 2 ? stdout : stderr);
         return argc == 2 ? EXIT_OK : EXIT_USAGE;
     }
-    pool *p = cli_open_pool(g);
+    pool *p = cli_open_pool_read(g);
     if (!p) return EXIT_ERR;
     char err[ERR_MAX];
     convo *c = pool_get_convo_new(p, argv[1], err);

@@ -205,15 +205,19 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
     job_score_opts o = {.backend = be, .llm = &cfg, .program = program_spec,
                         .no_cache = no_cache, .progress = progress_cb,
                         .cancel = cancel_cb, .ctx = &b};
-    struct sigaction sa, old;
+    /* A lost terminal (SIGHUP) ends the run as cleanly as Ctrl-C. */
+    struct sigaction sa, old, old_term, old_hup;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, &old);
-    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
     int64_t run = 0;
     score_summary s;
     int jr = job_score_run(p, g->r, &o, ids, n, &run, &s, err);
     sigaction(SIGINT, &old, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     if (b.tty) fputc('\n', stderr);
     job_ids_free(ids, n);
     pool_close(p);

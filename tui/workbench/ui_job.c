@@ -34,7 +34,7 @@ static void *job_main(void *arg)
     ui_job *j = arg;
     char err[ERR_MAX];
     int rc;
-    j->ctx.p = pool_open(j->ctx.o->db_path, err);
+    j->ctx.p = pool_open_existing(j->ctx.o->db_path, err);
     if (!j->ctx.p) {
         snprintf(j->ctx.err, sizeof j->ctx.err, "%s", err);
         rc = -1;
