@@ -358,8 +358,8 @@ static const char *schema_v5 =
 
 /* Schema version 11: team review. assignments: which reviewer is to
  * review which conversation (curate assign), one row per pair, kept once
- * done (done = the reviewer has a label of it). sync_ids, sync_state:
- * see data/pool_sync.h. IF NOT EXISTS: tests
+ * done (done = the reviewer has a label of it). sync_ids: see
+ * data/pool_sync.h. IF NOT EXISTS: tests
  * take a pool back to an older version by hand and upgrade it again. */
 static const char *schema_v11 =
     "CREATE TABLE IF NOT EXISTS assignments("
@@ -373,8 +373,7 @@ static const char *schema_v11 =
     "CREATE TABLE IF NOT EXISTS sync_ids("
     " uid TEXT PRIMARY KEY, kind INTEGER NOT NULL, local_id INTEGER) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX IF NOT EXISTS sync_ids_local ON sync_ids(kind, local_id)"
-    " WHERE local_id IS NOT NULL;"
-    "CREATE TABLE IF NOT EXISTS sync_state(key TEXT PRIMARY KEY, value TEXT);";
+    " WHERE local_id IS NOT NULL;";
 
 /* Schema 2 as an early development build wrote it counted new
  * conversations with a trigger (which put_convo now does itself: they

@@ -492,28 +492,3 @@ int pool_sync_set_best(pool *p, const char *uid, char *err)
     if (f == 0 || id == 0) return 1;
     return pool_set_best_program(p, id, err);
 }
-
-int pool_sync_state_get(pool *p, const char *key, char **val, char *err)
-{
-    *val = NULL;
-    sqlite3_stmt *s = pool_prepare(p, "SELECT value FROM sync_state WHERE key = ?", err);
-    if (!s) return -1;
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) *val = pool_col_strdup(s, 0);
-    sqlite3_finalize(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : pool_sql_err(p, "read sync state", err);
-}
-
-int pool_sync_state_set(pool *p, const char *key, const char *val, char *err)
-{
-    sqlite3_stmt *s = pool_prepare(p, "INSERT INTO sync_state(key, value) VALUES(?, ?)"
-                                      " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                                   err);
-    if (!s) return -1;
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    pool_bind_text(s, 2, val);
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "write sync state", err);
-}

@@ -64,11 +64,8 @@ int pool_sync_best(pool *p, char **uid, char *err);
 /* Makes program uid the best (0, or 1 when it is not here yet). */
 int pool_sync_set_best(pool *p, const char *uid, char *err);
 
-/* Small persistent settings of sync (table sync_state): "last_synced"
- * (epoch seconds), "best" (the best program's uid at the last sync),
- * "store" (the store last synced with, URI without password). get: *val
- * NULL when unset (caller frees). */
-int pool_sync_state_get(pool *p, const char *key, char **val, char *err);
-int pool_sync_state_set(pool *p, const char *key, const char *val, char *err);
+/* What sync remembers is kept in pool_meta (pool.h): "sync_last" (epoch
+ * seconds of the last complete sync), "sync_store" (that store's URI as
+ * shown, password masked), "sync_best" (the best program's uid then). */
 
 #endif

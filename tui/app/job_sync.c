@@ -228,7 +228,7 @@ static int sync_best(pool *p, team_store *ts, job_sync_summary *sum, char *err)
     int64_t set_at;
     int rc = pool_sync_best(p, &local, err);
     if (rc == 0) rc = team_store_get_best(ts, &remote, &set_at, err);
-    if (rc == 0) rc = pool_sync_state_get(p, "best", &last, err);
+    if (rc == 0) rc = pool_meta_get(p, "sync_best", &last, err) < 0 ? -1 : 0;
     const char *now_best = local;
     if (rc == 0) {
         int local_changed = local && (!last || strcmp(local, last) != 0);
@@ -241,7 +241,7 @@ static int sync_best(pool *p, team_store *ts, job_sync_summary *sum, char *err)
             else if (r == 0) { sum->best_pulled = 1; now_best = remote; }
         }
     }
-    if (rc == 0 && now_best) rc = pool_sync_state_set(p, "best", now_best, err);
+    if (rc == 0 && now_best) rc = pool_meta_set(p, "sync_best", now_best, err);
     free(local);
     free(remote);
     free(last);
@@ -284,8 +284,8 @@ int job_sync_run(pool *p, const job_sync_opts *o, job_sync_summary *sum,
     if (rc == 0 && !sum->cancelled) {
         char now[32];
         snprintf(now, sizeof now, "%lld", (long long)date_now());
-        rc = pool_sync_state_set(p, "last_synced", now, err);
-        if (rc == 0) rc = pool_sync_state_set(p, "store", sum->shown, err);
+        rc = pool_meta_set(p, "sync_last", now, err);
+        if (rc == 0) rc = pool_meta_set(p, "sync_store", sum->shown, err);
     }
     team_store_free(ts);
     return rc;

@@ -26,8 +26,8 @@ static int sync_status(const cli_globals *g)
     pool *p = cli_open_pool_readonly(g);
     if (!p) return EXIT_ERR;
     char err[ERR_MAX], *at = NULL, *store = NULL;
-    int rc = pool_sync_state_get(p, "last_synced", &at, err);
-    if (rc == 0) rc = pool_sync_state_get(p, "store", &store, err);
+    int rc = pool_meta_get(p, "sync_last", &at, err) < 0 ? -1 : 0;
+    if (rc == 0) rc = pool_meta_get(p, "sync_store", &store, err) < 0 ? -1 : 0;
     pool_close(p);
     if (rc < 0) { cli_error("%s", err); return EXIT_ERR; }
     if (!at) {
