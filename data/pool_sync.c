@@ -350,6 +350,26 @@ static int64_t doc_cid(pool *p, const cJSON *d, const char *uid, char *err)
     return pool_cid(p, conv, err);
 }
 
+/* One item is all or nothing, inside the caller's transaction or not:
+ * a savepoint within pool_begin (so the pool calls it makes join it). */
+static int item_open(pool *p, char *err)
+{
+    if (pool_begin(p, err) < 0) return -1;
+    if (pool_exec(p, "SAVEPOINT sync_item", err) < 0) {
+        pool_rollback(p);
+        return -1;
+    }
+    return 0;
+}
+
+static int item_close(pool *p, int ok, char *err)
+{
+    if (!ok) pool_exec(p, "ROLLBACK TO sync_item", NULL);
+    if (pool_exec(p, "RELEASE sync_item", ok ? err : NULL) < 0) ok = 0;
+    if (pool_commit(p, ok ? err : NULL) < 0) ok = 0;
+    return ok ? 0 : -1;
+}
+
 int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
                     pool_sync_result *res, char *err)
 {
@@ -358,20 +378,20 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
         err_set(err, "a %s document without a uid", pool_sync_kind_name(k));
         return -1;
     }
-    if (pool_tx_open(p, err) < 0) return -1;
+    if (item_open(p, err) < 0) return -1;
     int ok = 0;
     int64_t local = 0;
     *res = SYNC_PRESENT;
     if (k == SYNC_CONVERSATIONS) {
         ok = apply_conv(p, uid, d, res, err) == 0;
-        return pool_tx_close(p, ok, err);
+        return item_close(p, ok, err);
     }
     if (k == SYNC_UNDOS) {
         const char *target = jstr(d, "target");
         double at;
         if (!target || !jnum(d, "undone_at", &at)) {
             err_set(err, "undo %s: needs target and undone_at", uid);
-            return pool_tx_close(p, 0, err);
+            return item_close(p, 0, err);
         }
         int f = uid_local(p, target, &local, err);
         ok = f >= 0;
@@ -394,16 +414,16 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
                 }
             }
         }
-        return pool_tx_close(p, ok, err);
+        return item_close(p, ok, err);
     }
     int f = uid_local(p, uid, &local, err);
-    if (f != 0) return pool_tx_close(p, f > 0, err);   /* here already, or error */
+    if (f != 0) return item_close(p, f > 0, err);   /* here already, or error */
     int64_t cid = 0, id = 0;
     ok = 1;
     if (k == SYNC_PREDICTIONS || k == SYNC_LABELS || k == SYNC_EDGES) {
         cid = doc_cid(p, d, uid, err);
-        if (cid < 0) return pool_tx_close(p, 0, err);
-        if (cid == 0) { *res = SYNC_WAITING; return pool_tx_close(p, 1, err); }
+        if (cid < 0) return item_close(p, 0, err);
+        if (cid == 0) { *res = SYNC_WAITING; return item_close(p, 1, err); }
     }
     switch (k) {
     case SYNC_RUNS: {
@@ -421,7 +441,7 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
         if (ru) {
             int g = uid_local(p, ru, &run, err);
             if (g < 0) { ok = 0; break; }
-            if (g == 0) { *res = SYNC_WAITING; return pool_tx_close(p, 1, err); }
+            if (g == 0) { *res = SYNC_WAITING; return item_close(p, 1, err); }
         }
         static const char *const f_[] = {"scores", "overall", "rationale",
                                          "reasoning", "raw", "status", "error",
@@ -462,11 +482,11 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
         err_set(err, "unknown item kind %d", (int)k);
         id = -1;
     }
-    if (!ok || id < 0) return pool_tx_close(p, 0, err);
+    if (!ok || id < 0) return item_close(p, 0, err);
     ok = uid_record(p, uid, (int)k, id, err) == 0;
     if (ok && cid) ok = pool_refresh_state(p, cid, err) == 0;
     if (ok) *res = SYNC_APPLIED;
-    return pool_tx_close(p, ok, err) < 0 || !ok ? -1 : 0;
+    return item_close(p, ok, err) < 0 || !ok ? -1 : 0;
 }
 
 /* ------------------------------------------------ best, settings */
