@@ -123,12 +123,17 @@ static cJSON *row_doc(pool *p, const char *sql, const char *uid, char *err)
 static cJSON *conv_doc(pool *p, const char *uid, char *err)
 {
     const char *at = strrchr(uid, '@');
-    if (!at) { err_set(err, "bad conversation uid '%s'", uid); return NULL; }
+    if (!at || strlen(at + 1) != 16) {    /* ID@ + 16 hex digits */
+        err_set(err, "bad conversation uid '%s'", uid);
+        return NULL;
+    }
     char *id = xstrndup(uid, (size_t)(at - uid));
     convo *c = pool_get_convo_new(p, id, err);
+    /* by id (its index), then the hash must be the one asked for */
     cJSON *d = c ? row_doc(p, "SELECT id, content_hash AS hash, seller_id, meta,"
                               " source, imported_at FROM conversations WHERE"
-                              " id || '@' || content_hash = ?1", uid, err) : NULL;
+                              " id = substr(?1, 1, length(?1) - 17) AND"
+                              " content_hash = substr(?1, -16)", uid, err) : NULL;
     if (d) {
         cJSON *msgs = cJSON_AddArrayToObject(d, "messages");
         for (size_t i = 0; i < c->nmsgs; i++) {
@@ -175,7 +180,7 @@ cJSON *pool_sync_doc_new(pool *p, pool_sync_kind k, const char *uid, char *err)
     case SYNC_UNDOS:
         return row_doc(p, "SELECT s.uid AS target, l.undone_at FROM sync_ids s"
                           " JOIN labels l ON l.id = s.local_id WHERE s.kind = 3 AND"
-                          " 'undo:' || s.uid = ?1 AND l.undone_at IS NOT NULL",
+                          " s.uid = substr(?1, 6) AND l.undone_at IS NOT NULL",
                        uid, err);
     case SYNC_PROGRAMS:
         return row_doc(p, "SELECT g.created_at, g.state, g.metric, g.val_score,"
