@@ -3,6 +3,7 @@
  * for the contract. */
 #define _POSIX_C_SOURCE 200809L
 #include "pool_int.h"
+#include "../core/outfile.h"
 #include "../core/util.h"
 
 #include <errno.h>
@@ -866,18 +867,17 @@ int pool_cache_put(pool *p, const char *key, const char *response, char *err)
 
 int pool_backup(pool *p, const char *dest, char *err)
 {
+    /* Into a temporary file beside dest, renamed when complete: a backup
+     * killed midway leaves no file named dest (an empty one with a hot
+     * journal would look like a backup and block the next one). */
+    outfile of;
+    if (outfile_open(&of, dest, OUTFILE_NO_REPLACE, err) < 0) return -1;
+    outfile_close_fd(&of);   /* SQLite writes it; our fd would drop its locks */
     sqlite3 *out = NULL;
-    int fd = open(dest, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) {
-        err_set(err, "%s: %s", dest, errno == EEXIST ? "already exists "
-                "(refusing to overwrite)" : strerror(errno));
-        return -1;
-    }
-    close(fd);
-    if (sqlite3_open(dest, &out) != SQLITE_OK) {
+    if (sqlite3_open_v2(of.tmp, &out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
         err_set(err, "%s: %s", dest, out ? sqlite3_errmsg(out) : "out of memory");
         sqlite3_close(out);
-        unlink(dest);
+        outfile_abort(&of);
         return -1;
     }
     sqlite3_backup *b = sqlite3_backup_init(out, "main", p->db, "main");
@@ -886,11 +886,19 @@ int pool_backup(pool *p, const char *dest, char *err)
     if (rc != SQLITE_DONE) {
         err_set(err, "%s: backup failed: %s", dest, sqlite3_errmsg(out));
         sqlite3_close(out);
-        unlink(dest);
+        sbuf j = {0};
+        sbuf_addf(&j, "%s-journal", of.tmp);
+        unlink(j.s);
+        sbuf_free(&j);
+        outfile_abort(&of);
         return -1;
     }
-    sqlite3_close(out);
-    return 0;
+    if (sqlite3_close(out) != SQLITE_OK) {
+        err_set(err, "%s: backup failed: %s", dest, sqlite3_errmsg(out));
+        outfile_abort(&of);
+        return -1;
+    }
+    return outfile_commit(&of, err);
 }
 
 int pool_integrity_check(pool *p, char *err)

@@ -149,7 +149,10 @@ typedef enum {
 
 typedef struct {
     pool_filter_kind kind;
-    double disagree;          /* threshold for FILTER_DISAGREE (default 2) */
+    double disagree;          /* threshold for FILTER_DISAGREE (default 2):
+                                 some score field (the overall included)
+                                 differs by at least this much */
+    const char *disagree_field; /* NULL, or only this score field counts */
     const char *search;       /* substring of the id, the seller or a
                                  message (ASCII letters in any case), or
                                  NULL; see the search index below */
@@ -166,6 +169,10 @@ typedef struct {
     double human_overall;  int has_human;
     char status[16];       /* unscored, to review, reviewed, skipped */
     int edge;
+    /* The field where model and human differ most (with both overalls
+     * there): |difference| and the field's name. */
+    double fdiff;          int has_fdiff;
+    char fdiff_field[64];
 } pool_row;
 
 /* Rows [offset, offset+limit) of the filtered, sorted list. Returns the
@@ -201,9 +208,12 @@ int64_t pool_search_index(pool *p,
 /* Empties the index in one transaction (pool_search_index refills it). */
 int pool_search_reset(pool *p, char *err);
 
-/* Parses "to-review|reviewed|edge|disagree[:T]|unscored|scored|all|seller=X"
- * into f (strings point into spec). 0 or -1 + err. */
+/* Parses "to-review|reviewed|edge|disagree[:T[:FIELD]]|unscored|scored|all|
+ * seller=X" into f (strings point into spec). 0 or -1 + err. */
 int pool_filter_parse(const char *spec, pool_filter *f, char *err);
+/* Checks f against the rubric (a disagree FIELD must be a score field):
+ * 0, or -1 + err naming the field and the rubric's score fields. */
+int pool_filter_check(const pool_filter *f, const rubric *r, char *err);
 
 /* ---- statistics (aggregated in SQL) ---- */
 typedef struct {
@@ -219,12 +229,13 @@ typedef struct {
     pool_agg abs_err[RUBRIC_MAX_FIELDS]; /* |model - human| where both */
 } pool_stats;
 
-/* run_id > 0 restricts model figures to that run; seller non-NULL to one
- * seller. */
+/* run_id > 0 restricts the figures to that run (human: the labels of the
+ * conversations it scored); seller non-NULL to one seller. */
 int pool_get_stats(pool *p, const rubric *r, int64_t run_id,
                    const char *seller, pool_stats *out, char *err);
 /* Histogram of a field's values in nbins equal bins over [lo, hi]:
- * human = 0 model (latest prediction, or of run_id), 1 current label. */
+ * human = 0 model (latest prediction, or of run_id), 1 current label (of
+ * run_id's conversations when run_id > 0). */
 int pool_histogram(pool *p, const rubric *r, int field, int human,
                    int64_t run_id, const char *seller, int nbins,
                    int64_t *bins, char *err);

@@ -37,7 +37,8 @@ int pool_refresh_state(pool *p, int64_t cid, char *err)
 {
     /* Kept prepared: the schema's triggers (counts, score distributions)
      * are compiled into this statement, which is too costly per call. */
-    sqlite3_stmt *s = pool_stmt(p, ST_REFRESH,
+    char sql[4096];
+    snprintf(sql, sizeof sql,
         "WITH pr AS (SELECT id, overall FROM predictions WHERE cid = ?1 "
         "            AND status <> 'failed' "
         "            ORDER BY status = 'ok' DESC, id DESC LIMIT 1),"
@@ -54,11 +55,16 @@ int pool_refresh_state(pool *p, int64_t cid, char *err)
         " human_overall = (SELECT overall FROM lb WHERE status <> 'skipped'),"
         " diff = abs((SELECT overall FROM pr) - "
         "            (SELECT overall FROM lb WHERE status <> 'skipped')),"
+        " (fdiff, fdiff_field) = " POOL_FDIFF_SQL ","
         " status = CASE (SELECT status FROM lb) WHEN 'skipped' THEN 3 "
         "   WHEN 'accepted' THEN 2 WHEN 'corrected' THEN 2 "
         "   ELSE (CASE WHEN (SELECT id FROM pr) IS NULL THEN 0 ELSE 1 END) END,"
         " edge = coalesce((SELECT marked FROM em), 0) "
-        "WHERE cid = ?1", err);
+        "WHERE cid = ?1",
+        "(SELECT overall FROM pr) IS NOT NULL AND"
+        " (SELECT overall FROM lb WHERE status <> 'skipped') IS NOT NULL",
+        "(SELECT id FROM pr)", "(SELECT id FROM lb)");
+    sqlite3_stmt *s = pool_stmt(p, ST_REFRESH, sql, err);
     if (!s) return -1;
     sqlite3_bind_int64(s, 1, cid);
     int rc = sqlite3_step(s);
@@ -79,11 +85,15 @@ int pool_refresh_state(pool *p, int64_t cid, char *err)
 static int refresh_after_prediction(pool *p, int64_t cid, int64_t pid,
                                     int has, double overall, char *err)
 {
-    sqlite3_stmt *s = pool_stmt(p, ST_REFRESH_PRED,
+    char sql[1024];
+    snprintf(sql, sizeof sql,
         "UPDATE conversations SET pred_id = ?2, model_overall = ?3,"
         " diff = abs(?3 - human_overall),"
+        " (fdiff, fdiff_field) = " POOL_FDIFF_SQL ","
         " status = CASE status WHEN 0 THEN 1 ELSE status END "
-        "WHERE cid = ?1", err);
+        "WHERE cid = ?1", "?3 IS NOT NULL AND conversations.human_overall IS NOT NULL",
+        "?2", "conversations.label_id");
+    sqlite3_stmt *s = pool_stmt(p, ST_REFRESH_PRED, sql, err);
     if (!s) return -1;
     sqlite3_bind_int64(s, 1, cid);
     sqlite3_bind_int64(s, 2, pid);

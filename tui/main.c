@@ -5,7 +5,6 @@
 #include "workbench/ui.h"
 #include "../core/llm.h"
 #include "../core/util.h"
-#include "../data/export_mongo.h"
 
 #include <getopt.h>
 #include <locale.h>
@@ -39,6 +38,7 @@ static const char *usage_text =
     "  import-program json|mongo  load a DSPy program state\n"
     "  demo [--reset]           fill the pool with realistic sample data\n"
     "  backup FILE              online backup of the pool\n"
+    "  report [-o FILE]         a self-contained HTML report for the team\n"
     "  index [--status|--rebuild]  bring the search index up to date\n"
     "  agreement [--field F]    how far reviewers agree (alpha, MAE, Spearman)\n"
     "  assign --to a,b [--overlap N]  spread conversations over reviewers\n"
@@ -69,7 +69,7 @@ static const struct {
     {"programs", cmd_programs},   {"score", cmd_score},
     {"models", cmd_models},   {"optimize", cmd_optimize},
     {"agreement", cmd_agreement}, {"assign", cmd_assign},
-    {"sync", cmd_sync},
+    {"sync", cmd_sync},       {"report", cmd_report},
 };
 
 static int run_tui(cli_globals *g, int timing, int no_color)
@@ -88,7 +88,6 @@ static int run_tui(cli_globals *g, int timing, int no_color)
 
 int main(int argc, char **argv)
 {
-    export_mongo_detach_counters();
     setlocale(LC_ALL, "");
     cli_globals g = {0};
     g.db_path = getenv("CURATE_DB");
@@ -145,11 +144,8 @@ int main(int argc, char **argv)
         cli_error("%s", err);
         return EXIT_USAGE;
     }
-    if (llm_global_init(err) < 0) {
-        cli_error("%s", err);
-        rubric_free(g.r);
-        return EXIT_ERR;
-    }
+    /* libcurl and libmongoc are loaded by the commands that use them
+     * (llm.h, export_mongo.h): nothing else pays for them at start. */
     int rc;
     if (optind >= argc || strcmp(argv[optind], "tui") == 0) {
         rc = run_tui(&g, timing, no_color);

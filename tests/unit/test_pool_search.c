@@ -325,6 +325,9 @@ TEST(search_index_upgrade_from_v2)
     CHECK(sqlite3_open(path, &db) == SQLITE_OK);
     CHECK(sqlite3_exec(db, "DROP TABLE conv_search; DROP VIEW conv_doc;"
                            " DROP TABLE search_state; DROP INDEX conv_state;"
+                           " DROP INDEX conv_l_fdiff;"
+                           " ALTER TABLE conversations DROP COLUMN fdiff;"
+                           " ALTER TABLE conversations DROP COLUMN fdiff_field;"
                            " ALTER TABLE runs DROP COLUMN owner_pid;"
                            " ALTER TABLE runs DROP COLUMN owner_start;"
                            " ALTER TABLE runs DROP COLUMN owner_boot;"

@@ -93,5 +93,6 @@ int cmd_assign(const cli_globals *g, int argc, char **argv);
 int cmd_sync(const cli_globals *g, int argc, char **argv);
 /* curate stats --by-reviewer's table (cmd_team.c): 0, or -1 (printed). */
 int cli_print_reviewers(const cli_globals *g, pool *p, double tolerance);
+int cmd_report(const cli_globals *g, int argc, char **argv);
 
 #endif
