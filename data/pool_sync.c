@@ -169,7 +169,8 @@ cJSON *pool_sync_doc_new(pool *p, pool_sync_kind k, const char *uid, char *err)
                        uid, err);
     case SYNC_LABELS:
         return row_doc(p, "SELECT c.id AS conv, l.reviewer, l.status, l.scores,"
-                          " l.overall, l.note, l.created_at FROM sync_ids s"
+                          " l.overall, l.note, l.created_at, l.content_hash AS hash"
+                          " FROM sync_ids s"
                           " JOIN labels l ON l.id = s.local_id JOIN conversations c"
                           " ON c.cid = l.cid WHERE s.uid = ?1", uid, err);
     case SYNC_EDGES:
@@ -460,10 +461,13 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
         break;
     }
     case SYNC_LABELS: {
+        /* hash: the content the label was made on (stale when it differs) */
         static const char *const f_[] = {"reviewer", "status", "scores",
-                                         "overall", "note", "created_at", NULL};
+                                         "overall", "note", "created_at", "hash",
+                                         NULL};
         id = insert_doc(p, "INSERT INTO labels(cid, reviewer, status, scores,"
-                           " overall, note, created_at) VALUES(?,?,?,?,?,?,?)",
+                           " overall, note, created_at, content_hash)"
+                           " VALUES(?,?,?,?,?,?,?,?)",
                         d, f_, &cid, 1, err);
         break;
     }

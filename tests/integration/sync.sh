@@ -26,11 +26,11 @@ dump() {
   SELECT 'm', c.id, m.ts, m.sender, m.role, m.text FROM messages m JOIN conversations c ON c.cid = m.cid;
   SELECT 'r', s.uid, r.kind, r.status, r.model, r.started_at FROM runs r JOIN sync_ids s ON s.kind = 1 AND s.local_id = r.id;
   SELECT 'p', s.uid, c.id, p.scores, p.overall, p.status, (SELECT uid FROM sync_ids WHERE kind = 1 AND local_id = p.run_id) FROM predictions p JOIN conversations c ON c.cid = p.cid JOIN sync_ids s ON s.kind = 2 AND s.local_id = p.id;
-  SELECT 'l', s.uid, c.id, l.reviewer, l.status, l.scores, l.overall, l.created_at, l.undone_at FROM labels l JOIN conversations c ON c.cid = l.cid JOIN sync_ids s ON s.kind = 3 AND s.local_id = l.id;
+  SELECT 'l', s.uid, c.id, l.reviewer, l.status, l.scores, l.overall, l.created_at, l.undone_at, l.content_hash FROM labels l JOIN conversations c ON c.cid = l.cid JOIN sync_ids s ON s.kind = 3 AND s.local_id = l.id;
   SELECT 'e', s.uid, c.id, e.reviewer, e.marked, e.note, e.created_at FROM edge_marks e JOIN conversations c ON c.cid = e.cid JOIN sync_ids s ON s.kind = 4 AND s.local_id = e.id;
   SELECT 'g', s.uid, g.state, g.metric, g.n_demos, g.is_best FROM programs g JOIN sync_ids s ON s.kind = 6 AND s.local_id = g.id;
   SELECT 'x', count(*) FROM labels WHERE id NOT IN (SELECT local_id FROM sync_ids WHERE kind = 3);
-  SELECT 'd', c.id, c.edge, c.pred_id IS NOT NULL FROM conversations c;" | LC_ALL=C sort
+  SELECT 'd', c.id, c.edge, c.pred_id IS NOT NULL, c.status FROM conversations c;" | LC_ALL=C sort
 }
 
 # ---- pool A: a demo pool (conversations, a run, predictions, labels by
