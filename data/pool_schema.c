@@ -460,6 +460,18 @@ static int repair_early_v2(pool *p, char *err)
     return pool_tx_close(p, ok, err);
 }
 
+static int has_column(pool *p, const char *table, const char *col)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'",
+             table, col);
+    sqlite3_stmt *s = pool_prepare(p, sql, NULL);
+    if (!s) return 0;
+    int has = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return has;
+}
+
 int pool_migrate(pool *p, char *err)
 {
     sqlite3_stmt *s = pool_prepare(p, "PRAGMA user_version", err);
@@ -497,6 +509,12 @@ int pool_migrate(pool *p, char *err)
         free(v8);
     }
     if (ok && v < 11) ok = pool_exec(p, schema_v11, err) == 0;
+    /* conversations.consensus (core/consensus.h's status of its reviewers'
+     * labels, kept by pool_refresh_state): added only when missing, since
+     * tests take pools back to older versions by hand */
+    if (ok && v < 11 && !has_column(p, "conversations", "consensus"))
+        ok = pool_exec(p, "ALTER TABLE conversations ADD COLUMN consensus"
+                          " INTEGER NOT NULL DEFAULT 0;", err) == 0;
     if (ok) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d",

@@ -110,6 +110,28 @@ check_rc "bad tolerance" 2 "$CURATE" agreement --tolerance -1
 check_rc "repeated reviewer" 2 "$CURATE" agreement --reviewers ann,ann
 eq "no label failed" "$(cat errs 2>/dev/null)" ""
 
+# ---- consensus: conflicts are out of exports and training, and counted
+NCONF=$(sql "SELECT count(*) FROM conversations WHERE consensus = 3")
+check "there are conflicts" test "$NCONF" -gt 0
+check_rc "stats" 0 "$CURATE" stats
+has "stats reports the conflicts" "^conflicts $NCONF: reviewers disagree" "$WORK/out"
+check_rc "export pool --reviewed" 0 "$CURATE" export pool --reviewed -o reviewed.jsonl
+for id in $(sql "SELECT id FROM conversations WHERE consensus = 3"); do
+  hasnt "conflict $id not exported" "\"$id\"" reviewed.jsonl
+done
+AGREED=$(sql "SELECT id FROM conversations WHERE consensus = 2 LIMIT 1")
+check "an agreed conversation is exported with the reviewers' mean" $PY - reviewed.jsonl "$AGREED" "$CURATE_DB" <<'PYEOF'
+import json, sqlite3, sys
+row = next(json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["conversation_id"] == sys.argv[2])
+db = sqlite3.connect(sys.argv[3])
+latest = db.execute("SELECT l.scores FROM labels l JOIN conversations c ON c.cid = l.cid WHERE c.id = ?"
+                    " AND l.id IN (SELECT max(id) FROM labels WHERE cid = c.cid AND undone_at IS NULL GROUP BY reviewer)",
+                    (sys.argv[2],)).fetchall()
+vals = [json.loads(s)["responsiveness_score"] for (s,) in latest]
+assert len(vals) >= 2, vals
+assert abs(float(row["responsiveness_score"]) - round(sum(vals) / len(vals), 2)) < 1e-9, (row, vals)
+PYEOF
+
 # ---- stats --by-reviewer
 check_rc "stats --by-reviewer" 0 "$CURATE" stats --by-reviewer
 has "ann: 7 today, 7 in all" "^ann +7 +7 " "$WORK/out"

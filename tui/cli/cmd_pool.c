@@ -2,6 +2,7 @@
  * label, edge, backup. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "../../data/pool_team.h"
 #include "../../core/numarg.h"
 #include "../../core/util.h"
 #include "../../data/import_file.h"
@@ -252,6 +253,11 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
            (long long)st.scored, (long long)st.reviewed, (long long)st.skipped,
            (long long)st.edge, (long long)st.programs, (long long)st.runs,
            (long long)st.reviewed_today);
+    int64_t conflicts = pool_team_conflicts(p, err);
+    if (conflicts > 0)
+        printf("conflicts %lld: reviewers disagree (beyond the tolerance); left out of "
+               "training sets and exports until they agree or a lead adjudicates\n",
+               (long long)conflicts);
     pool_search_state ss;
     if (pool_search_get_state(p, &ss, err) == 0)
         printf("search index: %lld of %lld conversations%s\n",
