@@ -30,7 +30,7 @@ dump() {
   SELECT 'e', s.uid, c.id, e.reviewer, e.marked, e.note, e.created_at FROM edge_marks e JOIN conversations c ON c.cid = e.cid JOIN sync_ids s ON s.kind = 4 AND s.local_id = e.id;
   SELECT 'g', s.uid, g.state, g.metric, g.n_demos, g.is_best FROM programs g JOIN sync_ids s ON s.kind = 6 AND s.local_id = g.id;
   SELECT 'x', count(*) FROM labels WHERE id NOT IN (SELECT local_id FROM sync_ids WHERE kind = 3);
-  SELECT 'd', c.id, c.edge, c.pred_id IS NOT NULL, c.status FROM conversations c;" | LC_ALL=C sort
+  SELECT 'd', c.id, c.edge, c.pred_id IS NOT NULL, c.status, c.consensus, printf('%.2f', c.human_overall) FROM conversations c;" | LC_ALL=C sort
 }
 
 # ---- pool A: a demo pool (conversations, a run, predictions, labels by
@@ -72,6 +72,8 @@ dump "$A" >a.dump; dump "$B" >b.dump
 check "A and B hold the same items" cmp a.dump b.dump
 eq "every label has a uid" "$(grep '^x|' a.dump)" "x|0"
 eq "bob's undo arrived on A" "$(sqlite3 "$A" "SELECT undone_at IS NOT NULL FROM labels l JOIN conversations c ON c.cid = l.cid WHERE c.id = 'demo-0011' AND reviewer = 'bob'")" "1"
+eq "some conversations agree, some conflict (the same on both pools)" \
+  "$(sqlite3 "$A" "SELECT count(DISTINCT consensus) FROM conversations WHERE consensus IN (2, 3)")" "2"
 eq "edge marks: demo-0003 unmarked on A" "$(sqlite3 "$A" "SELECT edge FROM conversations WHERE id = 'demo-0003'")" "0"
 
 # ---- agreement: the same on both pools, alpha as computed here
