@@ -241,7 +241,7 @@ static int latest_read(pool *p, const rubric *r, int64_t cid, latest_set *ls,
     return 0;
 }
 
-static double pool_tolerance(pool *p)
+double pool_team_tolerance(pool *p)
 {
     char *v = NULL, e2[ERR_MAX];
     double t = CONSENSUS_DEFAULT_TOLERANCE;
@@ -259,7 +259,7 @@ int pool_team_consensus(pool *p, const rubric *r, int64_t cid,
 {
     latest_set ls;
     if (latest_read(p, r, cid, &ls, err) < 0) return -1;
-    consensus_decide(&ls.r, ls.v, ls.n, pool_tolerance(p), out);
+    consensus_decide(&ls.r, ls.v, ls.n, pool_team_tolerance(p), out);
     latest_free(&ls);
     return 0;
 }
@@ -269,7 +269,7 @@ int pool_team_refresh(pool *p, int64_t cid, char *err)
     latest_set ls;
     if (latest_read(p, NULL, cid, &ls, err) < 0) return -1;
     consensus_result c;
-    consensus_decide(&ls.r, ls.v, ls.n, pool_tolerance(p), &c);
+    consensus_decide(&ls.r, ls.v, ls.n, pool_team_tolerance(p), &c);
     int64_t latest = 0;
     for (size_t i = 0; i < ls.n; i++)
         if (!ls.v[i].skipped) latest = ls.ids[i];
@@ -330,4 +330,55 @@ int pool_team_adjust_label(pool *p, const rubric *r, const char *conv_id,
     if (pool_team_consensus(p, r, cid, &c, err) < 0) return -1;
     if (c.status == CONSENSUS_AGREED) *scores = c.scores;
     return c.status == CONSENSUS_CONFLICT ? 0 : 1;
+}
+
+int pool_team_set_tolerance(pool *p, double tolerance, int64_t *changed,
+                            char *err)
+{
+    *changed = 0;
+    if (pool_begin(p, err) < 0) return -1;
+    char v[64];
+    snprintf(v, sizeof v, "%.17g", tolerance);
+    int ok = pool_meta_set(p, "consensus_tolerance", v, err) == 0;
+    sqlite3_stmt *s = ok ? pool_prepare(p,
+        "SELECT cid, consensus FROM conversations WHERE cid IN (SELECT cid FROM"
+        " labels WHERE undone_at IS NULL GROUP BY cid HAVING count(DISTINCT"
+        " reviewer) >= 2)", err) : NULL;
+    ok = s != NULL;
+    int rc = SQLITE_DONE;
+    while (ok && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t cid = sqlite3_column_int64(s, 0);
+        int before = sqlite3_column_int(s, 1);
+        ok = pool_refresh_state(p, cid, err) == 0;
+        sqlite3_stmt *g = ok ? pool_prepare(p, "SELECT consensus FROM conversations"
+                                               " WHERE cid = ?", err) : NULL;
+        if (g) {
+            sqlite3_bind_int64(g, 1, cid);
+            if (sqlite3_step(g) == SQLITE_ROW && sqlite3_column_int(g, 0) != before)
+                (*changed)++;
+            sqlite3_finalize(g);
+        } else {
+            ok = 0;
+        }
+    }
+    if (ok && rc != SQLITE_DONE) ok = pool_sql_err(p, "read conversations", err) == 0;
+    sqlite3_finalize(s);
+    if (!ok) {
+        pool_rollback(p);
+        return -1;
+    }
+    return pool_commit(p, err);
+}
+
+int pool_team_each_conflict(pool *p, int (*fn)(const char *conv_id, void *ctx),
+                            void *ctx, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p, "SELECT id FROM conversations WHERE"
+                                      " consensus = 3 ORDER BY id", err);
+    if (!s) return -1;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (fn((const char *)sqlite3_column_text(s, 0), ctx)) { rc = SQLITE_DONE; break; }
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "list conflicts", err);
 }

@@ -84,6 +84,18 @@ int pool_team_consensus(pool *p, const rubric *r, int64_t cid,
 int pool_team_adjust_label(pool *p, const rubric *r, const char *conv_id,
                            scoreset *scores, char *err);
 
+/* Sets the pool's consensus tolerance (pool_meta "consensus_tolerance")
+ * and brings every conversation with two or more reviewers in line, in
+ * one transaction. *changed: conversations whose consensus changed. */
+int pool_team_set_tolerance(pool *p, double tolerance, int64_t *changed,
+                            char *err);
+/* The pool's consensus tolerance (default CONSENSUS_DEFAULT_TOLERANCE). */
+double pool_team_tolerance(pool *p);
+
+/* Calls fn for each conversation in conflict, by id. */
+int pool_team_each_conflict(pool *p, int (*fn)(const char *conv_id, void *ctx),
+                            void *ctx, char *err);
+
 /* Conversations whose reviewers' labels conflict (excluded from training
  * sets and exports), or -1. */
 int64_t pool_team_conflicts(pool *p, char *err);

@@ -43,6 +43,7 @@ static const char *usage_text =
     "  agreement [--field F]    how far reviewers agree (alpha, MAE, Spearman)\n"
     "  assign --to a,b [--overlap N]  spread conversations over reviewers\n"
     "  sync [--uri URI]         exchange the pool with the team store (MongoDB)\n"
+    "  consensus [--tolerance T]  the conflicts between reviewers; the tolerance\n"
     "\n"
     "Global options:\n"
     "  --db PATH          the pool file (env CURATE_DB; default ./curate.db)\n"
@@ -70,6 +71,7 @@ static const struct {
     {"models", cmd_models},   {"optimize", cmd_optimize},
     {"agreement", cmd_agreement}, {"assign", cmd_assign},
     {"sync", cmd_sync},       {"report", cmd_report},
+    {"consensus", cmd_consensus},
 };
 
 static int run_tui(cli_globals *g, int timing, int no_color)

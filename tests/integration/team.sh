@@ -132,6 +132,21 @@ assert len(vals) >= 2, vals
 assert abs(float(row["responsiveness_score"]) - round(sum(vals) / len(vals), 2)) < 1e-9, (row, vals)
 PYEOF
 
+# ---- curate consensus: the conflicts for a lead, the pool's tolerance
+check_rc "consensus" 0 "$CURATE" consensus
+has "tolerance and count" "^tolerance 1, conflicts $NCONF$" "$WORK/out"
+FIRST=$(sql "SELECT id FROM conversations WHERE consensus = 3 ORDER BY id LIMIT 1")
+has "each conflict with the widest field" "^$FIRST: [a-z_]+ differs by [0-9.]+$" "$WORK/out"
+has "reviewers' values side by side, and the model's" "^  $F1 +.*[a-z]+ [0-9.]+  [a-z]+ [0-9.]+.*\(model [0-9.]+\)$" "$WORK/out"
+check_rc "a wide tolerance" 0 "$CURATE" consensus --tolerance 20
+has "says how many changed" "^tolerance set to 20: $NCONF conversations changed consensus" "$WORK/out"
+eq "no conflicts left" "$(sql "SELECT count(*) FROM conversations WHERE consensus = 3")" "0"
+check_rc "agreement follows the pool's tolerance" 0 "$CURATE" agreement
+has "no conflicts at tolerance 20" "in conflict 0 \(tolerance 20\)" "$WORK/out"
+check_rc "back to 1" 0 "$CURATE" consensus --tolerance 1
+eq "the conflicts are back" "$(sql "SELECT count(*) FROM conversations WHERE consensus = 3")" "$NCONF"
+check_rc "bad tolerance" 2 "$CURATE" consensus --tolerance abc
+
 # ---- stats --by-reviewer
 check_rc "stats --by-reviewer" 0 "$CURATE" stats --by-reviewer
 has "ann: 7 today, 7 in all" "^ann +7 +7 " "$WORK/out"

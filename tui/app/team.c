@@ -142,7 +142,9 @@ team_agreement *team_agreement_new(pool *p, const rubric *r,
     agree_ctx c;
     memset(&c, 0, sizeof c);
     c.r = r;
-    c.o = o;
+    team_agreement_opts oo = *o;
+    if (oo.tolerance < 0) oo.tolerance = pool_team_tolerance(p);
+    c.o = &oo;
     if (pool_team_each_unit(p, r, agree_unit, &c, err) < 0) {
         for (size_t i = 0; i < c.n; i++) free(c.rows[i].labels);
         free(c.rows);
@@ -151,6 +153,7 @@ team_agreement *team_agreement_new(pool *p, const rubric *r,
     }
     team_agreement *a = xcalloc(1, sizeof *a);
     /* the reviewers: as asked, else everyone found, by name */
+    a->tolerance = oo.tolerance;
     if (o->reviewers) {
         for (size_t k = 0; k < o->nreviewers; k++) {
             if (names_find(&c.who, o->reviewers[k]) == c.who.n) {
@@ -302,7 +305,7 @@ int team_reviewers_new(pool *p, const rubric *r, double tolerance,
 {
     rev_ctx c;
     memset(&c, 0, sizeof c);
-    c.tolerance = tolerance;
+    c.tolerance = tolerance < 0 ? pool_team_tolerance(p) : tolerance;
     c.r = r;
     time_t t = (time_t)now;
     struct tm tm;
@@ -497,4 +500,34 @@ void team_assign_status_free(team_assign_row *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) free(v[i].reviewer);
     free(v);
+}
+
+/* ------------------------------------------------------- conflicts */
+
+typedef struct {
+    const rubric *r;
+    double tolerance;
+    int (*fn)(const team_conflict *c, void *ctx);
+    void *ctx;
+    int stop;
+} conflict_ctx;
+
+static int conflict_unit(const pool_team_unit *u, void *vctx)
+{
+    conflict_ctx *c = vctx;
+    consensus_result cr;
+    unit_consensus(c->r, u, c->tolerance, &cr);
+    if (cr.status != CONSENSUS_CONFLICT) return 0;
+    team_conflict tc = {.conv_id = u->conv_id, .labels = u->labels, .n = u->n,
+                        .has_model = u->has_model, .model = &u->model,
+                        .worst_field = cr.worst_field, .worst_spread = cr.worst_spread};
+    return c->stop = c->fn(&tc, c->ctx);
+}
+
+int team_each_conflict(pool *p, const rubric *r,
+                       int (*fn)(const team_conflict *c, void *ctx), void *ctx,
+                       char *err)
+{
+    conflict_ctx c = {.r = r, .tolerance = pool_team_tolerance(p), .fn = fn, .ctx = ctx};
+    return pool_team_each_unit(p, r, conflict_unit, &c, err);
 }

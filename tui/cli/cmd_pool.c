@@ -208,7 +208,7 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
         "the mean absolute error model vs human.\n"
         "--by-reviewer: per reviewer, labels today and in all, labels per hour\n"
         "over their last session (pauses under 30 minutes), share skipped, and\n"
-        "conversations in conflict they labeled (tolerance T, default 1.0).\n";
+        "conversations in conflict they labeled (tolerance T, default the pool's).\n";
     ARG_HELP(usage);
     static const struct option lo[] = {
         {"run", required_argument, NULL, 'r'},
@@ -220,7 +220,7 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
     int64_t run = 0;
     const char *seller = NULL;
     int c, by_reviewer = 0;
-    double tolerance = 1.0;
+    double tolerance = -1;   /* the pool's */
     while ((c = cli_getopt("stats", argc, argv, "", lo)) != -1) {
         if (c == 'r') {
             if (cli_int_opt("stats", "--run", optarg, 1, INT64_MAX, &run) < 0) return EXIT_USAGE;
