@@ -347,6 +347,60 @@ static const char *schema_v3 =
     "CREATE INDEX conv_state ON conversations(cid, status, edge, pred_id, diff,"
     " seller_id);";
 
+/* Schema version 4: the review model (labels, edge marks and notes as
+ * events for a team; the journal behind undo).
+ *
+ * Every event row gets a globally unique uid (128-bit random hex) so that a
+ * later sync can exchange events idempotently. A label records the
+ * prediction (and run) it reviewed, its role (review | adjudication) and
+ * nullable rationale/comment columns. Edge marks can be undone (the
+ * current mark is the latest not undone). notes: free notes on a
+ * conversation. actions: the journal of each reviewer's actions in order;
+ * undo flags a row undone (undone_by = the 'undo' row that did it).
+ * Existing labels and edge marks are journaled in the order they were
+ * made, so they can be undone like new ones. */
+static const char *schema_v4 =
+    "ALTER TABLE labels ADD COLUMN uid TEXT;"
+    "ALTER TABLE labels ADD COLUMN role TEXT NOT NULL DEFAULT 'review'"
+    " CHECK(role IN ('review','adjudication'));"
+    "ALTER TABLE labels ADD COLUMN pred_id INTEGER;"
+    "ALTER TABLE labels ADD COLUMN run_id INTEGER;"
+    "ALTER TABLE labels ADD COLUMN rationale TEXT;"
+    "ALTER TABLE labels ADD COLUMN comment TEXT;"
+    "UPDATE labels SET uid = lower(hex(randomblob(16)));"
+    "CREATE UNIQUE INDEX labels_uid ON labels(uid);"
+    "CREATE INDEX labels_reviewer ON labels(cid, reviewer, id);"
+    "ALTER TABLE edge_marks ADD COLUMN uid TEXT;"
+    "ALTER TABLE edge_marks ADD COLUMN undone_at INTEGER;"
+    "UPDATE edge_marks SET uid = lower(hex(randomblob(16)));"
+    "CREATE UNIQUE INDEX edge_marks_uid ON edge_marks(uid);"
+    "CREATE TABLE notes("
+    " id INTEGER PRIMARY KEY,"
+    " uid TEXT NOT NULL UNIQUE,"
+    " cid INTEGER NOT NULL REFERENCES conversations(cid) ON DELETE CASCADE,"
+    " reviewer TEXT NOT NULL, text TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, undone_at INTEGER);"
+    "CREATE INDEX notes_cid ON notes(cid, id);"
+    "CREATE TABLE actions("
+    " id INTEGER PRIMARY KEY,"
+    " uid TEXT NOT NULL UNIQUE,"
+    " reviewer TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK(kind IN ('label','skip','edge_mark',"
+    "  'edge_unmark','note','undo')),"
+    " cid INTEGER NOT NULL REFERENCES conversations(cid) ON DELETE CASCADE,"
+    " ref INTEGER,"          /* labels/edge_marks/notes id; undo: actions id */
+    " created_at INTEGER NOT NULL,"
+    " undone_at INTEGER, undone_by INTEGER);"
+    "CREATE INDEX actions_reviewer ON actions(reviewer, id);"
+    "CREATE INDEX actions_cid ON actions(cid, id);"
+    "INSERT INTO actions(uid, reviewer, kind, cid, ref, created_at, undone_at)"
+    " SELECT lower(hex(randomblob(16))), reviewer, kind, cid, id, created_at,"
+    " undone_at FROM (SELECT reviewer, CASE status WHEN 'skipped' THEN 'skip'"
+    " ELSE 'label' END AS kind, cid, id, created_at, undone_at, 0 AS t"
+    " FROM labels UNION ALL SELECT reviewer, CASE marked WHEN 1 THEN"
+    " 'edge_mark' ELSE 'edge_unmark' END, cid, id, created_at, NULL, 1"
+    " FROM edge_marks) ORDER BY created_at, t, id;";
+
 /* Schema version 5: hardening (issue 13).
  *
  * 1. application_id marks the file as a curate pool (pool.c recognises a
@@ -502,6 +556,7 @@ int pool_migrate(pool *p, char *err)
         free(v2);
     }
     if (ok && v < 3) ok = pool_exec(p, schema_v3, err) == 0;
+    if (ok && v < 4) ok = pool_exec(p, schema_v4, err) == 0;
     if (ok && v < 5) ok = pool_exec(p, schema_v5, err) == 0;
     if (ok && v < 8) {
         char *v8 = schema_v8_new();

@@ -14,8 +14,9 @@ static const char *kind_names[SYNC_NKINDS] = {
 };
 
 /* The local table of the kinds that have uids in sync_ids. */
+/* (labels and edge marks carry their own uid column: schema 4) */
 static const char *kind_table[SYNC_NKINDS] = {
-    NULL, "runs", "predictions", "labels", "edge_marks", NULL, "programs",
+    NULL, "runs", "predictions", NULL, NULL, NULL, "programs",
 };
 
 const char *pool_sync_kind_name(pool_sync_kind k)
@@ -26,7 +27,9 @@ const char *pool_sync_kind_name(pool_sync_kind k)
 int pool_sync_assign_uids(pool *p, char *err)
 {
     if (pool_tx_open(p, err) < 0) return -1;
-    int ok = 1;
+    int ok = pool_exec(p, "UPDATE labels SET uid = lower(hex(randomblob(16)))"
+                          " WHERE uid IS NULL; UPDATE edge_marks SET uid ="
+                          " lower(hex(randomblob(16))) WHERE uid IS NULL;", err) == 0;
     for (int k = 0; k < SYNC_NKINDS && ok; k++) {
         if (!kind_table[k]) continue;
         char sql[400];
@@ -58,9 +61,12 @@ int pool_sync_local_uids(pool *p, pool_sync_kind k, char ***out, size_t *n,
                  " SELECT uid FROM sync_ids WHERE kind = %d ORDER BY 1", k);
     else if (k == SYNC_UNDOS)
         snprintf(sql, sizeof sql,
-                 "SELECT 'undo:' || s.uid FROM sync_ids s JOIN labels l ON"
-                 " l.id = s.local_id WHERE s.kind = %d AND l.undone_at IS NOT NULL"
-                 " ORDER BY 1", SYNC_LABELS);
+                 "SELECT 'undo:' || uid FROM labels WHERE undone_at IS NOT NULL"
+                 " UNION ALL SELECT 'undo:' || uid FROM edge_marks WHERE"
+                 " undone_at IS NOT NULL ORDER BY 1");
+    else if (k == SYNC_LABELS || k == SYNC_EDGES)
+        snprintf(sql, sizeof sql, "SELECT uid FROM %s ORDER BY 1",
+                 k == SYNC_LABELS ? "labels" : "edge_marks");
     else
         snprintf(sql, sizeof sql,
                  "SELECT uid FROM sync_ids WHERE kind = %d ORDER BY 1", k);
@@ -168,20 +174,24 @@ cJSON *pool_sync_doc_new(pool *p, pool_sync_kind k, const char *uid, char *err)
                           " JOIN conversations c ON c.cid = pr.cid WHERE s.uid = ?1",
                        uid, err);
     case SYNC_LABELS:
-        return row_doc(p, "SELECT c.id AS conv, l.reviewer, l.status, l.scores,"
-                          " l.overall, l.note, l.created_at, l.content_hash AS hash"
-                          " FROM sync_ids s"
-                          " JOIN labels l ON l.id = s.local_id JOIN conversations c"
-                          " ON c.cid = l.cid WHERE s.uid = ?1", uid, err);
+        /* pred, run: the reviewed prediction's and run's uids; hash: the
+         * content the label was made on (stale when it differs) */
+        return row_doc(p, "SELECT c.id AS conv, l.reviewer, l.role, l.status,"
+                          " l.scores, l.overall, l.note, l.rationale, l.comment,"
+                          " (SELECT uid FROM sync_ids WHERE kind = 2 AND local_id ="
+                          " l.pred_id) AS pred, (SELECT uid FROM sync_ids WHERE"
+                          " kind = 1 AND local_id = l.run_id) AS run, l.created_at,"
+                          " l.content_hash AS hash FROM labels l JOIN conversations c"
+                          " ON c.cid = l.cid WHERE l.uid = ?1", uid, err);
     case SYNC_EDGES:
         return row_doc(p, "SELECT c.id AS conv, e.reviewer, e.marked, e.note,"
-                          " e.created_at FROM sync_ids s JOIN edge_marks e ON"
-                          " e.id = s.local_id JOIN conversations c ON c.cid = e.cid"
-                          " WHERE s.uid = ?1", uid, err);
+                          " e.created_at FROM edge_marks e JOIN conversations c ON"
+                          " c.cid = e.cid WHERE e.uid = ?1", uid, err);
     case SYNC_UNDOS:
-        return row_doc(p, "SELECT s.uid AS target, l.undone_at FROM sync_ids s"
-                          " JOIN labels l ON l.id = s.local_id WHERE s.kind = 3 AND"
-                          " s.uid = substr(?1, 6) AND l.undone_at IS NOT NULL",
+        return row_doc(p, "SELECT uid AS target, 'label' AS what, undone_at FROM"
+                          " labels WHERE uid = substr(?1, 6) AND undone_at IS NOT NULL"
+                          " UNION ALL SELECT uid, 'edge', undone_at FROM edge_marks"
+                          " WHERE uid = substr(?1, 6) AND undone_at IS NOT NULL",
                        uid, err);
     case SYNC_PROGRAMS:
         return row_doc(p, "SELECT g.created_at, g.state, g.metric, g.val_score,"
@@ -399,31 +409,52 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
             err_set(err, "undo %s: needs target and undone_at", uid);
             return item_close(p, 0, err);
         }
-        int f = uid_local(p, target, &local, err);
-        ok = f >= 0;
-        if (ok && (f == 0 || local == 0)) *res = SYNC_WAITING;
-        else if (ok) {
-            sqlite3_stmt *s = pool_prepare(p, "UPDATE labels SET undone_at = ?2"
-                                              " WHERE id = ?1 AND undone_at IS NULL"
-                                              " RETURNING cid", err);
-            ok = s != NULL;
-            if (s) {
-                sqlite3_bind_int64(s, 1, local);
-                sqlite3_bind_int64(s, 2, (int64_t)at);
-                int rc = sqlite3_step(s);
-                int64_t cid = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-                sqlite3_finalize(s);
-                if (rc != SQLITE_ROW && rc != SQLITE_DONE) ok = pool_sql_err(p, "undo", err) == 0;
-                else if (cid) {
-                    *res = SYNC_APPLIED;
-                    ok = pool_refresh_state(p, cid, err) == 0;
+        const char *what = jstr(d, "what");
+        int edge = what && !strcmp(what, "edge");
+        sqlite3_stmt *s = pool_prepare(p, edge
+            ? "UPDATE edge_marks SET undone_at = ?2 WHERE uid = ?1 AND undone_at IS NULL"
+              " RETURNING cid"
+            : "UPDATE labels SET undone_at = ?2 WHERE uid = ?1 AND undone_at IS NULL"
+              " RETURNING cid", err);
+        ok = s != NULL;
+        if (s) {
+            sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(s, 2, (int64_t)at);
+            int rc = sqlite3_step(s);
+            int64_t cid = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+            sqlite3_finalize(s);
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE) ok = pool_sql_err(p, "undo", err) == 0;
+            else if (cid) {
+                *res = SYNC_APPLIED;
+                ok = pool_refresh_state(p, cid, err) == 0;
+            } else {
+                /* not here yet, or undone already */
+                sqlite3_stmt *e = pool_prepare(p, edge
+                    ? "SELECT 1 FROM edge_marks WHERE uid = ?" : "SELECT 1 FROM labels"
+                      " WHERE uid = ?", err);
+                ok = e != NULL;
+                if (e) {
+                    sqlite3_bind_text(e, 1, target, -1, SQLITE_STATIC);
+                    if (sqlite3_step(e) != SQLITE_ROW) *res = SYNC_WAITING;
+                    sqlite3_finalize(e);
                 }
             }
         }
         return item_close(p, ok, err);
     }
-    int f = uid_local(p, uid, &local, err);
-    if (f != 0) return item_close(p, f > 0, err);   /* here already, or error */
+    if (k == SYNC_LABELS || k == SYNC_EDGES) {
+        sqlite3_stmt *e = pool_prepare(p, k == SYNC_LABELS
+            ? "SELECT 1 FROM labels WHERE uid = ?" : "SELECT 1 FROM edge_marks WHERE uid = ?",
+            err);
+        if (!e) return item_close(p, 0, err);
+        sqlite3_bind_text(e, 1, uid, -1, SQLITE_STATIC);
+        int here = sqlite3_step(e) == SQLITE_ROW;
+        sqlite3_finalize(e);
+        if (here) return item_close(p, 1, err);
+    } else {
+        int f0 = uid_local(p, uid, &local, err);
+        if (f0 != 0) return item_close(p, f0 > 0, err);   /* here already, or error */
+    }
     int64_t cid = 0, id = 0;
     ok = 1;
     if (k == SYNC_PREDICTIONS || k == SYNC_LABELS || k == SYNC_EDGES) {
@@ -461,21 +492,29 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
         break;
     }
     case SYNC_LABELS: {
-        /* hash: the content the label was made on (stale when it differs) */
-        static const char *const f_[] = {"reviewer", "status", "scores",
-                                         "overall", "note", "created_at", "hash",
-                                         NULL};
-        id = insert_doc(p, "INSERT INTO labels(cid, reviewer, status, scores,"
-                           " overall, note, created_at, content_hash)"
-                           " VALUES(?,?,?,?,?,?,?,?)",
-                        d, f_, &cid, 1, err);
+        /* the reviewed prediction and its run, if they are here */
+        int64_t pred = 0, run = 0;
+        const char *pu = jstr(d, "pred"), *ru = jstr(d, "run");
+        if ((pu && uid_local(p, pu, &pred, err) < 0) ||
+            (ru && uid_local(p, ru, &run, err) < 0)) {
+            ok = 0;
+            break;
+        }
+        static const char *const f_[] = {"uid", "reviewer", "role", "status",
+                                         "scores", "overall", "note", "rationale",
+                                         "comment", "created_at", "hash", NULL};
+        int64_t pre[3] = {cid, pred, run};
+        id = insert_doc(p, "INSERT INTO labels(cid, pred_id, run_id, uid, reviewer,"
+                           " role, status, scores, overall, note, rationale, comment,"
+                           " created_at, content_hash) VALUES(?,?,?,?,?,coalesce(?,"
+                           " 'review'),?,?,?,?,?,?,?,?)", d, f_, pre, 3, err);
         break;
     }
     case SYNC_EDGES: {
-        static const char *const f_[] = {"reviewer", "marked", "note",
+        static const char *const f_[] = {"uid", "reviewer", "marked", "note",
                                          "created_at", NULL};
-        id = insert_doc(p, "INSERT INTO edge_marks(cid, reviewer, marked, note,"
-                           " created_at) VALUES(?,?,?,?,?)", d, f_, &cid, 1, err);
+        id = insert_doc(p, "INSERT INTO edge_marks(cid, uid, reviewer, marked, note,"
+                           " created_at) VALUES(?,?,?,?,?,?)", d, f_, &cid, 1, err);
         break;
     }
     case SYNC_PROGRAMS: {
@@ -492,7 +531,7 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
         id = -1;
     }
     if (!ok || id < 0) return item_close(p, 0, err);
-    ok = uid_record(p, uid, (int)k, id, err) == 0;
+    if (kind_table[k]) ok = uid_record(p, uid, (int)k, id, err) == 0;
     if (ok && cid) ok = pool_refresh_state(p, cid, err) == 0;
     if (ok) *res = SYNC_APPLIED;
     return item_close(p, ok, err) < 0 || !ok ? -1 : 0;

@@ -5,17 +5,23 @@
  * as a JSON document (cJSON) that the team store keeps as is:
  *   conversations  uid "ID@HASH" (the content hash): a re-imported
  *                  version is another item; the newest import wins
- *   runs, predictions, labels, edge marks, programs
+ *   labels, edge marks
+ *                  their own uid column (the review model, schema 4); a
+ *                  label carries its role, the reviewed prediction's and
+ *                  run's uids and the content hash it was made on
+ *   runs, predictions, programs
  *                  uid: 128-bit random hex, given once per local row
  *                  (table sync_ids: uid -> kind, local row; schema 11)
- *   undos          uid "undo:" + the label's uid, when a label is undone
+ *   undos          uid "undo:" + the label's or edge mark's uid, once it
+ *                  is undone (applied by flagging that row undone)
  * Applying an item is idempotent: one already here is left alone. An item
  * whose conversation, run or label has not arrived yet waits (it is not
  * recorded, so the next sync fetches it again). Superseded conversation
  * versions are recorded as seen (sync_ids without a local row).
  *
- * Not exchanged: notes and the undo journal's own rows, assignments, the
- * LLM cache, the search index. */
+ * Not exchanged: notes and the undo journal's own rows (a pulled label is
+ * not in this pool's journal: undo reverts one's own actions here),
+ * assignments, the LLM cache, the search index. */
 #ifndef CURATE_POOL_SYNC_H
 #define CURATE_POOL_SYNC_H
 

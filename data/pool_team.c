@@ -27,9 +27,9 @@ int pool_team_each_unit(pool *p, const rubric *r,
     /* The latest label per (conversation, reviewer, role) not undone. */
     sqlite3_stmt *s = pool_prepare(p,
         "SELECT c.id, pr.scores, l.reviewer, l.status, l.scores, l.id,"
-        " l.created_at, 0 AS adj"
+        " l.created_at, l.role = 'adjudication' AS adj"
         " FROM (SELECT max(id) AS id FROM labels WHERE undone_at IS NULL"
-        "       GROUP BY cid, reviewer) m"
+        "       GROUP BY cid, reviewer, role) m"
         " JOIN labels l ON l.id = m.id"
         " JOIN conversations c ON c.cid = l.cid"
         " LEFT JOIN predictions pr ON pr.id = c.pred_id"
@@ -156,11 +156,12 @@ int pool_team_assign(pool *p, const char *conv_id, const char *reviewer,
 
 /* Each reviewer's latest label of cid, not undone and not stale. */
 #define LATEST_PER_REVIEWER \
-    "SELECT l.id, l.status = 'skipped', l.scores, l.overall FROM labels l" \
+    "SELECT l.id, l.status = 'skipped', l.scores, l.overall," \
+    " l.role = 'adjudication' FROM labels l" \
     " WHERE l.id IN (SELECT max(l2.id) FROM labels l2 JOIN conversations c2" \
     "  ON c2.cid = l2.cid WHERE l2.cid = ?1 AND l2.undone_at IS NULL AND NOT" \
     "  (l2.content_hash IS NOT NULL AND l2.content_hash <> c2.content_hash)" \
-    "  GROUP BY l2.reviewer) ORDER BY l.id"
+    "  GROUP BY l2.reviewer, l2.role) ORDER BY l.id"
 
 typedef struct {
     consensus_label *v;
@@ -215,6 +216,8 @@ static int latest_read(pool *p, const rubric *r, int64_t cid, latest_set *ls,
         memset(l, 0, sizeof *l);
         l->order = sqlite3_column_int64(s, 0);
         l->skipped = sqlite3_column_int(s, 1);
+        l->role = sqlite3_column_int(s, 4) ? CONSENSUS_ROLE_ADJUDICATION
+                                           : CONSENSUS_ROLE_REVIEW;
         ls->ids[ls->n] = l->order;
         const char *text = (const char *)sqlite3_column_text(s, 2);
         cJSON *j = text ? cJSON_Parse(text) : NULL;
@@ -270,9 +273,11 @@ int pool_team_refresh(pool *p, int64_t cid, char *err)
     if (latest_read(p, NULL, cid, &ls, err) < 0) return -1;
     consensus_result c;
     consensus_decide(&ls.r, ls.v, ls.n, pool_team_tolerance(p), &c);
-    int64_t latest = 0;
+    int64_t latest = 0;   /* the label that stands for it: the adjudication, or the latest */
     for (size_t i = 0; i < ls.n; i++)
-        if (!ls.v[i].skipped) latest = ls.ids[i];
+        if (!ls.v[i].skipped && (c.status != CONSENSUS_ADJUDICATED ||
+                                 ls.v[i].role == CONSENSUS_ROLE_ADJUDICATION))
+            latest = ls.ids[i];
     size_t reviewers = ls.n;
     latest_free(&ls);
     const char *sql;
@@ -325,10 +330,11 @@ int pool_team_adjust_label(pool *p, const rubric *r, const char *conv_id,
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return pool_sql_err(p, "read consensus", err);
     if (cons == CONSENSUS_CONFLICT) return 0;
-    if (cons != CONSENSUS_AGREED) return 1;
+    if (cons != CONSENSUS_AGREED && cons != CONSENSUS_ADJUDICATED) return 1;
     consensus_result c;
     if (pool_team_consensus(p, r, cid, &c, err) < 0) return -1;
-    if (c.status == CONSENSUS_AGREED) *scores = c.scores;
+    if (c.status == CONSENSUS_AGREED || c.status == CONSENSUS_ADJUDICATED)
+        *scores = c.scores;
     return c.status == CONSENSUS_CONFLICT ? 0 : 1;
 }
 

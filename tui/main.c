@@ -28,8 +28,10 @@ static const char *usage_text =
     "  stats                    counts and per-field score statistics\n"
     "  list [--filter F]        list conversations\n"
     "  show ID                  transcript, model scores and labels\n"
-    "  label ID --set F=V...    record a human label\n"
+    "  label ID --accept|--set F=V...|--skip  record your label\n"
     "  edge ID [--note T|--off] mark or unmark a boundary edge case\n"
+    "  note ID TEXT             add a note to a conversation\n"
+    "  undo                     revert your own latest review action\n"
     "  score [...]              score conversations (LLM or heuristic)\n"
     "  models                   list the endpoint's models\n"
     "  optimize [...]           BootstrapFewShot with the diversity metric\n"
@@ -65,6 +67,7 @@ static const struct {
     {"stats", cmd_stats},     {"list", cmd_list},
     {"show", cmd_show},       {"label", cmd_label},
     {"edge", cmd_edge},       {"demo", cmd_demo},
+    {"note", cmd_note},       {"undo", cmd_undo},
     {"backup", cmd_backup},   {"index", cmd_index},
     {"export", cmd_export},   {"import-program", cmd_import_program},
     {"programs", cmd_programs},   {"score", cmd_score},

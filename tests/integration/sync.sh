@@ -26,10 +26,10 @@ dump() {
   SELECT 'm', c.id, m.ts, m.sender, m.role, m.text FROM messages m JOIN conversations c ON c.cid = m.cid;
   SELECT 'r', s.uid, r.kind, r.status, r.model, r.started_at FROM runs r JOIN sync_ids s ON s.kind = 1 AND s.local_id = r.id;
   SELECT 'p', s.uid, c.id, p.scores, p.overall, p.status, (SELECT uid FROM sync_ids WHERE kind = 1 AND local_id = p.run_id) FROM predictions p JOIN conversations c ON c.cid = p.cid JOIN sync_ids s ON s.kind = 2 AND s.local_id = p.id;
-  SELECT 'l', s.uid, c.id, l.reviewer, l.status, l.scores, l.overall, l.created_at, l.undone_at, l.content_hash FROM labels l JOIN conversations c ON c.cid = l.cid JOIN sync_ids s ON s.kind = 3 AND s.local_id = l.id;
-  SELECT 'e', s.uid, c.id, e.reviewer, e.marked, e.note, e.created_at FROM edge_marks e JOIN conversations c ON c.cid = e.cid JOIN sync_ids s ON s.kind = 4 AND s.local_id = e.id;
+  SELECT 'l', l.uid, c.id, l.reviewer, l.role, l.status, l.scores, l.overall, l.created_at, l.undone_at, l.content_hash, (SELECT uid FROM sync_ids WHERE kind = 2 AND local_id = l.pred_id) FROM labels l JOIN conversations c ON c.cid = l.cid;
+  SELECT 'e', e.uid, c.id, e.reviewer, e.marked, e.note, e.created_at, e.undone_at FROM edge_marks e JOIN conversations c ON c.cid = e.cid;
   SELECT 'g', s.uid, g.state, g.metric, g.n_demos, g.is_best FROM programs g JOIN sync_ids s ON s.kind = 6 AND s.local_id = g.id;
-  SELECT 'x', count(*) FROM labels WHERE id NOT IN (SELECT local_id FROM sync_ids WHERE kind = 3);
+  SELECT 'x', count(*) FROM labels WHERE uid IS NULL;
   SELECT 'd', c.id, c.edge, c.pred_id IS NOT NULL, c.status, c.consensus, printf('%.2f', c.human_overall) FROM conversations c;" | LC_ALL=C sort
 }
 
@@ -61,6 +61,8 @@ for i in 04 05 06 07 08 09 10 11; do
   cb label demo-00$i --set $F1=$(( (${i#0} + 1) % 10 )) --set $F2=$(( ${i#0} % 5 )) --set $F3=$(( (${i#0} * 3) % 10 )) >/dev/null || fail "bob labels demo-00$i"
 done
 check "B: bob unmarks ann's edge case" cb edge demo-0003 --off
+check "B: bob marks demo-0005 and undoes it" cb edge demo-0005 --note tmp
+check "B: undo the mark" cb undo
 check "B: bob marks another" cb edge demo-0010 --note "odd one"
 check "B: bob undoes his demo-0011" cb label demo-0011 --undo
 check "A: ann labels demo-0012" ca label demo-0012 --set $F1=5 --set $F2=5 --set $F3=5
@@ -71,6 +73,9 @@ check_rc "B syncs again" 0 sync_b
 dump "$A" >a.dump; dump "$B" >b.dump
 check "A and B hold the same items" cmp a.dump b.dump
 eq "every label has a uid" "$(grep '^x|' a.dump)" "x|0"
+eq "the dump holds labels, edge marks, predictions, runs, programs" \
+  "$(for k in c d e g l m p r; do grep -q "^$k|" a.dump && printf %s $k; done)" "cdeglmpr"
+eq "bob's undone edge mark is undone on A" "$(sqlite3 "$A" "SELECT count(*) FROM edge_marks e JOIN conversations c ON c.cid = e.cid WHERE c.id = 'demo-0005' AND e.undone_at IS NOT NULL")" "1"
 eq "bob's undo arrived on A" "$(sqlite3 "$A" "SELECT undone_at IS NOT NULL FROM labels l JOIN conversations c ON c.cid = l.cid WHERE c.id = 'demo-0011' AND reviewer = 'bob'")" "1"
 eq "some conversations agree, some conflict (the same on both pools)" \
   "$(sqlite3 "$A" "SELECT count(DISTINCT consensus) FROM conversations WHERE consensus IN (2, 3)")" "2"

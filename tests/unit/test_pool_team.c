@@ -42,7 +42,7 @@ static int label3(pool *p, const rubric *r, const char *who, double a, double b,
         s.v[f] = v[i];
         s.set[f] = 1;
     }
-    int rc = pool_add_label(p, r, "c1", who, "corrected", &s, NULL, id, err);
+    int rc = pool_add_label(p, r, "c1", who, LABEL_CORRECTED, &s, NULL, id, err);
     if (rc < 0) fprintf(stderr, "    %s\n", err);
     return rc;
 }
@@ -108,13 +108,16 @@ TEST(pool_team_consensus_in_the_derived_state)
     CHECK(pool_refresh_state(p, 1, err) == 0);
     CHECK_STR(q(p, "SELECT consensus FROM conversations"), "3");
     /* bob's relabel undone: his first label counts again, they agree */
-    CHECK(pool_undo_label(p, bob2, err) == 0);
+    pool_action ua;
+    CHECK(pool_undo_last(p, "bob", "c1", 1, &ua, err) == 1);
+    CHECK(ua.ref == bob2);
+    pool_action_clear(&ua);
     CHECK_STR(q(p, "SELECT status, consensus FROM conversations"), "2|2");
     /* both skip: skipped */
     scoreset none = {0};
-    CHECK(pool_add_label(p, r, "c1", "ann", "skipped", &none, NULL, NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "c1", "ann", LABEL_SKIPPED, &none, NULL, NULL, err) == 0);
     CHECK_STR(q(p, "SELECT status, consensus FROM conversations"), "2|1");   /* bob's alone */
-    CHECK(pool_add_label(p, r, "c1", "bob", "skipped", &none, NULL, NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "c1", "bob", LABEL_SKIPPED, &none, NULL, NULL, err) == 0);
     CHECK_STR(q(p, "SELECT status, consensus FROM conversations"), "3|0");
     CHECK_STR(q(p, COUNTS_AGREE), "1");
     pool_close(p);

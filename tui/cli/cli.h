@@ -79,6 +79,8 @@ int cmd_list(const cli_globals *g, int argc, char **argv);
 int cmd_show(const cli_globals *g, int argc, char **argv);
 int cmd_label(const cli_globals *g, int argc, char **argv);
 int cmd_edge(const cli_globals *g, int argc, char **argv);
+int cmd_note(const cli_globals *g, int argc, char **argv);
+int cmd_undo(const cli_globals *g, int argc, char **argv);
 int cmd_demo(const cli_globals *g, int argc, char **argv);
 int cmd_backup(const cli_globals *g, int argc, char **argv);
 int cmd_index(const cli_globals *g, int argc, char **argv);
