@@ -147,6 +147,32 @@ check_rc "back to 1" 0 "$CURATE" consensus --tolerance 1
 eq "the conflicts are back" "$(sql "SELECT count(*) FROM conversations WHERE consensus = 3")" "$NCONF"
 check_rc "bad tolerance" 2 "$CURATE" consensus --tolerance abc
 
+# ---- a lead adjudicates a conflict
+WHO=$(sql "SELECT l.reviewer FROM labels l JOIN conversations c ON c.cid = l.cid WHERE c.id = '$FIRST' AND l.undone_at IS NULL AND l.status <> 'skipped' ORDER BY l.reviewer LIMIT 1")
+check_rc "adjudicate: only one field set is not enough" 1 "$CURATE" --reviewer lead adjudicate "$FIRST" --set $F1=5
+has "names the missing field" "$F2 has no value" "$WORK/out"
+check_rc "adjudicate --take $WHO" 0 "$CURATE" --reviewer lead adjudicate "$FIRST" --take "$WHO" --set $F1=5
+has "says so" "^$FIRST: adjudication #[0-9]+ by lead" "$WORK/out"
+eq "adjudicated, reviewed" "$(sql "SELECT consensus, status FROM conversations WHERE id = '$FIRST'")" "4|2"
+eq "one conflict fewer" "$(sql "SELECT count(*) FROM conversations WHERE consensus = 3")" "$((NCONF - 1))"
+check_rc "export it" 0 "$CURATE" export pool --reviewed -o adj.jsonl
+check "exported with the adjudicated values" $PY - adj.jsonl "$FIRST" "$CURATE_DB" "$WHO" <<'PYEOF'
+import json, sqlite3, sys
+row = next(json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["conversation_id"] == sys.argv[2])
+db = sqlite3.connect(sys.argv[3])
+(s,) = db.execute("SELECT l.scores FROM labels l JOIN conversations c ON c.cid = l.cid WHERE c.id = ?"
+                  " AND l.reviewer = ? AND l.undone_at IS NULL AND l.role = 'review' ORDER BY l.id DESC LIMIT 1",
+                  (sys.argv[2], sys.argv[4])).fetchone()
+taken = json.loads(s)
+assert float(row["responsiveness_score"]) == 5.0, row
+assert float(row["customer_negative_score"]) == float(taken["customer_negative_score"]), (row, taken)
+PYEOF
+check_rc "the lead undoes it" 0 "$CURATE" --reviewer lead undo
+eq "a conflict again" "$(sql "SELECT consensus FROM conversations WHERE id = '$FIRST'")" "3"
+check_rc "adjudicate without values is a usage error" 2 "$CURATE" --reviewer lead adjudicate "$FIRST"
+check_rc "adjudicate --take somebody without a label" 1 "$CURATE" --reviewer lead adjudicate "$FIRST" --take nobody
+has "says so" "'nobody' has no label" "$WORK/out"
+
 # ---- stats --by-reviewer
 check_rc "stats --by-reviewer" 0 "$CURATE" stats --by-reviewer
 has "ann: 7 today, 7 in all" "^ann +7 +7 " "$WORK/out"

@@ -531,3 +531,53 @@ int team_each_conflict(pool *p, const rubric *r,
     conflict_ctx c = {.r = r, .tolerance = pool_team_tolerance(p), .fn = fn, .ctx = ctx};
     return pool_team_each_unit(p, r, conflict_unit, &c, err);
 }
+
+/* ---------------------------------------------------- adjudication */
+
+int team_adjudicate(pool *p, const rubric *r, const char *lead,
+                    const char *conv_id, const char *take, const team_set *sets,
+                    size_t nsets, const char *note, int64_t *label_id, char *err)
+{
+    scoreset s;
+    memset(&s, 0, sizeof s);
+    if (take) {
+        label l;
+        int rc = pool_get_own_label(p, r, conv_id, take, &l, err);
+        if (rc < 0) return -1;
+        if (rc == 0 || l.status == LABEL_SKIPPED) {
+            if (rc) label_clear(&l);
+            err_set(err, "'%s' has no label of '%s' to take", take, conv_id);
+            return -1;
+        }
+        s = l.scores;
+        label_clear(&l);
+    }
+    int oi = rubric_overall_index(r);
+    int overall_set = 0;
+    for (size_t i = 0; i < nsets; i++) {
+        const rubric_field *f = &r->fields[sets[i].field];
+        double v;
+        rubric_validate_value(f, sets[i].value, &v);
+        s.v[sets[i].field] = v;
+        s.set[sets[i].field] = 1;
+        overall_set |= sets[i].field == oi;
+    }
+    for (size_t f = 0; f < r->nfields; f++)
+        if (r->fields[f].kind == FIELD_SCORE && !s.set[f]) {
+            err_set(err, "adjudicating '%s': %s has no value (--take a reviewer's"
+                    " or --set %s=V)", conv_id, r->fields[f].name, r->fields[f].name);
+            return -1;
+        }
+    if (oi >= 0 && !overall_set) {   /* the parts' overall, not the one taken */
+        s.set[oi] = 0;
+        double v;
+        if (rubric_overall_from(r, &s, &v) == 0) {
+            s.v[oi] = v;
+            s.set[oi] = 1;
+        }
+    }
+    label_new in = {.conv_id = conv_id, .reviewer = lead,
+                    .role = LABEL_ROLE_ADJUDICATION, .status = LABEL_CORRECTED,
+                    .scores = &s, .note = note, .seen = -1};
+    return pool_put_label(p, r, &in, label_id, err);
+}

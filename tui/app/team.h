@@ -83,6 +83,21 @@ int team_each_conflict(pool *p, const rubric *r,
                        int (*fn)(const team_conflict *c, void *ctx), void *ctx,
                        char *err);
 
+/* A lead settles a conversation: an adjudication label (role
+ * adjudication, status corrected) by lead with take's latest label's
+ * values (take NULL: none) and then sets[0..nsets) applied; every score
+ * field must end with a value (else err names the first missing). The
+ * overall follows the parts unless set. The adjudication is the
+ * consensus from then on (core/consensus.h). 0 + *label_id, or -1 + err. */
+typedef struct {
+    int field;
+    double value;
+} team_set;
+
+int team_adjudicate(pool *p, const rubric *r, const char *lead,
+                    const char *conv_id, const char *take, const team_set *sets,
+                    size_t nsets, const char *note, int64_t *label_id, char *err);
+
 /* ---- assignment ---- */
 typedef struct {
     char *const *reviewers;    /* who to assign to, in this order */

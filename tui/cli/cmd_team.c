@@ -349,3 +349,71 @@ int cmd_consensus(const cli_globals *g, int argc, char **argv)
     if (rc < 0) { cli_error("%s", err); return EXIT_ERR; }
     return EXIT_OK;
 }
+
+int cmd_adjudicate(const cli_globals *g, int argc, char **argv)
+{
+    static const char *usage =
+        "usage: curate adjudicate ID [--take REVIEWER] [--set FIELD=VALUE]... [--note T]\n"
+        "Settles a conversation (a conflict between reviewers, see curate\n"
+        "consensus) with an adjudication label by you (--reviewer): the values\n"
+        "of REVIEWER's latest label, then each --set applied; every score field\n"
+        "needs a value. The overall follows the parts unless set. From then on\n"
+        "the adjudication is the conversation's consensus (undo: curate undo).\n";
+    if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    static const struct option lo[] = {
+        {"take", required_argument, NULL, 't'},
+        {"set", required_argument, NULL, 's'},
+        {"note", required_argument, NULL, 'n'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *take = NULL, *note = NULL;
+    team_set sets[RUBRIC_MAX_FIELDS];
+    size_t nsets = 0;
+    int c;
+    while ((c = cli_getopt("adjudicate", argc, argv, "", lo)) != -1) {
+        if (c == 't') {
+            if (cli_text_opt("adjudicate", "--take", optarg) < 0) return EXIT_USAGE;
+            take = optarg;
+        } else if (c == 'n') {
+            if (cli_text_opt("adjudicate", "--note", optarg) < 0) return EXIT_USAGE;
+            note = optarg;
+        } else if (c == 's') {
+            const char *eq = strchr(optarg, '=');
+            char name[128];
+            snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - optarg) : 0, optarg);
+            int f = eq ? rubric_field_index(g->r, name) : -1;
+            if (f < 0 || !rubric_is_scored(&g->r->fields[f])) {
+                cli_error("adjudicate: --set %s: FIELD=VALUE with a score field of the rubric",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            const rubric_field *rf = &g->r->fields[f];
+            double v;
+            if (cli_real_opt("adjudicate", name, eq + 1, rf->lo, rf->hi, &v) < 0)
+                return EXIT_USAGE;
+            if (nsets < RUBRIC_MAX_FIELDS) sets[nsets++] = (team_set){f, v};
+        } else { fputs(usage, stderr); return EXIT_USAGE; }
+    }
+    if (optind + 1 != argc) {
+        cli_error("adjudicate: give one conversation ID");
+        return EXIT_USAGE;
+    }
+    if (!take && !nsets) {
+        cli_error("adjudicate: give --take REVIEWER and/or --set FIELD=VALUE");
+        return EXIT_USAGE;
+    }
+    const char *id = argv[optind];
+    pool *p = cli_open_pool(g);
+    if (!p) return EXIT_ERR;
+    char err[ERR_MAX];
+    int64_t lid;
+    int rc = team_adjudicate(p, g->r, g->reviewer, id, take, sets, nsets, note, &lid, err);
+    pool_close(p);
+    if (rc < 0) { cli_error("%s", err); return EXIT_ERR; }
+    if (!g->quiet) cli_printf(stdout, "%s: adjudication #%lld by %s\n", id, (long long)lid,
+                              g->reviewer);
+    return EXIT_OK;
+}
