@@ -45,6 +45,9 @@ static const char *usage_text =
     "  rubric [show|migrate]    the rubric the pool is labeled under\n"
     "  agreement [--field F]    how far reviewers agree (alpha, MAE, Spearman)\n"
     "  assign --to a,b [--overlap N]  spread conversations over reviewers\n"
+    "  sync [--uri URI]         exchange the pool with the team store (MongoDB)\n"
+    "  consensus [--tolerance T]  the conflicts between reviewers; the tolerance\n"
+    "  adjudicate ID --take R   a lead settles a conflict (or --set F=V...)\n"
     "\n"
     "Global options:\n"
     "  --db PATH          the pool file (env CURATE_DB; default ./curate.db)\n"
@@ -76,7 +79,8 @@ static const struct {
     {"models", cmd_models},   {"optimize", cmd_optimize},
     {"rubric", cmd_rubric},
     {"agreement", cmd_agreement}, {"assign", cmd_assign},
-    {"report", cmd_report},
+    {"sync", cmd_sync},       {"report", cmd_report},
+    {"consensus", cmd_consensus}, {"adjudicate", cmd_adjudicate},
 };
 
 static int run_tui(cli_globals *g, int timing, int no_color)

@@ -98,7 +98,11 @@ int cmd_import_program(const cli_globals *g, int argc, char **argv);
 int cmd_rubric(const cli_globals *g, int argc, char **argv);
 int cmd_agreement(const cli_globals *g, int argc, char **argv);
 int cmd_assign(const cli_globals *g, int argc, char **argv);
-/* curate stats --by-reviewer's table (cmd_team.c): 0, or -1 (printed). */
+int cmd_sync(const cli_globals *g, int argc, char **argv);
+int cmd_consensus(const cli_globals *g, int argc, char **argv);
+int cmd_adjudicate(const cli_globals *g, int argc, char **argv);
+/* curate stats --by-reviewer's table (cmd_team.c; tolerance < 0: the
+ * pool's): 0, or -1 (printed). */
 int cli_print_reviewers(const cli_globals *g, pool *p, double tolerance);
 int cmd_report(const cli_globals *g, int argc, char **argv);
 
