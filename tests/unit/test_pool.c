@@ -292,7 +292,17 @@ TEST(pool_stats_histogram_programs_cache)
     CHECK(pool_get_program(p, 0, &got, err) == 1);
     CHECK(got.id == id2);
     pool_program_clear(&got);
+    /* back to the lower id (a rollback): once a UNIQUE failure */
+    CHECK_MSG(pool_set_best_program(p, id1, err) == 0, "%s", err);
+    CHECK(pool_get_program(p, 0, &got, err) == 1);
+    CHECK(got.id == id1 && got.is_best);
+    pool_program_clear(&got);
+    CHECK(pool_get_program(p, id2, &got, err) == 1 && !got.is_best);
+    pool_program_clear(&got);
+    CHECK(pool_set_best_program(p, id1, err) == 0);   /* already best */
     CHECK(pool_set_best_program(p, 999, err) == -1);
+    CHECK(pool_get_program(p, 0, &got, err) == 1 && got.id == id1);
+    pool_program_clear(&got);
 
     char *resp = NULL;
     CHECK(pool_cache_get(p, "k", &resp, err) == 0);

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static volatile sig_atomic_t got_sigint;
 
@@ -268,8 +269,9 @@ static void draw_title(ui *u)
     snprintf(left, sizeof left, " curate | %s", u->top ? u->top->title : "");
     int used = ui_put(u, 0, 0, COLS, left, a);
     char right[512];
-    snprintf(right, sizeof right, "%s%s%s | %s | ? help ", u->index_label,
-             u->index_label[0] ? " | " : "",
+    snprintf(right, sizeof right, "%s%s%s%s%s | %s | ? help ", u->index_label,
+             u->index_label[0] ? " | " : "", u->synced_label,
+             u->synced_label[0] ? " | " : "",
              u->o->db_path ? u->o->db_path : pool_path(u->p),
              u->o->reviewer ? u->o->reviewer : "");
     size_t n;
@@ -397,6 +399,27 @@ static void dispatch(ui *u, ui_key k)
         ui_status(u, "key not used here: press ? for the list of keys");
 }
 
+/* ---- when the pool last synced (title bar) ---- */
+
+/* Re-reads it every few seconds (a sync may run in another process) and
+ * when forced (a sync job ended). Returns 1 when the label changed. */
+static int synced_tick(ui *u, int force)
+{
+    if (!force && date_mono() - u->synced_checked < 5) return 0;
+    char lab[sizeof u->synced_label] = "", *at = NULL, e2[ERR_MAX];
+    if (pool_meta_get(u->p, "sync_last", &at, e2) == 1 && at) {
+        time_t t = (time_t)strtoll(at, NULL, 10);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(lab, sizeof lab, "synced %Y-%m-%d %H:%M", &tm);
+    }
+    free(at);
+    u->synced_checked = date_mono();
+    int changed = strcmp(lab, u->synced_label) != 0;
+    snprintf(u->synced_label, sizeof u->synced_label, "%s", lab);
+    return changed;
+}
+
 /* ---- the background search indexer ---- */
 
 /* Every tick: its progress into the title bar; when it has finished, or
@@ -506,6 +529,7 @@ int ui_run(const ui_opts *o)
     }
     /* After the first frame: the start is not slowed by it. */
     u->index_gen = u->gen + 1;
+    synced_tick(u, 1);
     if (index_tick(u)) draw_frame(u);
     while (!u->quit) {
         timeout(ui_job_running(u) || u->indexer ? 100 : 500);
@@ -525,7 +549,8 @@ int ui_run(const ui_opts *o)
         if (rc == ERR) {
             int was = u->job != NULL;
             ui_job_poll(u);
-            if (index_tick(u) || was || u->job) draw_frame(u);
+            int synced = synced_tick(u, was && !u->job);
+            if (index_tick(u) || synced || was || u->job) draw_frame(u);
             continue;
         }
         ui_key k = {(int)ch, rc == KEY_CODE_YES};

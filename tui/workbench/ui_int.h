@@ -115,6 +115,8 @@ struct ui {
     ui_job *job;           /* running or finished background job, or NULL */
     ui_indexer *indexer;   /* the background search indexer, or NULL */
     char index_label[64];  /* its progress for the title bar, or "" */
+    char synced_label[48]; /* "synced HH:MM" (curate sync), or "" */
+    double synced_checked; /* when synced_label was last read (date_mono) */
     unsigned index_gen;    /* gen when the index was last found caught up */
     int64_t pending_program;   /* program of an export waiting for a prompt */
 };
@@ -241,6 +243,9 @@ void ui_action_export_pool(ui *u);
 void ui_action_import_program(ui *u);
 /* Imports the program state stored in MongoDB (CURATE_MONGO_URI). */
 void ui_action_import_mongo(ui *u);
+/* Sync with the team store (CURATE_MONGO_URI) as a background job, as
+ * `curate sync` does (tui/app/job_sync.h). */
+void ui_action_sync(ui *u);
 /* ---- ui_optimize.c ---- */
 /* Runs `curate optimize` with its defaults as a background job. */
 void ui_action_optimize(ui *u);
