@@ -129,9 +129,9 @@ static const char *label_usage =
     "  --skip        skipped\n"
     "  --status accepted|skipped   the same as --accept / --skip\n"
     "  --note TEXT   a note stored with the label\n"
-    "Your label becomes the conversation's current one; when it replaces\n"
-    "another reviewer's, a note says so (theirs stays in the history, and\n"
-    "each reviewer's own latest label stays theirs).\n"
+    "Each reviewer's latest label is theirs; with several reviewers the\n"
+    "conversation's human value is their consensus. When another reviewer\n"
+    "has labeled it, a note says so (their label is kept).\n"
     "  --undo        undo your own latest label or skip of ID (see also\n"
     "                `curate undo`)\n";
 
@@ -290,9 +290,10 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
         }
         if (!g->quiet && it.has_current &&
             strcmp(it.current.reviewer, g->reviewer) != 0)
-            cli_printf(stdout, "note: this supersedes %s's label #%lld of %s "
-                       "as the current one (theirs stays in the history)\n",
-                       it.current.reviewer, (long long)it.current.id, id);
+            cli_printf(stdout, "note: %s labeled %s too (label #%lld, kept): "
+                       "the conversation's human value is now the reviewers' "
+                       "consensus (curate consensus)\n",
+                       it.current.reviewer, id, (long long)it.current.id);
     }
     review_item_clear(&it);
 out:
