@@ -180,7 +180,8 @@ for r in rows:
     keys = list(r)
     assert keys[:2] == ["conversation", "seller_id"], keys
     assert keys[2:6] == scores, keys
-    assert keys[6:11] == ["conversation_id", "reviewer", "status", "prediction_id", "run_id"], keys
+    assert keys[6:9] == ["conversation_id", "reviewer", "status"], keys
+    assert keys[9:11] == ["prediction_id", "run_id"], keys
     assert keys[11:] == (["edge_note"] if r["conversation_id"] == "t-2" else []), keys
     assert r["reviewer"] == "tester" and r["status"] in ("accepted", "corrected")
     for k in scores:
