@@ -151,6 +151,55 @@ static int parse_field(rubric_field *f, const cJSON *j, const char *src,
     return 0;
 }
 
+/* Python's inspect.cleandoc (ASCII whitespace): DSPy's
+ * Signature.instructions is cleandoc(__doc__), so the prompt and the saved
+ * state both carry this form. Tabs expand to 8 columns; the first line is
+ * left-stripped, the others lose the common indentation of the non-blank
+ * ones after the first; leading and trailing empty lines go. */
+static char *cleandoc_new(const char *doc)
+{
+    sbuf t = {0};
+    size_t col = 0;
+    for (const char *p = doc; *p; p++) {
+        if (*p == '\t') {
+            do sbuf_addc(&t, ' '); while (++col % 8);
+        } else {
+            sbuf_addc(&t, *p);
+            col = *p == '\n' ? 0 : col + 1;
+        }
+    }
+    char *text = t.s ? t.s : xstrdup("");
+    /* split into lines */
+    size_t n = 1;
+    for (char *p = text; *p; p++) n += *p == '\n';
+    char **ln = xcalloc(n, sizeof *ln);
+    size_t k = 0;
+    ln[k++] = text;
+    for (char *p = text; *p; p++)
+        if (*p == '\n') { *p = '\0'; ln[k++] = p + 1; }
+    size_t margin = (size_t)-1;
+    for (size_t i = 1; i < n; i++) {
+        size_t ws = strspn(ln[i], " \t\r\v\f");
+        if (ln[i][ws] && ws < margin) margin = ws;
+    }
+    ln[0] += strspn(ln[0], " \t\r\v\f");
+    for (size_t i = 1; i < n && margin != (size_t)-1; i++) {
+        size_t len = strlen(ln[i]);
+        ln[i] += len < margin ? len : margin;
+    }
+    size_t lo = 0, hi = n;
+    while (hi > lo && !*ln[hi - 1]) hi--;
+    while (lo < hi && !*ln[lo]) lo++;
+    sbuf out = {0};
+    for (size_t i = lo; i < hi; i++) {
+        if (i > lo) sbuf_addc(&out, '\n');
+        sbuf_add(&out, ln[i]);
+    }
+    free(ln);
+    free(text);
+    return out.s ? out.s : xstrdup("");
+}
+
 rubric *rubric_parse_new(const char *json, const char *src, char *err)
 {
     cJSON *root = cJSON_Parse(json);
@@ -181,7 +230,7 @@ rubric *rubric_parse_new(const char *json, const char *src, char *err)
         goto fail;
     }
     r->name = xstrdup(name ? name->valuestring : "ChatAnalysisSignature");
-    r->instructions = xstrdup(ins->valuestring);
+    r->instructions = cleandoc_new(ins->valuestring);
     int idx = 0, seen_output = 0, nscore = 0, noverall = 0, ninput = 0;
     double wsum = 0;
     const cJSON *f;

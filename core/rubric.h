@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "dspy.h"
+
 #define RUBRIC_MAX_FIELDS 24
 
 typedef enum {
@@ -29,6 +31,8 @@ typedef struct {
     char *instructions;
     rubric_field fields[RUBRIC_MAX_FIELDS];
     size_t nfields;         /* declaration order: inputs first, then outputs */
+    dspy_target dspy;       /* the DSPy release this signature is formatted,
+                               saved and parsed for (--dspy; default 3) */
 } rubric;
 
 /* The built-in travel-seller rubric. Caller frees with rubric_free(). */

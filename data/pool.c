@@ -415,6 +415,10 @@ void pool_close(pool *p)
     if (!p) return;
     for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(p->st[i]);
     free(p->anchor.sig);
+    for (int i = 0; i < 2; i++) {
+        free(p->anchor.key[i].s);
+        free(p->anchor.key[i].id);
+    }
     free(p->hits.term);
     free(p->hits.bits);
     if (p->tx_depth > 0) sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);

@@ -347,6 +347,60 @@ static const char *schema_v3 =
     "CREATE INDEX conv_state ON conversations(cid, status, edge, pred_id, diff,"
     " seller_id);";
 
+/* Schema version 4: the review model (labels, edge marks and notes as
+ * events for a team; the journal behind undo).
+ *
+ * Every event row gets a globally unique uid (128-bit random hex) so that a
+ * later sync can exchange events idempotently. A label records the
+ * prediction (and run) it reviewed, its role (review | adjudication) and
+ * nullable rationale/comment columns. Edge marks can be undone (the
+ * current mark is the latest not undone). notes: free notes on a
+ * conversation. actions: the journal of each reviewer's actions in order;
+ * undo flags a row undone (undone_by = the 'undo' row that did it).
+ * Existing labels and edge marks are journaled in the order they were
+ * made, so they can be undone like new ones. */
+static const char *schema_v4 =
+    "ALTER TABLE labels ADD COLUMN uid TEXT;"
+    "ALTER TABLE labels ADD COLUMN role TEXT NOT NULL DEFAULT 'review'"
+    " CHECK(role IN ('review','adjudication'));"
+    "ALTER TABLE labels ADD COLUMN pred_id INTEGER;"
+    "ALTER TABLE labels ADD COLUMN run_id INTEGER;"
+    "ALTER TABLE labels ADD COLUMN rationale TEXT;"
+    "ALTER TABLE labels ADD COLUMN comment TEXT;"
+    "UPDATE labels SET uid = lower(hex(randomblob(16)));"
+    "CREATE UNIQUE INDEX labels_uid ON labels(uid);"
+    "CREATE INDEX labels_reviewer ON labels(cid, reviewer, id);"
+    "ALTER TABLE edge_marks ADD COLUMN uid TEXT;"
+    "ALTER TABLE edge_marks ADD COLUMN undone_at INTEGER;"
+    "UPDATE edge_marks SET uid = lower(hex(randomblob(16)));"
+    "CREATE UNIQUE INDEX edge_marks_uid ON edge_marks(uid);"
+    "CREATE TABLE notes("
+    " id INTEGER PRIMARY KEY,"
+    " uid TEXT NOT NULL UNIQUE,"
+    " cid INTEGER NOT NULL REFERENCES conversations(cid) ON DELETE CASCADE,"
+    " reviewer TEXT NOT NULL, text TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, undone_at INTEGER);"
+    "CREATE INDEX notes_cid ON notes(cid, id);"
+    "CREATE TABLE actions("
+    " id INTEGER PRIMARY KEY,"
+    " uid TEXT NOT NULL UNIQUE,"
+    " reviewer TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK(kind IN ('label','skip','edge_mark',"
+    "  'edge_unmark','note','undo')),"
+    " cid INTEGER NOT NULL REFERENCES conversations(cid) ON DELETE CASCADE,"
+    " ref INTEGER,"          /* labels/edge_marks/notes id; undo: actions id */
+    " created_at INTEGER NOT NULL,"
+    " undone_at INTEGER, undone_by INTEGER);"
+    "CREATE INDEX actions_reviewer ON actions(reviewer, id);"
+    "CREATE INDEX actions_cid ON actions(cid, id);"
+    "INSERT INTO actions(uid, reviewer, kind, cid, ref, created_at, undone_at)"
+    " SELECT lower(hex(randomblob(16))), reviewer, kind, cid, id, created_at,"
+    " undone_at FROM (SELECT reviewer, CASE status WHEN 'skipped' THEN 'skip'"
+    " ELSE 'label' END AS kind, cid, id, created_at, undone_at, 0 AS t"
+    " FROM labels UNION ALL SELECT reviewer, CASE marked WHEN 1 THEN"
+    " 'edge_mark' ELSE 'edge_unmark' END, cid, id, created_at, NULL, 1"
+    " FROM edge_marks) ORDER BY created_at, t, id;";
+
 /* Schema version 5: hardening (issue 13).
  *
  * 1. application_id marks the file as a curate pool (pool.c recognises a
@@ -427,7 +481,8 @@ static const char *schema_v5_search =
 
 /* Schema version 11: team review. assignments: which reviewer is to
  * review which conversation (curate assign), one row per pair, kept once
- * done (done = the reviewer has a label of it). IF NOT EXISTS: tests
+ * done (done = the reviewer has a label of it). sync_ids: see
+ * data/pool_sync.h. IF NOT EXISTS: tests
  * take a pool back to an older version by hand and upgrade it again. */
 static const char *schema_v11 =
     "CREATE TABLE IF NOT EXISTS assignments("
@@ -435,7 +490,13 @@ static const char *schema_v11 =
     " reviewer TEXT NOT NULL,"
     " created_at INTEGER NOT NULL,"
     " PRIMARY KEY(cid, reviewer)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS assignments_reviewer ON assignments(reviewer, cid);";
+    "CREATE INDEX IF NOT EXISTS assignments_reviewer ON assignments(reviewer, cid);"
+    /* curate sync (data/pool_sync.h): each local row's global uid, and
+     * items seen in the store but not kept (local_id NULL) */
+    "CREATE TABLE IF NOT EXISTS sync_ids("
+    " uid TEXT PRIMARY KEY, kind INTEGER NOT NULL, local_id INTEGER) WITHOUT ROWID;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS sync_ids_local ON sync_ids(kind, local_id)"
+    " WHERE local_id IS NOT NULL;";
 
 /* Schema version 8: the lead's views.
  * 1. conversations.fdiff / fdiff_field: the largest |model - human| over
@@ -499,6 +560,29 @@ static int repair_early_v2(pool *p, char *err)
     return pool_tx_close(p, ok, err);
 }
 
+/* Schema 4 is numbered below steps that other branches added first (5,
+ * 8, 11): a pool a build without it brought to a higher version lacks it.
+ * Such a pool gets the step now (its tables are missing: all of it is,
+ * steps being one transaction each); one cheap look per open. */
+static int repair_missing_v4(pool *p, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT count(*) = 0 FROM sqlite_master WHERE type = 'table' AND"
+        " name = 'actions'", err);
+    if (!s) return -1;
+    int missing = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    if (!missing) return 0;
+    if (pool_tx_open(p, err) < 0) return -1;
+    s = pool_prepare(p, "SELECT count(*) = 0 FROM sqlite_master WHERE"
+                        " type = 'table' AND name = 'actions'", err);
+    int ok = s != NULL;
+    missing = ok && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+    if (s) sqlite3_finalize(s);
+    if (ok && missing) ok = pool_exec(p, schema_v4, err) == 0;
+    return pool_tx_close(p, ok, err);
+}
+
 int pool_search_parts_missing(pool *p)
 {
     sqlite3_stmt *s = NULL;
@@ -524,6 +608,18 @@ static int repair_search_parts(pool *p, char *err)
     return pool_tx_close(p, ok, err);
 }
 
+static int has_column(pool *p, const char *table, const char *col)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'",
+             table, col);
+    sqlite3_stmt *s = pool_prepare(p, sql, NULL);
+    if (!s) return 0;
+    int has = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return has;
+}
+
 int pool_migrate(pool *p, char *err)
 {
     sqlite3_stmt *s = pool_prepare(p, "PRAGMA user_version", err);
@@ -537,7 +633,8 @@ int pool_migrate(pool *p, char *err)
         return -1;
     }
     if (v == POOL_SCHEMA_VERSION)
-        return repair_early_v2(p, err) < 0 ? -1 : repair_search_parts(p, err);
+        return repair_early_v2(p, err) < 0 || repair_search_parts(p, err) < 0
+                   ? -1 : repair_missing_v4(p, err);
     /* All steps run in one transaction with the user_version bump; the
      * version is read again under the write lock in case another process
      * migrated meanwhile. */
@@ -555,6 +652,7 @@ int pool_migrate(pool *p, char *err)
         free(v2);
     }
     if (ok && v < 3) ok = pool_exec(p, schema_v3, err) == 0;
+    if (ok && v < 4) ok = pool_exec(p, schema_v4, err) == 0;
     if (ok && v < 5) ok = pool_exec(p, schema_v5, err) == 0 &&
                           pool_exec(p, schema_v5_search, err) == 0;
     if (ok && v < 8) {
@@ -563,6 +661,12 @@ int pool_migrate(pool *p, char *err)
         free(v8);
     }
     if (ok && v < 11) ok = pool_exec(p, schema_v11, err) == 0;
+    /* conversations.consensus (core/consensus.h's status of its reviewers'
+     * labels, kept by pool_refresh_state): added only when missing, since
+     * tests take pools back to older versions by hand */
+    if (ok && v < 11 && !has_column(p, "conversations", "consensus"))
+        ok = pool_exec(p, "ALTER TABLE conversations ADD COLUMN consensus"
+                          " INTEGER NOT NULL DEFAULT 0;", err) == 0;
     if (ok) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
@@ -571,6 +675,7 @@ int pool_migrate(pool *p, char *err)
     }
     if (pool_tx_close(p, ok, err) < 0) return -1;
     if (v == 2 && repair_early_v2(p, err) < 0) return -1;
-    return repair_search_parts(p, err);
+    if (repair_search_parts(p, err) < 0) return -1;
+    return v >= 4 ? repair_missing_v4(p, err) : 0;
 }
 

@@ -121,7 +121,7 @@ TEST(harden_demo_reset_only_demo_pools)
     scoreset h = {0};
     for (size_t i = 0; i < r->nfields; i++)
         if (r->fields[i].kind == FIELD_SCORE) { h.v[i] = 5; h.set[i] = 1; }
-    CHECK(pool_add_label(p, r, "d1", "demo", "corrected", &h, NULL, NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "d1", "demo", LABEL_CORRECTED, &h, NULL, NULL, err) == 0);
     /* Demo content only: emptied in place, the mark kept. */
     CHECK_MSG(pool_meta_reset_demo(p, err) == 0, "%s", err);
     CHECK(q_int(p, "SELECT count(*) FROM conversations") == 0);
@@ -132,7 +132,7 @@ TEST(harden_demo_reset_only_demo_pools)
     /* A human label makes it untouchable. */
     put(p, "d2", "hello");
     CHECK(pool_exec(p, "UPDATE conversations SET source = 'demo'", err) == 0);
-    CHECK(pool_add_label(p, r, "d2", "alice", "corrected", &h, NULL, NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "d2", "alice", LABEL_CORRECTED, &h, NULL, NULL, err) == 0);
     CHECK(pool_meta_reset_demo(p, err) < 0);
     CHECK_MSG(strstr(err, "human work is never deleted"), "%s", err);
     CHECK(q_int(p, "SELECT count(*) FROM labels") == 1);
@@ -300,8 +300,8 @@ TEST(harden_changed_content_makes_labels_stale)
     scoreset h = {0};
     for (size_t i = 0; i < r->nfields; i++)
         if (r->fields[i].kind == FIELD_SCORE) { h.v[i] = 2; h.set[i] = 1; }
-    CHECK(pool_add_label(p, r, "a", "alice", "corrected", &h, NULL, NULL, err) == 0);
-    CHECK(pool_add_label(p, r, "b", "alice", "corrected", &h, NULL, NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "a", "alice", LABEL_CORRECTED, &h, NULL, NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "b", "alice", LABEL_CORRECTED, &h, NULL, NULL, err) == 0);
     CHECK(pool_set_edge(p, "a", "alice", 1, "boundary", err) == 0);
     pool_example *ex;
     CHECK(pool_reviewed_examples(p, &ex, err) == 2);
@@ -335,7 +335,7 @@ TEST(harden_changed_content_makes_labels_stale)
     CHECK(pool_label_history(p, r, "a", hist, &stale_seen, err) == 0);
     CHECK(stale_seen == 1);
     /* A new label on the new content is current again. */
-    CHECK(pool_add_label(p, r, "a", "bob", "corrected", &h, NULL, NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "a", "bob", LABEL_CORRECTED, &h, NULL, NULL, err) == 0);
     CHECK(pool_get_label(p, r, "a", &l, err) == 1);
     CHECK_STR(l.reviewer, "bob");
     CHECK(!l.stale);
@@ -418,11 +418,12 @@ static int made_by_demo_after_upgrade(const char *name, const char *reviewer)
     scoreset h = {0};
     for (size_t i = 0; i < r->nfields; i++)
         if (r->fields[i].kind == FIELD_SCORE) { h.v[i] = 5; h.set[i] = 1; }
-    pool_add_label(p, r, "d1", reviewer, "corrected", &h, NULL, NULL, err);
+    pool_add_label(p, r, "d1", reviewer, LABEL_CORRECTED, &h, NULL, NULL, err);
     rubric_free(r);
     char path[512];
     snprintf(path, sizeof path, "%s", pool_path(p));
-    if (pool_exec(p, TPOOL_DOWN_TO_V1, err) < 0) fprintf(stderr, "%s\n", err);
+    if (pool_exec(p, tpool_down_v4, err) < 0 || pool_exec(p, TPOOL_DOWN_TO_V1, err) < 0)
+        fprintf(stderr, "%s\n", err);
     pool_close(p);
     p = pool_open_existing(path, err);
     if (!p) return -1;

@@ -36,4 +36,8 @@
 /* Opens (creating) test_tmpdir()/name; NULL after printing why. */
 pool *tpool_open(const char *name);
 
+/* SQL taking a schema 4 pool back to schema 3 (without user_version): for
+ * tests of the upgrades from older pools. */
+extern const char *const tpool_down_v4;
+
 #endif

@@ -17,7 +17,7 @@ typedef struct {
     const char *db_path;
     const char *rubric_path;
     const char *reviewer;
-    rubric *r;
+    rubric *r;             /* r->dspy: --dspy / CURATE_DSPY */
     int quiet;
 } cli_globals;
 
@@ -84,6 +84,8 @@ int cmd_list(const cli_globals *g, int argc, char **argv);
 int cmd_show(const cli_globals *g, int argc, char **argv);
 int cmd_label(const cli_globals *g, int argc, char **argv);
 int cmd_edge(const cli_globals *g, int argc, char **argv);
+int cmd_note(const cli_globals *g, int argc, char **argv);
+int cmd_undo(const cli_globals *g, int argc, char **argv);
 int cmd_demo(const cli_globals *g, int argc, char **argv);
 int cmd_backup(const cli_globals *g, int argc, char **argv);
 int cmd_index(const cli_globals *g, int argc, char **argv);
@@ -96,7 +98,11 @@ int cmd_import_program(const cli_globals *g, int argc, char **argv);
 int cmd_rubric(const cli_globals *g, int argc, char **argv);
 int cmd_agreement(const cli_globals *g, int argc, char **argv);
 int cmd_assign(const cli_globals *g, int argc, char **argv);
-/* curate stats --by-reviewer's table (cmd_team.c): 0, or -1 (printed). */
+int cmd_sync(const cli_globals *g, int argc, char **argv);
+int cmd_consensus(const cli_globals *g, int argc, char **argv);
+int cmd_adjudicate(const cli_globals *g, int argc, char **argv);
+/* curate stats --by-reviewer's table (cmd_team.c; tolerance < 0: the
+ * pool's): 0, or -1 (printed). */
 int cli_print_reviewers(const cli_globals *g, pool *p, double tolerance);
 int cmd_report(const cli_globals *g, int argc, char **argv);
 
