@@ -27,15 +27,13 @@
 
 /* libmongoc's process-wide set-up: call export_mongo_init() before and
  * export_mongo_cleanup() after all MongoDB work (once per process).
- * init also silences libmongoc's own logging (its lines can quote URI
- * parts); failures come back through err, scrubbed of the password. */
+ * libmongoc is loaded here (mongo_dl.h); if it cannot be, init does
+ * nothing and put/get fail with the reason. init also silences
+ * libmongoc's own logging (its lines can quote URI parts), and removes
+ * the name of the shared-memory counters libmongoc maps
+ * (/dev/shm/mongoc-PID), so a killed curate leaves none behind; failures
+ * come back through err, scrubbed of the password. */
 void export_mongo_init(void);
-/* libmongoc maps shared-memory counters (/dev/shm/mongoc-PID) when it is
- * loaded, before main, and removes them only at a clean exit: a killed
- * curate would leave the file behind, and a later process with the same
- * pid would print a warning over the workbench. Called first thing in
- * main: removes the name, the mapping stays valid. */
-void export_mongo_detach_counters(void);
 void export_mongo_cleanup(void);
 
 typedef struct {
@@ -71,5 +69,27 @@ int export_mongo_put(const mongo_target *t, const char *state_json,
  * seconds, 0 if absent. res (may be NULL) gets where/uri. NULL + err. */
 char *export_mongo_get_state_new(const mongo_target *t, int64_t *optimized_at,
                                  mongo_result *res, char *err);
+
+/* ---- a connection for the other MongoDB modules (data/team_store.c) ----
+ * Opened as export_mongo_put opens its own: the same URI checks and
+ * default timeouts, errors scrubbed of the password. */
+typedef struct export_mongo_conn export_mongo_conn;
+struct _mongoc_client_t;
+struct _bson_error_t;
+
+/* database NULL: the URI's /DB, else "curate". NULL + err. Caller frees
+ * with export_mongo_conn_free. */
+export_mongo_conn *export_mongo_conn_new(const char *uri, const char *database,
+                                         char *err);
+void export_mongo_conn_free(export_mongo_conn *c);
+struct _mongoc_client_t *export_mongo_conn_client(export_mongo_conn *c);
+const char *export_mongo_conn_database(const export_mongo_conn *c);
+/* The URI as it may be shown (password as ***). */
+const char *export_mongo_conn_shown(const export_mongo_conn *c);
+/* err = "MongoDB URI: WHAT WHERE failed: KIND message", scrubbed, the
+ * kind saying unreachable / authentication / dropped connection ... */
+void export_mongo_conn_error(const export_mongo_conn *c, const char *what,
+                             const char *where, const struct _bson_error_t *e,
+                             char *err);
 
 #endif

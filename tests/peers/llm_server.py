@@ -7,13 +7,20 @@ scorer, retry logic and optimiser without a real model.
 
   llm_server.py --port 0 [--portfile FILE] [--log FILE] [--mode MODE]
                 [--latency-ms N] [--fault-rate F --seed S] [--require-key KEY]
-                [--echo-key]
+                [--single --backlog N --work-ms MS] [--echo-key]
 
 Endpoints: GET /v1/models, POST /v1/chat/completions, GET /stats, POST /reset,
 POST /control {"mode","latency_ms","fault_rate","seed","script","models"}, GET /requests.
 "models": the model ids GET /v1/models lists (default ["test-model"]); a
 script entry's "body_hex" is sent as raw bytes (invalid UTF-8, C1 bytes).
 Binds 127.0.0.1 only; exits 0 on SIGTERM/SIGINT.
+
+--single: a saturable server, as Python's own http.server is by default: one
+thread serves one request at a time (HTTP/1.0, a connection per request),
+each costing --work-ms of work on that thread, with a listen backlog of
+--backlog (Python's default 5); connection attempts beyond it are dropped by
+the kernel. GET /stats reports max_gap_ms: the longest time the server sat
+idle between two chat requests (since the start or the last /reset).
 
 Modes: good (ChatAdapter answer, scores from a hash of the last user message),
 json, hedge (7.5/8.0), oracle (`ORACLE: {json}` line), demo-aware (no demos ->
@@ -27,7 +34,7 @@ Self-check: tests/peers/llm_server_selfcheck.sh.
 """
 import argparse, collections, hashlib, json, os, random, re, signal, sys
 import threading, time, uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 
 DEFAULT_FIELDS = ["reasoning", "responsiveness_score", "customer_negative_score",
                   "conversational_trend_score", "overall_seller_score", "score_rationale"]
@@ -199,6 +206,7 @@ class State:
         self.mode, self.latency_ms = args.mode, args.latency_ms
         self.fault_rate, self.seed = args.fault_rate, args.seed
         self.require_key = args.require_key
+        self.work_ms = args.work_ms
         self.echo_key = getattr(args, "echo_key", False)
         self.script = collections.deque()
         self.models = ["test-model"]
@@ -208,12 +216,16 @@ class State:
     def reset(self):
         with self.lock:
             self.requests = self.in_flight_max = self.in_flight = 0
+            self.last_end, self.max_gap = None, 0.0
             self.attempts = {}                     # body sha256 -> attempts seen
             self.recent = collections.deque(maxlen=1000)
 
     def begin(self, record, body_hash):
         """Count and record one chat request; returns (attempt, mode, script entry)."""
         with self.lock:
+            now = time.monotonic()
+            if self.last_end is not None:
+                self.max_gap = max(self.max_gap, now - self.last_end)
             self.requests += 1
             self.in_flight += 1
             self.in_flight_max = max(self.in_flight_max, self.in_flight)
@@ -234,11 +246,13 @@ class State:
     def end(self):
         with self.lock:
             self.in_flight -= 1
+            self.last_end = time.monotonic()
 
     def stats(self):
         with self.lock:
             return {"requests": self.requests, "max_in_flight": self.in_flight_max,
-                    "in_flight": self.in_flight, "mode": self.mode}
+                    "in_flight": self.in_flight, "mode": self.mode,
+                    "max_gap_ms": int(round(self.max_gap * 1000))}
 
     def control(self, cfg):
         """Apply a /control body; raises ValueError on bad input."""
@@ -394,6 +408,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_json(400, error_body(400, "body must be JSON with a messages list",
                                                "BadRequestError"))
                 return
+            if state.work_ms > 0:               # --single: the one thread is busy
+                time.sleep(state.work_ms / 1000.0)
             if state.latency_ms > 0 and STOP.wait(state.latency_ms / 1000.0):
                 self.close_connection = True          # shutting down: no answer
                 return
@@ -473,6 +489,15 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
 
+class SingleHandler(Handler):
+    protocol_version = "HTTP/1.0"     # http.server's default: close after each answer
+
+
+class SingleServer(HTTPServer):
+    """One thread, one request at a time, listen(backlog): a saturable server."""
+    allow_reuse_address = True
+
+
 # ---------------------------------------------------------------- main
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Loopback OpenAI-compatible test LLM server")
@@ -484,12 +509,21 @@ def main(argv=None):
     ap.add_argument("--fault-rate", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--require-key")
+    ap.add_argument("--single", action="store_true")
+    ap.add_argument("--backlog", type=int, default=5)
+    ap.add_argument("--work-ms", type=float, default=0.0)
     ap.add_argument("--echo-key", action="store_true")
     args = ap.parse_args(argv)
     if not is_valid_mode(args.mode):
         ap.error(f"unknown mode {args.mode!r}")
+    if args.work_ms and not args.single:
+        ap.error("--work-ms needs --single")
 
-    server = Server(("127.0.0.1", args.port), Handler)
+    if args.single:
+        SingleServer.request_queue_size = args.backlog
+        server = SingleServer(("127.0.0.1", args.port), SingleHandler)
+    else:
+        server = Server(("127.0.0.1", args.port), Handler)
     server.state = State(args)
     stop_requested = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
