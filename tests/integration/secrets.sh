@@ -17,6 +17,9 @@ start_llm --mode demo-aware --require-key "$KEY" --log "$WORK/llm-requests.log" 
 export CURATE_LLM_URL=$LLM_URL CURATE_LLM_MODEL=secret-model CURATE_LLM_API_KEY=$KEY
 check "score with a key" runq "$CURATE" score --all
 runq "$CURATE" optimize --seed 3
+# The keep-if-better decision may keep no best (a small validation set):
+# the exports below need one, whatever it decided.
+runq "$CURATE" programs use "$(sql "SELECT max(id) FROM programs")"
 eq "optimize ran (exit 0 or 3)" "$(sql "SELECT count(*) FROM runs WHERE kind='optimize' AND status='done'")" "1"
 PROG=$(sql "SELECT max(id) FROM programs")   # best or not, by the decision rule
 check "export json" runq "$CURATE" export json --program "$PROG" -o state.json
