@@ -882,7 +882,10 @@ int pool_backup(pool *p, const char *dest, char *err)
     if (outfile_open(&of, dest, OUTFILE_NO_REPLACE, err) < 0) return -1;
     outfile_close_fd(&of);   /* SQLite writes it; our fd would drop its locks */
     sqlite3 *out = NULL;
-    if (sqlite3_open_v2(of.tmp, &out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    /* NOFOLLOW: the temporary name must still be our file when SQLite
+     * opens it again by name */
+    if (sqlite3_open_v2(of.tmp, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+                        NULL) != SQLITE_OK) {
         err_set(err, "%s: %s", dest, out ? sqlite3_errmsg(out) : "out of memory");
         sqlite3_close(out);
         outfile_abort(&of);
