@@ -757,7 +757,9 @@ int job_optimize_run(pool *p, const rubric *r, const job_optimize_opts *o,
         err_set(err, "no LLM configuration");
         return -1;
     }
-    if (llm) R.bs.lookahead = (size_t)o->llm->concurrency;
+    /* No speculative attempts (issue 15): the window is what is still
+     * needed, so a run where every attempt passes sends one request per
+     * attempt, as DSPy's sequential loop does. */
     if (llm && !(R.g.client = llm_client_new(o->llm, err))) return -1;
     int rc = start(&R, err);
     if (rc == 0) rc = compile_and_evaluate(&R, err);
