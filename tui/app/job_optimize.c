@@ -806,8 +806,8 @@ char *job_optimize_outcome_new(const rubric *r, const char *summary_json)
     const cJSON *bid = cJSON_GetObjectItemCaseSensitive(o, "baseline_program_id");
     sbuf b = {0};
     sbuf_addf(&b, "Decision: %s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "improved"))
-              ? "the candidate scored higher: it is the new current best"
-              : "not better than the current best, which stays (the candidate is stored)");
+              ? "the candidate gained more than the noise margin: it is the new current best"
+              : "not better than the current best by more than the noise margin, which stays (the candidate is stored)");
     sbuf_addf(&b, "Validation %s on %d examples: ", cJSON_IsString(met) ?
               met->valuestring : "metric", cJSON_IsNumber(nv) ? nv->valueint : 0);
     if (cJSON_IsNumber(bm)) sbuf_addf(&b, "%.4f", bm->valuedouble);
@@ -818,7 +818,19 @@ char *job_optimize_outcome_new(const rubric *r, const char *summary_json)
     sbuf_add(&b, ") -> ");
     if (cJSON_IsNumber(cm)) sbuf_addf(&b, "%.4f", cm->valuedouble);
     else sbuf_add(&b, "-");
-    sbuf_add(&b, " after\n\n");
+    sbuf_add(&b, " after\n");
+    const cJSON *pr = cJSON_GetObjectItemCaseSensitive(o, "paired");
+    const cJSON *pgn = cJSON_GetObjectItemCaseSensitive(pr, "gain");
+    const cJSON *pse = cJSON_GetObjectItemCaseSensitive(pr, "se");
+    const cJSON *pn = cJSON_GetObjectItemCaseSensitive(pr, "n");
+    const cJSON *pm = cJSON_GetObjectItemCaseSensitive(pr, "margin");
+    const cJSON *pf = cJSON_GetObjectItemCaseSensitive(pr, "margin_from");
+    if (cJSON_IsNumber(pgn) && cJSON_IsNumber(pse) && cJSON_IsNumber(pn) &&
+        cJSON_IsNumber(pm))
+        sbuf_addf(&b, "Gain %+.4f \xc2\xb1 %.4f (paired, n=%d); needs > %.4f (%s)\n",
+                  pgn->valuedouble, pse->valuedouble, pn->valueint,
+                  pm->valuedouble, cJSON_IsString(pf) ? pf->valuestring : "");
+    sbuf_add(&b, "\n");
     sbuf_addf(&b, "%-28s %-15s %-15s %-15s\n", "field", "  MAE", "  sd", "  Spearman");
     for (size_t i = 0; i < r->nfields; i++) {
         if (!rubric_is_scored(&r->fields[i])) continue;
