@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,6 +321,82 @@ char *rubric_to_json_new(const rubric *r)
     char *out = json_text_new(root, 1);
     cJSON_Delete(root);
     return out;
+}
+
+/* Appends one difference to out (at most three, then "..."). */
+static void diff_add(char *out, size_t n, int *count, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void diff_add(char *out, size_t n, int *count, const char *fmt, ...)
+{
+    size_t len = strlen(out);
+    if (len + 8 >= n) return;
+    if (++*count > 3) {
+        if (*count == 4) snprintf(out + len, n - len, "; ...");
+        return;
+    }
+    if (*count > 1) len += (size_t)snprintf(out + len, n - len, "; ");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out + len, n - len, fmt, ap);
+    va_end(ap);
+}
+
+/* The names of a's fields that b lacks, comma-separated, into buf. */
+static int missing_names(const rubric *a, const rubric *b, char *buf, size_t n)
+{
+    int count = 0;
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < a->nfields && len + 8 < n; i++) {
+        if (rubric_field_index(b, a->fields[i].name) >= 0) continue;
+        len += (size_t)snprintf(buf + len, n - len, "%s'%s'", count ? ", " : "",
+                                a->fields[i].name);
+        count++;
+    }
+    return count;
+}
+
+int rubric_diff(const rubric *a, const rubric *b, char *out, size_t n)
+{
+    out[0] = '\0';
+    char *ja = rubric_to_json_new(a), *jb = rubric_to_json_new(b);
+    int same = strcmp(ja, jb) == 0;
+    free(ja);
+    free(jb);
+    if (same) return 0;
+    int k = 0;
+    char names[512];
+    int m = missing_names(b, a, names, sizeof names);
+    if (m) diff_add(out, n, &k, "field%s %s only in the new rubric", m > 1 ? "s" : "", names);
+    m = missing_names(a, b, names, sizeof names);
+    if (m) diff_add(out, n, &k, "field%s %s only in the pool's", m > 1 ? "s" : "", names);
+    for (size_t i = 0; i < a->nfields; i++) {
+        const rubric_field *f = &a->fields[i];
+        int j = rubric_field_index(b, f->name);
+        if (j < 0) continue;
+        const rubric_field *g = &b->fields[j];
+        if (f->kind != g->kind)
+            diff_add(out, n, &k, "field '%s': kind %s -> %s", f->name,
+                     kind_names[f->kind], kind_names[g->kind]);
+        else if (f->lo != g->lo || f->hi != g->hi)
+            diff_add(out, n, &k, "field '%s': range %g-%g -> %g-%g", f->name,
+                     f->lo, f->hi, g->lo, g->hi);
+        else if (f->kind == FIELD_SCORE && f->weight != g->weight)
+            diff_add(out, n, &k, "field '%s': weight %g -> %g", f->name,
+                     f->weight, g->weight);
+        else if (f->kind == FIELD_SCORE && f->higher_is_better != g->higher_is_better)
+            diff_add(out, n, &k, "field '%s': higher_is_better %s -> %s", f->name,
+                     f->higher_is_better ? "true" : "false",
+                     g->higher_is_better ? "true" : "false");
+        else if (strcmp(f->desc, g->desc) != 0)
+            diff_add(out, n, &k, "field '%s': other description", f->name);
+        else if ((size_t)j != i)
+            diff_add(out, n, &k, "field '%s': other position", f->name);
+    }
+    if (strcmp(a->instructions, b->instructions) != 0)
+        diff_add(out, n, &k, "other instructions");
+    if (!k) diff_add(out, n, &k, "other name");
+    return 1;
 }
 
 int rubric_field_index(const rubric *r, const char *name)

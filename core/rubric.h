@@ -44,6 +44,12 @@ void rubric_free(rubric *r);
 /* Rubric as JSON text (the same format rubric_parse_new reads). Caller frees. */
 char *rubric_to_json_new(const rubric *r);
 
+/* Compares rubric a (e.g. the one a pool is labeled under) with b: 0 when
+ * they define the same task (the same canonical JSON), else 1 with out
+ * naming the first differences, e.g. "field 'quality' only in the new
+ * rubric; field 'wait_score': range 0-10 -> 0-5". */
+int rubric_diff(const rubric *a, const rubric *b, char *out, size_t n);
+
 /* Index of a field by name, or -1. */
 int rubric_field_index(const rubric *r, const char *name);
 /* Index of the overall field, or -1. */

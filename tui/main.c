@@ -28,8 +28,10 @@ static const char *usage_text =
     "  stats                    counts and per-field score statistics\n"
     "  list [--filter F]        list conversations\n"
     "  show ID                  transcript, model scores and labels\n"
-    "  label ID --set F=V...    record a human label\n"
+    "  label ID --accept|--set F=V...|--skip  record your label\n"
     "  edge ID [--note T|--off] mark or unmark a boundary edge case\n"
+    "  note ID TEXT             add a note to a conversation\n"
+    "  undo                     revert your own latest review action\n"
     "  score [...]              score conversations (LLM or heuristic)\n"
     "  models                   list the endpoint's models\n"
     "  optimize [...]           BootstrapFewShot with the diversity metric\n"
@@ -40,8 +42,12 @@ static const char *usage_text =
     "  backup FILE              online backup of the pool\n"
     "  report [-o FILE]         a self-contained HTML report for the team\n"
     "  index [--status|--rebuild]  bring the search index up to date\n"
+    "  rubric [show|migrate]    the rubric the pool is labeled under\n"
     "  agreement [--field F]    how far reviewers agree (alpha, MAE, Spearman)\n"
     "  assign --to a,b [--overlap N]  spread conversations over reviewers\n"
+    "  sync [--uri URI]         exchange the pool with the team store (MongoDB)\n"
+    "  consensus [--tolerance T]  the conflicts between reviewers; the tolerance\n"
+    "  adjudicate ID --take R   a lead settles a conflict (or --set F=V...)\n"
     "\n"
     "Global options:\n"
     "  --db PATH          the pool file (env CURATE_DB; default ./curate.db)\n"
@@ -66,12 +72,15 @@ static const struct {
     {"stats", cmd_stats},     {"list", cmd_list},
     {"show", cmd_show},       {"label", cmd_label},
     {"edge", cmd_edge},       {"demo", cmd_demo},
+    {"note", cmd_note},       {"undo", cmd_undo},
     {"backup", cmd_backup},   {"index", cmd_index},
     {"export", cmd_export},   {"import-program", cmd_import_program},
     {"programs", cmd_programs},   {"score", cmd_score},
     {"models", cmd_models},   {"optimize", cmd_optimize},
+    {"rubric", cmd_rubric},
     {"agreement", cmd_agreement}, {"assign", cmd_assign},
-    {"report", cmd_report},
+    {"sync", cmd_sync},       {"report", cmd_report},
+    {"consensus", cmd_consensus}, {"adjudicate", cmd_adjudicate},
 };
 
 static int run_tui(cli_globals *g, int timing, int no_color)

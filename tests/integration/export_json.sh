@@ -121,8 +121,14 @@ cat >"$WORK/rubric.json" <<'EOF'
  {"name": "quality", "kind": "score", "weight": 1, "description": "q"}]}
 EOF
 check_rc "export under another rubric refused" 1 "$CURATE" --rubric "$WORK/rubric.json" export json -o "$WORK/x.json"
+has "pool's rubric named" "labeled under another rubric" "$WORK/out"
+# ... and on a pool explicitly migrated to that rubric, the stored states
+# are still checked against it
+sqlite3 "$CURATE_DB" ".backup '$WORK/migrated.db'"
+check "rubric migrate" "$CURATE" --db "$WORK/migrated.db" --rubric "$WORK/rubric.json" rubric migrate
+check_rc "export of a state for the old rubric refused" 1 "$CURATE" --db "$WORK/migrated.db" --rubric "$WORK/rubric.json" export json -o "$WORK/x.json"
 has "mismatch named" "state is for another signature: field 1 is 'Conversation:', rubric expects 'Text:'" "$WORK/out"
-check_rc "use under another rubric refused" 1 "$CURATE" --rubric "$WORK/rubric.json" programs use 1
+check_rc "use under another rubric refused" 1 "$CURATE" --db "$WORK/migrated.db" --rubric "$WORK/rubric.json" programs use 1
 eq "best still unchanged" "$(sql "SELECT id FROM programs WHERE is_best")" "2"
 
 # ---- programs show: readable demos, untrusted text sanitised

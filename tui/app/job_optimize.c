@@ -5,6 +5,7 @@
 #include "../../core/prompt.h"
 #include "../../core/score.h"
 #include "../../core/util.h"
+#include "../../data/pool_team.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -339,6 +340,11 @@ static int load_example(pool *p, const rubric *r, const char *id,
     convo_free(c);
     label l;
     int rc = pool_get_label(p, r, id, &l, err);
+    /* several reviewers: their consensus (a conflict has none) */
+    if (rc == 1) {
+        rc = pool_team_adjust_label(p, r, id, &l.scores, err);
+        if (rc <= 0) label_clear(&l);
+    }
     if (rc == 0) err_set(err, "%s: no current label", id);
     if (rc <= 0) return -1;
     ex->gold = l.scores;
