@@ -805,6 +805,22 @@ int pool_run_finish(pool *p, int64_t run_id, const char *status,
     return 0;
 }
 
+int pool_last_done_summary(pool *p, const char *kind, char **out, char *err)
+{
+    *out = NULL;
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT summary FROM runs WHERE kind = ? AND status = 'done' "
+        "ORDER BY id DESC LIMIT 1", err);
+    if (!s) return -1;
+    pool_bind_text(s, 1, kind);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) *out = pool_col_strdup(s, 0);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return pool_sql_err(p, "read the last run", err);
+    return 0;
+}
+
 int pool_list_runs(pool *p, const char *kind, pool_run *out, int max,
                    char *err)
 {
