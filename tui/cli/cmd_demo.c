@@ -10,14 +10,15 @@
 #include <string.h>
 #include <unistd.h>
 
+const char cmd_demo_usage[] =
+    "usage: curate demo [--reset] [--count N] [--seed S]\n"
+    "Adds sample travel-seller conversations (ids demo-NNNN): most scored\n"
+    "by a simulated hedging model (\"demo-simulated-7b\"), about a third\n"
+    "of those labeled by reviewer \"demo\", a few marked as edge cases.\n"
+    "  --reset   delete the pool file first (a fresh demo pool)\n";
+
 int cmd_demo(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate demo [--reset] [--count N] [--seed S]\n"
-        "Adds sample travel-seller conversations (ids demo-NNNN): most scored\n"
-        "by a simulated hedging model (\"demo-simulated-7b\"), about a third\n"
-        "of those labeled by reviewer \"demo\", a few marked as edge cases.\n"
-        "  --reset   delete the pool file first (a fresh demo pool)\n";
     static const struct option lo[] = {
         {"reset", no_argument, NULL, 'r'},
         {"count", required_argument, NULL, 'n'},
@@ -33,8 +34,8 @@ int cmd_demo(const cli_globals *g, int argc, char **argv)
         case 'r': reset = 1; break;
         case 'n': o.conversations = atoi(optarg); break;
         case 's': o.seed = strtoull(optarg, NULL, 10); break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        case 'h': fputs(cmd_demo_usage, stdout); return EXIT_OK;
+        default: fputs(cmd_demo_usage, stderr); return EXIT_USAGE;
         }
     }
     if (o.conversations <= 0 || o.conversations > 1000000) {

@@ -19,9 +19,12 @@
         }                                                                  \
     } while (0)
 
+const char cmd_init_usage[] =
+    "usage: curate init\nCreates (or migrates) the pool file.\n";
+
 int cmd_init(const cli_globals *g, int argc, char **argv)
 {
-    ARG_HELP("usage: curate init\nCreates (or migrates) the pool file.\n");
+    ARG_HELP(cmd_init_usage);
     if (argc > 1) {
         cli_error("init: unexpected argument '%s'", argv[1]);
         return EXIT_USAGE;
@@ -54,7 +57,7 @@ static int import_one(const convo *c, void *vctx, char *err)
     return 0;
 }
 
-static const char *import_usage =
+const char cmd_import_usage[] =
     "usage: curate import [OPTIONS] FILE...\n"
     "Imports conversations: JSONL (one conversation per line) or WhatsApp\n"
     "chat exports (.txt). One transaction per file: a malformed file stores\n"
@@ -77,7 +80,7 @@ static int parse_tz(const char *s, int *out)
 
 int cmd_import(const cli_globals *g, int argc, char **argv)
 {
-    ARG_HELP(import_usage);
+    ARG_HELP(cmd_import_usage);
     enum { O_FORMAT = 256, O_SELLER, O_SELLER_ID, O_ID, O_DATE, O_TZ };
     static const struct option lo[] = {
         {"format", required_argument, NULL, O_FORMAT},
@@ -118,13 +121,13 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
-        case 'h': fputs(import_usage, stdout); return EXIT_OK;
-        default: fputs(import_usage, stderr); return EXIT_USAGE;
+        case 'h': fputs(cmd_import_usage, stdout); return EXIT_OK;
+        default: fputs(cmd_import_usage, stderr); return EXIT_USAGE;
         }
     }
     if (optind >= argc) {
         cli_error("import: no file given");
-        fputs(import_usage, stderr);
+        fputs(cmd_import_usage, stderr);
         return EXIT_USAGE;
     }
     if (wa.id && argc - optind > 1) {
@@ -189,13 +192,14 @@ static void print_agg(const char *what, const pool_agg *a)
            what, (long long)a->n, a->mean, a->sd, a->min, a->max);
 }
 
+const char cmd_stats_usage[] =
+    "usage: curate stats [--run ID] [--seller ID]\n"
+    "Counts and per-field mean/sd/min/max of model and human scores, and\n"
+    "the mean absolute error model vs human.\n";
+
 int cmd_stats(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate stats [--run ID] [--seller ID]\n"
-        "Counts and per-field mean/sd/min/max of model and human scores, and\n"
-        "the mean absolute error model vs human.\n";
-    ARG_HELP(usage);
+    ARG_HELP(cmd_stats_usage);
     static const struct option lo[] = {
         {"run", required_argument, NULL, 'r'},
         {"seller", required_argument, NULL, 's'},
@@ -207,7 +211,7 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'r') run = atoll(optarg);
         else if (c == 's') seller = optarg;
-        else { fputs(usage, stderr); return EXIT_USAGE; }
+        else { fputs(cmd_stats_usage, stderr); return EXIT_USAGE; }
     }
     pool *p = cli_open_pool(g);
     if (!p) return EXIT_ERR;
@@ -255,15 +259,16 @@ static int parse_sort(const char *s, pool_sort_kind *out)
     return -1;
 }
 
+const char cmd_list_usage[] =
+    "usage: curate list [--filter F] [--search TEXT] [--sort COL] [--desc]\n"
+    "                   [--limit N] [--offset N]\n"
+    "  F: to-review, reviewed, edge, disagree[:T], unscored, scored, all,\n"
+    "     seller=ID\n"
+    "  COL: id, seller, messages, model, human, diff, status, edge\n";
+
 int cmd_list(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate list [--filter F] [--search TEXT] [--sort COL] [--desc]\n"
-        "                   [--limit N] [--offset N]\n"
-        "  F: to-review, reviewed, edge, disagree[:T], unscored, scored, all,\n"
-        "     seller=ID\n"
-        "  COL: id, seller, messages, model, human, diff, status, edge\n";
-    ARG_HELP(usage);
+    ARG_HELP(cmd_list_usage);
     static const struct option lo[] = {
         {"filter", required_argument, NULL, 'f'},
         {"search", required_argument, NULL, 's'},
@@ -293,7 +298,7 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
         case 'd': desc = 1; break;
         case 'n': limit = atol(optarg); break;
         case 'O': offset = atoll(optarg); break;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        default: fputs(cmd_list_usage, stderr); return EXIT_USAGE;
         }
     }
     if (limit <= 0 || limit > 100000) { cli_error("list: --limit must be 1..100000"); return EXIT_USAGE; }

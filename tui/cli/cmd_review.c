@@ -42,12 +42,14 @@ static int print_history(const label *l, void *ctx)
     return 0;
 }
 
+const char cmd_show_usage[] =
+    "usage: curate show ID\nPrints the transcript, the latest model "
+    "scores, the current label and the label history.\n";
+
 int cmd_show(const cli_globals *g, int argc, char **argv)
 {
     if (argc != 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        fputs("usage: curate show ID\nPrints the transcript, the latest model "
-              "scores, the current label and the label history.\n",
-              argc == 2 ? stdout : stderr);
+        fputs(cmd_show_usage, argc == 2 ? stdout : stderr);
         return argc == 2 ? EXIT_OK : EXIT_USAGE;
     }
     pool *p = cli_open_pool(g);
@@ -99,7 +101,7 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
     return EXIT_OK;
 }
 
-static const char *label_usage =
+const char cmd_label_usage[] =
     "usage: curate label ID [--set FIELD=VALUE]... [--status S] [--note TEXT]\n"
     "Records a human label (appended to the history). Scores start from the\n"
     "model's latest prediction; --set overrides fields. The overall follows\n"
@@ -162,13 +164,13 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
         case 't': status = optarg; break;
         case 'n': note = optarg; break;
         case 'u': undo = 1; break;
-        case 'h': fputs(label_usage, stdout); return EXIT_OK;
-        default: fputs(label_usage, stderr); return EXIT_USAGE;
+        case 'h': fputs(cmd_label_usage, stdout); return EXIT_OK;
+        default: fputs(cmd_label_usage, stderr); return EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {
         cli_error("label: give exactly one conversation ID");
-        fputs(label_usage, stderr);
+        fputs(cmd_label_usage, stderr);
         return EXIT_USAGE;
     }
     const char *id = argv[optind];
@@ -261,12 +263,13 @@ out:
     return rc;
 }
 
+const char cmd_edge_usage[] =
+    "usage: curate edge ID [--note TEXT] [--off]\n"
+    "Marks a conversation as a boundary edge case for the curated set\n"
+    "(or unmarks it with --off).\n";
+
 int cmd_edge(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate edge ID [--note TEXT] [--off]\n"
-        "Marks a conversation as a boundary edge case for the curated set\n"
-        "(or unmarks it with --off).\n";
     static const struct option lo[] = {
         {"note", required_argument, NULL, 'n'},
         {"off", no_argument, NULL, 'o'},
@@ -278,8 +281,8 @@ int cmd_edge(const cli_globals *g, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         if (c == 'n') note = optarg;
         else if (c == 'o') off = 1;
-        else if (c == 'h') { fputs(usage, stdout); return EXIT_OK; }
-        else { fputs(usage, stderr); return EXIT_USAGE; }
+        else if (c == 'h') { fputs(cmd_edge_usage, stdout); return EXIT_OK; }
+        else { fputs(cmd_edge_usage, stderr); return EXIT_USAGE; }
     }
     if (optind != argc - 1) {
         cli_error("edge: give exactly one conversation ID");
@@ -297,13 +300,15 @@ int cmd_edge(const cli_globals *g, int argc, char **argv)
     return rc < 0 ? EXIT_ERR : EXIT_OK;
 }
 
+const char cmd_backup_usage[] =
+    "usage: curate backup FILE\nWrites a consistent copy of the pool "
+    "(SQLite online backup; safe while others use it).\nRestore: "
+    "stop curate, then copy FILE over the pool file.\n";
+
 int cmd_backup(const cli_globals *g, int argc, char **argv)
 {
     if (argc != 2 || argv[1][0] == '-') {
-        fputs("usage: curate backup FILE\nWrites a consistent copy of the pool "
-              "(SQLite online backup; safe while others use it).\nRestore: "
-              "stop curate, then copy FILE over the pool file.\n",
-              argc == 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
+        fputs(cmd_backup_usage, argc == 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
         return argc == 2 && strcmp(argv[1], "--help") == 0 ? EXIT_OK : EXIT_USAGE;
     }
     pool *p = cli_open_pool(g);

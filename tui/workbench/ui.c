@@ -6,10 +6,12 @@
 #include "../../core/util.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t got_sigint;
 
@@ -448,8 +450,17 @@ static int utf8_locale(void)
     return MB_CUR_MAX > 1 || (cs && (strstr(cs, "UTF-8") || strstr(cs, "utf8")));
 }
 
+/* True when stdin can never give a key again (the terminal hung up or
+ * was closed): get_wch then returns ERR without waiting. */
+static int input_gone(void)
+{
+    struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
+    return poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
 int ui_run(const ui_opts *o)
 {
+    int gone = 0;
     double t_start = date_mono();
     ui *u = xcalloc(1, sizeof *u);
     u->o = o;
@@ -493,6 +504,10 @@ int ui_run(const ui_opts *o)
         int rc = get_wch(&ch);
         double t0 = date_mono();
         if (got_sigint) break;
+        if (rc == ERR && input_gone()) {
+            gone = 1;         /* a hung-up terminal reads ERR at once, forever */
+            break;
+        }
         if (rc == ERR) {
             int was = u->job != NULL;
             ui_job_poll(u);
@@ -520,5 +535,10 @@ int ui_run(const ui_opts *o)
     sigaction(SIGINT, &old_sa, NULL);
     ui_free(u);
     free(u);
+    if (gone) {
+        fputs("curate: the terminal went away (end of input): workbench "
+              "closed\n", stderr);
+        return 1;
+    }
     return 0;
 }
