@@ -6,6 +6,7 @@
  * pool_histogram). */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
+#include "ui_keys.h"
 #include "../../core/util.h"
 
 #include <math.h>
@@ -32,18 +33,6 @@ typedef struct {
     int64_t hm[HBINS], hh[HBINS];
     int loaded;
 } dist_screen;
-
-static const ui_help dist_help[] = {
-    {"", "Distribution"},
-    {"j k  Up Down", "pick the score field whose histograms are shown"},
-    {"[  ]", "previous / next scoring run (latest predictions first)"},
-    {"b", "pin the shown run as the baseline to compare with (again: unpin)"},
-    {"s", "restrict to one seller (empty: all sellers)"},
-    {"S", "all sellers again"},
-    {"", "Compression alarm: the largest share of the model's scores inside"
-         " any 1-point band; highlighted from 60%."},
-    {NULL, NULL},
-};
 
 static int64_t run_id(dist_screen *d, int run)
 {
@@ -278,33 +267,78 @@ static void seller_done(ui *u, screen *s, const char *text)
     load(u, d);
 }
 
-static int dist_key(ui *u, screen *s, ui_key k)
+static int d_next_field(ui *u, screen *s, ui_key k)
 {
     dist_screen *d = (dist_screen *)s;
-    int ch = k.ch;
-    if (k.fkey) {
-        if (ch == KEY_DOWN) ch = 'j';
-        else if (ch == KEY_UP) ch = 'k';
-        else if (ch == KEY_LEFT) ch = '[';
-        else if (ch == KEY_RIGHT) ch = ']';
-        else return 0;
-    }
-    switch (ch) {
-    case 'j': if (d->sel < d->nfields - 1) d->sel++; load(u, d); return 1;
-    case 'k': if (d->sel > 0) d->sel--; load(u, d); return 1;
-    case ']': d->run = (d->run + 1) % (d->nruns + 1); load(u, d); return 1;
-    case '[': d->run = (d->run + d->nruns) % (d->nruns + 1); load(u, d); return 1;
-    case 'b':
-        d->base_run = d->base_run >= 0 ? -1 : d->run;
-        load(u, d);
-        return 1;
-    case 's':
-        ui_prompt(u, s, "Seller id (empty: all): ", d->seller, seller_done);
-        return 1;
-    case 'S': d->seller[0] = 0; load(u, d); return 1;
-    }
-    return 0;
+    if (d->sel < d->nfields - 1) d->sel++;
+    load(u, d);
+    return 1;
 }
+
+static int d_prev_field(ui *u, screen *s, ui_key k)
+{
+    dist_screen *d = (dist_screen *)s;
+    if (d->sel > 0) d->sel--;
+    load(u, d);
+    return 1;
+}
+
+static int d_next_run(ui *u, screen *s, ui_key k)
+{
+    dist_screen *d = (dist_screen *)s;
+    d->run = (d->run + 1) % (d->nruns + 1);
+    load(u, d);
+    return 1;
+}
+
+static int d_prev_run(ui *u, screen *s, ui_key k)
+{
+    dist_screen *d = (dist_screen *)s;
+    d->run = (d->run + d->nruns) % (d->nruns + 1);
+    load(u, d);
+    return 1;
+}
+
+static int d_baseline(ui *u, screen *s, ui_key k)
+{
+    dist_screen *d = (dist_screen *)s;
+    d->base_run = d->base_run >= 0 ? -1 : d->run;
+    load(u, d);
+    return 1;
+}
+
+static int d_seller(ui *u, screen *s, ui_key k)
+{
+    dist_screen *d = (dist_screen *)s;
+    ui_prompt(u, s, "Seller id (empty: all): ", d->seller, seller_done);
+    return 1;
+}
+
+static int d_all_sellers(ui *u, screen *s, ui_key k)
+{
+    dist_screen *d = (dist_screen *)s;
+    d->seller[0] = 0;
+    load(u, d);
+    return 1;
+}
+
+static const ui_keydef dist_keys[] = {
+    {0, 0, NULL, "Distribution", ""},
+    {'j', 0, d_next_field, "next score field (whose histograms are shown)", NULL},
+    {KEY_DOWN, 1, d_next_field, NULL, NULL},
+    {'k', 0, d_prev_field, "previous score field", NULL},
+    {KEY_UP, 1, d_prev_field, NULL, NULL},
+    {']', 0, d_next_run, "next scoring run (latest predictions first)", NULL},
+    {KEY_RIGHT, 1, d_next_run, NULL, NULL},
+    {'[', 0, d_prev_run, "previous scoring run", NULL},
+    {KEY_LEFT, 1, d_prev_run, NULL, NULL},
+    {'b', 0, d_baseline, "pin the shown run as the baseline to compare with (again: unpin)", NULL},
+    {'s', 0, d_seller, "restrict to one seller (empty: all sellers)", NULL},
+    {'S', 0, d_all_sellers, "all sellers again", NULL},
+    {0, 0, NULL, "Compression alarm: the largest share of the model's scores inside"
+                 " any 1-point band; highlighted from 60%.", ""},
+    UI_KEYS_END,
+};
 
 static void dist_destroy(screen *s) { free(s); }
 
@@ -314,9 +348,8 @@ screen *screen_dist_new(ui *u, const char *seller)
     d->base.title = "Distribution";
     d->base.hint = "j/k field  [ ] run  b baseline  s seller  S all sellers  "
                    "? help  q back";
-    d->base.help = dist_help;
+    d->base.keys = dist_keys;
     d->base.draw = dist_draw;
-    d->base.key = dist_key;
     d->base.reload = dist_reload;
     d->base.destroy = dist_destroy;
     d->base_run = -1;

@@ -2,6 +2,7 @@
  * one-line prompt, help overlay, undo stack and --timing log. */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
+#include "ui_keys.h"
 #include "../term/sanitize.h"
 #include "../../core/util.h"
 
@@ -16,23 +17,6 @@
 static volatile sig_atomic_t got_sigint;
 
 static void on_sigint(int sig) { (void)sig; got_sigint = 1; }
-
-static const ui_help global_help[] = {
-    {"", "Everywhere"},
-    {"?", "this help (j/k, PgUp/PgDn scroll it; any other key closes)"},
-    {"q  Esc", "back to the previous screen; quit from the queue"},
-    {"d", "distribution view: model vs human scores"},
-    {"P", "programs view: optimised few-shot programs"},
-    {"L", "log view: messages and errors"},
-    {"x", "actions menu (scoring, ...) - run in the background"},
-    {"X", "cancel the running background action"},
-    {"u", "undo the last save of this session"},
-    {"R", "reload from the pool (changes by other processes)"},
-    {"Ctrl-L", "redraw the screen"},
-    {"j k  Up Down", "move; PgUp/PgDn/Home/End (g/G) page and jump"},
-    {"mouse", "click to select, click again to open, wheel to scroll"},
-    {NULL, NULL},
-};
 
 /* ---- screen stack ---- */
 
@@ -190,40 +174,68 @@ static void prompt_key(ui *u, ui_key k)
 
 /* ---- help overlay ---- */
 
-static int help_lines(ui *u, const ui_help **rows, int max)
+static const ui_keydef global_keys[];
+
+/* The help of what is on screen: the menu's keys when it is open, else the
+ * top screen's; then the keys that work everywhere. */
+static void help_collect(ui *u, ui_help_lines *h)
 {
-    int n = 0;
-    if (u->top && u->top->help)
-        for (const ui_help *h = u->top->help; h->keys && n < max; h++)
-            rows[n++] = h;
-    for (const ui_help *h = global_help; h->keys && n < max; h++)
-        rows[n++] = h;
-    return n;
+    if (u->menu_open) {
+        ui_menu_help(h);
+    } else if (u->top) {
+        ui_keys_help(u->top->keys, h);
+        ui_help_add(u->top->help, h);
+    }
+    ui_keys_help(global_keys, h);
 }
 
 /* Draws (or, with draw 0, only counts) the help rows: each entry's keys
- * and its description wrapped to the box; returns the number of rows. */
+ * and its description wrapped to the box; returns the number of rows. The
+ * key column is as wide as the widest keys (up to half the box); longer
+ * keys get a line of their own, never a cut. */
 static int help_rows(ui *u, int y, int x, int w, int first, int nrows,
                      int draw)
 {
-    const ui_help *rows[128];
-    int n = help_lines(u, rows, 128), row = 0;
-    for (int i = 0; i < n; i++) {
-        const ui_help *r = rows[i];
-        int head = !*r->keys, dx = head ? 2 : 20, dw = w - dx - 2;
+    ui_help_lines h = {0};
+    help_collect(u, &h);
+    int kw = 0;
+    for (size_t i = 0; i < h.n; i++) {
+        if (h.v[i].head) continue;
+        size_t n;
+        wchar_t *wk = sanitize_wide_new(h.v[i].label, 0, &n);
+        int cw = ui_swidth(wk, n);
+        free(wk);
+        if (cw <= (w - 8) / 2 && cw > kw) kw = cw;
+    }
+    int row = 0;
+    for (size_t i = 0; i < h.n; i++) {
+        const ui_help_line *r = &h.v[i];
+        int dx = r->head ? 2 : 3 + kw + 2, dw = w - dx - 2;
+        size_t kn;
+        wchar_t *wk = sanitize_wide_new(r->label, 0, &kn);
+        if (!r->head && ui_swidth(wk, kn) > kw) {   /* keys on their own line */
+            int yy = row - first;
+            if (draw && yy >= 0 && yy < nrows)
+                ui_putw(u, y + yy, x + 3, w - 5, wk, kn, A_BOLD);
+            row++;
+            free(wk);
+            wk = NULL;
+        }
         size_t wn, nl;
         wchar_t *wd = sanitize_wide_new(r->desc, 0, &wn);
         ui_span *sp = ui_wrap_new(wd, wn, dw > 4 ? dw : 4, &nl);
         for (size_t k = 0; k < nl; k++, row++) {
             int yy = row - first;
             if (!draw || yy < 0 || yy >= nrows) continue;
-            if (k == 0 && !head) ui_put(u, y + yy, x + 3, 16, r->keys, A_BOLD);
+            if (k == 0 && wk && !r->head) ui_putw(u, y + yy, x + 3, kw, wk, kn, A_BOLD);
             ui_putw(u, y + yy, x + dx, dw, wd + sp[k].start, sp[k].len,
-                    head ? ui_attr(u, A_UI_HEAD) : UI_PLAIN);
+                    r->head ? ui_attr(u, A_UI_HEAD) : UI_PLAIN);
         }
         free(sp);
         free(wd);
+        free(wk);
     }
+    ui_help_lines_clear(&h);
     return row;
 }
 
@@ -333,33 +345,71 @@ static void draw_frame(ui *u)
 
 /* ---- keys ---- */
 
-static int global_key(ui *u, ui_key k)
+static int g_help(ui *u, screen *s, ui_key k)
 {
-    if (k.fkey) {
-        if (k.ch == KEY_F(1)) { u->help_open = 1; u->help_scroll = 0; return 1; }
-        return 0;
-    }
-    char id[128];
-    switch (k.ch) {
-    case '?': u->help_open = 1; u->help_scroll = 0; return 1;
-    case 'q': case 27:
-        if (u->top && u->top->below) ui_pop(u);
-        else u->quit = 1;
-        return 1;
-    case 'd': ui_push(u, screen_dist_new(u, NULL)); return 1;
-    case 'P': ui_push(u, screen_programs_new(u)); return 1;
-    case 'L': ui_push(u, screen_log_new(u)); return 1;
-    case 'x': u->menu_open = 1; u->menu_sel = 0; return 1;
-    case 'X':
-        if (ui_job_running(u)) ui_job_cancel(u);
-        else ui_status(u, "no background action is running");
-        return 1;
-    case 'u': ui_undo_pop(u, id); return 1;
-    case 'R': ui_changed(u); ui_status(u, "reloaded"); return 1;
-    case 12: clearok(curscr, TRUE); return 1;
-    }
-    return 0;
+    u->help_open = 1;
+    u->help_scroll = 0;
+    return 1;
 }
+
+static int g_back(ui *u, screen *s, ui_key k)
+{
+    if (u->top && u->top->below) ui_pop(u);
+    else u->quit = 1;
+    return 1;
+}
+
+static int g_dist(ui *u, screen *s, ui_key k) { ui_push(u, screen_dist_new(u, NULL)); return 1; }
+static int g_programs(ui *u, screen *s, ui_key k) { ui_push(u, screen_programs_new(u)); return 1; }
+static int g_log(ui *u, screen *s, ui_key k) { ui_push(u, screen_log_new(u)); return 1; }
+
+static int g_menu(ui *u, screen *s, ui_key k)
+{
+    u->menu_open = 1;
+    u->menu_sel = 0;
+    return 1;
+}
+
+static int g_cancel(ui *u, screen *s, ui_key k)
+{
+    if (ui_job_running(u)) ui_job_cancel(u);
+    else ui_status(u, "no background action is running");
+    return 1;
+}
+
+static int g_undo(ui *u, screen *s, ui_key k)
+{
+    char id[128];
+    ui_undo_pop(u, id);
+    return 1;
+}
+
+static int g_reload(ui *u, screen *s, ui_key k)
+{
+    ui_changed(u);
+    ui_status(u, "reloaded");
+    return 1;
+}
+
+static int g_redraw(ui *u, screen *s, ui_key k) { clearok(curscr, TRUE); return 1; }
+
+static const ui_keydef global_keys[] = {
+    {0, 0, NULL, "Everywhere", ""},
+    {'?', 0, g_help, "this help (j/k, PgUp/PgDn scroll it; any other key closes)", NULL},
+    {KEY_F(1), 1, g_help, NULL, NULL},
+    {'q', 0, g_back, "back to the previous screen; quit from the queue", NULL},
+    {27, 0, g_back, NULL, NULL},
+    {'d', 0, g_dist, "distribution view: model vs human scores", NULL},
+    {'P', 0, g_programs, "programs view: optimised few-shot programs", NULL},
+    {'L', 0, g_log, "log view: messages and errors", NULL},
+    {'x', 0, g_menu, "actions menu (scoring, ...) - run in the background", NULL},
+    {'X', 0, g_cancel, "cancel the running background action", NULL},
+    {'u', 0, g_undo, "undo the last save of this session", NULL},
+    {'R', 0, g_reload, "reload from the pool (changes by other processes)", NULL},
+    {12, 0, g_redraw, "redraw the screen", NULL},
+    {0, 0, NULL, "click to select, click again to open, wheel to scroll", "mouse"},
+    UI_KEYS_END,
+};
 
 static void dispatch(ui *u, ui_key k)
 {
@@ -374,8 +424,9 @@ static void dispatch(ui *u, ui_key k)
             u->top->mouse(u, u->top, &ev);
         return;
     }
-    if (u->top && u->top->key(u, u->top, k)) return;
-    if (!global_key(u, k) && !(k.fkey && k.ch == KEY_RESIZE))
+    if (u->top && ui_keys_run(u->top->keys, u, u->top, k)) return;
+    if (u->top && u->top->key && u->top->key(u, u->top, k)) return;
+    if (!ui_keys_run(global_keys, u, u->top, k) && !(k.fkey && k.ch == KEY_RESIZE))
         ui_status(u, "key not used here: press ? for the list of keys");
 }
 

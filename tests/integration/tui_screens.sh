@@ -1,0 +1,69 @@
+#!/bin/bash
+# tui_screens.sh: the screens' key tables and small drawing fixes of issue
+# 12, in tmux: help shows whole key names, the actions menu's keys and ?,
+# the LLM URL inside the menu box, sort arrows on every column and kept
+# across tabs, the threshold label and keys.
+source "$(dirname "$0")/lib.bash"
+source "$(dirname "$0")/tui_helpers.bash"
+
+tui_demo_pool || { fail "demo pool"; finish; exit 1; }
+
+tui_start
+tui_check "queue up" "1 To review"
+# ---- help: whole key names, from the key table ----
+tui_keys '?'
+tui_check "help open" "Help - every key"
+tui_check "help: page down keys whole" "PgDn  Ctrl-F  Space +page down"
+tui_check "help: page up keys whole" "PgUp  Ctrl-B +page up"
+hasnt "help: no key cut at 16 cells" "Ctrl- " "$WORK/screen"
+tui_keys q
+tui_wait_gone "Help - every key" 5
+# ---- threshold: = is not a threshold key; 1.25 shows as 1.25 ----
+tui_keys '='
+tui_check "= is not used in the queue" "key not used here"
+tui_check "= left the threshold alone" "4 Disagree >=2\\.0 "
+tui_keys t
+tui_wait "Disagreement threshold: " 5
+tui_keys C-u 1.25 Enter
+tui_check "threshold label shows 1.25" "4 Disagree >=1\\.25 "
+tui_keys t
+tui_check "threshold prompt starts from 1.25" "Disagreement threshold: 1\\.25"
+tui_keys Escape
+# ---- sort arrows on |diff| and edge, kept across tabs ----
+tui_keys F6
+tui_check "arrow on |diff|" "\\|diff\\|▲"
+tui_keys F6
+tui_check "|diff| descending" "\\|diff\\|▼"
+tui_keys 5
+tui_check "All tab" "sorted|5 All"
+tui_check "descending kept on another tab" "\\|diff\\|▼"
+tui_keys 1
+tui_check "descending kept back on the first tab" "\\|diff\\|▼"
+tui_keys F8
+tui_check "arrow on edge" "edge[▲▼]"
+# ---- actions menu: keys as shown, ? opens its help ----
+tui_keys x
+tui_check "menu open" "Actions \\(Enter runs"
+tui_check "Export JSON is on e" "e  Export the best program as DSPy JSON"
+tui_keys j
+tui_check "j moves the highlight (menu stays)" "Actions \\(Enter runs"
+tui_keys '?'
+tui_check "? in the menu opens the menu's help" "Actions menu \\(x\\)"
+tui_check "menu help lists its actions" "e +Export the best program as DSPy JSON"
+tui_keys q
+tui_wait_gone "Help - every key" 5
+tui_check "menu still open after its help" "Actions \\(Enter runs"
+tui_keys q
+tui_quit "queue and menu"
+
+# ---- the LLM URL stays inside the menu box ----
+tui_start CURATE_LLM_URL=http://127.0.0.1:9/v1 CURATE_LLM_MODEL=m1
+tui_keys x
+tui_check "menu names the LLM" "scorer: LLM m1"
+url_line=$(grep -n "http://127.0.0.1:9/v1" "$WORK/screen" | head -1 | cut -d: -f1)
+next=$(sed -n "$((url_line + 1))p" "$WORK/screen")
+case "$next" in *└*┘*) pass "border below the URL";; *) fail "border below the URL" "line after the URL: '$next'";; esac
+case "$(sed -n "${url_line}p" "$WORK/screen")" in *│*http*│*) pass "URL between the box sides";; *) fail "URL between the box sides" "$(sed -n "${url_line}p" "$WORK/screen")";; esac
+tui_keys q
+tui_quit "llm menu"
+finish
