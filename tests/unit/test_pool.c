@@ -250,6 +250,16 @@ TEST(pool_stats_histogram_programs_cache)
     CHECK(pool_get_stats(p, r, 0, NULL, &st, err) == 0);
     CHECK(st.conversations == 4 && st.messages == 12 && st.scored == 4 && st.reviewed == 2);
     CHECK(st.reviewed_today == 2);
+    /* A skip is not a review: neither in "total reviewed" nor today. */
+    {
+        scoreset h = {0};
+        CHECK(pool_add_label(p, r, "s2", "a", "skipped", &h, NULL, NULL, err) == 0);
+        pool_stats st2;
+        CHECK(pool_get_stats(p, r, 0, NULL, &st2, err) == 0);
+        CHECK(st2.skipped == 1 && st2.reviewed == 2);
+        CHECK_MSG(st2.reviewed_today == 2, "reviewed today %lld counts the skip",
+                  (long long)st2.reviewed_today);
+    }
     CHECK(st.model[2].n == 4);
     CHECK_NEAR(st.model[2].mean, 7.75, 1e-9);
     CHECK_NEAR(st.model[2].min, 7, 1e-9);
