@@ -556,19 +556,21 @@ static int assign_roles(const ctx_t *cx, builder *b, const import_wa_opts *o)
     return first;
 }
 
-/* The default conversation id hashes the seller id, the first message
+/* The default conversation id hashes the seller's name (as the file
+ * writes it, not --seller-id: importing the same file with another or no
+ * --seller-id is the same conversation), the first message
  * (local time as written, so --tz does not change it; its text) and the
  * participants. It ignores the file name and everything after the first
  * message, so re-importing the same chat, or a later and longer export of
  * it, lands on the same id. A group where someone speaks for the first time
  * after the earlier export gets a new id: that is a different set of
  * speakers. */
-static void default_id(const builder *b, const char *seller_id, char *out,
+static void default_id(const builder *b, const char *seller_name, char *out,
                        size_t outsz)
 {
     char tbuf[32];
     const convo_msg *m = &b->c->msgs[0];
-    uint64_t h = hash_fnv1a(seller_id, strlen(seller_id) + 1, HASH_FNV_SEED);
+    uint64_t h = hash_fnv1a(seller_name, strlen(seller_name) + 1, HASH_FNV_SEED);
     snprintf(tbuf, sizeof tbuf, "%lld", (long long)b->first_local);
     h = hash_fnv1a(tbuf, strlen(tbuf) + 1, h);
     h = hash_fnv1a(m->text, strlen(m->text) + 1, h);
@@ -595,7 +597,7 @@ int import_whatsapp(const char *data, size_t len, const char *src,
         char idbuf[32];
         const char *id = opts->id;
         if (!id || !id[0]) {
-            default_id(&b, sid, idbuf, sizeof idbuf);
+            default_id(&b, b.names[first], idbuf, sizeof idbuf);
             id = idbuf;
         }
         free(b.c->id);

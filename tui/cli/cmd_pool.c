@@ -329,6 +329,20 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
                rows[i].seller_id, rows[i].nmsgs, m, h, d, rows[i].status,
                rows[i].edge ? "edge" : "");
     }
+    /* A listing that stops at --limit says so (on stderr: stdout stays
+     * the rows), with how to see the rest. */
+    int64_t total = n == limit || offset > 0 ? pool_count(p, &f, err) : offset + n;
+    if (total < 0) {
+        cli_error("%s", err);
+        free(rows);
+        pool_close(p);
+        return EXIT_ERR;
+    }
+    if (offset + n < total)
+        cli_error("list: rows %lld-%lld of %lld shown; --offset %lld for the "
+                  "next, --limit N for more at once", (long long)offset + 1,
+                  (long long)(offset + n), (long long)total,
+                  (long long)(offset + n));
     free(rows);
     pool_close(p);
     return EXIT_OK;
