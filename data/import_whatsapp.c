@@ -256,10 +256,12 @@ static int is_blank(const char *s, size_t n)
     return n == 0;
 }
 
-/* Decides the date order; returns 0 (DMY or MDY in *order) or -1 + err. */
+/* Decides the date order; returns 0 (DMY or MDY in *order; *guessed 1
+ * when no date decided it) or -1 + err. */
 static int scan(const ctx_t *cx, const char *data, size_t len,
-                import_date_order want, import_date_order *order)
+                import_date_order want, import_date_order *order, int *guessed)
 {
+    *guessed = 0;
     line_iter it = {data, len, 0, 0};
     const char *s;
     size_t n, skip, dmy_line = 0, mdy_line = 0, nstamps = 0, stray = 0;
@@ -324,6 +326,7 @@ static int scan(const ctx_t *cx, const char *data, size_t len,
      * with month-first dates; most of the world writes day first. */
     *order = dmy_line ? DATE_DMY : mdy_line ? DATE_MDY
            : twelve ? DATE_MDY : DATE_DMY;
+    *guessed = !dmy_line && !mdy_line;
     return 0;
 }
 
@@ -585,8 +588,11 @@ int import_whatsapp(const char *data, size_t len, const char *src,
 {
     ctx_t cx = {src ? src : "(input)", err};
     import_date_order order;
-    if (scan(&cx, data, len, opts ? opts->order : DATE_AUTO, &order) != 0)
+    int guessed;
+    if (opts && opts->guessed) *opts->guessed = DATE_AUTO;
+    if (scan(&cx, data, len, opts ? opts->order : DATE_AUTO, &order, &guessed) != 0)
         return -1;
+    if (guessed && opts && opts->guessed) *opts->guessed = order;
     builder b = {0};
     b.c = convo_new(NULL, NULL);
     int rc = build(&cx, data, len, order, opts ? opts->tz_offset_min : 0, &b);

@@ -43,6 +43,7 @@ typedef struct {
     pool *p;
     const char *src;
     long added, changed, same, msgs;
+    char *last_id;          /* the last conversation's id (owned) */
 } import_ctx;
 
 static int import_one(const convo *c, void *vctx, char *err)
@@ -54,6 +55,8 @@ static int import_one(const convo *c, void *vctx, char *err)
     else if (changed == 1) ic->changed++;
     else ic->same++;
     ic->msgs += (long)c->nmsgs;
+    free(ic->last_id);
+    ic->last_id = xstrdup(c->id);
     return 0;
 }
 
@@ -145,6 +148,8 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
         if (!data) { cli_error("%s", err); failed++; continue; }
         int fmt = format ? format : import_detect(path, data, len);
         import_ctx ic = {.p = p, .src = path};
+        import_date_order guessed = DATE_AUTO;
+        wa.guessed = &guessed;
         int rc = -1;
         if (fmt == 0) {
             err_set(err, "%s: unknown format (use --format jsonl|whatsapp)", path);
@@ -159,9 +164,22 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
         if (rc < 0) {
             cli_error("%s", err);
             if (!g->quiet) fprintf(stderr, "curate: %s: nothing imported from this file\n", path);
+            free(ic.last_id);
             failed++;
             continue;
         }
+        /* Not quiet-able: a wrong guess misdates every message. */
+        if (fmt == 2 && guessed != DATE_AUTO && rc == 0)
+            cli_error("%s: no date tells whether the day or the month comes "
+                      "first (all are 12 or less): read as %s%s; if that is "
+                      "wrong, correct it in place with: curate import "
+                      "--date-order %s --id %s ...", path,
+                      guessed == DATE_MDY ? "month/day/year" : "day/month/year",
+                      guessed == DATE_MDY ? " (a 12-hour clock, as US phones "
+                                            "write)" : "",
+                      guessed == DATE_MDY ? "dmy" : "mdy",
+                      ic.last_id ? ic.last_id : "ID");
+        free(ic.last_id);
         if (!g->quiet)
             printf("%s: %ld conversation%s (%ld new, %ld changed, %ld unchanged), "
                    "%ld messages\n", path, ic.added + ic.changed + ic.same,
