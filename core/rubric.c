@@ -328,6 +328,22 @@ int rubric_validate_score(const rubric_field *f, const char *text, double *out)
     char *end;
     double v = strtod(p, &end);
     if (end != q) return 0;
+    /* A decimal comma ("7,5" as many locales write it) is 7.5 when it is
+     * unambiguous: one comma right after whole digits, 1 or 2 digits
+     * after it, no dot, nothing numeric following. "7,500", "7,5,3",
+     * "7.5,5" are refused rather than cut to 7. */
+    if (*q == ',' && isdigit((unsigned char)q[1])) {
+        const char *c = q + 1, *d = c;
+        while (isdigit((unsigned char)*d)) d++;
+        int has_dot = memchr(p, '.', (size_t)(q - p)) != NULL;
+        if (has_dot || d - c > 2 || *d == ',' || *d == '.') return 0;
+        char buf[64];
+        int n = snprintf(buf, sizeof buf, "%.*s.%.*s", (int)(q - p), p,
+                         (int)(d - c), c);
+        if (n <= 0 || (size_t)n >= sizeof buf) return 0;
+        v = strtod(buf, NULL);
+        q = d;
+    }
     while (*q == ' ' || *q == '\t') q++;
     /* "8/10" means 8 on a 10-point scale; "8.5 / 10" too. */
     if (*q == '/') {

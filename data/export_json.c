@@ -1,6 +1,7 @@
 /* export_json.c: see export_json.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "export_json.h"
+#include "../core/numarg.h"
 #include "../core/util.h"
 
 #include <errno.h>
@@ -13,14 +14,11 @@ int export_parse_program_ref(const char *s, int64_t *id, char *err)
         *id = 0;
         return 0;
     }
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || v <= 0) {
-        err_set(err, "program '%.60s': expected 'best' or a program id", s);
+    char e2[ERR_MAX];
+    if (numarg_int("program", s, 1, INT64_MAX, id, e2) < 0) {
+        err_set(err, "%s: expected 'best' or a program id", e2);
         return -1;
     }
-    *id = (int64_t)v;
     return 0;
 }
 

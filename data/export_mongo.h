@@ -10,8 +10,11 @@
  * Unless the URI sets them, serverSelectionTimeoutMS=5000,
  * connectTimeoutMS=5000 and socketTimeoutMS=30000 are added, so an
  * unreachable server fails in seconds. No message ever holds the URI's
- * password: URIs are shown as mongodb://user:***@host:port/db (options
- * left out), and every error text is scrubbed of the password. */
+ * password: a URI is shown as scheme, hosts and database, with
+ * everything between the "//" and the last '@' replaced by three asterisks
+ * (options left out), and every error text is scrubbed of the password. A
+ * URI whose user info holds an unescaped '@' is refused (percent-encode it
+ * as %40). */
 #ifndef CURATE_EXPORT_MONGO_H
 #define CURATE_EXPORT_MONGO_H
 
@@ -24,15 +27,13 @@
 
 /* libmongoc's process-wide set-up: call export_mongo_init() before and
  * export_mongo_cleanup() after all MongoDB work (once per process).
- * init also silences libmongoc's own logging (its lines can quote URI
- * parts); failures come back through err, scrubbed of the password. */
+ * libmongoc is loaded here (mongo_dl.h); if it cannot be, init does
+ * nothing and put/get fail with the reason. init also silences
+ * libmongoc's own logging (its lines can quote URI parts), and removes
+ * the name of the shared-memory counters libmongoc maps
+ * (/dev/shm/mongoc-PID), so a killed curate leaves none behind; failures
+ * come back through err, scrubbed of the password. */
 void export_mongo_init(void);
-/* libmongoc maps shared-memory counters (/dev/shm/mongoc-PID) when it is
- * loaded, before main, and removes them only at a clean exit: a killed
- * curate would leave the file behind, and a later process with the same
- * pid would print a warning over the workbench. Called first thing in
- * main: removes the name, the mapping stays valid. */
-void export_mongo_detach_counters(void);
 void export_mongo_cleanup(void);
 
 typedef struct {

@@ -7,6 +7,7 @@
 #include "../core/util.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,6 +373,164 @@ static int f_hex4(fcur *k, unsigned *out)
     return 1;
 }
 
+static int f_str(fcur *k, size_t *off, size_t *len);
+
+/* ---- strict checks ----
+ * What cJSON lets through and would store wrongly: a NUL (raw, or \u0000,
+ * which cJSON decodes and which then cuts the string: "refund of 500\u0000
+ * EUR" would be stored as "refund of 500", and ids "n2\u0000x" and
+ * "n2\u0000y" would collide), a \u escape that is no character (a lone
+ * UTF-16 surrogate), and a key given twice in one object (cJSON keeps the
+ * first, silently). Run on the lines the fast path hands to cJSON and on
+ * meta objects; a line with a syntax error is left to cJSON's message. */
+
+typedef struct {
+    size_t obj;           /* which object (numbered in order of opening) */
+    size_t off, len;      /* the decoded key in the scratch arena */
+    const char *text;     /* = arena + off, once the arena stops moving */
+    size_t col;           /* where it starts, 1-based */
+} strict_key;
+
+static int key_cmp(const void *a, const void *b)
+{
+    const strict_key *x = a, *y = b;
+    if (x->obj != y->obj) return x->obj < y->obj ? -1 : 1;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    int c = memcmp(x->text, y->text, x->len);
+    if (c) return c;
+    return x->col < y->col ? -1 : x->col > y->col;
+}
+
+/* Checks the string at s[*i] (a '"') and moves *i past it. 0, or -1
+ * with err filled. */
+static int strict_str(const where *w, const char *s, size_t n, size_t *i,
+                      size_t base_col)
+{
+    size_t j = *i + 1;
+    while (j < n && s[j] != '"') {
+        if (s[j] == '\\' && j + 1 < n) {
+            if (s[j + 1] != 'u') {
+                j += 2;
+                continue;
+            }
+            fcur k = {s + j + 2, s + n, NULL, 0};
+            unsigned cp, lo = 0;
+            size_t col = base_col + j + 1;
+            if (!f_hex4(&k, &cp)) {
+                err_set(w->err, "%s:%zu: column %zu: invalid escape: \\u "
+                        "needs four hex digits", w->src, w->line, col);
+                return -1;
+            }
+            if (cp == 0) {
+                err_set(w->err, "%s:%zu: column %zu: \\u0000 (NUL) in a "
+                        "string: not allowed (it would cut the text there)",
+                        w->src, w->line, col);
+                return -1;
+            }
+            int hi = cp >= 0xD800 && cp <= 0xDBFF;
+            if (hi && k.e - k.p >= 6 && k.p[0] == '\\' && k.p[1] == 'u') {
+                k.p += 2;
+                if (!f_hex4(&k, &lo)) lo = 0;
+            }
+            if ((cp >= 0xDC00 && cp <= 0xDFFF) ||
+                (hi && (lo < 0xDC00 || lo > 0xDFFF))) {
+                err_set(w->err, "%s:%zu: column %zu: invalid escape \\u%04X "
+                        "(a lone UTF-16 surrogate: not a character)", w->src,
+                        w->line, col, cp);
+                return -1;
+            }
+            j = (size_t)(k.p - s);
+            continue;
+        }
+        if (s[j] == '\0') {
+            err_set(w->err, "%s:%zu: column %zu: NUL byte in a string: not "
+                    "allowed (it would cut the text there)", w->src, w->line,
+                    base_col + j + 1);
+            return -1;
+        }
+        j++;
+    }
+    *i = j < n ? j + 1 : n;
+    return 0;
+}
+
+static int strict_check(const where *w, const char *s, size_t n,
+                        size_t base_col)
+{
+    fast_scratch ks = {0};     /* decoded keys */
+    strict_key *keys = NULL;
+    size_t nkeys = 0, kcap = 0;
+    size_t *stack = NULL, depth = 0, scap = 0, nobj = 0;
+    unsigned char *is_obj = NULL;
+    int want_key = 0, rc = 0;
+    for (size_t i = 0; i < n && rc == 0;) {
+        char ch = s[i];
+        if (ch == '"') {
+            size_t start = i;
+            rc = strict_str(w, s, n, &i, base_col);
+            if (rc == 0 && depth && is_obj[depth - 1] && want_key) {
+                /* Decoded as cJSON would ("a" and "\u0061" are one key);
+                 * a key f_str refuses (a raw control byte) is kept as is. */
+                fcur k = {s + start, s + n, &ks, 0};
+                size_t off, len;
+                if (!f_str(&k, &off, &len)) {
+                    off = ks.arena.len;
+                    len = i - start;
+                    sbuf_addn(&ks.arena, s + start, len);
+                    ks.arena.len++;
+                }
+                if (nkeys == kcap)
+                    keys = xrealloc(keys, (kcap = kcap ? 2 * kcap : 16) * sizeof *keys);
+                keys[nkeys++] = (strict_key){stack[depth - 1], off, len, NULL,
+                                             base_col + start + 1};
+                want_key = 0;
+            }
+            continue;
+        }
+        if (ch == '\0') {
+            err_set(w->err, "%s:%zu: column %zu: NUL byte: not allowed",
+                    w->src, w->line, base_col + i + 1);
+            rc = -1;
+        } else if (ch == '{' || ch == '[') {
+            if (depth == scap) {
+                scap = scap ? 2 * scap : 16;
+                stack = xrealloc(stack, scap * sizeof *stack);
+                is_obj = xrealloc(is_obj, scap);
+            }
+            is_obj[depth] = ch == '{';
+            stack[depth++] = nobj++;
+            want_key = ch == '{';
+        } else if (ch == '}' || ch == ']') {
+            if (depth) depth--;
+            want_key = 0;
+        } else if (ch == ',') {
+            want_key = depth && is_obj[depth - 1];
+        }
+        i++;
+    }
+    for (size_t k = 0; k < nkeys; k++) keys[k].text = ks.arena.s + keys[k].off;
+    if (rc == 0 && nkeys > 1) {
+        qsort(keys, nkeys, sizeof *keys, key_cmp);
+        for (size_t k = 1; k < nkeys; k++) {
+            const strict_key *a = &keys[k - 1], *b = &keys[k];
+            if (a->obj != b->obj || a->len != b->len ||
+                memcmp(a->text, b->text, a->len))
+                continue;
+            quote_buf q;
+            err_set(w->err, "%s:%zu: duplicate key \"%s\" in one object "
+                    "(columns %zu and %zu)", w->src, w->line,
+                    quote(a->text, &q), a->col, b->col);
+            rc = -1;
+            break;
+        }
+    }
+    free(stack);
+    free(is_obj);
+    free(keys);
+    fast_scratch_free(&ks);
+    return rc;
+}
+
 /* Decodes the string at k->p into the arena: *off its start, *len its
  * length (the NUL after it not counted). */
 static int f_str(fcur *k, size_t *off, size_t *len)
@@ -583,7 +742,8 @@ static int f_message(fcur *k)
                 return 0;
             break;
         default:
-            if (!f_skip(k)) return 0;
+            return 0;   /* another key: cJSON's path checks it is not a
+                           duplicate (strict_check) */
         }
         if ((more = f_next(k, '}')) < 0) return 0;
     }
@@ -634,7 +794,7 @@ static int fast_line(const char *s, size_t n, convo *c, fast_scratch *fs)
             meta_end = k.p;
             break;
         default:
-            if (!f_skip(&k)) return 0;
+            return 0;   /* as in f_message */
         }
         if ((more = f_next(&k, '}')) < 0) return 0;
     }
@@ -647,7 +807,10 @@ static int fast_line(const char *s, size_t n, convo *c, fast_scratch *fs)
         return 0;
     char *meta_json = NULL;
     if (meta && *meta != 'n') {
-        if (*meta != '{') return 0;
+        char e[ERR_MAX];
+        where mw = {"", 0, e, -1, NULL};
+        if (*meta != '{' || strict_check(&mw, meta, (size_t)(meta_end - meta), 0) < 0)
+            return 0;
         cJSON *mo = cJSON_ParseWithLength(meta, (size_t)(meta_end - meta));
         char *t = mo ? cJSON_PrintUnformatted(mo) : NULL;
         cJSON_Delete(mo);
@@ -675,6 +838,11 @@ static int parse_line(const where *w, const char *s, size_t n, convo *c)
 #endif
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(s, n, &end, 0);
+    /* A NUL or a bad \u escape is named even where cJSON fails on it. */
+    if (strict_check(w, s, n, 0) < 0) {
+        cJSON_Delete(root);
+        return -1;
+    }
     if (!root) {
         size_t col = end && end >= s && end <= s + n ? (size_t)(end - s) + 1 : 1;
         err_set(w->err, "%s:%zu: invalid JSON at column %zu", w->src, w->line,
@@ -695,6 +863,26 @@ static int parse_line(const where *w, const char *s, size_t n, convo *c)
     return rc;
 }
 
+/* One line of a file (n bytes at s, no '\n'): 1 with the conversation in
+ * c, 0 for a blank line, -1 + w->err. */
+static int jsonl_line(where *w, id_set *ids, const char *s, size_t n,
+                      convo *c)
+{
+    w->line++;
+    if (n && s[n - 1] == '\r') n--;
+    if (is_blank(s, n)) return 0;
+    convo_reset(c);
+    if (parse_line(w, s, n, c) != 0) return -1;
+    size_t first = id_set_add(ids, c->id, w->line);
+    if (first) {
+        quote_buf q;
+        err_set(w->err, "%s:%zu: duplicate id '%s' (first on line %zu)",
+                w->src, w->line, quote(c->id, &q), first);
+        return -1;
+    }
+    return 1;
+}
+
 int import_jsonl(const char *data, size_t len, const char *src, import_fn fn,
                  void *ctx, char *err)
 {
@@ -710,19 +898,9 @@ int import_jsonl(const char *data, size_t len, const char *src, import_fn fn,
         const char *nl = memchr(s, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - s) : len - pos;
         pos += n + (nl ? 1 : 0);
-        w.line++;
-        if (n && s[n - 1] == '\r') n--;
-        if (is_blank(s, n)) continue;
-        convo_reset(c);
-        if (parse_line(&w, s, n, c) != 0) { rc = -1; break; }
-        size_t first = id_set_add(&ids, c->id, w.line);
-        if (first) {
-            quote_buf q;
-            err_set(err, "%s:%zu: duplicate id '%s' (first on line %zu)",
-                    w.src, w.line, quote(c->id, &q), first);
-            rc = -1;
-            break;
-        }
+        int got = jsonl_line(&w, &ids, s, n, c);
+        if (got < 0) { rc = -1; break; }
+        if (!got) continue;
         if (err) err[0] = '\0';
         if (fn && fn(c, ctx, err) != 0) {
             if (err && !err[0])
@@ -734,4 +912,117 @@ int import_jsonl(const char *data, size_t len, const char *src, import_fn fn,
     id_set_free(&ids);
     fast_scratch_free(&fs);
     return rc;
+}
+
+/* ---- streaming ---- */
+
+struct import_jsonl_reader {
+    FILE *f;
+    char *src;
+    char *buf;              /* [start, len) not yet consumed */
+    size_t cap, len, start;
+    int eof, bom_checked;
+    fast_scratch fs;
+    where w;
+    id_set ids;
+    convo *c;
+};
+
+#define READ_CHUNK ((size_t)1 << 20)
+
+import_jsonl_reader *import_jsonl_open(const char *path, char *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        err_set(err, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    import_jsonl_reader *r = xcalloc(1, sizeof *r);
+    r->f = f;
+    r->src = xstrdup(path);
+    r->cap = READ_CHUNK;
+    r->buf = xmalloc(r->cap);
+    r->c = convo_new(NULL, NULL);
+    r->w.src = r->src;
+    r->w.msg = -1;
+    r->w.fs = &r->fs;
+    return r;
+}
+
+/* Reads more of the file: 0, or -1 + err (read error, or the line being
+ * read is longer than IMPORT_LINE_MAX). */
+static int reader_fill(import_jsonl_reader *r, char *err)
+{
+    if (r->start) {
+        memmove(r->buf, r->buf + r->start, r->len - r->start);
+        r->len -= r->start;
+        r->start = 0;
+    }
+    if (r->len > IMPORT_LINE_MAX) {    /* all of it one unfinished line */
+        err_set(err, "%s:%zu: line longer than %zu MiB (a conversation "
+                "that big is refused)", r->src, r->w.line + 1,
+                IMPORT_LINE_MAX >> 20);
+        return -1;
+    }
+    if (r->cap - r->len < READ_CHUNK / 2) {
+        r->cap *= 2;
+        r->buf = xrealloc(r->buf, r->cap);
+    }
+    size_t got = fread(r->buf + r->len, 1, r->cap - r->len, r->f);
+    r->len += got;
+    if (got == 0) {
+        if (ferror(r->f)) {
+            err_set(err, "%s: read error: %s", r->src, strerror(errno));
+            return -1;
+        }
+        r->eof = 1;
+    }
+    if (!r->bom_checked && (r->len >= 3 || r->eof)) {
+        r->bom_checked = 1;
+        if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
+            r->start = 3;
+    }
+    return 0;
+}
+
+int import_jsonl_next(import_jsonl_reader *r, const convo **c, char *err)
+{
+    r->w.err = err;
+    for (;;) {
+        char *s = r->buf + r->start;
+        size_t avail = r->len - r->start;
+        char *nl = r->bom_checked ? memchr(s, '\n', avail) : NULL;
+        size_t n;
+        if (nl) {
+            n = (size_t)(nl - s);
+            r->start += n + 1;
+        } else if (r->eof) {
+            if (!avail) return 0;
+            n = avail;
+            r->start = r->len;
+        } else {
+            if (reader_fill(r, err) < 0) return -1;
+            continue;
+        }
+        int got = jsonl_line(&r->w, &r->ids, s, n, r->c);
+        if (got < 0) return -1;
+        if (got) {
+            *c = r->c;
+            return 1;
+        }
+    }
+}
+
+size_t import_jsonl_line(const import_jsonl_reader *r) { return r->w.line; }
+
+void import_jsonl_close(import_jsonl_reader *r)
+{
+    if (!r) return;
+    fclose(r->f);
+    free(r->src);
+    free(r->buf);
+    convo_free(r->c);
+    id_set_free(&r->ids);
+    fast_scratch_free(&r->fs);
+    free(r);
 }

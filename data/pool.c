@@ -3,12 +3,14 @@
  * for the contract. */
 #define _POSIX_C_SOURCE 200809L
 #include "pool_int.h"
+#include "../core/outfile.h"
 #include "../core/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,8 +168,32 @@ static int busy_wait(void *ctx, int count)
     return 1;
 }
 
+/* A pool is a regular file (or a symlink to one): anything else, such as
+ * /dev/null or a directory, is refused before SQLite creates a journal
+ * beside it. 0, or -1 + err. */
+static int check_pool_path(const char *path, char *err)
+{
+    struct stat st;
+    if (!path || !*path) {
+        err_set(err, "no pool file given (empty path)");
+        return -1;
+    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        err_set(err, "%s: not a regular file (%s); a pool is an SQLite file: "
+                "give its path with --db", path,
+                S_ISDIR(st.st_mode) ? "a directory"
+                : S_ISCHR(st.st_mode) ? "a character device"
+                : S_ISBLK(st.st_mode) ? "a block device"
+                : S_ISFIFO(st.st_mode) ? "a FIFO"
+                : S_ISSOCK(st.st_mode) ? "a socket" : "a special file");
+        return -1;
+    }
+    return 0;
+}
+
 static pool *open_common(const char *path, int flags, char *err)
 {
+    if (check_pool_path(path, err) < 0) return NULL;
     pthread_once(&sqlite_setup_once, sqlite_setup);
     pool *p = xcalloc(1, sizeof *p);
     p->path = xstrdup(path);
@@ -186,7 +212,56 @@ static pool *open_common(const char *path, int flags, char *err)
     return p;
 }
 
-pool *pool_open(const char *path, char *err)
+/* What a file holds, found by reading only (nothing is written before a
+ * file is known to be a pool or empty). A pool is recognised by its
+ * application_id (schema 5 on) or, for pools made before that, by
+ * application_id 0, a user_version of 1 or more and the core tables. */
+typedef enum { FILE_EMPTY, FILE_POOL, FILE_FOREIGN } file_kind;
+
+static int pragma_int(pool *p, const char *sql, int *out)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(p->db, sql, -1, &s, NULL) != SQLITE_OK) return -1;
+    int rc = sqlite3_step(s);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int classify(pool *p, file_kind *kind, char *err)
+{
+    int app, ver, objs, core;
+    if (pragma_int(p, "PRAGMA application_id", &app) < 0 ||
+        pragma_int(p, "PRAGMA user_version", &ver) < 0 ||
+        pragma_int(p, "SELECT count(*) FROM sqlite_master", &objs) < 0 ||
+        pragma_int(p, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                   " AND name IN ('conversations', 'messages', 'predictions',"
+                   " 'labels', 'runs')", &core) < 0) {
+        if (sqlite3_errcode(p->db) == SQLITE_NOTADB)
+            err_set(err, "%s: not a curate pool (not an SQLite database); "
+                    "nothing was changed", p->path);
+        else
+            pool_sql_err(p, "open", err);
+        return -1;
+    }
+    if (app == POOL_APP_ID) *kind = FILE_POOL;
+    else if (app == 0 && ver == 0 && objs == 0) *kind = FILE_EMPTY;
+    else if (app == 0 && ver >= 1 && core == 5) *kind = FILE_POOL;
+    else *kind = FILE_FOREIGN;
+    return 0;
+}
+
+static void foreign_err(const char *path, char *err)
+{
+    err_set(err, "%s: not a curate pool (an SQLite database of something "
+            "else); nothing was changed", path);
+}
+
+static int runs_sweep(pool *p, char *err);
+
+/* create: a missing or empty file becomes a new pool (init, import, demo);
+ * otherwise the file must already be a pool. */
+static pool *open_rw(const char *path, int create, char *err)
 {
     /* Create the file ourselves with mode 0600: it holds months of human
      * work and model output nobody else should read. Only when it does not
@@ -196,9 +271,15 @@ pool *pool_open(const char *path, char *err)
      * checkpoint and delete the WAL under us (lost writes). */
     struct stat st;
     int fd;
+    if (check_pool_path(path, err) < 0) return NULL;
     if (stat(path, &st) == 0) {
         if (access(path, W_OK) == 0) fd = INT_MAX;   /* exists, writable */
         else fd = -1;
+    } else if (!create) {
+        err_set(err, "no pool at %s (`curate init`, `curate import` or "
+                "`curate demo` creates one; --db or CURATE_DB names another)",
+                path);
+        return NULL;
     } else {
         fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
         if (fd < 0 && errno == EEXIST) fd = INT_MAX;
@@ -223,25 +304,53 @@ pool *pool_open(const char *path, char *err)
     pool *p = open_common(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                           SQLITE_OPEN_FULLMUTEX, err);
     if (!p) return NULL;
+    file_kind kind;
+    if (classify(p, &kind, err) < 0) {
+        pool_close(p);
+        return NULL;
+    }
+    if (kind == FILE_FOREIGN || (kind == FILE_EMPTY && !create)) {
+        if (kind == FILE_FOREIGN) foreign_err(path, err);
+        else err_set(err, "%s: empty file, not a curate pool (`curate init` "
+                     "makes it one)", path);
+        pool_close(p);
+        return NULL;
+    }
     char e2[ERR_MAX];
     sqlite3_stmt *s = pool_prepare(p, "PRAGMA journal_mode=WAL", e2);
     if (!s || sqlite3_step(s) != SQLITE_ROW) {
         if (s) sqlite3_finalize(s);
-        if (sqlite3_errcode(p->db) == SQLITE_NOTADB)
-            err_set(err, "%s: not a curate pool (not an SQLite database)",
-                    path);
-        else
-            pool_sql_err(p, "open", err);
+        pool_sql_err(p, "open", err);
         pool_close(p);
         return NULL;
     }
     sqlite3_finalize(s);
     if (pool_exec(p, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", err) < 0 ||
-        pool_migrate(p, err) < 0) {
+        pool_migrate(p, err) < 0 || runs_sweep(p, err) < 0) {
         pool_close(p);
         return NULL;
     }
     return p;
+}
+
+pool *pool_open(const char *path, char *err) { return open_rw(path, 1, err); }
+
+pool *pool_open_existing(const char *path, char *err)
+{
+    return open_rw(path, 0, err);
+}
+
+/* A file: URI naming path (for immutable=1): '%', '?' and '#' escaped. */
+static char *file_uri_new(const char *path)
+{
+    sbuf b = {0};
+    sbuf_add(&b, "file:");
+    for (const char *c = path; *c; c++) {
+        if (*c == '%' || *c == '?' || *c == '#') sbuf_addf(&b, "%%%02X", (unsigned char)*c);
+        else sbuf_addc(&b, *c);
+    }
+    sbuf_add(&b, "?immutable=1");
+    return sbuf_take(&b);
 }
 
 pool *pool_open_readonly(const char *path, char *err)
@@ -249,6 +358,33 @@ pool *pool_open_readonly(const char *path, char *err)
     pool *p = open_common(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
                           err);
     if (!p) return NULL;
+    file_kind kind;
+    int rc = classify(p, &kind, err);
+    if (rc < 0 && (sqlite3_errcode(p->db) == SQLITE_CANTOPEN ||
+                   sqlite3_errcode(p->db) == SQLITE_READONLY)) {
+        /* A WAL pool in a folder nobody may write to (no -shm can be
+         * made): nobody can be writing it either, so read it as an
+         * immutable file. */
+        pool_close(p);
+        char *uri = file_uri_new(path);
+        p = open_common(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+                        SQLITE_OPEN_FULLMUTEX, err);
+        free(uri);
+        if (!p) return NULL;
+        free(p->path);
+        p->path = xstrdup(path);
+        rc = classify(p, &kind, err);
+    }
+    if (rc < 0) {
+        pool_close(p);
+        return NULL;
+    }
+    if (kind != FILE_POOL) {
+        if (kind == FILE_FOREIGN) foreign_err(path, err);
+        else err_set(err, "%s: empty file, not a curate pool", path);
+        pool_close(p);
+        return NULL;
+    }
     sqlite3_stmt *s = pool_prepare(p, "PRAGMA user_version", err);
     int v = s && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
     if (s) sqlite3_finalize(s);
@@ -260,9 +396,10 @@ pool *pool_open_readonly(const char *path, char *err)
         pool_close(p);
         return NULL;
     }
-    if (v != POOL_SCHEMA_VERSION) {
-        err_set(err, "%s: not a curate pool of schema %d (found %d)", path,
-                POOL_SCHEMA_VERSION, v);
+    if (v > POOL_SCHEMA_VERSION) {
+        err_set(err, "%s: this pool was written by a newer curate (schema %d; "
+                "this curate knows up to %d): upgrade curate; nothing was "
+                "changed", path, v, POOL_SCHEMA_VERSION);
         pool_close(p);
         return NULL;
     }
@@ -407,6 +544,8 @@ static int put_convo(pool *p, const convo *c, const char *source, int *changed,
         sqlite3_reset(u);
         if (rc != SQLITE_DONE) return pool_sql_err(p, "update conversation", err);
         if (indexed && pool_search_add(p, cid, err) < 0) return -1;
+        /* Its labels were made on the old content: stale now. */
+        if (pool_refresh_state(p, cid, err) < 0) return -1;
         *changed = 1;
         return 0;
     }
@@ -507,13 +646,123 @@ convo *pool_get_convo_new(pool *p, const char *id, char *err)
 
 /* ---- runs ---- */
 
+/* Who owns a run: this process, told apart from a later process with the
+ * same pid by its start time, and from a process before a reboot by the
+ * boot id. */
+typedef struct {
+    int64_t pid, start;
+    char boot[64];
+    char host[256];
+} run_owner;
+
+/* Start time of process pid in clock ticks since boot (field 22 of
+ * /proc/PID/stat), or -1. */
+static int64_t proc_start_time(int64_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *c = strrchr(buf, ')');   /* the command name may hold spaces */
+    if (!c) return -1;
+    /* After ")": state (field 3) ... starttime (field 22). */
+    int field = 2;
+    for (c++; *c && field < 22; c++)
+        if (*c == ' ') field++;
+    return *c ? strtoll(c, NULL, 10) : -1;
+}
+
+static void owner_self(run_owner *o)
+{
+    memset(o, 0, sizeof *o);
+    o->pid = (int64_t)getpid();
+    o->start = proc_start_time(o->pid);
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    if (f) {
+        if (!fgets(o->boot, sizeof o->boot, f)) o->boot[0] = '\0';
+        o->boot[strcspn(o->boot, "\n")] = '\0';
+        fclose(f);
+    }
+    if (gethostname(o->host, sizeof o->host - 1) != 0) o->host[0] = '\0';
+}
+
+/* 0 when the run's process is certainly gone, 1 when it may be running
+ * (it is, or it is on another host, where we cannot look). */
+static int owner_alive(const run_owner *self, sqlite3_stmt *s)
+{
+    if (sqlite3_column_type(s, 1) == SQLITE_NULL) return 0;
+    int64_t pid = sqlite3_column_int64(s, 1);
+    int64_t start = sqlite3_column_int64(s, 2);
+    const char *boot = (const char *)sqlite3_column_text(s, 3);
+    const char *host = (const char *)sqlite3_column_text(s, 4);
+    if (host && *host && *self->host && strcmp(host, self->host) != 0) return 1;
+    if (boot && *boot && *self->boot && strcmp(boot, self->boot) != 0) return 0;
+    if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH)) return 0;
+    int64_t now_start = proc_start_time(pid);
+    if (now_start >= 0 && start >= 0 && now_start != start) return 0;
+    return 1;
+}
+
+/* Marks interrupted every run left "running" by a process that is gone
+ * (killed with SIGKILL, or a crash): on each writable open, a few rows. */
+static int runs_sweep(pool *p, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p, "SELECT id, owner_pid, owner_start, "
+        "owner_boot, owner_host FROM runs WHERE status = 'running'", err);
+    if (!s) return -1;
+    run_owner self;
+    owner_self(&self);
+    int64_t *dead = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (owner_alive(&self, s)) continue;
+        if (n == cap) dead = xrealloc(dead, (cap = cap ? 2 * cap : 8) * sizeof *dead);
+        dead[n++] = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        free(dead);
+        return pool_sql_err(p, "check runs", err);
+    }
+    int ok = 1;
+    if (n) {
+        ok = pool_tx_open(p, err) == 0;
+        sqlite3_stmt *u = ok ? pool_prepare(p, "UPDATE runs SET status = "
+            "'interrupted', finished_at = ?2 WHERE id = ?1 AND status = "
+            "'running'", err) : NULL;
+        if (ok && !u) {
+            pool_tx_close(p, 0, err);
+            ok = 0;
+        } else if (ok) {
+            for (size_t i = 0; i < n && ok; i++) {
+                sqlite3_bind_int64(u, 1, dead[i]);
+                sqlite3_bind_int64(u, 2, date_now());
+                ok = sqlite3_step(u) == SQLITE_DONE;
+                sqlite3_reset(u);
+            }
+            if (!ok) pool_sql_err(p, "mark runs interrupted", err);
+            sqlite3_finalize(u);
+            ok = pool_tx_close(p, ok, err) == 0;
+        }
+    }
+    free(dead);
+    return ok ? 0 : -1;
+}
+
 int pool_run_start(pool *p, const char *kind, const char *backend,
                    const char *model, int64_t program_id,
                    const char *params_json, int64_t *run_id, char *err)
 {
+    run_owner o;
+    owner_self(&o);
     sqlite3_stmt *s = pool_prepare(p,
         "INSERT INTO runs(kind, status, backend, model, program_id, params, "
-        "started_at) VALUES(?, 'running', ?, ?, ?, ?, ?)", err);
+        "started_at, owner_pid, owner_start, owner_boot, owner_host) "
+        "VALUES(?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)", err);
     if (!s) return -1;
     pool_bind_text(s, 1, kind);
     pool_bind_text(s, 2, backend);
@@ -521,6 +770,10 @@ int pool_run_start(pool *p, const char *kind, const char *backend,
     if (program_id > 0) sqlite3_bind_int64(s, 4, program_id);
     pool_bind_text(s, 5, params_json);
     sqlite3_bind_int64(s, 6, date_now());
+    sqlite3_bind_int64(s, 7, o.pid);
+    sqlite3_bind_int64(s, 8, o.start);
+    pool_bind_text(s, 9, o.boot);
+    pool_bind_text(s, 10, o.host);
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "start run", err);
@@ -614,18 +867,17 @@ int pool_cache_put(pool *p, const char *key, const char *response, char *err)
 
 int pool_backup(pool *p, const char *dest, char *err)
 {
+    /* Into a temporary file beside dest, renamed when complete: a backup
+     * killed midway leaves no file named dest (an empty one with a hot
+     * journal would look like a backup and block the next one). */
+    outfile of;
+    if (outfile_open(&of, dest, OUTFILE_NO_REPLACE, err) < 0) return -1;
+    outfile_close_fd(&of);   /* SQLite writes it; our fd would drop its locks */
     sqlite3 *out = NULL;
-    int fd = open(dest, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) {
-        err_set(err, "%s: %s", dest, errno == EEXIST ? "already exists "
-                "(refusing to overwrite)" : strerror(errno));
-        return -1;
-    }
-    close(fd);
-    if (sqlite3_open(dest, &out) != SQLITE_OK) {
+    if (sqlite3_open_v2(of.tmp, &out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
         err_set(err, "%s: %s", dest, out ? sqlite3_errmsg(out) : "out of memory");
         sqlite3_close(out);
-        unlink(dest);
+        outfile_abort(&of);
         return -1;
     }
     sqlite3_backup *b = sqlite3_backup_init(out, "main", p->db, "main");
@@ -634,11 +886,19 @@ int pool_backup(pool *p, const char *dest, char *err)
     if (rc != SQLITE_DONE) {
         err_set(err, "%s: backup failed: %s", dest, sqlite3_errmsg(out));
         sqlite3_close(out);
-        unlink(dest);
+        sbuf j = {0};
+        sbuf_addf(&j, "%s-journal", of.tmp);
+        unlink(j.s);
+        sbuf_free(&j);
+        outfile_abort(&of);
         return -1;
     }
-    sqlite3_close(out);
-    return 0;
+    if (sqlite3_close(out) != SQLITE_OK) {
+        err_set(err, "%s: backup failed: %s", dest, sqlite3_errmsg(out));
+        outfile_abort(&of);
+        return -1;
+    }
+    return outfile_commit(&of, err);
 }
 
 int pool_integrity_check(pool *p, char *err)

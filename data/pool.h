@@ -12,14 +12,28 @@
 #include "../core/convo.h"
 #include "../core/rubric.h"
 
-#define POOL_SCHEMA_VERSION 3
+#define POOL_SCHEMA_VERSION 11
 
 typedef struct pool pool;
 
-/* Opens (creating with mode 0600 and migrating) the pool at path. A pool
- * from a newer curate is refused with a clear message. NULL + err. */
+/* What is a pool: an SQLite file whose application_id is curate's (set
+ * since schema 5), or, made before that, one with application_id 0, a
+ * user_version >= 1 and curate's core tables. Anything else (another
+ * program's database, a text file) is refused by every open with "not a
+ * curate pool ... nothing was changed", and left byte-identical: files
+ * are classified by reading only. */
+
+/* Opens the pool at path, creating it (mode 0600) when the file is missing
+ * or empty, and migrating it; only the commands that create a pool (init,
+ * import, demo) use this. A pool from a newer curate is refused. Runs left
+ * "running" by a process that is gone are marked interrupted. NULL + err. */
 pool *pool_open(const char *path, char *err);
-/* Opens read-only (no migration, no create). */
+/* Like pool_open, but the pool must exist: a missing or empty file is
+ * refused ("no pool at ..."), nothing is created. */
+pool *pool_open_existing(const char *path, char *err);
+/* Opens read-only (no migration, no create): also a pool in a read-only
+ * folder. An older schema is refused with a message saying how to
+ * upgrade. */
 pool *pool_open_readonly(const char *path, char *err);
 void pool_close(pool *p);
 const char *pool_path(const pool *p);
@@ -33,7 +47,9 @@ void pool_rollback(pool *p);
 
 /* Stores a conversation. If one with the same id and the same content
  * exists nothing changes (*changed = 0); if its content differs, messages
- * are replaced (*changed = 1); new ones are inserted (*changed = 2). */
+ * are replaced (*changed = 1) and its labels become stale (kept in the
+ * history; it is "to review" again; edge marks stay); new ones are
+ * inserted (*changed = 2). */
 int pool_put_convo(pool *p, const convo *c, const char *source, int *changed,
                    char *err);
 /* Returns the conversation with its messages (caller frees with
@@ -85,6 +101,9 @@ typedef struct {
     char *note;          /* may be NULL */
     int64_t created_at;
     int undone;          /* 1 if retracted by undo */
+    int stale;           /* 1 if made on content the conversation no longer
+                            has (changed on re-import): kept in the history,
+                            never the current label */
 } label;
 
 void label_clear(label *l);
@@ -95,9 +114,14 @@ int pool_add_label(pool *p, const rubric *r, const char *conv_id,
                    const char *reviewer, const char *status,
                    const scoreset *s, const char *note, int64_t *label_id,
                    char *err);
-/* Current label (latest not undone). 1 found, 0 none, -1 error. */
+/* Current label (latest neither undone nor stale). 1 found, 0 none, -1
+ * error. */
 int pool_get_label(pool *p, const rubric *r, const char *conv_id, label *out,
                    char *err);
+/* Labels of conv_id made on earlier content (stale, not undone): the
+ * count, or -1. After pool_put_convo replaced the content (*changed == 1),
+ * the importer reports these. */
+int pool_stale_labels(pool *p, const char *conv_id, char *err);
 /* Retracts label_id (marks it undone; the row stays in the history). */
 int pool_undo_label(pool *p, int64_t label_id, char *err);
 /* Full history of a conversation, oldest first: calls fn per row. */
@@ -125,7 +149,10 @@ typedef enum {
 
 typedef struct {
     pool_filter_kind kind;
-    double disagree;          /* threshold for FILTER_DISAGREE (default 2) */
+    double disagree;          /* threshold for FILTER_DISAGREE (default 2):
+                                 some score field (the overall included)
+                                 differs by at least this much */
+    const char *disagree_field; /* NULL, or only this score field counts */
     const char *search;       /* substring of the id, the seller or a
                                  message (ASCII letters in any case), or
                                  NULL; see the search index below */
@@ -142,6 +169,10 @@ typedef struct {
     double human_overall;  int has_human;
     char status[16];       /* unscored, to review, reviewed, skipped */
     int edge;
+    /* The field where model and human differ most (with both overalls
+     * there): |difference| and the field's name. */
+    double fdiff;          int has_fdiff;
+    char fdiff_field[64];
 } pool_row;
 
 /* Rows [offset, offset+limit) of the filtered, sorted list. Returns the
@@ -177,9 +208,12 @@ int64_t pool_search_index(pool *p,
 /* Empties the index in one transaction (pool_search_index refills it). */
 int pool_search_reset(pool *p, char *err);
 
-/* Parses "to-review|reviewed|edge|disagree[:T]|unscored|scored|all|seller=X"
- * into f (strings point into spec). 0 or -1 + err. */
+/* Parses "to-review|reviewed|edge|disagree[:T[:FIELD]]|unscored|scored|all|
+ * seller=X" into f (strings point into spec). 0 or -1 + err. */
 int pool_filter_parse(const char *spec, pool_filter *f, char *err);
+/* Checks f against the rubric (a disagree FIELD must be a score field):
+ * 0, or -1 + err naming the field and the rubric's score fields. */
+int pool_filter_check(const pool_filter *f, const rubric *r, char *err);
 
 /* ---- statistics (aggregated in SQL) ---- */
 typedef struct {
@@ -195,12 +229,13 @@ typedef struct {
     pool_agg abs_err[RUBRIC_MAX_FIELDS]; /* |model - human| where both */
 } pool_stats;
 
-/* run_id > 0 restricts model figures to that run; seller non-NULL to one
- * seller. */
+/* run_id > 0 restricts the figures to that run (human: the labels of the
+ * conversations it scored); seller non-NULL to one seller. */
 int pool_get_stats(pool *p, const rubric *r, int64_t run_id,
                    const char *seller, pool_stats *out, char *err);
 /* Histogram of a field's values in nbins equal bins over [lo, hi]:
- * human = 0 model (latest prediction, or of run_id), 1 current label. */
+ * human = 0 model (latest prediction, or of run_id), 1 current label (of
+ * run_id's conversations when run_id > 0). */
 int pool_histogram(pool *p, const rubric *r, int field, int human,
                    int64_t run_id, const char *seller, int nbins,
                    int64_t *bins, char *err);
@@ -262,6 +297,20 @@ int pool_list_runs(pool *p, const char *kind, pool_run *out, int max,
 /* 1 hit (*response malloc'd, caller frees), 0 miss, -1 error. */
 int pool_cache_get(pool *p, const char *key, char **response, char *err);
 int pool_cache_put(pool *p, const char *key, const char *response, char *err);
+
+/* ---- facts about the pool (pool_meta.c) ---- */
+/* Keys: "made_by" ("demo": made by `curate demo`), "rubric" (the
+ * canonical JSON of the rubric the pool is labeled under). */
+/* 1 found (*value malloc'd, caller frees), 0 unset, -1 error. */
+int pool_meta_get(pool *p, const char *key, char **value, char *err);
+/* Sets key (value NULL: removes it). */
+int pool_meta_set(pool *p, const char *key, const char *value, char *err);
+/* Empties a pool that `curate demo` made (every table, in one transaction
+ * or the caller's: nothing is unlinked, so other processes using the file
+ * are safe). Refused, with nothing changed, when the pool was not made by
+ * the demo or holds labels or edge marks by a reviewer other than "demo"
+ * or conversations it did not generate. */
+int pool_meta_reset_demo(pool *p, char *err);
 
 /* ---- maintenance ---- */
 /* Online backup (sqlite3_backup) to dest. */

@@ -6,6 +6,10 @@
 #include "pool.h"
 #include "../core/util.h"
 
+/* PRAGMA application_id of a curate pool (0x43555241, "CURA"; written
+ * by schema step 5). */
+#define POOL_APP_ID 1129665089
+
 /* Prepared statements kept for the life of the connection (hot paths). */
 enum {
     ST_CONV_GET_HASH, ST_CONV_INSERT, ST_CONV_UPDATE, ST_MSG_INSERT,
@@ -68,6 +72,19 @@ int pool_migrate(pool *p, char *err);
 int64_t pool_cid(pool *p, const char *id, char *err);
 /* Recomputes the denormalised status columns of conversation cid. */
 int pool_refresh_state(pool *p, int64_t cid, char *err);
+/* The largest field disagreement (schema 8): SQL yielding one row
+ * (round(|model - human|, 4), field) over the score fields that both
+ * prediction PRED and label LAB have (printf arguments: a condition, then
+ * PRED and LAB as SQL expressions), the largest first (ties: the field
+ * name); no row when the label is skipped, either is missing, or the
+ * condition fails. Callers pass "both overalls exist", so fdiff is set
+ * exactly when diff is (the list filters rely on it). */
+#define POOL_FDIFF_SQL \
+    "(SELECT round(abs(a.value - h.value), 4), a.key FROM predictions pr," \
+    " json_each(pr.scores) a, labels lb, json_each(lb.scores) h" \
+    " WHERE (%s) AND pr.id = %s AND lb.id = %s AND lb.status <> 'skipped'" \
+    " AND a.key = h.key AND a.type IN ('integer','real')" \
+    " AND h.type IN ('integer','real') ORDER BY 1 DESC, 2 LIMIT 1)"
 /* Binds a string or NULL. */
 void pool_bind_text(sqlite3_stmt *s, int i, const char *v);
 char *pool_col_strdup(sqlite3_stmt *s, int i);

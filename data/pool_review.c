@@ -27,18 +27,25 @@ void label_clear(label *l)
 }
 
 /* status: 0 unscored, 1 to review, 2 reviewed, 3 skipped. The model
- * columns follow the latest prediction that produced scores: a failed
- * re-score keeps the earlier usable one, and a conversation with only
- * failures stays "unscored" so `curate score --unscored` retries it. */
+ * columns follow the latest complete ("ok") prediction, or without one the
+ * latest partial one: a failed or partial re-score never hides an earlier
+ * complete one, and a conversation with only failures stays "unscored" so
+ * `curate score --unscored` retries it. The label is the latest one not
+ * undone and not stale (made on the conversation's current content, see
+ * schema 5; NULL: made before labels recorded it). */
 int pool_refresh_state(pool *p, int64_t cid, char *err)
 {
     /* Kept prepared: the schema's triggers (counts, score distributions)
      * are compiled into this statement, which is too costly per call. */
-    sqlite3_stmt *s = pool_stmt(p, ST_REFRESH,
+    char sql[4096];
+    snprintf(sql, sizeof sql,
         "WITH pr AS (SELECT id, overall FROM predictions WHERE cid = ?1 "
-        "            AND status <> 'failed' ORDER BY id DESC LIMIT 1),"
+        "            AND status <> 'failed' "
+        "            ORDER BY status = 'ok' DESC, id DESC LIMIT 1),"
         "     lb AS (SELECT id, overall, status FROM labels "
-        "            WHERE cid = ?1 AND undone_at IS NULL "
+        "            WHERE cid = ?1 AND undone_at IS NULL AND (content_hash "
+        "            IS NULL OR content_hash = (SELECT content_hash FROM "
+        "            conversations WHERE cid = ?1)) "
         "            ORDER BY id DESC LIMIT 1),"
         "     em AS (SELECT marked FROM edge_marks WHERE cid = ?1 "
         "            ORDER BY id DESC LIMIT 1) "
@@ -48,11 +55,16 @@ int pool_refresh_state(pool *p, int64_t cid, char *err)
         " human_overall = (SELECT overall FROM lb WHERE status <> 'skipped'),"
         " diff = abs((SELECT overall FROM pr) - "
         "            (SELECT overall FROM lb WHERE status <> 'skipped')),"
+        " (fdiff, fdiff_field) = " POOL_FDIFF_SQL ","
         " status = CASE (SELECT status FROM lb) WHEN 'skipped' THEN 3 "
         "   WHEN 'accepted' THEN 2 WHEN 'corrected' THEN 2 "
         "   ELSE (CASE WHEN (SELECT id FROM pr) IS NULL THEN 0 ELSE 1 END) END,"
         " edge = coalesce((SELECT marked FROM em), 0) "
-        "WHERE cid = ?1", err);
+        "WHERE cid = ?1",
+        "(SELECT overall FROM pr) IS NOT NULL AND"
+        " (SELECT overall FROM lb WHERE status <> 'skipped') IS NOT NULL",
+        "(SELECT id FROM pr)", "(SELECT id FROM lb)");
+    sqlite3_stmt *s = pool_stmt(p, ST_REFRESH, sql, err);
     if (!s) return -1;
     sqlite3_bind_int64(s, 1, cid);
     int rc = sqlite3_step(s);
@@ -61,8 +73,8 @@ int pool_refresh_state(pool *p, int64_t cid, char *err)
     return 0;
 }
 
-/* pool_refresh_state after a usable (not failed) prediction pid of cid
- * was stored, in the same transaction: pid is then the latest usable
+/* pool_refresh_state after a complete ("ok") prediction pid of cid was
+ * stored, in the same transaction: pid is then the latest complete
  * prediction (ids only grow), and labels and edge marks are untouched, so
  * the derived columns follow without looking anything up: the model
  * columns become pid's, the difference is taken against the current
@@ -73,11 +85,15 @@ int pool_refresh_state(pool *p, int64_t cid, char *err)
 static int refresh_after_prediction(pool *p, int64_t cid, int64_t pid,
                                     int has, double overall, char *err)
 {
-    sqlite3_stmt *s = pool_stmt(p, ST_REFRESH_PRED,
+    char sql[1024];
+    snprintf(sql, sizeof sql,
         "UPDATE conversations SET pred_id = ?2, model_overall = ?3,"
         " diff = abs(?3 - human_overall),"
+        " (fdiff, fdiff_field) = " POOL_FDIFF_SQL ","
         " status = CASE status WHEN 0 THEN 1 ELSE status END "
-        "WHERE cid = ?1", err);
+        "WHERE cid = ?1", "?3 IS NOT NULL AND conversations.human_overall IS NOT NULL",
+        "?2", "conversations.label_id");
+    sqlite3_stmt *s = pool_stmt(p, ST_REFRESH_PRED, sql, err);
     if (!s) return -1;
     sqlite3_bind_int64(s, 1, cid);
     sqlite3_bind_int64(s, 2, pid);
@@ -147,9 +163,9 @@ int pool_put_prediction(pool *p, const rubric *r, const char *conv_id,
     sqlite3_reset(s);
     int64_t id = sqlite3_last_insert_rowid(p->db);
     if (pred_id) *pred_id = id;
-    /* A failed prediction changes no state: the full refresh (rare) keeps
-     * that obvious. */
-    if (pr->status && strcmp(pr->status, "failed") == 0)
+    /* A failed prediction changes no state, a partial one only when there
+     * is no complete one: the full refresh (rare) decides. */
+    if (pr->status && strcmp(pr->status, "ok") != 0)
         ok = pool_refresh_state(p, cid, err) == 0;
     else
         ok = refresh_after_prediction(p, cid, id, has, ov, err) == 0;
@@ -167,7 +183,7 @@ int pool_get_prediction(pool *p, const rubric *r, const char *conv_id,
         "p.status, p.error, p.model, p.program_id, p.tokens, p.latency_ms, "
         "p.created_at FROM predictions p JOIN conversations c ON c.cid = p.cid"
         " WHERE c.id = ?1 AND (?2 = 0 OR p.run_id = ?2) "
-        "ORDER BY p.id DESC LIMIT 1", err);
+        "ORDER BY ?2 = 0 AND p.id IS c.pred_id DESC, p.id DESC LIMIT 1", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, run_id);
@@ -235,7 +251,8 @@ int pool_add_label(pool *p, const rubric *r, const char *conv_id,
     if (cid < 0) goto done;
     st = pool_stmt(p, ST_LABEL_INSERT,
         "INSERT INTO labels(cid, reviewer, status, scores, overall, note, "
-        "created_at) VALUES(?,?,?,?,?,?,?)", err);
+        "created_at, content_hash) VALUES(?1,?2,?3,?4,?5,?6,?7,"
+        " (SELECT content_hash FROM conversations WHERE cid = ?1))", err);
     if (!st) goto done;
     sqlite3_bind_int64(st, 1, cid);
     sqlite3_bind_text(st, 2, reviewer, -1, SQLITE_STATIC);
@@ -270,10 +287,14 @@ static void read_label(const rubric *r, sqlite3_stmt *s, label *l)
     l->note = pool_col_strdup(s, 5);
     l->created_at = sqlite3_column_int64(s, 6);
     l->undone = sqlite3_column_type(s, 7) != SQLITE_NULL;
+    l->stale = sqlite3_column_int(s, 8);
 }
 
+/* Stale: made on content the conversation no longer has (schema 5). */
+#define LABEL_STALE "(l.content_hash IS NOT NULL AND " \
+                    "l.content_hash <> c.content_hash)"
 #define LABEL_COLS "l.id, c.id, l.reviewer, l.status, l.scores, l.note, " \
-                   "l.created_at, l.undone_at"
+                   "l.created_at, l.undone_at, " LABEL_STALE
 
 int pool_get_label(pool *p, const rubric *r, const char *conv_id, label *out,
                    char *err)
@@ -282,7 +303,7 @@ int pool_get_label(pool *p, const rubric *r, const char *conv_id, label *out,
     sqlite3_stmt *s = pool_prepare(p,
         "SELECT " LABEL_COLS " FROM labels l JOIN conversations c "
         "ON c.cid = l.cid WHERE c.id = ? AND l.undone_at IS NULL "
-        "ORDER BY l.id DESC LIMIT 1", err);
+        "AND NOT " LABEL_STALE " ORDER BY l.id DESC LIMIT 1", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
@@ -388,4 +409,17 @@ int pool_get_edge(pool *p, const char *conv_id, char *note, size_t notelen,
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return pool_sql_err(p, "get edge", err);
     return on;
+}
+
+int pool_stale_labels(pool *p, const char *conv_id, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT count(*) FROM labels l JOIN conversations c ON c.cid = l.cid"
+        " WHERE c.id = ? AND l.undone_at IS NULL AND " LABEL_STALE, err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
+    int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+    sqlite3_finalize(s);
+    if (n < 0) return pool_sql_err(p, "stale labels", err);
+    return n;
 }

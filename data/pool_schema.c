@@ -127,6 +127,12 @@ static void agg_stmt(sbuf *b, const char *run, int kind, const char *pred,
         sbuf_addf(b, "SELECT %s, 1, a.key, %s, a.value, %s FROM %s labels lb,"
                      " json_each(lb.scores) a WHERE lb.id = %s AND a.type "
                      SCORE_TYPES, run, seller, sign, from, lab);
+    else if (kind == 3)
+        sbuf_addf(b, "SELECT %s, 3, a.key, %s, h.value,"
+                     " %s FROM %s predictions pr, json_each(pr.scores) a, labels lb,"
+                     " json_each(lb.scores) h WHERE pr.id = %s AND lb.id = %s"
+                     " AND a.key = h.key AND a.type " SCORE_TYPES " AND h.type "
+                     SCORE_TYPES, run, seller, sign, from, pred, lab);
     else
         sbuf_addf(b, "SELECT %s, 2, a.key, %s, round(abs(a.value - h.value), 4),"
                      " %s FROM %s predictions pr, json_each(pr.scores) a, labels lb,"
@@ -142,7 +148,8 @@ static void agg_stmt(sbuf *b, const char *run, int kind, const char *pred,
  * those of each run's latest prediction (model only when seller changed
  * is the caller's business: it passes cond). */
 static void agg_conv(sbuf *b, const char *o, const char *sign,
-                     const char *runs_cond, const char *model_runs_cond)
+                     const char *runs_cond, const char *model_runs_cond,
+                     int run_human)
 {
     char pred[32], lab[32], sel[32], st2[48], cond[320];
     snprintf(pred, sizeof pred, "%s.pred_id", o);
@@ -159,7 +166,10 @@ static void agg_conv(sbuf *b, const char *o, const char *sign,
     agg_stmt(b, "lp.run_id", 0, "lp.id", NULL, sel, sign, cond, from);
     snprintf(cond, sizeof cond, "(%s) AND %s", runs_cond, st2);
     agg_stmt(b, "lp.run_id", 2, "lp.id", lab, sel, sign, cond, from);
+    if (run_human) agg_stmt(b, "lp.run_id", 3, "lp.id", lab, sel, sign, cond, from);
 }
+
+static void score_agg_triggers(sbuf *b, int run_human);
 
 static char *schema_v2_new(void)
 {
@@ -253,39 +263,52 @@ static char *schema_v2_new(void)
         " lb.id = c.label_id, json_each(pr.scores) a, json_each(lb.scores) h"
         " WHERE c.status = 2 AND a.key = h.key AND a.type " SCORE_TYPES
         " AND h.type " SCORE_TYPES " GROUP BY 1, 3, 4, 5;");
+    score_agg_triggers(&b, 0);
+    return sbuf_take(&b);
+}
+
+/* The triggers keeping score_agg in step; run_human (schema 8) adds kind
+ * 3 (the human value of each field the run's prediction scored). */
+static void score_agg_triggers(sbuf *b, int run_human)
+{
     /* A conversation's state changed (pool_refresh_state, re-import). */
     const char *human_chg = "old.label_id IS NOT new.label_id OR old.status IS"
                             " NOT new.status OR old.seller_id IS NOT new.seller_id";
-    sbuf_add(&b, "CREATE TRIGGER score_agg_conv AFTER UPDATE OF pred_id,"
+    sbuf_add(b, "CREATE TRIGGER score_agg_conv AFTER UPDATE OF pred_id,"
                  " label_id, status, seller_id ON conversations WHEN"
                  " old.pred_id IS NOT new.pred_id OR old.label_id IS NOT"
                  " new.label_id OR old.status IS NOT new.status OR"
                  " old.seller_id IS NOT new.seller_id BEGIN ");
-    agg_conv(&b, "old", "-1", human_chg, "old.seller_id IS NOT new.seller_id");
-    agg_conv(&b, "new", "1", human_chg, "old.seller_id IS NOT new.seller_id");
-    sbuf_add(&b, "END;");
-    sbuf_add(&b, "CREATE TRIGGER score_agg_conv_del BEFORE DELETE ON conversations BEGIN ");
-    agg_conv(&b, "old", "-1", "1", "1");
-    sbuf_add(&b, "END;");
+    agg_conv(b, "old", "-1", human_chg, "old.seller_id IS NOT new.seller_id", run_human);
+    agg_conv(b, "new", "1", human_chg, "old.seller_id IS NOT new.seller_id", run_human);
+    sbuf_add(b, "END;");
+    sbuf_add(b, "CREATE TRIGGER score_agg_conv_del BEFORE DELETE ON conversations BEGIN ");
+    agg_conv(b, "old", "-1", "1", "1", run_human);
+    sbuf_add(b, "END;");
     /* A prediction of a run replaces the conversation's previous one of
      * that run (run 0 follows from the state update that comes next). */
-    sbuf_add(&b, "CREATE TRIGGER score_agg_pred AFTER INSERT ON predictions"
+    sbuf_add(b, "CREATE TRIGGER score_agg_pred AFTER INSERT ON predictions"
                  " WHEN new.run_id IS NOT NULL BEGIN ");
     const char *conv = "conversations c,";
     const char *prev = "(SELECT max(id) FROM predictions WHERE run_id = new.run_id"
                        " AND cid = new.cid AND id < new.id)";
     char sel_prev[256];
     snprintf(sel_prev, sizeof sel_prev, "%s", prev);
-    agg_stmt(&b, "new.run_id", 0, sel_prev, NULL, "c.seller_id", "-1",
+    agg_stmt(b, "new.run_id", 0, sel_prev, NULL, "c.seller_id", "-1",
              "c.cid = new.cid", conv);
-    agg_stmt(&b, "new.run_id", 2, sel_prev, "c.label_id", "c.seller_id", "-1",
+    agg_stmt(b, "new.run_id", 2, sel_prev, "c.label_id", "c.seller_id", "-1",
              "c.cid = new.cid AND c.status = 2", conv);
-    agg_stmt(&b, "new.run_id", 0, "new.id", NULL, "c.seller_id", "1",
+    agg_stmt(b, "new.run_id", 0, "new.id", NULL, "c.seller_id", "1",
              "c.cid = new.cid", conv);
-    agg_stmt(&b, "new.run_id", 2, "new.id", "c.label_id", "c.seller_id", "1",
+    agg_stmt(b, "new.run_id", 2, "new.id", "c.label_id", "c.seller_id", "1",
              "c.cid = new.cid AND c.status = 2", conv);
-    sbuf_add(&b, "END;");
-    return sbuf_take(&b);
+    if (run_human) {
+        agg_stmt(b, "new.run_id", 3, sel_prev, "c.label_id", "c.seller_id", "-1",
+                 "c.cid = new.cid AND c.status = 2", conv);
+        agg_stmt(b, "new.run_id", 3, "new.id", "c.label_id", "c.seller_id", "1",
+                 "c.cid = new.cid AND c.status = 2", conv);
+    }
+    sbuf_add(b, "END;");
 }
 
 /* Schema version 3: a text index for the queue's search.
@@ -323,6 +346,85 @@ static const char *schema_v3 =
     "INSERT INTO search_state VALUES(0, 0);"
     "CREATE INDEX conv_state ON conversations(cid, status, edge, pred_id, diff,"
     " seller_id);";
+
+/* Schema version 5: hardening (issue 13).
+ *
+ * 1. application_id marks the file as a curate pool (pool.c recognises a
+ *    pool by it, or, for pools made before it, by user_version and the
+ *    core tables), so no command converts somebody else's database.
+ * 2. runs.owner_*: the process that runs it (pid, its start time in clock
+ *    ticks since boot, the boot id, the host), so an open can tell a run
+ *    whose process died (kill -9, a lost terminal) from one that is live.
+ *    Runs left "running" by a curate that did not record an owner are
+ *    marked interrupted here.
+ * 3. labels.content_hash: the conversation's content hash the label was
+ *    made on. A label whose hash differs from the conversation's is stale
+ *    (the content changed on re-import): it stays in the history but is
+ *    no longer the conversation's label. Existing labels get their
+ *    conversation's current hash.
+ * 4. pool_meta: key/value facts about the pool: 'rubric' (the canonical
+ *    JSON of the rubric its labels and predictions were made under),
+ *    'made_by' ('demo' for a pool `curate demo` created). */
+static const char *schema_v5 =
+    "PRAGMA application_id = 1129665089;"   /* 0x43555241, "CURA" */
+    "ALTER TABLE runs ADD COLUMN owner_pid INTEGER;"
+    "ALTER TABLE runs ADD COLUMN owner_start INTEGER;"
+    "ALTER TABLE runs ADD COLUMN owner_boot TEXT;"
+    "ALTER TABLE runs ADD COLUMN owner_host TEXT;"
+    "UPDATE runs SET status = 'interrupted', finished_at ="
+    " coalesce(finished_at, CAST(strftime('%s', 'now') AS INTEGER))"
+    " WHERE status = 'running';"
+    "ALTER TABLE labels ADD COLUMN content_hash TEXT;"
+    "UPDATE labels SET content_hash = (SELECT content_hash FROM conversations c"
+    " WHERE c.cid = labels.cid);"
+    "CREATE TABLE pool_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
+/* Schema version 11: team review. assignments: which reviewer is to
+ * review which conversation (curate assign), one row per pair, kept once
+ * done (done = the reviewer has a label of it). IF NOT EXISTS: tests
+ * take a pool back to an older version by hand and upgrade it again. */
+static const char *schema_v11 =
+    "CREATE TABLE IF NOT EXISTS assignments("
+    " cid INTEGER NOT NULL REFERENCES conversations(cid) ON DELETE CASCADE,"
+    " reviewer TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " PRIMARY KEY(cid, reviewer)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS assignments_reviewer ON assignments(reviewer, cid);";
+
+/* Schema version 8: the lead's views.
+ * 1. conversations.fdiff / fdiff_field: the largest |model - human| over
+ *    every score field (the overall included) and which field it is, kept
+ *    in step with diff by pool_refresh_state; `disagree:T` is fdiff >= T,
+ *    read from conv_l_fdiff like the overall's diff from conv_l_diff.
+ * 2. score_agg kind 3: per run, the human value of each field the run's
+ *    prediction scored, so a run's human figures cover that run's
+ *    conversations only (kind 1, run 0, stays "every current label"). */
+static char *schema_v8_new(void)
+{
+    sbuf b = {0};
+    sbuf_add(&b,
+        "ALTER TABLE conversations ADD COLUMN fdiff REAL;"
+        "ALTER TABLE conversations ADD COLUMN fdiff_field TEXT;"
+        "UPDATE conversations SET (fdiff, fdiff_field) = ");
+    sbuf_addf(&b, POOL_FDIFF_SQL, "conversations.diff IS NOT NULL",
+              "conversations.pred_id", "conversations.label_id");
+    sbuf_add(&b,
+        " WHERE status = 2 AND pred_id IS NOT NULL;"
+        "CREATE INDEX conv_l_fdiff ON conversations(fdiff, id, status, edge, pred_id);"
+        "DROP TRIGGER score_agg_conv; DROP TRIGGER score_agg_conv_del;"
+        "DROP TRIGGER score_agg_pred;");
+    score_agg_triggers(&b, 1);
+    sbuf_add(&b,
+        "INSERT INTO score_agg SELECT lp.run_id, 3, a.key, c.seller_id,"
+        " h.value, count(*) FROM (SELECT run_id, cid,"
+        " max(id) AS id FROM predictions WHERE run_id IS NOT NULL"
+        " GROUP BY run_id, cid) lp JOIN conversations c ON c.cid = lp.cid"
+        " JOIN predictions pr ON pr.id = lp.id JOIN labels lb ON"
+        " lb.id = c.label_id, json_each(pr.scores) a, json_each(lb.scores) h"
+        " WHERE c.status = 2 AND a.key = h.key AND a.type " SCORE_TYPES
+        " AND h.type " SCORE_TYPES " GROUP BY 1, 3, 4, 5;");
+    return sbuf_take(&b);
+}
 
 /* Schema 2 as an early development build wrote it counted new
  * conversations with a trigger (which put_convo now does itself: they
@@ -381,6 +483,13 @@ int pool_migrate(pool *p, char *err)
         free(v2);
     }
     if (ok && v < 3) ok = pool_exec(p, schema_v3, err) == 0;
+    if (ok && v < 5) ok = pool_exec(p, schema_v5, err) == 0;
+    if (ok && v < 8) {
+        char *v8 = schema_v8_new();
+        ok = pool_exec(p, v8, err) == 0;
+        free(v8);
+    }
+    if (ok && v < 11) ok = pool_exec(p, schema_v11, err) == 0;
     if (ok) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d",

@@ -4,7 +4,6 @@
 #include "cli/cli.h"
 #include "../core/llm.h"
 #include "../core/util.h"
-#include "../data/export_mongo.h"
 
 #include <getopt.h>
 #include <locale.h>
@@ -54,12 +53,15 @@ static void help_print(FILE *f)
 
 int main(int argc, char **argv)
 {
-    export_mongo_detach_counters();
     setlocale(LC_ALL, "");
     cli_globals g = {0};
     g.db_path = getenv("CURATE_DB");
     g.reviewer = getenv("CURATE_REVIEWER");
-    if (!g.reviewer || !*g.reviewer) g.reviewer = getenv("USER");
+    const char *reviewer_from = "CURATE_REVIEWER";
+    if (!g.reviewer || !*g.reviewer) {
+        g.reviewer = getenv("USER");
+        reviewer_from = "USER";
+    }
     if (!g.reviewer || !*g.reviewer) g.reviewer = "reviewer";
     struct option opts[NGLOBAL + 1];
     for (size_t i = 0; i < NGLOBAL; i++)
@@ -68,11 +70,20 @@ int main(int argc, char **argv)
     opts[NGLOBAL] = (struct option){NULL, 0, NULL, 0};
     /* "+" stops at the first non-option: the subcommand parses the rest. */
     int c;
-    while ((c = getopt_long(argc, argv, "+qhV", opts, NULL)) != -1) {
+    while ((c = cli_getopt("", argc, argv, "+qhV", opts)) != -1) {
         switch (c) {
-        case OPT_DB: g.db_path = optarg; break;
+        case OPT_DB:
+            if (!*optarg) {
+                /* an unset variable in a script: never fall back to
+                 * ./curate.db silently */
+                cli_error("--db: empty path (give the pool file, or leave "
+                          "--db out for ./curate.db)");
+                return EXIT_USAGE;
+            }
+            g.db_path = optarg;
+            break;
         case OPT_RUBRIC: g.rubric_path = optarg; break;
-        case OPT_REVIEWER: g.reviewer = optarg; break;
+        case OPT_REVIEWER: g.reviewer = optarg; reviewer_from = "--reviewer"; break;
         case OPT_TIMING: g.timing = 1; break;
         case OPT_NOCOLOR: g.no_color = 1; break;
         case 'q': g.quiet = 1; break;
@@ -83,6 +94,7 @@ int main(int argc, char **argv)
     }
     if (getenv("NO_COLOR") && *getenv("NO_COLOR")) g.no_color = 1;
     if (!g.db_path || !*g.db_path) g.db_path = "curate.db";
+    if (cli_text_opt("", reviewer_from, g.reviewer) < 0) return EXIT_USAGE;
     char err[ERR_MAX];
     g.r = g.rubric_path ? rubric_load_new(g.rubric_path, err)
                         : rubric_default_new();
@@ -90,11 +102,8 @@ int main(int argc, char **argv)
         cli_error("%s", err);
         return EXIT_USAGE;
     }
-    if (llm_global_init(err) < 0) {
-        cli_error("%s", err);
-        rubric_free(g.r);
-        return EXIT_ERR;
-    }
+    /* libcurl and libmongoc are loaded by the commands that use them
+     * (llm.h, export_mongo.h): nothing else pays for them at start. */
     /* No command: the workbench, as `curate tui`. */
     static char tui_name[] = "tui";
     char *tui_argv[] = {tui_name, NULL};

@@ -183,9 +183,9 @@ PW='s3cr=t,x!Pw'
 PWENC='s3cr%3Dt%2Cx%21Pw'
 start_peer --user alice --password "$PW" || exit 1
 run "SCRAM with the right password" 0 "$CURATE" export mongo --uri "mongodb://alice:$PWENC@127.0.0.1:$MPORT/?authSource=admin" --database curate_test
-has "URI shown redacted" "at mongodb://alice:\*\*\*@127.0.0.1:$MPORT: program [0-9]+, " "$WORK/out"
+has "URI shown redacted" "at mongodb://\*\*\*@127.0.0.1:$MPORT: program [0-9]+, " "$WORK/out"
 run "SCRAM import" 0 "$CURATE" import-program mongo --uri "mongodb://alice:$PWENC@127.0.0.1:$MPORT/" --database curate_test
-has "import note redacted" "at mongodb://alice:\*\*\*@127.0.0.1:$MPORT " "$WORK/out"
+has "import note redacted" "at mongodb://\*\*\*@127.0.0.1:$MPORT " "$WORK/out"
 hasnt "the note in the store holds no password" "s3cr" <(sql "SELECT note FROM programs")
 before=$(nprog)
 run "wrong password fails" 1 "$CURATE" export mongo --uri "mongodb://alice:hunter2wrong@127.0.0.1:$MPORT/" --database curate_test
@@ -206,6 +206,24 @@ t1=$(date +%s)
 has "says it cannot reach the server" "cannot reach the server" "$WORK/out"
 run "unreachable import fails" 1 "$CURATE" import-program mongo --uri "mongodb://127.0.0.1:$MPORT/"
 eq "program store unchanged" "$(nprog)" "$before"
+
+# ---- 6. issue 15: libmongoc (and libcurl) are loaded by the commands that
+# use them, not linked: a curate killed while starting can no longer leave
+# a /dev/shm/mongoc-PID behind (a linked libmongoc mapped it before main).
+if ldd "$CURATE" | grep -qE 'libmongoc|libbson|libcurl'; then
+  fail "curate links libmongoc/libcurl" "$(ldd "$CURATE" | grep -E 'libmongoc|libbson|libcurl')"
+else
+  pass "curate links neither libmongoc nor libcurl"
+fi
+# The export itself removes the counters' name at once: killed while it
+# waits for the server, it leaves none behind.
+"$CURATE" export mongo --database curate_test \
+  --uri "mongodb://127.0.0.1:$MPORT/?serverSelectionTimeoutMS=5000" >/dev/null 2>&1 &
+KP=$!
+sleep 1.5
+kill -9 "$KP" 2>/dev/null; wait "$KP" 2>/dev/null
+[ ! -e "/dev/shm/mongoc-$KP" ] && pass "a killed export leaves no /dev/shm/mongoc-PID" \
+  || { fail "a killed export left /dev/shm/mongoc-$KP"; rm -f "/dev/shm/mongoc-$KP"; }
 
 # The password, raw or encoded, never appears in anything curate printed
 hasnt "no password in any output" "s3cr|hunter2|$PWENC" "$ALL"

@@ -15,7 +15,6 @@ cleanup() {
 }
 trap cleanup EXIT
 export CURATE_DB=$WORK/pool.db CURATE_REVIEWER=tester
-export MONGOC_DISABLE_SHM=1   # see tests/run
 
 pass() { T_PASS=$((T_PASS + 1)); echo "ok $1"; }
 fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL $1${2:+: $2}"; }
@@ -41,6 +40,21 @@ start_llm() {
   PIDS+=($!)
   wait_file "$WORK/llm.port" 10 || { echo "llm server did not start"; cat "$WORK/llm.log"; return 1; }
   LLM_PORT=$(cat "$WORK/llm.port"); LLM_URL="http://127.0.0.1:$LLM_PORT/v1"
+}
+# start_congo: installs (once, tests/peers/congo_install.sh) and starts the
+# CongoDB peer (tests/peers/congo_peer.mjs, a real query engine); sets
+# CONGO_PORT, CONGO_PID and CONGO_URI. With MONGODB_URI set, CONGO_URI is
+# that real server instead and nothing is started.
+start_congo() {
+  if [ -n "${MONGODB_URI:-}" ]; then CONGO_URI=$MONGODB_URI CONGO_PID=""; return 0; fi
+  sh "$ROOT/tests/peers/congo_install.sh" || return 1
+  rm -f "$WORK/congo.port"
+  node "$ROOT/tests/peers/congo_peer.mjs" --portfile "$WORK/congo.port" >"$WORK/congo.log" 2>&1 &
+  CONGO_PID=$!
+  PIDS+=("$CONGO_PID")
+  wait_file "$WORK/congo.port" 20 || { echo "congo peer did not start"; cat "$WORK/congo.log"; return 1; }
+  CONGO_PORT=$(cat "$WORK/congo.port")
+  CONGO_URI="mongodb://127.0.0.1:$CONGO_PORT/?serverSelectionTimeoutMS=5000"
 }
 llm_control() { curl -s -X POST -d "$1" "http://127.0.0.1:$LLM_PORT/control" >/dev/null; }
 

@@ -282,19 +282,25 @@ TEST(export_mongo_uri_redaction)
     char *s = export_mongo_uri_shown_new(
         "mongodb://alice:s3cr%3Dt@127.0.0.1:27017,db2.example.com:27018/mydb"
         "?authSource=admin&tlsCertificateKeyFilePassword=zz");
-    CHECK_STR(s, "mongodb://alice:***@127.0.0.1:27017,db2.example.com:27018/mydb");
+    CHECK_STR(s, "mongodb://***@127.0.0.1:27017,db2.example.com:27018/mydb");
     free(s);
     s = export_mongo_uri_shown_new("mongodb://localhost");
     CHECK_STR(s, "mongodb://localhost:27017");
     free(s);
     s = export_mongo_uri_shown_new("mongodb://bob@h:1/?authMechanism=MONGODB-X509");
-    CHECK_STR(s, "mongodb://bob@h:1");
+    CHECK_STR(s, "mongodb://***@h:1");
     free(s);
     s = export_mongo_uri_shown_new("http://bob:hunter2@h");
     CHECK_STR(s, "(invalid URI)");
     free(s);
     s = export_mongo_uri_shown_new(NULL);
     CHECK_STR(s, "(invalid URI)");
+    free(s);
+    /* issue 13: an unescaped '@' (and '/', '?') in the password: libmongoc
+     * took "cr@t" for a host and printed it. Everything between "//" and
+     * the last '@' is masked. */
+    s = export_mongo_uri_shown_new("mongodb://bob:se@cr/e?t@127.0.0.1:1/db?x=1");
+    CHECK_STR(s, "mongodb://***@127.0.0.1:1/db");
     free(s);
 }
 
@@ -323,10 +329,18 @@ TEST(export_mongo_errors_fast_and_redacted)
     CHECK_MSG(date_mono() - t0 < 10, "took %.1f s", date_mono() - t0);
     CHECK_MSG(!strstr(err, "hunter2"), "%s", err);
     CHECK_MSG(strstr(err, "cannot reach the server"), "%s", err);
-    CHECK_MSG(strstr(err, "mongodb://bob:***@127.0.0.1:1"), "%s", err);
+    CHECK_MSG(strstr(err, "mongodb://***@127.0.0.1:1"), "%s", err);
     CHECK_STR(res.where, "db.dspy_optimizers");
     CHECK(export_mongo_get_state_new(&t, NULL, &res, err) == NULL);
     CHECK(strstr(err, "cannot reach the server") && !strstr(err, "hunter2"));
+    /* an unescaped '@' in the password: refused before libmongoc reads
+     * part of it as a host name, and no part of it shown */
+    mongo_target at = {"mongodb://bob:hun@ter2@127.0.0.1:1/?appname=x", "db", NULL, NULL};
+    CHECK(export_mongo_put(&at, state, 0, 0, &res, err) < 0);
+    CHECK_MSG(!strstr(err, "hun") && !strstr(err, "ter2"), "%s", err);
+    CHECK_MSG(strstr(err, "mongodb://***@127.0.0.1:1") && strstr(err, "%40"), "%s", err);
+    CHECK(export_mongo_get_state_new(&at, NULL, &res, err) == NULL);
+    CHECK_MSG(!strstr(err, "hun") && !strstr(err, "ter2"), "%s", err);
     /* names */
     mongo_target badname = {"mongodb://127.0.0.1:1", "a.b", NULL, NULL};
     CHECK(export_mongo_put(&badname, state, 0, 0, &res, err) < 0);

@@ -24,6 +24,7 @@
 #include "../fuzz/fuzz_rubric.c"
 #include "../fuzz/fuzz_program.c"
 #include "../fuzz/fuzz_sanitize.c"
+#include "../fuzz/fuzz_numarg.c"
 
 typedef void (*fuzz_entry)(const uint8_t *, size_t);
 
@@ -94,6 +95,7 @@ TEST(fuzz_regress_answer) { replay_target("answer", fuzz_answer_one); }
 TEST(fuzz_regress_rubric) { replay_target("rubric", fuzz_rubric_one); }
 TEST(fuzz_regress_program) { replay_target("program", fuzz_program_one); }
 TEST(fuzz_regress_sanitize) { replay_target("sanitize", fuzz_sanitize_one); }
+TEST(fuzz_regress_numarg) { replay_target("numarg", fuzz_numarg_one); }
 
 /* The invariant machinery itself: a broken invariant is counted, not
  * ignored (and does not abort the unit runner). */

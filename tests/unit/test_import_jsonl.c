@@ -328,3 +328,81 @@ TEST(jsonl_ids_and_ts_forms)
     got_free(&g);
     CHECK(strncmp(err, "t.jsonl:2: field id: number ", 28) == 0);
 }
+
+/* Issue 13: cJSON decodes \u0000 to a NUL that cuts the string ("refund of
+ * 500\u0000 EUR" was stored as "refund of 500"; ids "n2\u0000x" and
+ * "n2\u0000y" collided), and lone surrogates and repeated keys went
+ * through unnoticed. Each is now an error naming the line. */
+#define LINE_TEXT(t) "{\"id\":\"n1\",\"seller_id\":\"s\",\"messages\":[{\"ts\":0," \
+                     "\"from\":\"a\",\"role\":\"customer\",\"text\":\"" t "\"}]}\n"
+
+TEST(jsonl_nul_and_bad_escapes_rejected)
+{
+    char err[ERR_MAX] = "";
+    got g = {0};
+    CHECK(run(GOOD LINE_TEXT("refund of 500\\u0000 EUR"), &g, err) == -1);
+    CHECK_STR(err, "t.jsonl:2: column 98: \\u0000 (NUL) in a string: not "
+                   "allowed (it would cut the text there)");
+    got_free(&g);
+    CHECK(run("{\"id\":\"n2\\u0000x\",\"seller_id\":\"s\",\"messages\":[{\"ts\":0,"
+              "\"from\":\"a\",\"role\":\"customer\",\"text\":\"t\"}]}\n", &g, err) == -1);
+    CHECK_MSG(strstr(err, "t.jsonl:1: column 10: \\u0000 (NUL)") == err, "%s", err);
+    got_free(&g);
+    /* A raw NUL byte inside the text. */
+    static const char raw[] = "{\"id\":\"n3\",\"seller_id\":\"s\",\"messages\":[{"
+        "\"ts\":0,\"from\":\"a\",\"role\":\"customer\",\"text\":\"a\0b\"}]}\n";
+    CHECK(import_jsonl(raw, sizeof raw - 1, "t.jsonl", collect, &g, err) == -1);
+    CHECK_MSG(strstr(err, "t.jsonl:1: column 86: NUL byte") == err, "%s", err);
+    got_free(&g);
+    /* Lone surrogates: a low one, a high one alone, a high one followed by
+     * something that is not a low one. */
+    const char *lone[] = {LINE_TEXT("x\\uDC00y"), LINE_TEXT("x\\uD83Dy"),
+                          LINE_TEXT("x\\uD83D\\u0041")};
+    const char *want[] = {"\\uDC00", "\\uD83D", "\\uD83D"};
+    for (int i = 0; i < 3; i++) {
+        CHECK(run(lone[i], &g, err) == -1);
+        CHECK_MSG(strstr(err, "t.jsonl:1: column 86: invalid escape ") == err &&
+                  strstr(err, want[i]) && strstr(err, "lone UTF-16 surrogate"),
+                  "%s", err);
+        got_free(&g);
+    }
+    CHECK(run(LINE_TEXT("x\\u12G4"), &g, err) == -1);
+    CHECK_STR(err, "t.jsonl:1: column 86: invalid escape: \\u needs four hex digits");
+    got_free(&g);
+    /* A valid pair and other escapes still pass, decoded. */
+    CHECK(run(LINE_TEXT("ok \\uD83D\\uDE00 \\u00e9\\n"), &g, err) == 0);
+    CHECK(g.n == 1 && strcmp(g.c[0]->msgs[0].text, "ok \xF0\x9F\x98\x80 \xC3\xA9\n") == 0);
+    got_free(&g);
+}
+
+TEST(jsonl_duplicate_keys_rejected)
+{
+    char err[ERR_MAX] = "";
+    got g = {0};
+    /* The same key twice at the top, in a message (also written as an
+     * escape), in meta, and an unknown key twice. */
+    CHECK(run("{\"id\":\"a\",\"seller_id\":\"s\",\"id\":\"b\",\"messages\":[{\"ts\":0,"
+              "\"from\":\"a\",\"role\":\"customer\",\"text\":\"t\"}]}\n", &g, err) == -1);
+    CHECK_STR(err, "t.jsonl:1: duplicate key \"id\" in one object (columns 2 and 27)");
+    got_free(&g);
+    CHECK(run(GOOD "{\"id\":\"a\",\"seller_id\":\"s\",\"messages\":[{\"ts\":0,"
+              "\"from\":\"a\",\"role\":\"customer\",\"text\":\"t\",\"t\\u0065xt\":\"u\"}]}\n",
+              &g, err) == -1);
+    CHECK_MSG(strstr(err, "t.jsonl:2: duplicate key \"text\"") == err, "%s", err);
+    got_free(&g);
+    CHECK(run("{\"id\":\"a\",\"seller_id\":\"s\",\"messages\":[{\"ts\":0,"
+              "\"from\":\"a\",\"role\":\"customer\",\"text\":\"t\"}],"
+              "\"meta\":{\"k\":1,\"k\":2}}\n", &g, err) == -1);
+    CHECK_MSG(strstr(err, "t.jsonl:1: duplicate key \"k\"") == err, "%s", err);
+    got_free(&g);
+    CHECK(run("{\"id\":\"a\",\"x\":1,\"seller_id\":\"s\",\"x\":2,\"messages\":[{\"ts\":0,"
+              "\"from\":\"a\",\"role\":\"customer\",\"text\":\"t\"}]}\n", &g, err) == -1);
+    CHECK_MSG(strstr(err, "t.jsonl:1: duplicate key \"x\"") == err, "%s", err);
+    got_free(&g);
+    /* The same key in two different objects is fine, as are extra keys. */
+    CHECK(run("{\"id\":\"a\",\"x\":{\"k\":1},\"seller_id\":\"s\",\"messages\":[{\"ts\":0,"
+              "\"from\":\"a\",\"role\":\"customer\",\"text\":\"t\",\"k\":[{\"k\":1},{\"k\":2}]}],"
+              "\"meta\":{\"k\":1,\"id\":2}}\n", &g, err) == 0);
+    CHECK(g.n == 1);
+    got_free(&g);
+}

@@ -63,7 +63,13 @@ static const char *agg_recount =
     "  ON c.cid = cur.cid JOIN predictions pr ON pr.id = cur.id JOIN labels lb"
     "  ON lb.id = c.label_id, json_each(pr.scores) a, json_each(lb.scores) h"
     "  WHERE c.status = 2 AND a.key = h.key AND a.type IN ('integer', 'real')"
-    "  AND h.type IN ('integer', 'real'))"
+    "  AND h.type IN ('integer', 'real')"
+    /* kind 3 (schema 8): a run's human values, field by field */
+    " UNION ALL SELECT lp.run_id, 3, a.key, c.seller_id, h.value FROM lp"
+    "  JOIN conversations c ON c.cid = lp.cid JOIN predictions pr ON pr.id = lp.id"
+    "  JOIN labels lb ON lb.id = c.label_id, json_each(pr.scores) a,"
+    "  json_each(lb.scores) h WHERE c.status = 2 AND a.key = h.key"
+    "  AND a.type IN ('integer', 'real') AND h.type IN ('integer', 'real'))"
     " SELECT run_id, kind, field, seller_id, CAST(value AS REAL), count(*)"
     " FROM v GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5";
 static const char *counts_now =
@@ -72,6 +78,14 @@ static const char *counts_now =
 static const char *counts_recount =
     "SELECT seller_id, status, edge, pred_id IS NOT NULL, count(*),"
     " sum(n_messages) FROM conversations GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
+
+/* "Some score field (or this one) differs by at least T", by definition:
+ * the current prediction against the label in force, both overalls there. */
+#define ANY_DIFF(T, FIELD) \
+    "(status = 2 AND diff IS NOT NULL AND EXISTS (SELECT 1 FROM predictions pr," \
+    " labels lb, json_each(pr.scores) a WHERE pr.id = conversations.pred_id" \
+    " AND lb.id = conversations.label_id AND (" FIELD ")" \
+    " AND abs(a.value - json_extract(lb.scores, '$.' || a.key)) >= " T " - 1e-9))"
 
 static int same_rows(sqlite3 *db, const char *a, const char *b)
 {
@@ -158,7 +172,9 @@ TEST(pool_v2_counts_and_distributions_follow_every_change)
     /* Counts and windows agree with plain SQL over the table. */
     static const struct { const char *spec, *where; } fl[] = {
         {"all", "1"}, {"to-review", "status = 1"}, {"reviewed", "status = 2"},
-        {"edge", "edge = 1"}, {"disagree:1.5", "diff >= 1.5"},
+        {"edge", "edge = 1"}, {"disagree:1.5", ANY_DIFF("1.5", "1")},
+        {"disagree:1.5:responsiveness_score",
+         ANY_DIFF("1.5", "a.key = 'responsiveness_score'")},
         {"unscored", "pred_id IS NULL"}, {"scored", "pred_id IS NOT NULL"},
     };
     static const char *cols[] = {"id", "seller_id", "n_messages", "model_overall",
@@ -166,7 +182,7 @@ TEST(pool_v2_counts_and_distributions_follow_every_change)
     for (size_t k = 0; k < sizeof fl / sizeof fl[0]; k++) {
         pool_filter f;
         CHECK(pool_filter_parse(fl[k].spec, &f, err) == 0);
-        char sql[512];
+        char sql[1024];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM conversations WHERE %s",
                  fl[k].where);
         char *want = rows_of(db, sql);
@@ -276,7 +292,9 @@ TEST(pool_v1_pool_is_upgraded)
         "DROP INDEX conv_l_status; DROP INDEX conv_l_edge; DROP INDEX conv_s_model;"
         "DROP INDEX conv_s_human; DROP INDEX conv_s_diff;"
         "DROP TABLE conv_search; DROP VIEW conv_doc; DROP TABLE search_state;"
-        "DROP INDEX conv_state;"
+        "DROP INDEX conv_state; DROP INDEX conv_l_fdiff;"
+        "ALTER TABLE conversations DROP COLUMN fdiff;"
+        "ALTER TABLE conversations DROP COLUMN fdiff_field;"
         "CREATE INDEX conv_seller ON conversations(seller_id, id);"
         "CREATE INDEX conv_status ON conversations(status, id);"
         "CREATE INDEX conv_model ON conversations(model_overall, id);"
@@ -284,6 +302,11 @@ TEST(pool_v1_pool_is_upgraded)
         "CREATE INDEX conv_diff ON conversations(diff, id);"
         "CREATE INDEX conv_nmsg ON conversations(n_messages, id);"
         "CREATE INDEX conv_edge ON conversations(edge, id);"
+        /* and without schema 5 (a pool before application_id) */
+        "ALTER TABLE runs DROP COLUMN owner_pid; ALTER TABLE runs DROP COLUMN owner_start;"
+        "ALTER TABLE runs DROP COLUMN owner_boot; ALTER TABLE runs DROP COLUMN owner_host;"
+        "ALTER TABLE labels DROP COLUMN content_hash; DROP TABLE pool_meta;"
+        "PRAGMA application_id = 0;"
         "PRAGMA user_version = 1;";
     CHECK(sqlite3_exec(db, down, NULL, NULL, NULL) == SQLITE_OK);
     char *names = rows_of(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
@@ -419,7 +442,9 @@ TEST(pool_list_windows_match_offsets)
     CHECK(sqlite3_open_v2(pool_path(p), &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
     static const struct { const char *spec, *where; } fl[] = {
         {"all", "1"}, {"to-review", "status = 1"}, {"reviewed", "status = 2"},
-        {"edge", "edge = 1"}, {"disagree:1", "diff >= 1"},
+        {"edge", "edge = 1"}, {"disagree:1", ANY_DIFF("1", "1")},
+        {"disagree:3:customer_negative_score",
+         ANY_DIFF("3", "a.key = 'customer_negative_score'")},
         {"unscored", "pred_id IS NULL"}, {"scored", "pred_id IS NOT NULL"},
         {"seller=S-A", "seller_id = 'S-A'"},
     };
@@ -459,7 +484,7 @@ TEST(pool_list_windows_match_offsets)
                     CHECK_MSG(n >= 0, "%s", err);
                     sbuf got = {0};
                     for (int j = 0; j < n; j++) sbuf_addf(&got, "%s\n", rows[j].id);
-                    char sql[512];
+                    char sql[1024];
                     snprintf(sql, sizeof sql, "SELECT id FROM conversations NOT INDEXED"
                              " WHERE %s ORDER BY %s %s, id %s LIMIT %d OFFSET %lld",
                              fl[k].where, cols[s], d ? "DESC" : "ASC",

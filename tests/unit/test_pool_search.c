@@ -325,6 +325,15 @@ TEST(search_index_upgrade_from_v2)
     CHECK(sqlite3_open(path, &db) == SQLITE_OK);
     CHECK(sqlite3_exec(db, "DROP TABLE conv_search; DROP VIEW conv_doc;"
                            " DROP TABLE search_state; DROP INDEX conv_state;"
+                           " DROP INDEX conv_l_fdiff;"
+                           " ALTER TABLE conversations DROP COLUMN fdiff;"
+                           " ALTER TABLE conversations DROP COLUMN fdiff_field;"
+                           " ALTER TABLE runs DROP COLUMN owner_pid;"
+                           " ALTER TABLE runs DROP COLUMN owner_start;"
+                           " ALTER TABLE runs DROP COLUMN owner_boot;"
+                           " ALTER TABLE runs DROP COLUMN owner_host;"
+                           " ALTER TABLE labels DROP COLUMN content_hash;"
+                           " DROP TABLE pool_meta; PRAGMA application_id = 0;"
                            " PRAGMA user_version = 2;",
                        NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);

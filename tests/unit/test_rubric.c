@@ -166,3 +166,26 @@ TEST(rubric_overall_across_scales)
     CHECK_NEAR(o, 8.25, 1e-9);   /* on the overall's 0-10 */
     rubric_free(r);
 }
+
+/* Issue 13: "7,5" was cut to 7 (the comma read as a separator). An
+ * unambiguous decimal comma is 7.5; an ambiguous one is no number (NULL,
+ * the raw text kept), never a truncated value. */
+TEST(rubric_decimal_comma)
+{
+    rubric *r = rubric_default_new();
+    int ok;
+    CHECK_NEAR(v(r, "responsiveness_score", "7,5", &ok), 7.5, 1e-9); CHECK(ok);
+    CHECK_NEAR(v(r, "responsiveness_score", " 8,25 ", &ok), 8.25, 1e-9); CHECK(ok);
+    CHECK_NEAR(v(r, "responsiveness_score", "7,5/10", &ok), 7.5, 1e-9); CHECK(ok);
+    CHECK_NEAR(v(r, "responsiveness_score", "7,5\nbecause", &ok), 7.5, 1e-9); CHECK(ok);
+    CHECK_NEAR(v(r, "responsiveness_score", "-0,5", &ok), 0, 1e-9); CHECK(ok);
+    /* a comma then words stays a separator */
+    CHECK_NEAR(v(r, "responsiveness_score", "7, good", &ok), 7, 1e-9); CHECK(ok);
+    static const char *ambiguous[] = {"7,500", "7,5,3", "7.5,5", "7,5.1",
+                                      "1,000"};
+    for (size_t i = 0; i < sizeof ambiguous / sizeof *ambiguous; i++) {
+        v(r, "responsiveness_score", ambiguous[i], &ok);
+        CHECK_MSG(!ok, "'%s' accepted", ambiguous[i]);
+    }
+    rubric_free(r);
+}

@@ -224,6 +224,7 @@ static int score_group(glue *g, const size_t *idx, size_t n, char *err)
                                                     : "not scored");
         g->filled[i] = 1;
     }
+    score_summary_clear(&sum);
     return rc;
 }
 
@@ -636,4 +637,60 @@ int job_optimize_run(pool *p, const rubric *r, const job_optimize_opts *o,
     program_free(R.best);
     sets_clear(&R.s);
     return rc;
+}
+
+/* "0.85 -> 0.71" for key k of field f in both reports. */
+static void before_after(sbuf *b, const cJSON *base, const cJSON *cand,
+                         const char *field, const char *k)
+{
+    const cJSON *v[2];
+    const cJSON *rep[2] = {base, cand};
+    for (int i = 0; i < 2; i++)
+        v[i] = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(rep[i], "fields"), field), k);
+    char t[2][16];
+    for (int i = 0; i < 2; i++) {
+        if (cJSON_IsNumber(v[i])) snprintf(t[i], sizeof t[i], "%.2f", v[i]->valuedouble);
+        else snprintf(t[i], sizeof t[i], "-");
+    }
+    sbuf_addf(b, "  %5s -> %-5s ", t[0], t[1]);
+}
+
+char *job_optimize_outcome_new(const rubric *r, const char *summary_json)
+{
+    cJSON *o = summary_json ? cJSON_Parse(summary_json) : NULL;
+    if (!cJSON_IsObject(o)) { cJSON_Delete(o); return NULL; }
+    const cJSON *cand = cJSON_GetObjectItemCaseSensitive(o, "candidate");
+    const cJSON *base = cJSON_GetObjectItemCaseSensitive(o, "baseline");
+    const cJSON *cm = cJSON_GetObjectItemCaseSensitive(cand, "mean");
+    const cJSON *bm = cJSON_GetObjectItemCaseSensitive(base, "mean");
+    const cJSON *met = cJSON_GetObjectItemCaseSensitive(cand, "metric");
+    const cJSON *nv = cJSON_GetObjectItemCaseSensitive(o, "val");
+    const cJSON *bid = cJSON_GetObjectItemCaseSensitive(o, "baseline_program_id");
+    sbuf b = {0};
+    sbuf_addf(&b, "Decision: %s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "improved"))
+              ? "the candidate scored higher: it is the new current best"
+              : "not better than the current best, which stays (the candidate is stored)");
+    sbuf_addf(&b, "Validation %s on %d examples: ", cJSON_IsString(met) ?
+              met->valuestring : "metric", cJSON_IsNumber(nv) ? nv->valueint : 0);
+    if (cJSON_IsNumber(bm)) sbuf_addf(&b, "%.4f", bm->valuedouble);
+    else sbuf_add(&b, "-");
+    sbuf_add(&b, " before (");
+    if (cJSON_IsNumber(bid)) sbuf_addf(&b, "program %d", bid->valueint);
+    else sbuf_add(&b, "zero-shot");
+    sbuf_add(&b, ") -> ");
+    if (cJSON_IsNumber(cm)) sbuf_addf(&b, "%.4f", cm->valuedouble);
+    else sbuf_add(&b, "-");
+    sbuf_add(&b, " after\n\n");
+    sbuf_addf(&b, "%-28s %-15s %-15s %-15s\n", "field", "  MAE", "  sd", "  Spearman");
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (!rubric_is_scored(&r->fields[i])) continue;
+        sbuf_addf(&b, "%-28s", r->fields[i].name);
+        before_after(&b, base, cand, r->fields[i].name, "mae");
+        before_after(&b, base, cand, r->fields[i].name, "sd");
+        before_after(&b, base, cand, r->fields[i].name, "spearman");
+        sbuf_add(&b, "\n");
+    }
+    cJSON_Delete(o);
+    return sbuf_take(&b);
 }

@@ -142,6 +142,12 @@ int job_optimize_run(pool *p, const rubric *r, const job_optimize_opts *o,
 
 void job_optimize_result_clear(job_optimize_result *res);
 
+/* The outcome of an optimisation as text lines for a reader: the
+ * decision, the validation metric before -> after and per score field
+ * MAE, sd and Spearman before -> after, from the summary JSON the run
+ * stored (runs.summary). Caller frees; NULL when summary_json is not one. */
+char *job_optimize_outcome_new(const rubric *r, const char *summary_json);
+
 /* "zero-shot" (-3), "labeled only" (-2), "unshuffled" (-1), "shuffled". */
 const char *job_optimize_candidate_name(int cand_seed);
 

@@ -1,6 +1,8 @@
 /* cli.c: helpers shared by the headless commands. */
+#define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "../term/sanitize.h"
+#include "../../core/numarg.h"
 #include "../../core/util.h"
 
 #include <stdarg.h>
@@ -23,7 +25,127 @@ void cli_error(const char *fmt, ...)
     free(clean);
 }
 
+/* Whether f is a terminal, asked once per stream (list prints many rows). */
+static int is_tty(FILE *f)
+{
+    static int known[3], tty[3];
+    int fd = fileno(f);
+    if (fd < 0) return 0;
+    if (fd > 2) return isatty(fd);
+    if (!known[fd]) { tty[fd] = isatty(fd); known[fd] = 1; }
+    return tty[fd];
+}
+
+char *cli_clean_new(FILE *f, const char *s, int one_line)
+{
+    unsigned flags = (one_line ? 0 : SAN_KEEP_NL | SAN_KEEP_TAB) |
+                     (is_tty(f) ? 0 : SAN_PIPE);
+    return sanitize_new(s ? s : "", (size_t)-1, flags);
+}
+
+void cli_puts(FILE *f, const char *s)
+{
+    if (!s) return;
+    char *clean = cli_clean_new(f, s, 0);
+    fputs(clean, f);
+    free(clean);
+}
+
+void cli_printf(FILE *f, const char *fmt, ...)
+{
+    sbuf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    char small[512];
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n < sizeof small) {
+        cli_puts(f, small);
+        return;
+    }
+    b.cap = (size_t)n + 1;
+    b.s = xmalloc(b.cap);
+    va_start(ap, fmt);
+    vsnprintf(b.s, b.cap, fmt, ap);
+    va_end(ap);
+    cli_puts(f, b.s);
+    sbuf_free(&b);
+}
+
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+               const struct option *longopts)
+{
+    /* A leading ':' makes getopt return ':' for a missing value; it goes
+     * after a '+' (stop at the first non-option). */
+    char so[64];
+    int plus = shortopts[0] == '+';
+    snprintf(so, sizeof so, "%s:%s", plus ? "+" : "", shortopts + plus);
+    opterr = 0;
+    int c = getopt_long(argc, argv, so, longopts, NULL);
+    if (c != '?' && c != ':') return c;
+    const char *a = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+    char name[80];
+    if (a[0] == '-' && a[1] == '-')
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(a, "="), a);
+    else if (optopt > 0 && optopt < 128)
+        snprintf(name, sizeof name, "-%c", optopt);
+    else
+        snprintf(name, sizeof name, "%.60s", a);
+    const char *sep = *cmd ? ": " : "";
+    if (c == ':') cli_error("%s%soption '%s' needs a value", cmd, sep, name);
+    else cli_error("%s%sunknown option '%s'", cmd, sep, name);
+    return '?';
+}
+
+int cli_int_opt(const char *cmd, const char *opt, const char *val,
+                int64_t lo, int64_t hi, int64_t *out)
+{
+    char err[ERR_MAX];
+    if (numarg_int(opt, val, lo, hi, out, err) == 0) return 0;
+    cli_error("%s%s%s", cmd, *cmd ? ": " : "", err);
+    return -1;
+}
+
+int cli_real_opt(const char *cmd, const char *opt, const char *val,
+                 double lo, double hi, double *out)
+{
+    char err[ERR_MAX];
+    if (numarg_real(opt, val, lo, hi, out, err) == 0) return 0;
+    cli_error("%s%s%s", cmd, *cmd ? ": " : "", err);
+    return -1;
+}
+
+int cli_text_opt(const char *cmd, const char *opt, const char *val)
+{
+    if (!val) return 0;
+    const char *sep = *cmd ? ": " : "";
+    size_t n = strlen(val), bad = utf8_bad_at(val, n);
+    if (bad < n) {
+        cli_error("%s%s%s: not valid UTF-8 (byte %zu); nothing stored", cmd,
+                  sep, opt, bad + 1);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)val[i];
+        if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f) {
+            cli_error("%s%s%s: control character 0x%02x at byte %zu; "
+                      "nothing stored", cmd, sep, opt, ch, i + 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 pool *cli_open_pool(const cli_globals *g)
+{
+    char err[ERR_MAX];
+    pool *p = pool_open_existing(g->db_path, err);
+    if (!p) cli_error("%s", err);
+    return p;
+}
+
+pool *cli_create_pool(const cli_globals *g)
 {
     char err[ERR_MAX];
     pool *p = pool_open(g->db_path, err);
@@ -42,6 +164,20 @@ pool *cli_open_pool_readonly(const cli_globals *g)
     pool *p = pool_open_readonly(g->db_path, err);
     if (!p) cli_error("%s", err);
     return p;
+}
+
+pool *cli_open_pool_read(const cli_globals *g)
+{
+    /* The folder too: a WAL pool writes its -wal and -shm beside it. */
+    char *dir = xstrdup(g->db_path);
+    char *slash = strrchr(dir, '/');
+    if (slash) slash[slash == dir ? 1 : 0] = '\0';
+    int writable = access(g->db_path, W_OK) == 0 &&
+                   access(slash ? dir : ".", W_OK) == 0;
+    free(dir);
+    if (access(g->db_path, F_OK) == 0 && !writable)
+        return cli_open_pool_readonly(g);
+    return cli_open_pool(g);
 }
 
 /* ---- the command table ---- */
@@ -76,8 +212,14 @@ const cli_command cli_commands[] = {
      cmd_demo_usage, cmd_demo},
     {"backup", "FILE", "online backup of the pool", cmd_backup_usage,
      cmd_backup},
+    {"report", "[-o FILE]", "a self-contained HTML report for the team",
+     cmd_report_usage, cmd_report},
     {"index", "[--status|--rebuild]", "bring the search index up to date",
      cmd_index_usage, cmd_index},
+    {"agreement", "[--field F]", "how far reviewers agree (alpha, MAE, Spearman)",
+     cmd_agreement_usage, cmd_agreement},
+    {"assign", "--to a,b [--overlap N]", "spread conversations over reviewers",
+     cmd_assign_usage, cmd_assign},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -112,5 +254,4 @@ void cli_help_print(FILE *f)
         snprintf(head, sizeof head, "%s%s%s", c->name, *c->args ? " " : "",
                  c->args);
         fprintf(f, "  %-*s  %s\n", w, head, c->summary);
-    }
-}
+    }}

@@ -7,6 +7,8 @@
 #include "../../core/rubric.h"
 #include "../../data/pool.h"
 
+#include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2, EXIT_NOT_IMPROVED = 3 };
@@ -43,14 +45,56 @@ void cli_help_print(FILE *f);
  * prints the command's usage instead of running it. */
 int cli_wants_help(int argc, char **argv);
 
-/* Opens the pool named by g (creating it). Prints the error and returns
- * NULL on failure. */
+/* Opens the existing pool named by g for writing (a missing file or one
+ * that is not a curate pool is refused). Prints the error and returns NULL
+ * on failure. */
 pool *cli_open_pool(const cli_globals *g);
+/* Opens the pool named by g, creating it when missing (init, import,
+ * demo). Prints the error and returns NULL on failure. */
+pool *cli_create_pool(const cli_globals *g);
 /* Opens an existing pool read-only (exports, listings): says plainly when
  * there is none. Prints the error and returns NULL on failure. */
 pool *cli_open_pool_readonly(const cli_globals *g);
+/* For commands that only read (stats, list, show): the pool opened for
+ * writing when it and its folder are writable (so an older schema is
+ * upgraded and dead runs are swept), else read-only. */
+pool *cli_open_pool_read(const cli_globals *g);
 /* Prints "curate: <msg>" to stderr, sanitised (no control sequences). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The one way the commands print text that holds data (ids, sellers,
+ * reviewers, notes, paths, model ids, server messages): formats like
+ * fprintf, then writes it to f through the sanitiser. On a terminal every
+ * unsafe byte becomes a visible placeholder (tui/term/sanitize.h); to a
+ * pipe or file the bytes are kept except controls (SAN_PIPE), so no line
+ * carries an escape sequence either way. Newlines and tabs are kept. */
+void cli_printf(FILE *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* cli_printf(f, "%s", s) without the formatting (s NULL: nothing). */
+void cli_puts(FILE *f, const char *s);
+/* s (NULL: "") as cli_puts would write it to f; one_line: newlines and
+ * tabs are replaced too (table cells). Caller frees. */
+char *cli_clean_new(FILE *f, const char *s, int one_line);
+
+/* getopt_long for a command: never prints getopt's own messages (they
+ * quote the argument raw); an unknown option or a missing value is
+ * reported through cli_error as "CMD: unknown option '--x'" (naming the
+ * option, never its value) and returned as '?'. */
+/* (cmd "" for the global options: no prefix.) */
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+               const struct option *longopts);
+
+/* Number options, through the one strict parser (core/numarg.h). On a bad
+ * value: prints "CMD: --OPT: 'VALUE' is not ...; allowed LO..HI" and
+ * returns -1 (the caller exits EXIT_USAGE). */
+int cli_int_opt(const char *cmd, const char *opt, const char *val,
+                int64_t lo, int64_t hi, int64_t *out);
+int cli_real_opt(const char *cmd, const char *opt, const char *val,
+                 double lo, double hi, double *out);
+/* A text option that is stored (a reviewer, a note, an id): -1 with a
+ * message naming the option when it is not valid UTF-8 or holds a control
+ * character other than newline and tab, as the importers refuse. */
+int cli_text_opt(const char *cmd, const char *opt, const char *val);
 
 int cmd_init(const cli_globals *g, int argc, char **argv);
 int cmd_import(const cli_globals *g, int argc, char **argv);
@@ -68,6 +112,11 @@ int cmd_optimize(const cli_globals *g, int argc, char **argv);
 int cmd_programs(const cli_globals *g, int argc, char **argv);
 int cmd_export(const cli_globals *g, int argc, char **argv);
 int cmd_import_program(const cli_globals *g, int argc, char **argv);
+int cmd_agreement(const cli_globals *g, int argc, char **argv);
+int cmd_assign(const cli_globals *g, int argc, char **argv);
+/* curate stats --by-reviewer's table (cmd_team.c): 0, or -1 (printed). */
+int cli_print_reviewers(const cli_globals *g, pool *p, double tolerance);
+int cmd_report(const cli_globals *g, int argc, char **argv);
 /* The workbench (tui/cli/cmd_tui.c): refuses without a terminal. */
 int cmd_tui(const cli_globals *g, int argc, char **argv);
 
@@ -76,6 +125,7 @@ extern const char cmd_tui_usage[], cmd_init_usage[], cmd_import_usage[],
     cmd_stats_usage[], cmd_list_usage[], cmd_show_usage[], cmd_label_usage[],
     cmd_edge_usage[], cmd_demo_usage[], cmd_backup_usage[], cmd_index_usage[],
     cmd_score_usage[], cmd_models_usage[], cmd_optimize_usage[],
-    cmd_programs_usage[], cmd_export_usage[], cmd_import_program_usage[];
+    cmd_programs_usage[], cmd_export_usage[], cmd_import_program_usage[],
+    cmd_agreement_usage[], cmd_assign_usage[], cmd_report_usage[];
 
 #endif

@@ -59,7 +59,7 @@ int cmd_index(const cli_globals *g, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int status = 0, rebuild = 0, c;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = cli_getopt("index", argc, argv, "h", lo)) != -1) {
         if (c == 's') status = 1;
         else if (c == 'r') rebuild = 1;
         else if (c == 'h') { fputs(cmd_index_usage, stdout); return EXIT_OK; }
@@ -95,16 +95,19 @@ int cmd_index(const cli_globals *g, int argc, char **argv)
         return EXIT_ERR;
     }
     index_bar b = {.tty = isatty(STDERR_FILENO) && !g->quiet};
-    struct sigaction sa, old_int, old_term;
+    /* SIGHUP (a lost terminal) stops it as cleanly as Ctrl-C. */
+    struct sigaction sa, old_int, old_term, old_hup;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
     double t0 = date_mono();
     int64_t n = pool_search_index(p, progress_cb, &b, err);
     double dt = date_mono() - t0;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     if (b.tty && n > 0) fputc('\n', stderr);
     int rc = n < 0 ? -1 : pool_search_get_state(p, &st, err);
     pool_close(p);

@@ -78,17 +78,14 @@ static int cancel_cb(void *ctx)
     return interrupted;
 }
 
-/* A count option: a whole number >= min. */
+/* A count option: a whole number in min..100000. */
 static int parse_count(const char *name, const char *s, size_t min,
                        size_t *out)
 {
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*s == '\0' || *end || v < (long long)min || v > 100000) {
-        cli_error("optimize: --%s: expected a whole number >= %zu, got '%s'",
-                  name, min, s);
-        return -1;
-    }
+    char opt[64];
+    int64_t v;
+    snprintf(opt, sizeof opt, "--%s", name);
+    if (cli_int_opt("optimize", opt, s, (int64_t)min, 100000, &v) < 0) return -1;
     *out = (size_t)v;
     return 0;
 }
@@ -121,8 +118,7 @@ static int parse_args(opt_args *a, int argc, char **argv)
     job_optimize_opts *o = &a->o;
     size_t conc = (size_t)a->cfg.concurrency, seed = 0;
     int c, rc = 0;
-    char *end;
-    while (rc == 0 && (c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while (rc == 0 && (c = cli_getopt("optimize", argc, argv, "h", lo)) != -1) {
         switch (c) {
         case O_EDGE: rc = parse_count("edge", optarg, 0, &o->edge); break;
         case O_SAMPLE: rc = parse_count("sample", optarg, 0, &o->sample); break;
@@ -146,12 +142,8 @@ static int parse_args(opt_args *a, int argc, char **argv)
         case O_CONC: rc = parse_count("concurrency", optarg, 1, &conc); break;
         case O_SEED: rc = parse_count("seed", optarg, 0, &seed); break;
         case O_THR:
-            o->threshold = strtod(optarg, &end);
-            if (!*optarg || *end || !isfinite(o->threshold)) {
-                cli_error("optimize: --threshold: expected a number, "
-                          "got '%s'", optarg);
-                rc = -1;
-            }
+            rc = cli_real_opt("optimize", "--threshold", optarg, 0, 1,
+                              &o->threshold);
             break;
         case O_METRIC:
             if (metric_parse(optarg, &o->metric) < 0) {
@@ -214,7 +206,7 @@ static void print_sets(const job_optimize_result *x, const job_optimize_opts *o)
 static void print_start(const job_optimize_result *x,
                         const job_optimize_opts *o)
 {
-    printf("run %lld: backend %s (%s), metric %s, threshold ",
+    cli_printf(stdout, "run %lld: backend %s (%s), metric %s, threshold ",
            (long long)x->run_id, x->backend, x->model,
            metric_name(o->metric));
     if (o->threshold != 0) printf("%.3f", o->threshold);
@@ -236,8 +228,8 @@ static void print_bs_event(const bs_event *ev)
         break;
     case BS_EV_ATTEMPT: {
         /* ids and model/server errors are data: sanitised for the terminal */
-        char *id = sanitize_new(ev->conv_id, (size_t)-1, 0);
-        char *why = sanitize_new(ev->error ? ev->error : "failed", (size_t)-1, 0);
+        char *id = cli_clean_new(stdout, ev->conv_id, 1);
+        char *why = cli_clean_new(stdout, ev->error ? ev->error : "failed", 1);
         if (ev->failed)
             printf("  attempt %-3zu %-24s error     %s\n", ev->example + 1,
                    id, why);
@@ -361,16 +353,19 @@ int cmd_optimize(const cli_globals *g, int argc, char **argv)
     a.o.log = log_cb;
     a.o.cancel = cancel_cb;
     a.o.ctx = &out;
-    struct sigaction sa, old_int, old_term;
+    /* SIGHUP (a lost terminal) stops it as cleanly as Ctrl-C. */
+    struct sigaction sa, old_int, old_term, old_hup;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
     job_optimize_result res;
     char err[ERR_MAX] = "";
     int jr = job_optimize_run(p, g->r, &a.o, &res, err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     int rc = res.improved ? EXIT_OK : EXIT_NOT_IMPROVED;
     if (jr < 0) {
         cli_error("optimize: %s", err);

@@ -2,8 +2,10 @@
  * label, edge, backup. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "../../core/numarg.h"
 #include "../../core/util.h"
-#include "../../data/import.h"
+#include "../../data/import_file.h"
+#include "../term/sanitize.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -29,9 +31,9 @@ int cmd_init(const cli_globals *g, int argc, char **argv)
         cli_error("init: unexpected argument '%s'", argv[1]);
         return EXIT_USAGE;
     }
-    pool *p = cli_open_pool(g);
+    pool *p = cli_create_pool(g);
     if (!p) return EXIT_ERR;
-    if (!g->quiet) printf("pool ready: %s (schema %d)\n", g->db_path,
+    if (!g->quiet) cli_printf(stdout, "pool ready: %s (schema %d)\n", g->db_path,
                           POOL_SCHEMA_VERSION);
     pool_close(p);
     return EXIT_OK;
@@ -39,32 +41,14 @@ int cmd_init(const cli_globals *g, int argc, char **argv)
 
 /* ---- import ---- */
 
-typedef struct {
-    pool *p;
-    const char *src;
-    long added, changed, same, msgs;
-    char *last_id;          /* the last conversation's id (owned) */
-} import_ctx;
-
-static int import_one(const convo *c, void *vctx, char *err)
-{
-    import_ctx *ic = vctx;
-    int changed;
-    if (pool_put_convo(ic->p, c, ic->src, &changed, err) < 0) return -1;
-    if (changed == 2) ic->added++;
-    else if (changed == 1) ic->changed++;
-    else ic->same++;
-    ic->msgs += (long)c->nmsgs;
-    free(ic->last_id);
-    ic->last_id = xstrdup(c->id);
-    return 0;
-}
-
 const char cmd_import_usage[] =
     "usage: curate import [OPTIONS] FILE...\n"
     "Imports conversations: JSONL (one conversation per line) or WhatsApp\n"
-    "chat exports (.txt). One transaction per file: a malformed file stores\n"
-    "nothing and is reported as FILE:LINE. Re-importing changes nothing.\n"
+    "chat exports (.txt). A malformed file stores nothing and is reported as\n"
+    "FILE:LINE (the whole file is checked first); a big file is stored in\n"
+    "transactions of about half a second, so reviewers can save meanwhile.\n"
+    "Re-importing changes nothing; an import that was killed is completed.\n"
+    "  --batch N                 at most N conversations per transaction\n"
     "  --format jsonl|whatsapp   force the format (default: detect)\n"
     "  --seller NAME             (WhatsApp) the seller's name; repeatable\n"
     "  --seller-id ID            (WhatsApp) seller id (default: the name)\n"
@@ -72,21 +56,14 @@ const char cmd_import_usage[] =
     "  --date-order auto|dmy|mdy (WhatsApp) day or month first (default auto)\n"
     "  --tz-offset +HH:MM        (WhatsApp) the phone's UTC offset (default 0)\n";
 
-static int parse_tz(const char *s, int *out)
-{
-    int sign = 1, h = 0, m = 0;
-    if (*s == '+' || *s == '-') sign = *s++ == '-' ? -1 : 1;
-    if (sscanf(s, "%d:%d", &h, &m) < 1 || h > 14 || m > 59) return -1;
-    *out = sign * (h * 60 + m);
-    return 0;
-}
-
 int cmd_import(const cli_globals *g, int argc, char **argv)
 {
     ARG_HELP(cmd_import_usage);
-    enum { O_FORMAT = 256, O_SELLER, O_SELLER_ID, O_ID, O_DATE, O_TZ };
+    enum { O_FORMAT = 256, O_SELLER, O_SELLER_ID, O_ID, O_DATE, O_TZ,
+           O_BATCH };
     static const struct option lo[] = {
         {"format", required_argument, NULL, O_FORMAT},
+        {"batch", required_argument, NULL, O_BATCH},
         {"seller", required_argument, NULL, O_SELLER},
         {"seller-id", required_argument, NULL, O_SELLER_ID},
         {"id", required_argument, NULL, O_ID},
@@ -96,10 +73,12 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int format = 0, c;
+    char tzerr[ERR_MAX];
+    int64_t batch = 0;
     const char *sellers[32];
     import_wa_opts wa = {0};
     wa.sellers = sellers;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = cli_getopt("import", argc, argv, "h", lo)) != -1) {
         switch (c) {
         case O_FORMAT:
             if (!strcmp(optarg, "jsonl")) format = 1;
@@ -108,10 +87,22 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
             break;
         case O_SELLER:
             if (wa.nsellers == 32) { cli_error("import: too many --seller"); return EXIT_USAGE; }
+            if (cli_text_opt("import", "--seller", optarg) < 0) return EXIT_USAGE;
             sellers[wa.nsellers++] = optarg;
             break;
-        case O_SELLER_ID: wa.seller_id = optarg; break;
-        case O_ID: wa.id = optarg; break;
+        case O_BATCH:
+            if (cli_int_opt("import", "--batch", optarg, 1, INT32_MAX,
+                            &batch) < 0)
+                return EXIT_USAGE;
+            break;
+        case O_SELLER_ID:
+            if (cli_text_opt("import", "--seller-id", optarg) < 0) return EXIT_USAGE;
+            wa.seller_id = optarg;
+            break;
+        case O_ID:
+            if (cli_text_opt("import", "--id", optarg) < 0) return EXIT_USAGE;
+            wa.id = optarg;
+            break;
         case O_DATE:
             if (!strcmp(optarg, "dmy")) wa.order = DATE_DMY;
             else if (!strcmp(optarg, "mdy")) wa.order = DATE_MDY;
@@ -119,8 +110,8 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
             else { cli_error("import: --date-order must be auto, dmy or mdy"); return EXIT_USAGE; }
             break;
         case O_TZ:
-            if (parse_tz(optarg, &wa.tz_offset_min) < 0) {
-                cli_error("import: --tz-offset '%s': expected +HH:MM", optarg);
+            if (numarg_utc_offset("--tz-offset", optarg, &wa.tz_offset_min, tzerr) < 0) {
+                cli_error("import: %s", tzerr);
                 return EXIT_USAGE;
             }
             break;
@@ -137,39 +128,40 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
         cli_error("import: --id applies to one file only");
         return EXIT_USAGE;
     }
-    pool *p = cli_open_pool(g);
+    pool *p = cli_create_pool(g);
     if (!p) return EXIT_ERR;
     int failed = 0;
     for (int i = optind; i < argc; i++) {
         char err[ERR_MAX] = "";
-        size_t len;
         const char *path = argv[i];
-        char *data = file_read_new(path, &len, err);
-        if (!data) { cli_error("%s", err); failed++; continue; }
-        int fmt = format ? format : import_detect(path, data, len);
-        import_ctx ic = {.p = p, .src = path};
         import_date_order guessed = DATE_AUTO;
         wa.guessed = &guessed;
-        int rc = -1;
-        if (fmt == 0) {
-            err_set(err, "%s: unknown format (use --format jsonl|whatsapp)", path);
-        } else if (pool_begin(p, err) == 0) {
-            rc = fmt == 1 ? import_jsonl(data, len, path, import_one, &ic, err)
-                          : import_whatsapp(data, len, path, &wa, import_one,
-                                            &ic, err);
-            if (rc == 0) rc = pool_commit(p, err);
-            else pool_rollback(p);
-        }
-        free(data);
-        if (rc < 0) {
-            cli_error("%s", err);
-            if (!g->quiet) fprintf(stderr, "curate: %s: nothing imported from this file\n", path);
-            free(ic.last_id);
-            failed++;
-            continue;
+        import_file_opts io = {.format = (import_format)format, .wa = &wa,
+                               .batch = (long)batch};
+        import_file_stats st;
+        int rc = import_file(p, path, &io, &st, err);
+        if (st.stale_convs) {
+            /* Labels no longer describe what is stored: say which. */
+            sbuf ids = {0};
+            for (long k = 0; k < st.stale_convs && k < IMPORT_STALE_NAMED; k++)
+                sbuf_addf(&ids, "%s%s", k ? ", " : "", st.stale_ids[k]);
+            if (st.stale_convs > IMPORT_STALE_NAMED)
+                sbuf_addf(&ids, " and %ld more",
+                          st.stale_convs - IMPORT_STALE_NAMED);
+            char *clean = sanitize_new(ids.s, (size_t)-1, 0);
+            char *cpath = sanitize_new(path, (size_t)-1, 0);
+            printf("%s: %ld conversation%s changed content; %ld label%s made on "
+                   "the old content %s stale (kept in the history, no longer "
+                   "used; back to review): %s\n", cpath, st.stale_convs,
+                   st.stale_convs == 1 ? "" : "s", st.stale_labels,
+                   st.stale_labels == 1 ? "" : "s",
+                   st.stale_labels == 1 ? "is" : "are", clean);
+            free(clean);
+            free(cpath);
+            sbuf_free(&ids);
         }
         /* Not quiet-able: a wrong guess misdates every message. */
-        if (fmt == 2 && guessed != DATE_AUTO && rc == 0)
+        if (rc == 0 && guessed != DATE_AUTO)
             cli_error("%s: no date tells whether the day or the month comes "
                       "first (all are 12 or less): read as %s%s; if that is "
                       "wrong, correct it in place with: curate import "
@@ -178,13 +170,25 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
                       guessed == DATE_MDY ? " (a 12-hour clock, as US phones "
                                             "write)" : "",
                       guessed == DATE_MDY ? "dmy" : "mdy",
-                      ic.last_id ? ic.last_id : "ID");
-        free(ic.last_id);
+                      st.last_id ? st.last_id : "ID");
+        import_file_stats_clear(&st);
+        if (rc < 0) {
+            cli_error("%s", err);
+            if (!g->quiet && st.stored)
+                cli_error("%s: %ld conversations were stored before the "
+                          "error; import the file again to complete it",
+                          path, st.stored);
+            else if (!g->quiet)
+                cli_error("%s: nothing imported from this file", path);
+            failed++;
+            continue;
+        }
+        long total = st.added + st.changed + st.same;
         if (!g->quiet)
-            printf("%s: %ld conversation%s (%ld new, %ld changed, %ld unchanged), "
-                   "%ld messages\n", path, ic.added + ic.changed + ic.same,
-                   ic.added + ic.changed + ic.same == 1 ? "" : "s", ic.added,
-                   ic.changed, ic.same, ic.msgs);
+            cli_printf(stdout, "%s: %ld conversation%s (%ld new, %ld changed, "
+                       "%ld unchanged), %ld messages\n", path, total,
+                       total == 1 ? "" : "s", st.added, st.changed, st.same,
+                       st.msgs);
     }
     /* New conversations wait for the search index (see pool.h): say how
      * to catch it up, once. */
@@ -212,8 +216,12 @@ static void print_agg(const char *what, const pool_agg *a)
 
 const char cmd_stats_usage[] =
     "usage: curate stats [--run ID] [--seller ID]\n"
+    "       curate stats --by-reviewer [--tolerance T]\n"
     "Counts and per-field mean/sd/min/max of model and human scores, and\n"
-    "the mean absolute error model vs human.\n";
+    "the mean absolute error model vs human.\n"
+    "--by-reviewer: per reviewer, labels today and in all, labels per hour\n"
+    "over their last session (pauses under 30 minutes), share skipped, and\n"
+    "conversations in conflict they labeled (tolerance T, default 1.0).\n";
 
 int cmd_stats(const cli_globals *g, int argc, char **argv)
 {
@@ -221,18 +229,31 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
     static const struct option lo[] = {
         {"run", required_argument, NULL, 'r'},
         {"seller", required_argument, NULL, 's'},
+        {"by-reviewer", no_argument, NULL, 'b'},
+        {"tolerance", required_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
     int64_t run = 0;
     const char *seller = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        if (c == 'r') run = atoll(optarg);
-        else if (c == 's') seller = optarg;
+    int c, by_reviewer = 0;
+    double tolerance = 1.0;
+    while ((c = cli_getopt("stats", argc, argv, "", lo)) != -1) {
+        if (c == 'r') {
+            if (cli_int_opt("stats", "--run", optarg, 1, INT64_MAX, &run) < 0) return EXIT_USAGE;
+        } else if (c == 's') seller = optarg;
+        else if (c == 'b') by_reviewer = 1;
+        else if (c == 't') {
+            if (cli_real_opt("stats", "--tolerance", optarg, 0, 1e9, &tolerance) < 0) return EXIT_USAGE;
+        }
         else { fputs(cmd_stats_usage, stderr); return EXIT_USAGE; }
     }
-    pool *p = cli_open_pool(g);
+    pool *p = cli_open_pool_read(g);
     if (!p) return EXIT_ERR;
+    if (by_reviewer) {
+        int rc = cli_print_reviewers(g, p, tolerance);
+        pool_close(p);
+        return rc < 0 ? EXIT_ERR : EXIT_OK;
+    }
     pool_stats st;
     char err[ERR_MAX];
     if (pool_get_stats(p, g->r, run, seller, &st, err) < 0) {
@@ -240,7 +261,7 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
         pool_close(p);
         return EXIT_ERR;
     }
-    printf("pool: %s\n", g->db_path);
+    cli_printf(stdout, "pool: %s\n", g->db_path);
     printf("conversations %lld  messages %lld  scored %lld  reviewed %lld  "
            "skipped %lld  edge cases %lld  programs %lld  runs %lld  "
            "reviewed today %lld\n",
@@ -280,8 +301,9 @@ static int parse_sort(const char *s, pool_sort_kind *out)
 const char cmd_list_usage[] =
     "usage: curate list [--filter F] [--search TEXT] [--sort COL] [--desc]\n"
     "                   [--limit N] [--offset N]\n"
-    "  F: to-review, reviewed, edge, disagree[:T], unscored, scored, all,\n"
-    "     seller=ID\n"
+    "  F: to-review, reviewed, edge, disagree[:T[:FIELD]], unscored, scored,\n"
+    "     all, seller=ID (disagree:T: some score field, the overall included,\n"
+    "     differs by at least T (default 2); with FIELD only that field)\n"
     "  COL: id, seller, messages, model, human, diff, status, edge\n";
 
 int cmd_list(const cli_globals *g, int argc, char **argv)
@@ -302,28 +324,31 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
     const char *search = NULL;
     pool_sort_kind sort = SORT_ID;
     int desc = 0, c;
-    long limit = 50;
-    int64_t offset = 0;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+    int64_t limit = 50, offset = 0;
+    while ((c = cli_getopt("list", argc, argv, "", lo)) != -1) {
         switch (c) {
         case 'f':
-            if (pool_filter_parse(optarg, &f, err) < 0) { cli_error("%s", err); return EXIT_USAGE; }
+            if (pool_filter_parse(optarg, &f, err) < 0 ||
+                pool_filter_check(&f, g->r, err) < 0) { cli_error("%s", err); return EXIT_USAGE; }
             break;
         case 's': search = optarg; break;
         case 'o':
             if (parse_sort(optarg, &sort) < 0) { cli_error("list: unknown --sort '%s'", optarg); return EXIT_USAGE; }
             break;
         case 'd': desc = 1; break;
-        case 'n': limit = atol(optarg); break;
-        case 'O': offset = atoll(optarg); break;
+        case 'n':
+            if (cli_int_opt("list", "--limit", optarg, 1, 100000, &limit) < 0) return EXIT_USAGE;
+            break;
+        case 'O':
+            if (cli_int_opt("list", "--offset", optarg, 0, INT64_MAX, &offset) < 0) return EXIT_USAGE;
+            break;
         default: fputs(cmd_list_usage, stderr); return EXIT_USAGE;
         }
     }
-    if (limit <= 0 || limit > 100000) { cli_error("list: --limit must be 1..100000"); return EXIT_USAGE; }
     if (search) f.search = search;
     f.sort = sort;
     f.desc = desc;
-    pool *p = cli_open_pool(g);
+    pool *p = cli_open_pool_read(g);
     if (!p) return EXIT_ERR;
     pool_row *rows = xcalloc((size_t)limit, sizeof *rows);
     int n = pool_list(p, &f, offset, (int)limit, rows, err);
@@ -333,8 +358,8 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
         pool_close(p);
         return EXIT_ERR;
     }
-    printf("%-24s %-16s %5s %6s %6s %5s %-10s %s\n", "ID", "SELLER", "MSGS",
-           "MODEL", "HUMAN", "DIFF", "STATUS", "EDGE");
+    printf("%-24s %-16s %5s %6s %6s %5s %-10s %-4s %s\n", "ID", "SELLER", "MSGS",
+           "MODEL", "HUMAN", "DIFF", "STATUS", "EDGE", "DIFFERS MOST");
     for (int i = 0; i < n; i++) {
         char m[16] = "-", h[16] = "-", d[16] = "-";
         if (rows[i].has_model) snprintf(m, sizeof m, "%.2f", rows[i].model_overall);
@@ -343,9 +368,12 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
             double df = rows[i].model_overall - rows[i].human_overall;
             snprintf(d, sizeof d, "%.2f", df < 0 ? -df : df);
         }
-        printf("%-24s %-16s %5d %6s %6s %5s %-10s %s\n", rows[i].id,
+        char most[96] = "";
+        if (rows[i].has_fdiff)
+            snprintf(most, sizeof most, "%s %.2f", rows[i].fdiff_field, rows[i].fdiff);
+        cli_printf(stdout, "%-24s %-16s %5d %6s %6s %5s %-10s %-4s %s\n", rows[i].id,
                rows[i].seller_id, rows[i].nmsgs, m, h, d, rows[i].status,
-               rows[i].edge ? "edge" : "");
+               rows[i].edge ? "edge" : "", most);
     }
     /* A listing that stops at --limit says so (on stderr: stdout stays
      * the rows), with how to see the rest. */

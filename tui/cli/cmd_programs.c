@@ -25,7 +25,7 @@ const char cmd_programs_usage[] =
 
 static void put_clean(const char *s, unsigned flags)
 {
-    char *c = sanitize_new(s ? s : "", (size_t)-1, flags);
+    char *c = cli_clean_new(stdout, s, !(flags & SAN_KEEP_NL));
     fputs(c, stdout);
     free(c);
 }
@@ -34,7 +34,7 @@ static void put_clean(const char *s, unsigned flags)
  * boundary), padded to width when pad. */
 static void put_cell(const char *s, int width, int pad)
 {
-    char *c = sanitize_new(s ? s : "-", (size_t)-1, 0);
+    char *c = cli_clean_new(stdout, s ? s : "-", 1);
     size_t n = strlen(c);
     if ((int)n > width) {
         size_t cut = (size_t)(width > 3 ? width - 3 : 0);
@@ -53,7 +53,7 @@ static void put_cell(const char *s, int width, int pad)
 /* Prints text indented by `indent` spaces on every line. */
 static void put_block(const char *s, int indent)
 {
-    char *c = sanitize_new(s ? s : "", (size_t)-1, SAN_KEEP_NL);
+    char *c = cli_clean_new(stdout, s, 0);
     const char *p = c;
     while (*p) {
         const char *nl = strchr(p, '\n');

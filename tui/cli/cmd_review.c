@@ -2,7 +2,6 @@
  * reviewer's keys, writing the same append-only history. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
-#include "../term/sanitize.h"
 #include "../../core/util.h"
 
 #include <getopt.h>
@@ -11,20 +10,15 @@
 #include <string.h>
 #include <time.h>
 
-/* Untrusted text goes to the terminal only through the sanitiser. */
-static void put_clean(const char *s)
-{
-    char *c = sanitize_new(s, (size_t)-1, SAN_KEEP_NL);
-    fputs(c, stdout);
-    free(c);
-}
+/* Untrusted text goes out only through cli_puts/cli_printf (cli.h). */
+static void put_clean(const char *s) { cli_puts(stdout, s); }
 
 static void print_scores(const rubric *r, const scoreset *s)
 {
     for (size_t i = 0; i < r->nfields; i++) {
         if (!rubric_is_scored(&r->fields[i])) continue;
-        if (s->set[i]) printf("  %-28s %5.2f\n", r->fields[i].name, s->v[i]);
-        else printf("  %-28s     -\n", r->fields[i].name);
+        if (s->set[i]) cli_printf(stdout, "  %-28s %5.2f\n", r->fields[i].name, s->v[i]);
+        else cli_printf(stdout, "  %-28s     -\n", r->fields[i].name);
     }
 }
 
@@ -33,8 +27,9 @@ static int print_history(const label *l, void *ctx)
     const rubric *r = ctx;
     char when[32];
     date_iso8601(l->created_at, when, sizeof when);
-    printf("  #%lld %s %s %s%s", (long long)l->id, when, l->reviewer,
+    cli_printf(stdout, "  #%lld %s %s %s%s", (long long)l->id, when, l->reviewer,
            l->status, l->undone ? " (undone)" : "");
+    if (l->stale) fputs(" (stale: made on earlier content of the conversation)", stdout);
     int oi = rubric_overall_index(r);
     if (oi >= 0 && l->scores.set[oi]) printf(" overall %.2f", l->scores.v[oi]);
     if (l->note) { fputs(" note: ", stdout); put_clean(l->note); }
@@ -52,7 +47,7 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
         fputs(cmd_show_usage, argc == 2 ? stdout : stderr);
         return argc == 2 ? EXIT_OK : EXIT_USAGE;
     }
-    pool *p = cli_open_pool(g);
+    pool *p = cli_open_pool_read(g);
     if (!p) return EXIT_ERR;
     char err[ERR_MAX];
     convo *c = pool_get_convo_new(p, argv[1], err);
@@ -70,7 +65,7 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
     prediction pr;
     int rc = pool_get_prediction(p, g->r, c->id, 0, &pr, err);
     if (rc == 1) {
-        printf("\nmodel (%s, run %lld, %s%s%s):\n", pr.model ? pr.model : "?",
+        cli_printf(stdout, "\nmodel (%s, run %lld, %s%s%s):\n", pr.model ? pr.model : "?",
                (long long)pr.run_id, pr.status, pr.error ? ": " : "",
                pr.error ? pr.error : "");
         print_scores(g->r, &pr.scores);
@@ -82,7 +77,7 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
     }
     label l;
     if (pool_get_label(p, g->r, c->id, &l, err) == 1) {
-        printf("\nhuman (%s, %s):\n", l.reviewer, l.status);
+        cli_printf(stdout, "\nhuman (%s, %s):\n", l.reviewer, l.status);
         print_scores(g->r, &l.scores);
         label_clear(&l);
     } else {
@@ -133,7 +128,9 @@ static int parse_set(const rubric *r, const char *arg, scoreset *s,
     }
     double v;
     if (!rubric_validate_score(&r->fields[i], eq + 1, &v)) {
-        err_set(err, "--set %s: '%s' is not a number", arg, eq + 1);
+        err_set(err, "--set %s: '%s' is not a number%s", arg, eq + 1,
+                strchr(eq + 1, ',') ? " (a decimal comma is read only when "
+                "unambiguous, as in 7,5)" : "");
         return -1;
     }
     s->v[i] = v;
@@ -155,14 +152,17 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
     const char *sets[RUBRIC_MAX_FIELDS * 2];
     int nsets = 0, undo = 0, c;
     const char *status = NULL, *note = NULL;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = cli_getopt("label", argc, argv, "h", lo)) != -1) {
         switch (c) {
         case 's':
             if (nsets == RUBRIC_MAX_FIELDS * 2) { cli_error("label: too many --set"); return EXIT_USAGE; }
             sets[nsets++] = optarg;
             break;
         case 't': status = optarg; break;
-        case 'n': note = optarg; break;
+        case 'n':
+            if (cli_text_opt("label", "--note", optarg) < 0) return EXIT_USAGE;
+            note = optarg;
+            break;
         case 'u': undo = 1; break;
         case 'h': fputs(cmd_label_usage, stdout); return EXIT_OK;
         default: fputs(cmd_label_usage, stderr); return EXIT_USAGE;
@@ -204,7 +204,7 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
         } else if (has == 0) {
             cli_error("label: '%s' has no label to undo", id);
         } else {
-            if (!g->quiet) printf("%s: label #%lld undone\n", id, (long long)l.id);
+            if (!g->quiet) cli_printf(stdout, "%s: label #%lld undone\n", id, (long long)l.id);
             rc = EXIT_OK;
         }
         if (has == 1) label_clear(&l);
@@ -248,8 +248,8 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
         goto out;
     }
     if (!g->quiet) {
-        printf("%s: label #%lld %s by %s", id, (long long)lid, status,
-               g->reviewer);
+        cli_printf(stdout, "%s: label #%lld %s by %s", id, (long long)lid, status,
+                   g->reviewer);
         label l;
         if (pool_get_label(p, g->r, id, &l, err) == 1) {
             if (oi >= 0 && l.scores.set[oi]) printf(", overall %.2f", l.scores.v[oi]);
@@ -278,8 +278,11 @@ int cmd_edge(const cli_globals *g, int argc, char **argv)
     };
     const char *note = NULL;
     int off = 0, c;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        if (c == 'n') note = optarg;
+    while ((c = cli_getopt("edge", argc, argv, "h", lo)) != -1) {
+        if (c == 'n') {
+            if (cli_text_opt("edge", "--note", optarg) < 0) return EXIT_USAGE;
+            note = optarg;
+        }
         else if (c == 'o') off = 1;
         else if (c == 'h') { fputs(cmd_edge_usage, stdout); return EXIT_OK; }
         else { fputs(cmd_edge_usage, stderr); return EXIT_USAGE; }
@@ -294,7 +297,7 @@ int cmd_edge(const cli_globals *g, int argc, char **argv)
     int rc = pool_set_edge(p, argv[optind], g->reviewer, !off, note, err);
     if (rc < 0) cli_error("edge: %s", err);
     else if (!g->quiet)
-        printf("%s: %s\n", argv[optind], off ? "edge case mark removed"
+        cli_printf(stdout, "%s: %s\n", argv[optind], off ? "edge case mark removed"
                                               : "marked as edge case");
     pool_close(p);
     return rc < 0 ? EXIT_ERR : EXIT_OK;
@@ -316,7 +319,7 @@ int cmd_backup(const cli_globals *g, int argc, char **argv)
     char err[ERR_MAX];
     int rc = pool_backup(p, argv[1], err);
     if (rc < 0) cli_error("backup: %s", err);
-    else if (!g->quiet) printf("backup written: %s\n", argv[1]);
+    else if (!g->quiet) cli_printf(stdout, "backup written: %s\n", argv[1]);
     pool_close(p);
     return rc < 0 ? EXIT_ERR : EXIT_OK;
 }

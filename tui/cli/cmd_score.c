@@ -43,9 +43,11 @@ static void progress_cb(const score_progress *sp, void *ctx)
     char bars[64];
     for (int i = 0; i < width; i++) bars[i] = i < fill ? '#' : '.';
     bars[width] = '\0';
-    fprintf(stderr, "\r[%s] %zu/%zu  %.1f/s  ETA %d:%02d  failed %zu  cached %zu ",
+    char lim[32] = "";
+    if (sp->limit > 0) snprintf(lim, sizeof lim, "  limit %d", sp->limit);
+    fprintf(stderr, "\r[%s] %zu/%zu  %.1f/s  ETA %d:%02d  failed %zu  cached %zu%s ",
             bars, sp->done, sp->total, rate, (int)eta / 60, (int)eta % 60,
-            sp->failed, sp->cache_hits);
+            sp->failed, sp->cache_hits, lim);
     fflush(stderr);
 }
 
@@ -60,8 +62,11 @@ const char cmd_score_usage[] =
     "                           offline baseline heuristic-v1\n"
     "  --program best|ID|none   demos to use (default: the current best)\n"
     "  --url URL --model NAME   endpoint (env CURATE_LLM_URL, CURATE_LLM_MODEL;\n"
-    "                           key from CURATE_LLM_API_KEY or OPENAI_API_KEY)\n"
-    "  --concurrency N          requests in flight (default 8)\n"
+    "                           key from CURATE_LLM_API_KEY or OPENAI_API_KEY);\n"
+    "                           several replicas: URLs separated by commas\n"
+    "                           or spaces, each request to the least loaded\n"
+    "  --concurrency N          most requests in flight per endpoint (default\n"
+    "                           8); fewer while the server shows congestion\n"
     "  --temperature T --max-tokens N --timeout SECONDS --retries N\n"
     "  --json-schema            ask for a JSON answer (vLLM structured outputs)\n"
     "  --no-cache               do not answer from the response cache\n"
@@ -117,13 +122,15 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
     char *idlist = NULL;
     const char *backend = NULL, *program_spec = "best";
     int no_cache = 0, c, rc = EXIT_USAGE;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    int64_t iv;
+    while ((c = cli_getopt("score", argc, argv, "h", lo)) != -1) {
         switch (c) {
         case O_UNSCORED: pool_filter_parse("unscored", &f, err); break;
         case O_ALL: pool_filter_parse("all", &f, err); break;
         case O_IDS: free(idlist); idlist = xstrdup(optarg); break;
         case O_FILTER:
-            if (pool_filter_parse(optarg, &f, err) < 0) { cli_error("score: %s", err); goto out; }
+            if (pool_filter_parse(optarg, &f, err) < 0 ||
+                pool_filter_check(&f, g->r, err) < 0) { cli_error("score: %s", err); goto out; }
             break;
         case O_BACKEND:
             if (strcmp(optarg, "llm") && strcmp(optarg, "heuristic")) {
@@ -135,11 +142,24 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
         case O_PROGRAM: program_spec = optarg; break;
         case O_URL: llm_config_set(&cfg.base_url, optarg); break;
         case O_MODEL: llm_config_set(&cfg.model, optarg); break;
-        case O_CONC: cfg.concurrency = atoi(optarg); break;
-        case O_TEMP: cfg.temperature = atof(optarg); break;
-        case O_MAXTOK: cfg.max_tokens = atoi(optarg); break;
-        case O_TIMEOUT: cfg.timeout = atof(optarg); break;
-        case O_RETRIES: cfg.retries = atoi(optarg); break;
+        case O_CONC:
+            if (cli_int_opt("score", "--concurrency", optarg, 1, 1024, &iv) < 0) goto out;
+            cfg.concurrency = (int)iv;
+            break;
+        case O_TEMP:
+            if (cli_real_opt("score", "--temperature", optarg, 0, 2, &cfg.temperature) < 0) goto out;
+            break;
+        case O_MAXTOK:
+            if (cli_int_opt("score", "--max-tokens", optarg, 1, 1000000, &iv) < 0) goto out;
+            cfg.max_tokens = (int)iv;
+            break;
+        case O_TIMEOUT:   /* seconds: "2m" is refused, not read as 2 */
+            if (cli_real_opt("score", "--timeout", optarg, 0.001, 86400, &cfg.timeout) < 0) goto out;
+            break;
+        case O_RETRIES:
+            if (cli_int_opt("score", "--retries", optarg, 0, 100, &iv) < 0) goto out;
+            cfg.retries = (int)iv;
+            break;
         case O_SCHEMA: cfg.json_schema = 1; break;
         case O_NOCACHE: no_cache = 1; break;
         case 'h': fputs(cmd_score_usage, stdout); rc = EXIT_OK; goto out;
@@ -191,30 +211,44 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
     job_score_opts o = {.backend = be, .llm = &cfg, .program = program_spec,
                         .no_cache = no_cache, .progress = progress_cb,
                         .cancel = cancel_cb, .ctx = &b};
-    struct sigaction sa, old;
+    /* A lost terminal (SIGHUP) ends the run as cleanly as Ctrl-C. */
+    struct sigaction sa, old, old_term, old_hup;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, &old);
-    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
     int64_t run = 0;
     score_summary s;
     int jr = job_score_run(p, g->r, &o, ids, n, &run, &s, err);
     sigaction(SIGINT, &old, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     if (b.tty) fputc('\n', stderr);
     job_ids_free(ids, n);
     pool_close(p);
     if (jr < 0) {
+        score_summary_clear(&s);
         cli_error("score: %s", err);
         goto out;
     }
-    printf("run %lld %s: %zu scored: ok %zu, partial %zu, failed %zu, "
+    cli_printf(stdout, "run %lld %s: %zu scored: ok %zu, partial %zu, failed %zu, "
            "retried %zu, cache hits %zu, tokens %ld, %.1f s, %.1f req/s%s\n",
            (long long)run, s.interrupted ? "interrupted" : "done",
            s.ok + s.partial + s.failed, s.ok, s.partial, s.failed, s.retried,
            s.cache_hits, s.tokens, s.wall_s, s.rps,
            be == SCORER_LLM ? "" : " (heuristic-v1 baseline)");
+    /* One line per endpoint when there are several (one is the line
+     * above). */
+    for (size_t i = 0; s.nendpoints > 1 && i < s.nendpoints; i++) {
+        const score_endpoint *e = &s.endpoints[i];
+        printf("  endpoint %s: %zu requests, %zu ok, %zu errors, %.0f ms "
+               "mean latency, limit up to %d\n", e->url, e->attempts, e->ok,
+               e->errors, e->mean_latency_ms, e->max_limit);
+    }
+    score_summary_clear(&s);
     if (s.failed && s.last_error[0])
-        fprintf(stderr, "curate: score: last failure: %s\n", s.last_error);
+        cli_error("score: last failure: %s", s.last_error);
     rc = s.interrupted ? 130 : (s.failed && !s.ok && !s.partial) ? EXIT_ERR
                                                                  : EXIT_OK;
 out:
@@ -237,7 +271,7 @@ int cmd_models(const cli_globals *g, int argc, char **argv)
     llm_config_init(&cfg);
     llm_config_from_env(&cfg);
     int c, rc = EXIT_ERR;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = cli_getopt("models", argc, argv, "h", lo)) != -1) {
         if (c == 'u') llm_config_set(&cfg.base_url, optarg);
         else {
             fputs(cmd_models_usage, c == 'h' ? stdout : stderr);
@@ -254,7 +288,7 @@ int cmd_models(const cli_globals *g, int argc, char **argv)
     } else if (llm_list_models(&cfg, &ids, &n, err) < 0) {
         cli_error("models: %s", err);
     } else {
-        for (size_t i = 0; i < n; i++) printf("%s\n", ids[i]);
+        for (size_t i = 0; i < n; i++) cli_printf(stdout, "%s\n", ids[i]);
         llm_models_free(ids, n);
         rc = EXIT_OK;
     }

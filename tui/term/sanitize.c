@@ -12,6 +12,7 @@ int sanitize_cp_unsafe(uint32_t cp, unsigned flags)
     if (cp == '\t') return !(flags & SAN_KEEP_TAB);
     if (cp < 0x20 || cp == 0x7F) return 1;
     if (cp >= 0x80 && cp <= 0x9F) return 1;
+    if (flags & SAN_PIPE) return 0;
     if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
         return 1;
     if (cp == 0x2028 || cp == 0x2029) return 1;
@@ -45,7 +46,10 @@ char *sanitize_new(const char *s, size_t len, unsigned flags)
         uint32_t cp;
         int n = utf8_decode(u + i, len - i, &cp);
         if (n == 0) {
-            sbuf_addf(&b, "\\x%02x", u[i]);
+            if ((flags & SAN_PIPE) && !(u[i] >= 0x80 && u[i] <= 0x9F))
+                sbuf_addc(&b, (char)u[i]);
+            else
+                sbuf_addf(&b, "\\x%02x", u[i]);
             i++;
             continue;
         }

@@ -25,7 +25,13 @@
 
 enum {
     SAN_KEEP_NL = 1,     /* keep '\n' (text that the caller wraps) */
-    SAN_KEEP_TAB = 2     /* keep '\t' (caller expands it) */
+    SAN_KEEP_TAB = 2,    /* keep '\t' (caller expands it) */
+    /* Output to a pipe or file: keep the bytes (bidi controls, invalid
+     * UTF-8, non-characters) except controls: C0, DEL, C1 (U+0080..U+009F)
+     * and the raw bytes 0x80..0x9F (C1 to an 8-bit terminal) are still
+     * replaced, so a human-readable line never carries an escape sequence
+     * to whatever later shows it. */
+    SAN_PIPE = 4
 };
 
 /* Sanitises len bytes of s (len = (size_t)-1: up to NUL). Returns a new

@@ -5,7 +5,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
 #include "ui_keys.h"
+#include "../app/job_optimize.h"
 #include "../term/sanitize.h"
+#include "../../data/pool_dist.h"
 #include "../../core/program.h"
 #include "../../core/util.h"
 
@@ -226,6 +228,19 @@ typedef struct {
     int scroll, rows;
 } program_screen;
 
+/* The optimisation that stored the program: its decision and the
+ * before -> after figures (nothing for an imported program). */
+static void outcome_text(ui *u, const pool_program *pp, sbuf *b)
+{
+    char err[ERR_MAX];
+    char *js = pool_dist_program_summary_new(u->p, pp->id, err);
+    char *t = job_optimize_outcome_new(u->r, js);
+    if (t) sbuf_addf(b, "\n\u2500\u2500 Its optimisation \u2500\u2500\n%s", t);
+    else if (!js && err[0]) sbuf_addf(b, "\n(optimisation outcome: %s)\n", err);
+    free(t);
+    free(js);
+}
+
 static void demos_text(ui *u, const program *pg, const pool_program *pp,
                        sbuf *b)
 {
@@ -237,6 +252,7 @@ static void demos_text(ui *u, const program *pg, const pool_program *pp,
               pp->metric ? pp->metric : "-", pp->model ? pp->model : "-",
               pg->ndemos);
     if (pp->note && *pp->note) sbuf_addf(b, "Note: %s\n", pp->note);
+    outcome_text(u, pp, b);
     for (size_t i = 0; i < pg->ndemos; i++) {
         const demo *d = &pg->demos[i];
         sbuf_addf(b, "\n\u2500\u2500 Demo %zu of %zu: %s%s%s \u2500\u2500\n", i + 1,

@@ -18,6 +18,7 @@ typedef struct {
     pool_filter f;
     int tab;
     char search[256];
+    char *seller;                  /* only this seller's conversations, or NULL */
     double disagree;
     int64_t total;                 /* rows of the current filter */
     int64_t tabcount[NTABS];       /* without the search */
@@ -91,6 +92,7 @@ static void apply_filter(ui *u, queue_screen *q)
     q->f.kind = tab_kind[q->tab];
     q->f.disagree = q->disagree;
     q->f.search = q->search[0] ? q->search : NULL;
+    q->f.seller = q->seller;
 }
 
 static void queue_reload(ui *u, screen *s)
@@ -137,6 +139,9 @@ static void draw_counters(ui *u, queue_screen *q, int y)
                   c, b, a, d)
         : ui_putf(u, y, 1, COLS - 2, A_BOLD, "Today %s | reviewed %s | to "
                   "review %s | %s in pool", c, b, a, d);
+    if (q->seller)
+        x += 3 + ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
+                         "seller: %s", q->seller);
     if (q->f.search)
         ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
                 "search: \"%s\"", q->search);
@@ -218,6 +223,9 @@ static void draw_header(ui *u, queue_screen *q, int y, const int *w)
         }
         ui_put(u, y, x, w[i], t, a);
     }
+    /* Disagreements: which field differs most (any field counts). */
+    if (tab_kind[q->tab] == FILTER_DISAGREE && q->col_x[8] + 12 < COLS)
+        ui_put(u, y, q->col_x[8] + 1, COLS - q->col_x[8] - 2, "differs most", a);
 }
 
 static void num_cell(ui *u, int y, int x, int w, double v, int has, int attr)
@@ -257,6 +265,16 @@ static void draw_row(ui *u, queue_screen *q, int y, const pool_row *r,
     if (r->edge)
         ui_put(u, y, q->col_x[7] + 1, w[7], u->ascii ? "E" : "\u2605",
                sel ? base : ui_attr(u, A_UI_WARN));
+    if (tab_kind[q->tab] == FILTER_DISAGREE && r->has_fdiff &&
+        q->col_x[8] + 12 < COLS) {
+        /* The field's name, or its first word when the name does not fit. */
+        int room = COLS - q->col_x[8] - 2;
+        int len = (int)strlen(r->fdiff_field);
+        if (len + 6 > room && strchr(r->fdiff_field, '_'))
+            len = (int)(strchr(r->fdiff_field, '_') - r->fdiff_field);
+        ui_putf(u, y, q->col_x[8] + 1, room, sel ? base : ui_attr(u, A_UI_WARN),
+                "%5.2f %.*s", r->fdiff, len, r->fdiff_field);
+    }
 }
 
 static void draw_empty(ui *u, queue_screen *q, int y)
@@ -534,6 +552,7 @@ static void queue_destroy(screen *s)
 {
     queue_screen *q = (queue_screen *)s;
     free(q->rows);
+    free(q->seller);
     free(q);
 }
 
@@ -563,4 +582,15 @@ screen *screen_queue_new(ui *u)
     /* Nothing to review: start on All so the reviewer sees the pool. */
     if (q->tabcount[0] == 0 && q->all > 0) set_tab(u, q, 4);
     return &q->base;
+}
+
+screen *screen_queue_seller_new(ui *u, const char *seller)
+{
+    screen *s = screen_queue_new(u);
+    queue_screen *q = (queue_screen *)s;
+    q->base.title = "Seller's conversations";
+    q->seller = xstrdup(seller);
+    set_tab(u, q, 4);
+    queue_reload(u, s);
+    return s;
 }

@@ -40,7 +40,7 @@ static void *indexer_main(void *arg)
     ui_indexer *ix = arg;
     char err[ERR_MAX] = "";
     int64_t n = -1;
-    pool *p = pool_open(ix->db_path, err);
+    pool *p = pool_open_existing(ix->db_path, err);
     if (p) {
         n = pool_search_index(p, progress, ix, err);
         pool_close(p);

@@ -185,7 +185,16 @@ const char *screen_queue_selected(screen *s);
 /* The conversation open in a review screen. */
 const char *screen_review_current(screen *s);
 screen *screen_dist_new(ui *u, const char *seller);
+/* The seller list (match: an id prefix, any case, or NULL), figures of
+ * run_id (0: latest predictions). */
+screen *screen_sellers_new(ui *u, const char *match, int64_t run_id);
+/* The trend of one seller (NULL: all) for run_id. */
+screen *screen_trend_new(ui *u, const char *seller, int64_t run_id);
+/* The queue restricted to one seller's conversations. */
+screen *screen_queue_seller_new(ui *u, const char *seller);
 screen *screen_programs_new(ui *u);
+/* One program: its optimisation's outcome, its demos, its state JSON. */
+screen *screen_program_new(ui *u, int64_t id);
 
 /* ---- ui_job.c ---- */
 /* Starts fn on a background thread with its own pool connection; at most
@@ -196,6 +205,7 @@ typedef struct {
     const ui_opts *o;
     void *arg;
     char err[ERR_MAX];
+    int64_t open_program;   /* set by the job: shown when it ends well */
 } ui_job_ctx;
 /* Progress report from the job thread (thread-safe). */
 void ui_job_progress(ui_job_ctx *c, long done, long total, long failed,

@@ -1,0 +1,274 @@
+/* cmd_team.c: team review commands: curate agreement, curate assign, and
+ * the per-reviewer table of curate stats --by-reviewer. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+#include "../app/team.h"
+#include "../../core/date.h"
+#include "../../core/err.h"
+#include "../../core/xalloc.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Splits "a,b,c" into names (caller frees the array and text). Empty
+ * names and repeats are usage errors. */
+static char **split_names(const char *cmd, const char *opt, const char *s,
+                          size_t *n, char **text)
+{
+    if (cli_text_opt(cmd, opt, s) < 0) return NULL;
+    *text = xstrdup(s);
+    size_t cap = 1;
+    for (const char *q = s; *q; q++) cap += *q == ',';
+    char **v = xmalloc(cap * sizeof *v);
+    *n = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(*text, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        for (size_t i = 0; i < *n; i++)
+            if (!strcmp(v[i], t)) {
+                cli_error("%s: '%s' given twice", opt, t);
+                free(v);
+                free(*text);
+                return NULL;
+            }
+        v[(*n)++] = t;
+    }
+    if (*n == 0 || strstr(s, ",,") || s[0] == ',' || s[strlen(s) - 1] == ',') {
+        cli_error("%s '%s': a comma-separated list of names", opt, s);
+        free(v);
+        free(*text);
+        return NULL;
+    }
+    return v;
+}
+
+/* A figure or "-" when undefined. */
+static void fig(char *buf, size_t len, double v, const char *fmt)
+{
+    if (isnan(v)) snprintf(buf, len, "-");
+    else snprintf(buf, len, fmt, v);
+}
+
+static void print_pair(const char *a, const char *b, const agreement_pair *p)
+{
+    char mae[32], rho[32];
+    fig(mae, sizeof mae, p->mae, "%.3f");
+    fig(rho, sizeof rho, p->spearman, "%.3f");
+    char *sa = cli_clean_new(stdout, a, 1), *sb = cli_clean_new(stdout, b, 1);
+    cli_printf(stdout, "  %-24s %-24s MAE %-7s Spearman %-7s n %zu\n", sa, sb, mae, rho, p->n);
+    free(sa);
+    free(sb);
+}
+
+const char cmd_agreement_usage[] =
+    "usage: curate agreement [--field F] [--reviewers a,b,...] [--tolerance T]\n"
+    "How far reviewers agree, per score field: Krippendorff's alpha (interval\n"
+    "metric) over every conversation with two or more reviewers' labels;\n"
+    "MAE and Spearman between each pair of reviewers, each reviewer against\n"
+    "the consensus (labels within T of each other, default 1.0, agree) and\n"
+    "against the model; n for each figure. Each reviewer's latest label per\n"
+    "conversation counts; skips and adjudications do not.\n";
+
+int cmd_agreement(const cli_globals *g, int argc, char **argv)
+{
+    if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        fputs(cmd_agreement_usage, stdout);
+        return EXIT_OK;
+    }
+    static const struct option lo[] = {
+        {"field", required_argument, NULL, 'f'},
+        {"reviewers", required_argument, NULL, 'r'},
+        {"tolerance", required_argument, NULL, 't'},
+        {NULL, 0, NULL, 0},
+    };
+#define CMD "agreement"
+    team_agreement_opts o = {.field = -1, .tolerance = CONSENSUS_DEFAULT_TOLERANCE};
+    const char *field = NULL, *revs = NULL;
+    int c;
+    while ((c = cli_getopt(CMD, argc, argv, "", lo)) != -1) {
+        if (c == 'f') field = optarg;
+        else if (c == 'r') revs = optarg;
+        else if (c == 't') {
+            if (cli_real_opt("agreement", "--tolerance", optarg, 0, 1e9, &o.tolerance) < 0)
+                return EXIT_USAGE;
+        }
+        else { fputs(cmd_agreement_usage, stderr); return EXIT_USAGE; }
+    }
+#undef CMD
+    if (optind < argc) {
+        cli_error("agreement: unexpected argument '%s'", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (field) {
+        o.field = rubric_field_index(g->r, field);
+        if (o.field < 0 || !rubric_is_scored(&g->r->fields[o.field])) {
+            cli_error("--field %s: not a score field of the rubric", field);
+            return EXIT_USAGE;
+        }
+    }
+    char *text = NULL;
+    char **names = NULL;
+    if (revs) {
+        names = split_names("agreement", "--reviewers", revs, &o.nreviewers, &text);
+        if (!names) return EXIT_USAGE;
+        o.reviewers = names;
+    }
+    pool *p = cli_open_pool_readonly(g);
+    if (!p) { free(names); free(text); return EXIT_ERR; }
+    char err[ERR_MAX];
+    team_agreement *a = team_agreement_new(p, g->r, &o, err);
+    pool_close(p);
+    free(names);
+    free(text);
+    if (!a) {
+        cli_error("%s", err);
+        return EXIT_ERR;
+    }
+    cli_printf(stdout, "reviewers %zu, conversations with their labels %zu, in conflict %zu "
+           "(tolerance %g)\n", a->nrev, a->units, a->conflicts, o.tolerance);
+    for (size_t f = 0; f < a->nfields; f++) {
+        const team_field_agreement *fa = &a->fields[f];
+        char al[32];
+        fig(al, sizeof al, fa->alpha.alpha, "%.3f");
+        cli_printf(stdout, "%s: alpha %s over %zu conversations, %zu values\n",
+               g->r->fields[fa->field].name, al, fa->alpha.units, fa->alpha.values);
+        size_t pi = 0;
+        for (size_t x = 0; x < a->nrev; x++)
+            for (size_t y = x + 1; y < a->nrev; y++)
+                print_pair(a->reviewers[x], a->reviewers[y], &fa->pairs[pi++]);
+        for (size_t x = 0; x < a->nrev; x++)
+            print_pair(a->reviewers[x], "(consensus)", &fa->vs_consensus[x]);
+        for (size_t x = 0; x < a->nrev; x++)
+            print_pair(a->reviewers[x], "(model)", &fa->vs_model[x]);
+    }
+    team_agreement_free(a);
+    return EXIT_OK;
+}
+
+int cli_print_reviewers(const cli_globals *g, pool *p, double tolerance)
+{
+    team_reviewer *v;
+    size_t n;
+    char err[ERR_MAX];
+    if (team_reviewers_new(p, g->r, tolerance, date_now(), &v, &n, err) < 0) {
+        cli_error("%s", err);
+        return -1;
+    }
+    cli_printf(stdout, "%-24s %7s %7s %9s %8s %9s\n", "reviewer", "today", "total",
+           "per hour", "skipped", "conflicts");
+    for (size_t i = 0; i < n; i++) {
+        char rate[32], share[32];
+        fig(rate, sizeof rate, v[i].per_hour, "%.1f");
+        fig(share, sizeof share, v[i].total ? 100.0 * (double)v[i].skipped / (double)v[i].total : NAN, "%.0f%%");
+        char *name = cli_clean_new(stdout, v[i].reviewer, 1);
+        cli_printf(stdout, "%-24s %7lld %7lld %9s %8s %9lld\n", name, (long long)v[i].today,
+               (long long)v[i].total, rate, share, (long long)v[i].conflicts);
+        free(name);
+    }
+    if (!n) cli_printf(stdout, "(no labels yet)\n");
+    team_reviewers_free(v, n);
+    return 0;
+}
+
+const char cmd_assign_usage[] =
+    "usage: curate assign --to a,b,... [--overlap N] [--filter F] [--count N]\n"
+    "       curate assign --status\n"
+    "Spreads the conversations of the filter (default to-review), by id, so\n"
+    "each gets N (default 1) distinct reviewers of the list: the least loaded\n"
+    "first (open assignments count), ties in list order, so the same pool and\n"
+    "arguments give the same plan. Conversations that already have N of them\n"
+    "are left alone; --count limits how many conversations get new ones.\n"
+    "--status: per reviewer, assigned, done (labeled) and left.\n";
+
+int cmd_assign(const cli_globals *g, int argc, char **argv)
+{
+    if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        fputs(cmd_assign_usage, stdout);
+        return EXIT_OK;
+    }
+    static const struct option lo[] = {
+        {"to", required_argument, NULL, 't'},
+        {"overlap", required_argument, NULL, 'o'},
+        {"filter", required_argument, NULL, 'f'},
+        {"count", required_argument, NULL, 'n'},
+        {"status", no_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
+    };
+#define CMD "assign"
+    const char *to = NULL, *filter = "to-review";
+    int64_t overlap = 1, count = 0;
+    int status = 0, c;
+    while ((c = cli_getopt(CMD, argc, argv, "", lo)) != -1) {
+        if (c == 't') to = optarg;
+        else if (c == 'f') filter = optarg;
+        else if (c == 's') status = 1;
+        else if (c == 'o') {
+            if (cli_int_opt("assign", "--overlap", optarg, 1, 1000, &overlap) < 0)
+                return EXIT_USAGE;
+        } else if (c == 'n') {
+            if (cli_int_opt("assign", "--count", optarg, 1, INT64_MAX, &count) < 0)
+                return EXIT_USAGE;
+        } else { fputs(cmd_assign_usage, stderr); return EXIT_USAGE; }
+    }
+#undef CMD
+    if (optind < argc) {
+        cli_error("assign: unexpected argument '%s'", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (status == !!to) {
+        cli_error("assign: give --to NAMES or --status");
+        return EXIT_USAGE;
+    }
+    char err[ERR_MAX];
+    if (status) {
+        pool *p = cli_open_pool_readonly(g);
+        if (!p) return EXIT_ERR;
+        team_assign_row *v;
+        size_t n;
+        int rc = team_assign_status_new(p, &v, &n, err);
+        pool_close(p);
+        if (rc < 0) { cli_error("%s", err); return EXIT_ERR; }
+        cli_printf(stdout, "%-24s %9s %7s %7s\n", "reviewer", "assigned", "done", "left");
+        for (size_t i = 0; i < n; i++) {
+            char *name = cli_clean_new(stdout, v[i].reviewer, 1);
+            cli_printf(stdout, "%-24s %9lld %7lld %7lld\n", name, (long long)v[i].assigned,
+                   (long long)v[i].done, (long long)(v[i].assigned - v[i].done));
+            free(name);
+        }
+        if (!n) cli_printf(stdout, "(no assignments)\n");
+        team_assign_status_free(v, n);
+        return EXIT_OK;
+    }
+    pool_filter pf;
+    if (pool_filter_parse(filter, &pf, err) < 0) {
+        cli_error("%s", err);
+        return EXIT_USAGE;
+    }
+    char *text;
+    size_t nr;
+    char **names = split_names("assign", "--to", to, &nr, &text);
+    if (!names) return EXIT_USAGE;
+    if ((size_t)overlap > nr) {
+        cli_error("assign: --overlap %lld: more than the %zu reviewers given to --to",
+                  (long long)overlap, nr);
+        free(names);
+        free(text);
+        return EXIT_USAGE;
+    }
+    pool *p = cli_open_pool(g);
+    if (!p) { free(names); free(text); return EXIT_ERR; }
+    team_assign_opts o = {.reviewers = names, .nreviewers = nr,
+                          .overlap = (int)overlap, .filter = &pf, .count = count};
+    int64_t convs, made;
+    int rc = team_assign(p, &o, &convs, &made, err);
+    pool_close(p);
+    free(names);
+    free(text);
+    if (rc < 0) { cli_error("%s", err); return EXIT_ERR; }
+    if (!g->quiet)
+        cli_printf(stdout, "assigned %lld conversations: %lld new assignments (overlap %lld)\n",
+               (long long)convs, (long long)made, (long long)overlap);
+    return EXIT_OK;
+}
