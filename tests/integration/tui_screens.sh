@@ -66,4 +66,36 @@ case "$next" in *└*┘*) pass "border below the URL";; *) fail "border below t
 case "$(sed -n "${url_line}p" "$WORK/screen")" in *│*http*│*) pass "URL between the box sides";; *) fail "URL between the box sides" "$(sed -n "${url_line}p" "$WORK/screen")";; esac
 tui_keys q
 tui_quit "llm menu"
+
+# ---- 80x24: long ids and sellers cut with an ellipsis; prompts ----
+long_id="conversation-with-a-very-long-identifier-0123456789-abcdefghij"
+long_seller="Seller-With-A-Rather-Long-Name-And-Branch"
+printf '{"id": "%s", "seller_id": "%s", "messages": [{"ts": "2024-05-01T10:00:00Z", "from": "Ana", "role": "customer", "text": "Is the tour on?"}, {"ts": "2024-05-01T10:05:00Z", "from": "Rui", "role": "seller", "text": "Yes"}]}\n' "$long_id" "$long_seller" >"$WORK/long.jsonl"
+check "import a long id" "$CURATE" import "$WORK/long.jsonl"
+check "score it" "$CURATE" score --backend heuristic --ids "$long_id"
+TUI_W=80 TUI_H=24 tui_start
+tui_keys /
+tui_keys "very-long" Enter
+tui_check "queue: long id cut with an ellipsis" "▸ conversation-wi[^ ]*… +Seller"
+tui_check "queue: long seller cut with an ellipsis" "Seller-With-A[^ ]*… +2 "
+tui_keys e
+tui_wait "Edge case note" 5
+tui_keys abc
+tui_check "edge-note prompt keeps its label apart from the input" "cancels\): abc"
+tui_keys Escape
+tui_keys Enter
+tui_check "review header: id cut with an ellipsis" "^conversation-with-[^ ]*…  seller"
+tui_check "review header: seller cut with an ellipsis" "seller Seller-Wi[^ ]*…"
+tui_keys q
+tui_quit "80x24"
+
+# ---- 200 columns: field names whole ----
+TUI_W=200 TUI_H=50 tui_start
+tui_keys Enter
+tui_check "review open" "Scores +model +yours"
+tui_check "field name whole at 200 columns" "Customer Negative ↓ "
+tui_check "another field name whole" "Conversational Trend "
+hasnt "no cut field name" "Scor…|Customer Negative Scor " "$WORK/screen"
+tui_keys q
+tui_quit "200 columns"
 finish

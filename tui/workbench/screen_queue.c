@@ -249,8 +249,8 @@ static void draw_row(ui *u, queue_screen *q, int y, const pool_row *r,
     int base = sel ? ui_attr(u, A_UI_SEL) : 0;
     if (sel) ui_fill(y, 0, COLS, base);
     if (sel) ui_put(u, y, 0, 2, u->ascii ? ">" : "\u25b8", base);
-    ui_put(u, y, q->col_x[0], w[0], r->id, base);
-    ui_put(u, y, q->col_x[1], w[1], r->seller_id, base);
+    ui_put_cut(u, y, q->col_x[0], w[0], r->id, base);
+    ui_put_cut(u, y, q->col_x[1], w[1], r->seller_id, base);
     char t[32];
     snprintf(t, sizeof t, "%*d", w[2], r->nmsgs);
     ui_put(u, y, q->col_x[2], w[2], t, base);

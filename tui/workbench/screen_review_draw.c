@@ -131,9 +131,17 @@ static void draw_conversation(ui *u, review_screen *rv, int top, int rows,
     char n[32], pos[32];
     ui_fmt_count((int64_t)rv->c->nmsgs, n, sizeof n);
     ui_fmt_count(rv->idx + 1, pos, sizeof pos);
-    int x = ui_put(u, top, 0, w - mw, rv->id, A_BOLD);
-    ui_putf(u, top, x, w - mw - x, UI_PLAIN, "  seller %s | %s msgs | #%s",
-            rv->c->seller_id ? rv->c->seller_id : "?", n, pos);
+    /* Id and seller may be long: each cut with an ellipsis, so that the
+     * counts after them stay on screen. */
+    int avail = w - mw;
+    int x = ui_put_cut(u, top, 0, avail / 2 > 8 ? avail / 2 : avail, rv->id, A_BOLD);
+    char tail[96];
+    snprintf(tail, sizeof tail, " | %s msgs | #%s", n, pos);
+    x += ui_put(u, top, x, avail - x, "  seller ", UI_PLAIN);
+    int sw = avail - x - (int)strlen(tail);
+    x += ui_put_cut(u, top, x, sw > 4 ? sw : avail - x,
+                    rv->c->seller_id ? rv->c->seller_id : "?", UI_PLAIN);
+    ui_put(u, top, x, avail - x, tail, UI_PLAIN);
     for (int i = 0; i < rv->conv_rows; i++) {
         size_t li = (size_t)(rv->conv_scroll + i);
         if (li >= rv->nlines) break;

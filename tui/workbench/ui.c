@@ -298,7 +298,19 @@ static void draw_status(ui *u)
     int y = LINES - 1;
     ui_fill(y, 0, COLS, UI_PLAIN);
     if (u->prompt.active) {
-        int lw = ui_put(u, y, 0, COLS / 2, u->prompt.label, A_BOLD);
+        /* The label whole when it leaves 24 columns to type in; else cut
+         * with an ellipsis and a ": " kept after it, so it never runs into
+         * what is typed. */
+        int lw, lmax = COLS - 24 > COLS / 2 ? COLS - 24 : COLS / 2;
+        size_t ln;
+        wchar_t *wl = sanitize_wide_new(u->prompt.label, 0, &ln);
+        if (ui_swidth(wl, ln) > lmax) {
+            lw = ui_put_cut(u, y, 0, lmax - 2, u->prompt.label, A_BOLD);
+            lw += ui_put(u, y, lw, 2, ": ", A_BOLD);
+        } else {
+            lw = ui_putw(u, y, 0, lmax, wl, ln, A_BOLD);
+        }
+        free(wl);
         int avail = COLS - lw - 1;
         size_t start = 0;
         while (start < u->prompt.cur &&

@@ -153,6 +153,9 @@ void ui_colors_init(ui *u);
 /* Draws UTF-8 text from data, sanitised, clipped to w columns, at (y, x).
  * Returns the columns used. */
 int ui_put(ui *u, int y, int x, int w, const char *s, int attr);
+/* ui_put for text that may be longer than w (ids, names): when it is, the
+ * last column is an ellipsis ("~" in ASCII), so a cut is never silent. */
+int ui_put_cut(ui *u, int y, int x, int w, const char *s, int attr);
 /* Same for already sanitised wide text s[0..n). */
 int ui_putw(ui *u, int y, int x, int w, const wchar_t *s, size_t n, int attr);
 /* printf-style ui_put. */
