@@ -73,7 +73,18 @@ long_seller="Seller-With-A-Rather-Long-Name-And-Branch"
 printf '{"id": "%s", "seller_id": "%s", "messages": [{"ts": "2024-05-01T10:00:00Z", "from": "Ana", "role": "customer", "text": "Is the tour on?"}, {"ts": "2024-05-01T10:05:00Z", "from": "Rui", "role": "seller", "text": "Yes"}]}\n' "$long_id" "$long_seller" >"$WORK/long.jsonl"
 check "import a long id" "$CURATE" import "$WORK/long.jsonl"
 check "score it" "$CURATE" score --backend heuristic --ids "$long_id"
+# 150,000 messages: the 5-column count showed a cut number (1,000,000 as
+# "10000").
+$PY -c "
+import json
+m = [{'ts': 1714557600 + i, 'from': 'Ana' if i % 2 else 'Rui', 'role': 'customer' if i % 2 else 'seller', 'text': 'm%d' % i} for i in range(150000)]
+print(json.dumps({'id': 'huge-chat', 'seller_id': 'S-1', 'messages': m}))" >"$WORK/huge.jsonl"
+check "import 150,000 messages" "$CURATE" import "$WORK/huge.jsonl"
 TUI_W=80 TUI_H=24 tui_start
+tui_keys /
+tui_keys "huge-chat" Enter 5
+tui_check "queue: 150,000 messages show as 150k" "huge-chat +S-1 +150k "
+tui_keys c
 tui_keys /
 tui_keys "very-long" Enter
 tui_check "queue: long id cut with an ellipsis" "▸ conversation-wi[^ ]*… +Seller"

@@ -251,8 +251,9 @@ static void draw_row(ui *u, queue_screen *q, int y, const pool_row *r,
     if (sel) ui_put(u, y, 0, 2, u->ascii ? ">" : "\u25b8", base);
     ui_put_cut(u, y, q->col_x[0], w[0], r->id, base);
     ui_put_cut(u, y, q->col_x[1], w[1], r->seller_id, base);
-    char t[32];
-    snprintf(t, sizeof t, "%*d", w[2], r->nmsgs);
+    char t[32], cnt[16];
+    ui_fmt_count5(r->nmsgs, cnt, sizeof cnt);
+    snprintf(t, sizeof t, "%*s", w[2], cnt);
     ui_put(u, y, q->col_x[2], w[2], t, base);
     num_cell(u, y, q->col_x[3], w[3], r->model_overall, r->has_model, base);
     num_cell(u, y, q->col_x[4], w[4], r->human_overall, r->has_human, base);
