@@ -100,6 +100,28 @@ tui_check "review header: seller cut with an ellipsis" "seller Seller-Wi[^ ]*…
 tui_keys q
 tui_quit "80x24"
 
+# ---- 150,000 messages: the review screen says how many and reaches them
+# all, holding a window of them ----
+tui_start
+tui_keys / "huge-chat" Enter 5
+tui_check "huge chat listed" "huge-chat +S-1 +150k "
+tui_keys Enter
+tui_check "review says how many messages" "150,000 msgs"
+tui_check "starts at the first message" "^ +m0 *│"
+tui_keys End
+tui_check "End reaches the last message" "^ +m149999 *│"
+tui_check "at 100%" " 100%"
+tui_keys PPage
+tui_check "PgUp from the end" "^ +m1499[0-8][0-9] *│"
+tui_keys Home
+tui_check "Home is the first message again" "^ +m0 *│"
+tui_keys $(printf 'NPage %.0s' $(seq 1 130))
+tui_check "paging down crosses the first window (2,000 messages)" "^ +m2[0-9]{3} *│" 20
+tui_keys $(printf 'PPage %.0s' $(seq 1 130))
+tui_check "and back up across it" "^ +m[0-9]{1,3} *│" 20
+tui_keys q
+tui_quit "huge chat"
+
 # ---- 200 columns: field names whole ----
 TUI_W=200 TUI_H=50 tui_start
 tui_keys Enter

@@ -59,7 +59,7 @@ static void recompute(ui *u, review_screen *rv)
     }
 }
 
-static void free_convo(review_screen *rv)
+static void free_window(review_screen *rv)
 {
     review_lines_free(rv);
     if (rv->c) {
@@ -71,6 +71,43 @@ static void free_convo(review_screen *rv)
     free(rv->wlen);
     rv->wtext = NULL;
     rv->wlen = NULL;
+}
+
+/* Holds c (owned) as the window starting at message first. */
+static void set_window(review_screen *rv, convo *c, int64_t first)
+{
+    free_window(rv);
+    rv->c = c;
+    rv->win_first = first;
+    rv->wtext = xcalloc(c->nmsgs ? c->nmsgs : 1, sizeof *rv->wtext);
+    rv->wlen = xcalloc(c->nmsgs ? c->nmsgs : 1, sizeof *rv->wlen);
+    for (size_t i = 0; i < c->nmsgs; i++)
+        rv->wtext[i] = sanitize_wide_new(c->msgs[i].text, SAN_KEEP_NL,
+                                         &rv->wlen[i]);
+}
+
+/* Moves the window to start at message first (clamped); 0 or -1 (shown). */
+static int move_window(ui *u, review_screen *rv, int64_t first)
+{
+    if (first > rv->total_msgs - REVIEW_WINDOW) first = rv->total_msgs - REVIEW_WINDOW;
+    if (first < 0) first = 0;
+    if (first == rv->win_first && rv->c) return 0;
+    char err[ERR_MAX];
+    int64_t total;
+    convo *c = pool_get_convo_window_new(u->p, rv->id, first, REVIEW_WINDOW,
+                                         &total, err);
+    if (!c) {
+        ui_error(u, "%s", err);
+        return -1;
+    }
+    rv->total_msgs = total;
+    set_window(rv, c, first);
+    return 0;
+}
+
+static void free_convo(review_screen *rv)
+{
+    free_window(rv);
     prediction_clear(&rv->pr);
     label_clear(&rv->lb);
     rv->has_pred = rv->has_label = 0;
@@ -102,18 +139,16 @@ static void init_mine(ui *u, review_screen *rv)
 static int load(ui *u, review_screen *rv, const char *id, int64_t idx)
 {
     char err[ERR_MAX];
-    convo *c = pool_get_convo_new(u->p, id, err);
+    int64_t total;
+    convo *c = pool_get_convo_window_new(u->p, id, 0, REVIEW_WINDOW, &total, err);
     if (!c) {
         ui_error(u, "%s", err);
         return -1;
     }
     free_convo(rv);
-    rv->c = c;
-    rv->wtext = xcalloc(c->nmsgs ? c->nmsgs : 1, sizeof *rv->wtext);
-    rv->wlen = xcalloc(c->nmsgs ? c->nmsgs : 1, sizeof *rv->wlen);
-    for (size_t i = 0; i < c->nmsgs; i++)
-        rv->wtext[i] = sanitize_wide_new(c->msgs[i].text, SAN_KEEP_NL,
-                                         &rv->wlen[i]);
+    rv->total_msgs = total;
+    rv->scroll_to_msg = -1;
+    set_window(rv, c, 0);
     snprintf(rv->id, sizeof rv->id, "%s", id);
     rv->idx = idx;
     int rc = pool_get_prediction(u->p, u->r, id, 0, &rv->pr, err);
@@ -140,9 +175,11 @@ static void review_reload(ui *u, screen *s)
     int64_t old_pred = rv->pr.id, old_label = rv->lb.id;
     scoreset keep = rv->mine;
     int keep_typed = rv->overall_typed, scroll = rv->conv_scroll;
+    int64_t first = rv->win_first;
     char id[128];
     snprintf(id, sizeof id, "%s", rv->id);
     if (load(u, rv, id, rv->idx) < 0) return;
+    if (first > 0) move_window(u, rv, first);
     rv->conv_scroll = scroll;
     if (rv->pr.id == old_pred && rv->lb.id == old_label) {
         rv->mine = keep;
@@ -431,12 +468,47 @@ static int typing_key(ui *u, review_screen *rv, ui_key k)
     return 0;
 }
 
-static void scroll_conv(review_screen *rv, int d)
+/* Scrolls the conversation by d lines; past either end of the window,
+ * the window moves (the message at the top stays where it was). */
+static void scroll_conv(ui *u, review_screen *rv, int d)
 {
-    rv->conv_scroll += d;
+    int target = rv->conv_scroll + d;
     int max = (int)rv->nlines - rv->conv_rows;
+    int64_t top = rv->nlines ? rv->win_first +
+        (int64_t)rv->lines[rv->conv_scroll < (int)rv->nlines ? rv->conv_scroll : 0].msg
+        : rv->win_first;
+    int after = rv->win_first + (int64_t)rv->c->nmsgs < rv->total_msgs;
+    if (rv->nlines && ((target > max && after) || (target < 0 && rv->win_first > 0))) {
+        /* Keep the top message and scroll the rest from it. */
+        int64_t first = target > max ? top - REVIEW_WINDOW / 4
+                                     : top - REVIEW_WINDOW * 3 / 4;
+        if (move_window(u, rv, first) == 0) {
+            rv->scroll_to_msg = top;
+            rv->scroll_adjust = d;
+        }
+        return;
+    }
+    rv->conv_scroll = target;
     if (rv->conv_scroll > max) rv->conv_scroll = max;
     if (rv->conv_scroll < 0) rv->conv_scroll = 0;
+}
+
+static void conv_home(ui *u, review_screen *rv)
+{
+    if (rv->win_first > 0) move_window(u, rv, 0);
+    rv->scroll_to_msg = -1;
+    rv->conv_scroll = 0;
+}
+
+static void conv_end(ui *u, review_screen *rv)
+{
+    if (rv->win_first + (int64_t)rv->c->nmsgs < rv->total_msgs &&
+        move_window(u, rv, rv->total_msgs - REVIEW_WINDOW) == 0) {
+        rv->scroll_to_msg = rv->total_msgs - 1;
+        rv->scroll_adjust = 1 << 30;
+        return;
+    }
+    rv->conv_scroll = 1 << 30;       /* clamped when drawn */
 }
 
 static void scroll_right(review_screen *rv, int d)
@@ -455,10 +527,10 @@ static int review_fkey(ui *u, review_screen *rv, int ch)
     switch (ch) {
     case KEY_DOWN: move_sel(rv, 1); return 1;
     case KEY_UP: move_sel(rv, -1); return 1;
-    case KEY_NPAGE: scroll_conv(rv, page); return 1;
-    case KEY_PPAGE: scroll_conv(rv, -page); return 1;
-    case KEY_HOME: rv->conv_scroll = 0; return 1;
-    case KEY_END: scroll_conv(rv, 1 << 30); return 1;
+    case KEY_NPAGE: scroll_conv(u, rv, page); return 1;
+    case KEY_PPAGE: scroll_conv(u, rv, -page); return 1;
+    case KEY_HOME: conv_home(u, rv); return 1;
+    case KEY_END: conv_end(u, rv); return 1;
     case KEY_ENTER: save_mine(u, rv); return 1;
     case KEY_BTAB: move_sel(rv, -1); return 1;
     case KEY_LEFT: ui_pop(u); return 1;
@@ -493,10 +565,10 @@ static int review_key(ui *u, screen *s, ui_key k)
     case 'n': step(u, rv, 1); return 1;
     case 'p': step(u, rv, -1); return 1;
     case 'r': rescore(u, rv); return 1;
-    case ' ': case 6: scroll_conv(rv, page); return 1;
-    case 2: scroll_conv(rv, -page); return 1;
-    case 'J': scroll_conv(rv, 1); return 1;
-    case 'K': scroll_conv(rv, -1); return 1;
+    case ' ': case 6: scroll_conv(u, rv, page); return 1;
+    case 2: scroll_conv(u, rv, -page); return 1;
+    case 'J': scroll_conv(u, rv, 1); return 1;
+    case 'K': scroll_conv(u, rv, -1); return 1;
     case ']': scroll_right(rv, 3); return 1;
     case '[': scroll_right(rv, -3); return 1;
     case 'h': ui_pop(u); return 1;
@@ -509,11 +581,11 @@ static void review_mouse(ui *u, screen *s, const MEVENT *ev)
     review_screen *rv = (review_screen *)s;
     int right = ev->x > rv->split_x;
     if (ev->bstate & BUTTON4_PRESSED) {
-        if (right) scroll_right(rv, -3); else scroll_conv(rv, -3);
+        if (right) scroll_right(rv, -3); else scroll_conv(u, rv, -3);
         return;
     }
     if (ev->bstate & BUTTON5_PRESSED) {
-        if (right) scroll_right(rv, 3); else scroll_conv(rv, 3);
+        if (right) scroll_right(rv, 3); else scroll_conv(u, rv, 3);
         return;
     }
     if ((ev->bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) && right) {
