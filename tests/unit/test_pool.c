@@ -309,3 +309,33 @@ TEST(pool_stats_histogram_programs_cache)
     pool_close(b);
     pool_close(p);
 }
+
+/* The review screen's window: messages [off, off + max) and the total. */
+TEST(pool_convo_window)
+{
+    const rubric *r;
+    pool *p = fresh(&r);
+    char err[ERR_MAX];
+    convo *c = mk("w1", 10);
+    CHECK(pool_put_convo(p, c, "t", NULL, err) == 0);
+    convo_free(c);
+    convo *other = mk("w2", 3);             /* messages of another one */
+    CHECK(pool_put_convo(p, other, "t", NULL, err) == 0);
+    convo_free(other);
+    int64_t total = -1;
+    convo *w = pool_get_convo_window_new(p, "w1", 3, 4, &total, err);
+    CHECK_MSG(w != NULL, "%s", err);
+    CHECK(total == 10 && w->nmsgs == 4);
+    CHECK(w->msgs[0].ts == 1700000000 + 3 * 60 && w->msgs[3].ts == 1700000000 + 6 * 60);
+    CHECK_STR(w->seller_id, "S-1");
+    convo_free(w);
+    w = pool_get_convo_window_new(p, "w1", 8, 100, &total, err);
+    CHECK(w && total == 10 && w->nmsgs == 2);
+    convo_free(w);
+    w = pool_get_convo_window_new(p, "w1", 50, 5, NULL, err);
+    CHECK(w && w->nmsgs == 0);
+    convo_free(w);
+    CHECK(pool_get_convo_window_new(p, "nope", 0, 5, &total, err) == NULL);
+    CHECK(strstr(err, "no conversation 'nope'") != NULL);
+    pool_close(p);
+}
