@@ -194,8 +194,9 @@ static void layout(queue_screen *q, int *w)
     if (flex < 10) flex = 10;
     w[0] = flex * 55 / 100;
     w[1] = flex - w[0];
-    if (w[0] > 32) w[0] = 32;        /* wide terminals: keep columns close */
-    if (w[1] > 24) w[1] = 24;
+    /* Wide terminals: keep columns close, and room for "differs most". */
+    if (w[0] > 31) w[0] = 31;
+    if (w[1] > 23) w[1] = 23;
     for (int i = 2; i < 8; i++) w[i] = fixed[i];
     int x = 2;
     for (int i = 0; i < 8; i++) {
