@@ -326,10 +326,13 @@ static pool *open_rw(const char *path, int create, char *err)
     }
     sqlite3_finalize(s);
     if (pool_exec(p, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", err) < 0 ||
-        pool_migrate(p, err) < 0 || runs_sweep(p, err) < 0) {
+        pool_migrate(p, err) < 0) {
         pool_close(p);
         return NULL;
     }
+    /* Housekeeping, never a reason to fail an open (the pool may be busy
+     * with a long write): the next open tries again. */
+    runs_sweep(p, e2);
     return p;
 }
 
@@ -362,9 +365,10 @@ pool *pool_open_readonly(const char *path, char *err)
     int rc = classify(p, &kind, err);
     if (rc < 0 && (sqlite3_errcode(p->db) == SQLITE_CANTOPEN ||
                    sqlite3_errcode(p->db) == SQLITE_READONLY)) {
-        /* A WAL pool in a folder nobody may write to (no -shm can be
-         * made): nobody can be writing it either, so read it as an
-         * immutable file. */
+        /* A WAL pool in a folder we may not write to: SQLite cannot make
+         * the -shm it coordinates readers and writers with, so the file
+         * is read as immutable (only a writer with more rights than ours
+         * could change it meanwhile, and then this read may be stale). */
         pool_close(p);
         char *uri = file_uri_new(path);
         p = open_common(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
@@ -388,7 +392,7 @@ pool *pool_open_readonly(const char *path, char *err)
     sqlite3_stmt *s = pool_prepare(p, "PRAGMA user_version", err);
     int v = s && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
     if (s) sqlite3_finalize(s);
-    if (v > 0 && v < POOL_SCHEMA_VERSION) {
+    if (v > 0 && (v < POOL_SCHEMA_VERSION || pool_search_parts_missing(p))) {
         err_set(err, "%s: the pool has schema %d and needs an upgrade to %d, "
                 "which a read-only open cannot do: run any curate command "
                 "that writes (e.g. `curate init`) once", path, v,
@@ -411,6 +415,10 @@ void pool_close(pool *p)
     if (!p) return;
     for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(p->st[i]);
     free(p->anchor.sig);
+    for (int i = 0; i < 2; i++) {
+        free(p->anchor.key[i].s);
+        free(p->anchor.key[i].id);
+    }
     free(p->hits.term);
     free(p->hits.bits);
     if (p->tx_depth > 0) sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);

@@ -16,7 +16,8 @@
 
 /* The global options: the one list from which getopt's table and the
  * "Global options" part of --help are both made. */
-enum { OPT_DB = 256, OPT_RUBRIC, OPT_REVIEWER, OPT_TIMING, OPT_NOCOLOR };
+enum { OPT_DB = 256, OPT_RUBRIC, OPT_REVIEWER, OPT_TIMING, OPT_NOCOLOR,
+       OPT_DSPY, OPT_NOJSON };
 static const struct {
     const char *name;
     int has_arg;
@@ -30,6 +31,11 @@ static const struct {
      "scoring rubric JSON (default: built-in travel seller)"},
     {"reviewer", required_argument, OPT_REVIEWER, "--reviewer NAME",
      "reviewer name (env CURATE_REVIEWER, else $USER)"},
+    {"dspy", required_argument, OPT_DSPY, "--dspy VERSION",
+     "DSPy release to be exact to: 3 (3.2-3.3, default) or 2.6 (2.6.26-2.6.27) "
+     "(env CURATE_DSPY; README \"DSPy versions\")"},
+    {"no-json-fallback", no_argument, OPT_NOJSON, "--no-json-fallback",
+     "an answer not in ChatAdapter's format fails (no JSON parse)"},
     {"timing", no_argument, OPT_TIMING, "--timing",
      "(TUI) log key-to-screen timings to stderr"},
     {"no-color", no_argument, OPT_NOCOLOR, "--no-color",
@@ -46,7 +52,7 @@ static void help_print(FILE *f)
     cli_help_print(f);
     fputs("\nGlobal options:\n", f);
     for (size_t i = 0; i < NGLOBAL; i++)
-        fprintf(f, "  %-17s  %s\n", global_opts[i].shown, global_opts[i].help);
+        fprintf(f, "  %-18s  %s\n", global_opts[i].shown, global_opts[i].help);
     fputs("\nExit status: 0 ok, 1 error, 2 usage error, 3 optimize found no "
           "improvement.\n", f);
 }
@@ -63,6 +69,8 @@ int main(int argc, char **argv)
         reviewer_from = "USER";
     }
     if (!g.reviewer || !*g.reviewer) g.reviewer = "reviewer";
+    int no_json_fallback = 0, dspy_opt = 0;
+    const char *dspy = getenv("CURATE_DSPY");
     struct option opts[NGLOBAL + 1];
     for (size_t i = 0; i < NGLOBAL; i++)
         opts[i] = (struct option){global_opts[i].name, global_opts[i].has_arg,
@@ -86,6 +94,8 @@ int main(int argc, char **argv)
         case OPT_REVIEWER: g.reviewer = optarg; reviewer_from = "--reviewer"; break;
         case OPT_TIMING: g.timing = 1; break;
         case OPT_NOCOLOR: g.no_color = 1; break;
+        case OPT_DSPY: dspy = optarg; dspy_opt = 1; break;
+        case OPT_NOJSON: no_json_fallback = 1; break;
         case 'q': g.quiet = 1; break;
         case 'h': help_print(stdout); return EXIT_OK;
         case 'V': printf("curate %s\n", CURATE_VERSION); return EXIT_OK;
@@ -96,12 +106,21 @@ int main(int argc, char **argv)
     if (!g.db_path || !*g.db_path) g.db_path = "curate.db";
     if (cli_text_opt("", reviewer_from, g.reviewer) < 0) return EXIT_USAGE;
     char err[ERR_MAX];
+    dspy_target target = {DSPY_V3, 0, no_json_fallback};
+    if (dspy && *dspy) {
+        if (dspy_version_parse(dspy, &target.version, err) < 0) {
+            cli_error("%s%s", err, dspy_opt ? "" : " (from CURATE_DSPY)");
+            return EXIT_USAGE;
+        }
+        target.chosen = 1;
+    }
     g.r = g.rubric_path ? rubric_load_new(g.rubric_path, err)
                         : rubric_default_new();
     if (!g.r) {
         cli_error("%s", err);
         return EXIT_USAGE;
     }
+    g.r->dspy = target;
     /* libcurl and libmongoc are loaded by the commands that use them
      * (llm.h, export_mongo.h): nothing else pays for them at start. */
     /* No command: the workbench, as `curate tui`. */

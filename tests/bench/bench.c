@@ -95,6 +95,7 @@ static pool_row rows[VIS];
 
 static void list(const pool_filter *f, int64_t off)
 {
+    pool_rows_clear(rows, VIS);
     if (pool_list(P, f, off, VIS, rows, err) < 0) die("pool_list");
 }
 
@@ -374,12 +375,13 @@ static int queries(const char *db)
         c = pool_get_convo_new(P, "b-big", err);
         prediction pr;
         label lb;
-        char note[256];
+        char *note;
         if (pool_get_prediction(P, R, "b-big", 0, &pr, err) < 0) die("prediction");
         prediction_clear(&pr);
         if (pool_get_label(P, R, "b-big", &lb, err) < 0) die("label");
         label_clear(&lb);
-        pool_get_edge(P, "b-big", note, sizeof note, err);
+        pool_get_edge(P, "b-big", &note, err);
+        free(note);
     });
     char nm[64];
     snprintf(nm, sizeof nm, "open a conversation of %zu messages",
@@ -435,6 +437,7 @@ static int dump(const char *db, int64_t run, const char *seller)
             for (int d = 0; d < 2; d++) {
                 f.sort = (pool_sort_kind)so;
                 f.desc = d;
+                pool_rows_clear(rows, VIS);
                 int n = pool_list(P, &f, 3, VIS, rows, err);
                 if (n < 0) die("list");
                 printf("list %s %s %d:", filter_name((pool_filter_kind)k),

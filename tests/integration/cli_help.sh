@@ -9,7 +9,7 @@ unset CURATE_DB
 check_rc "help" 0 "$CURATE" --help
 cp "$WORK/out" help.txt
 cmds=$(sed -n '/^Commands:/,/^$/p' help.txt | sed -n 's/^  \([a-z-]*\).*/\1/p')
-eq "help lists the commands" "$(echo $cmds | wc -w)" "20"
+eq "help lists the commands" "$(echo $cmds | wc -w)" "26"
 for c in $cmds; do
   check_rc "$c --help exits 0" 0 timeout 10 "$CURATE" "$c" --help
   has "$c --help prints its usage" "^usage: curate " "$WORK/out"

@@ -95,7 +95,7 @@ tui_keys abc
 tui_check "edge-note prompt keeps its label apart from the input" "cancels\): abc"
 tui_keys Escape
 tui_keys Enter
-tui_check "review header: id cut with an ellipsis" "^conversation-with-[^ ]*…  seller"
+tui_check "review header: id cut with an ellipsis" "^conversation-wi[^ ]*…  seller"
 tui_check "review header: seller cut with an ellipsis" "seller Seller-Wi[^ ]*…"
 tui_keys q
 tui_quit "80x24"

@@ -17,7 +17,7 @@ typedef struct {
     const char *db_path;
     const char *rubric_path;
     const char *reviewer;
-    rubric *r;
+    rubric *r;             /* r->dspy: --dspy / CURATE_DSPY */
     int quiet;
     int timing;               /* --timing (workbench) */
     int no_color;             /* --no-color or NO_COLOR (workbench) */
@@ -59,6 +59,11 @@ pool *cli_open_pool_readonly(const cli_globals *g);
  * writing when it and its folder are writable (so an older schema is
  * upgraded and dead runs are swept), else read-only. */
 pool *cli_open_pool_read(const cli_globals *g);
+/* The pool records the rubric it is labeled under (pool_meta "rubric"):
+ * stored on first use (when store is set), and a different --rubric is
+ * refused naming what differs, until `curate rubric migrate`. Every
+ * cli_open_* does this. 0, or -1 after printing why. */
+int cli_rubric_check(pool *p, const cli_globals *g, int store);
 /* Prints "curate: <msg>" to stderr, sanitised (no control sequences). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -103,6 +108,8 @@ int cmd_list(const cli_globals *g, int argc, char **argv);
 int cmd_show(const cli_globals *g, int argc, char **argv);
 int cmd_label(const cli_globals *g, int argc, char **argv);
 int cmd_edge(const cli_globals *g, int argc, char **argv);
+int cmd_note(const cli_globals *g, int argc, char **argv);
+int cmd_undo(const cli_globals *g, int argc, char **argv);
 int cmd_demo(const cli_globals *g, int argc, char **argv);
 int cmd_backup(const cli_globals *g, int argc, char **argv);
 int cmd_index(const cli_globals *g, int argc, char **argv);
@@ -112,9 +119,14 @@ int cmd_optimize(const cli_globals *g, int argc, char **argv);
 int cmd_programs(const cli_globals *g, int argc, char **argv);
 int cmd_export(const cli_globals *g, int argc, char **argv);
 int cmd_import_program(const cli_globals *g, int argc, char **argv);
+int cmd_rubric(const cli_globals *g, int argc, char **argv);
 int cmd_agreement(const cli_globals *g, int argc, char **argv);
 int cmd_assign(const cli_globals *g, int argc, char **argv);
-/* curate stats --by-reviewer's table (cmd_team.c): 0, or -1 (printed). */
+int cmd_sync(const cli_globals *g, int argc, char **argv);
+int cmd_consensus(const cli_globals *g, int argc, char **argv);
+int cmd_adjudicate(const cli_globals *g, int argc, char **argv);
+/* curate stats --by-reviewer's table (cmd_team.c; tolerance < 0: the
+ * pool's): 0, or -1 (printed). */
 int cli_print_reviewers(const cli_globals *g, pool *p, double tolerance);
 int cmd_report(const cli_globals *g, int argc, char **argv);
 /* The workbench (tui/cli/cmd_tui.c): refuses without a terminal. */
@@ -126,6 +138,8 @@ extern const char cmd_tui_usage[], cmd_init_usage[], cmd_import_usage[],
     cmd_edge_usage[], cmd_demo_usage[], cmd_backup_usage[], cmd_index_usage[],
     cmd_score_usage[], cmd_models_usage[], cmd_optimize_usage[],
     cmd_programs_usage[], cmd_export_usage[], cmd_import_program_usage[],
-    cmd_agreement_usage[], cmd_assign_usage[], cmd_report_usage[];
+    cmd_agreement_usage[], cmd_assign_usage[], cmd_report_usage[],
+    cmd_note_usage[], cmd_undo_usage[], cmd_sync_usage[], cmd_consensus_usage[],
+    cmd_adjudicate_usage[], cmd_rubric_usage[];
 
 #endif

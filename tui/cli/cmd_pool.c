@@ -2,10 +2,10 @@
  * label, edge, backup. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "../../data/pool_team.h"
 #include "../../core/numarg.h"
 #include "../../core/util.h"
 #include "../../data/import_file.h"
-#include "../term/sanitize.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -148,16 +148,12 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
             if (st.stale_convs > IMPORT_STALE_NAMED)
                 sbuf_addf(&ids, " and %ld more",
                           st.stale_convs - IMPORT_STALE_NAMED);
-            char *clean = sanitize_new(ids.s, (size_t)-1, 0);
-            char *cpath = sanitize_new(path, (size_t)-1, 0);
-            printf("%s: %ld conversation%s changed content; %ld label%s made on "
-                   "the old content %s stale (kept in the history, no longer "
-                   "used; back to review): %s\n", cpath, st.stale_convs,
-                   st.stale_convs == 1 ? "" : "s", st.stale_labels,
-                   st.stale_labels == 1 ? "" : "s",
-                   st.stale_labels == 1 ? "is" : "are", clean);
-            free(clean);
-            free(cpath);
+            cli_printf(stdout, "%s: %ld conversation%s changed content; %ld "
+                       "label%s made on the old content %s stale (kept in the "
+                       "history, no longer used; back to review): %s\n", path,
+                       st.stale_convs, st.stale_convs == 1 ? "" : "s",
+                       st.stale_labels, st.stale_labels == 1 ? "" : "s",
+                       st.stale_labels == 1 ? "is" : "are", ids.s);
             sbuf_free(&ids);
         }
         /* Not quiet-able: a wrong guess misdates every message. */
@@ -221,7 +217,7 @@ const char cmd_stats_usage[] =
     "the mean absolute error model vs human.\n"
     "--by-reviewer: per reviewer, labels today and in all, labels per hour\n"
     "over their last session (pauses under 30 minutes), share skipped, and\n"
-    "conversations in conflict they labeled (tolerance T, default 1.0).\n";
+    "conversations in conflict they labeled (tolerance T, default the pool's).\n";
 
 int cmd_stats(const cli_globals *g, int argc, char **argv)
 {
@@ -236,7 +232,7 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
     int64_t run = 0;
     const char *seller = NULL;
     int c, by_reviewer = 0;
-    double tolerance = 1.0;
+    double tolerance = -1;   /* the pool's */
     while ((c = cli_getopt("stats", argc, argv, "", lo)) != -1) {
         if (c == 'r') {
             if (cli_int_opt("stats", "--run", optarg, 1, INT64_MAX, &run) < 0) return EXIT_USAGE;
@@ -269,6 +265,11 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
            (long long)st.scored, (long long)st.reviewed, (long long)st.skipped,
            (long long)st.edge, (long long)st.programs, (long long)st.runs,
            (long long)st.reviewed_today);
+    int64_t conflicts = pool_team_conflicts(p, err);
+    if (conflicts > 0)
+        printf("conflicts %lld: reviewers disagree (beyond the tolerance); left out of "
+               "training sets and exports until they agree or a lead adjudicates\n",
+               (long long)conflicts);
     pool_search_state ss;
     if (pool_search_get_state(p, &ss, err) == 0)
         printf("search index: %lld of %lld conversations%s\n",
@@ -372,7 +373,7 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
         if (rows[i].has_fdiff)
             snprintf(most, sizeof most, "%s %.2f", rows[i].fdiff_field, rows[i].fdiff);
         cli_printf(stdout, "%-24s %-16s %5d %6s %6s %5s %-10s %-4s %s\n", rows[i].id,
-               rows[i].seller_id, rows[i].nmsgs, m, h, d, rows[i].status,
+               rows[i].seller_id, rows[i].nmsgs, m, h, d, conv_status_name(rows[i].status),
                rows[i].edge ? "edge" : "", most);
     }
     /* A listing that stops at --limit says so (on stderr: stdout stays
@@ -380,6 +381,7 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
     int64_t total = n == limit || offset > 0 ? pool_count(p, &f, err) : offset + n;
     if (total < 0) {
         cli_error("%s", err);
+        pool_rows_clear(rows, n);
         free(rows);
         pool_close(p);
         return EXIT_ERR;
@@ -389,6 +391,7 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
                   "next, --limit N for more at once", (long long)offset + 1,
                   (long long)(offset + n), (long long)total,
                   (long long)(offset + n));
+    pool_rows_clear(rows, n);
     free(rows);
     pool_close(p);
     return EXIT_OK;

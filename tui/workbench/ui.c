@@ -1,9 +1,11 @@
 /* ui.c: the workbench's main loop, layout, screen stack, status line,
- * one-line prompt, help overlay, undo stack and --timing log. */
+ * one-line prompt and one-key question, help overlay, undo (through the
+ * pool's journal) and --timing log. */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
 #include "ui_keys.h"
 #include "../term/sanitize.h"
+#include "../app/review.h"
 #include "../../core/util.h"
 
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 
 static volatile sig_atomic_t got_sigint;
 
@@ -33,11 +36,15 @@ void ui_pop(ui *u)
     screen *s = u->top;
     if (!s) return;
     u->top = s->below;
+    const char *cur = s->current ? s->current(s) : NULL;
+    char *id = xstrdup(cur);
     s->destroy(s);
     if (u->top && u->top->gen != u->gen && u->top->reload) {
         u->top->reload(u, u->top);
         u->top->gen = u->gen;
     }
+    if (u->top && id && u->top->follow) u->top->follow(u, u->top, id);
+    free(id);
 }
 
 void ui_changed(ui *u) { u->gen++; }
@@ -74,37 +81,36 @@ void ui_error(ui *u, const char *fmt, ...)
 
 /* ---- undo ---- */
 
-void ui_undo_push(ui *u, int64_t label_id, const char *conv_id)
+int ui_undo(ui *u, char **conv_id)
 {
-    if (u->nundo == UI_UNDO_MAX) {
-        memmove(&u->undo[0], &u->undo[1], (UI_UNDO_MAX - 1) * sizeof u->undo[0]);
-        u->nundo--;
-    }
-    u->undo[u->nundo].label_id = label_id;
-    snprintf(u->undo[u->nundo].conv_id, sizeof u->undo[0].conv_id, "%s",
-             conv_id);
-    u->nundo++;
-}
-
-int ui_undo_pop(ui *u, char *conv_id)
-{
-    if (u->nundo == 0) {
-        ui_status(u, "nothing to undo in this session");
-        return 0;
-    }
-    char err[ERR_MAX];
-    int i = u->nundo - 1;
-    if (pool_undo_label(u->p, u->undo[i].label_id, err) < 0) {
+    char err[ERR_MAX], what[ERR_MAX];
+    pool_action a;
+    *conv_id = NULL;
+    int rc = review_undo(u->p, u->o->reviewer, NULL, 0, &a, what, err);
+    if (rc < 0) {
         ui_error(u, "undo: %s", err);
-        u->nundo--;     /* a label undone elsewhere stays undone */
         return -1;
     }
-    snprintf(conv_id, 128, "%s", u->undo[i].conv_id);
-    u->nundo--;
+    if (rc == 0) {
+        ui_status(u, "%s", what);
+        return 0;
+    }
     ui_changed(u);
-    ui_status(u, "undone: label %lld of %s", (long long)u->undo[i].label_id,
-              conv_id);
+    ui_status(u, "%s", what);
+    *conv_id = a.conv_id;
+    a.conv_id = NULL;
+    pool_action_clear(&a);
     return 1;
+}
+
+/* ---- one-key question ---- */
+
+void ui_ask(ui *u, screen *s, const char *question, ui_ask_fn done)
+{
+    u->ask.active = 1;
+    snprintf(u->ask.question, sizeof u->ask.question, "%s", question);
+    u->ask.done = done;
+    u->ask.s = s;
 }
 
 /* ---- prompt ---- */
@@ -275,8 +281,9 @@ static void draw_title(ui *u)
     snprintf(left, sizeof left, " curate | %s", u->top ? u->top->title : "");
     int used = ui_put(u, 0, 0, COLS, left, a);
     char right[512];
-    snprintf(right, sizeof right, "%s%s%s | %s | ? help ", u->index_label,
-             u->index_label[0] ? " | " : "",
+    snprintf(right, sizeof right, "%s%s%s%s%s | %s | ? help ", u->index_label,
+             u->index_label[0] ? " | " : "", u->synced_label,
+             u->synced_label[0] ? " | " : "",
              u->o->db_path ? u->o->db_path : pool_path(u->p),
              u->o->reviewer ? u->o->reviewer : "");
     size_t n;
@@ -297,6 +304,10 @@ static void draw_status(ui *u)
 {
     int y = LINES - 1;
     ui_fill(y, 0, COLS, UI_PLAIN);
+    if (u->ask.active) {
+        ui_put(u, y, 0, COLS, u->ask.question, ui_attr(u, A_UI_WARN) | A_BOLD);
+        return;
+    }
     if (u->prompt.active) {
         /* The label whole when it leaves 24 columns to type in; else cut
          * with an ellipsis and a ": " kept after it, so it never runs into
@@ -391,8 +402,10 @@ static int g_cancel(ui *u, screen *s, ui_key k)
 
 static int g_undo(ui *u, screen *s, ui_key k)
 {
-    char id[128];
-    ui_undo_pop(u, id);
+    char *id;
+    if (ui_undo(u, &id) == 1 && u->top && u->top->follow)
+        u->top->follow(u, u->top, id);
+    free(id);
     return 1;
 }
 
@@ -416,7 +429,9 @@ static const ui_keydef global_keys[] = {
     {'L', 0, g_log, "log view: messages and errors", NULL},
     {'x', 0, g_menu, "actions menu (scoring, ...) - run in the background", NULL},
     {'X', 0, g_cancel, "cancel the running background action", NULL},
-    {'u', 0, g_undo, "undo the last save of this session", NULL},
+    {'u', 0, g_undo, "undo your own most recent action (label, skip, edge mark or"
+                     " unmark, note), also one made earlier or with `curate`; says"
+                     " what it reverted", NULL},
     {'R', 0, g_reload, "reload from the pool (changes by other processes)", NULL},
     {12, 0, g_redraw, "redraw the screen", NULL},
     {0, 0, NULL, "click to select, click again to open, wheel to scroll", "mouse"},
@@ -426,6 +441,11 @@ static const ui_keydef global_keys[] = {
 static void dispatch(ui *u, ui_key k)
 {
     if (k.fkey && k.ch == KEY_RESIZE) { clearok(curscr, TRUE); return; }
+    if (u->ask.active) {
+        u->ask.active = 0;
+        u->ask.done(u, u->ask.s, k.fkey ? -k.ch : k.ch);
+        return;
+    }
     if (u->prompt.active) { prompt_key(u, k); return; }
     u->status[0] = 0;
     if (u->help_open) { help_key(u, k); return; }
@@ -440,6 +460,27 @@ static void dispatch(ui *u, ui_key k)
     if (u->top && u->top->key && u->top->key(u, u->top, k)) return;
     if (!ui_keys_run(global_keys, u, u->top, k) && !(k.fkey && k.ch == KEY_RESIZE))
         ui_status(u, "key not used here: press ? for the list of keys");
+}
+
+/* ---- when the pool last synced (title bar) ---- */
+
+/* Re-reads it every few seconds (a sync may run in another process) and
+ * when forced (a sync job ended). Returns 1 when the label changed. */
+static int synced_tick(ui *u, int force)
+{
+    if (!force && date_mono() - u->synced_checked < 5) return 0;
+    char lab[sizeof u->synced_label] = "", *at = NULL, e2[ERR_MAX];
+    if (pool_meta_get(u->p, "sync_last", &at, e2) == 1 && at) {
+        time_t t = (time_t)strtoll(at, NULL, 10);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(lab, sizeof lab, "synced %Y-%m-%d %H:%M", &tm);
+    }
+    free(at);
+    u->synced_checked = date_mono();
+    int changed = strcmp(lab, u->synced_label) != 0;
+    snprintf(u->synced_label, sizeof u->synced_label, "%s", lab);
+    return changed;
 }
 
 /* ---- the background search indexer ---- */
@@ -560,13 +601,20 @@ int ui_run(const ui_opts *o)
     }
     /* After the first frame: the start is not slowed by it. */
     u->index_gen = u->gen + 1;
+    synced_tick(u, 1);
     if (index_tick(u)) draw_frame(u);
     while (!u->quit) {
         timeout(ui_job_running(u) || u->indexer ? 100 : 500);
         wint_t ch;
         int rc = get_wch(&ch);
         double t0 = date_mono();
-        if (got_sigint) break;
+        if (got_sigint) {
+            /* A screen with unsaved edits asks first. */
+            got_sigint = 0;
+            if (!u->top || !u->top->quit || !u->top->quit(u, u->top)) break;
+            draw_frame(u);
+            continue;
+        }
         if (rc == ERR && input_gone()) {
             gone = 1;         /* a hung-up terminal reads ERR at once, forever */
             break;
@@ -574,7 +622,8 @@ int ui_run(const ui_opts *o)
         if (rc == ERR) {
             int was = u->job != NULL;
             ui_job_poll(u);
-            if (index_tick(u) || was || u->job) draw_frame(u);
+            int synced = synced_tick(u, was && !u->job);
+            if (index_tick(u) || synced || was || u->job) draw_frame(u);
             continue;
         }
         ui_key k = {(int)ch, rc == KEY_CODE_YES};

@@ -207,6 +207,8 @@ static const ui_action actions[] = {
      ui_action_import_program},
     {'g', "Import the program state from MongoDB (CURATE_MONGO_URI)",
      mongo_idle, ui_action_import_mongo},
+    {'y', "Sync with the team store in MongoDB (CURATE_MONGO_URI)", mongo_idle,
+     ui_action_sync},
     {0, NULL, NULL, NULL},
 };
 

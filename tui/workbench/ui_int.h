@@ -69,6 +69,14 @@ struct screen {
     /* The pool changed (save elsewhere, job finished): refetch. */
     void (*reload)(ui *u, screen *s);
     void (*destroy)(screen *s);
+    /* The conversation the screen is about, or NULL (may be NULL). */
+    const char *(*current)(screen *s);
+    /* Put the cursor on conversation conv_id if the screen lists it: after
+     * an undo, and when the screen above it closes (may be NULL). */
+    void (*follow)(ui *u, screen *s, const char *conv_id);
+    /* Quitting (SIGINT): 1 when the screen asks first (unsaved edits) and
+     * sets u->quit itself once answered (may be NULL). */
+    int (*quit)(ui *u, screen *s);
     screen *below;
     unsigned gen;          /* u->gen when last loaded */
 };
@@ -83,10 +91,10 @@ enum {
     A_UI_COUNT
 };
 
-#define UI_UNDO_MAX 128
 #define UI_LOG_MAX 500
 
 typedef void (*ui_prompt_fn)(ui *u, screen *s, const char *text);
+typedef void (*ui_ask_fn)(ui *u, screen *s, int key);
 
 struct ui {
     const ui_opts *o;
@@ -116,8 +124,12 @@ struct ui {
     struct { char *text; int64_t t; int err; } log[UI_LOG_MAX];
     int log_n, log_head;   /* ring buffer */
 
-    struct { int64_t label_id; char conv_id[128]; } undo[UI_UNDO_MAX];
-    int nundo;
+    struct {
+        int active;
+        char question[1024];
+        ui_ask_fn done;
+        screen *s;
+    } ask;
 
     FILE *timing;          /* --timing log, or NULL */
     int timing_own;        /* fclose at exit */
@@ -125,6 +137,8 @@ struct ui {
     ui_job *job;           /* running or finished background job, or NULL */
     ui_indexer *indexer;   /* the background search indexer, or NULL */
     char index_label[64];  /* its progress for the title bar, or "" */
+    char synced_label[48]; /* "synced HH:MM" (curate sync), or "" */
+    double synced_checked; /* when synced_label was last read (date_mono) */
     unsigned index_gen;    /* gen when the index was last found caught up */
     int64_t pending_program;   /* program of an export waiting for a prompt */
 };
@@ -141,12 +155,14 @@ void ui_prompt(ui *u, screen *s, const char *label, const char *init,
                ui_prompt_fn done);
 /* The pool was changed by this process: every screen reloads when drawn. */
 void ui_changed(ui *u);
-/* Records a saved label for `u` (undo). */
-void ui_undo_push(ui *u, int64_t label_id, const char *conv_id);
-/* Retracts the last label saved in this session. Returns 1 and copies the
- * conversation id into conv_id (size 128), 0 nothing to undo, -1 error
+/* Asks a one-key question in the status line; the next key goes to
+ * done(u, s, key) (Esc: 27), whatever it is. */
+void ui_ask(ui *u, screen *s, const char *question, ui_ask_fn done);
+/* Undoes this reviewer's own most recent action in the pool (the journal,
+ * app/review.h) and says what it reverted. Returns 1 and *conv_id (the
+ * conversation it was on; caller frees), 0 nothing to undo, -1 error
  * (shown). */
-int ui_undo_pop(ui *u, char *conv_id);
+int ui_undo(ui *u, char **conv_id);
 
 /* ---- ui_draw.c ---- */
 void ui_colors_init(ui *u);
@@ -252,6 +268,9 @@ void ui_action_export_pool(ui *u);
 void ui_action_import_program(ui *u);
 /* Imports the program state stored in MongoDB (CURATE_MONGO_URI). */
 void ui_action_import_mongo(ui *u);
+/* Sync with the team store (CURATE_MONGO_URI) as a background job, as
+ * `curate sync` does (tui/app/job_sync.h). */
+void ui_action_sync(ui *u);
 /* ---- ui_optimize.c ---- */
 /* Runs `curate optimize` with its defaults as a background job. */
 void ui_action_optimize(ui *u);
