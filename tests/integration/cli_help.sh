@@ -24,10 +24,12 @@ has "says so" "unknown command 'frobnicate'" "$WORK/out"
 check_rc "tui with an extra argument is a usage error" 2 timeout 10 "$CURATE" tui extra
 
 # No terminal: stdin at end of file, a pipe, cron. timeout turns a spin
-# into exit 124.
-check_rc "workbench from /dev/null refuses (exit 1)" 1 timeout 10 "$CURATE" </dev/null
-has "and says why" "needs a terminal, and stdin is not one" "$WORK/out"
-check_rc "tui from a pipe refuses" 1 bash -c "echo q | timeout 10 '$CURATE' tui"
-has "and says why (pipe)" "needs a terminal, and stdin is not one" "$WORK/out"
+# into exit 124. A missing pool is refused first (and not created).
+check_rc "workbench without a pool refuses" 1 timeout 10 "$CURATE" </dev/null
 [ -e curate.db ] && fail "refusing created ./curate.db" || pass "refusing creates no pool"
+check "a pool" "$CURATE" --db "$WORK/p.db" init
+check_rc "workbench from /dev/null refuses (exit 1)" 1 timeout 10 "$CURATE" --db "$WORK/p.db" </dev/null
+has "and says why" "needs a terminal, and stdin is not one" "$WORK/out"
+check_rc "tui from a pipe refuses" 1 bash -c "echo q | timeout 10 '$CURATE' --db '$WORK/p.db' tui"
+has "and says why (pipe)" "needs a terminal, and stdin is not one" "$WORK/out"
 finish

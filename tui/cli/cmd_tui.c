@@ -10,9 +10,10 @@
 
 const char cmd_tui_usage[] =
     "usage: curate [GLOBAL OPTIONS] [tui]\n"
-    "Opens the review workbench on the pool (created if missing). It needs a\n"
-    "terminal on stdin and stdout; from cron, a pipe or a script use the\n"
-    "subcommands instead (curate --help). Inside, ? lists every key.\n";
+    "Opens the review workbench on the pool (`curate init`, `import` or `demo`\n"
+    "create one). It needs a terminal on stdin and stdout; from cron, a pipe\n"
+    "or a script use the subcommands instead (curate --help). Inside, ? lists\n"
+    "every key.\n";
 
 /* Which of stdin/stdout is not a terminal, or NULL when both are. Without
  * this check, curses reads end-of-file forever from /dev/null or a pipe
@@ -31,15 +32,18 @@ int cmd_tui(const cli_globals *g, int argc, char **argv)
         fputs(cmd_tui_usage, stderr);
         return EXIT_USAGE;
     }
+    /* The pool first: a missing or foreign file is refused (and named)
+     * whatever the terminal; opening creates nothing. */
+    pool *p = cli_open_pool(g);
+    if (!p) return EXIT_ERR;
     const char *which = not_a_terminal();
     if (which) {
         cli_error("the workbench needs a terminal, and %s is not one (a pipe, "
                   "a file, /dev/null, cron); for scripts use the subcommands "
                   "(curate --help)", which);
+        pool_close(p);
         return EXIT_ERR;
     }
-    pool *p = cli_open_pool(g);
-    if (!p) return EXIT_ERR;
     ui_opts o = {
         .db_path = g->db_path, .p = p, .r = g->r, .reviewer = g->reviewer,
         .rubric_path = g->rubric_path, .timing = g->timing,
