@@ -56,6 +56,11 @@ int pool_put_convo(pool *p, const convo *c, const char *source, int *changed,
 /* Returns the conversation with its messages (caller frees with
  * convo_free), or NULL: err says "no conversation 'X'" or the SQL error. */
 convo *pool_get_convo_new(pool *p, const char *id, char *err);
+/* The same with only messages [off, off + max) (in order), for a
+ * conversation too long to hold whole (the review screen); *total gets
+ * how many messages it has. Caller frees with convo_free, or NULL + err. */
+convo *pool_get_convo_window_new(pool *p, const char *id, int64_t off,
+                                 int64_t max, int64_t *total, char *err);
 int pool_has_convo(pool *p, const char *id);
 
 /* ---- runs ---- */

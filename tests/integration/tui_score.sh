@@ -13,7 +13,7 @@ LLM_ENV="CURATE_LLM_URL=$LLM_URL CURATE_LLM_MODEL=tui-test-model"
 
 tui_start $LLM_ENV
 tui_keys x
-tui_check "actions menu" "Actions \\(Enter runs, q closes\\)"
+tui_check "actions menu" "Actions \\(Enter runs, q closes"
 tui_check "menu names the LLM" "scorer: LLM tui-test-model"
 tui_keys a
 tui_check "progress row while scoring" "Score all \\(tui-test-model\\) [0-9]+/$n_all +[0-9]+% \\[.*\\] *[0-9]+ failed .*X cancels"

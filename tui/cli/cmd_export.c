@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *export_usage =
+const char cmd_export_usage[] =
     "usage: curate export json  [--program best|ID] [-o FILE]\n"
     "       curate export mongo [--program best|ID] [--uri URI] [--database DB]\n"
     "                           [--collection C] [--type T]\n"
@@ -48,7 +48,7 @@ static const char *export_usage =
     "--program defaults to best, the current best program. Exports never\n"
     "change the pool and never include API keys or the URI's password.\n";
 
-static const char *import_usage =
+const char cmd_import_program_usage[] =
     "usage: curate import-program json FILE [--use] [--note TEXT]\n"
     "       curate import-program mongo [--uri URI] [--database DB]\n"
     "                           [--collection C] [--type T] [--use] [--note TEXT]\n"
@@ -330,7 +330,7 @@ static int export_pool(const cli_globals *g, const opts *o)
 int cmd_export(const cli_globals *g, int argc, char **argv)
 {
     if (argc < 2 || is_help(argv[1])) {
-        fputs(export_usage, argc < 2 ? stderr : stdout);
+        fputs(cmd_export_usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     const char *sub = argv[1];
@@ -344,11 +344,11 @@ int cmd_export(const cli_globals *g, int argc, char **argv)
                          : !strcmp(sub, "pool") ? pool_opts : NULL;
     if (!allowed) {
         cli_error("export: unknown target '%s' (json, mongo or pool)", sub);
-        fputs(export_usage, stderr);
+        fputs(cmd_export_usage, stderr);
         return EXIT_USAGE;
     }
     opts o;
-    int rc = parse_opts(argc - 1, argv + 1, allowed, &o, export_usage);
+    int rc = parse_opts(argc - 1, argv + 1, allowed, &o, cmd_export_usage);
     if (rc == EXIT_OK + 100) return EXIT_OK;
     if (rc >= 0) return rc;
     if (optind + 1 < argc) {
@@ -456,7 +456,7 @@ static int store_imported(const cli_globals *g, const char *state,
 int cmd_import_program(const cli_globals *g, int argc, char **argv)
 {
     if (argc < 2 || is_help(argv[1])) {
-        fputs(import_usage, argc < 2 ? stderr : stdout);
+        fputs(cmd_import_program_usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     const char *sub = argv[1];
@@ -467,11 +467,11 @@ int cmd_import_program(const cli_globals *g, int argc, char **argv)
                          : !strcmp(sub, "mongo") ? mongo_opts : NULL;
     if (!allowed) {
         cli_error("import-program: unknown source '%s' (json or mongo)", sub);
-        fputs(import_usage, stderr);
+        fputs(cmd_import_program_usage, stderr);
         return EXIT_USAGE;
     }
     opts o;
-    int rc = parse_opts(argc - 1, argv + 1, allowed, &o, import_usage);
+    int rc = parse_opts(argc - 1, argv + 1, allowed, &o, cmd_import_program_usage);
     if (rc == EXIT_OK + 100) return EXIT_OK;
     if (rc >= 0) return rc;
     int nargs = argc - 1 - optind;
@@ -479,7 +479,7 @@ int cmd_import_program(const cli_globals *g, int argc, char **argv)
     if (!strcmp(sub, "json")) {
         if (nargs != 1) {
             cli_error("import-program json: give exactly one FILE");
-            fputs(import_usage, stderr);
+            fputs(cmd_import_program_usage, stderr);
             return EXIT_USAGE;
         }
         const char *path = argv[optind + 1];

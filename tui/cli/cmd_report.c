@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-static const char *usage =
+const char cmd_report_usage[] =
     "usage: curate report [-o FILE] [--run R] [--baseline B] [--seller S]\n"
     "Writes one self-contained HTML report (default report.html): per-field\n"
     "model vs human distributions, compression alarms, before against after\n"
@@ -526,7 +526,7 @@ static int run_name(pool *p, int64_t id, char *out, size_t n, char *err)
 int cmd_report(const cli_globals *g, int argc, char **argv)
 {
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        fputs(usage, stdout);
+        fputs(cmd_report_usage, stdout);
         return EXIT_OK;
     }
     static const struct option lo[] = {
@@ -551,7 +551,7 @@ int cmd_report(const cli_globals *g, int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case 's': seller = optarg; break;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        default: fputs(cmd_report_usage, stderr); return EXIT_USAGE;
         }
     }
     if (optind < argc) {

@@ -167,3 +167,16 @@ int64_t ui_max_window(const int64_t *bins, int nbins, int window, int *start)
     }
     return best < 0 ? 0 : best;
 }
+
+void ui_fmt_count5(int64_t n, char *out, size_t outlen)
+{
+    if (n < 0) n = 0;
+    if (n < 100000) { snprintf(out, outlen, "%lld", (long long)n); return; }
+    static const char unit[] = "kMGTPE";
+    double v = (double)n / 1000;
+    int u = 0;
+    while (v >= 999.5 && u < 5) { v /= 1000; u++; }
+    /* One decimal only while it fits ("1.0M", "9.9M"), none above. */
+    if (v < 9.95) snprintf(out, outlen, "%.1f%c", v, unit[u]);
+    else snprintf(out, outlen, "%.0f%c", v, unit[u]);
+}
