@@ -249,4 +249,17 @@ check "programs use a lower id (rollback)" "$CURATE" programs use 1
 has "use says so" "program 1 is now the current best" "$WORK/out"
 eq "program 1 is the only best" "$(sql "SELECT group_concat(id) FROM programs WHERE is_best")" "1"
 
+# ---- issue 13: refused or warned precisely, nothing half-stored
+n0=$(nprog)
+sed 's/"responsiveness_score": "9"/"responsiveness_score": NaN/' "$GOLD/3.3.1/state.json" >"$WORK/nan.json"
+check_rc "a NaN score is refused" 1 "$CURATE" import-program json "$WORK/nan.json"
+has "names the demo and field" 'demo 3 "responsiveness_score": nan is not a score \(the field is 0-10\)' "$WORK/out"
+sed "s/Analyze a travel seller/Rate a travel seller/" "$GOLD/3.3.1/state.json" >"$WORK/ins.json"
+check "other instructions are imported" "$CURATE" import-program json "$WORK/ins.json"
+has "with a warning" "warning: the state's instructions differ from the rubric's" "$WORK/out"
+$PY -c "import sys; sys.stdout.write('{\"x\": \"' + 'a' * (17 << 20) + '\"}')" >"$WORK/huge.json"
+check_rc "a 17 MiB state is refused up front" 1 "$CURATE" import-program json "$WORK/huge.json"
+has "says the limit" "larger than 16 MiB, the most a program state may be" "$WORK/out"
+eq "only the warned one was stored" "$(nprog)" "$((n0 + 1))"
+
 finish

@@ -298,7 +298,7 @@ TUI_W=200 tui_start
 tui_keys /; tui_wait "Search"; tui_keys "S-LONG" Enter
 tui_check "queue search finds it" "search \"S-LONG\": 1 in To review"
 tui_keys Enter
-tui_check "workbench opens the 202-character id" "^m{100}"
+tui_check "workbench opens the 202-character id" "^m{70}m*…  seller S-LONG"
 tui_keys a
 tui_check "saved it" "saved m{100}"
 eq "workbench label on the whole id" "$(label_status "$mid" | cut -d' ' -f1)" "accepted"
