@@ -60,7 +60,7 @@ opened "${ids[0]}" || fail "opens ${ids[0]}"
 # ---- accept: the model column is what is stored, by prediction id ----
 screen_vals >"$WORK/vals"
 want=$(col model); pid=$(cur_pred "${ids[0]}")
-tui_check "screen says which prediction" "\\(prediction #$pid( |$)"
+tui_check "screen says which prediction" "prediction #$pid of run [0-9]+"
 tui_keys a
 opened "${ids[1]}" || fail "accept moves on"
 eq "accept: stored = model column on screen" "$(label_row "${ids[0]}")" "$want"
