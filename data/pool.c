@@ -843,6 +843,22 @@ int pool_run_finish(pool *p, int64_t run_id, const char *status,
     return 0;
 }
 
+int pool_last_done_summary(pool *p, const char *kind, char **out, char *err)
+{
+    *out = NULL;
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT summary FROM runs WHERE kind = ? AND status = 'done' "
+        "ORDER BY id DESC LIMIT 1", err);
+    if (!s) return -1;
+    pool_bind_text(s, 1, kind);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) *out = pool_col_strdup(s, 0);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return pool_sql_err(p, "read the last run", err);
+    return 0;
+}
+
 int pool_list_runs(pool *p, const char *kind, pool_run *out, int max,
                    char *err)
 {
@@ -920,7 +936,10 @@ int pool_backup(pool *p, const char *dest, char *err)
     if (outfile_open(&of, dest, OUTFILE_NO_REPLACE, err) < 0) return -1;
     outfile_close_fd(&of);   /* SQLite writes it; our fd would drop its locks */
     sqlite3 *out = NULL;
-    if (sqlite3_open_v2(of.tmp, &out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    /* NOFOLLOW: the temporary name must still be our file when SQLite
+     * opens it again by name */
+    if (sqlite3_open_v2(of.tmp, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+                        NULL) != SQLITE_OK) {
         err_set(err, "%s: %s", dest, out ? sqlite3_errmsg(out) : "out of memory");
         sqlite3_close(out);
         outfile_abort(&of);

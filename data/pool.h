@@ -70,6 +70,9 @@ int pool_run_start(pool *p, const char *kind, const char *backend,
 /* status: "done", "interrupted", "failed". summary_json may be NULL. */
 int pool_run_finish(pool *p, int64_t run_id, const char *status,
                     const char *summary_json, char *err);
+/* The summary JSON of the newest run of kind that finished "done", in
+ * *out (caller frees; NULL when there is none). 0 or -1 + err. */
+int pool_last_done_summary(pool *p, const char *kind, char **out, char *err);
 
 /* ---- predictions (model output) ---- */
 typedef struct {

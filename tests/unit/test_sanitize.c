@@ -278,6 +278,13 @@ TEST(ui_text_parse_typed)
     CHECK(!ui_parse_typed(".", &v));
     CHECK(!ui_parse_typed("7..5", &v));
     CHECK(!ui_parse_typed("nan", &v) || !isnan(v));
+    /* the workbench's prompts (queue threshold `t`) share the strict
+     * number parser: strtod took hex and infinities */
+    CHECK(ui_parse_typed(" 2 ", &v) && v == 2);
+    CHECK(!ui_parse_typed("0x10", &v));
+    CHECK(!ui_parse_typed("inf", &v));
+    CHECK(!ui_parse_typed("1e999", &v));
+    CHECK(!ui_parse_typed("2m", &v));
 }
 
 TEST(ui_text_bar)

@@ -131,9 +131,9 @@ const char cmd_label_usage[] =
     "  --skip        skipped\n"
     "  --status accepted|skipped   the same as --accept / --skip\n"
     "  --note TEXT   a note stored with the label\n"
-    "Your label becomes the conversation's current one; when it replaces\n"
-    "another reviewer's, a note says so (theirs stays in the history, and\n"
-    "each reviewer's own latest label stays theirs).\n"
+    "Each reviewer's latest label is theirs; with several reviewers the\n"
+    "conversation's human value is their consensus. When another reviewer\n"
+    "has labeled it, a note says so (their label is kept).\n"
     "  --undo        undo your own latest label or skip of ID (see also\n"
     "                `curate undo`)\n";
 
@@ -284,17 +284,18 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
             printf(": label #%lld %s by ", (long long)sv.label_id,
                    label_status_name(sv.status));
             put_clean(g->reviewer);
+            if (sv.has_overall) printf(", overall %.2f", sv.overall);
             if (sv.status == LABEL_ACCEPTED && it.has_pred)
                 printf(" (prediction #%lld of run %lld)", (long long)it.pr.id,
                        (long long)it.pr.run_id);
-            if (sv.has_overall) printf(", overall %.2f", sv.overall);
             putchar('\n');
         }
         if (!g->quiet && it.has_current &&
             strcmp(it.current.reviewer, g->reviewer) != 0)
-            cli_printf(stdout, "note: this supersedes %s's label #%lld of %s "
-                       "as the current one (theirs stays in the history)\n",
-                       it.current.reviewer, (long long)it.current.id, id);
+            cli_printf(stdout, "note: %s labeled %s too (label #%lld, kept): "
+                       "the conversation's human value is now the reviewers' "
+                       "consensus (curate consensus)\n",
+                       it.current.reviewer, id, (long long)it.current.id);
     }
     review_item_clear(&it);
 out:

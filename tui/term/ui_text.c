@@ -1,6 +1,7 @@
 /* ui_text.c: see ui_text.h. */
 
 #include "ui_text.h"
+#include "../../core/numarg.h"
 #include "../../core/score.h"
 #include "../../core/util.h"
 
@@ -121,15 +122,16 @@ void ui_fmt_count(int64_t n, char *out, size_t outlen)
 
 int ui_parse_typed(const char *s, double *out)
 {
+    /* Surrounding blanks are allowed (a prompt); the number itself goes
+     * through the one strict parser (no hex, inf, nan, trailing junk). */
     while (*s == ' ') s++;
-    if (!*s) return 0;
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s) return 0;
-    while (*end == ' ') end++;
-    if (*end || !isfinite(v)) return 0;
-    *out = v;
-    return 1;
+    size_t n = strlen(s);
+    while (n && s[n - 1] == ' ') n--;
+    char buf[64], err[ERR_MAX];
+    if (n == 0 || n >= sizeof buf) return 0;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return numarg_real("value", buf, -1e15, 1e15, out, err) == 0;
 }
 
 void ui_bar(double frac, int width, int ascii, wchar_t *out)

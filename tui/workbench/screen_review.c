@@ -296,7 +296,7 @@ static void save(ui *u, review_screen *rv, label_action action, int then,
     if (rc == POOL_SUPERSEDES) {
         char q[ERR_MAX + 128];
         snprintf(q, sizeof q, "%s since you opened it: save yours too? y yes,"
-                 " other key no (theirs stays in the history)", err);
+                 " other key no (theirs is kept; the consensus decides)", err);
         rv->pend_action = action;
         rv->pend_then = then;
         ui_ask(u, &rv->base, q, supersede_answer);

@@ -609,9 +609,12 @@ int ui_run(const ui_opts *o)
         int rc = get_wch(&ch);
         double t0 = date_mono();
         if (got_sigint) {
-            /* A screen with unsaved edits asks first. */
+            /* A screen with unsaved edits (also one under the top) asks
+             * first. */
             got_sigint = 0;
-            if (!u->top || !u->top->quit || !u->top->quit(u, u->top)) break;
+            screen *s = u->top;
+            while (s && !(s->quit && s->quit(u, s))) s = s->below;
+            if (!s) break;
             draw_frame(u);
             continue;
         }

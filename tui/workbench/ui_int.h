@@ -74,8 +74,9 @@ struct screen {
     /* Put the cursor on conversation conv_id if the screen lists it: after
      * an undo, and when the screen above it closes (may be NULL). */
     void (*follow)(ui *u, screen *s, const char *conv_id);
-    /* Quitting (SIGINT): 1 when the screen asks first (unsaved edits) and
-     * sets u->quit itself once answered (may be NULL). */
+    /* Quitting (SIGINT), this screen on top or under it: 1 when it asks
+     * first (unsaved edits) and sets u->quit itself once answered (may be
+     * NULL). */
     int (*quit)(ui *u, screen *s);
     screen *below;
     unsigned gen;          /* u->gen when last loaded */
