@@ -468,8 +468,8 @@ llm_client *llm_client_new(const llm_config *cfg, char *err)
         endpoint *e = &c->ep[i];
         e->base = urls[i];
         e->url = join_url(urls[i], "/chat/completions");
-        e->limit = LIMIT_START < cfg->concurrency ? LIMIT_START
-                                                  : cfg->concurrency;
+        e->limit = LIMIT_START < cfg->concurrency && !cfg->fixed
+                       ? LIMIT_START : cfg->concurrency;
         e->max_limit = (int)e->limit;
         e->slow_start = 1;
         e->lat_min[0] = e->lat_min[1] = -1;
@@ -705,7 +705,7 @@ static int ep_pick(const llm_client *c)
 static double ep_connect_timeout(const llm_client *c, const endpoint *e)
 {
     double t = c->cfg.connect_timeout;
-    if (e->connect_max > 0) {
+    if (e->connect_max > 0 && !c->cfg.fixed) {
         double a = CONNECT_FACTOR * e->connect_max;
         if (a < CONNECT_MIN_S) a = CONNECT_MIN_S;
         if (a < t) t = a;
@@ -748,6 +748,15 @@ static void ep_feedback(llm_client *c, const job *j, outcome o,
 {
     endpoint *e = &c->ep[j->ep];
     double now = date_mono();
+    if (c->cfg.fixed) {                /* counts only */
+        if (o == OUT_OK) {
+            e->ok++;
+            e->lat_sum_ms += (now - j->t_attempt) * 1000.0;
+        } else {
+            e->errors++;
+        }
+        return;
+    }
     if (connect_s > 0) {
         /* Smoothed, and an outlier (a SYN retransmitted) counts at most 4x
          * the estimate so far. */
