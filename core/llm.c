@@ -684,14 +684,18 @@ static int ep_cap(const endpoint *e, double now)
 }
 
 /* The least loaded endpoint with a free slot (lowest in_flight / limit),
- * or -1 when all are full or out. */
+ * or -1 when all are full or out. When every endpoint is out of rotation,
+ * they are all used as if in it: the retries and their backoff then
+ * decide, as with one endpoint, instead of waiting out the time outs. */
 static int ep_pick(const llm_client *c)
 {
     double now = date_mono(), best = 2;
-    int pick = -1;
+    int pick = -1, all_down = 1;
+    for (size_t i = 0; i < c->nep; i++)
+        if (!ep_is_down(&c->ep[i], now)) all_down = 0;
     for (size_t i = 0; i < c->nep; i++) {
         const endpoint *e = &c->ep[i];
-        int cap = ep_cap(e, now);
+        int cap = all_down ? (int)e->limit : ep_cap(e, now);
         if (e->in_flight >= cap) continue;
         double load = (double)e->in_flight / cap;
         if (load < best) {
