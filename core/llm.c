@@ -748,7 +748,7 @@ typedef enum { OUT_OK, OUT_CONGESTION, OUT_ERROR } outcome;
 
 /* Feeds one attempt's outcome into its endpoint's limit and rotation. */
 static void ep_feedback(llm_client *c, const job *j, outcome o,
-                        int unreachable, double connect_s)
+                        int unreachable, int dropped, double connect_s)
 {
     endpoint *e = &c->ep[j->ep];
     double now = date_mono();
@@ -799,7 +799,9 @@ static void ep_feedback(llm_client *c, const job *j, outcome o,
     }
     e->errors++;
     if (o == OUT_CONGESTION) ep_cut(e, j, 0.5, now);
-    if (o == OUT_ERROR) return;       /* the server answered: it is up */
+    /* The server answered (it is up), or a connection attempt was dropped
+     * by a full listen backlog (it is up and busy): nothing to take out. */
+    if (o == OUT_ERROR || dropped) return;
     e->fails_in_row++;
     /* With one endpoint there is nowhere else to go: backoff and the limit
      * do the work. */
@@ -1078,20 +1080,21 @@ static void job_finished(batch *b, job *j, CURLcode rc)
         /* Not connected within an adaptive connect timeout shorter than
          * the configured one: most likely a dropped SYN (a full listen
          * backlog). Try again at once on a new connection. */
+        double took = date_mono() - j->t_attempt;
         fast = rc == CURLE_OPERATION_TIMEDOUT && connect_s == 0 &&
                j->connect_to < c->cfg.connect_timeout &&
-               j->fast < FAST_RETRIES_MAX;
+               took < c->cfg.timeout * 0.9 && j->fast < FAST_RETRIES_MAX;
         ep_feedback(c, j, retryable ? OUT_CONGESTION : OUT_ERROR,
-                    rc == CURLE_COULDNT_CONNECT, connect_s);
+                    rc == CURLE_COULDNT_CONNECT, fast, connect_s);
     } else if (code >= 200 && code < 300) {
-        ep_feedback(c, j, OUT_OK, 0, connect_s);
+        ep_feedback(c, j, OUT_OK, 0, 0, connect_s);
         finish_ok(b, j);
         return;
     } else {
         classify_http_error(j);
         retryable = http_retryable(code);
         ep_feedback(c, j, http_congestion(code) ? OUT_CONGESTION
-                                                : OUT_ERROR, 0, connect_s);
+                                                : OUT_ERROR, 0, 0, connect_s);
     }
     if (fast && !b->cancelled) {
         j->fast++;
