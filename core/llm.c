@@ -1456,7 +1456,7 @@ static int cmp_str(const void *a, const void *b)
 void llm_cache_key(const char *endpoints, const char *model,
                    const char *messages_json,
                    double temperature, int max_tokens,
-                   const char *response_format,
+                   const char *response_format, int rollout_id,
                    char out[LLM_CACHE_KEY_LEN + 1])
 {
     uint64_t h[2] = {HASH_FNV_SEED, 0x6c62272e07bb0142ULL};
@@ -1476,6 +1476,10 @@ void llm_cache_key(const char *endpoints, const char *model,
     hash_part(h, messages_json);
     hash_part(h, num);
     hash_part(h, response_format);
+    if (rollout_id) {
+        snprintf(num, sizeof num, "rollout=%d", rollout_id);
+        hash_part(h, num);
+    }
     snprintf(out, LLM_CACHE_KEY_LEN + 1, "%016llx%016llx",
              (unsigned long long)h[0], (unsigned long long)h[1]);
 }

@@ -17,7 +17,7 @@ enum {
     ST_CONV_SET_PRED, ST_MSG_MAXMID, ST_REFRESH, ST_LABEL_INSERT,
     ST_EDGE_INSERT, ST_COUNTS_ADD, ST_DATA_VERSION, ST_CONV_GET,
     ST_MSG_RANGE, ST_REFRESH_PRED, ST_SEARCH_UPTO, ST_SEARCH_DROP,
-    ST_SEARCH_ADD, ST_SEARCH_GEN, ST_COUNT
+    ST_SEARCH_ADD, ST_SEARCH_GEN, ST_ACTION_INSERT, ST_COUNT
 };
 
 /* The sort key of a list row: the sort column's value and the id. */
@@ -25,8 +25,8 @@ typedef struct {
     int type;              /* SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_NULL */
     int64_t i;
     double d;
-    char s[128];
-    char id[128];
+    char *s;               /* the text value (owned), or NULL */
+    char *id;              /* owned */
 } pool_list_key;
 
 /* Where the last window of a list was (pool_query.c): the next window of
@@ -68,10 +68,27 @@ int pool_exec(pool *p, const char *sql, char *err);
 /* Brings the schema to POOL_SCHEMA_VERSION (pool_schema.c); refuses a pool
  * from a newer curate. 0 or -1 + err. */
 int pool_migrate(pool *p, char *err);
+/* 1 when the search index is still schema 3's (one document per
+ * conversation) in a pool an early schema-5 build wrote: pool_migrate
+ * repairs it; a read-only open must refuse it. */
+int pool_search_parts_missing(pool *p);
 /* Internal id (rowid) of a conversation, 0 if none, -1 on error. */
 int64_t pool_cid(pool *p, const char *id, char *err);
 /* Recomputes the denormalised status columns of conversation cid. */
 int pool_refresh_state(pool *p, int64_t cid, char *err);
+/* The largest field disagreement (schema 8): SQL yielding one row
+ * (round(|model - human|, 4), field) over the score fields that both
+ * prediction PRED and label LAB have (printf arguments: a condition, then
+ * PRED and LAB as SQL expressions), the largest first (ties: the field
+ * name); no row when the label is skipped, either is missing, or the
+ * condition fails. Callers pass "both overalls exist", so fdiff is set
+ * exactly when diff is (the list filters rely on it). */
+#define POOL_FDIFF_SQL \
+    "(SELECT round(abs(a.value - h.value), 4), a.key FROM predictions pr," \
+    " json_each(pr.scores) a, labels lb, json_each(lb.scores) h" \
+    " WHERE (%s) AND pr.id = %s AND lb.id = %s AND lb.status <> 'skipped'" \
+    " AND a.key = h.key AND a.type IN ('integer','real')" \
+    " AND h.type IN ('integer','real') ORDER BY 1 DESC, 2 LIMIT 1)"
 /* Binds a string or NULL. */
 void pool_bind_text(sqlite3_stmt *s, int i, const char *v);
 char *pool_col_strdup(sqlite3_stmt *s, int i);

@@ -2,6 +2,7 @@
  * aggregated in SQL so nothing walks the whole pool in C. */
 #define _POSIX_C_SOURCE 200809L
 #include "pool_int.h"
+#include "../core/numarg.h"
 #include "../core/util.h"
 
 #include <math.h>
@@ -34,7 +35,7 @@ static int64_t prepare_search(pool *p, const pool_filter *f, char *err)
 }
 
 /* WHERE clause for a filter; parameters ?1 disagree threshold, ?2 search
- * pattern (unindexed search), ?3 seller. */
+ * pattern (unindexed search), ?3 seller, ?8 the disagreement's field. */
 static void where_clause(const pool_filter *f, sbuf *b)
 {
     sbuf_add(b, " WHERE 1");
@@ -42,7 +43,16 @@ static void where_clause(const pool_filter *f, sbuf *b)
     case FILTER_TO_REVIEW: sbuf_add(b, " AND c.status = 1"); break;
     case FILTER_REVIEWED: sbuf_add(b, " AND c.status = 2"); break;
     case FILTER_EDGE: sbuf_add(b, " AND c.edge = 1"); break;
-    case FILTER_DISAGREE: sbuf_add(b, " AND c.diff >= ?1"); break;
+    case FILTER_DISAGREE:
+        /* fdiff is the largest field difference, so it bounds the one
+         * field's: the fdiff index range, then the field tested. */
+        sbuf_add(b, " AND c.fdiff >= ?1");
+        if (f->disagree_field)
+            sbuf_add(b, " AND (SELECT round(abs(json_extract(pr.scores, ?8) -"
+                        " json_extract(lb.scores, ?8)), 4) FROM predictions pr,"
+                        " labels lb WHERE pr.id = c.pred_id AND lb.id = c.label_id)"
+                        " >= ?1");
+        break;
     case FILTER_UNSCORED: sbuf_add(b, " AND c.pred_id IS NULL"); break;
     case FILTER_SCORED: sbuf_add(b, " AND c.pred_id IS NOT NULL"); break;
     case FILTER_ALL: break;
@@ -62,6 +72,11 @@ static void bind_filter(sqlite3_stmt *s, const pool_filter *f)
     if (has_search(f) && !search_indexed(f))
         sqlite3_bind_text(s, 2, pool_search_like_new(f->search), -1, free);
     if (f->seller) sqlite3_bind_text(s, 3, f->seller, -1, SQLITE_TRANSIENT);
+    if (f->kind == FILTER_DISAGREE && f->disagree_field) {
+        char path[200];
+        snprintf(path, sizeof path, "$.\"%s\"", f->disagree_field);
+        sqlite3_bind_text(s, 8, path, -1, SQLITE_TRANSIENT);
+    }
 }
 
 static const char *sort_col(pool_sort_kind k)
@@ -99,7 +114,7 @@ static const char *list_index(const pool_filter *f, int sparse)
     if (by_status && f->sort == SORT_HUMAN) return "conv_s_human";
     if (by_status && f->sort == SORT_DIFF) return "conv_s_diff";
     if (f->kind == FILTER_EDGE) return "conv_l_edge";
-    if (f->kind == FILTER_DISAGREE && sparse == SPARSE_DIFF) return "conv_l_diff";
+    if (f->kind == FILTER_DISAGREE && sparse == SPARSE_DIFF) return "conv_l_fdiff";
     return f->sort >= SORT_ID && f->sort <= SORT_EDGE ? names[f->sort] : names[0];
 }
 
@@ -124,7 +139,8 @@ static void from_clause(const pool_filter *f, int sparse, sbuf *b)
  * consistent with itself and with the count. */
 
 #define LIST_COLS "c.id, c.seller_id, c.n_messages, c.model_overall, " \
-                  "c.human_overall, c.status, c.edge"
+                  "c.human_overall, c.status, c.edge, c.fdiff, c.fdiff_field"
+#define LIST_KEY 9          /* the sort key's column, after LIST_COLS */
 /* A disagreement list up to this long is read from the diff index and
  * sorted (a few ms); a longer one is walked in its sort index. */
 #define SPARSE_DISAGREE 20000
@@ -177,29 +193,71 @@ static sqlite3_stmt *list_stmt(pool *p, const pool_filter *f, int sparse,
     return s;
 }
 
+static void key_clear(pool_list_key *k)
+{
+    free(k->s);
+    free(k->id);
+    memset(k, 0, sizeof *k);
+}
+
+static pool_list_key key_dup(const pool_list_key *k)
+{
+    pool_list_key c = *k;
+    c.s = xstrdup(k->s);
+    c.id = xstrdup(k->id);
+    return c;
+}
+
+void pool_rows_clear(pool_row *rows, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(rows[i].id);
+        free(rows[i].seller_id);
+        memset(&rows[i], 0, sizeof rows[i]);
+    }
+}
+
+/* Frees rows and keys [from, to). */
+static void drop(pool_row *rows, pool_list_key *keys, int from, int to)
+{
+    if (from >= to) return;
+    pool_rows_clear(rows + from, to - from);
+    for (int i = from; i < to; i++) key_clear(&keys[i]);
+}
+
+const char *conv_status_name(conv_status st)
+{
+    return status_names[st >= CONV_UNSCORED && st <= CONV_SKIPPED ? st : 0];
+}
+
 static void read_row(sqlite3_stmt *s, pool_row *r, pool_list_key *k)
 {
     memset(r, 0, sizeof *r);
-    snprintf(r->id, sizeof r->id, "%s", sqlite3_column_text(s, 0));
-    snprintf(r->seller_id, sizeof r->seller_id, "%s", sqlite3_column_text(s, 1));
+    r->id = pool_col_strdup(s, 0);
+    r->seller_id = pool_col_strdup(s, 1);
     r->nmsgs = sqlite3_column_int(s, 2);
     r->has_model = sqlite3_column_type(s, 3) != SQLITE_NULL;
     r->model_overall = sqlite3_column_double(s, 3);
     r->has_human = sqlite3_column_type(s, 4) != SQLITE_NULL;
     r->human_overall = sqlite3_column_double(s, 4);
     int st = sqlite3_column_int(s, 5);
-    snprintf(r->status, sizeof r->status, "%s",
-             status_names[st >= 0 && st < 4 ? st : 0]);
+    r->status = st >= CONV_UNSCORED && st <= CONV_SKIPPED ? (conv_status)st
+                                                          : CONV_UNSCORED;
     r->edge = sqlite3_column_int(s, 6);
-    k->type = sqlite3_column_type(s, 7);
-    k->i = sqlite3_column_int64(s, 7);
-    k->d = sqlite3_column_double(s, 7);
-    snprintf(k->s, sizeof k->s, "%s",
-             k->type == SQLITE_TEXT ? (const char *)sqlite3_column_text(s, 7) : "");
-    snprintf(k->id, sizeof k->id, "%s", r->id);
+    r->has_fdiff = sqlite3_column_type(s, 7) != SQLITE_NULL;
+    r->fdiff = sqlite3_column_double(s, 7);
+    snprintf(r->fdiff_field, sizeof r->fdiff_field, "%s",
+             r->has_fdiff && sqlite3_column_text(s, 8) ?
+             (const char *)sqlite3_column_text(s, 8) : "");
+    k->type = sqlite3_column_type(s, LIST_KEY);
+    k->i = sqlite3_column_int64(s, LIST_KEY);
+    k->d = sqlite3_column_double(s, LIST_KEY);
+    k->s = k->type == SQLITE_TEXT ? pool_col_strdup(s, LIST_KEY) : NULL;
+    k->id = xstrdup(r->id);
 }
 
-/* Steps s, appending up to want rows; returns the number added or -1. */
+/* Steps s, appending up to want rows; returns the number added or -1
+ * (then none are kept). */
 static int collect(pool *p, sqlite3_stmt *s, int want, pool_row *rows,
                    pool_list_key *keys, char *err)
 {
@@ -208,7 +266,10 @@ static int collect(pool *p, sqlite3_stmt *s, int want, pool_row *rows,
         read_row(s, &rows[n], &keys[n]);
         n++;
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) n = pool_sql_err(p, "list", err);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        drop(rows, keys, 0, n);
+        n = pool_sql_err(p, "list", err);
+    }
     sqlite3_finalize(s);
     return n;
 }
@@ -276,7 +337,10 @@ static int list_from(pool *p, const pool_filter *f, int sparse,
             sqlite3_bind_text(s, 7, k->id, -1, SQLITE_STATIC);
         }
         int got = collect(p, s, want - n, rows + n, keys + n, err);
-        if (got < 0) return -1;
+        if (got < 0) {
+            drop(rows, keys, 0, n);
+            return -1;
+        }
         n += got;
     }
     return n;
@@ -286,8 +350,9 @@ static int list_from(pool *p, const pool_filter *f, int sparse,
 static char *list_sig(const pool_filter *f)
 {
     sbuf b = {0};
-    sbuf_addf(&b, "%d|%d|%d|%.17g|%d:%s|%d:%s", (int)f->kind, (int)f->sort,
+    sbuf_addf(&b, "%d|%d|%d|%.17g|%s|%d:%s|%d:%s", (int)f->kind, (int)f->sort,
               f->desc, f->disagree > 0 ? f->disagree : 2.0,
+              f->disagree_field ? f->disagree_field : "",
               f->search ? (int)strlen(f->search) : -1, f->search ? f->search : "",
               f->seller ? (int)strlen(f->seller) : -1, f->seller ? f->seller : "");
     return sbuf_take(&b);
@@ -323,6 +388,7 @@ static int list_window(pool *p, const pool_filter *f, int sparse,
             memcpy(rows, tmp + skip, (size_t)got * sizeof *rows);
             memcpy(keys, tk + skip, (size_t)got * sizeof *keys);
         }
+        drop(tmp, tk, 0, n < skip ? n : skip);
         free(tmp);
         free(tk);
         return got;
@@ -338,15 +404,20 @@ static int list_window(pool *p, const pool_filter *f, int sparse,
         int got = -1;
         if (n == back) {   /* else the list is not what the anchor says */
             got = 0;
-            for (int j = back - 1; j >= 0 && got < limit; j--) {
+            int j = back - 1;
+            for (; j >= 0 && got < limit; j--) {
                 rows[got] = tmp[j];
                 keys[got++] = tk[j];
             }
+            drop(tmp, tk, 0, j + 1);
             if (got < limit) {
                 int m = list_from(p, f, sparse, &k0, 1, f->desc, limit - got,
                                   rows + got, keys + got, err);
+                if (m < 0) drop(rows, keys, 0, got);
                 got = m < 0 ? -1 : got + m;
             }
+        } else if (n > 0) {
+            drop(tmp, tk, 0, n);
         }
         free(tmp);
         free(tk);
@@ -407,6 +478,8 @@ int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
     pool_list_anchor *a = &p->anchor;
     free(a->sig);
     a->sig = NULL;
+    key_clear(&a->key[0]);
+    key_clear(&a->key[1]);
     if (n > 0) {
         a->sig = sig;
         sig = NULL;
@@ -414,13 +487,32 @@ int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
         a->changes = (int64_t)sqlite3_total_changes(p->db);
         a->off[0] = offset;
         a->off[1] = offset + n - 1;
-        a->key[0] = keys[0];
-        a->key[1] = keys[n - 1];
+        a->key[0] = key_dup(&keys[0]);
+        a->key[1] = key_dup(&keys[n - 1]);
     }
+    for (int i = 0; i < n; i++) key_clear(&keys[i]);
     free(sig);
     free(keys);
     if (own) sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
     return n;
+}
+
+int pool_list_find(pool *p, const pool_filter *f, const char *id,
+                   int64_t near, int span, int64_t *pos, char *err)
+{
+    int64_t from = near - span < 0 ? 0 : near - span;
+    int want = (int)(near + span - from);
+    if (want <= 0) return 0;
+    pool_row *rows = xcalloc((size_t)want, sizeof *rows);
+    int n = pool_list(p, f, from, want, rows, err), found = 0;
+    for (int i = 0; i < n && !found; i++)
+        if (strcmp(rows[i].id, id) == 0) {
+            *pos = from + i;
+            found = 1;
+        }
+    if (n > 0) pool_rows_clear(rows, n);
+    free(rows);
+    return n < 0 ? -1 : found;
 }
 
 /* Whether an indexed search under a filter is best read from its m
@@ -472,7 +564,7 @@ int64_t pool_count(pool *p, const pool_filter *f, char *err)
     } else {
         sbuf_add(&q, "SELECT count(*) FROM conversations c");
         if (!f->seller && f->kind == FILTER_DISAGREE && !has_search(f))
-            sbuf_add(&q, " INDEXED BY conv_l_diff");
+            sbuf_add(&q, " INDEXED BY conv_l_fdiff");
         where_clause(f, &q);
     }
     sqlite3_stmt *s = pool_prepare(p, q.s, err);
@@ -522,11 +614,27 @@ int pool_filter_parse(const char *spec, pool_filter *f, char *err)
     if (!strncmp(spec, "disagree", 8)) {
         f->kind = FILTER_DISAGREE;
         if (spec[8] == ':' || spec[8] == '=') {
-            char *end;
-            f->disagree = strtod(spec + 9, &end);
-            if (end == spec + 9 || *end || f->disagree < 0) {
-                err_set(err, "--filter %s: threshold must be a number >= 0", spec);
+            const char *num = spec + 9, *end = strchr(num, ':');
+            size_t nlen = end ? (size_t)(end - num) : strlen(num);
+            char nbuf[64], e2[ERR_MAX];
+            if (nlen >= sizeof nbuf) {
+                err_set(err, "--filter %s: the threshold is too long", spec);
                 return -1;
+            }
+            memcpy(nbuf, num, nlen);
+            nbuf[nlen] = 0;
+            if (numarg_real("--filter disagree: threshold", nbuf, 0, 1e6,
+                            &f->disagree, e2) < 0) {
+                err_set(err, "%s", e2);
+                return -1;
+            }
+            if (end) {
+                if (!end[1]) {
+                    err_set(err, "--filter %s: a field name is missing after "
+                            "the threshold", spec);
+                    return -1;
+                }
+                f->disagree_field = end + 1;
             }
         } else if (spec[8]) {
             goto bad;
@@ -537,8 +645,23 @@ int pool_filter_parse(const char *spec, pool_filter *f, char *err)
         if (!strcmp(spec, names[i].name)) { f->kind = names[i].k; return 0; }
 bad:
     err_set(err, "--filter %s: expected to-review, reviewed, edge, "
-            "disagree[:T], unscored, scored, all, seller=ID or search=TEXT",
+            "disagree[:T[:FIELD]], unscored, scored, all, seller=ID or search=TEXT",
             spec);
+    return -1;
+}
+
+int pool_filter_check(const pool_filter *f, const rubric *r, char *err)
+{
+    if (f->kind != FILTER_DISAGREE || !f->disagree_field) return 0;
+    int i = rubric_field_index(r, f->disagree_field);
+    if (i >= 0 && rubric_is_scored(&r->fields[i])) return 0;
+    sbuf names = {0};
+    for (size_t j = 0; j < r->nfields; j++)
+        if (rubric_is_scored(&r->fields[j]))
+            sbuf_addf(&names, "%s%s", names.s ? ", " : "", r->fields[j].name);
+    err_set(err, "--filter disagree: '%s' is not a score field of the rubric "
+            "(score fields: %s)", f->disagree_field, names.s ? names.s : "none");
+    sbuf_free(&names);
     return -1;
 }
 
@@ -574,20 +697,22 @@ static int field_aggs(pool *p, const rubric *r, int64_t run_id,
     sqlite3_stmt *s = pool_prepare(p,
         "SELECT kind, field, sum(n), sum(n * value), sum(n * value * value),"
         " min(value), max(value) FROM score_agg"
-        " WHERE ((run_id = ?1 AND kind IN (0, 2)) OR (run_id = 0 AND kind = 1))"
+        " WHERE ((run_id = ?1 AND kind IN (0, 2)) OR (run_id = ?1 AND kind = ?3))"
         " AND (?2 IS NULL OR seller_id = ?2) AND n > 0 GROUP BY kind, field",
         err);
     if (!s) return -1;
     sqlite3_bind_int64(s, 1, run_id > 0 ? run_id : 0);
     pool_bind_text(s, 2, seller);
+    /* A run's human figures: its own conversations' labels (kind 3). */
+    sqlite3_bind_int(s, 3, run_id > 0 ? 3 : 1);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int kind = sqlite3_column_int(s, 0);
         int i = rubric_field_index(r, (const char *)sqlite3_column_text(s, 1));
-        if (i < 0 || !rubric_is_scored(&r->fields[i]) || kind < 0 || kind > 2)
+        if (i < 0 || !rubric_is_scored(&r->fields[i]) || kind < 0 || kind > 3)
             continue;
-        pool_agg *a = kind == 0 ? &out->model[i] : kind == 1 ? &out->human[i]
-                                                             : &out->abs_err[i];
+        pool_agg *a = kind == 0 ? &out->model[i] : kind == 2 ? &out->abs_err[i]
+                                                             : &out->human[i];
         agg_from(a, sqlite3_column_int64(s, 2), sqlite3_column_double(s, 3),
                  sqlite3_column_double(s, 4), sqlite3_column_double(s, 5),
                  sqlite3_column_double(s, 6));
@@ -656,12 +781,12 @@ int pool_histogram(pool *p, const rubric *r, int field, int human,
         " sum(n) FROM score_agg WHERE run_id = ?1 AND kind = ?6 AND field = ?7"
         " AND (?2 IS NULL OR seller_id = ?2) AND n > 0 GROUP BY 1", err);
     if (!s) return -1;
-    sqlite3_bind_int64(s, 1, human || run_id <= 0 ? 0 : run_id);
+    sqlite3_bind_int64(s, 1, run_id <= 0 ? 0 : run_id);
     pool_bind_text(s, 2, seller);
     sqlite3_bind_int(s, 3, nbins);
     sqlite3_bind_double(s, 4, f->lo);
     sqlite3_bind_double(s, 5, f->hi);
-    sqlite3_bind_int(s, 6, human ? 1 : 0);
+    sqlite3_bind_int(s, 6, !human ? 0 : run_id > 0 ? 3 : 1);
     sqlite3_bind_text(s, 7, f->name, -1, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

@@ -25,6 +25,7 @@
 #include "../../core/util.h"
 #include "../../data/import.h"
 #include "../../data/pool.h"
+#include "../../data/pool_dist.h"
 #include "../../data/pool_int.h"   /* white box: the connection, for plans */
 
 #include <sqlite3.h>
@@ -94,6 +95,7 @@ static pool_row rows[VIS];
 
 static void list(const pool_filter *f, int64_t off)
 {
+    pool_rows_clear(rows, VIS);
     if (pool_list(P, f, off, VIS, rows, err) < 0) die("pool_list");
 }
 
@@ -328,6 +330,43 @@ static int queries(const char *db)
     t = 0;
     TIME(t, dist_view(run, NULL));
     report("distribution view, one run", t, 500, NULL);
+    /* The lead's views (pool_dist): what each screen loads. */
+    int oi = rubric_overall_index(R);
+    t = 0;
+    TIME(t, {
+        pool_dist_seller *sv;
+        int ns = pool_dist_sellers_new(P, R, oi, 0, NULL, &sv, err);
+        if (ns < 0) die("sellers");
+        pool_dist_sellers_sort(sv, ns, SELLER_BY_MAE, 1);
+        pool_dist_sellers_free(sv, ns);
+    });
+    report("seller list (every seller, overall)", t, 500, NULL);
+    t = 0;
+    TIME(t, {
+        pool_dist_seller *sv;
+        int ns = pool_dist_sellers_new(P, R, oi, 0, "s-li", &sv, err);
+        if (ns < 0) die("sellers");
+        pool_dist_sellers_free(sv, ns);
+    });
+    report("seller list, prefix \"s-li\" any case", t, 500, NULL);
+    t = 0;
+    TIME(t, {
+        pool_dist_bucket *b;
+        int64_t step;
+        if (pool_dist_trend_new(P, R, 0, NULL, &b, &step, err) < 0) die("trend");
+        free(b);
+    });
+    report("trend (every field, model and human)", t, 500, NULL);
+    t = 0;
+    TIME(t, {
+        pool_dist_field f;
+        for (size_t i = 0; i < R->nfields; i++)
+            if (rubric_is_scored(&R->fields[i]) &&
+                (pool_dist_field_get(P, R, (int)i, 0, NULL, 1, &f, err) < 0 ||
+                 pool_dist_field_get(P, R, (int)i, run, NULL, 1, &f, err) < 0))
+                die("side by side");
+    });
+    report("side by side (2 runs x fields, with Spearman)", t, 500, NULL);
 
     printf("review\n");
     t = 0;
@@ -336,12 +375,13 @@ static int queries(const char *db)
         c = pool_get_convo_new(P, "b-big", err);
         prediction pr;
         label lb;
-        char note[256];
+        char *note;
         if (pool_get_prediction(P, R, "b-big", 0, &pr, err) < 0) die("prediction");
         prediction_clear(&pr);
         if (pool_get_label(P, R, "b-big", &lb, err) < 0) die("label");
         label_clear(&lb);
-        pool_get_edge(P, "b-big", note, sizeof note, err);
+        pool_get_edge(P, "b-big", &note, err);
+        free(note);
     });
     char nm[64];
     snprintf(nm, sizeof nm, "open a conversation of %zu messages",
@@ -397,6 +437,7 @@ static int dump(const char *db, int64_t run, const char *seller)
             for (int d = 0; d < 2; d++) {
                 f.sort = (pool_sort_kind)so;
                 f.desc = d;
+                pool_rows_clear(rows, VIS);
                 int n = pool_list(P, &f, 3, VIS, rows, err);
                 if (n < 0) die("list");
                 printf("list %s %s %d:", filter_name((pool_filter_kind)k),

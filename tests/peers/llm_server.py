@@ -10,7 +10,9 @@ scorer, retry logic and optimiser without a real model.
                 [--single --backlog N --work-ms MS] [--echo-key]
 
 Endpoints: GET /v1/models, POST /v1/chat/completions, GET /stats, POST /reset,
-POST /control {"mode","latency_ms","fault_rate","seed","script"}, GET /requests.
+POST /control {"mode","latency_ms","fault_rate","seed","script","models"}, GET /requests.
+"models": the model ids GET /v1/models lists (default ["test-model"]); a
+script entry's "body_hex" is sent as raw bytes (invalid UTF-8, C1 bytes).
 Binds 127.0.0.1 only; exits 0 on SIGTERM/SIGINT.
 
 --single: a saturable server, as Python's own http.server is by default: one
@@ -207,6 +209,7 @@ class State:
         self.work_ms = args.work_ms
         self.echo_key = getattr(args, "echo_key", False)
         self.script = collections.deque()
+        self.models = ["test-model"]
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
         self.reset()
 
@@ -269,6 +272,11 @@ class State:
             self.seed = int(cfg.get("seed", self.seed))
             if "script" in cfg:
                 self.script = collections.deque(cfg["script"])
+            if "models" in cfg:
+                if not isinstance(cfg["models"], list) or \
+                        not all(isinstance(m, str) for m in cfg["models"]):
+                    raise ValueError("models must be a list of strings")
+                self.models = list(cfg["models"])
             return {"mode": self.mode, "latency_ms": self.latency_ms,
                     "fault_rate": self.fault_rate, "seed": self.seed,
                     "script_left": len(self.script)}
@@ -343,7 +351,8 @@ class Handler(BaseHTTPRequestHandler):
         state, path = self.server.state, self.route()
         if path == "/models":
             if self.authorized():
-                data = [{"id": "test-model", "object": "model", "owned_by": "curate-test"}]
+                data = [{"id": m, "object": "model", "owned_by": "curate-test"}
+                        for m in state.models]
                 if state.echo_key:
                     data.append({"id": "echo " + self.echo(), "object": "model"})
                 self.send_json(200, {"object": "list", "data": data})
@@ -445,7 +454,9 @@ class Handler(BaseHTTPRequestHandler):
     def scripted(self, req, entry):
         """Script entry {"status", "content", "headers", "body"}; a raw body wins over content."""
         status, headers = int(entry.get("status", 200)), entry.get("headers") or {}
-        if "body" in entry:
+        if "body_hex" in entry:
+            self.send_raw(status, bytes.fromhex(entry["body_hex"]), headers)
+        elif "body" in entry:
             body = entry["body"]
             self.send_raw(status, body if isinstance(body, str) else json.dumps(body), headers)
         elif status == 200:

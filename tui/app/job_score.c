@@ -1,6 +1,7 @@
 /* job_score.c: see job_score.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "job_score.h"
+#include "../../core/numarg.h"
 #include "../../core/util.h"
 
 #include <cjson/cJSON.h>
@@ -23,11 +24,9 @@ int job_score_load_program(pool *p, const rubric *r, const char *spec,
     if (spec && !strcmp(spec, "none")) return 0;
     int64_t id = 0;
     if (spec && strcmp(spec, "best") != 0) {
-        char *end;
-        id = strtoll(spec, &end, 10);
-        if (*end || id <= 0) {
-            err_set(err, "--program '%s': expected best, none or a program id",
-                    spec);
+        char e2[ERR_MAX];
+        if (numarg_int("--program", spec, 1, INT64_MAX, &id, e2) < 0) {
+            err_set(err, "%s (or best, none)", e2);
             return -1;
         }
     }
@@ -198,10 +197,13 @@ int job_score_run(pool *p, const rubric *r, const job_score_opts *o,
     char params[512];
     snprintf(params, sizeof params,
              "{\"backend\":\"%s\",\"n\":%zu,\"no_cache\":%s,\"temperature\":%g,"
-             "\"max_tokens\":%d,\"concurrency\":%d}", backend, n,
+             "\"max_tokens\":%d,\"concurrency\":%d,\"dspy\":\"%s\","
+             "\"json_fallback\":%s}", backend, n,
              o->no_cache ? "true" : "false",
              o->llm ? o->llm->temperature : 0.0, o->llm ? o->llm->max_tokens : 0,
-             o->llm ? o->llm->concurrency : 1);
+             o->llm ? o->llm->concurrency : 1,
+             dspy_release(r->dspy.version),
+             r->dspy.no_json_fallback ? "false" : "true");
     if (pool_run_start(p, "score", backend, model, g.program_id, params,
                        &g.run_id, err) < 0) {
         program_free(pg);

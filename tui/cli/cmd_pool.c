@@ -5,7 +5,6 @@
 #include "../../core/numarg.h"
 #include "../../core/util.h"
 #include "../../data/import_file.h"
-#include "../term/sanitize.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -143,16 +142,12 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
             if (st.stale_convs > IMPORT_STALE_NAMED)
                 sbuf_addf(&ids, " and %ld more",
                           st.stale_convs - IMPORT_STALE_NAMED);
-            char *clean = sanitize_new(ids.s, (size_t)-1, 0);
-            char *cpath = sanitize_new(path, (size_t)-1, 0);
-            printf("%s: %ld conversation%s changed content; %ld label%s made on "
-                   "the old content %s stale (kept in the history, no longer "
-                   "used; back to review): %s\n", cpath, st.stale_convs,
-                   st.stale_convs == 1 ? "" : "s", st.stale_labels,
-                   st.stale_labels == 1 ? "" : "s",
-                   st.stale_labels == 1 ? "is" : "are", clean);
-            free(clean);
-            free(cpath);
+            cli_printf(stdout, "%s: %ld conversation%s changed content; %ld "
+                       "label%s made on the old content %s stale (kept in the "
+                       "history, no longer used; back to review): %s\n", path,
+                       st.stale_convs, st.stale_convs == 1 ? "" : "s",
+                       st.stale_labels, st.stale_labels == 1 ? "" : "s",
+                       st.stale_labels == 1 ? "is" : "are", ids.s);
             sbuf_free(&ids);
         }
         import_file_stats_clear(&st);
@@ -286,8 +281,9 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
     static const char *usage =
         "usage: curate list [--filter F] [--search TEXT] [--sort COL] [--desc]\n"
         "                   [--limit N] [--offset N]\n"
-        "  F: to-review, reviewed, edge, disagree[:T], unscored, scored, all,\n"
-        "     seller=ID\n"
+        "  F: to-review, reviewed, edge, disagree[:T[:FIELD]], unscored, scored,\n"
+        "     all, seller=ID (disagree:T: some score field, the overall included,\n"
+        "     differs by at least T (default 2); with FIELD only that field)\n"
         "  COL: id, seller, messages, model, human, diff, status, edge\n";
     ARG_HELP(usage);
     static const struct option lo[] = {
@@ -309,7 +305,8 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
     while ((c = cli_getopt("list", argc, argv, "", lo)) != -1) {
         switch (c) {
         case 'f':
-            if (pool_filter_parse(optarg, &f, err) < 0) { cli_error("%s", err); return EXIT_USAGE; }
+            if (pool_filter_parse(optarg, &f, err) < 0 ||
+                pool_filter_check(&f, g->r, err) < 0) { cli_error("%s", err); return EXIT_USAGE; }
             break;
         case 's': search = optarg; break;
         case 'o':
@@ -338,8 +335,8 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
         pool_close(p);
         return EXIT_ERR;
     }
-    printf("%-24s %-16s %5s %6s %6s %5s %-10s %s\n", "ID", "SELLER", "MSGS",
-           "MODEL", "HUMAN", "DIFF", "STATUS", "EDGE");
+    printf("%-24s %-16s %5s %6s %6s %5s %-10s %-4s %s\n", "ID", "SELLER", "MSGS",
+           "MODEL", "HUMAN", "DIFF", "STATUS", "EDGE", "DIFFERS MOST");
     for (int i = 0; i < n; i++) {
         char m[16] = "-", h[16] = "-", d[16] = "-";
         if (rows[i].has_model) snprintf(m, sizeof m, "%.2f", rows[i].model_overall);
@@ -348,10 +345,14 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
             double df = rows[i].model_overall - rows[i].human_overall;
             snprintf(d, sizeof d, "%.2f", df < 0 ? -df : df);
         }
-        cli_printf(stdout, "%-24s %-16s %5d %6s %6s %5s %-10s %s\n", rows[i].id,
-               rows[i].seller_id, rows[i].nmsgs, m, h, d, rows[i].status,
-               rows[i].edge ? "edge" : "");
+        char most[96] = "";
+        if (rows[i].has_fdiff)
+            snprintf(most, sizeof most, "%s %.2f", rows[i].fdiff_field, rows[i].fdiff);
+        cli_printf(stdout, "%-24s %-16s %5d %6s %6s %5s %-10s %-4s %s\n", rows[i].id,
+               rows[i].seller_id, rows[i].nmsgs, m, h, d, conv_status_name(rows[i].status),
+               rows[i].edge ? "edge" : "", most);
     }
+    pool_rows_clear(rows, n);
     free(rows);
     pool_close(p);
     return EXIT_OK;

@@ -132,7 +132,8 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
         case O_ALL: pool_filter_parse("all", &f, err); break;
         case O_IDS: free(idlist); idlist = xstrdup(optarg); break;
         case O_FILTER:
-            if (pool_filter_parse(optarg, &f, err) < 0) { cli_error("score: %s", err); goto out; }
+            if (pool_filter_parse(optarg, &f, err) < 0 ||
+                pool_filter_check(&f, g->r, err) < 0) { cli_error("score: %s", err); goto out; }
             break;
         case O_BACKEND:
             if (strcmp(optarg, "llm") && strcmp(optarg, "heuristic")) {

@@ -4,13 +4,20 @@
  * or its raw state JSON pretty-printed. */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
+#include "../app/job_optimize.h"
 #include "../term/sanitize.h"
+#include "../../data/pool_dist.h"
 #include "../../core/program.h"
 #include "../../core/util.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+
+static int imported(const pool_program *p)
+{
+    return p->metric && strcmp(p->metric, "imported") == 0;
+}
 
 /* ---- list ---- */
 
@@ -74,9 +81,12 @@ static void programs_draw(ui *u, screen *s, int top, int rows)
         char when[32];
         date_iso8601(p->created_at, when, sizeof when);
         when[16] = 0;
-        int x = ui_putf(u, y, 1, COLS - 2, a, "%6lld  %-17s  %-4s  %9.4f  %5d  ",
+        /* an imported program was never validated: '-', not 0.0000 */
+        char val[32] = "-";
+        if (!imported(p)) snprintf(val, sizeof val, "%.4f", p->val_score);
+        int x = ui_putf(u, y, 1, COLS - 2, a, "%6lld  %-17s  %-4s  %9s  %5d  ",
                         (long long)p->id, when, p->is_best ? (u->ascii ? "*" : "\u2605") : "",
-                        p->val_score, p->n_demos);
+                        val, p->n_demos);
         x += 1;
         x += ui_put(u, y, x, 18, p->metric ? p->metric : "-", a);
         x = 1 + 6 + 2 + 17 + 2 + 4 + 2 + 9 + 2 + 5 + 2 + 18;
@@ -196,17 +206,33 @@ static const ui_help program_help[] = {
     {NULL, NULL},
 };
 
+/* The optimisation that stored the program: its decision and the
+ * before -> after figures (nothing for an imported program). */
+static void outcome_text(ui *u, const pool_program *pp, sbuf *b)
+{
+    char err[ERR_MAX];
+    char *js = pool_dist_program_summary_new(u->p, pp->id, err);
+    char *t = job_optimize_outcome_new(u->r, js);
+    if (t) sbuf_addf(b, "\n\u2500\u2500 Its optimisation \u2500\u2500\n%s", t);
+    else if (!js && err[0]) sbuf_addf(b, "\n(optimisation outcome: %s)\n", err);
+    free(t);
+    free(js);
+}
+
 static void demos_text(ui *u, const program *pg, const pool_program *pp,
                        sbuf *b)
 {
     char when[32];
     date_iso8601(pp->created_at, when, sizeof when);
-    sbuf_addf(b, "Program %lld%s | created %s | validation %.4f | metric %s | "
+    char val[32] = "-";
+    if (!imported(pp)) snprintf(val, sizeof val, "%.4f", pp->val_score);
+    sbuf_addf(b, "Program %lld%s | created %s | validation %s | metric %s | "
               "model %s | %zu demos\n", (long long)pp->id,
-              pp->is_best ? " (current best)" : "", when, pp->val_score,
+              pp->is_best ? " (current best)" : "", when, val,
               pp->metric ? pp->metric : "-", pp->model ? pp->model : "-",
               pg->ndemos);
     if (pp->note && *pp->note) sbuf_addf(b, "Note: %s\n", pp->note);
+    outcome_text(u, pp, b);
     for (size_t i = 0; i < pg->ndemos; i++) {
         const demo *d = &pg->demos[i];
         sbuf_addf(b, "\n\u2500\u2500 Demo %zu of %zu: %s%s%s \u2500\u2500\n", i + 1,

@@ -156,9 +156,12 @@ void ui_job_poll(ui *u)
         ui_status(u, "%s done: %ld of %ld%s%ld failed (%.1fs)%s%s", j->name,
                   done, total, ", ", failed, secs, j->ctx.err[0] ? ": " : "",
                   j->ctx.err);
+    int64_t show = rc == 0 && !j->ctx.cancel ? j->ctx.open_program : 0;
     u->job = NULL;
     job_destroy(j);
     ui_changed(u);
+    /* An optimisation's outcome: the program it stored, decision first. */
+    if (show) ui_push(u, screen_program_new(u, show));
 }
 
 void ui_job_draw(ui *u, int y)
@@ -183,9 +186,18 @@ void ui_job_draw(ui *u, int y)
     ui_draw_bar(u, y, x + 1, barw, frac, 0, 1, ui_attr(u, A_UI_OK));
     ui_put(u, y, x + 1 + barw, 1, "]", a);
     x += barw + 3;
+    /* Rate and time left from the pace so far. */
+    double el = date_mono() - j->started;
+    char pace[64] = "";
+    if (done > 0 && el > 0) {
+        double rate = (double)done / el;
+        long left_s = total > done ? (long)((double)(total - done) / rate + 0.5) : 0;
+        snprintf(pace, sizeof pace, " | %.1f/s, ETA %ld:%02ld", rate, left_s / 60,
+                 left_s % 60);
+    }
     char right[400];
-    snprintf(right, sizeof right, "%ld failed | %.0fs | %s | X cancels", failed,
-             date_mono() - j->started, what);
+    snprintf(right, sizeof right, "%ld failed | %.0fs%s | %s | X cancels", failed,
+             el, pace, what);
     ui_put(u, y, x, COLS - x, right, a);
 }
 

@@ -75,11 +75,12 @@ static int opt_job(ui_job_ctx *c)
     job_optimize_result res;
     /* The rubric is read-only and outlives the job (ui_job_free joins). */
     int rc = job_optimize_run(c->p, c->o->r, &a->o, &res, c->err);
+    if (rc == 0) c->open_program = res.program_id;
     job_optimize_result_clear(&res);
     return rc;
 }
 
-void ui_action_optimize(ui *u)
+static void start(ui *u)
 {
     opt_arg *a = xcalloc(1, sizeof *a);
     job_optimize_opts_init(&a->o);
@@ -98,4 +99,28 @@ void ui_action_optimize(ui *u)
              a->o.backend == SCORER_LLM ? (a->llm.model ? a->llm.model : "llm")
                                         : "heuristic");
     ui_job_start(u, title, opt_job, a, opt_arg_free);
+}
+
+static void confirm_done(ui *u, screen *s, const char *text)
+{
+    (void)s;
+    if (text[0] == 'y' || text[0] == 'Y') start(u);
+    else ui_status(u, "optimisation not started");
+}
+
+void ui_action_optimize(ui *u)
+{
+    llm_config cfg;
+    llm_config_init(&cfg);
+    llm_config_from_env(&cfg);
+    int heuristic = job_score_default_backend(&cfg) != SCORER_LLM;
+    llm_config_clear(&cfg);
+    if (!heuristic) { start(u); return; }
+    /* The heuristic baseline reads no prompt: demos cannot change its
+     * scores, so an optimisation can only find "no improvement". */
+    ui_log_add(u, 0, "optimise: no LLM endpoint (CURATE_LLM_URL), so the heuristic"
+               " backend would score: it reads no prompt and ignores demos, so an"
+               " optimisation cannot improve on it");
+    ui_prompt(u, u->top, "Heuristic backend ignores demos: optimise anyway? (y/N) ",
+              NULL, confirm_done);
 }
