@@ -3,8 +3,8 @@
  * share and Spearman), the seller table, the trend over the
  * conversations' dates, and the optimisation run behind a program
  * (reviewer agreement is tui/app/team.h's). The maths is core/dist.h; this module only gathers
- * the counted values (score_agg, a few hundred rows) or, for Spearman
- * and the trend, scans the reviewed or scored conversations.
+ * the counted values and pairs (score_agg, a few thousand rows at most)
+ * or, for the trend, scans the scored conversations.
  * The workbench and `curate report` both call these: one computation,
  * two renderings. run 0 = each conversation's latest prediction; a seller
  * is matched exactly (NULL: all). */
@@ -24,9 +24,8 @@ typedef struct {
     int64_t hist_model[DIST_BINS], hist_human[DIST_BINS];
 } pool_dist_field;
 
-/* The figures of score field fi. want_pairs also computes Spearman (a
- * scan of the run's reviewed conversations; the rest reads score_agg).
- * 0 or -1 + err. */
+/* The figures of score field fi (all from score_agg); want_pairs also
+ * computes Spearman. 0 or -1 + err. */
 int pool_dist_field_get(pool *p, const rubric *r, int fi, int64_t run_id,
                         const char *seller, int want_pairs,
                         pool_dist_field *out, char *err);

@@ -127,12 +127,13 @@ static void agg_stmt(sbuf *b, const char *run, int kind, const char *pred,
         sbuf_addf(b, "SELECT %s, 1, a.key, %s, a.value, %s FROM %s labels lb,"
                      " json_each(lb.scores) a WHERE lb.id = %s AND a.type "
                      SCORE_TYPES, run, seller, sign, from, lab);
-    else if (kind == 3)
-        sbuf_addf(b, "SELECT %s, 3, a.key, %s, h.value,"
+    else if (kind == 3 || kind == 4)
+        sbuf_addf(b, "SELECT %s, %d, a.key, %s, %s,"
                      " %s FROM %s predictions pr, json_each(pr.scores) a, labels lb,"
                      " json_each(lb.scores) h WHERE pr.id = %s AND lb.id = %s"
                      " AND a.key = h.key AND a.type " SCORE_TYPES " AND h.type "
-                     SCORE_TYPES, run, seller, sign, from, pred, lab);
+                     SCORE_TYPES, run, kind, seller, kind == 3 ? "h.value" : POOL_PAIR_SQL,
+                     sign, from, pred, lab);
     else
         sbuf_addf(b, "SELECT %s, 2, a.key, %s, round(abs(a.value - h.value), 4),"
                      " %s FROM %s predictions pr, json_each(pr.scores) a, labels lb,"
@@ -159,6 +160,7 @@ static void agg_conv(sbuf *b, const char *o, const char *sign,
     agg_stmt(b, "0", 0, pred, NULL, sel, sign, "1", "");
     agg_stmt(b, "0", 1, NULL, lab, sel, sign, st2, "");
     agg_stmt(b, "0", 2, pred, lab, sel, sign, st2, "");
+    if (run_human) agg_stmt(b, "0", 4, pred, lab, sel, sign, st2, "");
     char from[200];
     snprintf(from, sizeof from, "(SELECT run_id, max(id) AS id FROM predictions"
              " WHERE cid = %s.cid AND run_id IS NOT NULL GROUP BY run_id) lp,", o);
@@ -166,7 +168,10 @@ static void agg_conv(sbuf *b, const char *o, const char *sign,
     agg_stmt(b, "lp.run_id", 0, "lp.id", NULL, sel, sign, cond, from);
     snprintf(cond, sizeof cond, "(%s) AND %s", runs_cond, st2);
     agg_stmt(b, "lp.run_id", 2, "lp.id", lab, sel, sign, cond, from);
-    if (run_human) agg_stmt(b, "lp.run_id", 3, "lp.id", lab, sel, sign, cond, from);
+    if (run_human) {
+        agg_stmt(b, "lp.run_id", 3, "lp.id", lab, sel, sign, cond, from);
+        agg_stmt(b, "lp.run_id", 4, "lp.id", lab, sel, sign, cond, from);
+    }
 }
 
 static void score_agg_triggers(sbuf *b, int run_human);
@@ -302,10 +307,10 @@ static void score_agg_triggers(sbuf *b, int run_human)
              "c.cid = new.cid", conv);
     agg_stmt(b, "new.run_id", 2, "new.id", "c.label_id", "c.seller_id", "1",
              "c.cid = new.cid AND c.status = 2", conv);
-    if (run_human) {
-        agg_stmt(b, "new.run_id", 3, sel_prev, "c.label_id", "c.seller_id", "-1",
+    for (int k = 3; run_human && k <= 4; k++) {
+        agg_stmt(b, "new.run_id", k, sel_prev, "c.label_id", "c.seller_id", "-1",
                  "c.cid = new.cid AND c.status = 2", conv);
-        agg_stmt(b, "new.run_id", 3, "new.id", "c.label_id", "c.seller_id", "1",
+        agg_stmt(b, "new.run_id", k, "new.id", "c.label_id", "c.seller_id", "1",
                  "c.cid = new.cid AND c.status = 2", conv);
     }
     sbuf_add(b, "END;");
@@ -398,7 +403,10 @@ static const char *schema_v11 =
  *    read from conv_l_fdiff like the overall's diff from conv_l_diff.
  * 2. score_agg kind 3: per run, the human value of each field the run's
  *    prediction scored, so a run's human figures cover that run's
- *    conversations only (kind 1, run 0, stays "every current label"). */
+ *    conversations only (kind 1, run 0, stays "every current label").
+ * 3. score_agg kind 4: (model, human) pairs per field, encoded as one
+ *    number (POOL_PAIR_SQL), for run 0 and each run: Spearman reads a few
+ *    thousand counted pairs instead of every reviewed conversation. */
 static char *schema_v8_new(void)
 {
     sbuf b = {0};
@@ -417,6 +425,19 @@ static char *schema_v8_new(void)
     sbuf_add(&b,
         "INSERT INTO score_agg SELECT lp.run_id, 3, a.key, c.seller_id,"
         " h.value, count(*) FROM (SELECT run_id, cid,"
+        " max(id) AS id FROM predictions WHERE run_id IS NOT NULL"
+        " GROUP BY run_id, cid) lp JOIN conversations c ON c.cid = lp.cid"
+        " JOIN predictions pr ON pr.id = lp.id JOIN labels lb ON"
+        " lb.id = c.label_id, json_each(pr.scores) a, json_each(lb.scores) h"
+        " WHERE c.status = 2 AND a.key = h.key AND a.type " SCORE_TYPES
+        " AND h.type " SCORE_TYPES " GROUP BY 1, 3, 4, 5;"
+        "INSERT INTO score_agg SELECT 0, 4, a.key, c.seller_id, " POOL_PAIR_SQL ","
+        " count(*) FROM conversations c JOIN predictions pr ON pr.id = c.pred_id"
+        " JOIN labels lb ON lb.id = c.label_id, json_each(pr.scores) a,"
+        " json_each(lb.scores) h WHERE c.status = 2 AND a.key = h.key AND a.type "
+        SCORE_TYPES " AND h.type " SCORE_TYPES " GROUP BY 3, 4, 5;"
+        "INSERT INTO score_agg SELECT lp.run_id, 4, a.key, c.seller_id, "
+        POOL_PAIR_SQL ", count(*) FROM (SELECT run_id, cid,"
         " max(id) AS id FROM predictions WHERE run_id IS NOT NULL"
         " GROUP BY run_id, cid) lp JOIN conversations c ON c.cid = lp.cid"
         " JOIN predictions pr ON pr.id = lp.id JOIN labels lb ON"

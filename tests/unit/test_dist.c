@@ -150,6 +150,23 @@ TEST(pool_dist_run_human_is_its_conversations)
     CHECK(pool_dist_field_get(p, r, oi, one, NULL, 0, &f, err) == 0);
     CHECK(f.human.n == 1);
     CHECK_NEAR(f.human.mean, 9, 1e-9);
+    /* Spearman from the counted pairs equals Spearman of the pairs. */
+    int64_t var;
+    CHECK(pool_run_start(p, "score", "llm", "m", 0, NULL, &var, err) == 0);
+    for (int i = 0; i < 4; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "c%d", i);
+        CHECK(score(p, r, id, var, 9.25 - i) == 0);
+    }
+    dist_pair want[] = {{9.25, 2, 1}, {8.25, 9, 1}, {7.25, 4, 1}, {6.25, 5, 1}};
+    double rho;
+    CHECK(dist_spearman(want, 4, &rho) == 0);
+    CHECK(pool_dist_field_get(p, r, oi, var, NULL, 1, &f, err) == 0);
+    CHECK(f.has_spearman);
+    CHECK_NEAR(f.spearman, rho, 1e-12);
+    CHECK(pool_dist_field_get(p, r, oi, 0, NULL, 1, &f, err) == 0);
+    CHECK(f.has_spearman);          /* run 0: the same latest predictions */
+    CHECK_NEAR(f.spearman, rho, 1e-12);
     /* Sellers: prefix in any case. */
     pool_dist_seller *s;
     int n = pool_dist_sellers_new(p, r, oi, 0, "s-ma", &s, err);
