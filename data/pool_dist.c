@@ -327,23 +327,39 @@ int pool_dist_trend_new(pool *p, const rubric *r, int64_t run_id,
         : "conversations c";
     const char *pred = run_id > 0 ? "lp.id" : "c.pred_id";
     char sql[1400];
-    /* Sums per UTC day and field, model (0) then human (1). */
-    snprintf(sql, sizeof sql,
-        "SELECT 0, c.first_ts / 86400, a.key, count(*), sum(a.value),"
-        " sum(a.value * a.value) FROM %s JOIN predictions pr ON pr.id = %s,"
-        " json_each(pr.scores) a WHERE a.type " TYPES " AND c.first_ts IS NOT NULL"
-        " AND (?2 IS NULL OR c.seller_id = ?2) GROUP BY 2, 3"
-        " UNION ALL "
-        "SELECT 1, c.first_ts / 86400, a.key, count(*), sum(a.value),"
-        " sum(a.value * a.value) FROM %s JOIN labels lb ON lb.id = c.label_id,"
-        " json_each(lb.scores) a WHERE c.status = 2 AND a.type " TYPES
-        " AND c.first_ts IS NOT NULL AND %s IS NOT NULL"
-        " AND (?2 IS NULL OR c.seller_id = ?2) GROUP BY 2, 3",
-        from, pred, from, run_id > 0 ? "lp.id" : "c.pred_id");
+    /* Sums per UTC day and field, model (0) then human (1): for the latest
+     * predictions of all sellers from the day counts (score_agg kinds 5
+     * and 6), else by a scan of the run's or seller's scores. */
+    int counted = run_id == 0 && !seller;
+    if (counted)
+        snprintf(sql, sizeof sql,
+            "SELECT kind - 5, CAST(value AS INTEGER) / %d, field, sum(n),"
+            " sum(n * ((CAST(value AS INTEGER) %% %d) - %d) / 100.0),"
+            " sum(n * (((CAST(value AS INTEGER) %% %d) - %d) / 100.0) *"
+            " (((CAST(value AS INTEGER) %% %d) - %d) / 100.0))"
+            " FROM score_agg WHERE run_id = 0 AND kind IN (5, 6) AND seller_id = ''"
+            " AND n > 0 GROUP BY 1, 2, 3",
+            POOL_PAIR_BASE, POOL_PAIR_BASE, POOL_PAIR_OFF, POOL_PAIR_BASE,
+            POOL_PAIR_OFF, POOL_PAIR_BASE, POOL_PAIR_OFF);
+    else
+        snprintf(sql, sizeof sql,
+            "SELECT 0, c.first_ts / 86400, a.key, count(*), sum(a.value),"
+            " sum(a.value * a.value) FROM %s JOIN predictions pr ON pr.id = %s,"
+            " json_each(pr.scores) a WHERE a.type " TYPES " AND c.first_ts IS NOT NULL"
+            " AND (?2 IS NULL OR c.seller_id = ?2) GROUP BY 2, 3"
+            " UNION ALL "
+            "SELECT 1, c.first_ts / 86400, a.key, count(*), sum(a.value),"
+            " sum(a.value * a.value) FROM %s JOIN labels lb ON lb.id = c.label_id,"
+            " json_each(lb.scores) a WHERE c.status = 2 AND a.type " TYPES
+            " AND c.first_ts IS NOT NULL AND %s IS NOT NULL"
+            " AND (?2 IS NULL OR c.seller_id = ?2) GROUP BY 2, 3",
+            from, pred, from, run_id > 0 ? "lp.id" : "c.pred_id");
     sqlite3_stmt *s = pool_prepare(p, sql, err);
     if (!s) return -1;
-    sqlite3_bind_int64(s, 1, run_id);
-    pool_bind_text(s, 2, seller);
+    if (!counted) {
+        sqlite3_bind_int64(s, 1, run_id);
+        pool_bind_text(s, 2, seller);
+    }
     day_sums *d = NULL;
     int nd = 0, cap = 0, rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

@@ -94,6 +94,13 @@ int pool_refresh_state(pool *p, int64_t cid, char *err);
 #define POOL_PAIR_SQL \
     "((CAST(round(a.value * 100) AS INTEGER) + 5000000) * 10000000 +" \
     " CAST(round(h.value * 100) AS INTEGER) + 5000000)"
+/* score_agg kinds 5 (model) and 6 (human, scored conversations) count,
+ * for run 0 and all sellers (seller_id ''), each score by the UTC day of
+ * its conversation's first message, as one number: day * POOL_PAIR_BASE +
+ * x100 + POOL_PAIR_OFF (the trend reads these instead of every score). */
+#define POOL_DAY_SQL(o) \
+    "((" o ".first_ts / 86400) * 10000000 + CAST(round(a.value * 100) AS INTEGER)" \
+    " + 5000000)"
 /* Binds a string or NULL. */
 void pool_bind_text(sqlite3_stmt *s, int i, const char *v);
 char *pool_col_strdup(sqlite3_stmt *s, int i);

@@ -160,7 +160,25 @@ static void agg_conv(sbuf *b, const char *o, const char *sign,
     agg_stmt(b, "0", 0, pred, NULL, sel, sign, "1", "");
     agg_stmt(b, "0", 1, NULL, lab, sel, sign, st2, "");
     agg_stmt(b, "0", 2, pred, lab, sel, sign, st2, "");
-    if (run_human) agg_stmt(b, "0", 4, pred, lab, sel, sign, st2, "");
+    if (run_human) {
+        agg_stmt(b, "0", 4, pred, lab, sel, sign, st2, "");
+        /* The trend's day counts (kinds 5 and 6, all sellers). */
+        sbuf_addf(b, "INSERT INTO score_agg(run_id, kind, field, seller_id, value, n)"
+                     " SELECT 0, 5, a.key, '', ((%s.first_ts / 86400) * 10000000 +"
+                     " CAST(round(a.value * 100) AS INTEGER) + 5000000), %s"
+                     " FROM predictions pr, json_each(pr.scores) a WHERE pr.id = %s"
+                     " AND a.type " SCORE_TYPES " AND %s.first_ts IS NOT NULL"
+                     " ON CONFLICT(run_id, kind, field, seller_id, value)"
+                     " DO UPDATE SET n = n + excluded.n;", o, sign, pred, o);
+        sbuf_addf(b, "INSERT INTO score_agg(run_id, kind, field, seller_id, value, n)"
+                     " SELECT 0, 6, a.key, '', ((%s.first_ts / 86400) * 10000000 +"
+                     " CAST(round(a.value * 100) AS INTEGER) + 5000000), %s"
+                     " FROM labels lb, json_each(lb.scores) a WHERE lb.id = %s"
+                     " AND a.type " SCORE_TYPES " AND %s.first_ts IS NOT NULL"
+                     " AND %s AND %s IS NOT NULL"
+                     " ON CONFLICT(run_id, kind, field, seller_id, value)"
+                     " DO UPDATE SET n = n + excluded.n;", o, sign, lab, o, st2, pred);
+    }
     char from[200];
     snprintf(from, sizeof from, "(SELECT run_id, max(id) AS id FROM predictions"
              " WHERE cid = %s.cid AND run_id IS NOT NULL GROUP BY run_id) lp,", o);
@@ -279,11 +297,14 @@ static void score_agg_triggers(sbuf *b, int run_human)
     /* A conversation's state changed (pool_refresh_state, re-import). */
     const char *human_chg = "old.label_id IS NOT new.label_id OR old.status IS"
                             " NOT new.status OR old.seller_id IS NOT new.seller_id";
-    sbuf_add(b, "CREATE TRIGGER score_agg_conv AFTER UPDATE OF pred_id,"
-                 " label_id, status, seller_id ON conversations WHEN"
+    /* Schema 8's trend counts also follow the first message's time. */
+    sbuf_addf(b, "CREATE TRIGGER score_agg_conv AFTER UPDATE OF pred_id,"
+                 " label_id, status, seller_id%s ON conversations WHEN"
                  " old.pred_id IS NOT new.pred_id OR old.label_id IS NOT"
                  " new.label_id OR old.status IS NOT new.status OR"
-                 " old.seller_id IS NOT new.seller_id BEGIN ");
+                 " old.seller_id IS NOT new.seller_id%s BEGIN ",
+              run_human ? ", first_ts" : "",
+              run_human ? " OR old.first_ts IS NOT new.first_ts" : "");
     agg_conv(b, "old", "-1", human_chg, "old.seller_id IS NOT new.seller_id", run_human);
     agg_conv(b, "new", "1", human_chg, "old.seller_id IS NOT new.seller_id", run_human);
     sbuf_add(b, "END;");
@@ -406,7 +427,10 @@ static const char *schema_v11 =
  *    conversations only (kind 1, run 0, stays "every current label").
  * 3. score_agg kind 4: (model, human) pairs per field, encoded as one
  *    number (POOL_PAIR_SQL), for run 0 and each run: Spearman reads a few
- *    thousand counted pairs instead of every reviewed conversation. */
+ *    thousand counted pairs instead of every reviewed conversation.
+ * 4. score_agg kinds 5 and 6: run 0's model and human scores counted by
+ *    the day of the conversation's first message (POOL_DAY_SQL), all
+ *    sellers: the trend reads these instead of every score. */
 static char *schema_v8_new(void)
 {
     sbuf b = {0};
@@ -443,7 +467,15 @@ static char *schema_v8_new(void)
         " JOIN predictions pr ON pr.id = lp.id JOIN labels lb ON"
         " lb.id = c.label_id, json_each(pr.scores) a, json_each(lb.scores) h"
         " WHERE c.status = 2 AND a.key = h.key AND a.type " SCORE_TYPES
-        " AND h.type " SCORE_TYPES " GROUP BY 1, 3, 4, 5;");
+        " AND h.type " SCORE_TYPES " GROUP BY 1, 3, 4, 5;"
+        "INSERT INTO score_agg SELECT 0, 5, a.key, '', " POOL_DAY_SQL("c") ","
+        " count(*) FROM conversations c JOIN predictions pr ON pr.id = c.pred_id,"
+        " json_each(pr.scores) a WHERE a.type " SCORE_TYPES
+        " AND c.first_ts IS NOT NULL GROUP BY 3, 5;"
+        "INSERT INTO score_agg SELECT 0, 6, a.key, '', " POOL_DAY_SQL("c") ","
+        " count(*) FROM conversations c JOIN labels lb ON lb.id = c.label_id,"
+        " json_each(lb.scores) a WHERE c.status = 2 AND c.pred_id IS NOT NULL"
+        " AND a.type " SCORE_TYPES " AND c.first_ts IS NOT NULL GROUP BY 3, 5;");
     return sbuf_take(&b);
 }
 

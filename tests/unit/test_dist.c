@@ -82,6 +82,40 @@ TEST(dist_trend_buckets_and_sparkline)
     CHECK(dist_spark_level(5, 5, 5, 8) == 4);
 }
 
+/* The trend of all sellers (from the day counts) equals the sum of each
+ * seller's (scanned). */
+static int trend_counts_match_scans(pool *p, const rubric *r)
+{
+    char err[ERR_MAX];
+    const char *sellers[] = {"S-MAD-03", "S-MAR-06"};
+    pool_dist_bucket *all, *one[2];
+    int64_t step;
+    int n = pool_dist_trend_new(p, r, 0, NULL, &all, &step, err), ok = n > 0;
+    int m[2];
+    for (int k = 0; k < 2; k++)
+        m[k] = pool_dist_trend_new(p, r, 0, sellers[k], &one[k], &step, err);
+    for (int k = 0; k < n && ok; k++)
+        for (size_t i = 0; i < r->nfields && ok; i++) {
+            int64_t nm = 0, nh = 0;
+            double sm = 0, sh = 0;
+            for (int q = 0; q < 2; q++)
+                for (int j = 0; j < m[q]; j++)
+                    if (one[q][j].start == all[k].start) {
+                        nm += one[q][j].model[i].n;
+                        sm += one[q][j].model[i].mean * (double)one[q][j].model[i].n;
+                        nh += one[q][j].human[i].n;
+                        sh += one[q][j].human[i].mean * (double)one[q][j].human[i].n;
+                    }
+            ok = nm == all[k].model[i].n && nh == all[k].human[i].n &&
+                 fabs(sm - all[k].model[i].mean * (double)nm) < 1e-6 &&
+                 fabs(sh - all[k].human[i].mean * (double)nh) < 1e-6;
+        }
+    free(all);
+    free(one[0]);
+    free(one[1]);
+    return ok;
+}
+
 static void put(pool *p, const char *id, const char *seller, int64_t ts)
 {
     char err[ERR_MAX];
@@ -189,6 +223,15 @@ TEST(pool_dist_run_human_is_its_conversations)
     CHECK(step == 7 * 86400);
     CHECK_MSG(n == 6, "%d buckets", n);
     CHECK(b[0].start == 1717372800 && b[0].model[oi].n == 1);
+    free(b);
+    /* The day counts give what a scan of each seller gives, also after a
+     * conversation's first message moved (a changed re-import). */
+    CHECK(trend_counts_match_scans(p, r));
+    put(p, "c0", "S-MAD-03", 1717372800 + 100 * 86400);
+    CHECK(trend_counts_match_scans(p, r));
+    n = pool_dist_trend_new(p, r, 0, NULL, &b, &step, err);
+    CHECK_MSG(b[n - 1].start > 1717372800 + 90 * 86400 && b[n - 1].model[oi].n == 1,
+              "the moved conversation is in its new week");
     free(b);
     pool_close(p);
     rubric_free(r);
