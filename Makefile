@@ -3,11 +3,17 @@
 
 CC      ?= cc
 PKGS    := ncursesw panelw libcurl sqlite3 libcjson libmongoc-1.0
+# libcurl and libmongoc are compiled against (their headers) but loaded with
+# dlopen by the commands that use them (core/llm.c, data/mongo_dl.c): a
+# process that makes no request starts without their 50 libraries.
+LINK_PKGS := ncursesw panelw sqlite3 libcjson
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -ldl -lpthread -lm
+# The unit tests' loopback helper (tests/unit/srv.c) calls libcurl itself.
+UNIT_LIBS  = $(PKG_LIBS) $(shell pkg-config --libs libcurl 2>/dev/null)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
            -fno-sanitize-recover=undefined
 
@@ -43,11 +49,11 @@ build/san/curate: $(SAN_OBJ) build/san/tui/main.o
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
 build/san/unit: $(SAN_OBJ) $(UNIT_OBJ)
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(SAN) -o $@ $^ $(UNIT_LIBS)
 
 # Unplain build (no sanitizers) of the unit tests, for valgrind.
 build/rel/unit: $(OBJ) $(UNIT_SRC:%.c=build/rel/%.o)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(UNIT_LIBS)
 
 test: deps layers build/san/curate build/san/unit curate
 	@bash tests/run

@@ -292,7 +292,7 @@ static int run_batch(const bs_options *o, bs_predict_fn predict, void *ctx,
 static int evaluate(const bs_options *o, const rubric *r, metric_kind m,
                     const program *pg, const bs_example *set, size_t n,
                     bs_predict_fn predict, void *ctx, metric_report *rep,
-                    size_t *ncalls, char *err)
+                    double *values, size_t *ncalls, char *err)
 {
     program *empty = pg ? NULL : program_new();
     bs_call *calls = xcalloc(n ? n : 1, sizeof *calls);
@@ -308,6 +308,8 @@ static int evaluate(const bs_options *o, const rubric *r, metric_kind m,
             ok[i] = out[i].ok != 0;
             pred[i] = out[i].scores;
             gold[i] = set[i].gold;
+            if (values)   /* a failed prediction scores 0, as in the report */
+                values[i] = ok[i] ? metric_value(m, r, &pred[i], &gold[i]) : 0;
             bs_prediction_clear(&out[i]);
         }
         metric_report_compute(r, m, pred, ok, gold, n, rep);
@@ -328,7 +330,33 @@ int bs_evaluate(const rubric *r, metric_kind m, const program *pg,
     bs_options o;
     bs_options_init(&o);
     size_t ncalls = 0;
-    return evaluate(&o, r, m, pg, set, n, predict, ctx, rep, &ncalls, err);
+    return evaluate(&o, r, m, pg, set, n, predict, ctx, rep, NULL, &ncalls,
+                    err);
+}
+
+int bs_evaluate_each(const rubric *r, metric_kind m, const program *pg,
+                     const bs_example *set, size_t n, bs_predict_fn predict,
+                     void *ctx, metric_report *rep, double *values, char *err)
+{
+    bs_options o;
+    bs_options_init(&o);
+    size_t ncalls = 0;
+    return evaluate(&o, r, m, pg, set, n, predict, ctx, rep, values, &ncalls,
+                    err);
+}
+
+void bs_paired_gain(const double *cand, const double *base, size_t n,
+                    double *gain, double *se)
+{
+    double sum = 0, ss = 0;
+    for (size_t i = 0; i < n; i++) sum += cand[i] - base[i];
+    *gain = n ? sum / (double)n : 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = cand[i] - base[i] - *gain;
+        ss += d * d;
+    }
+    /* the standard error of the mean paired difference (sample sd) */
+    *se = n > 1 ? sqrt(ss / (double)(n - 1)) / sqrt((double)n) : 0;
 }
 
 /* ---- BootstrapFewShot ---- */
@@ -675,7 +703,7 @@ static int random_search(compiler *c, const bs_example *val, size_t nval,
         if (!pg) return -1;
         metric_report rep;
         if (evaluate(c->o, c->r, c->o->metric, pg, val, nval, c->predict,
-                     c->ctx, &rep, &c->res->calls, err) < 0) {
+                     c->ctx, &rep, NULL, &c->res->calls, err) < 0) {
             program_free(pg);
             return -1;
         }

@@ -212,6 +212,18 @@ int bs_evaluate(const rubric *r, metric_kind m, const program *pg,
                 const bs_example *set, size_t n, bs_predict_fn predict,
                 void *ctx, metric_report *rep, char *err);
 
+/* bs_evaluate that also fills values[0..n) with each example's metric
+ * value (a failed prediction 0), for a paired comparison. */
+int bs_evaluate_each(const rubric *r, metric_kind m, const program *pg,
+                     const bs_example *set, size_t n, bs_predict_fn predict,
+                     void *ctx, metric_report *rep, double *values, char *err);
+
+/* Paired comparison of two programs on the same n examples: the mean of
+ * cand[i] - base[i] and its standard error (sample sd / sqrt(n); 0 when
+ * n < 2). */
+void bs_paired_gain(const double *cand, const double *base, size_t n,
+                    double *gain, double *se);
+
 /* A labeled demo for ex: its inputs and the human label's scores written
  * as a person would ("8.0", "7.25"); no reasoning, not augmented. Free
  * with demo_clear(). */

@@ -1,6 +1,7 @@
 /* file.c: see file.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "file.h"
+#include "outfile.h"
 #include "err.h"
 #include "sbuf.h"
 
@@ -38,41 +39,7 @@ char *file_read_new(const char *path, size_t *len, char *err)
 }
 
 int file_write_atomic(const char *path, const char *data, size_t len,
-                           char *err)
+                      char *err)
 {
-    sbuf tmp = {0};
-    sbuf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        err_set(err, "%s: %s", path, strerror(errno));
-        sbuf_free(&tmp);
-        return -1;
-    }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            err_set(err, "%s: write: %s", path, strerror(errno));
-            close(fd);
-            unlink(tmp.s);
-            sbuf_free(&tmp);
-            return -1;
-        }
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        err_set(err, "%s: %s", path, strerror(errno));
-        unlink(tmp.s);
-        sbuf_free(&tmp);
-        return -1;
-    }
-    if (rename(tmp.s, path) != 0) {
-        err_set(err, "%s: rename: %s", path, strerror(errno));
-        unlink(tmp.s);
-        sbuf_free(&tmp);
-        return -1;
-    }
-    sbuf_free(&tmp);
-    return 0;
+    return outfile_write_all(path, data, len, 0, err);
 }

@@ -11,8 +11,9 @@ char *file_read_stream_new(FILE *f, const char *name, size_t *len, char *err);
 /* Reads a whole file, as file_read_stream_new. Caller frees. NULL + err. */
 char *file_read_new(const char *path, size_t *len, char *err);
 
-/* Writes data to path atomically (temp file in the same directory, fsync,
- * rename). Returns 0 or -1 + err. */
+/* Writes data to path atomically: outfile_write_all(path, data, len, 0,
+ * err) (outfile.h: exclusive temp file beside it, no symlink or special
+ * file replaced, mode and owner kept, new files 0600). 0 or -1 + err. */
 int file_write_atomic(const char *path, const char *data, size_t len,
                       char *err);
 

@@ -1,12 +1,22 @@
 /* llm.c: see llm.h. One multi handle per client, easy handles reused from
- * an idle pool, curl_multi_poll() for waiting (no busy loop). */
+ * an idle pool, poll() on the sockets libcurl names (no busy loop).
+ * libcurl is loaded with dlopen on first use (see llm_global_init), so the
+ * commands that make no request do not pay for it and its 30 libraries at
+ * start. */
 #define _POSIX_C_SOURCE 200809L
 #include "llm.h"
 #include "util.h"
 
+#include "dl.h"
+
 #include <cjson/cJSON.h>
+/* Calls go through the table below: no type-checking macros around the
+ * names. */
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+#include <pthread.h>
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -76,18 +86,57 @@ void llm_config_clear(llm_config *c)
     c->base_url = c->model = c->api_key = NULL;
 }
 
+size_t llm_urls_split(const char *list, char ***urls)
+{
+    size_t n = 0, cap = 0;
+    char **out = NULL;
+    const char *p = list ? list : "";
+    for (;;) {
+        while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n' ||
+               *p == '\r')
+            p++;
+        if (!*p) break;
+        size_t k = strcspn(p, ", \t\n\r");
+        size_t m = k;
+        while (m && p[m - 1] == '/') m--;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4;
+            out = xrealloc(out, cap * sizeof *out);
+        }
+        out[n] = xmalloc(m + 1);
+        memcpy(out[n], p, m);
+        out[n][m] = '\0';
+        n++;
+        p += k;
+    }
+    *urls = out;
+    return n;
+}
+
+void llm_urls_free(char **urls, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(urls[i]);
+    free(urls);
+}
+
 int llm_config_check(const llm_config *c, char *err)
 {
-    if (!c->base_url || !*c->base_url) {
+    char **urls;
+    size_t nurls = llm_urls_split(c->base_url, &urls);
+    if (!nurls) {
         err_set(err, "no LLM endpoint: set CURATE_LLM_URL (e.g. "
                 "http://127.0.0.1:8000/v1) or --llm-url");
         return -1;
     }
-    if (strncmp(c->base_url, "http://", 7) != 0 &&
-        strncmp(c->base_url, "https://", 8) != 0) {
-        err_set(err, "LLM URL must start with http:// or https://");
-        return -1;
-    }
+    for (size_t i = 0; i < nurls; i++)
+        if (strncmp(urls[i], "http://", 7) != 0 &&
+            strncmp(urls[i], "https://", 8) != 0) {
+            err_set(err, "LLM URL %zu of %zu must start with http:// or "
+                    "https://", i + 1, nurls);
+            llm_urls_free(urls, nurls);
+            return -1;
+        }
+    llm_urls_free(urls, nurls);
     if (!c->model || !*c->model) {
         err_set(err, "no LLM model: set CURATE_LLM_MODEL or --model");
         return -1;
@@ -102,17 +151,68 @@ int llm_config_check(const llm_config *c, char *err)
     return 0;
 }
 
+/* ---------------------------------------------------------------- libcurl */
+
+/* Every libcurl function llm.c calls: one list, from which the table and
+ * the names to look up both come. */
+#define CURL_SYMBOLS(X) \
+    X(curl_global_init) X(curl_global_cleanup) X(curl_easy_init) \
+    X(curl_easy_cleanup) X(curl_easy_setopt) X(curl_easy_getinfo) \
+    X(curl_easy_perform) X(curl_easy_strerror) X(curl_multi_init) \
+    X(curl_multi_cleanup) X(curl_multi_setopt) X(curl_multi_add_handle) \
+    X(curl_multi_remove_handle) X(curl_multi_socket_action) \
+    X(curl_multi_info_read) X(curl_multi_strerror) X(curl_slist_append) \
+    X(curl_slist_free_all)
+
+typedef struct {
+#define CURL_MEMBER(f) __typeof__(&f) f;
+    CURL_SYMBOLS(CURL_MEMBER)
+#undef CURL_MEMBER
+} curl_api;
+
+static const dl_sym curl_syms[] = {
+#define CURL_ENTRY(f) {#f, offsetof(curl_api, f)},
+    CURL_SYMBOLS(CURL_ENTRY)
+#undef CURL_ENTRY
+};
+
+/* Loaded once per process (pthread_once: the workbench's jobs run on
+ * threads), read-only afterwards; cu stays NULL if loading failed. */
+static curl_api curl_table;
+static const curl_api *cu;
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static char curl_load_err[ERR_MAX];
+
+static void curl_load(void)
+{
+    if (dl_load("libcurl.so.4", curl_syms,
+                sizeof curl_syms / sizeof curl_syms[0], &curl_table,
+                curl_load_err) < 0)
+        return;
+    CURLcode rc = curl_table.curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (rc != CURLE_OK) {
+        err_set(curl_load_err, "curl_global_init: %s",
+                curl_table.curl_easy_strerror(rc));
+        return;
+    }
+    cu = &curl_table;
+}
+
 int llm_global_init(char *err)
 {
-    CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (rc != CURLE_OK) {
-        err_set(err, "curl_global_init: %s", curl_easy_strerror(rc));
+    pthread_once(&curl_once, curl_load);
+    if (!cu) {
+        err_set(err, "%s (Debian package libcurl4)",
+                curl_load_err);
         return -1;
     }
     return 0;
 }
 
-void llm_global_cleanup(void) { curl_global_cleanup(); }
+void llm_global_cleanup(void)
+{
+    if (cu) cu->curl_global_cleanup();
+}
 
 const char *llm_status_name(llm_status s)
 {
@@ -254,9 +354,42 @@ static size_t on_write(char *p, size_t sz, size_t n, void *ud)
 
 /* ---------------------------------------------------------------- client */
 
+/* One base URL and its adaptive state (see llm.h). Times are date_mono()
+ * seconds. */
+typedef struct {
+    char *base;                /* base URL, no trailing '/' */
+    char *url;                 /* .../chat/completions */
+    double limit;              /* adaptive, 1..cfg.concurrency */
+    int max_limit;
+    int in_flight;
+    int slow_start;            /* no congestion seen yet */
+    double last_cut;           /* attempts started before it do not cut */
+    double lat_min[2];         /* lowest latency, this and the last window */
+    double lat_win_at;         /* when this window started */
+    double lat_ewma;           /* smoothed latency of ok attempts */
+    double connect_max;        /* slowest connect seen, 0 = none yet */
+    double down_until;         /* > now: out of rotation */
+    double down_for;           /* the next time out */
+    int fails_in_row;
+    size_t attempts, ok, errors;
+    double lat_sum_ms;
+} endpoint;
+
+#define LIMIT_START 4
+#define LAT_TOLERANCE 4.0      /* smoothed latency / lowest: queueing */
+#define LAT_WINDOW_S 10.0
+#define CONNECT_MIN_S 0.25
+#define CONNECT_FACTOR 8.0
+#define DOWN_MIN_S 1.0
+#define DOWN_MAX_S 30.0
+#define DOWN_AFTER_FAILS 3
+#define FAST_RETRIES_MAX 16
+
 struct llm_client {
     llm_config cfg;
-    char *url;                 /* .../chat/completions */
+    endpoint *ep;
+    size_t nep;
+    int max_flight;            /* concurrency x endpoints */
     char *body_head;           /* {"model":"..","messages": */
     char *body_tail;           /* ,"temperature":..,"max_tokens":.. */
     CURLM *multi;
@@ -309,13 +442,13 @@ static int on_timer(CURLM *m, long ms, void *userp)
 static struct curl_slist *make_headers(const char *key)
 {
     struct curl_slist *h = NULL, *t;
-    h = curl_slist_append(h, "Content-Type: application/json");
-    if ((t = curl_slist_append(h, "Accept: application/json"))) h = t;
-    if ((t = curl_slist_append(h, "Expect:"))) h = t;
+    h = cu->curl_slist_append(h, "Content-Type: application/json");
+    if ((t = cu->curl_slist_append(h, "Accept: application/json"))) h = t;
+    if ((t = cu->curl_slist_append(h, "Expect:"))) h = t;
     if (key && *key) {
         sbuf b = {0};
         sbuf_addf(&b, "Authorization: Bearer %s", key);
-        if ((t = curl_slist_append(h, b.s))) h = t;
+        if ((t = cu->curl_slist_append(h, b.s))) h = t;
         memset(b.s, 0, b.len);
         sbuf_free(&b);
     }
@@ -324,10 +457,28 @@ static struct curl_slist *make_headers(const char *key)
 
 llm_client *llm_client_new(const llm_config *cfg, char *err)
 {
-    if (llm_config_check(cfg, err) < 0) return NULL;
+    if (llm_config_check(cfg, err) < 0 || llm_global_init(err) < 0)
+        return NULL;
     llm_client *c = xcalloc(1, sizeof *c);
     llm_config_copy(&c->cfg, cfg);
-    c->url = join_url(cfg->base_url, "/chat/completions");
+    char **urls;
+    c->nep = llm_urls_split(cfg->base_url, &urls);
+    c->ep = xcalloc(c->nep, sizeof *c->ep);
+    for (size_t i = 0; i < c->nep; i++) {
+        endpoint *e = &c->ep[i];
+        e->base = urls[i];
+        e->url = join_url(urls[i], "/chat/completions");
+        e->limit = LIMIT_START < cfg->concurrency ? LIMIT_START
+                                                  : cfg->concurrency;
+        e->max_limit = (int)e->limit;
+        e->slow_start = 1;
+        e->lat_min[0] = e->lat_min[1] = -1;
+        e->lat_ewma = -1;
+        e->last_cut = -1;
+        e->down_for = DOWN_MIN_S;
+    }
+    free(urls);
+    c->max_flight = cfg->concurrency * (int)c->nep;
     char *model = json_string_new(cfg->model);
     sbuf b = {0};
     sbuf_addf(&b, "{\"model\":%s,\"messages\":", model);
@@ -339,21 +490,21 @@ llm_client *llm_client_new(const llm_config *cfg, char *err)
               cfg->max_tokens);
     c->body_tail = sbuf_take(&b);
     c->headers = make_headers(cfg->api_key);
-    c->multi = curl_multi_init();
+    c->multi = cu->curl_multi_init();
     if (!c->multi || !c->headers) {
         err_set(err, "could not initialise libcurl (llm_global_init?)");
         llm_client_free(c);
         return NULL;
     }
-    long conc = cfg->concurrency;
-    curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conc);
-    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, conc);
-    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+    cu->curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                      (long)cfg->concurrency);
+    cu->curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->max_flight);
+    cu->curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    cu->curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+    cu->curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    cu->curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
     c->timer_at = -1;
-    c->nidle_cap = cfg->concurrency;
+    c->nidle_cap = c->max_flight;
     c->idle = xcalloc((size_t)c->nidle_cap, sizeof *c->idle);
     rng_seed(&c->rng, (uint64_t)(date_mono() * 1e9) ^
                       ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c);
@@ -363,15 +514,19 @@ llm_client *llm_client_new(const llm_config *cfg, char *err)
 void llm_client_free(llm_client *c)
 {
     if (!c) return;
-    for (int i = 0; i < c->nidle; i++) curl_easy_cleanup(c->idle[i]);
+    for (int i = 0; i < c->nidle; i++) cu->curl_easy_cleanup(c->idle[i]);
     free(c->idle);
-    if (c->multi) curl_multi_cleanup(c->multi);
+    if (c->multi) cu->curl_multi_cleanup(c->multi);
     free(c->fds);
     free(c->snap);
-    curl_slist_free_all(c->headers);
+    cu->curl_slist_free_all(c->headers);
     if (c->cfg.api_key) memset(c->cfg.api_key, 0, strlen(c->cfg.api_key));
     llm_config_clear(&c->cfg);
-    free(c->url);
+    for (size_t i = 0; i < c->nep; i++) {
+        free(c->ep[i].base);
+        free(c->ep[i].url);
+    }
+    free(c->ep);
     free(c->body_head);
     free(c->body_tail);
     free(c);
@@ -379,41 +534,72 @@ void llm_client_free(llm_client *c)
 
 const llm_config *llm_client_config(const llm_client *c) { return &c->cfg; }
 
+size_t llm_client_endpoints(const llm_client *c) { return c->nep; }
+
+static int ep_is_down(const endpoint *e, double now)
+{
+    return e->down_until > now;
+}
+
+void llm_client_endpoint_stats(const llm_client *c, size_t i,
+                               llm_endpoint_stats *out)
+{
+    const endpoint *e = &c->ep[i];
+    memset(out, 0, sizeof *out);
+    out->url = e->base;
+    out->attempts = e->attempts;
+    out->ok = e->ok;
+    out->errors = e->errors;
+    out->latency_ms_sum = e->lat_sum_ms;
+    out->limit = (int)e->limit;
+    out->max_limit = e->max_limit;
+    out->in_flight = e->in_flight;
+    out->down = ep_is_down(e, date_mono());
+}
+
+int llm_client_limit(const llm_client *c)
+{
+    double now = date_mono();
+    int sum = 0;
+    for (size_t i = 0; i < c->nep; i++)
+        if (!ep_is_down(&c->ep[i], now)) sum += (int)c->ep[i].limit;
+    return sum;
+}
+
 static void easy_common(CURL *e, const llm_config *cfg,
                         struct curl_slist *headers)
 {
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+    cu->curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    cu->curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+    cu->curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      (long)(cfg->connect_timeout * 1000));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(cfg->timeout * 1000));
-    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    cu->curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(cfg->timeout * 1000));
+    cu->curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    cu->curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    cu->curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
 }
 
 static CURL *easy_get(llm_client *c)
 {
     if (c->nidle) return c->idle[--c->nidle];
-    CURL *e = curl_easy_init();
+    CURL *e = cu->curl_easy_init();
     if (!e) return NULL;
     easy_common(e, &c->cfg, c->headers);
-    curl_easy_setopt(e, CURLOPT_URL, c->url);
-    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    cu->curl_easy_setopt(e, CURLOPT_POST, 1L);
     return e;
 }
 
 static void easy_put(llm_client *c, CURL *e)
 {
     /* No pointers into a finished job stay behind in an idle handle. */
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, NULL);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
+    cu->curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
+    cu->curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
+    cu->curl_easy_setopt(e, CURLOPT_WRITEDATA, NULL);
+    cu->curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
     if (c->nidle < c->nidle_cap) c->idle[c->nidle++] = e;
-    else curl_easy_cleanup(e);
+    else cu->curl_easy_cleanup(e);
 }
 
 /* ---------------------------------------------------------------- jobs */
@@ -428,6 +614,11 @@ typedef struct {
     sbuf resp;
     CURL *easy;
     int slot;                  /* index in batch.flight while in flight */
+    int ep;                    /* endpoint of the current attempt, -1 */
+    int fast;                  /* attempts that ended in an adaptive
+                                  connect timeout */
+    double t_attempt;          /* start of the current attempt */
+    double connect_to;         /* its connect timeout, seconds */
     char curl_err[CURL_ERROR_SIZE];
     /* outcome of the last attempt */
     llm_status status;
@@ -469,6 +660,7 @@ static job *job_new(batch *b, const llm_request *req)
     j->body_len = body.len;
     j->body = sbuf_take(&body);
     j->slot = -1;
+    j->ep = -1;
     b->st.submitted++;
     return j;
 }
@@ -480,7 +672,135 @@ static void job_free(job *j)
     free(j);
 }
 
-static int job_start(batch *b, job *j, char *err)
+/* ---------------------------------------------------------------- limits */
+
+/* How many requests endpoint e may have in flight now: 0 while it is out
+ * of rotation, 1 while it is probed after that, else its limit. */
+static int ep_cap(const endpoint *e, double now)
+{
+    if (ep_is_down(e, now)) return 0;
+    if (e->fails_in_row >= DOWN_AFTER_FAILS && e->down_until > 0) return 1;
+    return (int)e->limit;
+}
+
+/* The least loaded endpoint with a free slot (lowest in_flight / limit),
+ * or -1 when all are full or out. */
+static int ep_pick(const llm_client *c)
+{
+    double now = date_mono(), best = 2;
+    int pick = -1;
+    for (size_t i = 0; i < c->nep; i++) {
+        const endpoint *e = &c->ep[i];
+        int cap = ep_cap(e, now);
+        if (e->in_flight >= cap) continue;
+        double load = (double)e->in_flight / cap;
+        if (load < best) {
+            best = load;
+            pick = (int)i;
+        }
+    }
+    return pick;
+}
+
+static double ep_connect_timeout(const llm_client *c, const endpoint *e)
+{
+    double t = c->cfg.connect_timeout;
+    if (e->connect_max > 0) {
+        double a = CONNECT_FACTOR * e->connect_max;
+        if (a < CONNECT_MIN_S) a = CONNECT_MIN_S;
+        if (a < t) t = a;
+    }
+    return t;
+}
+
+static void ep_cut(endpoint *e, const job *j, double factor, double now)
+{
+    if (j->t_attempt < e->last_cut) return;   /* one cut per round trip */
+    e->limit *= factor;
+    if (e->limit < 1) e->limit = 1;
+    e->last_cut = now;
+    e->slow_start = 0;
+}
+
+static void ep_grow(endpoint *e, int cap)
+{
+    if (e->in_flight + 1 < (int)e->limit) return;   /* limit not in use */
+    e->limit += e->slow_start ? 2 : 4 / e->limit;
+    if (e->limit > cap) e->limit = cap;
+    if ((int)e->limit > e->max_limit) e->max_limit = (int)e->limit;
+}
+
+/* Connect time of the attempt (s, 0 when the connection was reused or
+ * never made), for the adaptive connect timeout. */
+static double attempt_connect_s(CURL *easy)
+{
+    curl_off_t tc = 0, ta = 0;
+    cu->curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &tc);
+    cu->curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &ta);
+    return (double)(ta > tc ? ta : tc) / 1e6;
+}
+
+typedef enum { OUT_OK, OUT_CONGESTION, OUT_ERROR } outcome;
+
+/* Feeds one attempt's outcome into its endpoint's limit and rotation. */
+static void ep_feedback(llm_client *c, const job *j, outcome o,
+                        int unreachable, double connect_s)
+{
+    endpoint *e = &c->ep[j->ep];
+    double now = date_mono();
+    if (connect_s > 0) {
+        /* Smoothed, and an outlier (a SYN retransmitted) counts at most 4x
+         * the estimate so far. */
+        if (e->connect_max > 0 && connect_s > 4 * e->connect_max)
+            connect_s = 4 * e->connect_max;
+        e->connect_max = e->connect_max > 0
+                             ? e->connect_max + (connect_s - e->connect_max) / 8
+                             : connect_s;
+    }
+    if (o == OUT_OK) {
+        double lat = now - j->t_attempt;
+        e->ok++;
+        e->lat_sum_ms += lat * 1000.0;
+        if (e->fails_in_row >= DOWN_AFTER_FAILS && e->down_until > 0) {
+            e->limit = LIMIT_START < c->cfg.concurrency ? LIMIT_START
+                                                        : c->cfg.concurrency;
+            e->slow_start = 1;          /* back in rotation: grow again */
+        }
+        e->fails_in_row = 0;
+        e->down_until = 0;
+        e->down_for = DOWN_MIN_S;
+        if (now - e->lat_win_at > LAT_WINDOW_S) {
+            e->lat_min[1] = e->lat_min[0];
+            e->lat_min[0] = -1;
+            e->lat_win_at = now;
+        }
+        if (e->lat_min[0] < 0 || lat < e->lat_min[0]) e->lat_min[0] = lat;
+        double base = e->lat_min[0];
+        if (e->lat_min[1] >= 0 && e->lat_min[1] < base) base = e->lat_min[1];
+        e->lat_ewma = e->lat_ewma < 0 ? lat : 0.8 * e->lat_ewma + 0.2 * lat;
+        if (e->lat_ewma > LAT_TOLERANCE * base)
+            ep_cut(e, j, 0.9, now);
+        else
+            ep_grow(e, c->cfg.concurrency);
+        return;
+    }
+    e->errors++;
+    if (o == OUT_CONGESTION) ep_cut(e, j, 0.5, now);
+    if (o == OUT_ERROR) return;       /* the server answered: it is up */
+    e->fails_in_row++;
+    /* With one endpoint there is nowhere else to go: backoff and the limit
+     * do the work. */
+    if (c->nep > 1 && (unreachable || e->fails_in_row >= DOWN_AFTER_FAILS)) {
+        if (e->fails_in_row < DOWN_AFTER_FAILS)
+            e->fails_in_row = DOWN_AFTER_FAILS;
+        e->down_until = now + e->down_for;
+        e->down_for = e->down_for * 2 < DOWN_MAX_S ? e->down_for * 2
+                                                   : DOWN_MAX_S;
+    }
+}
+
+/* Starts the next attempt of j on endpoint epi. */
+static int job_start(batch *b, job *j, int epi, char *err)
 {
     llm_client *c = b->c;
     CURL *e = easy_get(c);
@@ -491,19 +811,28 @@ static int job_start(batch *b, job *j, char *err)
     j->resp.len = 0;
     if (j->resp.s) j->resp.s[0] = '\0';
     j->curl_err[0] = '\0';
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body_len);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &j->resp);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, j);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->curl_err);
-    if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
-        curl_easy_cleanup(e);
+    cu->curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body);
+    cu->curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body_len);
+    cu->curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+    cu->curl_easy_setopt(e, CURLOPT_WRITEDATA, &j->resp);
+    cu->curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+    cu->curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->curl_err);
+    endpoint *ep = &c->ep[epi];
+    j->connect_to = ep_connect_timeout(c, ep);
+    cu->curl_easy_setopt(e, CURLOPT_URL, ep->url);
+    cu->curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)(j->connect_to * 1000));
+    if (cu->curl_multi_add_handle(c->multi, e) != CURLM_OK) {
+        cu->curl_easy_cleanup(e);
         err_set(err, "curl_multi_add_handle failed");
         return -1;
     }
     j->easy = e;
-    if (!j->attempts) j->t_first = date_mono();
+    j->t_attempt = date_mono();
+    if (!j->attempts) j->t_first = j->t_attempt;
+    j->ep = epi;
+    ep->in_flight++;
+    ep->attempts++;
     j->attempts++;
     if (j->attempts == 2) b->st.retried++;
     if (j->attempts > 1) b->st.retries++;
@@ -516,9 +845,10 @@ static int job_start(batch *b, job *j, char *err)
 /* Detaches j from the multi handle and the in-flight list. */
 static void job_detach(batch *b, job *j)
 {
-    curl_multi_remove_handle(b->c->multi, j->easy);
+    cu->curl_multi_remove_handle(b->c->multi, j->easy);
     easy_put(b->c, j->easy);
     j->easy = NULL;
+    b->c->ep[j->ep].in_flight--;
     job *last = b->flight[--b->nflight];
     b->flight[j->slot] = last;
     last->slot = j->slot;
@@ -584,10 +914,16 @@ static int http_retryable(long code)
            code == 504;
 }
 
+/* Answers that say "too much load" (500 is more often a bug than load). */
+static int http_congestion(long code)
+{
+    return code == 429 || code == 502 || code == 503 || code == 504;
+}
+
 static void classify_curl_error(job *j, CURLcode rc, const llm_config *cfg)
 {
     char detail[CURL_ERROR_SIZE + 64];
-    const char *what = j->curl_err[0] ? j->curl_err : curl_easy_strerror(rc);
+    const char *what = j->curl_err[0] ? j->curl_err : cu->curl_easy_strerror(rc);
     one_line(detail, sizeof detail, what, strlen(what), CURL_ERROR_SIZE);
     if (rc == CURLE_OPERATION_TIMEDOUT) {
         j->status = LLM_ERR_TIMEOUT;
@@ -614,7 +950,7 @@ static void classify_http_error(job *j)
 static double retry_delay(llm_client *c, const job *j, double retry_after)
 {
     const llm_config *cfg = &c->cfg;
-    double d = cfg->backoff_base * pow(2.0, j->attempts - 1);
+    double d = cfg->backoff_base * pow(2.0, j->attempts - j->fast - 1);
     if (d > cfg->backoff_max) d = cfg->backoff_max;
     d *= 0.5 + 0.5 * rng_unit(&c->rng);          /* equal jitter */
     if (retry_after > 0) {
@@ -625,14 +961,20 @@ static double retry_delay(llm_client *c, const job *j, double retry_after)
     return d;
 }
 
-static void schedule_retry(batch *b, job *j, double retry_after)
+/* Queues j for another attempt at j->t_ready. */
+static void schedule_retry_at(batch *b, job *j)
 {
-    j->t_ready = date_mono() + retry_delay(b->c, j, retry_after);
     if (b->nwaiting == b->capwaiting) {
         b->capwaiting = b->capwaiting ? b->capwaiting * 2 : 16;
         b->waiting = xrealloc(b->waiting, b->capwaiting * sizeof *b->waiting);
     }
     b->waiting[b->nwaiting++] = j;
+}
+
+static void schedule_retry(batch *b, job *j, double retry_after)
+{
+    j->t_ready = date_mono() + retry_delay(b->c, j, retry_after);
+    schedule_retry_at(b, j);
 }
 
 static void give_up_note(job *j)
@@ -696,36 +1038,57 @@ static void job_finished(batch *b, job *j, CURLcode rc)
 {
     long code = 0;
     curl_off_t ra = -1;
-    curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
+    cu->curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
 #if LIBCURL_VERSION_NUM >= 0x074200
-    curl_easy_getinfo(j->easy, CURLINFO_RETRY_AFTER, &ra);
+    cu->curl_easy_getinfo(j->easy, CURLINFO_RETRY_AFTER, &ra);
 #endif
+    double connect_s = attempt_connect_s(j->easy);
     job_detach(b, j);
     j->http = code;
+    llm_client *c = b->c;
     /* Everything received is scrubbed before anything reads it: answers,
      * error bodies (before they are shortened, which could cut a key in
      * two) and whatever gets stored or shown from them. */
     if (j->resp.len) {
         size_t len;
         char *clean = scrub_secrets_new(j->resp.s, j->resp.len,
-                                        b->c->cfg.api_key, &len);
+                                        c->cfg.api_key, &len);
         sbuf_free(&j->resp);
         j->resp.s = clean;
         j->resp.len = len;
         j->resp.cap = len + 1;
     }
-    int retryable;
+    int retryable, fast = 0;
     if (rc != CURLE_OK) {
-        classify_curl_error(j, rc, &b->c->cfg);
+        classify_curl_error(j, rc, &c->cfg);
         retryable = curl_retryable(rc);
+        /* Not connected within an adaptive connect timeout shorter than
+         * the configured one: most likely a dropped SYN (a full listen
+         * backlog). Try again at once on a new connection. */
+        fast = rc == CURLE_OPERATION_TIMEDOUT && connect_s == 0 &&
+               j->connect_to < c->cfg.connect_timeout &&
+               j->fast < FAST_RETRIES_MAX;
+        ep_feedback(c, j, retryable ? OUT_CONGESTION : OUT_ERROR,
+                    rc == CURLE_COULDNT_CONNECT, connect_s);
     } else if (code >= 200 && code < 300) {
+        ep_feedback(c, j, OUT_OK, 0, connect_s);
         finish_ok(b, j);
         return;
     } else {
         classify_http_error(j);
         retryable = http_retryable(code);
+        ep_feedback(c, j, http_congestion(code) ? OUT_CONGESTION
+                                                : OUT_ERROR, 0, connect_s);
     }
-    if (retryable && j->attempts <= b->c->cfg.retries && !b->cancelled) {
+    if (fast && !b->cancelled) {
+        j->fast++;
+        b->st.fast_retries++;
+        j->t_ready = date_mono();
+        schedule_retry_at(b, j);
+        return;
+    }
+    if (retryable && j->attempts - j->fast <= c->cfg.retries &&
+        !b->cancelled) {
         schedule_retry(b, j, ra > 0 ? (double)ra : 0);
         return;
     }
@@ -753,10 +1116,11 @@ static int start_due_retries(batch *b, char *err)
     double now = date_mono();
     for (size_t i = 0; i < b->nwaiting;) {
         job *j = b->waiting[i];
-        if (b->nflight >= b->c->cfg.concurrency) break;
         if (j->t_ready > now) { i++; continue; }
+        int ep = ep_pick(b->c);
+        if (ep < 0) break;
         b->waiting[i] = b->waiting[--b->nwaiting];
-        if (job_start(b, j, err) < 0) {
+        if (job_start(b, j, ep, err) < 0) {
             report_cancelled(b, j);
             return -1;
         }
@@ -766,15 +1130,15 @@ static int start_due_retries(batch *b, char *err)
 
 static int pull_new(batch *b, char *err)
 {
-    while (!b->exhausted && !b->cancelled &&
-           b->nflight < b->c->cfg.concurrency) {
+    int ep;
+    while (!b->exhausted && !b->cancelled && (ep = ep_pick(b->c)) >= 0) {
         llm_request req = {0};
         if (!b->next(&req, b->ctx)) {
             b->exhausted = 1;
             break;
         }
         job *j = job_new(b, &req);
-        if (job_start(b, j, err) < 0) {
+        if (job_start(b, j, ep, err) < 0) {
             report_cancelled(b, j);
             return -1;
         }
@@ -787,10 +1151,10 @@ static void drain(batch *b)
 {
     int left;
     CURLMsg *m;
-    while ((m = curl_multi_info_read(b->c->multi, &left))) {
+    while ((m = cu->curl_multi_info_read(b->c->multi, &left))) {
         if (m->msg != CURLMSG_DONE) continue;
         char *priv = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+        cu->curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
         job *j = (job *)priv;
         CURLcode rc = m->data.result;
         if (j) job_finished(b, j, rc);
@@ -804,7 +1168,7 @@ static int poll_timeout(const batch *b)
     double now = date_mono(), t = POLL_MS / 1000.0;
     if (b->c->timer_at >= 0 && b->c->timer_at - now < t)
         t = b->c->timer_at - now;
-    if (b->nflight < b->c->cfg.concurrency)
+    if (b->nwaiting && ep_pick(b->c) >= 0)
         for (size_t i = 0; i < b->nwaiting; i++)
             if (b->waiting[i]->t_ready - now < t)
                 t = b->waiting[i]->t_ready - now;
@@ -814,9 +1178,9 @@ static int poll_timeout(const batch *b)
 static int socket_action(batch *b, curl_socket_t fd, int mask, char *err)
 {
     int running = 0;
-    CURLMcode mc = curl_multi_socket_action(b->c->multi, fd, mask, &running);
+    CURLMcode mc = cu->curl_multi_socket_action(b->c->multi, fd, mask, &running);
     if (mc != CURLM_OK) {
-        err_set(err, "curl_multi_socket_action: %s", curl_multi_strerror(mc));
+        err_set(err, "curl_multi_socket_action: %s", cu->curl_multi_strerror(mc));
         return -1;
     }
     return 0;
@@ -873,7 +1237,7 @@ int llm_run(llm_client *c, llm_next_fn next, llm_done_fn done,
     b.done = done;
     b.cancel = cancel;
     b.ctx = ctx;
-    b.flight = xcalloc((size_t)c->cfg.concurrency, sizeof *b.flight);
+    b.flight = xcalloc((size_t)c->max_flight, sizeof *b.flight);
     double t0 = date_mono();
     int rc = batch_loop(&b, err);
     if (rc < 0) {
@@ -983,9 +1347,20 @@ int llm_list_models(const llm_config *cfg, char ***ids, size_t *n,
         err_set(err, "no LLM endpoint: set CURATE_LLM_URL or --llm-url");
         return -1;
     }
-    CURL *e = curl_easy_init();
+    char **urls;
+    size_t nurls = llm_urls_split(cfg->base_url, &urls);
+    if (!nurls) {
+        err_set(err, "no LLM endpoint: set CURATE_LLM_URL or --llm-url");
+        return -1;
+    }
+    if (llm_global_init(err) < 0) {
+        llm_urls_free(urls, nurls);
+        return -1;
+    }
+    char *url = join_url(urls[0], "/models");
+    llm_urls_free(urls, nurls);
+    CURL *e = cu->curl_easy_init();
     struct curl_slist *h = make_headers(cfg->api_key);
-    char *url = join_url(cfg->base_url, "/models");
     sbuf body = {0};
     char cerr[CURL_ERROR_SIZE] = "";
     int rc = -1;
@@ -994,15 +1369,15 @@ int llm_list_models(const llm_config *cfg, char ***ids, size_t *n,
         goto out;
     }
     easy_common(e, cfg, h);
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, cerr);
-    CURLcode cc = curl_easy_perform(e);
+    cu->curl_easy_setopt(e, CURLOPT_URL, url);
+    cu->curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+    cu->curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
+    cu->curl_easy_setopt(e, CURLOPT_ERRORBUFFER, cerr);
+    CURLcode cc = cu->curl_easy_perform(e);
     long code = 0;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+    cu->curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
     if (cc != CURLE_OK) {
-        err_set(err, "GET /models: %s", cerr[0] ? cerr : curl_easy_strerror(cc));
+        err_set(err, "GET /models: %s", cerr[0] ? cerr : cu->curl_easy_strerror(cc));
     } else if (code < 200 || code >= 300) {
         char msg[MSG_MAX + 8];
         size_t cl;
@@ -1018,8 +1393,8 @@ int llm_list_models(const llm_config *cfg, char ***ids, size_t *n,
     }
 out:
     if (err && rc < 0) scrub_err(err, cfg->api_key);
-    if (e) curl_easy_cleanup(e);
-    curl_slist_free_all(h);
+    if (e) cu->curl_easy_cleanup(e);
+    cu->curl_slist_free_all(h);
     free(url);
     sbuf_free(&body);
     return rc;
@@ -1057,20 +1432,38 @@ static void hash_part(uint64_t h[2], const char *s)
     if (s) fnv1a_2(h, s, n);
 }
 
-void llm_cache_key(const char *model, const char *messages_json,
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void llm_cache_key(const char *endpoints, const char *model,
+                   const char *messages_json,
                    double temperature, int max_tokens,
-                   const char *response_format,
+                   const char *response_format, int rollout_id,
                    char out[LLM_CACHE_KEY_LEN + 1])
 {
     uint64_t h[2] = {HASH_FNV_SEED, 0x6c62272e07bb0142ULL};
     char num[64], t[48];
     fmt_double(t, sizeof t, temperature);
     snprintf(num, sizeof num, "t=%s;m=%d", t, max_tokens);
-    hash_part(h, "curate-llm-v1");
+    hash_part(h, "curate-llm-v2");
+    char **urls;
+    size_t n = llm_urls_split(endpoints, &urls);
+    if (n > 1) qsort(urls, n, sizeof *urls, cmp_str);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || strcmp(urls[i], urls[i - 1]) != 0)
+            hash_part(h, urls[i]);
+    llm_urls_free(urls, n);
+    hash_part(h, "|");
     hash_part(h, model);
     hash_part(h, messages_json);
     hash_part(h, num);
     hash_part(h, response_format);
+    if (rollout_id) {
+        snprintf(num, sizeof num, "rollout=%d", rollout_id);
+        hash_part(h, num);
+    }
     snprintf(out, LLM_CACHE_KEY_LEN + 1, "%016llx%016llx",
              (unsigned long long)h[0], (unsigned long long)h[1]);
 }

@@ -19,6 +19,14 @@ void score_result_clear(score_result *res)
     memset(res, 0, sizeof *res);
 }
 
+void score_summary_clear(score_summary *s)
+{
+    for (size_t i = 0; i < s->nendpoints; i++) free(s->endpoints[i].url);
+    free(s->endpoints);
+    s->endpoints = NULL;
+    s->nendpoints = 0;
+}
+
 /* ---------------------------------------------------------------- state */
 
 typedef struct {
@@ -32,6 +40,7 @@ typedef struct {
     char abort_err[ERR_MAX];
     /* LLM only */
     const llm_config *cfg;
+    llm_client *client;
     char *response_format;     /* json_schema, or NULL */
     char *messages_head;       /* system message and demos, built once */
 } run_state;
@@ -57,6 +66,7 @@ static void note_failure(run_state *s, const char *id, const char *why)
 static void progress(run_state *s)
 {
     s->pr.elapsed_s = date_mono() - s->t0;
+    if (s->client) s->pr.limit = llm_client_limit(s->client);
     if (s->job->progress) s->job->progress(&s->pr, s->job->ctx);
 }
 
@@ -133,6 +143,19 @@ static int run_heuristic(run_state *s, char *err)
 
 /* ---------------------------------------------------------------- llm */
 
+/* Cuts an owned string longer than max bytes to at most max (on a UTF-8
+ * boundary) followed by SCORER_CUT_MARK. Returns s (reallocated). */
+static char *cut_text(char *s, size_t max)
+{
+    if (!s) return NULL;
+    size_t n = strlen(s);
+    if (n <= max) return s;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) max--;
+    s = xrealloc(s, max + sizeof SCORER_CUT_MARK);
+    memcpy(s + max, SCORER_CUT_MARK, sizeof SCORER_CUT_MARK);
+    return s;
+}
+
 /* Fills res from a model answer (content may be NULL: failed request). */
 static void result_from_answer(run_state *s, const char *content,
                                score_result *res)
@@ -141,10 +164,12 @@ static void result_from_answer(run_state *s, const char *content,
     prompt_answer a;
     prompt_parse_answer(r, content, &a);
     res->scores = a.scores;
-    res->rationale = prompt_answer_text_new(r, &a);
-    res->reasoning = a.reasoning;
+    res->rationale = cut_text(prompt_answer_text_new(r, &a), SCORER_TEXT_MAX);
+    res->reasoning = cut_text(a.reasoning, SCORER_TEXT_MAX);
     a.reasoning = NULL;
-    res->raw = xstrdup(content);
+    res->raw = content && strlen(content) > SCORER_RAW_MAX
+                   ? cut_text(xstrdup(content), SCORER_RAW_MAX)
+                   : xstrdup(content);
     res->status = xstrdup(prompt_status_name(a.status));
     res->error = a.error;
     a.error = NULL;
@@ -195,8 +220,9 @@ static pending *prepare(run_state *s, const char *id)
                                                 inputs);
     prompt_inputs_clear(inputs);
     convo_free(c);
-    llm_cache_key(s->cfg->model, p->messages, s->cfg->temperature,
-                  s->cfg->max_tokens, s->response_format, p->key);
+    llm_cache_key(s->cfg->base_url, s->cfg->model, p->messages, s->cfg->temperature,
+                  s->cfg->max_tokens, s->response_format, s->cfg->rollout_id,
+                  p->key);
     return p;
 }
 
@@ -238,7 +264,9 @@ static void llm_done(const llm_result *r, void *ctx)
     memset(&res, 0, sizeof res);
     if (r->status == LLM_OK) {
         result_from_answer(s, r->content, &res);
-        if (strcmp(res.status, "failed") != 0 && s->job->cache_put)
+        /* An answer over the bound is kept (cut) in the prediction only. */
+        if (strcmp(res.status, "failed") != 0 && s->job->cache_put &&
+            strlen(r->content) <= SCORER_RAW_MAX)
             s->job->cache_put(p->key, r->content, s->job->ctx);
     } else {
         res.status = xstrdup("failed");
@@ -256,6 +284,43 @@ static void llm_done(const llm_result *r, void *ctx)
 
 static int llm_cancel(void *ctx) { return is_cancelled(ctx); }
 
+/* A copy of url with any user:password@ masked (it is printed and stored
+ * in the run's summary). */
+static char *url_masked_new(const char *url)
+{
+    const char *auth = strstr(url, "//");
+    auth = auth ? auth + 2 : url;
+    size_t alen = strcspn(auth, "/?#");
+    const char *at = NULL;
+    for (const char *q = auth; q < auth + alen; q++)
+        if (*q == '@') at = q;
+    if (!at) return xstrdup(url);
+    sbuf b = {0};
+    sbuf_addn(&b, url, (size_t)(auth - url));
+    sbuf_add(&b, "***");
+    sbuf_add(&b, at);
+    return sbuf_take(&b);
+}
+
+static void endpoints_summary(score_summary *sum, const llm_client *c)
+{
+    score_summary_clear(sum);
+    size_t n = llm_client_endpoints(c);
+    sum->endpoints = xcalloc(n ? n : 1, sizeof *sum->endpoints);
+    sum->nendpoints = n;
+    for (size_t i = 0; i < n; i++) {
+        llm_endpoint_stats es;
+        llm_client_endpoint_stats(c, i, &es);
+        score_endpoint *e = &sum->endpoints[i];
+        e->url = url_masked_new(es.url);
+        e->attempts = es.attempts;
+        e->ok = es.ok;
+        e->errors = es.errors;
+        e->mean_latency_ms = es.ok ? es.latency_ms_sum / (double)es.ok : 0;
+        e->max_limit = es.max_limit;
+    }
+}
+
 static int run_llm(run_state *s, char *err)
 {
     const scorer_job *job = s->job;
@@ -270,7 +335,10 @@ static int run_llm(run_state *s, char *err)
         s->response_format = prompt_response_format_json_new(job->r);
     s->messages_head = prompt_messages_head_json_new(job->r, job->pg);
     llm_batch_stats st;
+    s->client = client;
     int rc = llm_run(client, llm_next, llm_done, llm_cancel, s, &st, err);
+    endpoints_summary(s->sum, client);
+    s->client = NULL;
     free(s->response_format);
     s->response_format = NULL;
     free(s->messages_head);
@@ -285,6 +353,7 @@ int scorer_run(const scorer_job *job, char *const *ids, size_t n,
                score_summary *sum, char *err)
 {
     score_summary local;
+    memset(&local, 0, sizeof local);
     if (!sum) sum = &local;
     memset(sum, 0, sizeof *sum);
     sum->total = n;
@@ -312,6 +381,7 @@ int scorer_run(const scorer_job *job, char *const *ids, size_t n,
     sum->rps = sum->wall_s > 0 ? (double)s.pr.done / sum->wall_s : 0;
     sum->not_run = n - s.pr.done;
     sum->interrupted = s.pr.done < n;
+    score_summary_clear(&local);
     if (s.aborted) {
         err_set(err, "%s", s.abort_err);
         return -1;

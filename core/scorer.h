@@ -18,6 +18,17 @@
 
 typedef enum { SCORER_HEURISTIC = 0, SCORER_LLM } scorer_backend;
 
+/* What a result may hold (issue 13: a 20 MB answer was stored three
+ * times, as raw, in the cache and as the rationale). An answer longer than
+ * SCORER_RAW_MAX is kept as its first SCORER_RAW_MAX bytes (cut on a UTF-8
+ * boundary, then SCORER_CUT_MARK) and never cached, so it is stored once,
+ * bounded; rationale and reasoning are cut the same way at
+ * SCORER_TEXT_MAX. Answers under the bounds (all real scoring answers:
+ * a few kB) are kept whole, in the prediction and the cache. */
+#define SCORER_RAW_MAX ((size_t)256 << 10)
+#define SCORER_TEXT_MAX ((size_t)64 << 10)
+#define SCORER_CUT_MARK " [... cut by curate]"
+
 /* One conversation's result (the CLI turns it into a pool prediction).
  * Strings are owned; the store callback copies what it keeps. */
 typedef struct {
@@ -43,7 +54,17 @@ typedef struct {
     size_t ok, partial, failed, retried, cache_hits;
     long tokens;
     double elapsed_s;
+    int limit;             /* LLM: the client's live adaptive limit (sum
+                              over endpoints); 0 for the heuristic */
 } score_progress;
+
+/* One endpoint's share of a run (LLM backend). */
+typedef struct {
+    char *url;             /* owned; user:password@ masked as ***@ */
+    size_t attempts, ok, errors;
+    double mean_latency_ms;  /* over ok attempts; 0 if none */
+    int max_limit;         /* highest adaptive limit reached */
+} score_endpoint;
 
 typedef struct {
     size_t total, ok, partial, failed, retried, cache_hits;
@@ -52,7 +73,13 @@ typedef struct {
     double wall_s, rps;    /* rps: results per second of wall time */
     int interrupted;       /* cancelled (or aborted by a store error) */
     char last_error[256];  /* the last failure's reason, "" if none */
+    score_endpoint *endpoints;  /* LLM: per endpoint (owned, see
+                                   score_summary_clear); NULL otherwise */
+    size_t nendpoints;
 } score_summary;
+
+/* Frees what a summary owns (the endpoints) and zeroes them. */
+void score_summary_clear(score_summary *s);
 
 typedef struct {
     const rubric *r;
@@ -85,7 +112,8 @@ typedef struct {
 
 /* Scores ids[0..n). Returns 0 (also when cancelled: see
  * sum->interrupted), or -1 + err when the job could not run (bad rubric for
- * the heuristic, bad LLM config) or a store failed. sum may be NULL. */
+ * the heuristic, bad LLM config) or a store failed. sum may be NULL; when
+ * given, the caller calls score_summary_clear() on it afterwards. */
 int scorer_run(const scorer_job *job, char *const *ids, size_t n,
                score_summary *sum, char *err);
 

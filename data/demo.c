@@ -191,7 +191,7 @@ static int fill(pool *p, const rubric *r, const demo_opts *o, char *err)
             h.v[fi[k]] = truth[k];
             h.set[fi[k]] = 1;
         }
-        if (pool_add_label(p, r, id, "demo", "corrected", &h, NULL, NULL, err) < 0)
+        if (pool_add_label(p, r, id, "demo", LABEL_CORRECTED, &h, NULL, NULL, err) < 0)
             return -1;
         if (rng_unit(&rr) < 0.12 &&
             pool_set_edge(p, id, "demo", 1, truth[1] >= 5 && truth[0] >= 6

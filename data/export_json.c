@@ -1,6 +1,7 @@
 /* export_json.c: see export_json.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "export_json.h"
+#include "../core/numarg.h"
 #include "../core/util.h"
 
 #include <errno.h>
@@ -13,14 +14,11 @@ int export_parse_program_ref(const char *s, int64_t *id, char *err)
         *id = 0;
         return 0;
     }
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || v <= 0) {
-        err_set(err, "program '%.60s': expected 'best' or a program id", s);
+    char e2[ERR_MAX];
+    if (numarg_int("program", s, 1, INT64_MAX, id, e2) < 0) {
+        err_set(err, "%s: expected 'best' or a program id", e2);
         return -1;
     }
-    *id = (int64_t)v;
     return 0;
 }
 
@@ -45,7 +43,9 @@ char *export_program_state_new(pool *p, const rubric *r, int64_t id,
     if (!prog) {
         err_set(err, "program %lld: %s", (long long)pg.id, perr);
     } else {
-        out = program_state_json_new(prog, r);
+        rubric as = *r;   /* the stored state's release unless one was chosen */
+        if (!r->dspy.chosen && prog->has_dspy) as.dspy.version = prog->dspy;
+        out = program_state_json_new(prog, &as);
         pg.n_demos = (int)prog->ndemos;   /* what the state holds */
         program_free(prog);
     }
@@ -65,8 +65,12 @@ int import_program_state(pool *p, const rubric *r, const char *json,
 {
     program *prog = program_from_state_json_new(json, r, err);
     if (!prog) return -1;
+    /* Stored in the bytes of the release that wrote it (when it says),
+     * so it is exported again as it came. */
+    rubric as = *r;
+    if (prog->has_dspy) as.dspy.version = prog->dspy;
     pool_program pg = {0};
-    pg.state_json = program_state_json_new(prog, r);
+    pg.state_json = program_state_json_new(prog, &as);
     pg.metric = "imported";
     pg.val_score = 0;
     pg.model = (char *)(o && o->model ? o->model : NULL);

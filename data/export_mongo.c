@@ -1,9 +1,9 @@
 /* export_mongo.c: see export_mongo.h. */
 #define _POSIX_C_SOURCE 200809L /* struct addrinfo in libmongoc's headers */
 #include "export_mongo.h"
+#include "mongo_dl.h"
 #include "../core/util.h"
 
-#include <mongoc/mongoc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,22 +11,45 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-void export_mongo_init(void)
+/* {key: value} as a new document (caller destroys it). */
+static bson_t *doc_utf8(const char *key, const char *value)
 {
-    /* libmongoc's own log lines can quote URI parts, and would land on the
-     * workbench's screen: every failure is reported through err (scrubbed)
-     * instead. Silenced before mongoc_init(), which logs too (e.g. "Falling
-     * back to malloc for counters" where shared memory is unavailable). */
-    mongoc_log_set_handler(NULL, NULL);
-    mongoc_init();
+    const mongo_api *M = mongo_dl_get();
+    bson_t *d = M->bson_new();
+    M->bson_append_utf8(d, key, -1, value, -1);
+    return d;
 }
-void export_mongo_cleanup(void) { mongoc_cleanup(); }
 
-void export_mongo_detach_counters(void)
+/* libmongoc maps shared-memory counters (/dev/shm/mongoc-PID) in
+ * mongoc_init() and removes the name only at a clean exit: a killed curate
+ * would leave the file behind, and a later process with the same pid would
+ * print a warning over the workbench. The name is removed at once; the
+ * mapping stays valid. */
+static void detach_counters(void)
 {
     char name[64];
     snprintf(name, sizeof name, "/mongoc-%u", (unsigned)getpid());
     shm_unlink(name);
+}
+
+void export_mongo_init(void)
+{
+    char err[ERR_MAX];
+    if (mongo_dl_load(err) < 0) return;   /* put/get report it */
+    const mongo_api *M = mongo_dl_get();
+    /* libmongoc's own log lines can quote URI parts, and would land on the
+     * workbench's screen: every failure is reported through err (scrubbed)
+     * instead. Silenced before mongoc_init(), which logs too (e.g. "Falling
+     * back to malloc for counters" where shared memory is unavailable). */
+    M->mongoc_log_set_handler(NULL, NULL);
+    M->mongoc_init();
+    detach_counters();
+}
+
+void export_mongo_cleanup(void)
+{
+    const mongo_api *M = mongo_dl_get();
+    if (M) M->mongoc_cleanup();
 }
 
 /* ------------------------------------------------- password scrubbing */
@@ -134,31 +157,33 @@ char *export_mongo_uri_shown_new(const char *uri)
         sbuf_addn(&b, at, strcspn(at, "?"));
         return sbuf_take(&b);
     }
-    mongoc_uri_t *u = uri ? mongoc_uri_new_with_error(uri, NULL) : NULL;
+    if (mongo_dl_load(NULL) < 0) return xstrdup("(MongoDB support unavailable)");
+    const mongo_api *M = mongo_dl_get();
+    mongoc_uri_t *u = uri ? M->mongoc_uri_new_with_error(uri, NULL) : NULL;
     if (!u) return xstrdup("(invalid URI)");
     sbuf b = {0};
-    const char *srv = mongoc_uri_get_srv_hostname(u);
+    const char *srv = M->mongoc_uri_get_srv_hostname(u);
     sbuf_add(&b, srv ? "mongodb+srv://" : "mongodb://");
     /* the whole user info is masked, user name included: it is what lies
      * between "//" and the last '@' */
-    const char *user = mongoc_uri_get_username(u);
-    if ((user && *user) || mongoc_uri_get_password(u)) sbuf_add(&b, "***@");
+    const char *user = M->mongoc_uri_get_username(u);
+    if ((user && *user) || M->mongoc_uri_get_password(u)) sbuf_add(&b, "***@");
     if (srv) {
         sbuf_add(&b, srv);
     } else {
         int first = 1;
-        for (const mongoc_host_list_t *h = mongoc_uri_get_hosts(u); h; h = h->next) {
+        for (const mongoc_host_list_t *h = M->mongoc_uri_get_hosts(u); h; h = h->next) {
             if (!first) sbuf_addc(&b, ',');
             sbuf_add(&b, h->host_and_port);
             first = 0;
         }
     }
-    const char *db = mongoc_uri_get_database(u);
+    const char *db = M->mongoc_uri_get_database(u);
     if (db && *db) {
         sbuf_addc(&b, '/');
         sbuf_add(&b, db);
     }
-    mongoc_uri_destroy(u);
+    M->mongoc_uri_destroy(u);
     secret s;
     secret_init(&s, uri);   /* belt and braces: a user name like the password */
     char *out = sbuf_take(&b);
@@ -187,16 +212,18 @@ typedef struct {
 
 static void mctx_close(mctx *m)
 {
-    if (m->coll) mongoc_collection_destroy(m->coll);
-    if (m->client) mongoc_client_destroy(m->client);
-    if (m->uri) mongoc_uri_destroy(m->uri);
+    const mongo_api *M = mongo_dl_get();
+    if (m->coll) M->mongoc_collection_destroy(m->coll);
+    if (m->client) M->mongoc_client_destroy(m->client);
+    if (m->uri) M->mongoc_uri_destroy(m->uri);
     secret_free(&m->sec);
     memset(m, 0, sizeof *m);
 }
 
 static void set_default(mongoc_uri_t *u, const char *opt, int32_t v)
 {
-    if (!mongoc_uri_has_option(u, opt)) mongoc_uri_set_option_as_int32(u, opt, v);
+    const mongo_api *M = mongo_dl_get();
+    if (!M->mongoc_uri_has_option(u, opt)) M->mongoc_uri_set_option_as_int32(u, opt, v);
 }
 
 static int bad_name(const char *s, const char *forbidden)
@@ -208,6 +235,8 @@ static int mctx_open(mctx *m, const mongo_target *t, mongo_result *res,
                      char *err)
 {
     memset(m, 0, sizeof *m);
+    if (mongo_dl_load(err) < 0) return -1;
+    const mongo_api *M = mongo_dl_get();
     if (!t->uri || !*t->uri) {
         err_set(err, "no MongoDB URI: give --uri or set CURATE_MONGO_URI");
         return -1;
@@ -222,7 +251,7 @@ static int mctx_open(mctx *m, const mongo_target *t, mongo_result *res,
         return -1;
     }
     bson_error_t e;
-    m->uri = mongoc_uri_new_with_error(t->uri, &e);
+    m->uri = M->mongoc_uri_new_with_error(t->uri, &e);
     if (!m->uri) {
         err_set(err, "not a valid MongoDB URI: %s", e.message);
         scrub(err, &m->sec);
@@ -231,7 +260,7 @@ static int mctx_open(mctx *m, const mongo_target *t, mongo_result *res,
     set_default(m->uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 5000);
     set_default(m->uri, MONGOC_URI_CONNECTTIMEOUTMS, 5000);
     set_default(m->uri, MONGOC_URI_SOCKETTIMEOUTMS, 30000);
-    const char *db = t->database ? t->database : mongoc_uri_get_database(m->uri);
+    const char *db = t->database ? t->database : M->mongoc_uri_get_database(m->uri);
     if (!db || !*db) db = MONGO_DEFAULT_DATABASE;
     const char *coll = t->collection ? t->collection : MONGO_DEFAULT_COLLECTION;
     m->type = t->type ? t->type : MONGO_DEFAULT_TYPE;
@@ -252,15 +281,15 @@ static int mctx_open(mctx *m, const mongo_target *t, mongo_result *res,
         snprintf(res->where, sizeof res->where, "%s", m->where);
         snprintf(res->uri, sizeof res->uri, "%s", m->shown);
     }
-    m->client = mongoc_client_new_from_uri_with_error(m->uri, &e);
+    m->client = M->mongoc_client_new_from_uri_with_error(m->uri, &e);
     if (!m->client) {
         err_set(err, "MongoDB %s: %s", m->shown, e.message);
         scrub(err, &m->sec);
         return -1;
     }
-    mongoc_client_set_error_api(m->client, MONGOC_ERROR_API_VERSION_2);
-    if (!mongoc_uri_get_appname(m->uri)) mongoc_client_set_appname(m->client, "curate");
-    m->coll = mongoc_client_get_collection(m->client, db, coll);
+    M->mongoc_client_set_error_api(m->client, MONGOC_ERROR_API_VERSION_2);
+    if (!M->mongoc_uri_get_appname(m->uri)) M->mongoc_client_set_appname(m->client, "curate");
+    m->coll = M->mongoc_client_get_collection(m->client, db, coll);
     return 0;
 }
 
@@ -297,39 +326,41 @@ int export_mongo_put(const mongo_target *t, const char *state_json,
         mctx_close(&m);
         return -1;
     }
+    const mongo_api *M = mongo_dl_get();
     bson_error_t e;
-    bson_t *state = bson_new_from_json((const uint8_t *)state_json, -1, &e);
+    bson_t *state = M->bson_new_from_json((const uint8_t *)state_json, -1, &e);
     if (!state) {
         err_set(err, "the program state cannot be converted to BSON: %s",
                 e.message);
         mctx_close(&m);
         return -1;
     }
-    bson_t *doc = bson_new();
-    BSON_APPEND_UTF8(doc, "type", m.type);
-    BSON_APPEND_DOCUMENT(doc, "state", state);
-    BSON_APPEND_DATE_TIME(doc, "optimized_at", optimized_at * 1000);
-    BSON_APPEND_INT32(doc, "training_examples", training_examples);
-    bson_t *filter = BCON_NEW("type", BCON_UTF8(m.type));
-    bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
+    bson_t *doc = M->bson_new();
+    M->bson_append_utf8(doc, "type", -1, m.type, -1);
+    M->bson_append_document(doc, "state", -1, state);
+    M->bson_append_date_time(doc, "optimized_at", -1, optimized_at * 1000);
+    M->bson_append_int32(doc, "training_examples", -1, training_examples);
+    bson_t *filter = doc_utf8("type", m.type);
+    bson_t *opts = M->bson_new();
+    M->bson_append_bool(opts, "upsert", -1, true);
     bson_t reply;
     int rc = 0;
-    if (!mongoc_collection_replace_one(m.coll, filter, doc, opts, &reply, &e)) {
+    if (!M->mongoc_collection_replace_one(m.coll, filter, doc, opts, &reply, &e)) {
         mongo_err(&m, "replace_one into", &e, err);
         rc = -1;
     } else if (res) {
         bson_iter_t it;
         int64_t upserted = 0;
-        if (bson_iter_init_find(&it, &reply, "upsertedCount"))
-            upserted = bson_iter_as_int64(&it);
+        if (M->bson_iter_init_find(&it, &reply, "upsertedCount"))
+            upserted = M->bson_iter_as_int64(&it);
         res->inserted = upserted > 0;
         res->doc_size = doc->len;
     }
-    bson_destroy(&reply);
-    bson_destroy(opts);
-    bson_destroy(filter);
-    bson_destroy(doc);
-    bson_destroy(state);
+    M->bson_destroy(&reply);
+    M->bson_destroy(opts);
+    M->bson_destroy(filter);
+    M->bson_destroy(doc);
+    M->bson_destroy(state);
     mctx_close(&m);
     return rc;
 }
@@ -353,33 +384,34 @@ static void json_str(sbuf *b, const char *s, size_t n)
     sbuf_addc(b, '"');
 }
 
-static int bson_to_json(sbuf *b, const bson_t *doc, int array, int depth,
+static int doc_to_json(sbuf *b, const bson_t *doc, int array, int depth,
                         char *err)
 {
+    const mongo_api *M = mongo_dl_get();
     bson_iter_t it;
-    if (depth > 100 || !bson_iter_init(&it, doc)) {
+    if (depth > 100 || !M->bson_iter_init(&it, doc)) {
         err_set(err, "the stored state is not a valid BSON document");
         return -1;
     }
     sbuf_addc(b, array ? '[' : '{');
     int first = 1;
-    while (bson_iter_next(&it)) {
+    while (M->bson_iter_next(&it)) {
         if (!first) sbuf_addc(b, ',');
         first = 0;
-        const char *key = bson_iter_key(&it);
+        const char *key = M->bson_iter_key(&it);
         if (!array) {
             json_str(b, key, strlen(key));
             sbuf_addc(b, ':');
         }
-        switch (bson_iter_type(&it)) {
+        switch (M->bson_iter_type(&it)) {
         case BSON_TYPE_UTF8: {
             uint32_t len;
-            const char *s = bson_iter_utf8(&it, &len);
+            const char *s = M->bson_iter_utf8(&it, &len);
             json_str(b, s, len);
             break;
         }
         case BSON_TYPE_DOUBLE: {
-            double d = bson_iter_double(&it);
+            double d = M->bson_iter_double(&it);
             if (!isfinite(d)) {
                 err_set(err, "the stored state holds a non-finite number at "
                         "\"%.60s\"", key);
@@ -391,22 +423,22 @@ static int bson_to_json(sbuf *b, const bson_t *doc, int array, int depth,
             sbuf_add(b, num);
             break;
         }
-        case BSON_TYPE_INT32: sbuf_addf(b, "%d", (int)bson_iter_int32(&it)); break;
+        case BSON_TYPE_INT32: sbuf_addf(b, "%d", (int)M->bson_iter_int32(&it)); break;
         case BSON_TYPE_INT64:
-            sbuf_addf(b, "%lld", (long long)bson_iter_int64(&it));
+            sbuf_addf(b, "%lld", (long long)M->bson_iter_int64(&it));
             break;
-        case BSON_TYPE_BOOL: sbuf_add(b, bson_iter_bool(&it) ? "true" : "false"); break;
+        case BSON_TYPE_BOOL: sbuf_add(b, M->bson_iter_bool(&it) ? "true" : "false"); break;
         case BSON_TYPE_NULL: sbuf_add(b, "null"); break;
         case BSON_TYPE_DOCUMENT:
         case BSON_TYPE_ARRAY: {
             uint32_t len;
             const uint8_t *data;
-            int arr = bson_iter_type(&it) == BSON_TYPE_ARRAY;
-            if (arr) bson_iter_array(&it, &len, &data);
-            else bson_iter_document(&it, &len, &data);
+            int arr = M->bson_iter_type(&it) == BSON_TYPE_ARRAY;
+            if (arr) M->bson_iter_array(&it, &len, &data);
+            else M->bson_iter_document(&it, &len, &data);
             bson_t sub;
-            if (!bson_init_static(&sub, data, len) ||
-                bson_to_json(b, &sub, arr, depth + 1, err) < 0) {
+            if (!M->bson_init_static(&sub, data, len) ||
+                doc_to_json(b, &sub, arr, depth + 1, err) < 0) {
                 if (!err || !*err)
                     err_set(err, "the stored state is not a valid BSON document");
                 return -1;
@@ -416,7 +448,7 @@ static int bson_to_json(sbuf *b, const bson_t *doc, int array, int depth,
         default:
             err_set(err, "the stored state holds a BSON value of type 0x%02x at "
                     "\"%.60s\", which a DSPy state never has",
-                    (unsigned)bson_iter_type(&it), key);
+                    (unsigned)M->bson_iter_type(&it), key);
             return -1;
         }
     }
@@ -435,34 +467,36 @@ char *export_mongo_get_state_new(const mongo_target *t, int64_t *optimized_at,
         mctx_close(&m);
         return NULL;
     }
-    bson_t *filter = BCON_NEW("type", BCON_UTF8(m.type));
-    bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(m.coll, filter, opts, NULL);
+    const mongo_api *M = mongo_dl_get();
+    bson_t *filter = doc_utf8("type", m.type);
+    bson_t *opts = M->bson_new();
+    M->bson_append_int64(opts, "limit", -1, 1);
+    mongoc_cursor_t *cur = M->mongoc_collection_find_with_opts(m.coll, filter, opts, NULL);
     const bson_t *doc;
     bson_error_t e;
     char *out = NULL;
-    if (mongoc_cursor_next(cur, &doc)) {
+    if (M->mongoc_cursor_next(cur, &doc)) {
         bson_iter_t it;
-        if (optimized_at && bson_iter_init_find(&it, doc, "optimized_at") &&
-            BSON_ITER_HOLDS_DATE_TIME(&it)) {
-            int64_t ms = bson_iter_date_time(&it);
+        if (optimized_at && M->bson_iter_init_find(&it, doc, "optimized_at") &&
+            (M->bson_iter_type(&it) == BSON_TYPE_DATE_TIME)) {
+            int64_t ms = M->bson_iter_date_time(&it);
             *optimized_at = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
         }
-        if (!bson_iter_init_find(&it, doc, "state")) {
+        if (!M->bson_iter_init_find(&it, doc, "state")) {
             err_set(err, "the document of type \"%.60s\" in %s has no \"state\"",
                     m.type, m.where);
-        } else if (BSON_ITER_HOLDS_UTF8(&it)) {   /* a state kept as JSON text */
+        } else if ((M->bson_iter_type(&it) == BSON_TYPE_UTF8)) {   /* a state kept as JSON text */
             uint32_t len;
-            const char *s = bson_iter_utf8(&it, &len);
+            const char *s = M->bson_iter_utf8(&it, &len);
             out = xstrndup(s, len);
-        } else if (BSON_ITER_HOLDS_DOCUMENT(&it)) {
+        } else if ((M->bson_iter_type(&it) == BSON_TYPE_DOCUMENT)) {
             uint32_t len;
             const uint8_t *data;
-            bson_iter_document(&it, &len, &data);
+            M->bson_iter_document(&it, &len, &data);
             bson_t sub;
             sbuf b = {0};
-            if (bson_init_static(&sub, data, len) &&
-                bson_to_json(&b, &sub, 0, 0, err) == 0)
+            if (M->bson_init_static(&sub, data, len) &&
+                doc_to_json(&b, &sub, 0, 0, err) == 0)
                 out = sbuf_take(&b);
             else if (!err || !*err)
                 err_set(err, "the stored state is not a valid BSON document");
@@ -471,15 +505,15 @@ char *export_mongo_get_state_new(const mongo_target *t, int64_t *optimized_at,
             err_set(err, "\"state\" of the document of type \"%.60s\" in %s is "
                     "not a document", m.type, m.where);
         }
-    } else if (mongoc_cursor_error(cur, &e)) {
+    } else if (M->mongoc_cursor_error(cur, &e)) {
         mongo_err(&m, "find_one in", &e, err);
     } else {
         err_set(err, "no document with type \"%.60s\" in %s at %s", m.type,
                 m.where, m.shown);
     }
-    mongoc_cursor_destroy(cur);
-    bson_destroy(opts);
-    bson_destroy(filter);
+    M->mongoc_cursor_destroy(cur);
+    M->bson_destroy(opts);
+    M->bson_destroy(filter);
     mctx_close(&m);
     return out;
 }

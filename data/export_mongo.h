@@ -27,15 +27,13 @@
 
 /* libmongoc's process-wide set-up: call export_mongo_init() before and
  * export_mongo_cleanup() after all MongoDB work (once per process).
- * init also silences libmongoc's own logging (its lines can quote URI
- * parts); failures come back through err, scrubbed of the password. */
+ * libmongoc is loaded here (mongo_dl.h); if it cannot be, init does
+ * nothing and put/get fail with the reason. init also silences
+ * libmongoc's own logging (its lines can quote URI parts), and removes
+ * the name of the shared-memory counters libmongoc maps
+ * (/dev/shm/mongoc-PID), so a killed curate leaves none behind; failures
+ * come back through err, scrubbed of the password. */
 void export_mongo_init(void);
-/* libmongoc maps shared-memory counters (/dev/shm/mongoc-PID) when it is
- * loaded, before main, and removes them only at a clean exit: a killed
- * curate would leave the file behind, and a later process with the same
- * pid would print a warning over the workbench. Called first thing in
- * main: removes the name, the mapping stays valid. */
-void export_mongo_detach_counters(void);
 void export_mongo_cleanup(void);
 
 typedef struct {

@@ -88,13 +88,13 @@ static char *example_json_new(pool *p, const rubric *r, const item *it,
     int rc = pool_get_label(p, r, it->id, &l, lerr);
     if (rc < 0) { snprintf(err, ERR_MAX, "%s", lerr); *failed = 1; return NULL; }
     if (rc == 0) return NULL;
-    if (strcmp(l.status, "skipped") == 0) { label_clear(&l); return NULL; }
+    if (l.status == LABEL_SKIPPED) { label_clear(&l); return NULL; }
     convo *c = pool_get_convo_new(p, it->id, lerr);
     if (!c) { label_clear(&l); return NULL; }
     int edge = it->edge;
-    char note[1024] = "";
+    char *note = NULL;
     if (edge < 0) {
-        edge = pool_get_edge(p, it->id, note, sizeof note, lerr);
+        edge = pool_get_edge(p, it->id, &note, lerr);
         if (edge < 0) {
             snprintf(err, ERR_MAX, "%s", lerr);
             *failed = 1;
@@ -103,7 +103,7 @@ static char *example_json_new(pool *p, const rubric *r, const item *it,
             return NULL;
         }
     } else if (edge && it->edge_note) {
-        snprintf(note, sizeof note, "%s", it->edge_note);
+        note = xstrdup(it->edge_note);
     }
     char *inputs[RUBRIC_MAX_FIELDS];
     prompt_inputs_for_convo(r, c, inputs);
@@ -123,8 +123,14 @@ static char *example_json_new(pool *p, const rubric *r, const item *it,
     }
     cJSON_AddStringToObject(o, "conversation_id", c->id);
     cJSON_AddStringToObject(o, "reviewer", l.reviewer);
-    cJSON_AddStringToObject(o, "status", l.status);
-    if (edge) cJSON_AddStringToObject(o, "edge_note", note);
+    cJSON_AddStringToObject(o, "status", label_status_name(l.status));
+    /* Which prediction the label reviewed (accepted: its scores verbatim). */
+    if (l.pred_id > 0) cJSON_AddNumberToObject(o, "prediction_id", (double)l.pred_id);
+    else cJSON_AddNullToObject(o, "prediction_id");
+    if (l.run_id > 0) cJSON_AddNumberToObject(o, "run_id", (double)l.run_id);
+    else cJSON_AddNullToObject(o, "run_id");
+    if (edge) cJSON_AddStringToObject(o, "edge_note", note ? note : "");
+    free(note);
     char *out = json_text_new(o, 0);
     cJSON_Delete(o);
     prompt_inputs_clear(inputs);

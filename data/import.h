@@ -21,6 +21,21 @@ typedef int (*import_fn)(const convo *c, void *ctx, char *err);
 int import_jsonl(const char *data, size_t len, const char *src, import_fn fn,
                  void *ctx, char *err);
 
+/* JSONL read from a file as a stream: the memory it takes is the longest
+ * line (at most IMPORT_LINE_MAX; a longer one is an error) plus the ids
+ * seen so far (to catch a duplicate), never the whole file. Same rules and
+ * messages as import_jsonl. */
+#define IMPORT_LINE_MAX ((size_t)256 << 20)
+typedef struct import_jsonl_reader import_jsonl_reader;
+/* NULL + err when the file cannot be opened. */
+import_jsonl_reader *import_jsonl_open(const char *path, char *err);
+/* The next conversation: 1 and *c (borrowed until the next call or close),
+ * 0 at the end of the file, -1 + err ("FILE:LINE: ..."). */
+int import_jsonl_next(import_jsonl_reader *r, const convo **c, char *err);
+/* The line number of the last line read. */
+size_t import_jsonl_line(const import_jsonl_reader *r);
+void import_jsonl_close(import_jsonl_reader *r);
+
 typedef enum { DATE_AUTO = 0, DATE_DMY, DATE_MDY } import_date_order;
 
 typedef struct {

@@ -7,6 +7,7 @@
 #include "../core/util.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -862,6 +863,26 @@ static int parse_line(const where *w, const char *s, size_t n, convo *c)
     return rc;
 }
 
+/* One line of a file (n bytes at s, no '\n'): 1 with the conversation in
+ * c, 0 for a blank line, -1 + w->err. */
+static int jsonl_line(where *w, id_set *ids, const char *s, size_t n,
+                      convo *c)
+{
+    w->line++;
+    if (n && s[n - 1] == '\r') n--;
+    if (is_blank(s, n)) return 0;
+    convo_reset(c);
+    if (parse_line(w, s, n, c) != 0) return -1;
+    size_t first = id_set_add(ids, c->id, w->line);
+    if (first) {
+        quote_buf q;
+        err_set(w->err, "%s:%zu: duplicate id '%s' (first on line %zu)",
+                w->src, w->line, quote(c->id, &q), first);
+        return -1;
+    }
+    return 1;
+}
+
 int import_jsonl(const char *data, size_t len, const char *src, import_fn fn,
                  void *ctx, char *err)
 {
@@ -877,19 +898,9 @@ int import_jsonl(const char *data, size_t len, const char *src, import_fn fn,
         const char *nl = memchr(s, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - s) : len - pos;
         pos += n + (nl ? 1 : 0);
-        w.line++;
-        if (n && s[n - 1] == '\r') n--;
-        if (is_blank(s, n)) continue;
-        convo_reset(c);
-        if (parse_line(&w, s, n, c) != 0) { rc = -1; break; }
-        size_t first = id_set_add(&ids, c->id, w.line);
-        if (first) {
-            quote_buf q;
-            err_set(err, "%s:%zu: duplicate id '%s' (first on line %zu)",
-                    w.src, w.line, quote(c->id, &q), first);
-            rc = -1;
-            break;
-        }
+        int got = jsonl_line(&w, &ids, s, n, c);
+        if (got < 0) { rc = -1; break; }
+        if (!got) continue;
         if (err) err[0] = '\0';
         if (fn && fn(c, ctx, err) != 0) {
             if (err && !err[0])
@@ -901,4 +912,117 @@ int import_jsonl(const char *data, size_t len, const char *src, import_fn fn,
     id_set_free(&ids);
     fast_scratch_free(&fs);
     return rc;
+}
+
+/* ---- streaming ---- */
+
+struct import_jsonl_reader {
+    FILE *f;
+    char *src;
+    char *buf;              /* [start, len) not yet consumed */
+    size_t cap, len, start;
+    int eof, bom_checked;
+    fast_scratch fs;
+    where w;
+    id_set ids;
+    convo *c;
+};
+
+#define READ_CHUNK ((size_t)1 << 20)
+
+import_jsonl_reader *import_jsonl_open(const char *path, char *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        err_set(err, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    import_jsonl_reader *r = xcalloc(1, sizeof *r);
+    r->f = f;
+    r->src = xstrdup(path);
+    r->cap = READ_CHUNK;
+    r->buf = xmalloc(r->cap);
+    r->c = convo_new(NULL, NULL);
+    r->w.src = r->src;
+    r->w.msg = -1;
+    r->w.fs = &r->fs;
+    return r;
+}
+
+/* Reads more of the file: 0, or -1 + err (read error, or the line being
+ * read is longer than IMPORT_LINE_MAX). */
+static int reader_fill(import_jsonl_reader *r, char *err)
+{
+    if (r->start) {
+        memmove(r->buf, r->buf + r->start, r->len - r->start);
+        r->len -= r->start;
+        r->start = 0;
+    }
+    if (r->len > IMPORT_LINE_MAX) {    /* all of it one unfinished line */
+        err_set(err, "%s:%zu: line longer than %zu MiB (a conversation "
+                "that big is refused)", r->src, r->w.line + 1,
+                IMPORT_LINE_MAX >> 20);
+        return -1;
+    }
+    if (r->cap - r->len < READ_CHUNK / 2) {
+        r->cap *= 2;
+        r->buf = xrealloc(r->buf, r->cap);
+    }
+    size_t got = fread(r->buf + r->len, 1, r->cap - r->len, r->f);
+    r->len += got;
+    if (got == 0) {
+        if (ferror(r->f)) {
+            err_set(err, "%s: read error: %s", r->src, strerror(errno));
+            return -1;
+        }
+        r->eof = 1;
+    }
+    if (!r->bom_checked && (r->len >= 3 || r->eof)) {
+        r->bom_checked = 1;
+        if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
+            r->start = 3;
+    }
+    return 0;
+}
+
+int import_jsonl_next(import_jsonl_reader *r, const convo **c, char *err)
+{
+    r->w.err = err;
+    for (;;) {
+        char *s = r->buf + r->start;
+        size_t avail = r->len - r->start;
+        char *nl = r->bom_checked ? memchr(s, '\n', avail) : NULL;
+        size_t n;
+        if (nl) {
+            n = (size_t)(nl - s);
+            r->start += n + 1;
+        } else if (r->eof) {
+            if (!avail) return 0;
+            n = avail;
+            r->start = r->len;
+        } else {
+            if (reader_fill(r, err) < 0) return -1;
+            continue;
+        }
+        int got = jsonl_line(&r->w, &r->ids, s, n, r->c);
+        if (got < 0) return -1;
+        if (got) {
+            *c = r->c;
+            return 1;
+        }
+    }
+}
+
+size_t import_jsonl_line(const import_jsonl_reader *r) { return r->w.line; }
+
+void import_jsonl_close(import_jsonl_reader *r)
+{
+    if (!r) return;
+    fclose(r->f);
+    free(r->src);
+    free(r->buf);
+    convo_free(r->c);
+    id_set_free(&r->ids);
+    fast_scratch_free(&r->fs);
+    free(r);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "../core/convo.h"
 #include "../core/rubric.h"
+#include "../core/label.h"
 
 #define POOL_SCHEMA_VERSION 11
 
@@ -91,14 +92,32 @@ int pool_put_prediction(pool *p, const rubric *r, const char *conv_id,
 int pool_get_prediction(pool *p, const rubric *r, const char *conv_id,
                         int64_t run_id, prediction *out, char *err);
 
-/* ---- human labels (append-only) ---- */
+/* Prediction pred_id. 1 found, 0 none, -1 error. prediction_clear(). */
+int pool_get_prediction_id(pool *p, const rubric *r, int64_t pred_id,
+                           prediction *out, char *err);
+
+/* ---- human labels, edge marks, notes: append-only events ----
+ * Each row is an event with a globally unique uid (128-bit random hex) so
+ * pools can exchange them idempotently. Each reviewer action (label, skip,
+ * edge mark, edge unmark, note) also appends one row to the journal
+ * (table actions) in the same transaction; pool_undo_last reverts a
+ * reviewer's own latest action by flagging its row undone and appending
+ * an 'undo' row saying who undid what and when. Nothing is deleted.
+ * The conversation's derived "human" columns follow its latest label not
+ * undone (whoever wrote it). */
 typedef struct {
     int64_t id;
-    char conv_id[128];
-    char reviewer[64];
-    char status[16];     /* "accepted", "corrected", "skipped" */
-    scoreset scores;
-    char *note;          /* may be NULL */
+    char *uid;
+    char *conv_id;
+    char *reviewer;
+    label_role role;
+    label_status status;
+    scoreset scores;     /* empty when skipped */
+    char *note;          /* may be NULL (also rationale, comment) */
+    char *rationale;
+    char *comment;
+    int64_t pred_id;     /* the prediction reviewed, 0 = none */
+    int64_t run_id;      /* its run, 0 = none */
     int64_t created_at;
     int undone;          /* 1 if retracted by undo */
     int stale;           /* 1 if made on content the conversation no longer
@@ -106,35 +125,100 @@ typedef struct {
                             never the current label */
 } label;
 
-void label_clear(label *l);
+void label_clear(label *l);   /* frees the strings */
 
-/* Appends a label; the overall is computed from the parts unless given.
- * Returns 0 and *label_id. */
+/* A label to append. */
+typedef struct {
+    const char *conv_id;
+    const char *reviewer;
+    label_role role;
+    label_status status;  /* LABEL_ACCEPTED, LABEL_CORRECTED, LABEL_SKIPPED */
+    const scoreset *scores;   /* corrected: validated, the overall from the
+                                 parts unless set; ignored when skipped,
+                                 and when accepted with a pred_id */
+    const char *note, *rationale, *comment;   /* may be NULL */
+    int64_t pred_id;      /* the prediction reviewed (0 none): accepted
+                             stores its scores and overall verbatim */
+    /* Supersede check: when >= 0, a label (not undone) by another reviewer
+     * newer than label id seen refuses with POOL_SUPERSEDES and err saying
+     * who and which label; -1 = no check (the caller asked). */
+    int64_t seen;
+} label_new;
+
+enum { POOL_SUPERSEDES = -2 };
+
+/* Appends a label and its journal row. Returns 0 and *label_id (may be
+ * NULL), POOL_SUPERSEDES (see seen; nothing written) or -1 + err. */
+int pool_put_label(pool *p, const rubric *r, const label_new *in,
+                   int64_t *label_id, char *err);
+/* Shorthand: a review label without prediction or supersede check. */
 int pool_add_label(pool *p, const rubric *r, const char *conv_id,
-                   const char *reviewer, const char *status,
+                   const char *reviewer, label_status status,
                    const scoreset *s, const char *note, int64_t *label_id,
                    char *err);
 /* Current label (latest neither undone nor stale). 1 found, 0 none, -1
  * error. */
 int pool_get_label(pool *p, const rubric *r, const char *conv_id, label *out,
                    char *err);
+/* This reviewer's own latest label not undone. 1, 0 none, -1 error. */
+int pool_get_own_label(pool *p, const rubric *r, const char *conv_id,
+                       const char *reviewer, label *out, char *err);
+/* Id of the newest label of the conversation (undone or not; 0 none), for
+ * label_new.seen; -1 on error. */
+int64_t pool_newest_label_id(pool *p, const char *conv_id, char *err);
 /* Labels of conv_id made on earlier content (stale, not undone): the
  * count, or -1. After pool_put_convo replaced the content (*changed == 1),
  * the importer reports these. */
 int pool_stale_labels(pool *p, const char *conv_id, char *err);
-/* Retracts label_id (marks it undone; the row stays in the history). */
-int pool_undo_label(pool *p, int64_t label_id, char *err);
 /* Full history of a conversation, oldest first: calls fn per row. */
 int pool_label_history(pool *p, const rubric *r, const char *conv_id,
                        int (*fn)(const label *l, void *ctx), void *ctx,
                        char *err);
 
-/* ---- edge cases (append-only marks) ---- */
+/* Appends an edge mark (on) or unmark and its journal row. */
 int pool_set_edge(pool *p, const char *conv_id, const char *reviewer, int on,
                   const char *note, char *err);
-/* 1 marked (note copied into note/notelen), 0 not, -1 error. */
-int pool_get_edge(pool *p, const char *conv_id, char *note, size_t notelen,
-                  char *err);
+/* Current mark (latest not undone): 1 marked (*note malloc'd, NULL when
+ * none; note may be NULL), 0 not, -1 error. */
+int pool_get_edge(pool *p, const char *conv_id, char **note, char *err);
+
+/* Appends a note on a conversation and its journal row. */
+int pool_add_note(pool *p, const char *conv_id, const char *reviewer,
+                  const char *text, char *err);
+/* Latest note not undone: 1 (*text, *reviewer malloc'd), 0 none, -1. */
+int pool_get_note(pool *p, const char *conv_id, char **text,
+                  char **reviewer, char *err);
+
+/* ---- the journal ---- */
+typedef enum {
+    ACTION_LABEL = 0, ACTION_SKIP, ACTION_EDGE_MARK, ACTION_EDGE_UNMARK,
+    ACTION_NOTE, ACTION_UNDO
+} pool_action_kind;
+
+/* "label", "skip", "edge mark", "edge unmark", "note", "undo". */
+const char *pool_action_name(pool_action_kind k);
+
+typedef struct {
+    int64_t id;
+    char *uid;
+    pool_action_kind kind;
+    char *conv_id;
+    char *reviewer;
+    int64_t ref;          /* the label, edge mark or note row it wrote */
+    label_status status;  /* label: its status */
+    int64_t created_at;
+} pool_action;
+
+void pool_action_clear(pool_action *a);
+
+/* Reverts reviewer's most recent action not yet undone (conv_id non-NULL:
+ * on that conversation; labels_only: a label or skip) in one
+ * transaction: its row (label, edge mark, note) is flagged undone, the
+ * derived state follows, and an 'undo' row is journaled. Returns 1 and
+ * *undone (what was reverted; caller clears), 0 nothing to undo (another
+ * reviewer's actions are never undone), -1 + err. */
+int pool_undo_last(pool *p, const char *reviewer, const char *conv_id,
+                   int labels_only, pool_action *undone, char *err);
 
 /* ---- listing (windowed; nothing loads the whole pool) ---- */
 typedef enum {
@@ -161,13 +245,21 @@ typedef struct {
     int desc;
 } pool_filter;
 
+/* A conversation's review state (conversations.status). */
+typedef enum {
+    CONV_UNSCORED = 0, CONV_TO_REVIEW, CONV_REVIEWED, CONV_SKIPPED
+} conv_status;
+
+/* "unscored", "to review", "reviewed", "skipped". */
+const char *conv_status_name(conv_status s);
+
 typedef struct {
-    char id[128];
-    char seller_id[128];
+    char *id;              /* owned (pool_rows_clear) */
+    char *seller_id;       /* owned */
     int nmsgs;
     double model_overall;  int has_model;
     double human_overall;  int has_human;
-    char status[16];       /* unscored, to review, reviewed, skipped */
+    conv_status status;
     int edge;
     /* The field where model and human differ most (with both overalls
      * there): |difference| and the field's name. */
@@ -175,12 +267,22 @@ typedef struct {
     char fdiff_field[64];
 } pool_row;
 
+/* Frees the strings of rows[0..n) (and zeroes them). */
+void pool_rows_clear(pool_row *rows, int n);
+
 /* Rows [offset, offset+limit) of the filtered, sorted list. Returns the
- * number of rows written into rows (<= limit) or -1. */
+ * number of rows written into rows (<= limit; whatever rows held is
+ * overwritten, not freed: the caller calls pool_rows_clear on the rows
+ * returned when done with them) or -1. */
 int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
               pool_row *rows, char *err);
 /* Number of rows matching the filter, or -1. */
 int64_t pool_count(pool *p, const pool_filter *f, char *err);
+/* Position (0-based) of conversation id in the filtered, sorted list,
+ * looked for among the rows [near - span, near + span): 1 and *pos, 0 not
+ * there, -1 on error. */
+int pool_list_find(pool *p, const pool_filter *f, const char *id,
+                   int64_t near, int span, int64_t *pos, char *err);
 /* Calls fn for every matching id in order (for batch scoring). */
 int pool_each_id(pool *p, const pool_filter *f,
                  int (*fn)(const char *id, void *ctx), void *ctx, char *err);

@@ -17,7 +17,7 @@ enum {
     ST_CONV_SET_PRED, ST_MSG_MAXMID, ST_REFRESH, ST_LABEL_INSERT,
     ST_EDGE_INSERT, ST_COUNTS_ADD, ST_DATA_VERSION, ST_CONV_GET,
     ST_MSG_RANGE, ST_REFRESH_PRED, ST_SEARCH_UPTO, ST_SEARCH_DROP,
-    ST_SEARCH_ADD, ST_SEARCH_GEN, ST_COUNT
+    ST_SEARCH_ADD, ST_SEARCH_GEN, ST_ACTION_INSERT, ST_COUNT
 };
 
 /* The sort key of a list row: the sort column's value and the id. */
@@ -25,8 +25,8 @@ typedef struct {
     int type;              /* SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_NULL */
     int64_t i;
     double d;
-    char s[128];
-    char id[128];
+    char *s;               /* the text value (owned), or NULL */
+    char *id;              /* owned */
 } pool_list_key;
 
 /* Where the last window of a list was (pool_query.c): the next window of
@@ -68,6 +68,10 @@ int pool_exec(pool *p, const char *sql, char *err);
 /* Brings the schema to POOL_SCHEMA_VERSION (pool_schema.c); refuses a pool
  * from a newer curate. 0 or -1 + err. */
 int pool_migrate(pool *p, char *err);
+/* 1 when the search index is still schema 3's (one document per
+ * conversation) in a pool an early schema-5 build wrote: pool_migrate
+ * repairs it; a read-only open must refuse it. */
+int pool_search_parts_missing(pool *p);
 /* Internal id (rowid) of a conversation, 0 if none, -1 on error. */
 int64_t pool_cid(pool *p, const char *id, char *err);
 /* Recomputes the denormalised status columns of conversation cid. */

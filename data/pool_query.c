@@ -2,6 +2,7 @@
  * aggregated in SQL so nothing walks the whole pool in C. */
 #define _POSIX_C_SOURCE 200809L
 #include "pool_int.h"
+#include "../core/numarg.h"
 #include "../core/util.h"
 
 #include <math.h>
@@ -192,19 +193,56 @@ static sqlite3_stmt *list_stmt(pool *p, const pool_filter *f, int sparse,
     return s;
 }
 
+static void key_clear(pool_list_key *k)
+{
+    free(k->s);
+    free(k->id);
+    memset(k, 0, sizeof *k);
+}
+
+static pool_list_key key_dup(const pool_list_key *k)
+{
+    pool_list_key c = *k;
+    c.s = xstrdup(k->s);
+    c.id = xstrdup(k->id);
+    return c;
+}
+
+void pool_rows_clear(pool_row *rows, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(rows[i].id);
+        free(rows[i].seller_id);
+        memset(&rows[i], 0, sizeof rows[i]);
+    }
+}
+
+/* Frees rows and keys [from, to). */
+static void drop(pool_row *rows, pool_list_key *keys, int from, int to)
+{
+    if (from >= to) return;
+    pool_rows_clear(rows + from, to - from);
+    for (int i = from; i < to; i++) key_clear(&keys[i]);
+}
+
+const char *conv_status_name(conv_status st)
+{
+    return status_names[st >= CONV_UNSCORED && st <= CONV_SKIPPED ? st : 0];
+}
+
 static void read_row(sqlite3_stmt *s, pool_row *r, pool_list_key *k)
 {
     memset(r, 0, sizeof *r);
-    snprintf(r->id, sizeof r->id, "%s", sqlite3_column_text(s, 0));
-    snprintf(r->seller_id, sizeof r->seller_id, "%s", sqlite3_column_text(s, 1));
+    r->id = pool_col_strdup(s, 0);
+    r->seller_id = pool_col_strdup(s, 1);
     r->nmsgs = sqlite3_column_int(s, 2);
     r->has_model = sqlite3_column_type(s, 3) != SQLITE_NULL;
     r->model_overall = sqlite3_column_double(s, 3);
     r->has_human = sqlite3_column_type(s, 4) != SQLITE_NULL;
     r->human_overall = sqlite3_column_double(s, 4);
     int st = sqlite3_column_int(s, 5);
-    snprintf(r->status, sizeof r->status, "%s",
-             status_names[st >= 0 && st < 4 ? st : 0]);
+    r->status = st >= CONV_UNSCORED && st <= CONV_SKIPPED ? (conv_status)st
+                                                          : CONV_UNSCORED;
     r->edge = sqlite3_column_int(s, 6);
     r->has_fdiff = sqlite3_column_type(s, 7) != SQLITE_NULL;
     r->fdiff = sqlite3_column_double(s, 7);
@@ -214,12 +252,12 @@ static void read_row(sqlite3_stmt *s, pool_row *r, pool_list_key *k)
     k->type = sqlite3_column_type(s, LIST_KEY);
     k->i = sqlite3_column_int64(s, LIST_KEY);
     k->d = sqlite3_column_double(s, LIST_KEY);
-    snprintf(k->s, sizeof k->s, "%s", k->type == SQLITE_TEXT ?
-             (const char *)sqlite3_column_text(s, LIST_KEY) : "");
-    snprintf(k->id, sizeof k->id, "%s", r->id);
+    k->s = k->type == SQLITE_TEXT ? pool_col_strdup(s, LIST_KEY) : NULL;
+    k->id = xstrdup(r->id);
 }
 
-/* Steps s, appending up to want rows; returns the number added or -1. */
+/* Steps s, appending up to want rows; returns the number added or -1
+ * (then none are kept). */
 static int collect(pool *p, sqlite3_stmt *s, int want, pool_row *rows,
                    pool_list_key *keys, char *err)
 {
@@ -228,7 +266,10 @@ static int collect(pool *p, sqlite3_stmt *s, int want, pool_row *rows,
         read_row(s, &rows[n], &keys[n]);
         n++;
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) n = pool_sql_err(p, "list", err);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        drop(rows, keys, 0, n);
+        n = pool_sql_err(p, "list", err);
+    }
     sqlite3_finalize(s);
     return n;
 }
@@ -296,7 +337,10 @@ static int list_from(pool *p, const pool_filter *f, int sparse,
             sqlite3_bind_text(s, 7, k->id, -1, SQLITE_STATIC);
         }
         int got = collect(p, s, want - n, rows + n, keys + n, err);
-        if (got < 0) return -1;
+        if (got < 0) {
+            drop(rows, keys, 0, n);
+            return -1;
+        }
         n += got;
     }
     return n;
@@ -344,6 +388,7 @@ static int list_window(pool *p, const pool_filter *f, int sparse,
             memcpy(rows, tmp + skip, (size_t)got * sizeof *rows);
             memcpy(keys, tk + skip, (size_t)got * sizeof *keys);
         }
+        drop(tmp, tk, 0, n < skip ? n : skip);
         free(tmp);
         free(tk);
         return got;
@@ -359,15 +404,20 @@ static int list_window(pool *p, const pool_filter *f, int sparse,
         int got = -1;
         if (n == back) {   /* else the list is not what the anchor says */
             got = 0;
-            for (int j = back - 1; j >= 0 && got < limit; j--) {
+            int j = back - 1;
+            for (; j >= 0 && got < limit; j--) {
                 rows[got] = tmp[j];
                 keys[got++] = tk[j];
             }
+            drop(tmp, tk, 0, j + 1);
             if (got < limit) {
                 int m = list_from(p, f, sparse, &k0, 1, f->desc, limit - got,
                                   rows + got, keys + got, err);
+                if (m < 0) drop(rows, keys, 0, got);
                 got = m < 0 ? -1 : got + m;
             }
+        } else if (n > 0) {
+            drop(tmp, tk, 0, n);
         }
         free(tmp);
         free(tk);
@@ -428,6 +478,8 @@ int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
     pool_list_anchor *a = &p->anchor;
     free(a->sig);
     a->sig = NULL;
+    key_clear(&a->key[0]);
+    key_clear(&a->key[1]);
     if (n > 0) {
         a->sig = sig;
         sig = NULL;
@@ -435,13 +487,32 @@ int pool_list(pool *p, const pool_filter *f, int64_t offset, int limit,
         a->changes = (int64_t)sqlite3_total_changes(p->db);
         a->off[0] = offset;
         a->off[1] = offset + n - 1;
-        a->key[0] = keys[0];
-        a->key[1] = keys[n - 1];
+        a->key[0] = key_dup(&keys[0]);
+        a->key[1] = key_dup(&keys[n - 1]);
     }
+    for (int i = 0; i < n; i++) key_clear(&keys[i]);
     free(sig);
     free(keys);
     if (own) sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
     return n;
+}
+
+int pool_list_find(pool *p, const pool_filter *f, const char *id,
+                   int64_t near, int span, int64_t *pos, char *err)
+{
+    int64_t from = near - span < 0 ? 0 : near - span;
+    int want = (int)(near + span - from);
+    if (want <= 0) return 0;
+    pool_row *rows = xcalloc((size_t)want, sizeof *rows);
+    int n = pool_list(p, f, from, want, rows, err), found = 0;
+    for (int i = 0; i < n && !found; i++)
+        if (strcmp(rows[i].id, id) == 0) {
+            *pos = from + i;
+            found = 1;
+        }
+    if (n > 0) pool_rows_clear(rows, n);
+    free(rows);
+    return n < 0 ? -1 : found;
 }
 
 /* Whether an indexed search under a filter is best read from its m
@@ -543,14 +614,21 @@ int pool_filter_parse(const char *spec, pool_filter *f, char *err)
     if (!strncmp(spec, "disagree", 8)) {
         f->kind = FILTER_DISAGREE;
         if (spec[8] == ':' || spec[8] == '=') {
-            char *end;
-            f->disagree = strtod(spec + 9, &end);
-            if (end == spec + 9 || (*end && *end != ':') || f->disagree < 0 ||
-                !isfinite(f->disagree)) {
-                err_set(err, "--filter %s: threshold must be a number >= 0", spec);
+            const char *num = spec + 9, *end = strchr(num, ':');
+            size_t nlen = end ? (size_t)(end - num) : strlen(num);
+            char nbuf[64], e2[ERR_MAX];
+            if (nlen >= sizeof nbuf) {
+                err_set(err, "--filter %s: the threshold is too long", spec);
                 return -1;
             }
-            if (*end == ':') {
+            memcpy(nbuf, num, nlen);
+            nbuf[nlen] = 0;
+            if (numarg_real("--filter disagree: threshold", nbuf, 0, 1e6,
+                            &f->disagree, e2) < 0) {
+                err_set(err, "%s", e2);
+                return -1;
+            }
+            if (end) {
                 if (!end[1]) {
                     err_set(err, "--filter %s: a field name is missing after "
                             "the threshold", spec);

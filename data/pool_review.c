@@ -22,8 +22,21 @@ void prediction_clear(prediction *pr)
 
 void label_clear(label *l)
 {
+    free(l->uid);
+    free(l->conv_id);
+    free(l->reviewer);
     free(l->note);
+    free(l->rationale);
+    free(l->comment);
     memset(l, 0, sizeof *l);
+}
+
+void pool_action_clear(pool_action *a)
+{
+    free(a->uid);
+    free(a->conv_id);
+    free(a->reviewer);
+    memset(a, 0, sizeof *a);
 }
 
 /* status: 0 unscored, 1 to review, 2 reviewed, 3 skipped. The model
@@ -48,7 +61,7 @@ int pool_refresh_state(pool *p, int64_t cid, char *err)
         "            conversations WHERE cid = ?1)) "
         "            ORDER BY id DESC LIMIT 1),"
         "     em AS (SELECT marked FROM edge_marks WHERE cid = ?1 "
-        "            ORDER BY id DESC LIMIT 1) "
+        "            AND undone_at IS NULL ORDER BY id DESC LIMIT 1) "
         "UPDATE conversations SET "
         " pred_id = (SELECT id FROM pr), model_overall = (SELECT overall FROM pr),"
         " label_id = (SELECT id FROM lb),"
@@ -174,19 +187,14 @@ done:
     return pool_tx_close(p, ok, err);
 }
 
-int pool_get_prediction(pool *p, const rubric *r, const char *conv_id,
-                        int64_t run_id, prediction *out, char *err)
+#define PRED_COLS "p.id, p.run_id, p.scores, p.rationale, p.reasoning, " \
+    "p.raw, p.status, p.error, p.model, p.program_id, p.tokens, " \
+    "p.latency_ms, p.created_at"
+
+/* Steps s (finalized here) and reads a prediction: 1, 0 none, -1. */
+static int read_prediction(pool *p, const rubric *r, sqlite3_stmt *s,
+                           prediction *out, char *err)
 {
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *s = pool_prepare(p,
-        "SELECT p.id, p.run_id, p.scores, p.rationale, p.reasoning, p.raw, "
-        "p.status, p.error, p.model, p.program_id, p.tokens, p.latency_ms, "
-        "p.created_at FROM predictions p JOIN conversations c ON c.cid = p.cid"
-        " WHERE c.id = ?1 AND (?2 = 0 OR p.run_id = ?2) "
-        "ORDER BY ?2 = 0 AND p.id IS c.pred_id DESC, p.id DESC LIMIT 1", err);
-    if (!s) return -1;
-    sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, run_id);
     int rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
         sqlite3_finalize(s);
@@ -210,91 +218,275 @@ int pool_get_prediction(pool *p, const rubric *r, const char *conv_id,
     return 1;
 }
 
-/* ---- labels ---- */
-
-static int valid_status(const char *s)
+int pool_get_prediction(pool *p, const rubric *r, const char *conv_id,
+                        int64_t run_id, prediction *out, char *err)
 {
-    return s && (!strcmp(s, "accepted") || !strcmp(s, "corrected") ||
-                 !strcmp(s, "skipped"));
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT " PRED_COLS " FROM predictions p JOIN conversations c ON"
+        " c.cid = p.cid WHERE c.id = ?1 AND (?2 = 0 OR p.run_id = ?2) "
+        "ORDER BY ?2 = 0 AND p.id IS c.pred_id DESC, p.id DESC LIMIT 1", err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, run_id);
+    return read_prediction(p, r, s, out, err);
 }
 
-int pool_add_label(pool *p, const rubric *r, const char *conv_id,
-                   const char *reviewer, const char *status,
-                   const scoreset *sc, const char *note, int64_t *label_id,
+int pool_get_prediction_id(pool *p, const rubric *r, int64_t pred_id,
+                           prediction *out, char *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT " PRED_COLS " FROM predictions p WHERE p.id = ?1", err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, pred_id);
+    return read_prediction(p, r, s, out, err);
+}
+
+/* ---- the journal ---- */
+
+static const char *const action_sql[] = {"label", "skip", "edge_mark",
+                                         "edge_unmark", "note", "undo"};
+static const char *const action_names[] = {"label", "skip", "edge mark",
+                                           "edge unmark", "note", "undo"};
+
+const char *pool_action_name(pool_action_kind k)
+{
+    return k >= ACTION_LABEL && k <= ACTION_UNDO ? action_names[k] : "?";
+}
+
+static pool_action_kind action_parse(const char *s)
+{
+    for (int i = ACTION_LABEL; s && i <= ACTION_UNDO; i++)
+        if (strcmp(s, action_sql[i]) == 0) return (pool_action_kind)i;
+    return ACTION_UNDO;
+}
+
+/* Appends a journal row (inside the caller's transaction). */
+static int journal(pool *p, const char *reviewer, pool_action_kind k,
+                   int64_t cid, int64_t ref, int64_t now, int64_t *id,
                    char *err)
 {
-    if (!valid_status(status)) {
-        err_set(err, "status '%s' is not one of accepted, corrected, skipped",
-                status ? status : "");
+    sqlite3_stmt *s = pool_stmt(p, ST_ACTION_INSERT,
+        "INSERT INTO actions(uid, reviewer, kind, cid, ref, created_at)"
+        " VALUES(lower(hex(randomblob(16))), ?, ?, ?, ?, ?)", err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, reviewer, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, action_sql[k], -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, cid);
+    sqlite3_bind_int64(s, 4, ref);
+    sqlite3_bind_int64(s, 5, now);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "journal", err);
+    if (id) *id = sqlite3_last_insert_rowid(p->db);
+    return 0;
+}
+
+static int need_reviewer(const char *reviewer, char *err)
+{
+    if (reviewer && *reviewer) return 0;
+    err_set(err, "no reviewer name (use --reviewer or CURATE_REVIEWER)");
+    return -1;
+}
+
+/* ---- labels ---- */
+
+/* POOL_SUPERSEDES when another reviewer's label (not undone) is newer
+ * than seen; 0 when none; -1 on error. */
+static int check_supersede(pool *p, int64_t cid, const char *conv_id,
+                           const char *reviewer, int64_t seen, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT id, reviewer, created_at, status FROM labels WHERE cid = ?1"
+        " AND id > ?2 AND reviewer <> ?3 AND undone_at IS NULL"
+        " ORDER BY id DESC LIMIT 1", err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, cid);
+    sqlite3_bind_int64(s, 2, seen);
+    sqlite3_bind_text(s, 3, reviewer, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s), out = 0;
+    if (rc == SQLITE_ROW) {
+        char when[32];
+        date_iso8601(sqlite3_column_int64(s, 2), when, sizeof when);
+        err_set(err, "%s labeled '%s' as %s at %s (label #%lld)",
+                (const char *)sqlite3_column_text(s, 1), conv_id,
+                (const char *)sqlite3_column_text(s, 3), when,
+                (long long)sqlite3_column_int64(s, 0));
+        out = POOL_SUPERSEDES;
+    } else if (rc != SQLITE_DONE) {
+        out = pool_sql_err(p, "check labels", err);
+    }
+    sqlite3_finalize(s);
+    return out;
+}
+
+/* The scores and overall of prediction pred_id of conversation cid, for
+ * an accepted label: 0 (*scores malloc'd; *has_ov, *ov) or -1 + err. */
+static int pred_scores(pool *p, int64_t pred_id, int64_t cid,
+                       const char *conv_id, char **scores, int *has_ov,
+                       double *ov, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT scores, overall, cid FROM predictions WHERE id = ?", err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, pred_id);
+    int rc = sqlite3_step(s), out = -1;
+    if (rc == SQLITE_ROW && sqlite3_column_int64(s, 2) == cid) {
+        *scores = pool_col_strdup(s, 0);
+        *has_ov = sqlite3_column_type(s, 1) != SQLITE_NULL;
+        *ov = sqlite3_column_double(s, 1);
+        out = 0;
+    } else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+        err_set(err, "prediction #%lld is not one of '%s'",
+                (long long)pred_id, conv_id);
+    } else {
+        pool_sql_err(p, "get prediction", err);
+    }
+    sqlite3_finalize(s);
+    return out;
+}
+
+int pool_put_label(pool *p, const rubric *r, const label_new *in,
+                   int64_t *label_id, char *err)
+{
+    if (in->status != LABEL_ACCEPTED && in->status != LABEL_CORRECTED &&
+        in->status != LABEL_SKIPPED) {
+        err_set(err, "a label is accepted, corrected or skipped");
         return -1;
     }
-    if (!reviewer || !*reviewer) {
-        err_set(err, "no reviewer name (use --reviewer or CURATE_REVIEWER)");
+    if (need_reviewer(in->reviewer, err) < 0) return -1;
+    if (in->status == LABEL_ACCEPTED && in->pred_id <= 0 && !in->scores) {
+        err_set(err, "accepted: no prediction and no scores");
         return -1;
     }
     /* Validate every score and fill the overall from the parts unless the
      * reviewer typed it. */
-    scoreset s = *sc;
+    scoreset s;
+    memset(&s, 0, sizeof s);
+    if (in->status != LABEL_SKIPPED && in->scores) s = *in->scores;
     for (size_t i = 0; i < r->nfields; i++) {
         if (!rubric_is_scored(&r->fields[i])) { s.set[i] = 0; continue; }
         if (s.set[i] && !rubric_validate_value(&r->fields[i], s.v[i], &s.v[i]))
             s.set[i] = 0;
     }
     int oi = rubric_overall_index(r);
-    if (oi >= 0 && !s.set[oi] && rubric_overall_from(r, &s, &s.v[oi]) == 0)
+    if (in->status != LABEL_SKIPPED && oi >= 0 && !s.set[oi] &&
+        rubric_overall_from(r, &s, &s.v[oi]) == 0)
         s.set[oi] = 1;
     if (pool_tx_open(p, err) < 0) return -1;
-    int ok = 0;
-    char *scores = rubric_scores_to_json_new(r, &s);
+    int ok = 0, has;
+    double ov = 0;
+    char *scores = NULL;
     sqlite3_stmt *st = NULL;
-    int64_t cid = need_cid(p, conv_id, err);
+    int64_t cid = need_cid(p, in->conv_id, err), now = date_now();
     if (cid < 0) goto done;
+    if (in->seen >= 0) {
+        int rc = check_supersede(p, cid, in->conv_id, in->reviewer, in->seen, err);
+        if (rc < 0) {
+            pool_tx_close(p, 0, NULL);
+            return rc;
+        }
+    }
+    if (in->status == LABEL_ACCEPTED && in->pred_id > 0) {
+        /* Verbatim: the reviewed prediction's own scores and overall. */
+        if (pred_scores(p, in->pred_id, cid, in->conv_id, &scores, &has, &ov,
+                        err) < 0)
+            goto done;
+    } else {
+        scores = rubric_scores_to_json_new(r, &s);
+        ov = overall_of(r, &s, &has);
+        if (in->status == LABEL_SKIPPED) has = 0;
+    }
     st = pool_stmt(p, ST_LABEL_INSERT,
-        "INSERT INTO labels(cid, reviewer, status, scores, overall, note, "
-        "created_at, content_hash) VALUES(?1,?2,?3,?4,?5,?6,?7,"
+        "INSERT INTO labels(uid, cid, reviewer, role, status, scores, overall,"
+        " note, rationale, comment, pred_id, run_id, created_at, content_hash)"
+        " VALUES(lower(hex(randomblob(16))), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+        " ?9, ?10, (SELECT run_id FROM predictions WHERE id = ?10), ?11,"
         " (SELECT content_hash FROM conversations WHERE cid = ?1))", err);
     if (!st) goto done;
     sqlite3_bind_int64(st, 1, cid);
-    sqlite3_bind_text(st, 2, reviewer, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, scores, -1, SQLITE_STATIC);
-    int has;
-    double ov = overall_of(r, &s, &has);
-    if (has) sqlite3_bind_double(st, 5, ov);
-    pool_bind_text(st, 6, note);
-    sqlite3_bind_int64(st, 7, date_now());
+    sqlite3_bind_text(st, 2, in->reviewer, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, label_role_name(in->role), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, label_status_name(in->status), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, scores, -1, SQLITE_STATIC);
+    if (has) sqlite3_bind_double(st, 6, ov);
+    pool_bind_text(st, 7, in->note);
+    pool_bind_text(st, 8, in->rationale);
+    pool_bind_text(st, 9, in->comment);
+    if (in->pred_id > 0) sqlite3_bind_int64(st, 10, in->pred_id);
+    sqlite3_bind_int64(st, 11, now);
     if (sqlite3_step(st) != SQLITE_DONE) {
         pool_sql_err(p, "store label", err);
         goto done;
     }
-    if (label_id) *label_id = sqlite3_last_insert_rowid(p->db);
-    ok = pool_refresh_state(p, cid, err) == 0;
+    int64_t lid = sqlite3_last_insert_rowid(p->db);
+    if (label_id) *label_id = lid;
+    ok = journal(p, in->reviewer, in->status == LABEL_SKIPPED ? ACTION_SKIP
+                 : ACTION_LABEL, cid, lid, now, NULL, err) == 0 &&
+         pool_refresh_state(p, cid, err) == 0;
 done:
     if (st) sqlite3_reset(st);
     free(scores);
     return pool_tx_close(p, ok, err);
 }
 
+int pool_add_label(pool *p, const rubric *r, const char *conv_id,
+                   const char *reviewer, label_status status,
+                   const scoreset *sc, const char *note, int64_t *label_id,
+                   char *err)
+{
+    label_new in = {.conv_id = conv_id, .reviewer = reviewer,
+                    .status = status, .scores = sc, .note = note, .seen = -1};
+    return pool_put_label(p, r, &in, label_id, err);
+}
+
 static void read_label(const rubric *r, sqlite3_stmt *s, label *l)
 {
     memset(l, 0, sizeof *l);
     l->id = sqlite3_column_int64(s, 0);
-    snprintf(l->conv_id, sizeof l->conv_id, "%s", sqlite3_column_text(s, 1));
-    snprintf(l->reviewer, sizeof l->reviewer, "%s", sqlite3_column_text(s, 2));
-    snprintf(l->status, sizeof l->status, "%s", sqlite3_column_text(s, 3));
+    l->conv_id = pool_col_strdup(s, 1);
+    l->reviewer = pool_col_strdup(s, 2);
+    l->status = label_status_parse((const char *)sqlite3_column_text(s, 3));
     rubric_scores_from_json(r, (const char *)sqlite3_column_text(s, 4),
                             &l->scores, NULL);
     l->note = pool_col_strdup(s, 5);
     l->created_at = sqlite3_column_int64(s, 6);
     l->undone = sqlite3_column_type(s, 7) != SQLITE_NULL;
-    l->stale = sqlite3_column_int(s, 8);
+    l->uid = pool_col_strdup(s, 8);
+    l->role = label_role_parse((const char *)sqlite3_column_text(s, 9));
+    l->pred_id = sqlite3_column_int64(s, 10);
+    l->run_id = sqlite3_column_int64(s, 11);
+    l->rationale = pool_col_strdup(s, 12);
+    l->comment = pool_col_strdup(s, 13);
+    /* The stored overall column is the label's overall (verbatim from
+     * the prediction when accepted). */
+    int oi = rubric_overall_index(r);
+    if (oi >= 0 && sqlite3_column_type(s, 14) != SQLITE_NULL &&
+        l->status != LABEL_SKIPPED) {
+        l->scores.v[oi] = sqlite3_column_double(s, 14);
+        l->scores.set[oi] = 1;
+    }
+    l->stale = sqlite3_column_int(s, 15);
 }
 
 /* Stale: made on content the conversation no longer has (schema 5). */
 #define LABEL_STALE "(l.content_hash IS NOT NULL AND " \
                     "l.content_hash <> c.content_hash)"
 #define LABEL_COLS "l.id, c.id, l.reviewer, l.status, l.scores, l.note, " \
-                   "l.created_at, l.undone_at, " LABEL_STALE
+                   "l.created_at, l.undone_at, l.uid, l.role, l.pred_id, " \
+                   "l.run_id, l.rationale, l.comment, l.overall, " LABEL_STALE
+
+/* Steps s (finalized here) for one label: 1, 0 none, -1. */
+static int one_label(pool *p, const rubric *r, sqlite3_stmt *s, label *out,
+                     char *err)
+{
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) read_label(r, s, out);
+    sqlite3_finalize(s);
+    if (rc == SQLITE_ROW) return 1;
+    return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "get label", err);
+}
 
 int pool_get_label(pool *p, const rubric *r, const char *conv_id, label *out,
                    char *err)
@@ -306,38 +498,35 @@ int pool_get_label(pool *p, const rubric *r, const char *conv_id, label *out,
         "AND NOT " LABEL_STALE " ORDER BY l.id DESC LIMIT 1", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) read_label(r, s, out);
-    sqlite3_finalize(s);
-    if (rc == SQLITE_ROW) return 1;
-    return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "get label", err);
+    return one_label(p, r, s, out, err);
 }
 
-int pool_undo_label(pool *p, int64_t label_id, char *err)
+int pool_get_own_label(pool *p, const rubric *r, const char *conv_id,
+                       const char *reviewer, label *out, char *err)
 {
-    if (pool_tx_open(p, err) < 0) return -1;
-    int ok = 0;
+    memset(out, 0, sizeof *out);
     sqlite3_stmt *s = pool_prepare(p,
-        "UPDATE labels SET undone_at = ? WHERE id = ? AND undone_at IS NULL "
-        "RETURNING cid", err);
-    if (s) {
-        sqlite3_bind_int64(s, 1, date_now());
-        sqlite3_bind_int64(s, 2, label_id);
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW) {
-            int64_t cid = sqlite3_column_int64(s, 0);
-            sqlite3_finalize(s);
-            s = NULL;
-            ok = pool_refresh_state(p, cid, err) == 0;
-        } else if (rc == SQLITE_DONE) {
-            err_set(err, "label %lld does not exist or is already undone",
-                    (long long)label_id);
-        } else {
-            pool_sql_err(p, "undo label", err);
-        }
-        if (s) sqlite3_finalize(s);
-    }
-    return pool_tx_close(p, ok, err);
+        "SELECT " LABEL_COLS " FROM labels l JOIN conversations c "
+        "ON c.cid = l.cid WHERE c.id = ? AND l.reviewer = ? AND"
+        " l.undone_at IS NULL AND NOT " LABEL_STALE
+        " ORDER BY l.id DESC LIMIT 1", err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, reviewer ? reviewer : "", -1, SQLITE_STATIC);
+    return one_label(p, r, s, out, err);
+}
+
+int64_t pool_newest_label_id(pool *p, const char *conv_id, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT coalesce(max(l.id), 0) FROM labels l JOIN conversations c"
+        " ON c.cid = l.cid WHERE c.id = ?", err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
+    int64_t v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0)
+                                              : pool_sql_err(p, "labels", err);
+    sqlite3_finalize(s);
+    return v;
 }
 
 int pool_label_history(pool *p, const rubric *r, const char *conv_id,
@@ -366,49 +555,181 @@ int pool_label_history(pool *p, const rubric *r, const char *conv_id,
 int pool_set_edge(pool *p, const char *conv_id, const char *reviewer, int on,
                   const char *note, char *err)
 {
+    if (need_reviewer(reviewer, err) < 0) return -1;
     if (pool_tx_open(p, err) < 0) return -1;
     int ok = 0;
     sqlite3_stmt *s = NULL;
-    int64_t cid = need_cid(p, conv_id, err);
+    int64_t cid = need_cid(p, conv_id, err), now = date_now();
     if (cid < 0) goto done;
-    s = pool_stmt(p, ST_EDGE_INSERT, "INSERT INTO edge_marks(cid, reviewer, "
-                  "marked, note, created_at) VALUES(?,?,?,?,?)", err);
+    s = pool_stmt(p, ST_EDGE_INSERT, "INSERT INTO edge_marks(uid, cid,"
+                  " reviewer, marked, note, created_at) VALUES("
+                  "lower(hex(randomblob(16))),?,?,?,?,?)", err);
     if (!s) goto done;
     sqlite3_bind_int64(s, 1, cid);
-    pool_bind_text(s, 2, reviewer ? reviewer : "");
+    pool_bind_text(s, 2, reviewer);
     sqlite3_bind_int(s, 3, on ? 1 : 0);
     pool_bind_text(s, 4, note);
-    sqlite3_bind_int64(s, 5, date_now());
+    sqlite3_bind_int64(s, 5, now);
     if (sqlite3_step(s) != SQLITE_DONE) {
         pool_sql_err(p, "mark edge case", err);
         goto done;
     }
-    ok = pool_refresh_state(p, cid, err) == 0;
+    ok = journal(p, reviewer, on ? ACTION_EDGE_MARK : ACTION_EDGE_UNMARK, cid,
+                 sqlite3_last_insert_rowid(p->db), now, NULL, err) == 0 &&
+         pool_refresh_state(p, cid, err) == 0;
 done:
     if (s) sqlite3_reset(s);
     return pool_tx_close(p, ok, err);
 }
 
-int pool_get_edge(pool *p, const char *conv_id, char *note, size_t notelen,
-                  char *err)
+int pool_get_edge(pool *p, const char *conv_id, char **note, char *err)
 {
+    if (note) *note = NULL;
     sqlite3_stmt *s = pool_prepare(p,
-        "SELECT e.marked, coalesce(e.note, '') FROM edge_marks e "
-        "JOIN conversations c ON c.cid = e.cid WHERE c.id = ? "
-        "ORDER BY e.id DESC LIMIT 1", err);
+        "SELECT e.marked, e.note FROM edge_marks e "
+        "JOIN conversations c ON c.cid = e.cid WHERE c.id = ? AND"
+        " e.undone_at IS NULL ORDER BY e.id DESC LIMIT 1", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s), on = 0;
     if (rc == SQLITE_ROW) {
         on = sqlite3_column_int(s, 0);
-        if (note && notelen)
-            snprintf(note, notelen, "%s", on ? (const char *)sqlite3_column_text(s, 1) : "");
-    } else if (note && notelen) {
-        note[0] = '\0';
+        if (on && note) *note = pool_col_strdup(s, 1);
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return pool_sql_err(p, "get edge", err);
     return on;
+}
+
+/* ---- notes ---- */
+
+int pool_add_note(pool *p, const char *conv_id, const char *reviewer,
+                  const char *text, char *err)
+{
+    if (need_reviewer(reviewer, err) < 0) return -1;
+    if (!text || !*text) {
+        err_set(err, "an empty note");
+        return -1;
+    }
+    if (pool_tx_open(p, err) < 0) return -1;
+    int ok = 0;
+    int64_t cid = need_cid(p, conv_id, err), now = date_now();
+    sqlite3_stmt *s = cid < 0 ? NULL : pool_prepare(p,
+        "INSERT INTO notes(uid, cid, reviewer, text, created_at)"
+        " VALUES(lower(hex(randomblob(16))), ?, ?, ?, ?)", err);
+    if (s) {
+        sqlite3_bind_int64(s, 1, cid);
+        sqlite3_bind_text(s, 2, reviewer, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 4, now);
+        if (sqlite3_step(s) != SQLITE_DONE) pool_sql_err(p, "store note", err);
+        else ok = journal(p, reviewer, ACTION_NOTE, cid,
+                          sqlite3_last_insert_rowid(p->db), now, NULL, err) == 0;
+        sqlite3_finalize(s);
+    }
+    return pool_tx_close(p, ok, err);
+}
+
+int pool_get_note(pool *p, const char *conv_id, char **text,
+                  char **reviewer, char *err)
+{
+    *text = NULL;
+    if (reviewer) *reviewer = NULL;
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT n.text, n.reviewer FROM notes n JOIN conversations c ON"
+        " c.cid = n.cid WHERE c.id = ? AND n.undone_at IS NULL"
+        " ORDER BY n.id DESC LIMIT 1", err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *text = pool_col_strdup(s, 0);
+        if (reviewer) *reviewer = pool_col_strdup(s, 1);
+    }
+    sqlite3_finalize(s);
+    if (rc == SQLITE_ROW) return 1;
+    return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "get note", err);
+}
+
+/* ---- undo ---- */
+
+static int flag_undone(pool *p, const char *table, int64_t id, int64_t now,
+                       char *err)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "UPDATE %s SET undone_at = ? WHERE id = ?"
+             " AND undone_at IS NULL", table);
+    sqlite3_stmt *s = pool_prepare(p, sql, err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, now);
+    sqlite3_bind_int64(s, 2, id);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "undo", err);
+}
+
+int pool_undo_last(pool *p, const char *reviewer, const char *conv_id,
+                   int labels_only, pool_action *undone, char *err)
+{
+    memset(undone, 0, sizeof *undone);
+    if (need_reviewer(reviewer, err) < 0) return -1;
+    if (pool_tx_open(p, err) < 0) return -1;
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT a.id, a.uid, a.kind, c.id, a.reviewer, a.ref, a.created_at,"
+        " a.cid, l.status FROM actions a JOIN conversations c ON c.cid = a.cid"
+        " LEFT JOIN labels l ON a.kind IN ('label', 'skip') AND l.id = a.ref"
+        " WHERE a.reviewer = ?1 AND a.undone_at IS NULL AND a.kind <> 'undo'"
+        " AND (?2 IS NULL OR c.id = ?2)"
+        " AND (?3 = 0 OR a.kind IN ('label', 'skip'))"
+        " ORDER BY a.id DESC LIMIT 1", err);
+    if (!s) return pool_tx_close(p, 0, err);
+    sqlite3_bind_text(s, 1, reviewer, -1, SQLITE_STATIC);
+    pool_bind_text(s, 2, conv_id);
+    sqlite3_bind_int(s, 3, labels_only);
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE) {
+            pool_sql_err(p, "undo", err);
+            return pool_tx_close(p, 0, err);
+        }
+        return pool_tx_close(p, 1, err) < 0 ? -1 : 0;
+    }
+    undone->id = sqlite3_column_int64(s, 0);
+    undone->uid = pool_col_strdup(s, 1);
+    undone->kind = action_parse((const char *)sqlite3_column_text(s, 2));
+    undone->conv_id = pool_col_strdup(s, 3);
+    undone->reviewer = pool_col_strdup(s, 4);
+    undone->ref = sqlite3_column_int64(s, 5);
+    undone->created_at = sqlite3_column_int64(s, 6);
+    int64_t cid = sqlite3_column_int64(s, 7);
+    undone->status = label_status_parse((const char *)sqlite3_column_text(s, 8));
+    sqlite3_finalize(s);
+    int64_t now = date_now(), uid_row = 0;
+    const char *table = undone->kind == ACTION_LABEL || undone->kind == ACTION_SKIP
+                            ? "labels"
+                        : undone->kind == ACTION_NOTE ? "notes" : "edge_marks";
+    int ok = flag_undone(p, table, undone->ref, now, err) == 0 &&
+             journal(p, reviewer, ACTION_UNDO, cid, undone->id, now, &uid_row,
+                     err) == 0;
+    if (ok) {
+        s = pool_prepare(p, "UPDATE actions SET undone_at = ?, undone_by = ?"
+                         " WHERE id = ?", err);
+        ok = s != NULL;
+        if (s) {
+            sqlite3_bind_int64(s, 1, now);
+            sqlite3_bind_int64(s, 2, uid_row);
+            sqlite3_bind_int64(s, 3, undone->id);
+            ok = sqlite3_step(s) == SQLITE_DONE || pool_sql_err(p, "undo", err) == 0;
+            sqlite3_finalize(s);
+        }
+    }
+    ok = ok && pool_refresh_state(p, cid, err) == 0;
+    if (pool_tx_close(p, ok, err) < 0) {
+        pool_action_clear(undone);
+        return -1;
+    }
+    return 1;
 }
 
 int pool_stale_labels(pool *p, const char *conv_id, char *err)

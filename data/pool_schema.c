@@ -373,6 +373,60 @@ static const char *schema_v3 =
     "CREATE INDEX conv_state ON conversations(cid, status, edge, pred_id, diff,"
     " seller_id);";
 
+/* Schema version 4: the review model (labels, edge marks and notes as
+ * events for a team; the journal behind undo).
+ *
+ * Every event row gets a globally unique uid (128-bit random hex) so that a
+ * later sync can exchange events idempotently. A label records the
+ * prediction (and run) it reviewed, its role (review | adjudication) and
+ * nullable rationale/comment columns. Edge marks can be undone (the
+ * current mark is the latest not undone). notes: free notes on a
+ * conversation. actions: the journal of each reviewer's actions in order;
+ * undo flags a row undone (undone_by = the 'undo' row that did it).
+ * Existing labels and edge marks are journaled in the order they were
+ * made, so they can be undone like new ones. */
+static const char *schema_v4 =
+    "ALTER TABLE labels ADD COLUMN uid TEXT;"
+    "ALTER TABLE labels ADD COLUMN role TEXT NOT NULL DEFAULT 'review'"
+    " CHECK(role IN ('review','adjudication'));"
+    "ALTER TABLE labels ADD COLUMN pred_id INTEGER;"
+    "ALTER TABLE labels ADD COLUMN run_id INTEGER;"
+    "ALTER TABLE labels ADD COLUMN rationale TEXT;"
+    "ALTER TABLE labels ADD COLUMN comment TEXT;"
+    "UPDATE labels SET uid = lower(hex(randomblob(16)));"
+    "CREATE UNIQUE INDEX labels_uid ON labels(uid);"
+    "CREATE INDEX labels_reviewer ON labels(cid, reviewer, id);"
+    "ALTER TABLE edge_marks ADD COLUMN uid TEXT;"
+    "ALTER TABLE edge_marks ADD COLUMN undone_at INTEGER;"
+    "UPDATE edge_marks SET uid = lower(hex(randomblob(16)));"
+    "CREATE UNIQUE INDEX edge_marks_uid ON edge_marks(uid);"
+    "CREATE TABLE notes("
+    " id INTEGER PRIMARY KEY,"
+    " uid TEXT NOT NULL UNIQUE,"
+    " cid INTEGER NOT NULL REFERENCES conversations(cid) ON DELETE CASCADE,"
+    " reviewer TEXT NOT NULL, text TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, undone_at INTEGER);"
+    "CREATE INDEX notes_cid ON notes(cid, id);"
+    "CREATE TABLE actions("
+    " id INTEGER PRIMARY KEY,"
+    " uid TEXT NOT NULL UNIQUE,"
+    " reviewer TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK(kind IN ('label','skip','edge_mark',"
+    "  'edge_unmark','note','undo')),"
+    " cid INTEGER NOT NULL REFERENCES conversations(cid) ON DELETE CASCADE,"
+    " ref INTEGER,"          /* labels/edge_marks/notes id; undo: actions id */
+    " created_at INTEGER NOT NULL,"
+    " undone_at INTEGER, undone_by INTEGER);"
+    "CREATE INDEX actions_reviewer ON actions(reviewer, id);"
+    "CREATE INDEX actions_cid ON actions(cid, id);"
+    "INSERT INTO actions(uid, reviewer, kind, cid, ref, created_at, undone_at)"
+    " SELECT lower(hex(randomblob(16))), reviewer, kind, cid, id, created_at,"
+    " undone_at FROM (SELECT reviewer, CASE status WHEN 'skipped' THEN 'skip'"
+    " ELSE 'label' END AS kind, cid, id, created_at, undone_at, 0 AS t"
+    " FROM labels UNION ALL SELECT reviewer, CASE marked WHEN 1 THEN"
+    " 'edge_mark' ELSE 'edge_unmark' END, cid, id, created_at, NULL, 1"
+    " FROM edge_marks) ORDER BY created_at, t, id;";
+
 /* Schema version 5: hardening (issue 13).
  *
  * 1. application_id marks the file as a curate pool (pool.c recognises a
@@ -390,7 +444,19 @@ static const char *schema_v3 =
  *    conversation's current hash.
  * 4. pool_meta: key/value facts about the pool: 'rubric' (the canonical
  *    JSON of the rubric its labels and predictions were made under),
- *    'made_by' ('demo' for a pool `curate demo` created). */
+ *    'made_by' ('demo' for a pool `curate demo` created).
+ * 5. The search index's documents are parts of a conversation, not the
+ *    whole: SEARCH_PART messages each (the first part also holds the id and
+ *    the seller), rowid = cid * 2^20 + part. Filling the index then takes
+ *    memory for one part, whatever the size of a conversation (one of a
+ *    million messages took 480 MB as one document). A search term never
+ *    holds a line break, and the parts are split between messages, so a
+ *    conversation matches exactly when one of its parts does. The index is
+ *    rebuilt from empty (`curate index`; scans answer meanwhile). */
+/* Messages per search document (a text constant: it is spliced into SQL);
+ * must stay below 2^20 (the part number's bits of a rowid). */
+#define SEARCH_PART "1024"
+
 static const char *schema_v5 =
     "PRAGMA application_id = 1129665089;"   /* 0x43555241, "CURA" */
     "ALTER TABLE runs ADD COLUMN owner_pid INTEGER;"
@@ -403,7 +469,41 @@ static const char *schema_v5 =
     "ALTER TABLE labels ADD COLUMN content_hash TEXT;"
     "UPDATE labels SET content_hash = (SELECT content_hash FROM conversations c"
     " WHERE c.cid = labels.cid);"
-    "CREATE TABLE pool_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+    "CREATE TABLE pool_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    /* A pool made by an older `curate demo` (nothing but its data) is
+     * recognised as a demo pool, so `make demo` can still reset it. */
+    "INSERT INTO pool_meta SELECT 'made_by', 'demo' WHERE EXISTS (SELECT 1"
+    " FROM conversations) AND NOT EXISTS (SELECT 1 FROM conversations WHERE"
+    " source IS NOT 'demo') AND NOT EXISTS (SELECT 1 FROM labels WHERE"
+    " reviewer <> 'demo') AND NOT EXISTS (SELECT 1 FROM edge_marks WHERE"
+    " reviewer <> 'demo');";
+
+/* Part 5 of schema 5, also applied on its own to a pool whose schema 5
+ * was written by an early build without it (see repair_search_parts). */
+static const char *schema_v5_search =
+    "DROP TABLE IF EXISTS conv_search; DROP VIEW IF EXISTS conv_doc;"
+    /* Most conversations are one part: read as before, in one pass; only
+     * the long ones are cut (each part found by its first message). */
+    "CREATE VIEW conv_doc(rid, doc, cid) AS"
+    " SELECT c.cid * 1048576, lower(c.id || char(10) || c.seller_id ||"
+    " char(10) || coalesce((SELECT group_concat(m.text, char(10)) FROM messages m"
+    " WHERE m.mid BETWEEN c.msg_first AND c.msg_last AND m.cid = c.cid), '')),"
+    " c.cid FROM conversations c WHERE c.n_messages <= " SEARCH_PART
+    " UNION ALL"
+    " SELECT c.cid * 1048576 + (m0.mid - c.msg_first) / " SEARCH_PART ","
+    " lower(CASE WHEN m0.mid = c.msg_first THEN c.id || char(10) || c.seller_id"
+    " || char(10) ELSE '' END || (SELECT group_concat(m.text, char(10)) FROM"
+    " messages m WHERE m.mid BETWEEN m0.mid AND min(m0.mid + " SEARCH_PART " - 1,"
+    " c.msg_last) AND m.cid = c.cid)), c.cid"
+    /* CROSS JOIN and +m0.cid: walk c, then m0 by its rowid range (the
+     * planner otherwise scans messages or builds an index on m0.cid). */
+    " FROM conversations c CROSS JOIN messages m0 ON m0.mid BETWEEN c.msg_first AND"
+    " c.msg_last AND +m0.cid = c.cid WHERE c.n_messages > " SEARCH_PART
+    " AND (m0.mid - c.msg_first) % " SEARCH_PART " = 0;"
+    "CREATE VIRTUAL TABLE conv_search USING fts5(doc, content='conv_doc',"
+    " content_rowid='rid', tokenize='trigram case_sensitive 1', columnsize=0);"
+    "INSERT INTO conv_search(conv_search, rank) VALUES('automerge', 8);"
+    "UPDATE search_state SET upto = 0, gen = gen + 1;";
 
 /* Schema version 11: team review. assignments: which reviewer is to
  * review which conversation (curate assign), one row per pair, kept once
@@ -506,6 +606,54 @@ static int repair_early_v2(pool *p, char *err)
     return pool_tx_close(p, ok, err);
 }
 
+/* Schema 4 is numbered below steps that other branches added first (5,
+ * 8, 11): a pool a build without it brought to a higher version lacks it.
+ * Such a pool gets the step now (its tables are missing: all of it is,
+ * steps being one transaction each); one cheap look per open. */
+static int repair_missing_v4(pool *p, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT count(*) = 0 FROM sqlite_master WHERE type = 'table' AND"
+        " name = 'actions'", err);
+    if (!s) return -1;
+    int missing = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    if (!missing) return 0;
+    if (pool_tx_open(p, err) < 0) return -1;
+    s = pool_prepare(p, "SELECT count(*) = 0 FROM sqlite_master WHERE"
+                        " type = 'table' AND name = 'actions'", err);
+    int ok = s != NULL;
+    missing = ok && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+    if (s) sqlite3_finalize(s);
+    if (ok && missing) ok = pool_exec(p, schema_v4, err) == 0;
+    return pool_tx_close(p, ok, err);
+}
+
+int pool_search_parts_missing(pool *p)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(p->db, "SELECT (SELECT count(*) FROM sqlite_master"
+            " WHERE name = 'conv_doc') > 0 AND (SELECT count(*) FROM"
+            " pragma_table_info('conv_doc') WHERE name = 'rid') = 0", -1, &s,
+            NULL) != SQLITE_OK)
+        return 0;
+    int missing = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return missing;
+}
+
+/* A pool whose schema 5 came from an early build has the search index of
+ * schema 3 (one document per conversation): bring it to parts (the index
+ * starts empty again; scans answer meanwhile). One cheap look per open. */
+static int repair_search_parts(pool *p, char *err)
+{
+    if (!pool_search_parts_missing(p)) return 0;
+    if (pool_tx_open(p, err) < 0) return -1;
+    int ok = !pool_search_parts_missing(p) ||
+             pool_exec(p, schema_v5_search, err) == 0;
+    return pool_tx_close(p, ok, err);
+}
+
 int pool_migrate(pool *p, char *err)
 {
     sqlite3_stmt *s = pool_prepare(p, "PRAGMA user_version", err);
@@ -518,7 +666,9 @@ int pool_migrate(pool *p, char *err)
                 "changed", p->path, v, POOL_SCHEMA_VERSION);
         return -1;
     }
-    if (v == POOL_SCHEMA_VERSION) return repair_early_v2(p, err);
+    if (v == POOL_SCHEMA_VERSION)
+        return repair_early_v2(p, err) < 0 || repair_search_parts(p, err) < 0
+                   ? -1 : repair_missing_v4(p, err);
     /* All steps run in one transaction with the user_version bump; the
      * version is read again under the write lock in case another process
      * migrated meanwhile. */
@@ -536,7 +686,9 @@ int pool_migrate(pool *p, char *err)
         free(v2);
     }
     if (ok && v < 3) ok = pool_exec(p, schema_v3, err) == 0;
-    if (ok && v < 5) ok = pool_exec(p, schema_v5, err) == 0;
+    if (ok && v < 4) ok = pool_exec(p, schema_v4, err) == 0;
+    if (ok && v < 5) ok = pool_exec(p, schema_v5, err) == 0 &&
+                          pool_exec(p, schema_v5_search, err) == 0;
     if (ok && v < 8) {
         char *v8 = schema_v8_new();
         ok = pool_exec(p, v8, err) == 0;
@@ -550,6 +702,8 @@ int pool_migrate(pool *p, char *err)
         ok = pool_exec(p, sql, err) == 0;
     }
     if (pool_tx_close(p, ok, err) < 0) return -1;
-    return v == 2 ? repair_early_v2(p, err) : 0;
+    if (v == 2 && repair_early_v2(p, err) < 0) return -1;
+    if (repair_search_parts(p, err) < 0) return -1;
+    return v >= 4 ? repair_missing_v4(p, err) : 0;
 }
 

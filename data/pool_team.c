@@ -25,9 +25,9 @@ int pool_team_each_unit(pool *p, const rubric *r,
     /* The latest label per (conversation, reviewer, role) not undone. */
     sqlite3_stmt *s = pool_prepare(p,
         "SELECT c.id, pr.scores, l.reviewer, l.status, l.scores, l.id,"
-        " l.created_at, 0 AS adj"
+        " l.created_at, l.role = 'adjudication' AS adj"
         " FROM (SELECT max(id) AS id FROM labels WHERE undone_at IS NULL"
-        "       GROUP BY cid, reviewer) m"
+        "       GROUP BY cid, reviewer, role) m"
         " JOIN labels l ON l.id = m.id"
         " JOIN conversations c ON c.cid = l.cid"
         " LEFT JOIN predictions pr ON pr.id = c.pred_id"

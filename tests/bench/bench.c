@@ -12,6 +12,12 @@
  *   bench plans DB          EXPLAIN QUERY PLAN of every list/count query,
  *                           flagging full scans of a big table and
  *                           temporary sorts of a list
+ *   bench csv FILE OUT      the messages of a JSONL file as CSV (cid, ts,
+ *                           sender, role, text), for sqlite3's .import
+ *   bench mininsert FILE DB the alternative import: parse the JSONL, one
+ *                           prepared INSERT per message into a bare table
+ *                           in one transaction; prints total and insert
+ *                           seconds
  *
  * Times are wall-clock milliseconds of the pool calls alone (no drawing);
  * each operation runs a few times and the slowest run is reported. */
@@ -22,6 +28,7 @@
 #include "../../data/pool_dist.h"
 #include "../../data/pool_int.h"   /* white box: the connection, for plans */
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +95,7 @@ static pool_row rows[VIS];
 
 static void list(const pool_filter *f, int64_t off)
 {
+    pool_rows_clear(rows, VIS);
     if (pool_list(P, f, off, VIS, rows, err) < 0) die("pool_list");
 }
 
@@ -367,12 +375,13 @@ static int queries(const char *db)
         c = pool_get_convo_new(P, "b-big", err);
         prediction pr;
         label lb;
-        char note[256];
+        char *note;
         if (pool_get_prediction(P, R, "b-big", 0, &pr, err) < 0) die("prediction");
         prediction_clear(&pr);
         if (pool_get_label(P, R, "b-big", &lb, err) < 0) die("label");
         label_clear(&lb);
-        pool_get_edge(P, "b-big", note, sizeof note, err);
+        pool_get_edge(P, "b-big", &note, err);
+        free(note);
     });
     char nm[64];
     snprintf(nm, sizeof nm, "open a conversation of %zu messages",
@@ -428,6 +437,7 @@ static int dump(const char *db, int64_t run, const char *seller)
             for (int d = 0; d < 2; d++) {
                 f.sort = (pool_sort_kind)so;
                 f.desc = d;
+                pool_rows_clear(rows, VIS);
                 int n = pool_list(P, &f, 3, VIS, rows, err);
                 if (n < 0) die("list");
                 printf("list %s %s %d:", filter_name((pool_filter_kind)k),
@@ -662,8 +672,103 @@ static int parse(const char *path)
     return 0;
 }
 
+/* ---- the alternatives to curate import ---- */
+
+typedef struct {
+    FILE *out;
+    sqlite3_stmt *ins;
+    long cid;
+    double t_sql;
+} alt_ctx;
+
+static void csv_field(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static int csv_convo(const convo *c, void *ctx, char *e)
+{
+    alt_ctx *a = ctx;
+    a->cid++;
+    for (size_t i = 0; i < c->nmsgs; i++) {
+        const convo_msg *m = &c->msgs[i];
+        fprintf(a->out, "%ld,%lld,", a->cid, (long long)m->ts);
+        csv_field(a->out, m->sender);
+        fprintf(a->out, ",%d,", (int)m->role);
+        csv_field(a->out, m->text);
+        fputc('\n', a->out);
+    }
+    return 0;
+}
+
+static int to_csv(const char *path, const char *out)
+{
+    size_t len;
+    char *data = file_read_new(path, &len, err);
+    if (!data) die("read");
+    alt_ctx a = {.out = fopen(out, "w")};
+    if (!a.out) { err_set(err, "%s", out); die("open"); }
+    fputs("cid,ts,sender,role,text\n", a.out);
+    if (import_jsonl(data, len, path, csv_convo, &a, err) < 0) die("parse");
+    fclose(a.out);
+    free(data);
+    return 0;
+}
+
+static int ins_convo(const convo *c, void *ctx, char *e)
+{
+    alt_ctx *a = ctx;
+    double t = date_mono();
+    a->cid++;
+    for (size_t i = 0; i < c->nmsgs; i++) {
+        const convo_msg *m = &c->msgs[i];
+        sqlite3_bind_int64(a->ins, 1, a->cid);
+        sqlite3_bind_int64(a->ins, 2, m->ts);
+        sqlite3_bind_text(a->ins, 3, m->sender, -1, SQLITE_STATIC);
+        sqlite3_bind_int(a->ins, 4, (int)m->role);
+        sqlite3_bind_text(a->ins, 5, m->text, -1, SQLITE_STATIC);
+        if (sqlite3_step(a->ins) != SQLITE_DONE) return -1;
+        sqlite3_reset(a->ins);
+    }
+    a->t_sql += date_mono() - t;
+    return 0;
+}
+
+static int mininsert(const char *path, const char *dbpath)
+{
+    double t0 = date_mono();
+    size_t len;
+    char *data = file_read_new(path, &len, err);
+    if (!data) die("read");
+    sqlite3 *db;
+    if (sqlite3_open(dbpath, &db) != SQLITE_OK) die("open");
+    sqlite3_exec(db, "PRAGMA journal_mode=WAL; CREATE TABLE messages(cid "
+                 "INTEGER, ts INTEGER, sender TEXT, role INTEGER, text TEXT);"
+                 "BEGIN", NULL, NULL, NULL);
+    alt_ctx a = {0};
+    sqlite3_prepare_v2(db, "INSERT INTO messages VALUES(?,?,?,?,?)", -1,
+                       &a.ins, NULL);
+    if (import_jsonl(data, len, path, ins_convo, &a, err) < 0) die("insert");
+    double t = date_mono();
+    sqlite3_finalize(a.ins);
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    a.t_sql += date_mono() - t;
+    sqlite3_close(db);
+    free(data);
+    printf("%.3f %.3f\n", date_mono() - t0, a.t_sql);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && !strcmp(argv[1], "csv")) return to_csv(argv[2], argv[3]);
+    if (argc == 4 && !strcmp(argv[1], "mininsert"))
+        return mininsert(argv[2], argv[3]);
     if (argc == 3 && !strcmp(argv[1], "parse")) return parse(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "queries")) return queries(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "plans")) return plans(argv[2]);

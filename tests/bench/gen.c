@@ -164,8 +164,8 @@ static int gen_scores(const char *db, double scored, double labeled,
         scoreset h;
         memset(&h, 0, sizeof h);
         for (int k = 0; k < 3; k++) { h.v[fi[k]] = truth[k]; h.set[fi[k]] = 1; }
-        const char *st = rng_unit(&rr) < 0.05 ? "skipped"
-                       : rng_unit(&rr) < 0.5 ? "accepted" : "corrected";
+        label_status st = rng_unit(&rr) < 0.05 ? LABEL_SKIPPED
+                        : rng_unit(&rr) < 0.5 ? LABEL_ACCEPTED : LABEL_CORRECTED;
         if (pool_add_label(p, r, id, "bench", st, &h, NULL, NULL, err) < 0)
             goto fail;
         nlab++;

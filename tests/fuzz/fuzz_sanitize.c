@@ -61,10 +61,38 @@ static void san_check(const char *s, size_t n, unsigned flags)
     free(out);
 }
 
+/* SAN_PIPE (output to a pipe or file): bytes kept, but no control: no C0
+ * (except '\n' / '\t' when kept), no DEL, no C1 code point, no raw byte
+ * 0x80..0x9F outside a valid sequence; safe UTF-8 text comes out as is. */
+static void san_check_pipe(const char *s, size_t n, unsigned flags)
+{
+    char *out = sanitize_new(s, n, flags | SAN_PIPE);
+    size_t on = strlen(out), i = 0;
+    const unsigned char *u = (const unsigned char *)out;
+    while (i < on) {
+        uint32_t cp;
+        int k = utf8_decode(u + i, on - i, &cp);
+        if (k <= 0) {   /* a kept invalid byte: never a C1 one */
+            FUZZ_CHECK(!(u[i] >= 0x80 && u[i] <= 0x9f));
+            i++;
+            continue;
+        }
+        FUZZ_CHECK(cp != 0x1b && cp != 0x7f && !(cp >= 0x80 && cp <= 0x9f));
+        if (cp < 0x20)
+            FUZZ_CHECK((cp == '\n' && (flags & SAN_KEEP_NL)) ||
+                       (cp == '\t' && (flags & SAN_KEEP_TAB)));
+        i += (size_t)k;
+    }
+    if (fuzz_utf8_valid(s, n, 0) && san_safe(s, n, flags))
+        FUZZ_CHECK(on == n && memcmp(out, s, n) == 0);
+    free(out);
+}
+
 static void fuzz_sanitize_one(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
     for (unsigned flags = 0; flags < 4; flags++) san_check(s, size, flags);
+    for (unsigned flags = 0; flags < 4; flags++) san_check_pipe(s, size, flags);
 
     /* NUL-terminated form: up to the first NUL. */
     char *c = fuzz_cstr(data, size);

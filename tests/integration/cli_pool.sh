@@ -65,9 +65,15 @@ check_rc "label unknown field" 2 "$CURATE" label c1 --set speed=3
 has "label lists fields" 'fields: responsiveness_score' "$WORK/out"
 check_rc "label non-number" 2 "$CURATE" label c1 --set responsiveness_score=seven
 check_rc "label bad status" 2 "$CURATE" label c1 --status maybe
+# A second reviewer never silently supersedes the first: it is said (both
+# labels stay in the history).
 check_rc "second reviewer" 0 "$CURATE" --reviewer bob label c1 --set responsiveness_score=7 \
   --set customer_negative_score=1 --set conversational_trend_score=8
-check_rc "undo" 0 "$CURATE" label c1 --undo
+has "says it supersedes alice's label" "note: this supersedes alice's label #1 of c1" "$WORK/out"
+check_rc "another reviewer cannot undo bob's label" 1 "$CURATE" --reviewer carol label c1 --undo
+has "says there is nothing of theirs" "nothing of carol's to undo on c1" "$WORK/out"
+check_rc "undo" 0 "$CURATE" --reviewer bob label c1 --undo
+has "undo says what" "undone: corrected label #2 of c1" "$WORK/out"
 eq "history keeps both" "$(sql 'SELECT group_concat(reviewer) FROM labels ORDER BY id')" "alice,bob"
 eq "current label is alice's" "$(sql 'SELECT human_overall FROM conversations WHERE id="c1"')" "8.7"
 check_rc "skip" 0 "$CURATE" label c2 --status skipped

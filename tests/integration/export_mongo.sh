@@ -207,6 +207,24 @@ has "says it cannot reach the server" "cannot reach the server" "$WORK/out"
 run "unreachable import fails" 1 "$CURATE" import-program mongo --uri "mongodb://127.0.0.1:$MPORT/"
 eq "program store unchanged" "$(nprog)" "$before"
 
+# ---- 6. issue 15: libmongoc (and libcurl) are loaded by the commands that
+# use them, not linked: a curate killed while starting can no longer leave
+# a /dev/shm/mongoc-PID behind (a linked libmongoc mapped it before main).
+if ldd "$CURATE" | grep -qE 'libmongoc|libbson|libcurl'; then
+  fail "curate links libmongoc/libcurl" "$(ldd "$CURATE" | grep -E 'libmongoc|libbson|libcurl')"
+else
+  pass "curate links neither libmongoc nor libcurl"
+fi
+# The export itself removes the counters' name at once: killed while it
+# waits for the server, it leaves none behind.
+"$CURATE" export mongo --database curate_test \
+  --uri "mongodb://127.0.0.1:$MPORT/?serverSelectionTimeoutMS=5000" >/dev/null 2>&1 &
+KP=$!
+sleep 1.5
+kill -9 "$KP" 2>/dev/null; wait "$KP" 2>/dev/null
+[ ! -e "/dev/shm/mongoc-$KP" ] && pass "a killed export leaves no /dev/shm/mongoc-PID" \
+  || { fail "a killed export left /dev/shm/mongoc-$KP"; rm -f "/dev/shm/mongoc-$KP"; }
+
 # The password, raw or encoded, never appears in anything curate printed
 hasnt "no password in any output" "s3cr|hunter2|$PWENC" "$ALL"
 

@@ -15,7 +15,6 @@ cleanup() {
 }
 trap cleanup EXIT
 export CURATE_DB=$WORK/pool.db CURATE_REVIEWER=tester
-export MONGOC_DISABLE_SHM=1   # see tests/run
 
 pass() { T_PASS=$((T_PASS + 1)); echo "ok $1"; }
 fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL $1${2:+: $2}"; }

@@ -141,7 +141,8 @@ assert list(p) == ["traces", "train", "demos", "signature", "lm"], list(p)
 assert p["traces"] == [] and p["train"] == [] and p["lm"] is None
 assert list(p["signature"]) == ["instructions", "fields"]
 prefixes = [f["prefix"] for f in p["signature"]["fields"]]
-assert prefixes == ["Conversation:", "Seller Id:", "Reasoning: Let's think step by step in order to",
+# the default --dspy 3: DSPy 3.2+'s ChainOfThought prefix
+assert prefixes == ["Conversation:", "Seller Id:", "Reasoning:",
                     "Responsiveness Score:", "Customer Negative Score:",
                     "Conversational Trend Score:", "Overall Seller Score:", "Score Rationale:"], prefixes
 aug = p["demos"][0]
@@ -150,6 +151,7 @@ assert aug["augmented"] is True and aug["responsiveness_score"] == "9", aug  # a
 assert list(aug)[4:8] == ["responsiveness_score", "customer_negative_score",
                           "conversational_trend_score", "overall_seller_score"], list(aug)
 assert list(s["metadata"]) == ["dependency_versions"]
+assert s["metadata"]["dependency_versions"]["dspy"] == "3.3.1", s["metadata"]
 print("keys ok")
 PY
 has "state JSON keys and field order" '^keys ok$' "$WORK/keys.txt"

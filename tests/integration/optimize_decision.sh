@@ -73,6 +73,11 @@ n_before=$(requests)
 # ---- C: the same seed: the same program, all from the cache
 check_rc "same seed again: equal, exit 3" 3 "${OPT[@]}" --seed 11
 eq "no new requests (cache)" "$(requests)" "$n_before"
+# the decision is a paired comparison with a noise margin (README)
+has "paired gain printed" '^gain: \+0\.0000 ± 0\.0000 \(paired, n=8\); needs > 2 SE = 0\.0000' "$WORK/out"
+has "equal is not better" '^decision: not improved \(gain \+0\.0000 within the margin' "$WORK/out"
+eq "run records the pairing" "$(sql "SELECT json_extract(summary, '$.paired.n') || ' ' || json_extract(summary, '$.paired.margin_from') FROM runs WHERE kind = 'optimize' ORDER BY id DESC LIMIT 1")" "8 2 SE"
+eq "run records the DSPy release" "$(sql "SELECT json_extract(params, '$.dspy') FROM runs WHERE kind = 'optimize' ORDER BY id DESC LIMIT 1")" "3.3.1"
 eq "identical state JSON" "$(sql "SELECT (SELECT state FROM programs WHERE id=3) = (SELECT state FROM programs WHERE id=2)")" "1"
 eq "identical training set" "$(sql "SELECT (SELECT trainset FROM programs WHERE id=3) = (SELECT trainset FROM programs WHERE id=2)")" "1"
 eq "best unchanged on a tie" "$(best)" "2"
@@ -115,5 +120,13 @@ eq "best untouched" "$(best)" "2"
 # ---- the offline baseline ignores demos: never an improvement
 check_rc "heuristic backend: exit 3" 3 "${OPT[@]}" --backend heuristic
 has "heuristic named" 'backend heuristic \(heuristic-v1\)' "$WORK/out"
+
+# ---- --min-gain overrides the noise margin (last: it stores a program)
+b0=$(best)
+check_rc "--min-gain 1: no gain is that large" 3 "${OPT[@]}" --seed 11 --max-bootstrapped 1 --max-labeled 1 --min-gain 1
+has "margin from --min-gain" 'needs > --min-gain 1\.0000' "$WORK/out"
+eq "best unchanged by --min-gain" "$(best)" "$b0"
+check_rc "--min-gain out of range" 2 "$CURATE" optimize --min-gain 2
+check_rc "--min-gain not a number" 2 "$CURATE" optimize --min-gain x
 
 finish

@@ -47,7 +47,7 @@ eq "conversation is reviewed" "$(sql "SELECT status FROM conversations WHERE id 
 # ---- undo ----
 tui_keys u
 tui_check "undo returns to the conversation" "^$id1 +seller"
-tui_check "undo is confirmed" "undone: label"
+tui_check "undo is confirmed" "undone: corrected label #[0-9]+ of $id1"
 eq "undone label is retracted" "$(sql "SELECT undone_at IS NOT NULL FROM labels ORDER BY id DESC LIMIT 1")" "1"
 eq "conversation is to review again" "$(sql "SELECT status FROM conversations WHERE id = '$id1'")" "1"
 eq "no current label" "$(tui_label_status "$id1")" ""
@@ -108,7 +108,7 @@ today=$(sql "SELECT count(DISTINCT cid) FROM labels WHERE undone_at IS NULL AND 
 tui_check "reviewed-today counter" "Reviewed today $today "
 # u in the queue undoes the last save (the typed overall of id3)
 tui_keys u
-tui_check "undo from the queue" "undone: label"
+tui_check "undo from the queue" "undone: corrected label #[0-9]+ of $id3"
 eq "queue undo retracted it" "$(tui_label_status "$id3")" ""
 tui_quit
 finish

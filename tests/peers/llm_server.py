@@ -7,11 +7,20 @@ scorer, retry logic and optimiser without a real model.
 
   llm_server.py --port 0 [--portfile FILE] [--log FILE] [--mode MODE]
                 [--latency-ms N] [--fault-rate F --seed S] [--require-key KEY]
-                [--echo-key]
+                [--single --backlog N --work-ms MS] [--echo-key]
 
 Endpoints: GET /v1/models, POST /v1/chat/completions, GET /stats, POST /reset,
-POST /control {"mode","latency_ms","fault_rate","seed","script"}, GET /requests.
+POST /control {"mode","latency_ms","fault_rate","seed","script","models"}, GET /requests.
+"models": the model ids GET /v1/models lists (default ["test-model"]); a
+script entry's "body_hex" is sent as raw bytes (invalid UTF-8, C1 bytes).
 Binds 127.0.0.1 only; exits 0 on SIGTERM/SIGINT.
+
+--single: a saturable server, as Python's own http.server is by default: one
+thread serves one request at a time (HTTP/1.0, a connection per request),
+each costing --work-ms of work on that thread, with a listen backlog of
+--backlog (Python's default 5); connection attempts beyond it are dropped by
+the kernel. GET /stats reports max_gap_ms: the longest time the server sat
+idle between two chat requests (since the start or the last /reset).
 
 Modes: good (ChatAdapter answer, scores from a hash of the last user message),
 json, hedge (7.5/8.0), oracle (`ORACLE: {json}` line), demo-aware (no demos ->
@@ -25,7 +34,7 @@ Self-check: tests/peers/llm_server_selfcheck.sh.
 """
 import argparse, collections, hashlib, json, os, random, re, signal, sys
 import threading, time, uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 
 DEFAULT_FIELDS = ["reasoning", "responsiveness_score", "customer_negative_score",
                   "conversational_trend_score", "overall_seller_score", "score_rationale"]
@@ -197,20 +206,26 @@ class State:
         self.mode, self.latency_ms = args.mode, args.latency_ms
         self.fault_rate, self.seed = args.fault_rate, args.seed
         self.require_key = args.require_key
+        self.work_ms = args.work_ms
         self.echo_key = getattr(args, "echo_key", False)
         self.script = collections.deque()
+        self.models = ["test-model"]
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
         self.reset()
 
     def reset(self):
         with self.lock:
             self.requests = self.in_flight_max = self.in_flight = 0
+            self.last_end, self.max_gap = None, 0.0
             self.attempts = {}                     # body sha256 -> attempts seen
             self.recent = collections.deque(maxlen=1000)
 
     def begin(self, record, body_hash):
         """Count and record one chat request; returns (attempt, mode, script entry)."""
         with self.lock:
+            now = time.monotonic()
+            if self.last_end is not None:
+                self.max_gap = max(self.max_gap, now - self.last_end)
             self.requests += 1
             self.in_flight += 1
             self.in_flight_max = max(self.in_flight_max, self.in_flight)
@@ -231,11 +246,13 @@ class State:
     def end(self):
         with self.lock:
             self.in_flight -= 1
+            self.last_end = time.monotonic()
 
     def stats(self):
         with self.lock:
             return {"requests": self.requests, "max_in_flight": self.in_flight_max,
-                    "in_flight": self.in_flight, "mode": self.mode}
+                    "in_flight": self.in_flight, "mode": self.mode,
+                    "max_gap_ms": int(round(self.max_gap * 1000))}
 
     def control(self, cfg):
         """Apply a /control body; raises ValueError on bad input."""
@@ -255,6 +272,11 @@ class State:
             self.seed = int(cfg.get("seed", self.seed))
             if "script" in cfg:
                 self.script = collections.deque(cfg["script"])
+            if "models" in cfg:
+                if not isinstance(cfg["models"], list) or \
+                        not all(isinstance(m, str) for m in cfg["models"]):
+                    raise ValueError("models must be a list of strings")
+                self.models = list(cfg["models"])
             return {"mode": self.mode, "latency_ms": self.latency_ms,
                     "fault_rate": self.fault_rate, "seed": self.seed,
                     "script_left": len(self.script)}
@@ -329,7 +351,8 @@ class Handler(BaseHTTPRequestHandler):
         state, path = self.server.state, self.route()
         if path == "/models":
             if self.authorized():
-                data = [{"id": "test-model", "object": "model", "owned_by": "curate-test"}]
+                data = [{"id": m, "object": "model", "owned_by": "curate-test"}
+                        for m in state.models]
                 if state.echo_key:
                     data.append({"id": "echo " + self.echo(), "object": "model"})
                 self.send_json(200, {"object": "list", "data": data})
@@ -385,6 +408,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_json(400, error_body(400, "body must be JSON with a messages list",
                                                "BadRequestError"))
                 return
+            if state.work_ms > 0:               # --single: the one thread is busy
+                time.sleep(state.work_ms / 1000.0)
             if state.latency_ms > 0 and STOP.wait(state.latency_ms / 1000.0):
                 self.close_connection = True          # shutting down: no answer
                 return
@@ -429,7 +454,9 @@ class Handler(BaseHTTPRequestHandler):
     def scripted(self, req, entry):
         """Script entry {"status", "content", "headers", "body"}; a raw body wins over content."""
         status, headers = int(entry.get("status", 200)), entry.get("headers") or {}
-        if "body" in entry:
+        if "body_hex" in entry:
+            self.send_raw(status, bytes.fromhex(entry["body_hex"]), headers)
+        elif "body" in entry:
             body = entry["body"]
             self.send_raw(status, body if isinstance(body, str) else json.dumps(body), headers)
         elif status == 200:
@@ -462,6 +489,15 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
 
+class SingleHandler(Handler):
+    protocol_version = "HTTP/1.0"     # http.server's default: close after each answer
+
+
+class SingleServer(HTTPServer):
+    """One thread, one request at a time, listen(backlog): a saturable server."""
+    allow_reuse_address = True
+
+
 # ---------------------------------------------------------------- main
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Loopback OpenAI-compatible test LLM server")
@@ -473,12 +509,21 @@ def main(argv=None):
     ap.add_argument("--fault-rate", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--require-key")
+    ap.add_argument("--single", action="store_true")
+    ap.add_argument("--backlog", type=int, default=5)
+    ap.add_argument("--work-ms", type=float, default=0.0)
     ap.add_argument("--echo-key", action="store_true")
     args = ap.parse_args(argv)
     if not is_valid_mode(args.mode):
         ap.error(f"unknown mode {args.mode!r}")
+    if args.work_ms and not args.single:
+        ap.error("--work-ms needs --single")
 
-    server = Server(("127.0.0.1", args.port), Handler)
+    if args.single:
+        SingleServer.request_queue_size = args.backlog
+        server = SingleServer(("127.0.0.1", args.port), SingleHandler)
+    else:
+        server = Server(("127.0.0.1", args.port), Handler)
     server.state = State(args)
     stop_requested = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -747,3 +747,28 @@ TEST(bootstrap_select_too_few_says_how_many)
     CHECK(bs_select(it, 12, &o, &s, err) < 0);
     free(it);
 }
+
+/* The paired comparison that decides keep-if-better: equivalent programs
+ * whose scores differ only by noise stay within 2 SE; a real gain does not. */
+TEST(bootstrap_paired_gain)
+{
+    double base[8] = {0.61, 0.70, 0.55, 0.80, 0.66, 0.72, 0.59, 0.68};
+    double noisy[8], better[8];
+    static const double jitter[8] = {0.004, -0.003, 0.005, -0.002,
+                                     0.003, 0.001, -0.004, 0.002};
+    for (int i = 0; i < 8; i++) {
+        noisy[i] = base[i] + jitter[i];
+        better[i] = base[i] + 0.05 + jitter[i];
+    }
+    double g, se;
+    bs_paired_gain(noisy, base, 8, &g, &se);
+    CHECK_NEAR(g, 0.00075, 1e-12);
+    CHECK(se > 0 && g < 2 * se);          /* noise: not an improvement */
+    bs_paired_gain(better, base, 8, &g, &se);
+    CHECK_NEAR(g, 0.05075, 1e-12);
+    CHECK(g > 2 * se);
+    bs_paired_gain(base, base, 8, &g, &se);
+    CHECK(g == 0 && se == 0);             /* equal: gain 0 is not > 0 */
+    bs_paired_gain(better, base, 1, &g, &se);
+    CHECK(se == 0);                       /* n < 2: no noise estimate */
+}

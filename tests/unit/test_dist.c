@@ -144,7 +144,7 @@ static int put_label(pool *p, const rubric *r, const char *id, double v)
     scoreset h = {0};
     for (size_t i = 0; i < r->nfields; i++)
         if (rubric_is_scored(&r->fields[i])) { h.v[i] = v; h.set[i] = 1; }
-    return pool_add_label(p, r, id, "rev", "corrected", &h, NULL, NULL, err);
+    return pool_add_label(p, r, id, "rev", LABEL_CORRECTED, &h, NULL, NULL, err);
 }
 
 TEST(pool_dist_run_human_is_its_conversations)

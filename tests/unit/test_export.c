@@ -56,6 +56,8 @@ TEST(export_program_ref)
 TEST(export_json_store_roundtrip)
 {
     rubric *r = rubric_default_new();
+    r->dspy.version = DSPY_V26;   /* golden_state.json is 2.6.27's bytes */
+    r->dspy.chosen = 1;
     pool *p = tmp_pool();
     CHECK(p != NULL);
     char err[ERR_MAX] = "";
@@ -125,7 +127,7 @@ static void add_convo(pool *p, const char *id, const char *seller, const char *t
     convo_free(c);
 }
 
-static void add_label(pool *p, const rubric *r, const char *id, const char *status,
+static void add_label(pool *p, const rubric *r, const char *id, label_status status,
                       double a, double b, double c)
 {
     char err[ERR_MAX];
@@ -175,9 +177,9 @@ TEST(export_pool_examples_jsonl)
     add_convo(p, "c2", "s2", "where is my refund");
     add_convo(p, "c3", "s1", "thanks");
     add_convo(p, "c4", "s3", "never reviewed");
-    add_label(p, r, "c1", "corrected", 8.5, 1, 7);
-    add_label(p, r, "c2", "accepted", 3, 6.25, 4);
-    add_label(p, r, "c3", "skipped", 5, 5, 5);
+    add_label(p, r, "c1", LABEL_CORRECTED, 8.5, 1, 7);
+    add_label(p, r, "c2", LABEL_ACCEPTED, 3, 6.25, 4);
+    add_label(p, r, "c3", LABEL_SKIPPED, 5, 5, 5);
     CHECK(pool_set_edge(p, "c2", "alice", 1, "refund \"loop\"", err) == 0);
     CHECK(pool_set_edge(p, "c4", "alice", 1, NULL, err) == 0);
 
@@ -209,7 +211,7 @@ TEST(export_pool_examples_jsonl)
     const char *ks[] = {"conversation", "seller_id", "responsiveness_score",
                         "customer_negative_score", "conversational_trend_score",
                         "overall_seller_score", "conversation_id", "reviewer",
-                        "status", "edge_note"};
+                        "status", "prediction_id", "run_id", "edge_note"};
     const cJSON *it = b->child;
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++, it = it->next) {
         CHECK_MSG(it && !strcmp(it->string, ks[i]), "key %zu: %s", i, it ? it->string : "-");

@@ -395,6 +395,91 @@ TEST(llm_concurrency_reaches_n)
     llm_global_cleanup();
 }
 
+/* Issue 15: a server with a listen backlog of 5 that serves one request
+ * at a time (7.6 ms each), asked for 64 at once. Before the adaptive limit
+ * dropped connection attempts stalled the run for 26 s (the server sat
+ * idle); now every request succeeds and the server is never idle for a
+ * second. Throughput figures are in make bench, not here. */
+TEST(llm_small_backlog_server_never_stalls)
+{
+    srv s;
+    llm_global_init(NULL);
+    CHECK(srv_start(&s, "--single --backlog 5 --work-ms 7.6") == 0);
+    llm_config cfg;
+    base_config(&cfg, &s);
+    cfg.concurrency = 64;
+    char err[ERR_MAX];
+    llm_client *c = llm_client_new(&cfg, err);
+    llm_config_clear(&cfg);
+    CHECK_MSG(c, "%s", err);
+    static llm_request reqs[200];
+    for (int i = 0; i < 200; i++) reqs[i] = (llm_request){MSGS, NULL, NULL};
+    collect got = {0};
+    llm_batch_stats st;
+    int rc = c ? llm_run_batch(c, reqs, 200, on_done, NULL, &got, &st, err)
+               : -1;
+    CHECK(rc == 0);
+    CHECK_MSG(rc == 0 && st.ok == 200, "%zu ok, %zu failed", st.ok,
+              st.failed);
+    llm_client_free(c);
+    int gap = srv_stat(&s, "max_gap_ms");
+    CHECK_MSG(gap >= 0 && gap < 1000, "server idle for %d ms", gap);
+    srv_stop(&s);
+    llm_global_cleanup();
+}
+
+/* Issue 15: three endpoints, one of them down (its port closed): every
+ * request succeeds on the other two, the dead one is taken out after it
+ * refused, and each endpoint's counts add up. */
+TEST(llm_endpoints_one_down_complete_run)
+{
+    srv a, b, dead;
+    llm_global_init(NULL);
+    CHECK(srv_start(&a, "--mode good --latency-ms 20") == 0);
+    CHECK(srv_start(&b, "--mode good --latency-ms 40") == 0);
+    CHECK(srv_start(&dead, "--mode good") == 0);
+    srv_stop(&dead);
+    llm_config cfg;
+    llm_config_init(&cfg);
+    char urls[600];
+    snprintf(urls, sizeof urls, "%s, %s %s", dead.v1, a.v1, b.v1);
+    llm_config_set(&cfg.base_url, urls);
+    llm_config_set(&cfg.model, "test-model");
+    cfg.concurrency = 8;
+    cfg.backoff_base = 0.05;
+    char err[ERR_MAX];
+    llm_client *c = llm_client_new(&cfg, err);
+    CHECK_MSG(c, "%s", err);
+    llm_request reqs[120];
+    for (int i = 0; i < 120; i++) reqs[i] = (llm_request){MSGS, NULL, NULL};
+    collect got = {0};
+    llm_batch_stats st;
+    CHECK(c && llm_run_batch(c, reqs, 120, on_done, NULL, &got, &st, err) == 0);
+    CHECK_MSG(st.ok == 120, "%zu ok, %zu failed", st.ok, st.failed);
+    CHECK(c && llm_client_endpoints(c) == 3);
+    size_t ok = 0, attempts = 0;
+    for (size_t i = 0; c && i < 3; i++) {
+        llm_endpoint_stats es;
+        llm_client_endpoint_stats(c, i, &es);
+        ok += es.ok;
+        attempts += es.attempts;
+        if (i == 0) {
+            CHECK(es.ok == 0 && es.errors >= 1 && es.errors == es.attempts);
+            CHECK(strstr(dead.v1, es.url) == dead.v1);
+        } else {
+            CHECK_MSG(es.ok > 10, "endpoint %zu: %zu ok", i, es.ok);
+        }
+    }
+    CHECK(ok == 120);
+    CHECK(attempts == 120 + st.retries);
+    CHECK(srv_stat(&a, "requests") + srv_stat(&b, "requests") == 120);
+    llm_client_free(c);
+    llm_config_clear(&cfg);
+    srv_stop(&a);
+    srv_stop(&b);
+    llm_global_cleanup();
+}
+
 static void cancel(srv *s)
 {
     llm_config cfg;
@@ -573,27 +658,73 @@ TEST(llm_config_env_and_check)
     unsetenv("CURATE_LLM_MODEL");
 }
 
+#define EP1 "http://127.0.0.1:8000/v1"
+
 TEST(llm_cache_key_stable_and_sensitive)
 {
     char a[LLM_CACHE_KEY_LEN + 1], b[LLM_CACHE_KEY_LEN + 1];
-    llm_cache_key("m", "[1]", 0, 1024, NULL, a);
+    llm_cache_key(EP1, "m", "[1]", 0, 1024, NULL, 0, a);
     CHECK(strlen(a) == 32);
     for (int i = 0; i < 32; i++)
         CHECK((a[i] >= '0' && a[i] <= '9') || (a[i] >= 'a' && a[i] <= 'f'));
-    llm_cache_key("m", "[1]", 0, 1024, NULL, b);
+    llm_cache_key(EP1, "m", "[1]", 0, 1024, NULL, 0, b);
     CHECK_STR(a, b);
-    llm_cache_key("m2", "[1]", 0, 1024, NULL, b);
+    llm_cache_key(EP1, "m2", "[1]", 0, 1024, NULL, 0, b);
     CHECK(strcmp(a, b) != 0);
-    llm_cache_key("m", "[2]", 0, 1024, NULL, b);
+    llm_cache_key(EP1, "m", "[2]", 0, 1024, NULL, 0, b);
     CHECK(strcmp(a, b) != 0);
-    llm_cache_key("m", "[1]", 0.5, 1024, NULL, b);
+    llm_cache_key(EP1, "m", "[1]", 0.5, 1024, NULL, 0, b);
     CHECK(strcmp(a, b) != 0);
-    llm_cache_key("m", "[1]", 0, 512, NULL, b);
+    llm_cache_key(EP1, "m", "[1]", 0, 512, NULL, 0, b);
     CHECK(strcmp(a, b) != 0);
-    llm_cache_key("m", "[1]", 0, 1024, "{}", b);
+    llm_cache_key(EP1, "m", "[1]", 0, 1024, "{}", 0, b);
     CHECK(strcmp(a, b) != 0);
-    llm_cache_key("m", "[1]", 0, 1024, "", b);
+    llm_cache_key(EP1, "m", "[1]", 0, 1024, "", 0, b);
     CHECK(strcmp(a, b) != 0);
+    /* a rollout id is its own entry (DSPy 3.x bootstrap rounds) */
+    llm_cache_key(EP1, "m", "[1]", 0, 1024, NULL, 1, b);
+    CHECK(strcmp(a, b) != 0);
+}
+
+/* Issue 13: another server with the same model name is not answered from
+ * the cache; the replicas of one list share it, whatever their order. */
+TEST(llm_cache_key_per_endpoint)
+{
+    char a[LLM_CACHE_KEY_LEN + 1], b[LLM_CACHE_KEY_LEN + 1];
+    llm_cache_key(EP1, "m", "[1]", 0, 1024, NULL, 0, a);
+    llm_cache_key("http://127.0.0.1:9000/v1", "m", "[1]", 0, 1024, NULL, 0, b);
+    CHECK(strcmp(a, b) != 0);
+    llm_cache_key(EP1 "/", "m", "[1]", 0, 1024, NULL, 0, b);
+    CHECK_STR(a, b);
+    llm_cache_key("http://a:1/v1,http://b:2/v1", "m", "[1]", 0, 1024, NULL, 0, a);
+    llm_cache_key(" http://b:2/v1  http://a:1/v1/,http://a:1/v1", "m", "[1]",
+                  0, 1024, NULL, 0, b);
+    CHECK_STR(a, b);
+    llm_cache_key("http://a:1/v1", "m", "[1]", 0, 1024, NULL, 0, b);
+    CHECK(strcmp(a, b) != 0);
+}
+
+TEST(llm_urls_split_commas_and_spaces)
+{
+    char **u;
+    size_t n = llm_urls_split(" http://a/v1/, http://b/v1\thttp://c,,", &u);
+    CHECK(n == 3);
+    if (n == 3) {
+        CHECK_STR(u[0], "http://a/v1");
+        CHECK_STR(u[1], "http://b/v1");
+        CHECK_STR(u[2], "http://c");
+    }
+    llm_urls_free(u, n);
+    CHECK(llm_urls_split("  , ", &u) == 0);
+    llm_urls_free(u, 0);
+    llm_config c;
+    llm_config_init(&c);
+    llm_config_set(&c.model, "m");
+    llm_config_set(&c.base_url, "http://a/v1,ftp://b");
+    char err[ERR_MAX];
+    CHECK(llm_config_check(&c, err) < 0);
+    CHECK_MSG(strstr(err, "URL 2 of 2"), "%s", err);
+    llm_config_clear(&c);
 }
 
 TEST(llm_bad_config_refused)

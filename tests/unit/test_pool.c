@@ -131,7 +131,7 @@ TEST(pool_predictions_labels_state)
     scoreset h = {0};
     h.v[2] = 4; h.set[2] = 1; h.v[3] = 6; h.set[3] = 1; h.v[4] = 3; h.set[4] = 1;
     int64_t l1, l2;
-    CHECK(pool_add_label(p, r, "c1", "alice", "corrected", &h, "slow", &l1, err) == 0);
+    CHECK(pool_add_label(p, r, "c1", "alice", LABEL_CORRECTED, &h, "slow", &l1, err) == 0);
     label l;
     CHECK(pool_get_label(p, r, "c1", &l, err) == 1);
     CHECK(l.id == l1);
@@ -141,28 +141,36 @@ TEST(pool_predictions_labels_state)
     pool_row rows[4];
     pool_filter_parse("reviewed", &f, err);
     CHECK(pool_list(p, &f, 0, 4, rows, err) == 1);
-    CHECK_STR(rows[0].status, "reviewed");
+    CHECK(rows[0].status == CONV_REVIEWED);
     CHECK(rows[0].has_model && rows[0].has_human);
+    pool_rows_clear(rows, 1);
     pool_filter_parse("disagree:3", &f, err);
     CHECK(pool_count(p, &f, err) == 1);   /* 7.9 vs 3.7 */
 
-    /* Append-only: a second reviewer's edit and an undo keep history. */
+    /* Append-only: a second reviewer's edit and an undo keep history;
+     * each undoes only their own. */
     h.v[2] = 5;
-    CHECK(pool_add_label(p, r, "c1", "bob", "corrected", &h, NULL, &l2, err) == 0);
-    CHECK(pool_undo_label(p, l2, err) == 0);
+    CHECK(pool_add_label(p, r, "c1", "bob", LABEL_CORRECTED, &h, NULL, &l2, err) == 0);
+    pool_action a;
+    CHECK(pool_undo_last(p, "bob", NULL, 0, &a, err) == 1);
+    CHECK(a.kind == ACTION_LABEL && a.ref == l2 && a.status == LABEL_CORRECTED);
+    CHECK_STR(a.conv_id, "c1");
+    pool_action_clear(&a);
     CHECK(pool_get_label(p, r, "c1", &l, err) == 1);
     CHECK(l.id == l1);
     CHECK_STR(l.reviewer, "alice");
     label_clear(&l);
-    CHECK(pool_undo_label(p, l2, err) == -1);
-    CHECK(pool_undo_label(p, l1, err) == 0);
+    CHECK(pool_undo_last(p, "bob", NULL, 0, &a, err) == 0);
+    CHECK(pool_undo_last(p, "alice", NULL, 0, &a, err) == 1);
+    CHECK(a.ref == l1);
+    pool_action_clear(&a);
     CHECK(pool_get_label(p, r, "c1", &l, err) == 0);
     pool_filter_parse("to-review", &f, err);
     CHECK(pool_count(p, &f, err) == 1);
     CHECK(test_sh("sqlite3 '%s' 'SELECT count(*) FROM labels' | grep -qx 2", pool_path(p)) == 0);
 
-    CHECK(pool_add_label(p, r, "c1", "alice", "bogus", &h, NULL, NULL, err) == -1);
-    CHECK(pool_add_label(p, r, "zz", "alice", "accepted", &h, NULL, NULL, err) == -1);
+    CHECK(pool_add_label(p, r, "c1", "alice", (label_status)99, &h, NULL, NULL, err) == -1);
+    CHECK(pool_add_label(p, r, "zz", "alice", LABEL_ACCEPTED, &h, NULL, NULL, err) == -1);
     CHECK(strstr(err, "no conversation 'zz'") != NULL);
     pool_close(p);
 }
@@ -171,14 +179,16 @@ TEST(pool_edge_marks)
 {
     const rubric *r;
     pool *p = fresh(&r);
-    char err[ERR_MAX], note[64];
+    char err[ERR_MAX], *note;
     convo *c = mk("e1", 2);
     CHECK(pool_put_convo(p, c, "t", NULL, err) == 0);
     convo_free(c);
-    CHECK(pool_get_edge(p, "e1", note, sizeof note, err) == 0);
+    CHECK(pool_get_edge(p, "e1", &note, err) == 0);
+    CHECK(note == NULL);
     CHECK(pool_set_edge(p, "e1", "alice", 1, "angry but fast", err) == 0);
-    CHECK(pool_get_edge(p, "e1", note, sizeof note, err) == 1);
+    CHECK(pool_get_edge(p, "e1", &note, err) == 1);
     CHECK_STR(note, "angry but fast");
+    free(note);
     pool_filter f;
     pool_filter_parse("edge", &f, err);
     CHECK(pool_count(p, &f, err) == 1);
@@ -208,16 +218,19 @@ TEST(pool_list_window_sort_search)
     pool_row rows[10];
     CHECK(pool_list(p, &f, 10, 10, rows, err) == 10);
     CHECK_STR(rows[0].id, "c10");
+    pool_rows_clear(rows, 10);
     f.sort = SORT_MESSAGES; f.desc = 1;
     CHECK(pool_list(p, &f, 0, 10, rows, err) == 10);
     CHECK(rows[0].nmsgs == 7);   /* c06, c13, c20, c27: 1 + 6 */
     CHECK_STR(rows[0].id, "c27");
+    pool_rows_clear(rows, 10);
     f.sort = SORT_ID; f.desc = 0;
     f.search = "refund_";
     CHECK(pool_count(p, &f, err) == 1);
     f.search = "50%";
     CHECK(pool_list(p, &f, 0, 10, rows, err) == 1);
     CHECK_STR(rows[0].id, "c17");
+    pool_rows_clear(rows, 1);
     f.search = "_";   /* literal underscore, not a wildcard */
     CHECK(pool_count(p, &f, err) == 1);
     CHECK(pool_filter_parse("disagree:x", &f, err) == -1);
@@ -243,7 +256,7 @@ TEST(pool_stats_histogram_programs_cache)
         if (i < 2) {
             scoreset h = {0};
             for (int k = 2; k <= 4; k++) { h.v[k] = 2 + i; h.set[k] = 1; }
-            CHECK(pool_add_label(p, r, id, "a", "corrected", &h, NULL, NULL, err) == 0);
+            CHECK(pool_add_label(p, r, id, "a", LABEL_CORRECTED, &h, NULL, NULL, err) == 0);
         }
     }
     pool_stats st;
@@ -279,7 +292,17 @@ TEST(pool_stats_histogram_programs_cache)
     CHECK(pool_get_program(p, 0, &got, err) == 1);
     CHECK(got.id == id2);
     pool_program_clear(&got);
+    /* back to the lower id (a rollback): once a UNIQUE failure */
+    CHECK_MSG(pool_set_best_program(p, id1, err) == 0, "%s", err);
+    CHECK(pool_get_program(p, 0, &got, err) == 1);
+    CHECK(got.id == id1 && got.is_best);
+    pool_program_clear(&got);
+    CHECK(pool_get_program(p, id2, &got, err) == 1 && !got.is_best);
+    pool_program_clear(&got);
+    CHECK(pool_set_best_program(p, id1, err) == 0);   /* already best */
     CHECK(pool_set_best_program(p, 999, err) == -1);
+    CHECK(pool_get_program(p, 0, &got, err) == 1 && got.id == id1);
+    pool_program_clear(&got);
 
     char *resp = NULL;
     CHECK(pool_cache_get(p, "k", &resp, err) == 0);

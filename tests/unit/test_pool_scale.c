@@ -167,12 +167,15 @@ TEST(pool_v2_counts_and_distributions_follow_every_change)
                     h.v[i] = (double)rng_below(&g, 41) / 4;
                     h.set[i] = 1;
                 }
-            static const char *st[] = {"accepted", "corrected", "skipped"};
+            static const label_status st[] = {LABEL_ACCEPTED, LABEL_CORRECTED,
+                                              LABEL_SKIPPED};
             CHECK(pool_add_label(p, r, id, "rev", st[rng_below(&g, 3)], &h,
                                  NULL, &labels[nlabels], err) == 0);
             nlabels++;
         } else if (op == 7 && nlabels) {
-            pool_undo_label(p, labels[rng_below(&g, (size_t)nlabels)], err);
+            pool_action a;
+            if (pool_undo_last(p, "rev", NULL, (int)rng_below(&g, 2), &a, err) == 1)
+                pool_action_clear(&a);
         } else if (op == 8) {
             CHECK(pool_set_edge(p, id, "rev", (int)rng_below(&g, 2), NULL, err) == 0);
         } else {
@@ -225,6 +228,7 @@ TEST(pool_v2_counts_and_distributions_follow_every_change)
                 CHECK(n >= 0);
                 sbuf g1 = {0};
                 for (int i = 0; i < n; i++) sbuf_addf(&g1, "%s\n", rows[i].id);
+                if (n > 0) pool_rows_clear(rows, n);
                 snprintf(sql, sizeof sql, "SELECT id FROM conversations NOT INDEXED"
                          " WHERE %s ORDER BY %s %s, id %s LIMIT 8 OFFSET 2",
                          fl[k].where, cols[s], d ? "DESC" : "ASC", d ? "DESC" : "ASC");
@@ -289,7 +293,7 @@ TEST(pool_v1_pool_is_upgraded)
         if (i % 3 == 0) {
             scoreset h = {0};
             h.v[2] = 5; h.set[2] = 1;
-            CHECK(pool_add_label(p, r, id, "rev", "corrected", &h, NULL, NULL, err) == 0);
+            CHECK(pool_add_label(p, r, id, "rev", LABEL_CORRECTED, &h, NULL, NULL, err) == 0);
         }
     }
     pool_stats before;
@@ -301,31 +305,8 @@ TEST(pool_v1_pool_is_upgraded)
      * list indexes, user_version 1. */
     sqlite3 *db;
     CHECK(sqlite3_open(path, &db) == SQLITE_OK);
-    const char *down =
-        "DROP TRIGGER conv_counts_upd; DROP TRIGGER conv_counts_del;"
-        "DROP TRIGGER score_agg_conv; DROP TRIGGER score_agg_conv_del;"
-        "DROP TRIGGER score_agg_pred; DROP TABLE conv_counts; DROP TABLE score_agg;"
-        "DROP INDEX conv_l_id; DROP INDEX conv_l_seller; DROP INDEX conv_l_nmsg;"
-        "DROP INDEX conv_l_model; DROP INDEX conv_l_human; DROP INDEX conv_l_diff;"
-        "DROP INDEX conv_l_status; DROP INDEX conv_l_edge; DROP INDEX conv_s_model;"
-        "DROP INDEX conv_s_human; DROP INDEX conv_s_diff;"
-        "DROP TABLE conv_search; DROP VIEW conv_doc; DROP TABLE search_state;"
-        "DROP INDEX conv_state; DROP INDEX conv_l_fdiff;"
-        "ALTER TABLE conversations DROP COLUMN fdiff;"
-        "ALTER TABLE conversations DROP COLUMN fdiff_field;"
-        "CREATE INDEX conv_seller ON conversations(seller_id, id);"
-        "CREATE INDEX conv_status ON conversations(status, id);"
-        "CREATE INDEX conv_model ON conversations(model_overall, id);"
-        "CREATE INDEX conv_human ON conversations(human_overall, id);"
-        "CREATE INDEX conv_diff ON conversations(diff, id);"
-        "CREATE INDEX conv_nmsg ON conversations(n_messages, id);"
-        "CREATE INDEX conv_edge ON conversations(edge, id);"
-        /* and without schema 5 (a pool before application_id) */
-        "ALTER TABLE runs DROP COLUMN owner_pid; ALTER TABLE runs DROP COLUMN owner_start;"
-        "ALTER TABLE runs DROP COLUMN owner_boot; ALTER TABLE runs DROP COLUMN owner_host;"
-        "ALTER TABLE labels DROP COLUMN content_hash; DROP TABLE pool_meta;"
-        "PRAGMA application_id = 0;"
-        "PRAGMA user_version = 1;";
+    CHECK(sqlite3_exec(db, tpool_down_v4, NULL, NULL, NULL) == SQLITE_OK);
+    const char *down = TPOOL_DOWN_TO_V1;
     CHECK(sqlite3_exec(db, down, NULL, NULL, NULL) == SQLITE_OK);
     char *names = rows_of(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
                               " ('conv_counts', 'score_agg', 'conv_l_id')");
@@ -450,8 +431,8 @@ TEST(pool_list_windows_match_offsets)
         if (rng_below(&g, 3) == 0) {
             scoreset h = {0};
             h.v[2] = (double)rng_below(&g, 3) * 3; h.set[2] = 1;
-            CHECK(pool_add_label(p, r, id, "rev", rng_below(&g, 6) ? "corrected"
-                                 : "skipped", &h, NULL, NULL, err) == 0);
+            CHECK(pool_add_label(p, r, id, "rev", rng_below(&g, 6) ? LABEL_CORRECTED
+                                 : LABEL_SKIPPED, &h, NULL, NULL, err) == 0);
         }
         if (rng_below(&g, 6) == 0) CHECK(pool_set_edge(p, id, "rev", 1, NULL, err) == 0);
     }
@@ -493,7 +474,7 @@ TEST(pool_list_windows_match_offsets)
                         CHECK(pool_set_edge(q, id, "rev", (int)(i + k + (size_t)s) % 2, NULL, err) == 0);
                         scoreset h = {0};
                         h.v[2] = (double)(i % 4); h.set[2] = 1;
-                        CHECK(pool_add_label(q, r, id, "rev", "accepted", &h, NULL, NULL, err) == 0);
+                        CHECK(pool_add_label(q, r, id, "rev", LABEL_ACCEPTED, &h, NULL, NULL, err) == 0);
                         if (q != p) pool_close(q);
                     }
                     pool_row rows[8];
@@ -502,6 +483,7 @@ TEST(pool_list_windows_match_offsets)
                     CHECK_MSG(n >= 0, "%s", err);
                     sbuf got = {0};
                     for (int j = 0; j < n; j++) sbuf_addf(&got, "%s\n", rows[j].id);
+                    if (n > 0) pool_rows_clear(rows, n);
                     char sql[1024];
                     snprintf(sql, sizeof sql, "SELECT id FROM conversations NOT INDEXED"
                              " WHERE %s ORDER BY %s %s, id %s LIMIT %d OFFSET %lld",

@@ -85,6 +85,7 @@ static char *answers(pool *p)
                         int got = pool_list(p, &f, offs[o], 64, rows, err);
                         sbuf_addf(&b, " [%d]", got);
                         for (int i = 0; i < got; i++) sbuf_addf(&b, " %s", rows[i].id);
+                        if (got > 0) pool_rows_clear(rows, got);
                     }
                     sbuf_addc(&b, '\n');
                 }
@@ -275,12 +276,15 @@ TEST(search_index_many_matches)
     pool_filter f = {0};
     f.search = "common";
     CHECK(pool_count(p, &f, err) == 20500);
-    pool_row rows[10];
+    pool_row rows[10] = {{0}};
+    pool_rows_clear(rows, 10);
     CHECK(pool_list(p, &f, 20495, 10, rows, err) == 5);
     CHECK_STR(rows[4].id, "m20499");
+    pool_rows_clear(rows, 10);
     CHECK(pool_list(p, &f, 10000, 10, rows, err) == 10);
     CHECK_STR(rows[0].id, "m10000");
     f.desc = 1;
+    pool_rows_clear(rows, 10);
     CHECK(pool_list(p, &f, 0, 10, rows, err) == 10);
     CHECK_STR(rows[0].id, "m20499");
     f.desc = 0;
@@ -289,12 +293,14 @@ TEST(search_index_many_matches)
     CHECK(pool_set_edge(p, "m00042", "t", 1, NULL, err) == 0);
     f.kind = FILTER_EDGE;
     CHECK(pool_count(p, &f, err) == 2);
+    pool_rows_clear(rows, 10);
     CHECK(pool_list(p, &f, 0, 10, rows, err) == 2);
     CHECK_STR(rows[1].id, "m00042");
     f.kind = FILTER_UNSCORED;
     CHECK(pool_count(p, &f, err) == 20500);
     f.kind = FILTER_TO_REVIEW;
     CHECK(pool_count(p, &f, err) == 0);
+    pool_rows_clear(rows, 10);
     CHECK(pool_list(p, &f, 0, 10, rows, err) == 0);
     f.kind = FILTER_ALL;
     f.seller = "S-1";
@@ -305,8 +311,10 @@ TEST(search_index_many_matches)
     CHECK(pool_count(p, &f, err) == 1);   /* m00041 */
     f.kind = FILTER_ALL;
     CHECK(pool_count(p, &f, err) == 500);   /* i = 0, 41, ..., 20459 */
+    pool_rows_clear(rows, 10);
     CHECK(pool_list(p, &f, 499, 10, rows, err) == 1);
     CHECK_STR(rows[0].id, "m20459");
+    pool_rows_clear(rows, 10);
     pool_close(p);
 }
 
@@ -323,6 +331,7 @@ TEST(search_index_upgrade_from_v2)
     pool_close(p);
     sqlite3 *db;
     CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, tpool_down_v4, NULL, NULL, NULL) == SQLITE_OK);
     CHECK(sqlite3_exec(db, "DROP TABLE conv_search; DROP VIEW conv_doc;"
                            " DROP TABLE search_state; DROP INDEX conv_state;"
                            " DROP INDEX conv_l_fdiff;"

@@ -99,12 +99,20 @@ TEST(pool_prediction_state_matches_full_refresh)
     for (size_t i = 0; i < r->nfields; i++)
         if (rubric_is_scored(&r->fields[i])) { h.v[i] = 5; h.set[i] = 1; }
     int64_t l;
-    CHECK(pool_add_label(p, r, "accepted", "ann", "accepted", &h, NULL, NULL, err) == 0);
-    CHECK(pool_add_label(p, r, "corrected", "ann", "corrected", &h, "x", NULL, err) == 0);
-    CHECK(pool_add_label(p, r, "skipped", "ann", "skipped", &h, NULL, NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "accepted", "ann", LABEL_ACCEPTED, &h, NULL, NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "corrected", "ann", LABEL_CORRECTED, &h, "x", NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "skipped", "ann", LABEL_SKIPPED, &h, NULL, NULL, err) == 0);
     CHECK(pool_set_edge(p, "edge", "ann", 1, "odd", err) == 0);
-    CHECK(pool_add_label(p, r, "undone", "ann", "accepted", &h, NULL, &l, err) == 0);
-    CHECK(pool_undo_label(p, l, err) == 0);
+    CHECK(pool_add_label(p, r, "undone", "ann", LABEL_ACCEPTED, &h, NULL, &l, err) == 0);
+    pool_action a;
+    CHECK(pool_undo_last(p, "ann", NULL, 0, &a, err) == 1);
+    CHECK(a.ref == l);
+    pool_action_clear(&a);
+    /* An undone edge mark: the state follows the mark before it. */
+    CHECK(pool_set_edge(p, "edge", "ann", 0, NULL, err) == 0);
+    CHECK(pool_undo_last(p, "ann", NULL, 0, &a, err) == 1);
+    CHECK(a.kind == ACTION_EDGE_UNMARK);
+    pool_action_clear(&a);
     CHECK(state_is_full_refresh(p));
 
     int64_t run1, run2;
@@ -115,7 +123,7 @@ TEST(pool_prediction_state_matches_full_refresh)
         CHECK(predict(p, r, ids[i], run1, i == 7 ? "failed" : "ok", 6, 1) == 0);
         CHECK_MSG(state_is_full_refresh(p), "after %s", ids[i]);
     }
-    CHECK(pool_add_label(p, r, "relabel", "bo", "corrected", &h, NULL, NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "relabel", "bo", LABEL_CORRECTED, &h, NULL, NULL, err) == 0);
     CHECK(pool_begin(p, err) == 0);
     for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
         char *st = i % 3 == 0 ? "partial" : i == 7 ? "failed" : "ok";

@@ -294,3 +294,14 @@ TEST(ui_text_max_window)
     int64_t z[3] = {0, 0, 0};
     CHECK(ui_max_window(z, 3, 2, &start) == 0 && start == 0);
 }
+
+/* SAN_PIPE (issue 13: CLI output to a pipe or file keeps the bytes but never
+ * a control): ESC, C0, DEL, C1 and raw 0x80..0x9F are replaced; bidi
+ * controls, other invalid bytes and non-characters are kept. */
+TEST(sanitize_pipe_keeps_bytes_not_controls)
+{
+    char *o = sanitize_new("a\x1b]0;t\x07 \xc2\x9b \x9b \xe2\x80\xae \xff z\n",
+                           (size_t)-1, SAN_KEEP_NL | SAN_PIPE);
+    CHECK_STR(o, "a\xe2\x90\x9b]0;t\xe2\x90\x87 \\u009b \\x9b \xe2\x80\xae \xff z\n");
+    free(o);
+}

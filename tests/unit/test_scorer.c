@@ -189,6 +189,7 @@ TEST(scorer_heuristic_end_to_end)
     CHECK_MSG(a->scores.v[5] > b->scores.v[5], "%g vs %g", a->scores.v[5],
               b->scores.v[5]);
     CHECK(f.gets == 0 && f.puts == 0);
+    score_summary_clear(&sum);
     fixture_free(&f);
     rubric_free(r);
 }
@@ -254,6 +255,7 @@ static void llm_cache_roundtrip(srv *s)
 
     /* second run: every answer from the cache, no request sent */
     fixture_reset_results(&f);
+    score_summary_clear(&sum);
     rc = scorer_run(&job, ids, NCONV, &sum, err);
     CHECK(rc == 0 && sum.ok == NCONV && sum.cache_hits == NCONV);
     CHECK(sum.tokens == 0);
@@ -265,6 +267,7 @@ static void llm_cache_roundtrip(srv *s)
     /* no_cache: sent again */
     fixture_reset_results(&f);
     job.no_cache = 1;
+    score_summary_clear(&sum);
     rc = scorer_run(&job, ids, 2, &sum, err);
     CHECK(rc == 0 && sum.cache_hits == 0 && sum.ok == 2);
     CHECK(srv_stat(s, "requests") == NCONV + 2);
@@ -280,9 +283,10 @@ static void llm_cache_roundtrip(srv *s)
     d.values[2] = "9";
     d.values[3] = "1";
     d.values[4] = "8";
-    program pg = {&d, 1, 1};
+    program pg = {&d, 1, 1, 0, DSPY_V3};
     job.pg = &pg;
     cJSON_Delete(srv_http(s, "/reset", "{}"));
+    score_summary_clear(&sum);
     rc = scorer_run(&job, ids, 1, &sum, err);
     CHECK(rc == 0 && sum.cache_hits == 0 && sum.ok == 1);
     cJSON *reqs = srv_http(s, "/requests", NULL);
@@ -293,6 +297,7 @@ static void llm_cache_roundtrip(srv *s)
                                                 "content")->valuestring;
     CHECK(strstr(demo_user, "This is an example of the task"));
     cJSON_Delete(reqs);
+    score_summary_clear(&sum);
     fixture_free(&f);
     llm_config_clear(&cfg);
     rubric_free(r);
@@ -342,6 +347,7 @@ static void llm_bad_answers(srv *s)
     fixture_reset_results(&f);
     int puts = f.puts;
     job.no_cache = 1;
+    score_summary_clear(&sum);
     rc = scorer_run(&job, ids, 2, &sum, err);
     CHECK(rc == 0 && sum.failed == 2);
     a = result_for(&f, "c1");
@@ -353,12 +359,14 @@ static void llm_bad_answers(srv *s)
     /* HTTP 500: failed with the server's message, no raw */
     cJSON_Delete(srv_http(s, "/control", "{\"mode\":\"500\"}"));
     fixture_reset_results(&f);
+    score_summary_clear(&sum);
     rc = scorer_run(&job, ids, 1, &sum, err);
     CHECK(rc == 0 && sum.failed == 1 && f.n == 1);
     CHECK(f.res[0].raw == NULL && f.res[0].http_status == 500);
     CHECK_MSG(strstr(f.res[0].error, "HTTP 500: upstream failure"), "%s",
               f.res[0].error);
     CHECK(strstr(sum.last_error, "c0: HTTP 500"));
+    score_summary_clear(&sum);
     fixture_free(&f);
     llm_config_clear(&cfg);
     rubric_free(r);
@@ -402,11 +410,13 @@ static void llm_store_error_and_cancel(srv *s)
     cfg.concurrency = 4;
     f.cancel_at = date_mono() + 0.3;
     double t0 = date_mono();
+    score_summary_clear(&sum);
     rc = scorer_run(&job, ids, NCONV, &sum, err);
     double dt = date_mono() - t0;
     CHECK(rc == 0 && sum.interrupted && f.n == 0);
     CHECK(sum.not_run == NCONV);
     CHECK_MSG(dt < 2.5, "took %.2fs", dt);
+    score_summary_clear(&sum);
     fixture_free(&f);
     llm_config_clear(&cfg);
     rubric_free(r);
@@ -436,4 +446,63 @@ TEST(scorer_llm_needs_config)
     CHECK(scorer_run(&job, ids, 1, NULL, err) == -1);
     CHECK(strstr(err, "CURATE_LLM_URL"));
     rubric_free(r);
+}
+
+/* Issue 13: a 1 MB answer (a 20 MB one in the report) was stored three
+ * times: raw, in the cache and as the rationale. Now it is kept once, cut
+ * to SCORER_RAW_MAX, its texts to SCORER_TEXT_MAX, and not cached. */
+static void llm_huge_answer(srv *s)
+{
+    rubric *r = rubric_default_new();
+    llm_config cfg;
+    llm_cfg(&cfg, s);
+    size_t big = (size_t)1 << 20;
+    sbuf b = {0};
+    sbuf_add(&b, "{\"mode\":\"script\",\"script\":[{\"status\":200,\"content\":\""
+                 "[[ ## reasoning ## ]]\\n");
+    for (size_t i = 0; i < big / 2; i++) sbuf_addc(&b, i % 64 ? 'r' : ' ');
+    sbuf_add(&b, "\\n\\n[[ ## responsiveness_score ## ]]\\n7\\n\\n"
+                 "[[ ## customer_negative_score ## ]]\\n3\\n\\n"
+                 "[[ ## conversational_trend_score ## ]]\\n6\\n\\n"
+                 "[[ ## overall_seller_score ## ]]\\n6.5\\n\\n"
+                 "[[ ## score_rationale ## ]]\\n");
+    for (size_t i = 0; i < big / 2; i++) sbuf_addc(&b, i % 64 ? 't' : ' ');
+    sbuf_add(&b, "\\n\\n[[ ## completed ## ]]\"}]}");
+    cJSON_Delete(srv_http(s, "/control", b.s));
+    sbuf_free(&b);
+    fixture f;
+    fixture_init(&f);
+    scorer_job job = make_job(r, &f);
+    job.backend = SCORER_LLM;
+    job.llm = &cfg;
+    score_summary sum;
+    char err[ERR_MAX] = "";
+    int rc = scorer_run(&job, ids, 1, &sum, err);
+    CHECK_MSG(rc == 0 && f.n == 1, "%s", err);
+    const score_result *a = result_for(&f, "c0");
+    CHECK(a && a->raw && strcmp(a->status, "ok") == 0);
+    size_t mark = strlen(SCORER_CUT_MARK);
+    if (a && a->raw) {
+        size_t n = strlen(a->raw);
+        CHECK_MSG(n <= SCORER_RAW_MAX + mark && n > SCORER_RAW_MAX / 2,
+                  "raw %zu bytes", n);
+        CHECK(strcmp(a->raw + n - mark, SCORER_CUT_MARK) == 0);
+        CHECK(a->rationale && strlen(a->rationale) <= SCORER_TEXT_MAX + mark);
+        CHECK(a->reasoning && strlen(a->reasoning) <= SCORER_TEXT_MAX + mark);
+    }
+    CHECK_MSG(f.puts == 0, "cached %d answers", f.puts);
+    score_summary_clear(&sum);
+    fixture_free(&f);
+    llm_config_clear(&cfg);
+    rubric_free(r);
+}
+
+TEST(scorer_llm_huge_answer_stored_once_bounded)
+{
+    srv s;
+    llm_global_init(NULL);
+    CHECK(srv_start(&s, "--mode good") == 0);
+    llm_huge_answer(&s);
+    srv_stop(&s);
+    llm_global_cleanup();
 }

@@ -12,3 +12,13 @@ pool *tpool_open(const char *name)
     if (!p) fprintf(stderr, "%s\n", err);
     return p;
 }
+
+const char *const tpool_down_v4 =
+    "DROP INDEX labels_uid; DROP INDEX labels_reviewer; DROP INDEX edge_marks_uid;"
+    "ALTER TABLE labels DROP COLUMN uid; ALTER TABLE labels DROP COLUMN role;"
+    "ALTER TABLE labels DROP COLUMN pred_id; ALTER TABLE labels DROP COLUMN run_id;"
+    "ALTER TABLE labels DROP COLUMN rationale; ALTER TABLE labels DROP COLUMN comment;"
+    "ALTER TABLE edge_marks DROP COLUMN uid;"
+    "ALTER TABLE edge_marks DROP COLUMN undone_at;"
+    "DROP TABLE notes; DROP TABLE actions;";
+

@@ -22,7 +22,7 @@ void job_optimize_opts_init(job_optimize_opts *o)
     o->max_bootstrapped = bs.max_bootstrapped;
     o->max_labeled = bs.max_labeled;
     o->max_rounds = bs.max_rounds;
-    o->max_errors = bs.max_errors;
+    o->max_errors = 0;   /* the chosen DSPy's default, at run time */
     o->threshold = bs.threshold;
     o->metric = bs.metric;
     o->candidates = bs.candidates;
@@ -183,8 +183,9 @@ static int store_cb(const char *conv_id, const score_result *res, void *ctx,
 }
 
 /* One scorer run for the calls idx[] that share a program and a round.
- * Round r > 0 is asked at temperature 0.7 + 0.001 r with a fresh client,
- * as DSPy's BootstrapFewShot does to get past the cache. */
+ * Round r > 0 is asked as the chosen DSPy's BootstrapFewShot asks it, with
+ * a fresh client: 2.6 at temperature 0.7 + 0.001 r, 3.x at 1.0 with
+ * rollout_id r (core/dspy.h), each to get past the cache. */
 static int score_group(glue *g, const size_t *idx, size_t n, char *err)
 {
     const job_optimize_opts *o = g->o;
@@ -195,7 +196,9 @@ static int score_group(glue *g, const size_t *idx, size_t n, char *err)
     memset(&round_cfg, 0, sizeof round_cfg);
     if (first->round > 0 && o->llm) {
         llm_config_copy(&round_cfg, o->llm);
-        round_cfg.temperature = 0.7 + 0.001 * first->round;
+        dspy_version v = g->r->dspy.version;
+        round_cfg.temperature = dspy_round_temperature(v, first->round);
+        if (dspy_round_rollout_id(v)) round_cfg.rollout_id = first->round;
     }
     g->idx = idx;
     g->nidx = n;
@@ -224,6 +227,7 @@ static int score_group(glue *g, const size_t *idx, size_t n, char *err)
                                                     : "not scored");
         g->filled[i] = 1;
     }
+    score_summary_clear(&sum);
     return rc;
 }
 
@@ -406,15 +410,21 @@ static char *ids_json_new(const bs_example *ex, size_t n)
     return json_take_text_new(a);
 }
 
-static char *params_json_new(const job_optimize_opts *o, const char *backend)
+static char *params_json_new(const job_optimize_opts *o, const rubric *r,
+                             const char *backend)
 {
     cJSON *j = cJSON_CreateObject();
+    /* the DSPy release the prompts, parse rules and state follow */
+    cJSON_AddStringToObject(j, "dspy", dspy_release(r->dspy.version));
+    cJSON_AddBoolToObject(j, "json_fallback", !r->dspy.no_json_fallback);
     cJSON_AddNumberToObject(j, "edge", (double)o->edge);
     cJSON_AddNumberToObject(j, "sample", (double)o->sample);
     cJSON_AddNumberToObject(j, "val", (double)o->val);
     cJSON_AddNumberToObject(j, "max_bootstrapped", (double)o->max_bootstrapped);
     cJSON_AddNumberToObject(j, "max_labeled", (double)o->max_labeled);
     cJSON_AddNumberToObject(j, "max_rounds", (double)o->max_rounds);
+    cJSON_AddNumberToObject(j, "max_errors", (double)(o->max_errors
+        ? o->max_errors : (size_t)dspy_max_errors_default(r->dspy.version)));
     if (o->threshold != 0)
         cJSON_AddNumberToObject(j, "threshold", o->threshold);
     else
@@ -449,6 +459,13 @@ static char *summary_json_new(const rubric *r, const job_optimize_result *x)
         cJSON_AddNullToObject(o, "baseline_program_id");
     add_report(o, "candidate", r, &x->after);
     add_report(o, "baseline", r, &x->before);
+    cJSON *pg = cJSON_AddObjectToObject(o, "paired");
+    cJSON_AddNumberToObject(pg, "gain", x->gain);
+    cJSON_AddNumberToObject(pg, "se", x->gain_se);
+    cJSON_AddNumberToObject(pg, "n", (double)x->nval);
+    cJSON_AddNumberToObject(pg, "margin", x->margin);
+    cJSON_AddStringToObject(pg, "margin_from", x->margin_given ? "--min-gain"
+                                                               : "2 SE");
     cJSON_AddNumberToObject(o, "candidate_seed", x->cand_seed);
     cJSON_AddNumberToObject(o, "bootstrapped", (double)x->n_augmented);
     cJSON_AddNumberToObject(o, "labeled", (double)x->n_labeled);
@@ -499,6 +516,7 @@ typedef struct {
     bs_options bs;
     program *best;
     bs_result res;
+    double *cand_v, *base_v;   /* per validation example, for the pairing */
 } run;
 
 static int start(run *R, char *err)
@@ -511,7 +529,7 @@ static int start(run *R, char *err)
     if (job_score_load_program(g->p, g->r, "best", &R->best, &x->baseline_id,
                                err) < 0)
         return -1;
-    char *params = params_json_new(g->o, x->backend);
+    char *params = params_json_new(g->o, g->r, x->backend);
     int rc = pool_run_start(g->p, "optimize", x->backend, x->model,
                             x->baseline_id, params, &x->run_id, err);
     free(params);
@@ -526,22 +544,27 @@ static int compile_and_evaluate(run *R, char *err)
     glue *g = &R->g;
     job_optimize_result *x = g->res;
     const sets *s = &R->s;
-    if (bs_compile(g->r, &R->bs, s->train, s->split.ntrain, s->val,
-                   s->split.nval, predict_cb, log_cb, g, &R->res, err) < 0)
+    /* Random search chooses among its candidates on the training set
+     * (DSPy's `valset or trainset`), never on the examples that then
+     * decide keep-or-not. */
+    if (bs_compile(g->r, &R->bs, s->train, s->split.ntrain, NULL, 0,
+                   predict_cb, log_cb, g, &R->res, err) < 0)
         return -1;
-    if (!R->res.evaluated) {
-        g->pr.phase = JOB_OPT_PHASE_EVALUATE;
-        report(g);
-        if (bs_evaluate(g->r, R->bs.metric, R->res.pg, s->val, s->split.nval,
-                        predict_cb, g, &x->after, err) < 0)
-            return -1;
-        phase_done(g, g->nval);
-    }
-    if (R->res.evaluated) x->after = R->res.val;
+    size_t nv = s->split.nval;
+    R->cand_v = xcalloc(nv ? nv : 1, sizeof *R->cand_v);
+    R->base_v = xcalloc(nv ? nv : 1, sizeof *R->base_v);
+    /* Per example, for the paired comparison (random search's own pass
+     * gave only the mean; its requests are in the cache). */
+    g->pr.phase = JOB_OPT_PHASE_EVALUATE;
+    report(g);
+    if (bs_evaluate_each(g->r, R->bs.metric, R->res.pg, s->val, nv,
+                         predict_cb, g, &x->after, R->cand_v, err) < 0)
+        return -1;
+    phase_done(g, g->nval);
     g->pr.phase = JOB_OPT_PHASE_BASELINE;
     report(g);
-    if (bs_evaluate(g->r, R->bs.metric, R->best, s->val, s->split.nval,
-                    predict_cb, g, &x->before, err) < 0)
+    if (bs_evaluate_each(g->r, R->bs.metric, R->best, s->val, nv,
+                         predict_cb, g, &x->before, R->base_v, err) < 0)
         return -1;
     phase_done(g, g->nval);
     g->pr.phase = JOB_OPT_PHASE_DONE;
@@ -554,8 +577,7 @@ static int compile_and_evaluate(run *R, char *err)
     return 0;
 }
 
-/* "Scores higher" is strict (as DSPy's random search keeps the first of
- * equal candidates); the margin only absorbs floating-point noise. */
+/* Beyond the margin, floating-point noise never decides. */
 #define IMPROVEMENT_EPS 1e-9
 
 static int finish(run *R, char *err)
@@ -563,7 +585,14 @@ static int finish(run *R, char *err)
     glue *g = &R->g;
     job_optimize_result *x = g->res;
     const bs_result *b = &R->res;
-    int improved = x->after.mean > x->before.mean + IMPROVEMENT_EPS;
+    /* Paired on the same examples: noise common to both programs cancels;
+     * what is left must exceed 2 standard errors (or --min-gain). */
+    bs_paired_gain(R->cand_v, R->base_v, R->s.split.nval, &x->gain,
+                   &x->gain_se);
+    x->margin_given = g->o->has_min_gain;
+    x->margin = g->o->has_min_gain ? g->o->min_gain
+                                   : JOB_OPT_NOISE_SE * x->gain_se;
+    int improved = x->gain > x->margin + IMPROVEMENT_EPS;
     int64_t id = 0;
     if (store_program(g->p, g->r, &R->s, b, x, improved, &id, err) < 0)
         return -1;
@@ -615,7 +644,8 @@ int job_optimize_run(pool *p, const rubric *r, const job_optimize_opts *o,
     R.bs.max_bootstrapped = o->max_bootstrapped;
     R.bs.max_labeled = o->max_labeled;
     R.bs.max_rounds = o->max_rounds;
-    R.bs.max_errors = o->max_errors;
+    R.bs.max_errors = o->max_errors ? o->max_errors
+                                    : (size_t)dspy_max_errors_default(r->dspy.version);
     R.bs.threshold = o->threshold;
     R.bs.metric = o->metric;
     R.bs.candidates = o->candidates;
@@ -633,6 +663,8 @@ int job_optimize_run(pool *p, const rubric *r, const job_optimize_opts *o,
     if (rc < 0) record_failure(&R, err);
     llm_client_free(R.g.client);
     bs_result_clear(&R.res);
+    free(R.cand_v);
+    free(R.base_v);
     program_free(R.best);
     sets_clear(&R.s);
     return rc;

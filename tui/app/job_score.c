@@ -1,9 +1,11 @@
 /* job_score.c: see job_score.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "job_score.h"
+#include "../../core/numarg.h"
 #include "../../core/util.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +24,9 @@ int job_score_load_program(pool *p, const rubric *r, const char *spec,
     if (spec && !strcmp(spec, "none")) return 0;
     int64_t id = 0;
     if (spec && strcmp(spec, "best") != 0) {
-        char *end;
-        id = strtoll(spec, &end, 10);
-        if (*end || id <= 0) {
-            err_set(err, "--program '%s': expected best, none or a program id",
-                    spec);
+        char e2[ERR_MAX];
+        if (numarg_int("--program", spec, 1, INT64_MAX, &id, e2) < 0) {
+            err_set(err, "%s (or best, none)", e2);
             return -1;
         }
     }
@@ -159,6 +159,21 @@ static char *summary_json_new(const score_summary *s)
     cJSON_AddNumberToObject(o, "tokens", (double)s->tokens);
     cJSON_AddNumberToObject(o, "wall_s", s->wall_s);
     if (s->last_error[0]) cJSON_AddStringToObject(o, "last_error", s->last_error);
+    if (s->nendpoints) {
+        cJSON *eps = cJSON_AddArrayToObject(o, "endpoints");
+        for (size_t i = 0; i < s->nendpoints; i++) {
+            const score_endpoint *e = &s->endpoints[i];
+            cJSON *je = cJSON_CreateObject();
+            cJSON_AddStringToObject(je, "url", e->url);
+            cJSON_AddNumberToObject(je, "requests", (double)e->attempts);
+            cJSON_AddNumberToObject(je, "ok", (double)e->ok);
+            cJSON_AddNumberToObject(je, "errors", (double)e->errors);
+            cJSON_AddNumberToObject(je, "mean_latency_ms",
+                                    round(e->mean_latency_ms * 10) / 10);
+            cJSON_AddNumberToObject(je, "max_limit", e->max_limit);
+            cJSON_AddItemToArray(eps, je);
+        }
+    }
     char *out = json_text_new(o, 0);
     cJSON_Delete(o);
     return out;
@@ -169,6 +184,9 @@ int job_score_run(pool *p, const rubric *r, const job_score_opts *o,
                   score_summary *sum, char *err)
 {
     glue g = {.p = p, .r = r, .o = o};
+    score_summary local;
+    if (!sum) sum = &local;
+    memset(sum, 0, sizeof *sum);
     program *pg = NULL;
     if (job_score_load_program(p, r, o->program, &pg, &g.program_id, err) < 0)
         return -1;
@@ -179,10 +197,13 @@ int job_score_run(pool *p, const rubric *r, const job_score_opts *o,
     char params[512];
     snprintf(params, sizeof params,
              "{\"backend\":\"%s\",\"n\":%zu,\"no_cache\":%s,\"temperature\":%g,"
-             "\"max_tokens\":%d,\"concurrency\":%d}", backend, n,
+             "\"max_tokens\":%d,\"concurrency\":%d,\"dspy\":\"%s\","
+             "\"json_fallback\":%s}", backend, n,
              o->no_cache ? "true" : "false",
              o->llm ? o->llm->temperature : 0.0, o->llm ? o->llm->max_tokens : 0,
-             o->llm ? o->llm->concurrency : 1);
+             o->llm ? o->llm->concurrency : 1,
+             dspy_release(r->dspy.version),
+             r->dspy.no_json_fallback ? "false" : "true");
     if (pool_run_start(p, "score", backend, model, g.program_id, params,
                        &g.run_id, err) < 0) {
         program_free(pg);
@@ -196,9 +217,6 @@ int job_score_run(pool *p, const rubric *r, const job_score_opts *o,
         .store = store,
         .progress = progress, .cancel = cancel, .ctx = &g,
     };
-    score_summary local;
-    if (!sum) sum = &local;
-    memset(sum, 0, sizeof *sum);
     int rc = scorer_run(&job, ids, n, sum, err);
     char e3[ERR_MAX];
     if (flush(&g, e3) < 0 && rc == 0) {
@@ -211,6 +229,7 @@ int job_score_run(pool *p, const rubric *r, const job_score_opts *o,
                                  : sum->interrupted ? "interrupted" : "done",
                     js, e2);
     free(js);
+    if (sum == &local) score_summary_clear(&local);
     program_free(pg);
     return rc;
 }

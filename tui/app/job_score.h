@@ -29,8 +29,10 @@ scorer_backend job_score_default_backend(const llm_config *c);
 int job_score_load_program(pool *p, const rubric *r, const char *spec,
                            program **out, int64_t *program_id, char *err);
 
-/* Scores ids[0..n) as a new run. *run_id gets the run; sum the summary.
- * The run ends "done", "interrupted" (cancelled) or "failed". */
+/* Scores ids[0..n) as a new run. *run_id gets the run; sum the summary
+ * (the caller calls score_summary_clear() on it). The run ends "done",
+ * "interrupted" (cancelled) or "failed"; its stored summary lists each
+ * endpoint's requests, errors and mean latency. */
 int job_score_run(pool *p, const rubric *r, const job_score_opts *o,
                   char *const *ids, size_t n, int64_t *run_id,
                   score_summary *sum, char *err);

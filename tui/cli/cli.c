@@ -137,12 +137,57 @@ int cli_text_opt(const char *cmd, const char *opt, const char *val)
     return 0;
 }
 
+int cli_rubric_check(pool *p, const cli_globals *g, int store)
+{
+    char err[ERR_MAX];
+    char *stored = NULL;
+    int rc = pool_meta_get(p, "rubric", &stored, err);
+    if (rc < 0) {
+        cli_error("%s", err);
+        return -1;
+    }
+    if (rc == 0) {
+        /* First use: the pool is labeled under this rubric from now on. */
+        char *json = rubric_to_json_new(g->r);
+        int ok = !store || pool_meta_set(p, "rubric", json, err) == 0;
+        free(json);
+        if (!ok) cli_error("%s", err);
+        return ok ? 0 : -1;
+    }
+    rubric *pr = rubric_parse_new(stored, "the pool's rubric", err);
+    free(stored);
+    if (!pr) {
+        cli_error("%s: %s", pool_path(p), err);
+        return -1;
+    }
+    char diff[ERR_MAX];
+    int differs = rubric_diff(pr, g->r, diff, sizeof diff);
+    rubric_free(pr);
+    if (!differs) return 0;
+    cli_error("%s: the pool is labeled under another rubric than %s (%s): "
+              "nothing was changed; give the pool's rubric (`curate rubric` "
+              "prints it), or switch the pool with `curate --rubric FILE "
+              "rubric migrate`", pool_path(p),
+              g->rubric_path ? g->rubric_path : "the built-in one", diff);
+    return -1;
+}
+
+/* The rubric check after an open; closes p when it fails. */
+static pool *checked(pool *p, const cli_globals *g, int store)
+{
+    if (p && cli_rubric_check(p, g, store) < 0) {
+        pool_close(p);
+        return NULL;
+    }
+    return p;
+}
+
 pool *cli_open_pool(const cli_globals *g)
 {
     char err[ERR_MAX];
     pool *p = pool_open_existing(g->db_path, err);
     if (!p) cli_error("%s", err);
-    return p;
+    return checked(p, g, 1);
 }
 
 pool *cli_create_pool(const cli_globals *g)
@@ -150,7 +195,7 @@ pool *cli_create_pool(const cli_globals *g)
     char err[ERR_MAX];
     pool *p = pool_open(g->db_path, err);
     if (!p) cli_error("%s", err);
-    return p;
+    return checked(p, g, 1);
 }
 
 pool *cli_open_pool_readonly(const cli_globals *g)
@@ -163,7 +208,7 @@ pool *cli_open_pool_readonly(const cli_globals *g)
     }
     pool *p = pool_open_readonly(g->db_path, err);
     if (!p) cli_error("%s", err);
-    return p;
+    return checked(p, g, 0);
 }
 
 pool *cli_open_pool_read(const cli_globals *g)

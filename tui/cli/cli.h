@@ -17,7 +17,7 @@ typedef struct {
     const char *db_path;
     const char *rubric_path;
     const char *reviewer;
-    rubric *r;
+    rubric *r;             /* r->dspy: --dspy / CURATE_DSPY */
     int quiet;
 } cli_globals;
 
@@ -35,6 +35,11 @@ pool *cli_open_pool_readonly(const cli_globals *g);
  * writing when it and its folder are writable (so an older schema is
  * upgraded and dead runs are swept), else read-only. */
 pool *cli_open_pool_read(const cli_globals *g);
+/* The pool records the rubric it is labeled under (pool_meta "rubric"):
+ * stored on first use (when store is set), and a different --rubric is
+ * refused naming what differs, until `curate rubric migrate`. Every
+ * cli_open_* does this. 0, or -1 after printing why. */
+int cli_rubric_check(pool *p, const cli_globals *g, int store);
 /* Prints "curate: <msg>" to stderr, sanitised (no control sequences). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -79,6 +84,8 @@ int cmd_list(const cli_globals *g, int argc, char **argv);
 int cmd_show(const cli_globals *g, int argc, char **argv);
 int cmd_label(const cli_globals *g, int argc, char **argv);
 int cmd_edge(const cli_globals *g, int argc, char **argv);
+int cmd_note(const cli_globals *g, int argc, char **argv);
+int cmd_undo(const cli_globals *g, int argc, char **argv);
 int cmd_demo(const cli_globals *g, int argc, char **argv);
 int cmd_backup(const cli_globals *g, int argc, char **argv);
 int cmd_index(const cli_globals *g, int argc, char **argv);
@@ -88,6 +95,7 @@ int cmd_optimize(const cli_globals *g, int argc, char **argv);
 int cmd_programs(const cli_globals *g, int argc, char **argv);
 int cmd_export(const cli_globals *g, int argc, char **argv);
 int cmd_import_program(const cli_globals *g, int argc, char **argv);
+int cmd_rubric(const cli_globals *g, int argc, char **argv);
 int cmd_agreement(const cli_globals *g, int argc, char **argv);
 int cmd_assign(const cli_globals *g, int argc, char **argv);
 /* curate stats --by-reviewer's table (cmd_team.c): 0, or -1 (printed). */

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "../term/sanitize.h"
+#include "../../core/outfile.h"
 #include "../../core/util.h"
 #include "../../data/export_json.h"
 #include "../../data/export_mongo.h"
@@ -23,7 +24,9 @@ static const char *export_usage =
     "                           [--format jsonl|json] [--numeric] [-o FILE]\n"
     "\n"
     "json   the program state exactly as DSPy 2.6's Module.save(\"x.json\") writes\n"
-    "       it, so Python does ChatAnalyzer().load(FILE). Written atomically;\n"
+    "       it, so Python does ChatAnalyzer().load(FILE). Written atomically\n"
+    "       (a new file is made 0600; an existing one keeps its mode; a\n"
+    "       symlink or special file is refused);\n"
     "       default FILE " EXPORT_JSON_DEFAULT_FILE ", -o - for stdout.\n"
     "mongo  replace_one({type: T}, {type, state, optimized_at, training_examples},\n"
     "       upsert) into DB.C: state the program state as an embedded document,\n"
@@ -79,7 +82,7 @@ static int write_out(const char *path, const char *data, size_t len,
                      int newline_on_tty)
 {
     char err[ERR_MAX];
-    if (strcmp(path, "-") == 0) {
+    if (outfile_is_stdout(path)) {
         if (fwrite(data, 1, len, stdout) != len) {
             cli_error("stdout: write failed");
             return -1;
@@ -91,7 +94,7 @@ static int write_out(const char *path, const char *data, size_t len,
         }
         return 0;
     }
-    if (file_write_atomic(path, data, len, err) < 0) {
+    if (outfile_write_all(path, data, len, 0, err) < 0) {
         fail_msg(err);
         return -1;
     }
@@ -220,11 +223,11 @@ static int export_json(const cli_globals *g, const opts *o)
     if (rc) return rc;
     rc = write_out(path, state, strlen(state), 1) < 0 ? EXIT_ERR : EXIT_OK;
     if (rc == EXIT_OK && !g->quiet) {
-        FILE *f = strcmp(path, "-") == 0 ? stderr : stdout;
+        FILE *f = outfile_is_stdout(path) ? stderr : stdout;
         fprintf(f, "program %lld (%d demo%s, DSPy state, %zu bytes) -> ",
                 (long long)meta.id, meta.n_demos, meta.n_demos == 1 ? "" : "s",
                 strlen(state));
-        print_clean(f, strcmp(path, "-") == 0 ? "stdout" : path);
+        print_clean(f, outfile_is_stdout(path) ? "stdout" : path);
         fputc('\n', f);
     }
     free(state);
@@ -309,11 +312,11 @@ static int export_pool(const cli_globals *g, const opts *o)
     }
     rc = write_out(path, out.s ? out.s : "", out.len, 0) < 0 ? EXIT_ERR : EXIT_OK;
     if (rc == EXIT_OK && !g->quiet) {
-        FILE *f = strcmp(path, "-") == 0 ? stderr : stdout;
+        FILE *f = outfile_is_stdout(path) ? stderr : stdout;
         fprintf(f, "%d example%s (%s) -> ", n, n == 1 ? "" : "s",
                 eo.sel == EXPORT_EDGE ? "edge cases"
                 : eo.sel == EXPORT_TRAINSET ? "training set" : "reviewed");
-        print_clean(f, strcmp(path, "-") == 0 ? "stdout" : path);
+        print_clean(f, outfile_is_stdout(path) ? "stdout" : path);
         fputc('\n', f);
         if (skipped)
             fprintf(f, "%d listed conversation%s without a current label left out\n",

@@ -4,8 +4,7 @@
 #include "cli.h"
 #include "../../core/numarg.h"
 #include "../../core/util.h"
-#include "../../data/import.h"
-#include "../term/sanitize.h"
+#include "../../data/import_file.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -38,45 +37,14 @@ int cmd_init(const cli_globals *g, int argc, char **argv)
 
 /* ---- import ---- */
 
-/* Ids of changed conversations whose labels became stale: the first few
- * are named, the rest counted. */
-#define STALE_NAMED 10
-
-typedef struct {
-    pool *p;
-    const char *src;
-    long added, changed, same, msgs;
-    long stale_convs, stale_labels;
-    char *stale_ids[STALE_NAMED];
-} import_ctx;
-
-static int import_one(const convo *c, void *vctx, char *err)
-{
-    import_ctx *ic = vctx;
-    int changed;
-    if (pool_put_convo(ic->p, c, ic->src, &changed, err) < 0) return -1;
-    if (changed == 2) ic->added++;
-    else if (changed == 1) ic->changed++;
-    else ic->same++;
-    if (changed == 1) {
-        int n = pool_stale_labels(ic->p, c->id, err);
-        if (n < 0) return -1;
-        if (n > 0) {
-            if (ic->stale_convs < STALE_NAMED)
-                ic->stale_ids[ic->stale_convs] = xstrdup(c->id);
-            ic->stale_convs++;
-            ic->stale_labels += n;
-        }
-    }
-    ic->msgs += (long)c->nmsgs;
-    return 0;
-}
-
 static const char *import_usage =
     "usage: curate import [OPTIONS] FILE...\n"
     "Imports conversations: JSONL (one conversation per line) or WhatsApp\n"
-    "chat exports (.txt). One transaction per file: a malformed file stores\n"
-    "nothing and is reported as FILE:LINE. Re-importing changes nothing.\n"
+    "chat exports (.txt). A malformed file stores nothing and is reported as\n"
+    "FILE:LINE (the whole file is checked first); a big file is stored in\n"
+    "transactions of about half a second, so reviewers can save meanwhile.\n"
+    "Re-importing changes nothing; an import that was killed is completed.\n"
+    "  --batch N                 at most N conversations per transaction\n"
     "  --format jsonl|whatsapp   force the format (default: detect)\n"
     "  --seller NAME             (WhatsApp) the seller's name; repeatable\n"
     "  --seller-id ID            (WhatsApp) seller id (default: the name)\n"
@@ -87,9 +55,11 @@ static const char *import_usage =
 int cmd_import(const cli_globals *g, int argc, char **argv)
 {
     ARG_HELP(import_usage);
-    enum { O_FORMAT = 256, O_SELLER, O_SELLER_ID, O_ID, O_DATE, O_TZ };
+    enum { O_FORMAT = 256, O_SELLER, O_SELLER_ID, O_ID, O_DATE, O_TZ,
+           O_BATCH };
     static const struct option lo[] = {
         {"format", required_argument, NULL, O_FORMAT},
+        {"batch", required_argument, NULL, O_BATCH},
         {"seller", required_argument, NULL, O_SELLER},
         {"seller-id", required_argument, NULL, O_SELLER_ID},
         {"id", required_argument, NULL, O_ID},
@@ -100,6 +70,7 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
     };
     int format = 0, c;
     char tzerr[ERR_MAX];
+    int64_t batch = 0;
     const char *sellers[32];
     import_wa_opts wa = {0};
     wa.sellers = sellers;
@@ -114,6 +85,11 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
             if (wa.nsellers == 32) { cli_error("import: too many --seller"); return EXIT_USAGE; }
             if (cli_text_opt("import", "--seller", optarg) < 0) return EXIT_USAGE;
             sellers[wa.nsellers++] = optarg;
+            break;
+        case O_BATCH:
+            if (cli_int_opt("import", "--batch", optarg, 1, INT32_MAX,
+                            &batch) < 0)
+                return EXIT_USAGE;
             break;
         case O_SELLER_ID:
             if (cli_text_opt("import", "--seller-id", optarg) < 0) return EXIT_USAGE;
@@ -153,55 +129,45 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
     int failed = 0;
     for (int i = optind; i < argc; i++) {
         char err[ERR_MAX] = "";
-        size_t len;
         const char *path = argv[i];
-        char *data = file_read_new(path, &len, err);
-        if (!data) { cli_error("%s", err); failed++; continue; }
-        int fmt = format ? format : import_detect(path, data, len);
-        import_ctx ic = {.p = p, .src = path};
-        int rc = -1;
-        if (fmt == 0) {
-            err_set(err, "%s: unknown format (use --format jsonl|whatsapp)", path);
-        } else if (pool_begin(p, err) == 0) {
-            rc = fmt == 1 ? import_jsonl(data, len, path, import_one, &ic, err)
-                          : import_whatsapp(data, len, path, &wa, import_one,
-                                            &ic, err);
-            if (rc == 0) rc = pool_commit(p, err);
-            else pool_rollback(p);
-        }
-        free(data);
-        if (rc == 0 && ic.stale_convs) {
+        import_file_opts io = {.format = (import_format)format, .wa = &wa,
+                               .batch = (long)batch};
+        import_file_stats st;
+        int rc = import_file(p, path, &io, &st, err);
+        if (st.stale_convs) {
             /* Labels no longer describe what is stored: say which. */
             sbuf ids = {0};
-            for (long k = 0; k < ic.stale_convs && k < STALE_NAMED; k++)
-                sbuf_addf(&ids, "%s%s", k ? ", " : "", ic.stale_ids[k]);
-            if (ic.stale_convs > STALE_NAMED)
-                sbuf_addf(&ids, " and %ld more", ic.stale_convs - STALE_NAMED);
-            char *clean = sanitize_new(ids.s, (size_t)-1, 0);
-            char *cpath = sanitize_new(path, (size_t)-1, 0);
-            printf("%s: %ld conversation%s changed content; %ld label%s made on "
-                   "the old content %s stale (kept in the history, no longer "
-                   "used; back to review): %s\n", cpath, ic.stale_convs,
-                   ic.stale_convs == 1 ? "" : "s", ic.stale_labels,
-                   ic.stale_labels == 1 ? "" : "s",
-                   ic.stale_labels == 1 ? "is" : "are", clean);
-            free(clean);
-            free(cpath);
+            for (long k = 0; k < st.stale_convs && k < IMPORT_STALE_NAMED; k++)
+                sbuf_addf(&ids, "%s%s", k ? ", " : "", st.stale_ids[k]);
+            if (st.stale_convs > IMPORT_STALE_NAMED)
+                sbuf_addf(&ids, " and %ld more",
+                          st.stale_convs - IMPORT_STALE_NAMED);
+            cli_printf(stdout, "%s: %ld conversation%s changed content; %ld "
+                       "label%s made on the old content %s stale (kept in the "
+                       "history, no longer used; back to review): %s\n", path,
+                       st.stale_convs, st.stale_convs == 1 ? "" : "s",
+                       st.stale_labels, st.stale_labels == 1 ? "" : "s",
+                       st.stale_labels == 1 ? "is" : "are", ids.s);
             sbuf_free(&ids);
         }
-        for (long k = 0; k < ic.stale_convs && k < STALE_NAMED; k++)
-            free(ic.stale_ids[k]);
+        import_file_stats_clear(&st);
         if (rc < 0) {
             cli_error("%s", err);
-            if (!g->quiet) cli_error("%s: nothing imported from this file", path);
+            if (!g->quiet && st.stored)
+                cli_error("%s: %ld conversations were stored before the "
+                          "error; import the file again to complete it",
+                          path, st.stored);
+            else if (!g->quiet)
+                cli_error("%s: nothing imported from this file", path);
             failed++;
             continue;
         }
+        long total = st.added + st.changed + st.same;
         if (!g->quiet)
-            cli_printf(stdout, "%s: %ld conversation%s (%ld new, %ld changed, %ld unchanged), "
-                   "%ld messages\n", path, ic.added + ic.changed + ic.same,
-                   ic.added + ic.changed + ic.same == 1 ? "" : "s", ic.added,
-                   ic.changed, ic.same, ic.msgs);
+            cli_printf(stdout, "%s: %ld conversation%s (%ld new, %ld changed, "
+                       "%ld unchanged), %ld messages\n", path, total,
+                       total == 1 ? "" : "s", st.added, st.changed, st.same,
+                       st.msgs);
     }
     /* New conversations wait for the search index (see pool.h): say how
      * to catch it up, once. */
@@ -383,9 +349,10 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
         if (rows[i].has_fdiff)
             snprintf(most, sizeof most, "%s %.2f", rows[i].fdiff_field, rows[i].fdiff);
         cli_printf(stdout, "%-24s %-16s %5d %6s %6s %5s %-10s %-4s %s\n", rows[i].id,
-               rows[i].seller_id, rows[i].nmsgs, m, h, d, rows[i].status,
+               rows[i].seller_id, rows[i].nmsgs, m, h, d, conv_status_name(rows[i].status),
                rows[i].edge ? "edge" : "", most);
     }
+    pool_rows_clear(rows, n);
     free(rows);
     pool_close(p);
     return EXIT_OK;

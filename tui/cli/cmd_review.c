@@ -1,7 +1,8 @@
-/* cmd_review.c: show, label, edge, backup: the headless twins of the
- * reviewer's keys, writing the same append-only history. */
+/* cmd_review.c: show, label, edge, note, undo, backup: the headless twins
+ * of the reviewer's keys, through the same use cases (app/review.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "../app/review.h"
 #include "../../core/util.h"
 
 #include <getopt.h>
@@ -25,10 +26,13 @@ static void print_scores(const rubric *r, const scoreset *s)
 static int print_history(const label *l, void *ctx)
 {
     const rubric *r = ctx;
-    char when[32];
+    char when[32], what[96];
     date_iso8601(l->created_at, when, sizeof when);
-    cli_printf(stdout, "  #%lld %s %s %s%s", (long long)l->id, when, l->reviewer,
-           l->status, l->undone ? " (undone)" : "");
+    review_describe(l, what, sizeof what);
+    printf("  #%lld %s ", (long long)l->id, when);
+    put_clean(l->reviewer);
+    printf(" %s%s%s", l->role == LABEL_ROLE_ADJUDICATION ? "adjudication: " : "",
+           what, l->undone ? " (undone)" : "");
     if (l->stale) fputs(" (stale: made on earlier content of the conversation)", stdout);
     int oi = rubric_overall_index(r);
     if (oi >= 0 && l->scores.set[oi]) printf(" overall %.2f", l->scores.v[oi]);
@@ -63,9 +67,12 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
     prediction pr;
     int rc = pool_get_prediction(p, g->r, c->id, 0, &pr, err);
     if (rc == 1) {
-        cli_printf(stdout, "\nmodel (%s, run %lld, %s%s%s):\n", pr.model ? pr.model : "?",
-               (long long)pr.run_id, pr.status, pr.error ? ": " : "",
-               pr.error ? pr.error : "");
+        printf("\nmodel (prediction #%lld, ", (long long)pr.id);
+        put_clean(pr.model ? pr.model : "?");
+        cli_printf(stdout, ", run %lld, %s%s", (long long)pr.run_id, pr.status,
+                   pr.error ? ": " : "");
+        if (pr.error) put_clean(pr.error);
+        printf("):\n");
         print_scores(g->r, &pr.scores);
         if (pr.rationale) { fputs("  rationale: ", stdout); put_clean(pr.rationale); putchar('\n'); }
         if (pr.reasoning) { fputs("  reasoning: ", stdout); put_clean(pr.reasoning); putchar('\n'); }
@@ -75,17 +82,31 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
     }
     label l;
     if (pool_get_label(p, g->r, c->id, &l, err) == 1) {
-        cli_printf(stdout, "\nhuman (%s, %s):\n", l.reviewer, l.status);
+        char what[96];
+        review_describe(&l, what, sizeof what);
+        fputs("\nhuman (", stdout);
+        put_clean(l.reviewer);
+        printf(", %s):\n", what);
         print_scores(g->r, &l.scores);
         label_clear(&l);
     } else {
         printf("\nhuman: not reviewed\n");
     }
-    char note[512];
-    if (pool_get_edge(p, c->id, note, sizeof note, err) == 1) {
+    char *note = NULL, *by = NULL;
+    if (pool_get_edge(p, c->id, &note, err) == 1) {
         fputs("\nedge case: ", stdout);
-        put_clean(note[0] ? note : "(no note)");
+        put_clean(note ? note : "(no note)");
         putchar('\n');
+    }
+    free(note);
+    if (pool_get_note(p, c->id, &note, &by, err) == 1) {
+        fputs("\nnote (", stdout);
+        put_clean(by);
+        fputs("): ", stdout);
+        put_clean(note);
+        putchar('\n');
+        free(note);
+        free(by);
     }
     printf("\nlabel history:\n");
     pool_label_history(p, g->r, c->id, print_history, (void *)g->r, err);
@@ -95,24 +116,34 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
 }
 
 static const char *label_usage =
-    "usage: curate label ID [--set FIELD=VALUE]... [--status S] [--note TEXT]\n"
-    "Records a human label (appended to the history). Scores start from the\n"
-    "model's latest prediction; --set overrides fields. The overall follows\n"
-    "the rubric formula unless set. Status defaults to 'accepted' when no\n"
-    "value differs from the model's, else 'corrected'.\n"
-    "  --status accepted|corrected|skipped\n"
-    "  --undo        retract the current label of ID instead\n";
+    "usage: curate label ID [--accept | --set FIELD=VALUE... | --skip]\n"
+    "                       [--note TEXT]\n"
+    "       curate label ID --undo\n"
+    "Records your label of ID (appended to the history), by the same rule as\n"
+    "the workbench:\n"
+    "  --accept      the model's latest prediction, verbatim (its overall\n"
+    "                too): accepted (the default when nothing else is given)\n"
+    "  --set F=V     your values: the model's with these changed; the overall\n"
+    "                follows the rubric formula unless set. Values that equal\n"
+    "                the model's are accepted, others corrected.\n"
+    "  --skip        skipped\n"
+    "  --status accepted|skipped   the same as --accept / --skip\n"
+    "  --note TEXT   a note stored with the label\n"
+    "Your label becomes the conversation's current one; when it replaces\n"
+    "another reviewer's, a note says so (theirs stays in the history, and\n"
+    "each reviewer's own latest label stays theirs).\n"
+    "  --undo        undo your own latest label or skip of ID (see also\n"
+    "                `curate undo`)\n";
 
-static int parse_set(const rubric *r, const char *arg, scoreset *s,
-                     unsigned char *typed, char *err)
+static int parse_set(const rubric *r, const char *arg, label_values *v,
+                     char *err)
 {
     const char *eq = strchr(arg, '=');
     if (!eq) {
         err_set(err, "--set %s: expected FIELD=VALUE", arg);
         return -1;
     }
-    char name[128];
-    snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
+    char *name = xstrndup(arg, (size_t)(eq - arg));
     int i = rubric_field_index(r, name);
     if (i < 0 || !rubric_is_scored(&r->fields[i])) {
         sbuf b = {0};
@@ -122,142 +153,151 @@ static int parse_set(const rubric *r, const char *arg, scoreset *s,
         err_set(err, "--set %s: unknown score field '%s' (fields: %s)", arg,
                 name, b.s);
         sbuf_free(&b);
+        free(name);
         return -1;
     }
-    double v;
-    if (!rubric_validate_score(&r->fields[i], eq + 1, &v)) {
+    free(name);
+    double x;
+    if (!rubric_validate_score(&r->fields[i], eq + 1, &x)) {
         err_set(err, "--set %s: '%s' is not a number%s", arg, eq + 1,
                 strchr(eq + 1, ',') ? " (a decimal comma is read only when "
                 "unambiguous, as in 7,5)" : "");
         return -1;
     }
-    s->v[i] = v;
-    s->set[i] = 1;
-    typed[i] = 1;
+    label_values_set(v, r, i, x, NULL);
     return 0;
+}
+
+static int label_undo(const cli_globals *g, pool *p, const char *id)
+{
+    char err[ERR_MAX], what[ERR_MAX];
+    pool_action a;
+    int rc = review_undo(p, g->reviewer, id, 1, &a, what, err);
+    if (rc < 0) cli_error("label: %s", err);
+    else if (rc == 0) cli_error("label: %s", what);
+    else {
+        if (!g->quiet) { put_clean(what); putchar('\n'); }
+        pool_action_clear(&a);
+    }
+    return rc == 1 ? EXIT_OK : EXIT_ERR;
 }
 
 int cmd_label(const cli_globals *g, int argc, char **argv)
 {
+    enum { O_SET = 256, O_STATUS, O_NOTE, O_UNDO, O_ACCEPT, O_SKIP };
     static const struct option lo[] = {
-        {"set", required_argument, NULL, 's'},
-        {"status", required_argument, NULL, 't'},
-        {"note", required_argument, NULL, 'n'},
-        {"undo", no_argument, NULL, 'u'},
+        {"set", required_argument, NULL, O_SET},
+        {"status", required_argument, NULL, O_STATUS},
+        {"note", required_argument, NULL, O_NOTE},
+        {"undo", no_argument, NULL, O_UNDO},
+        {"accept", no_argument, NULL, O_ACCEPT},
+        {"skip", no_argument, NULL, O_SKIP},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *sets[RUBRIC_MAX_FIELDS * 2];
-    int nsets = 0, undo = 0, c;
-    const char *status = NULL, *note = NULL;
+    const char **sets = xcalloc((size_t)argc + 1, sizeof *sets);
+    int nsets = 0, undo = 0, accept = 0, skip = 0, c;
+    const char *note = NULL;
+    int rc = EXIT_USAGE;
+    pool *p = NULL;
     while ((c = cli_getopt("label", argc, argv, "h", lo)) != -1) {
         switch (c) {
-        case 's':
-            if (nsets == RUBRIC_MAX_FIELDS * 2) { cli_error("label: too many --set"); return EXIT_USAGE; }
-            sets[nsets++] = optarg;
+        case O_SET: sets[nsets++] = optarg; break;
+        case O_STATUS:
+            if (!strcmp(optarg, "accepted")) accept = 1;
+            else if (!strcmp(optarg, "skipped")) skip = 1;
+            else if (!strcmp(optarg, "corrected")) {
+                cli_error("label: --status corrected: give your values with"
+                          " --set FIELD=VALUE (values that differ from the"
+                          " model's are corrected)");
+                goto out;
+            } else {
+                cli_error("label: --status '%s' is not one of accepted, "
+                          "skipped", optarg);
+                goto out;
+            }
             break;
-        case 't': status = optarg; break;
-        case 'n':
-            if (cli_text_opt("label", "--note", optarg) < 0) return EXIT_USAGE;
+        case O_NOTE:
+            if (cli_text_opt("label", "--note", optarg) < 0) goto out;
             note = optarg;
             break;
-        case 'u': undo = 1; break;
-        case 'h': fputs(label_usage, stdout); return EXIT_OK;
-        default: fputs(label_usage, stderr); return EXIT_USAGE;
+        case O_UNDO: undo = 1; break;
+        case O_ACCEPT: accept = 1; break;
+        case O_SKIP: skip = 1; break;
+        case 'h': fputs(label_usage, stdout); rc = EXIT_OK; goto out;
+        default: fputs(label_usage, stderr); goto out;
         }
     }
     if (optind != argc - 1) {
         cli_error("label: give exactly one conversation ID");
         fputs(label_usage, stderr);
-        return EXIT_USAGE;
+        goto out;
+    }
+    if (accept + skip + (nsets > 0) + undo > 1) {
+        cli_error("label: --accept, --set, --skip and --undo exclude each "
+                  "other");
+        goto out;
     }
     const char *id = argv[optind];
     char err[ERR_MAX];
-    scoreset s;
-    memset(&s, 0, sizeof s);
-    unsigned char typed[RUBRIC_MAX_FIELDS] = {0};
-    for (int i = 0; i < nsets; i++)
-        if (parse_set(g->r, sets[i], &s, typed, err) < 0) {
-            cli_error("label: %s", err);
-            return EXIT_USAGE;
-        }
-    if (status && strcmp(status, "accepted") && strcmp(status, "corrected") &&
-        strcmp(status, "skipped")) {
-        cli_error("label: --status '%s' is not one of accepted, corrected, "
-                  "skipped", status);
-        return EXIT_USAGE;
-    }
-    pool *p = cli_open_pool(g);
-    if (!p) return EXIT_ERR;
-    int rc = EXIT_ERR;
-    if (!pool_has_convo(p, id)) {
-        cli_error("label: no conversation '%s'", id);
-        goto out;
-    }
+    rc = EXIT_ERR;
+    p = cli_open_pool(g);
+    if (!p) goto out;
     if (undo) {
-        label l;
-        int has = pool_get_label(p, g->r, id, &l, err);
-        if (has < 0 || (has == 1 && pool_undo_label(p, l.id, err) < 0)) {
-            cli_error("label: %s", err);
-        } else if (has == 0) {
-            cli_error("label: '%s' has no label to undo", id);
-        } else {
-            if (!g->quiet) cli_printf(stdout, "%s: label #%lld undone\n", id, (long long)l.id);
-            rc = EXIT_OK;
-        }
-        if (has == 1) label_clear(&l);
+        rc = label_undo(g, p, id);
         goto out;
     }
-    /* Start from the model's scores: accepting means taking them as they
-     * are, correcting means overriding some. */
-    prediction pr;
-    int has_pred = pool_get_prediction(p, g->r, id, 0, &pr, err);
-    int differs = 0, oi = rubric_overall_index(g->r);
-    for (size_t i = 0; i < g->r->nfields; i++) {
-        if (!rubric_is_scored(&g->r->fields[i])) continue;
-        int from_model = has_pred == 1 && pr.scores.set[i];
-        if (typed[i]) {
-            if (!from_model || pr.scores.v[i] != s.v[i]) differs = 1;
-        } else if (from_model && (int)i != oi) {
-            s.v[i] = pr.scores.v[i];
-            s.set[i] = 1;
-        }
-    }
-    /* The model's overall is kept only when accepting it unchanged. */
-    if (oi >= 0 && !typed[oi] && !differs && has_pred == 1 &&
-        pr.scores.set[oi]) {
-        s.v[oi] = pr.scores.v[oi];
-        s.set[oi] = 1;
-    }
-    if (has_pred == 1) prediction_clear(&pr);
-    if (!status) status = differs ? "corrected" : "accepted";
-    if (strcmp(status, "skipped") != 0) {
-        for (size_t i = 0; i < g->r->nfields; i++)
-            if (g->r->fields[i].kind == FIELD_SCORE && !s.set[i]) {
-                cli_error("label: %s has no model score for %s: give --set "
-                          "%s=VALUE", id, g->r->fields[i].name,
-                          g->r->fields[i].name);
-                goto out;
-            }
-    }
-    int64_t lid;
-    if (pool_add_label(p, g->r, id, g->reviewer, status, &s, note, &lid, err) < 0) {
+    review_item it;
+    if (review_open(p, g->r, g->reviewer, id, &it, err) < 0) {
         cli_error("label: %s", err);
         goto out;
     }
-    if (!g->quiet) {
-        cli_printf(stdout, "%s: label #%lld %s by %s", id, (long long)lid, status,
-                   g->reviewer);
-        label l;
-        if (pool_get_label(p, g->r, id, &l, err) == 1) {
-            if (oi >= 0 && l.scores.set[oi]) printf(", overall %.2f", l.scores.v[oi]);
-            label_clear(&l);
+    /* "yours" starts from the model's values, as on a fresh screen. */
+    label_values_init(&it.v, g->r, it.has_pred ? &it.pr.scores : NULL, NULL);
+    for (int i = 0; i < nsets; i++)
+        if (parse_set(g->r, sets[i], &it.v, err) < 0) {
+            cli_error("label: %s", err);
+            rc = EXIT_USAGE;
+            review_item_clear(&it);
+            goto out;
         }
-        putchar('\n');
+    label_action act = skip ? LABEL_DO_SKIP : nsets ? LABEL_DO_SAVE
+                                                    : LABEL_DO_ACCEPT;
+    review_saved sv;
+    /* Headless, nothing was "opened": the save itself is the look, so it
+     * is not refused; replacing another reviewer's label is reported. */
+    int src = review_save(p, g->r, g->reviewer, &it, act, note, 1, &sv, err);
+    if (src < 0) {
+        if (act != LABEL_DO_SKIP && !it.has_pred)
+            cli_error("label: %s has no model scores: give every score "
+                      "with --set FIELD=VALUE", id);
+        else if (act != LABEL_DO_SKIP && strstr(err, " no "))
+            cli_error("label: %s: %s: give --set FIELD=VALUE", id, err);
+        else
+            cli_error("label: %s", err);
+    } else {
+        rc = EXIT_OK;
+        if (!g->quiet) {
+            put_clean(id);
+            printf(": label #%lld %s by ", (long long)sv.label_id,
+                   label_status_name(sv.status));
+            put_clean(g->reviewer);
+            if (sv.status == LABEL_ACCEPTED && it.has_pred)
+                printf(" (prediction #%lld of run %lld)", (long long)it.pr.id,
+                       (long long)it.pr.run_id);
+            if (sv.has_overall) printf(", overall %.2f", sv.overall);
+            putchar('\n');
+        }
+        if (!g->quiet && it.has_current &&
+            strcmp(it.current.reviewer, g->reviewer) != 0)
+            cli_printf(stdout, "note: this supersedes %s's label #%lld of %s "
+                       "as the current one (theirs stays in the history)\n",
+                       it.current.reviewer, (long long)it.current.id, id);
     }
-    rc = EXIT_OK;
+    review_item_clear(&it);
 out:
-    pool_close(p);
+    free(sets);
+    if (p) pool_close(p);
     return rc;
 }
 
@@ -266,7 +306,7 @@ int cmd_edge(const cli_globals *g, int argc, char **argv)
     static const char *usage =
         "usage: curate edge ID [--note TEXT] [--off]\n"
         "Marks a conversation as a boundary edge case for the curated set\n"
-        "(or unmarks it with --off).\n";
+        "(or unmarks it with --off). `curate undo` reverts it.\n";
     static const struct option lo[] = {
         {"note", required_argument, NULL, 'n'},
         {"off", no_argument, NULL, 'o'},
@@ -291,13 +331,65 @@ int cmd_edge(const cli_globals *g, int argc, char **argv)
     pool *p = cli_open_pool(g);
     if (!p) return EXIT_ERR;
     char err[ERR_MAX];
-    int rc = pool_set_edge(p, argv[optind], g->reviewer, !off, note, err);
+    int rc = review_edge(p, g->reviewer, argv[optind], !off, note, err);
     if (rc < 0) cli_error("edge: %s", err);
-    else if (!g->quiet)
-        cli_printf(stdout, "%s: %s\n", argv[optind], off ? "edge case mark removed"
-                                              : "marked as edge case");
+    else if (!g->quiet) {
+        put_clean(argv[optind]);
+        printf(": %s\n", off ? "edge case mark removed" : "marked as edge case");
+    }
     pool_close(p);
     return rc < 0 ? EXIT_ERR : EXIT_OK;
+}
+
+int cmd_note(const cli_globals *g, int argc, char **argv)
+{
+    static const char *usage =
+        "usage: curate note ID TEXT\n"
+        "Adds your note to a conversation (shown by `show` and the review\n"
+        "screen). `curate undo` reverts it.\n";
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (argc != 3) { fputs(usage, stderr); return EXIT_USAGE; }
+    if (cli_text_opt("note", "TEXT", argv[2]) < 0) return EXIT_USAGE;
+    pool *p = cli_open_pool(g);
+    if (!p) return EXIT_ERR;
+    char err[ERR_MAX];
+    int rc = review_note(p, g->reviewer, argv[1], argv[2], err);
+    if (rc < 0) cli_error("note: %s", err);
+    else if (!g->quiet) { put_clean(argv[1]); printf(": note added\n"); }
+    pool_close(p);
+    return rc < 0 ? EXIT_ERR : EXIT_OK;
+}
+
+int cmd_undo(const cli_globals *g, int argc, char **argv)
+{
+    static const char *usage =
+        "usage: curate undo\n"
+        "Reverts your own most recent action not yet undone (label, skip,\n"
+        "edge mark, edge unmark, note), as `u` does in the workbench, and\n"
+        "says what it reverted. Nothing is deleted: the undone row stays in\n"
+        "the history and the journal records the undo. Another reviewer's\n"
+        "actions are never undone (--reviewer names you).\n";
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (argc != 1) { fputs(usage, stderr); return EXIT_USAGE; }
+    pool *p = cli_open_pool(g);
+    if (!p) return EXIT_ERR;
+    char err[ERR_MAX], what[ERR_MAX];
+    pool_action a;
+    int rc = review_undo(p, g->reviewer, NULL, 0, &a, what, err);
+    if (rc < 0) cli_error("undo: %s", err);
+    else if (rc == 0) cli_error("undo: %s", what);
+    else {
+        if (!g->quiet) { put_clean(what); putchar('\n'); }
+        pool_action_clear(&a);
+    }
+    pool_close(p);
+    return rc == 1 ? EXIT_OK : EXIT_ERR;
 }
 
 int cmd_backup(const cli_globals *g, int argc, char **argv)

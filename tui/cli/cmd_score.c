@@ -43,9 +43,11 @@ static void progress_cb(const score_progress *sp, void *ctx)
     char bars[64];
     for (int i = 0; i < width; i++) bars[i] = i < fill ? '#' : '.';
     bars[width] = '\0';
-    fprintf(stderr, "\r[%s] %zu/%zu  %.1f/s  ETA %d:%02d  failed %zu  cached %zu ",
+    char lim[32] = "";
+    if (sp->limit > 0) snprintf(lim, sizeof lim, "  limit %d", sp->limit);
+    fprintf(stderr, "\r[%s] %zu/%zu  %.1f/s  ETA %d:%02d  failed %zu  cached %zu%s ",
             bars, sp->done, sp->total, rate, (int)eta / 60, (int)eta % 60,
-            sp->failed, sp->cache_hits);
+            sp->failed, sp->cache_hits, lim);
     fflush(stderr);
 }
 
@@ -60,8 +62,11 @@ static const char *score_usage =
     "                           offline baseline heuristic-v1\n"
     "  --program best|ID|none   demos to use (default: the current best)\n"
     "  --url URL --model NAME   endpoint (env CURATE_LLM_URL, CURATE_LLM_MODEL;\n"
-    "                           key from CURATE_LLM_API_KEY or OPENAI_API_KEY)\n"
-    "  --concurrency N          requests in flight (default 8)\n"
+    "                           key from CURATE_LLM_API_KEY or OPENAI_API_KEY);\n"
+    "                           several replicas: URLs separated by commas\n"
+    "                           or spaces, each request to the least loaded\n"
+    "  --concurrency N          most requests in flight per endpoint (default\n"
+    "                           8); fewer while the server shows congestion\n"
     "  --temperature T --max-tokens N --timeout SECONDS --retries N\n"
     "  --json-schema            ask for a JSON answer (vLLM structured outputs)\n"
     "  --no-cache               do not answer from the response cache\n"
@@ -223,6 +228,7 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
     job_ids_free(ids, n);
     pool_close(p);
     if (jr < 0) {
+        score_summary_clear(&s);
         cli_error("score: %s", err);
         goto out;
     }
@@ -232,6 +238,15 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
            s.ok + s.partial + s.failed, s.ok, s.partial, s.failed, s.retried,
            s.cache_hits, s.tokens, s.wall_s, s.rps,
            be == SCORER_LLM ? "" : " (heuristic-v1 baseline)");
+    /* One line per endpoint when there are several (one is the line
+     * above). */
+    for (size_t i = 0; s.nendpoints > 1 && i < s.nendpoints; i++) {
+        const score_endpoint *e = &s.endpoints[i];
+        printf("  endpoint %s: %zu requests, %zu ok, %zu errors, %.0f ms "
+               "mean latency, limit up to %d\n", e->url, e->attempts, e->ok,
+               e->errors, e->mean_latency_ms, e->max_limit);
+    }
+    score_summary_clear(&s);
     if (s.failed && s.last_error[0])
         cli_error("score: last failure: %s", s.last_error);
     rc = s.interrupted ? 130 : (s.failed && !s.ok && !s.partial) ? EXIT_ERR

@@ -14,6 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int imported(const pool_program *p)
+{
+    return p->metric && strcmp(p->metric, "imported") == 0;
+}
+
 /* ---- list ---- */
 
 typedef struct {
@@ -76,9 +81,12 @@ static void programs_draw(ui *u, screen *s, int top, int rows)
         char when[32];
         date_iso8601(p->created_at, when, sizeof when);
         when[16] = 0;
-        int x = ui_putf(u, y, 1, COLS - 2, a, "%6lld  %-17s  %-4s  %9.4f  %5d  ",
+        /* an imported program was never validated: '-', not 0.0000 */
+        char val[32] = "-";
+        if (!imported(p)) snprintf(val, sizeof val, "%.4f", p->val_score);
+        int x = ui_putf(u, y, 1, COLS - 2, a, "%6lld  %-17s  %-4s  %9s  %5d  ",
                         (long long)p->id, when, p->is_best ? (u->ascii ? "*" : "\u2605") : "",
-                        p->val_score, p->n_demos);
+                        val, p->n_demos);
         x += 1;
         x += ui_put(u, y, x, 18, p->metric ? p->metric : "-", a);
         x = 1 + 6 + 2 + 17 + 2 + 4 + 2 + 9 + 2 + 5 + 2 + 18;
@@ -216,9 +224,11 @@ static void demos_text(ui *u, const program *pg, const pool_program *pp,
 {
     char when[32];
     date_iso8601(pp->created_at, when, sizeof when);
-    sbuf_addf(b, "Program %lld%s | created %s | validation %.4f | metric %s | "
+    char val[32] = "-";
+    if (!imported(pp)) snprintf(val, sizeof val, "%.4f", pp->val_score);
+    sbuf_addf(b, "Program %lld%s | created %s | validation %s | metric %s | "
               "model %s | %zu demos\n", (long long)pp->id,
-              pp->is_best ? " (current best)" : "", when, pp->val_score,
+              pp->is_best ? " (current best)" : "", when, val,
               pp->metric ? pp->metric : "-", pp->model ? pp->model : "-",
               pg->ndemos);
     if (pp->note && *pp->note) sbuf_addf(b, "Note: %s\n", pp->note);

@@ -3,6 +3,7 @@
  * by any column, counters. */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
+#include "../app/review.h"
 #include "../../core/util.h"
 
 #include <math.h>
@@ -31,7 +32,7 @@ typedef struct {
     int tabs_y, head_y;
     int tab_x[NTABS + 1];
     int col_x[9];
-    char sel_id[128];
+    char *sel_id;                  /* the edge prompt's conversation */
 } queue_screen;
 
 static const pool_filter_kind tab_kind[NTABS] = {
@@ -72,6 +73,8 @@ static void fetch_window(ui *u, queue_screen *q)
         q->cap = want;
         q->rows = xrealloc(q->rows, (size_t)q->cap * sizeof *q->rows);
     }
+    pool_rows_clear(q->rows, q->nrows);
+    q->nrows = 0;
     int n = pool_list(u->p, &q->f, q->top, want, q->rows, err);
     if (n < 0) {
         ui_error(u, "%s", err);
@@ -251,10 +254,10 @@ static void num_cell(ui *u, int y, int x, int w, double v, int has, int attr)
     ui_put(u, y, x, w, t, attr);
 }
 
-static int status_attr(ui *u, const char *st)
+static int status_attr(ui *u, conv_status st)
 {
-    if (!strcmp(st, "to review")) return ui_attr(u, A_UI_WARN);
-    if (!strcmp(st, "reviewed")) return ui_attr(u, A_UI_OK);
+    if (st == CONV_TO_REVIEW) return ui_attr(u, A_UI_WARN);
+    if (st == CONV_REVIEWED) return ui_attr(u, A_UI_OK);
     return ui_attr(u, A_UI_DIM);
 }
 
@@ -276,7 +279,8 @@ static void draw_row(ui *u, queue_screen *q, int y, const pool_row *r,
     int da = base;
     if (both && diff >= q->disagree && !sel) da = ui_attr(u, A_UI_WARN);
     num_cell(u, y, q->col_x[5], w[5], diff, both, da);
-    ui_put(u, y, q->col_x[6], w[6], r->status, sel ? base : status_attr(u, r->status));
+    ui_put(u, y, q->col_x[6], w[6], conv_status_name(r->status),
+           sel ? base : status_attr(u, r->status));
     if (r->edge)
         ui_put(u, y, q->col_x[7] + 1, w[7], u->ascii ? "E" : "\u2605",
                sel ? base : ui_attr(u, A_UI_WARN));
@@ -326,13 +330,11 @@ static void queue_draw(ui *u, screen *s, int top, int rows)
     if (!q->win_valid || q->win_top != q->top) fetch_window(u, q);
     if (q->nrows == 0) {
         draw_empty(u, q, q->list_y + 1);
-        q->sel_id[0] = 0;
         return;
     }
     for (int i = 0; i < q->nrows && i < vis; i++) {
         int sel = q->top + i == q->cur;
         draw_row(u, q, q->list_y + i, &q->rows[i], w, sel);
-        if (sel) snprintf(q->sel_id, sizeof q->sel_id, "%s", q->rows[i].id);
     }
     /* Where the selection is, right of the tabs. */
     char pos[80], a[32], b[32];
@@ -388,32 +390,32 @@ static void edge_done(ui *u, screen *s, const char *text)
 {
     queue_screen *q = (queue_screen *)s;
     char err[ERR_MAX];
-    if (pool_set_edge(u->p, q->sel_id, u->o->reviewer, 1, text[0] ? text : NULL,
-                      err) < 0) {
+    if (review_edge(u->p, u->o->reviewer, q->sel_id, 1, text, err) < 0) {
         ui_error(u, "edge case: %s", err);
         return;
     }
     ui_changed(u);
-    ui_status(u, "%s marked as an edge case", q->sel_id);
+    ui_status(u, "%s marked as an edge case (u undoes)", q->sel_id);
 }
 
 static void toggle_edge(ui *u, queue_screen *q)
 {
     int64_t i = q->cur - q->win_top;
     if (!q->win_valid || i < 0 || i >= q->nrows) return;
-    snprintf(q->sel_id, sizeof q->sel_id, "%s", q->rows[i].id);
+    free(q->sel_id);
+    q->sel_id = xstrdup(q->rows[i].id);
     if (!q->rows[i].edge) {
         ui_prompt(u, &q->base, "Edge case note (Enter marks, Esc cancels): ",
                   NULL, edge_done);
         return;
     }
     char err[ERR_MAX];
-    if (pool_set_edge(u->p, q->sel_id, u->o->reviewer, 0, NULL, err) < 0) {
+    if (review_edge(u->p, u->o->reviewer, q->sel_id, 0, NULL, err) < 0) {
         ui_error(u, "edge case: %s", err);
         return;
     }
     ui_changed(u);
-    ui_status(u, "%s is no longer an edge case", q->sel_id);
+    ui_status(u, "%s is no longer an edge case (u undoes)", q->sel_id);
 }
 
 static void set_tab(ui *u, queue_screen *q, int t)
@@ -521,7 +523,9 @@ static void queue_mouse(ui *u, screen *s, const MEVENT *ev)
 static void queue_destroy(screen *s)
 {
     queue_screen *q = (queue_screen *)s;
+    pool_rows_clear(q->rows, q->nrows);
     free(q->rows);
+    free(q->sel_id);
     free(q->seller);
     free(q);
 }
@@ -532,6 +536,19 @@ const char *screen_queue_selected(screen *s)
     int64_t i = q->cur - q->win_top;
     if (!q->win_valid || i < 0 || i >= q->nrows) return NULL;
     return q->rows[i].id;
+}
+
+/* The cursor onto conv_id when this list has it near the cursor (after
+ * an undo, or back from the review screen); else it stays where it is. */
+static void queue_follow(ui *u, screen *s, const char *conv_id)
+{
+    queue_screen *q = (queue_screen *)s;
+    char err[ERR_MAX];
+    int64_t pos;
+    int rc = pool_list_find(u->p, &q->f, conv_id, q->cur,
+                            (q->vis > 0 ? q->vis : 40) + 256, &pos, err);
+    if (rc < 0) ui_error(u, "%s", err);
+    if (rc == 1) q->cur = pos;
 }
 
 screen *screen_queue_new(ui *u)
@@ -546,6 +563,8 @@ screen *screen_queue_new(ui *u)
     q->base.mouse = queue_mouse;
     q->base.reload = queue_reload;
     q->base.destroy = queue_destroy;
+    q->base.current = screen_queue_selected;
+    q->base.follow = queue_follow;
     q->disagree = 2.0;
     q->tab = 0;
     apply_filter(u, q);

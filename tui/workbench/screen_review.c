@@ -1,6 +1,7 @@
 /* screen_review.c: the review screen's state, keys and saving. The
  * conversation is on the left, the scores on the right (drawing in
- * screen_review_draw.c). Every save is one pool call (one transaction). */
+ * screen_review_draw.c). What a save means and what it writes are the
+ * review use cases' (app/review.h, core/label.h), shared with the CLI. */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_review.h"
 #include "../term/sanitize.h"
@@ -12,19 +13,22 @@
 
 static const ui_help review_help[] = {
     {"", "Review"},
-    {"a", "accept the model's scores as they are, save, next to review"},
-    {"Enter", "save your values (corrected if any differs from the model's,"
-              " else accepted) and go to the next to review"},
+    {"a", "accept: store the model's prediction as it is (its overall"
+          " too), next to review; asks first when you have edits"},
+    {"Enter", "save what \"yours\" shows (corrected when it differs from the"
+              " model's values, else accepted) and go to the next to review"},
     {"j k  Up Down", "pick a score field"},
     {"+  -", "raise / lower the picked field by 0.5"},
     {"0-9 .", "type a value (e.g. 7, 7.5); Enter or Tab commits it, Esc"
               " cancels; Tab also moves to the next field"},
     {"Backspace", "while typing: delete a character"},
     {"=", "reset the picked field to the model's value (overall: back to"
-          " the formula)"},
+          " following the parts)"},
     {"s", "skip this conversation (recorded as skipped), next to review"},
     {"e", "mark / unmark as an edge case, with a one-line note"},
-    {"u", "undo the last save (the label is retracted; history is kept)"},
+    {"N", "add a note to this conversation"},
+    {"u", "undo your own most recent action (label, skip, edge mark or"
+          " unmark, note) and open the conversation it was on"},
     {"n  p", "next / previous conversation in the list"},
     {"r", "re-score this conversation now (background)"},
     {"PgUp PgDn  Space", "scroll the conversation by a page"},
@@ -32,31 +36,17 @@ static const ui_help review_help[] = {
     {"Home End", "start / end of the conversation"},
     {"[  ]", "scroll the rationale and reasoning"},
     {"q  Esc", "back to the queue"},
-    {"", "The overall follows the rubric formula unless you type or change"
-         " it; a model overall that disagrees with its parts by more than"
-         " 0.5 is highlighted (!)."},
+    {"", "\"yours\" starts as the model's values (or your own earlier"
+         " label). Changing a part makes the overall follow the rubric"
+         " formula unless you type it (*). Leaving with unsaved edits asks:"
+         " save, discard or stay. A model overall that disagrees with its"
+         " parts by more than 0.5 is highlighted (!)."},
     {NULL, NULL},
 };
 
 int review_formula(const ui *u, const scoreset *sc, double *out)
 {
     return rubric_overall_from(u->r, sc, out) == 0;
-}
-
-static int overall_idx(ui *u) { return rubric_overall_index(u->r); }
-
-/* The reviewer's overall follows the formula unless typed. */
-static void recompute(ui *u, review_screen *rv)
-{
-    int oi = overall_idx(u);
-    if (oi < 0 || rv->overall_typed) return;
-    double v;
-    if (review_formula(u, &rv->mine, &v)) {
-        rv->mine.v[oi] = v;
-        rv->mine.set[oi] = 1;
-    } else {
-        rv->mine.set[oi] = 0;
-    }
 }
 
 static void free_convo(review_screen *rv)
@@ -71,104 +61,93 @@ static void free_convo(review_screen *rv)
     free(rv->wlen);
     rv->wtext = NULL;
     rv->wlen = NULL;
-    prediction_clear(&rv->pr);
-    label_clear(&rv->lb);
-    rv->has_pred = rv->has_label = 0;
-}
-
-static void init_mine(ui *u, review_screen *rv)
-{
-    int oi = overall_idx(u);
-    memset(&rv->mine, 0, sizeof rv->mine);
-    rv->overall_typed = 0;
-    if (rv->has_label && strcmp(rv->lb.status, "skipped") != 0) {
-        rv->mine = rv->lb.scores;
-        double f;
-        if (oi >= 0 && rv->mine.set[oi] && review_formula(u, &rv->mine, &f) &&
-            fabs(f - rv->mine.v[oi]) > 0.005)
-            rv->overall_typed = 1;
-    } else if (rv->has_pred) {
-        for (int i = 0; i < rv->nfields; i++) {
-            int fi = rv->fields[i];
-            if (fi == oi) continue;
-            rv->mine.v[fi] = rv->pr.scores.v[fi];
-            rv->mine.set[fi] = rv->pr.scores.set[fi];
-        }
-    }
-    recompute(u, rv);
+    review_item_clear(&rv->it);
 }
 
 /* Loads conversation id (position idx in the list). 0 or -1 (shown). */
 static int load(ui *u, review_screen *rv, const char *id, int64_t idx)
 {
     char err[ERR_MAX];
+    review_item it;
+    if (review_open(u->p, u->r, u->o->reviewer, id, &it, err) < 0) {
+        ui_error(u, "%s", err);
+        return -1;
+    }
     convo *c = pool_get_convo_new(u->p, id, err);
     if (!c) {
+        review_item_clear(&it);
         ui_error(u, "%s", err);
         return -1;
     }
     free_convo(rv);
+    rv->it = it;
+    rv->start = it.v.yours;
     rv->c = c;
     rv->wtext = xcalloc(c->nmsgs ? c->nmsgs : 1, sizeof *rv->wtext);
     rv->wlen = xcalloc(c->nmsgs ? c->nmsgs : 1, sizeof *rv->wlen);
     for (size_t i = 0; i < c->nmsgs; i++)
         rv->wtext[i] = sanitize_wide_new(c->msgs[i].text, SAN_KEEP_NL,
                                          &rv->wlen[i]);
-    snprintf(rv->id, sizeof rv->id, "%s", id);
     rv->idx = idx;
-    int rc = pool_get_prediction(u->p, u->r, id, 0, &rv->pr, err);
-    if (rc < 0) ui_error(u, "%s", err);
-    rv->has_pred = rc == 1;
-    rc = pool_get_label(u->p, u->r, id, &rv->lb, err);
-    if (rc < 0) ui_error(u, "%s", err);
-    rv->has_label = rc == 1;
-    rc = pool_get_edge(u->p, id, rv->edge_note, sizeof rv->edge_note, err);
-    if (rc < 0) ui_error(u, "%s", err);
-    rv->edge = rc == 1;
     rv->typing = 0;
     rv->conv_scroll = rv->right_scroll = 0;
-    init_mine(u, rv);
     return 0;
 }
 
+/* Unsaved edits: "yours" is not what it was when the conversation was
+ * opened. */
+static int dirty(const ui *u, const review_screen *rv)
+{
+    return rv->it.v.touched &&
+           !label_scores_equal(u->r, &rv->start, &rv->it.v.yours);
+}
+
 /* Reloads the open conversation's prediction/label/edge (after a save
- * elsewhere or a finished job), keeping unsaved edits when nothing
- * changed underneath. */
+ * elsewhere or a finished job), keeping unsaved edits when the prediction
+ * under review did not change. */
 static void review_reload(ui *u, screen *s)
 {
     review_screen *rv = (review_screen *)s;
-    int64_t old_pred = rv->pr.id, old_label = rv->lb.id;
-    scoreset keep = rv->mine;
-    int keep_typed = rv->overall_typed, scroll = rv->conv_scroll;
-    char id[128];
-    snprintf(id, sizeof id, "%s", rv->id);
-    if (load(u, rv, id, rv->idx) < 0) return;
-    rv->conv_scroll = scroll;
-    if (rv->pr.id == old_pred && rv->lb.id == old_label) {
-        rv->mine = keep;
-        rv->overall_typed = keep_typed;
+    int64_t old_pred = rv->it.has_pred ? rv->it.pr.id : 0;
+    int64_t old_seen = rv->it.seen;
+    label_values keep = rv->it.v;
+    scoreset keep_start = rv->start;
+    int scroll = rv->conv_scroll, was_dirty = dirty(u, rv);
+    char *id = xstrdup(rv->it.conv_id);
+    if (load(u, rv, id, rv->idx) == 0) {
+        rv->conv_scroll = scroll;
+        if ((rv->it.has_pred ? rv->it.pr.id : 0) == old_pred && was_dirty) {
+            rv->it.v = keep;
+            rv->start = keep_start;
+            rv->it.seen = old_seen;   /* still "since it was opened" */
+        }
     }
+    free(id);
 }
 
 /* ---- navigation ---- */
 
 /* Finds the next conversation to review after the open one in the list it
- * came from, else the first to review in the pool. 1 found, 0 none. */
-static int next_to_review(ui *u, review_screen *rv, char *id, int64_t *idx)
+ * came from, else the first to review in the pool. 1 found (*id malloc'd),
+ * 0 none. */
+static int next_to_review(ui *u, review_screen *rv, char **id, int64_t *idx)
 {
     char err[ERR_MAX];
     pool_row rows[64];
     for (int64_t off = rv->idx; off < rv->idx + 4096; off += 64) {
         int n = pool_list(u->p, &rv->f, off, 64, rows, err);
         if (n < 0) { ui_error(u, "%s", err); return 0; }
-        for (int i = 0; i < n; i++) {
-            if (strcmp(rows[i].id, rv->id) != 0 &&
-                strcmp(rows[i].status, "to review") == 0) {
-                memcpy(id, rows[i].id, sizeof rows[i].id);
+        int found = 0;
+        for (int i = 0; i < n && !found; i++) {
+            if (strcmp(rows[i].id, rv->it.conv_id) != 0 &&
+                rows[i].status == CONV_TO_REVIEW) {
+                *id = xstrdup(rows[i].id);
                 *idx = off + i;
-                return 1;
+                found = 1;
             }
         }
+        pool_rows_clear(rows, n);
+        if (found) return 1;
         if (n < 64) break;
     }
     /* Nothing after it in this list: the first to review anywhere. */
@@ -176,29 +155,44 @@ static int next_to_review(ui *u, review_screen *rv, char *id, int64_t *idx)
     f.kind = FILTER_TO_REVIEW;
     f.search = NULL;
     f.seller = NULL;
-    int n = pool_list(u->p, &f, 0, 2, rows, err);
-    for (int i = 0; i < n; i++) {
-        if (strcmp(rows[i].id, rv->id) != 0) {
+    int n = pool_list(u->p, &f, 0, 2, rows, err), found = 0;
+    for (int i = 0; i < n && !found; i++) {
+        if (strcmp(rows[i].id, rv->it.conv_id) != 0) {
             rv->f = f;
             rv->search[0] = 0;
-            memcpy(id, rows[i].id, sizeof rows[i].id);
+            *id = xstrdup(rows[i].id);
             *idx = i;
-            return 1;
+            found = 1;
         }
     }
-    return 0;
+    if (n > 0) pool_rows_clear(rows, n);
+    return found;
 }
 
 static void go_next_to_review(ui *u, review_screen *rv)
 {
-    char id[128];
+    char *id;
     int64_t idx;
-    if (next_to_review(u, rv, id, &idx)) {
+    if (next_to_review(u, rv, &id, &idx)) {
         load(u, rv, id, idx);
+        free(id);
     } else {
+        char keep[sizeof u->status];
+        snprintf(keep, sizeof keep, "%s", u->status);
         review_reload(u, &rv->base);
-        ui_status(u, "%s | nothing left to review", u->status);
+        ui_status(u, "%s | nothing left to review", keep);
     }
+}
+
+/* Where conversation id is in the list, near the open one's position;
+ * -1 when it is not there. */
+static int64_t position_of(ui *u, review_screen *rv, const char *id)
+{
+    char err[ERR_MAX];
+    int64_t pos;
+    int rc = pool_list_find(u->p, &rv->f, id, rv->idx, 256, &pos, err);
+    if (rc < 0) ui_error(u, "%s", err);
+    return rc == 1 ? pos : -1;
 }
 
 /* n / p: the neighbour in the list (the open one may have left it). */
@@ -210,134 +204,220 @@ static void step(ui *u, review_screen *rv, int dir)
     if (dir > 0) {
         int n = pool_list(u->p, &rv->f, at, 2, rows, err);
         if (n < 0) { ui_error(u, "%s", err); return; }
-        int i = (n > 0 && strcmp(rows[0].id, rv->id) == 0) ? 1 : 0;
-        if (i >= n) { ui_status(u, "this is the last conversation in the list"); return; }
-        load(u, rv, rows[i].id, at + i);
+        int i = (n > 0 && strcmp(rows[0].id, rv->it.conv_id) == 0) ? 1 : 0;
+        if (i >= n) ui_status(u, "this is the last conversation in the list");
+        else load(u, rv, rows[i].id, at + i);
+        pool_rows_clear(rows, n);
     } else {
         if (at <= 0) { ui_status(u, "this is the first conversation in the list"); return; }
         int n = pool_list(u->p, &rv->f, at - 1, 1, rows, err);
         if (n < 0) { ui_error(u, "%s", err); return; }
-        if (n == 0) return;
-        load(u, rv, rows[0].id, at - 1);
+        if (n > 0) load(u, rv, rows[0].id, at - 1);
+        pool_rows_clear(rows, n);
     }
 }
 
-/* ---- saving ---- */
+/* ---- saving and leaving ---- */
 
-static int differs(ui *u, review_screen *rv)
+/* What follows a save, or an answered "unsaved edits" question. */
+enum { THEN_NEXT_TO_REVIEW, THEN_POP, THEN_STEP_NEXT, THEN_STEP_PREV,
+       THEN_QUIT, THEN_ACCEPT, THEN_STAY };
+
+static void save(ui *u, review_screen *rv, label_action action, int then,
+                 int supersede);
+
+/* Does then. THEN_POP destroys rv: nothing may touch it afterwards. */
+static void then_do(ui *u, review_screen *rv, int then)
 {
-    if (!rv->has_pred) return 1;
-    for (int i = 0; i < rv->nfields; i++) {
-        int fi = rv->fields[i];
-        if (rv->mine.set[fi] != rv->pr.scores.set[fi]) return 1;
-        if (rv->mine.set[fi] && fabs(rv->mine.v[fi] - rv->pr.scores.v[fi]) > 0.005)
-            return 1;
+    switch (then) {
+    case THEN_NEXT_TO_REVIEW: go_next_to_review(u, rv); break;
+    case THEN_POP: ui_pop(u); break;
+    case THEN_STEP_NEXT: step(u, rv, 1); break;
+    case THEN_STEP_PREV: step(u, rv, -1); break;
+    case THEN_QUIT: u->quit = 1; break;
+    case THEN_ACCEPT: save(u, rv, LABEL_DO_ACCEPT, THEN_NEXT_TO_REVIEW, 0); break;
+    default: break;
     }
-    (void)u;
-    return 0;
 }
 
-static int save(ui *u, review_screen *rv, const char *status,
-                const scoreset *sc)
+static void supersede_answer(ui *u, screen *s, int key)
+{
+    review_screen *rv = (review_screen *)s;
+    if (key == 'y' || key == 'Y')
+        save(u, rv, rv->pend_action, rv->pend_then, 1);
+    else
+        ui_status(u, "not saved: your values are still on screen");
+}
+
+static void save(ui *u, review_screen *rv, label_action action, int then,
+                 int supersede)
 {
     char err[ERR_MAX];
-    int64_t lid;
-    if (pool_add_label(u->p, u->r, rv->id, u->o->reviewer, status, sc, NULL,
-                       &lid, err) < 0) {
-        ui_error(u, "not saved: %s", err);
-        return -1;
+    review_saved sv;
+    int rc = review_save(u->p, u->r, u->o->reviewer, &rv->it, action, NULL,
+                         supersede, &sv, err);
+    if (rc == POOL_SUPERSEDES) {
+        char q[ERR_MAX + 128];
+        snprintf(q, sizeof q, "%s since you opened it: save yours too? y yes,"
+                 " other key no (theirs stays in the history)", err);
+        rv->pend_action = action;
+        rv->pend_then = then;
+        ui_ask(u, &rv->base, q, supersede_answer);
+        return;
     }
-    ui_undo_push(u, lid, rv->id);
+    if (rc < 0) {
+        ui_error(u, "not saved: %s", err);
+        return;
+    }
     ui_changed(u);
     rv->base.gen = u->gen;
-    ui_status(u, "saved %s as %s (u undoes)", rv->id, status);
-    return 0;
+    if (sv.status == LABEL_ACCEPTED && rv->it.has_pred)
+        ui_status(u, "saved %s as accepted: prediction #%lld (u undoes)",
+                  rv->it.conv_id, (long long)rv->it.pr.id);
+    else
+        ui_status(u, "saved %s as %s (u undoes)", rv->it.conv_id,
+                  label_status_name(sv.status));
+    then_do(u, rv, then);
 }
 
-static void save_mine(ui *u, review_screen *rv)
+static void save_mine(ui *u, review_screen *rv, int then)
 {
-    int oi = overall_idx(u);
+    int oi = rubric_overall_index(u->r);
     for (int i = 0; i < rv->nfields; i++) {
         int fi = rv->fields[i];
-        if (fi != oi && !rv->mine.set[fi]) {
+        if (fi != oi && !rv->it.v.yours.set[fi]) {
             rv->sel = i;
             ui_error(u, "give %s a value first (type it, or + / -)",
                      u->r->fields[fi].name);
             return;
         }
     }
-    scoreset sc = rv->mine;
-    if (oi >= 0 && !rv->overall_typed) sc.set[oi] = 0;  /* pool: formula */
-    const char *status = differs(u, rv) ? "corrected" : "accepted";
-    if (save(u, rv, status, &sc) == 0) go_next_to_review(u, rv);
+    save(u, rv, LABEL_DO_SAVE, then, 0);
+}
+
+static void leave_answer(ui *u, screen *s, int key)
+{
+    review_screen *rv = (review_screen *)s;
+    int then = rv->pend_then;
+    if (key == 's' || key == 'S') {
+        /* a: saving yours replaces accepting. */
+        save_mine(u, rv, then == THEN_ACCEPT ? THEN_NEXT_TO_REVIEW : then);
+    } else if (key == 'd' || key == 'D') {
+        label_values_init(&rv->it.v, u->r,
+                          rv->it.has_pred ? &rv->it.pr.scores : NULL, NULL);
+        rv->start = rv->it.v.yours;
+        ui_status(u, "edits discarded");
+        then_do(u, rv, then);
+    } else {
+        ui_status(u, "still here: your edits are kept");
+    }
+}
+
+/* Leaving the conversation (or accepting over edits): asks save / discard
+ * / stay when there are unsaved edits, else does then. */
+static void leave(ui *u, review_screen *rv, int then)
+{
+    if (!dirty(u, rv)) {
+        then_do(u, rv, then);
+        return;
+    }
+    char q[1024];
+    snprintf(q, sizeof q, "Unsaved edits to %s: s save yours, d discard%s, "
+             "any other key stays", rv->it.conv_id,
+             then == THEN_ACCEPT ? " and accept the model's" : "");
+    rv->pend_then = then;
+    ui_ask(u, &rv->base, q, leave_answer);
+}
+
+static int review_quit(ui *u, screen *s)
+{
+    review_screen *rv = (review_screen *)s;
+    if (!dirty(u, rv)) return 0;
+    leave(u, rv, THEN_QUIT);
+    return 1;
 }
 
 static void accept(ui *u, review_screen *rv)
 {
-    if (!rv->has_pred) {
+    if (!rv->it.has_pred) {
         ui_error(u, "no model scores to accept: type your values and press Enter");
         return;
     }
-    for (int i = 0; i < rv->nfields; i++) {
-        int fi = rv->fields[i];
-        if (!rv->pr.scores.set[fi] && fi != overall_idx(u)) {
-            ui_error(u, "the model gave no %s: type it and press Enter",
-                     u->r->fields[fi].name);
-            return;
-        }
-    }
-    if (save(u, rv, "accepted", &rv->pr.scores) == 0) go_next_to_review(u, rv);
+    leave(u, rv, THEN_ACCEPT);
 }
 
 static void skip(ui *u, review_screen *rv)
 {
-    scoreset none;
-    memset(&none, 0, sizeof none);
-    if (save(u, rv, "skipped", &none) == 0) go_next_to_review(u, rv);
+    save(u, rv, LABEL_DO_SKIP, THEN_NEXT_TO_REVIEW, 0);
 }
 
+/* u: undo this reviewer's latest action; open the conversation it was on
+ * at its place in the list. */
 static void undo(ui *u, review_screen *rv)
 {
-    char id[128];
-    if (ui_undo_pop(u, id) != 1) return;
-    if (strcmp(id, rv->id) == 0) review_reload(u, &rv->base);
-    else load(u, rv, id, rv->idx > 0 ? rv->idx - 1 : 0);
+    char *id;
+    if (ui_undo(u, &id) != 1) return;
+    char keep[sizeof u->status];
+    snprintf(keep, sizeof keep, "%s", u->status);
+    int64_t pos = position_of(u, rv, id);
+    load(u, rv, id, pos >= 0 ? pos : rv->idx);
     rv->base.gen = u->gen;
+    snprintf(u->status, sizeof u->status, "%s", keep);
+    free(id);
 }
 
 static void edge_done(ui *u, screen *s, const char *text)
 {
     review_screen *rv = (review_screen *)s;
     char err[ERR_MAX];
-    if (pool_set_edge(u->p, rv->id, u->o->reviewer, 1, text[0] ? text : NULL,
-                      err) < 0) {
+    if (review_edge(u->p, u->o->reviewer, rv->it.conv_id, 1, text, err) < 0) {
         ui_error(u, "edge case: %s", err);
         return;
     }
-    rv->edge = 1;
-    snprintf(rv->edge_note, sizeof rv->edge_note, "%s", text);
+    rv->it.edge = 1;
+    free(rv->it.edge_note);
+    rv->it.edge_note = text[0] ? xstrdup(text) : NULL;
     ui_changed(u);
     rv->base.gen = u->gen;
-    ui_status(u, "%s marked as an edge case", rv->id);
+    ui_status(u, "%s marked as an edge case (u undoes)", rv->it.conv_id);
 }
 
 static void toggle_edge(ui *u, review_screen *rv)
 {
-    if (!rv->edge) {
+    if (!rv->it.edge) {
         ui_prompt(u, &rv->base, "Edge case note (Enter marks, Esc cancels): ",
                   NULL, edge_done);
         return;
     }
     char err[ERR_MAX];
-    if (pool_set_edge(u->p, rv->id, u->o->reviewer, 0, NULL, err) < 0) {
+    if (review_edge(u->p, u->o->reviewer, rv->it.conv_id, 0, NULL, err) < 0) {
         ui_error(u, "edge case: %s", err);
         return;
     }
-    rv->edge = 0;
-    rv->edge_note[0] = 0;
+    rv->it.edge = 0;
+    free(rv->it.edge_note);
+    rv->it.edge_note = NULL;
     ui_changed(u);
     rv->base.gen = u->gen;
-    ui_status(u, "%s is no longer an edge case", rv->id);
+    ui_status(u, "%s is no longer an edge case (u undoes)", rv->it.conv_id);
+}
+
+static void note_done(ui *u, screen *s, const char *text)
+{
+    review_screen *rv = (review_screen *)s;
+    char err[ERR_MAX];
+    if (!text[0]) { ui_status(u, "no note added"); return; }
+    if (review_note(u->p, u->o->reviewer, rv->it.conv_id, text, err) < 0) {
+        ui_error(u, "note: %s", err);
+        return;
+    }
+    free(rv->it.note);
+    free(rv->it.note_by);
+    rv->it.note = xstrdup(text);
+    rv->it.note_by = xstrdup(u->o->reviewer);
+    ui_changed(u);
+    rv->base.gen = u->gen;
+    ui_status(u, "note added to %s (u undoes)", rv->it.conv_id);
 }
 
 /* ---- editing values ---- */
@@ -345,36 +425,25 @@ static void toggle_edge(ui *u, review_screen *rv)
 static void set_value(ui *u, review_screen *rv, int fi, double v)
 {
     const rubric_field *f = &u->r->fields[fi];
-    double clean;
-    if (!rubric_validate_value(f, v, &clean)) return;
-    if (clean != v)
+    int clamped = 0;
+    if (label_values_set(&rv->it.v, u->r, fi, v, &clamped) < 0) return;
+    if (clamped)
         ui_status(u, "%s: %.2f is outside %g-%g, set to %.2f", f->name, v,
-                  f->lo, f->hi, clean);
-    rv->mine.v[fi] = clean;
-    rv->mine.set[fi] = 1;
-    if (fi == overall_idx(u)) rv->overall_typed = 1;
-    recompute(u, rv);
+                  f->lo, f->hi, rv->it.v.yours.v[fi]);
 }
 
 static void bump(ui *u, review_screen *rv, double d)
 {
     int fi = rv->fields[rv->sel];
-    double v = rv->mine.set[fi] ? rv->mine.v[fi]
-             : rv->pr.scores.set[fi] ? rv->pr.scores.v[fi]
+    const scoreset *y = &rv->it.v.yours;
+    double v = y->set[fi] ? y->v[fi]
              : (u->r->fields[fi].lo + u->r->fields[fi].hi) / 2;
     set_value(u, rv, fi, v + d);
 }
 
 static void reset_field(ui *u, review_screen *rv)
 {
-    int fi = rv->fields[rv->sel];
-    if (fi == overall_idx(u)) {
-        rv->overall_typed = 0;
-    } else {
-        rv->mine.v[fi] = rv->pr.scores.v[fi];
-        rv->mine.set[fi] = rv->pr.scores.set[fi];
-    }
-    recompute(u, rv);
+    label_values_reset(&rv->it.v, u->r, rv->fields[rv->sel]);
 }
 
 static void commit_typed(ui *u, review_screen *rv)
@@ -459,9 +528,9 @@ static int review_fkey(ui *u, review_screen *rv, int ch)
     case KEY_PPAGE: scroll_conv(rv, -page); return 1;
     case KEY_HOME: rv->conv_scroll = 0; return 1;
     case KEY_END: scroll_conv(rv, 1 << 30); return 1;
-    case KEY_ENTER: save_mine(u, rv); return 1;
+    case KEY_ENTER: save_mine(u, rv, THEN_NEXT_TO_REVIEW); return 1;
     case KEY_BTAB: move_sel(rv, -1); return 1;
-    case KEY_LEFT: ui_pop(u); return 1;
+    case KEY_LEFT: leave(u, rv, THEN_POP); return 1;
     }
     return 0;
 }
@@ -486,12 +555,16 @@ static int review_key(ui *u, screen *s, ui_key k)
     case '-': bump(u, rv, -0.5); return 1;
     case '=': reset_field(u, rv); return 1;
     case 'a': accept(u, rv); return 1;
-    case '\r': case '\n': save_mine(u, rv); return 1;
+    case '\r': case '\n': save_mine(u, rv, THEN_NEXT_TO_REVIEW); return 1;
     case 's': skip(u, rv); return 1;
     case 'e': toggle_edge(u, rv); return 1;
     case 'u': undo(u, rv); return 1;
-    case 'n': step(u, rv, 1); return 1;
-    case 'p': step(u, rv, -1); return 1;
+    case 'N':
+        ui_prompt(u, &rv->base, "Note (Enter adds, Esc cancels): ", NULL,
+                  note_done);
+        return 1;
+    case 'n': leave(u, rv, THEN_STEP_NEXT); return 1;
+    case 'p': leave(u, rv, THEN_STEP_PREV); return 1;
     case 'r': rescore(u, rv); return 1;
     case ' ': case 6: scroll_conv(rv, page); return 1;
     case 2: scroll_conv(rv, -page); return 1;
@@ -499,7 +572,7 @@ static int review_key(ui *u, screen *s, ui_key k)
     case 'K': scroll_conv(rv, -1); return 1;
     case ']': scroll_right(rv, 3); return 1;
     case '[': scroll_right(rv, -3); return 1;
-    case 'h': ui_pop(u); return 1;
+    case 'h': case 'q': case 27: leave(u, rv, THEN_POP); return 1;
     }
     return 0;
 }
@@ -527,7 +600,7 @@ static void review_mouse(ui *u, screen *s, const MEVENT *ev)
 
 static void rescore(ui *u, review_screen *rv)
 {
-    ui_action_score_one(u, rv->id);
+    ui_action_score_one(u, rv->it.conv_id);
 }
 
 /* ---- life cycle ---- */
@@ -541,7 +614,7 @@ static void review_destroy(screen *s)
 
 const char *screen_review_current(screen *s)
 {
-    return ((review_screen *)s)->id;
+    return ((review_screen *)s)->it.conv_id;
 }
 
 screen *screen_review_new(ui *u, const pool_filter *f, int64_t idx,
@@ -550,13 +623,16 @@ screen *screen_review_new(ui *u, const pool_filter *f, int64_t idx,
     review_screen *rv = xcalloc(1, sizeof *rv);
     rv->base.title = "Review";
     rv->base.hint = "a accept  Enter save+next  j/k field  +/- 0.5  digits type"
-                    "  s skip  e edge  u undo  n/p next/prev  ? help  q back";
+                    "  s skip  e edge  N note  u undo  n/p next/prev  ? help"
+                    "  q back";
     rv->base.help = review_help;
     rv->base.draw = review_draw;
     rv->base.key = review_key;
     rv->base.mouse = review_mouse;
     rv->base.reload = review_reload;
     rv->base.destroy = review_destroy;
+    rv->base.current = screen_review_current;
+    rv->base.quit = review_quit;
     rv->f = *f;
     if (f->search) {
         snprintf(rv->search, sizeof rv->search, "%s", f->search);

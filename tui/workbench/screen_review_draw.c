@@ -131,7 +131,7 @@ static void draw_conversation(ui *u, review_screen *rv, int top, int rows,
     char n[32], pos[32];
     ui_fmt_count((int64_t)rv->c->nmsgs, n, sizeof n);
     ui_fmt_count(rv->idx + 1, pos, sizeof pos);
-    int x = ui_put(u, top, 0, w - mw, rv->id, A_BOLD);
+    int x = ui_put(u, top, 0, w - mw, rv->it.conv_id, A_BOLD);
     ui_putf(u, top, x, w - mw - x, UI_PLAIN, "  seller %s | %s msgs | #%s",
             rv->c->seller_id ? rv->c->seller_id : "?", n, pos);
     for (int i = 0; i < rv->conv_rows; i++) {
@@ -161,9 +161,10 @@ static void field_label(ui *u, int fi, char *out, size_t n)
 static int model_overall_off(ui *u, review_screen *rv, double *parts)
 {
     int oi = rubric_overall_index(u->r);
-    if (oi < 0 || !rv->has_pred || !rv->pr.scores.set[oi]) return 0;
-    if (!review_formula(u, &rv->pr.scores, parts)) return 0;
-    return fabs(*parts - rv->pr.scores.v[oi]) > 0.5;
+    const prediction *pr = &rv->it.pr;
+    if (oi < 0 || !rv->it.has_pred || !pr->scores.set[oi]) return 0;
+    if (!review_formula(u, &pr->scores, parts)) return 0;
+    return fabs(*parts - pr->scores.v[oi]) > 0.5;
 }
 
 static void draw_field(ui *u, review_screen *rv, int i, int y, int x, int w)
@@ -189,7 +190,8 @@ static void draw_field(ui *u, review_screen *rv, int i, int y, int x, int w)
     ui_putw(u, y, x + 2, namew, wn, nl, fi == oi ? base | (int)A_BOLD : base);
     free(wn);
     char v[32];
-    ui_fmt_score(rv->pr.scores.v[fi], rv->has_pred && rv->pr.scores.set[fi], v, sizeof v);
+    const scoreset *model = &rv->it.pr.scores, *mine = &rv->it.v.yours;
+    ui_fmt_score(model->v[fi], rv->it.has_pred && model->set[fi], v, sizeof v);
     double parts;
     int off = fi == oi && model_overall_off(u, rv, &parts);
     char mv[40];
@@ -201,16 +203,16 @@ static void draw_field(ui *u, review_screen *rv, int i, int y, int x, int w)
         snprintf(mv, sizeof mv, "%5s_", rv->typed);
         ya = ui_attr(u, A_UI_TYPED);
     } else {
-        ui_fmt_score(rv->mine.v[fi], rv->mine.set[fi], v, sizeof v);
-        int changed = rv->mine.set[fi] && (!rv->pr.scores.set[fi] ||
-                      fabs(rv->mine.v[fi] - rv->pr.scores.v[fi]) > 0.005);
+        ui_fmt_score(mine->v[fi], mine->set[fi], v, sizeof v);
+        int changed = mine->set[fi] && (!rv->it.has_pred || !model->set[fi] ||
+                      fabs(mine->v[fi] - model->v[fi]) > 0.005);
         snprintf(mv, sizeof mv, "%6s%s", v,
-                 fi == oi && rv->overall_typed ? "*" : " ");
+                 fi == oi && rv->it.v.overall_typed ? "*" : " ");
         ya = changed ? ui_attr(u, A_UI_TYPED) : sel ? base : ui_attr(u, A_UI_HUMAN);
     }
     ui_put(u, y, x + 2 + namew + 7, 7, mv, ya);
-    if (rv->mine.set[fi])
-        ui_draw_bar(u, y, x + w - barw, barw, rv->mine.v[fi], f->lo, f->hi,
+    if (mine->set[fi])
+        ui_draw_bar(u, y, x + w - barw, barw, mine->v[fi], f->lo, f->hi,
                     sel ? base : ui_attr(u, A_UI_HUMAN));
 }
 
@@ -243,38 +245,53 @@ static int text_block(ui *u, const char *head, const char *body, int y0,
 static void draw_state(ui *u, review_screen *rv, int y0, int rows, int x,
                        int w, int *line)
 {
-    char buf[768];
+    char buf[4096];   /* display only: wrapped below */
     double parts;
     int skip = rv->right_scroll;
     if (model_overall_off(u, rv, &parts)) {
         int oi = rubric_overall_index(u->r);
         snprintf(buf, sizeof buf, "! model overall %.2f disagrees with its "
-                 "parts (formula: %.2f)", rv->pr.scores.v[oi], parts);
+                 "parts (formula: %.2f)", rv->it.pr.scores.v[oi], parts);
         text_block(u, NULL, buf, y0, rows, x, w, line, skip, ui_attr(u, A_UI_ERR));
     }
-    if (!rv->has_pred) {
+    const review_item *it = &rv->it;
+    if (!it->has_pred) {
         text_block(u, NULL, "not scored yet: type your values, or r to score",
                    y0, rows, x, w, line, skip, ui_attr(u, A_UI_WARN));
     } else {
-        snprintf(buf, sizeof buf, "model: %s, %s%s%s",
-                 rv->pr.model ? rv->pr.model : "?",
-                 rv->pr.status ? rv->pr.status : "?",
-                 rv->pr.error ? ": " : "", rv->pr.error ? rv->pr.error : "");
+        snprintf(buf, sizeof buf, "model: prediction #%lld of run %lld, %s, %s%s%s",
+                 (long long)it->pr.id, (long long)it->pr.run_id,
+                 it->pr.model ? it->pr.model : "?",
+                 it->pr.status ? it->pr.status : "?",
+                 it->pr.error ? ": " : "", it->pr.error ? it->pr.error : "");
         text_block(u, NULL, buf, y0, rows, x, w, line, skip, ui_attr(u, A_UI_DIM));
     }
-    if (rv->has_label) {
-        char when[32];
-        date_iso8601(rv->lb.created_at, when, sizeof when);
-        snprintf(buf, sizeof buf, "label: %s by %s at %s", rv->lb.status,
-                 rv->lb.reviewer, when);
+    if (it->has_current) {
+        char when[32], what[96];
+        date_iso8601(it->current.created_at, when, sizeof when);
+        review_describe(&it->current, what, sizeof what);
+        snprintf(buf, sizeof buf, "label: %s by %s at %s", what,
+                 it->current.reviewer, when);
     } else {
         snprintf(buf, sizeof buf, "label: none yet (to review)");
     }
     text_block(u, NULL, buf, y0, rows, x, w, line, skip, UI_PLAIN);
-    if (rv->edge) {
+    if (it->has_own && it->has_current && it->own.id != it->current.id) {
+        char what[96];
+        review_describe(&it->own, what, sizeof what);
+        snprintf(buf, sizeof buf, "yours: %s (label #%lld)", what,
+                 (long long)it->own.id);
+        text_block(u, NULL, buf, y0, rows, x, w, line, skip, UI_PLAIN);
+    }
+    if (it->edge) {
         snprintf(buf, sizeof buf, "%s edge case%s%s", u->ascii ? "E" : "\u2605",
-                 rv->edge_note[0] ? ": " : "", rv->edge_note);
+                 it->edge_note ? ": " : "", it->edge_note ? it->edge_note : "");
         text_block(u, NULL, buf, y0, rows, x, w, line, skip, ui_attr(u, A_UI_WARN));
+    }
+    if (it->note) {
+        snprintf(buf, sizeof buf, "note by %s: %s", it->note_by ? it->note_by : "?",
+                 it->note);
+        text_block(u, NULL, buf, y0, rows, x, w, line, skip, UI_PLAIN);
     }
 }
 
@@ -298,11 +315,11 @@ static void draw_scores(ui *u, review_screen *rv, int top, int rows, int x,
     rv->right_rows = avail;
     int line = 0, skip = rv->right_scroll;
     draw_state(u, rv, y, avail, x, w, &line);
-    if (rv->has_pred) {
-        text_block(u, "Rationale", rv->pr.rationale ? rv->pr.rationale : "(none)",
+    if (rv->it.has_pred) {
+        text_block(u, "Rationale", rv->it.pr.rationale ? rv->it.pr.rationale : "(none)",
                    y, avail, x, w, &line, skip, UI_PLAIN);
-        if (rv->pr.reasoning && *rv->pr.reasoning)
-            text_block(u, "Reasoning", rv->pr.reasoning, y, avail, x, w, &line,
+        if (rv->it.pr.reasoning && *rv->it.pr.reasoning)
+            text_block(u, "Reasoning", rv->it.pr.reasoning, y, avail, x, w, &line,
                        skip, ui_attr(u, A_UI_DIM));
     }
     rv->right_total = line;

@@ -1,8 +1,10 @@
 /* ui.c: the workbench's main loop, layout, screen stack, status line,
- * one-line prompt, help overlay, undo stack and --timing log. */
+ * one-line prompt and one-key question, help overlay, undo (through the
+ * pool's journal) and --timing log. */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
 #include "../term/sanitize.h"
+#include "../app/review.h"
 #include "../../core/util.h"
 
 #include <errno.h>
@@ -24,7 +26,9 @@ static const ui_help global_help[] = {
     {"L", "log view: messages and errors"},
     {"x", "actions menu (scoring, ...) - run in the background"},
     {"X", "cancel the running background action"},
-    {"u", "undo the last save of this session"},
+    {"u", "undo your own most recent action (label, skip, edge mark or"
+          " unmark, note), also one made earlier or with `curate`; says"
+          " what it reverted"},
     {"R", "reload from the pool (changes by other processes)"},
     {"Ctrl-L", "redraw the screen"},
     {"j k  Up Down", "move; PgUp/PgDn/Home/End (g/G) page and jump"},
@@ -47,11 +51,15 @@ void ui_pop(ui *u)
     screen *s = u->top;
     if (!s) return;
     u->top = s->below;
+    const char *cur = s->current ? s->current(s) : NULL;
+    char *id = xstrdup(cur);
     s->destroy(s);
     if (u->top && u->top->gen != u->gen && u->top->reload) {
         u->top->reload(u, u->top);
         u->top->gen = u->gen;
     }
+    if (u->top && id && u->top->follow) u->top->follow(u, u->top, id);
+    free(id);
 }
 
 void ui_changed(ui *u) { u->gen++; }
@@ -88,37 +96,36 @@ void ui_error(ui *u, const char *fmt, ...)
 
 /* ---- undo ---- */
 
-void ui_undo_push(ui *u, int64_t label_id, const char *conv_id)
+int ui_undo(ui *u, char **conv_id)
 {
-    if (u->nundo == UI_UNDO_MAX) {
-        memmove(&u->undo[0], &u->undo[1], (UI_UNDO_MAX - 1) * sizeof u->undo[0]);
-        u->nundo--;
-    }
-    u->undo[u->nundo].label_id = label_id;
-    snprintf(u->undo[u->nundo].conv_id, sizeof u->undo[0].conv_id, "%s",
-             conv_id);
-    u->nundo++;
-}
-
-int ui_undo_pop(ui *u, char *conv_id)
-{
-    if (u->nundo == 0) {
-        ui_status(u, "nothing to undo in this session");
-        return 0;
-    }
-    char err[ERR_MAX];
-    int i = u->nundo - 1;
-    if (pool_undo_label(u->p, u->undo[i].label_id, err) < 0) {
+    char err[ERR_MAX], what[ERR_MAX];
+    pool_action a;
+    *conv_id = NULL;
+    int rc = review_undo(u->p, u->o->reviewer, NULL, 0, &a, what, err);
+    if (rc < 0) {
         ui_error(u, "undo: %s", err);
-        u->nundo--;     /* a label undone elsewhere stays undone */
         return -1;
     }
-    snprintf(conv_id, 128, "%s", u->undo[i].conv_id);
-    u->nundo--;
+    if (rc == 0) {
+        ui_status(u, "%s", what);
+        return 0;
+    }
     ui_changed(u);
-    ui_status(u, "undone: label %lld of %s", (long long)u->undo[i].label_id,
-              conv_id);
+    ui_status(u, "%s", what);
+    *conv_id = a.conv_id;
+    a.conv_id = NULL;
+    pool_action_clear(&a);
     return 1;
+}
+
+/* ---- one-key question ---- */
+
+void ui_ask(ui *u, screen *s, const char *question, ui_ask_fn done)
+{
+    u->ask.active = 1;
+    snprintf(u->ask.question, sizeof u->ask.question, "%s", question);
+    u->ask.done = done;
+    u->ask.s = s;
 }
 
 /* ---- prompt ---- */
@@ -283,6 +290,10 @@ static void draw_status(ui *u)
 {
     int y = LINES - 1;
     ui_fill(y, 0, COLS, UI_PLAIN);
+    if (u->ask.active) {
+        ui_put(u, y, 0, COLS, u->ask.question, ui_attr(u, A_UI_WARN) | A_BOLD);
+        return;
+    }
     if (u->prompt.active) {
         int lw = ui_put(u, y, 0, COLS / 2, u->prompt.label, A_BOLD);
         int avail = COLS - lw - 1;
@@ -337,7 +348,7 @@ static int global_key(ui *u, ui_key k)
         if (k.ch == KEY_F(1)) { u->help_open = 1; u->help_scroll = 0; return 1; }
         return 0;
     }
-    char id[128];
+    char *id;
     switch (k.ch) {
     case '?': u->help_open = 1; u->help_scroll = 0; return 1;
     case 'q': case 27:
@@ -352,7 +363,11 @@ static int global_key(ui *u, ui_key k)
         if (ui_job_running(u)) ui_job_cancel(u);
         else ui_status(u, "no background action is running");
         return 1;
-    case 'u': ui_undo_pop(u, id); return 1;
+    case 'u':
+        if (ui_undo(u, &id) == 1 && u->top && u->top->follow)
+            u->top->follow(u, u->top, id);
+        free(id);
+        return 1;
     case 'R': ui_changed(u); ui_status(u, "reloaded"); return 1;
     case 12: clearok(curscr, TRUE); return 1;
     }
@@ -362,6 +377,11 @@ static int global_key(ui *u, ui_key k)
 static void dispatch(ui *u, ui_key k)
 {
     if (k.fkey && k.ch == KEY_RESIZE) { clearok(curscr, TRUE); return; }
+    if (u->ask.active) {
+        u->ask.active = 0;
+        u->ask.done(u, u->ask.s, k.fkey ? -k.ch : k.ch);
+        return;
+    }
     if (u->prompt.active) { prompt_key(u, k); return; }
     u->status[0] = 0;
     if (u->help_open) { help_key(u, k); return; }
@@ -492,7 +512,13 @@ int ui_run(const ui_opts *o)
         wint_t ch;
         int rc = get_wch(&ch);
         double t0 = date_mono();
-        if (got_sigint) break;
+        if (got_sigint) {
+            /* A screen with unsaved edits asks first. */
+            got_sigint = 0;
+            if (!u->top || !u->top->quit || !u->top->quit(u, u->top)) break;
+            draw_frame(u);
+            continue;
+        }
         if (rc == ERR) {
             int was = u->job != NULL;
             ui_job_poll(u);

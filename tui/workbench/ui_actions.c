@@ -31,8 +31,14 @@ static void score_progress_cb(const score_progress *sp, void *ctx)
 {
     ui_job_ctx *c = ctx;
     char what[128];
-    snprintf(what, sizeof what, "%zu ok, %zu partial, %zu cached, %zu retried",
-             sp->ok, sp->partial, sp->cache_hits, sp->retried);
+    if (sp->limit > 0)
+        snprintf(what, sizeof what, "%zu ok, %zu partial, %zu cached, "
+                 "%zu retried, limit %d", sp->ok, sp->partial, sp->cache_hits,
+                 sp->retried, sp->limit);
+    else
+        snprintf(what, sizeof what, "%zu ok, %zu partial, %zu cached, "
+                 "%zu retried", sp->ok, sp->partial, sp->cache_hits,
+                 sp->retried);
     ui_job_progress(c, (long)sp->done, (long)sp->total, (long)sp->failed, what);
 }
 
@@ -79,7 +85,14 @@ static int score_job(ui_job_ctx *c)
                    sum.last_error);
         if (sum.failed && sum.last_error[0])
             snprintf(c->err, sizeof c->err, "last error: %s", sum.last_error);
+        for (size_t i = 0; sum.nendpoints > 1 && i < sum.nendpoints; i++) {
+            const score_endpoint *e = &sum.endpoints[i];
+            ui_job_log(c, "  endpoint %s: %zu requests, %zu errors, "
+                       "%.0f ms mean, limit up to %d", e->url, e->attempts,
+                       e->errors, e->mean_latency_ms, e->max_limit);
+        }
     }
+    score_summary_clear(&sum);
     return rc;
 }
 

@@ -5,6 +5,7 @@
 #include "ui_int.h"
 #include "../../data/export_json.h"
 #include "../../data/export_mongo.h"
+#include "../../core/outfile.h"
 #include "../../core/util.h"
 
 #include <stdlib.h>
@@ -37,7 +38,7 @@ static int export_job(ui_job_ctx *c)
     if (!state) return -1;
     int rc;
     if (a->path) {
-        rc = file_write_atomic(a->path, state, strlen(state), c->err);
+        rc = outfile_write_all(a->path, state, strlen(state), 0, c->err);
         if (rc == 0)
             ui_job_log(c, "program %lld (%d demos) written to %s",
                        (long long)meta.id, meta.n_demos, a->path);

@@ -5,6 +5,7 @@
 #include "ui_int.h"
 #include "../../data/export_json.h"
 #include "../../data/export_pool.h"
+#include "../../core/outfile.h"
 #include "../../core/util.h"
 
 #include <stdlib.h>
@@ -19,7 +20,7 @@ static int pool_export_job(ui_job_ctx *c)
     ui_job_progress(c, 0, 1, 0, "reading the reviewed examples");
     int rc = export_pool_examples(c->p, c->o->r, &o, &out, &n, &skipped, c->err);
     if (rc == 0)
-        rc = file_write_atomic(path, out.s ? out.s : "", out.len, c->err);
+        rc = outfile_write_all(path, out.s ? out.s : "", out.len, 0, c->err);
     if (rc == 0) {
         ui_job_log(c, "%d reviewed examples written to %s (DSPy Example "
                    "dicts, JSONL)", n, path);

@@ -46,6 +46,14 @@ struct screen {
     /* The pool changed (save elsewhere, job finished): refetch. */
     void (*reload)(ui *u, screen *s);
     void (*destroy)(screen *s);
+    /* The conversation the screen is about, or NULL (may be NULL). */
+    const char *(*current)(screen *s);
+    /* Put the cursor on conversation conv_id if the screen lists it: after
+     * an undo, and when the screen above it closes (may be NULL). */
+    void (*follow)(ui *u, screen *s, const char *conv_id);
+    /* Quitting (SIGINT): 1 when the screen asks first (unsaved edits) and
+     * sets u->quit itself once answered (may be NULL). */
+    int (*quit)(ui *u, screen *s);
     screen *below;
     unsigned gen;          /* u->gen when last loaded */
 };
@@ -60,10 +68,10 @@ enum {
     A_UI_COUNT
 };
 
-#define UI_UNDO_MAX 128
 #define UI_LOG_MAX 500
 
 typedef void (*ui_prompt_fn)(ui *u, screen *s, const char *text);
+typedef void (*ui_ask_fn)(ui *u, screen *s, int key);
 
 struct ui {
     const ui_opts *o;
@@ -93,8 +101,12 @@ struct ui {
     struct { char *text; int64_t t; int err; } log[UI_LOG_MAX];
     int log_n, log_head;   /* ring buffer */
 
-    struct { int64_t label_id; char conv_id[128]; } undo[UI_UNDO_MAX];
-    int nundo;
+    struct {
+        int active;
+        char question[1024];
+        ui_ask_fn done;
+        screen *s;
+    } ask;
 
     FILE *timing;          /* --timing log, or NULL */
     int timing_own;        /* fclose at exit */
@@ -118,12 +130,14 @@ void ui_prompt(ui *u, screen *s, const char *label, const char *init,
                ui_prompt_fn done);
 /* The pool was changed by this process: every screen reloads when drawn. */
 void ui_changed(ui *u);
-/* Records a saved label for `u` (undo). */
-void ui_undo_push(ui *u, int64_t label_id, const char *conv_id);
-/* Retracts the last label saved in this session. Returns 1 and copies the
- * conversation id into conv_id (size 128), 0 nothing to undo, -1 error
+/* Asks a one-key question in the status line; the next key goes to
+ * done(u, s, key) (Esc: 27), whatever it is. */
+void ui_ask(ui *u, screen *s, const char *question, ui_ask_fn done);
+/* Undoes this reviewer's own most recent action in the pool (the journal,
+ * app/review.h) and says what it reverted. Returns 1 and *conv_id (the
+ * conversation it was on; caller frees), 0 nothing to undo, -1 error
  * (shown). */
-int ui_undo_pop(ui *u, char *conv_id);
+int ui_undo(ui *u, char **conv_id);
 
 /* ---- ui_draw.c ---- */
 void ui_colors_init(ui *u);

@@ -4,6 +4,7 @@
 #define CURATE_UI_REVIEW_H
 
 #include "ui_int.h"
+#include "../app/review.h"
 
 /* One display line of the conversation pane. */
 enum { RL_DATE, RL_GAP, RL_HEAD, RL_TEXT, RL_BLANK };
@@ -18,20 +19,18 @@ typedef struct {
     pool_filter f;               /* the list the review was opened from */
     char search[256];
     int64_t idx;                 /* position of the open one in that list */
-    char id[128];
 
+    review_item it;              /* the open conversation, "yours" in it.v */
+    scoreset start;              /* "yours" as loaded: edits = differences */
     convo *c;
     wchar_t **wtext;             /* sanitised text per message */
     size_t *wlen;
-    prediction pr;
-    int has_pred;
-    label lb;
-    int has_label;
-    int edge;
-    char edge_note[512];
 
-    scoreset mine;               /* the reviewer's working values */
-    int overall_typed;
+    /* A save waiting for an answer (supersede?) or a leave waiting for
+     * save / discard / stay. */
+    label_action pend_action;
+    int pend_then;
+
     int fields[RUBRIC_MAX_FIELDS];  /* scored field indexes, rubric order */
     int nfields;
     int sel;                     /* index into fields */
