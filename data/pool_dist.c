@@ -346,14 +346,16 @@ int pool_dist_trend_new(pool *p, const rubric *r, int64_t run_id,
             "SELECT 0, c.first_ts / 86400, a.key, count(*), sum(a.value),"
             " sum(a.value * a.value) FROM %s JOIN predictions pr ON pr.id = %s,"
             " json_each(pr.scores) a WHERE a.type " TYPES " AND c.first_ts IS NOT NULL"
-            " AND (?2 IS NULL OR c.seller_id = ?2) GROUP BY 2, 3"
+            " %s GROUP BY 2, 3"
             " UNION ALL "
             "SELECT 1, c.first_ts / 86400, a.key, count(*), sum(a.value),"
             " sum(a.value * a.value) FROM %s JOIN labels lb ON lb.id = c.label_id,"
             " json_each(lb.scores) a WHERE c.status = 2 AND a.type " TYPES
             " AND c.first_ts IS NOT NULL AND %s IS NOT NULL"
-            " AND (?2 IS NULL OR c.seller_id = ?2) GROUP BY 2, 3",
-            from, pred, from, run_id > 0 ? "lp.id" : "c.pred_id");
+            " %s GROUP BY 2, 3",
+            /* A plain equality, so the seller's index is used. */
+            from, pred, seller ? "AND c.seller_id = ?2" : "", from,
+            run_id > 0 ? "lp.id" : "c.pred_id", seller ? "AND c.seller_id = ?2" : "");
     sqlite3_stmt *s = pool_prepare(p, sql, err);
     if (!s) return -1;
     if (!counted) {

@@ -67,8 +67,11 @@ typedef struct {
 
 /* Mean and sd of model and human scores per field, per day or week
  * (dist_trend_step over the span) of the conversations' first message,
- * oldest first, for the scored conversations of run_id. *out malloc'd
- * (free()), *step the bucket length. Count or -1. */
+ * oldest first, for the scored conversations of run_id. Fast (day counts)
+ * for run 0 of all sellers; one seller scans that seller's conversations;
+ * a run > 0 scans the run (seconds on a million-conversation pool: the
+ * views ask for run 0). *out malloc'd (free()), *step the bucket length.
+ * Count or -1. */
 int pool_dist_trend_new(pool *p, const rubric *r, int64_t run_id,
                         const char *seller, pool_dist_bucket **out,
                         int64_t *step, char *err);

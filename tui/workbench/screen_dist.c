@@ -45,7 +45,7 @@ static const ui_help dist_help[] = {
     {"s", "one seller: an id prefix in any case (several: the seller list)"},
     {"S", "all sellers again"},
     {"l", "the seller list"},
-    {"t", "the trend over the conversations' dates"},
+    {"t", "the trend of the latest scores over the conversations' dates"},
     {"c", "the shown seller's conversations"},
     {"", "Compression: the largest share of the model's scores inside any"
          " 1-point band; the alarm (!) from 60% and 20 scores on."},
@@ -402,7 +402,9 @@ static int dist_key(ui *u, screen *s, ui_key k)
         return 1;
     case 'S': set_seller(u, d, NULL); return 1;
     case 'l': ui_push(u, screen_sellers_new(u, NULL, run_id(d))); return 1;
-    case 't': ui_push(u, screen_trend_new(u, d->seller, run_id(d))); return 1;
+    /* The trend is of each conversation's latest scores (a run's would
+     * scan the run). */
+    case 't': ui_push(u, screen_trend_new(u, d->seller, 0)); return 1;
     case 'c':
         if (!d->seller) { ui_status(u, "pick a seller first (s or l)"); return 1; }
         ui_push(u, screen_queue_seller_new(u, d->seller));
