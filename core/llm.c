@@ -125,7 +125,7 @@ int llm_config_check(const llm_config *c, char *err)
     size_t nurls = llm_urls_split(c->base_url, &urls);
     if (!nurls) {
         err_set(err, "no LLM endpoint: set CURATE_LLM_URL (e.g. "
-                "http://127.0.0.1:8000/v1) or --llm-url");
+                "http://127.0.0.1:8000/v1) or --url");
         return -1;
     }
     for (size_t i = 0; i < nurls; i++)
@@ -1344,7 +1344,7 @@ int llm_list_models(const llm_config *cfg, char ***ids, size_t *n,
     *ids = NULL;
     *n = 0;
     if (!cfg->base_url || !*cfg->base_url) {
-        err_set(err, "no LLM endpoint: set CURATE_LLM_URL or --llm-url");
+        err_set(err, "no LLM endpoint: set CURATE_LLM_URL or --url");
         return -1;
     }
     char **urls;

@@ -50,6 +50,7 @@ void program_free(program *pg)
     if (!pg) return;
     for (size_t i = 0; i < pg->ndemos; i++) demo_clear(&pg->demos[i]);
     free(pg->demos);
+    free(pg->warnings);
     free(pg);
 }
 
@@ -407,6 +408,23 @@ static int jp_value(jparser *jp, jval *v, int depth)
     case 't': v->t = J_TRUE; return jp_lit(jp, "true");
     case 'f': v->t = J_FALSE; return jp_lit(jp, "false");
     case 'n': v->t = J_NULL; return jp_lit(jp, "null");
+    case 'N': case 'I':
+        /* Python's json writes NaN and Infinity: read them, so the demo
+         * check can name the field instead of a parse error */
+        v->t = J_NUM;
+        if (jp_lit(jp, *jp->p == 'N' ? "NaN" : "Infinity") < 0) return -1;
+        v->s = xstrdup(jp->p[-1] == 'N' ? "NaN" : "Infinity");
+        v->slen = strlen(v->s);
+        return 0;
+    case '-':
+        if (jp->end - jp->p >= 9 && !memcmp(jp->p, "-Infinity", 9)) {
+            jp->p += 9;
+            v->t = J_NUM;
+            v->s = xstrdup("-Infinity");
+            v->slen = 9;
+            return 0;
+        }
+        return jp_number(jp, v);
     default: return jp_number(jp, v);
     }
 }
@@ -516,6 +534,9 @@ static void emit(sbuf *b, const jval *v, int level, int slash)
  * trip, fixed notation when -4 < exponent+1 <= 16, else d.ddde+XX. */
 static char *py_number_str_new(const char *tok)
 {
+    if (!strcmp(tok, "NaN")) return xstrdup("nan");
+    if (!strcmp(tok, "Infinity")) return xstrdup("inf");
+    if (!strcmp(tok, "-Infinity")) return xstrdup("-inf");
     if (!strpbrk(tok, ".eE")) {
         const char *d = tok[0] == '-' ? tok + 1 : tok;
         if (strcmp(d, "0") == 0) return xstrdup("0");
@@ -762,8 +783,9 @@ static int demo_value(const jval *v, size_t k, char **out, char *err)
 }
 
 static int read_demo(const jval *o, size_t k, const rubric *r, demo *d,
-                     char *err)
+                     sbuf *warn, char *err)
 {
+    char a[256];
     memset(d, 0, sizeof *d);
     if (o->t != J_OBJ) {
         err_set(err, "demo %zu is %s, expected an object", k + 1, jtype_name(o->t));
@@ -789,6 +811,42 @@ static int read_demo(const jval *o, size_t k, const rubric *r, demo *d,
         /* Any other key (e.g. conversation_id from a pool export) is
          * DSPy's business: it stays in src and is written back. */
     }
+    int any = d->reasoning != NULL;
+    unsigned char num[RUBRIC_MAX_FIELDS] = {0};   /* the value was a number */
+    for (size_t m = 0; m < o->n; m++)
+        if (o->kids[m].t == J_NUM && strlen(o->kids[m].key) == o->kids[m].klen) {
+            int fi = rubric_field_index(r, o->kids[m].key);
+            if (fi >= 0) num[fi] = 1;
+        }
+    for (size_t i = 0; i < r->nfields; i++) {
+        const rubric_field *f = &r->fields[i];
+        if (!d->values[i]) continue;
+        any = 1;
+        if (!rubric_is_scored(f)) continue;
+        /* NaN / inf: no score at all; a finite number outside the range
+         * (1e308, -3): said, as a score validation would clamp it */
+        char *end;
+        const char *v = d->values[i];
+        while (*v == ' ') v++;
+        double x = strtod(v, &end);
+        while (*end == ' ') end++;
+        if (end == v || *end) continue;
+        if (!isfinite(x) && num[i]) {   /* NaN, Infinity, 1e400 */
+            err_set(err, "demo %zu \"%s\": %s is not a score (the field "
+                    "is %g-%g)", k + 1, f->name, show(v, strlen(v), a, sizeof a),
+                    f->lo, f->hi);
+            return -1;
+        }
+        if ((!isfinite(x) || x < f->lo || x > f->hi) && warn)
+            sbuf_addf(warn, "demo %zu \"%s\": %s is outside the field's "
+                      "range %g-%g\n", k + 1, f->name,
+                      show(v, strlen(v), a, sizeof a), f->lo, f->hi);
+    }
+    if (!any) {
+        err_set(err, "demo %zu is empty: it has none of the signature's "
+                "fields", k + 1);
+        return -1;
+    }
     sbuf b = {0};
     emit(&b, o, 0, 0);
     d->src = sbuf_take(&b);
@@ -803,8 +861,14 @@ program *program_from_state_json_new(const char *json, const rubric *r,
         err_set(err, "no state");
         return NULL;
     }
+    size_t len = strlen(json);
+    if (len > PROGRAM_STATE_MAX) {
+        err_set(err, "the state is %zu bytes: at most %u MiB are accepted",
+                len, PROGRAM_STATE_MAX >> 20);
+        return NULL;
+    }
     jval root;
-    if (json_parse(json, strlen(json), &root, err) < 0) return NULL;
+    if (json_parse(json, len, &root, err) < 0) return NULL;
     program *pg = NULL;
     if (root.t != J_OBJ) {
         err_set(err, "not a DSPy program state: the top level is %s, expected "
@@ -857,17 +921,40 @@ program *program_from_state_json_new(const char *json, const rubric *r,
         err_set(err, "\"lm\" is %s, expected null or an object", jtype_name(lm->t));
         goto out;
     }
+    for (size_t i = 0; i < root.n; i++) {
+        const jval *kv = &root.kids[i];
+        if ((kv->klen == 8 && !memcmp(kv->key, "metadata", 8)) ||
+            (kv->klen == strlen(PROGRAM_PREDICTOR) &&
+             !memcmp(kv->key, PROGRAM_PREDICTOR, kv->klen)))
+            continue;
+        err_set(err, "the state has another predictor \"%s\": ChatAnalyzer "
+                "has only \"%s\"", show(kv->key, kv->klen, a, sizeof a),
+                PROGRAM_PREDICTOR);
+        goto out;
+    }
+    if (demos->n > PROGRAM_MAX_DEMOS) {
+        err_set(err, "the state has %zu demos: at most %d are accepted",
+                demos->n, PROGRAM_MAX_DEMOS);
+        goto out;
+    }
     if (check_signature(jget(ap, "signature"), r, err) < 0) goto out;
     pg = program_new();
+    const jval *ins = jget(jget(ap, "signature"), "instructions");
+    sbuf warns = {0};
+    if (r->instructions && !same(ins, r->instructions))
+        sbuf_add(&warns, "the state's instructions differ from the rubric's: "
+                 "curate prompts and saves with the rubric's (--rubric to use "
+                 "others)\n");
     const jval *rel = jget(jget(jget(&root, "metadata"), "dependency_versions"),
                            "dspy");
     if (rel && rel->t == J_STR && !memchr(rel->s, '\0', rel->slen))
         pg->has_dspy = dspy_family_of_release(rel->s, &pg->dspy) == 0;
     for (size_t k = 0; k < demos->n; k++) {
         demo d;
-        if (read_demo(&demos->kids[k], k, r, &d, err) < 0) {
+        if (read_demo(&demos->kids[k], k, r, &d, &warns, err) < 0) {
             demo_clear(&d);
             program_free(pg);
+            sbuf_free(&warns);
             pg = NULL;
             goto out;
         }
@@ -876,6 +963,12 @@ program *program_from_state_json_new(const char *json, const rubric *r,
             pg->demos = xrealloc(pg->demos, pg->cap * sizeof *pg->demos);
         }
         pg->demos[pg->ndemos++] = d;   /* takes ownership */
+    }
+    if (warns.len) {
+        warns.s[--warns.len] = '\0';   /* the last newline */
+        pg->warnings = sbuf_take(&warns);
+    } else {
+        sbuf_free(&warns);
     }
 out:
     jval_clear(&root);

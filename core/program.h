@@ -33,7 +33,14 @@ typedef struct {
     size_t ndemos, cap;
     int has_dspy;          /* read from a state naming its DSPy release: */
     dspy_version dspy;     /* metadata.dependency_versions.dspy's family */
+    char *warnings;        /* read: what the caller should say (lines), or
+                              NULL; freed by program_free */
 } program;
+
+/* The most a state may be (bytes) and hold (demos): larger ones are
+ * refused before anything is built from them (README). */
+#define PROGRAM_STATE_MAX (16u << 20)
+#define PROGRAM_MAX_DEMOS 10000
 
 program *program_new(void);              /* empty; free with program_free */
 void program_free(program *pg);
@@ -50,8 +57,11 @@ char *program_state_json_new(const program *pg, const rubric *r);
  * prefix, ensure_ascii or not, with or without metadata/lm/traces). Checks
  * that it is a ChatAnalyzer state whose signature fields match the rubric
  * (prefixes and order); demo values are kept as strings (numbers as
- * Python's str() writes them), each demo's object in demo.src. NULL + err
- * naming the key. */
+ * Python's str() writes them), each demo's object in demo.src. Refused,
+ * naming the demo and field: an empty demo, a score value that is a number
+ * outside the field's range (NaN, 1e308), another predictor, more than
+ * PROGRAM_STATE_MAX bytes or PROGRAM_MAX_DEMOS demos. Instructions other
+ * than the rubric's are a warning (pg->warnings). NULL + err. */
 program *program_from_state_json_new(const char *json, const rubric *r,
                                      char *err);
 

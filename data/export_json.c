@@ -65,6 +65,8 @@ int import_program_state(pool *p, const rubric *r, const char *json,
 {
     program *prog = program_from_state_json_new(json, r, err);
     if (!prog) return -1;
+    if (o && o->warnings)
+        *o->warnings = prog->warnings ? xstrdup(prog->warnings) : NULL;
     /* Stored in the bytes of the release that wrote it (when it says),
      * so it is exported again as it came. */
     rubric as = *r;

@@ -32,6 +32,8 @@ typedef struct {
     const char *model;     /* may be NULL */
     int64_t created_at;    /* 0 = now */
     int make_best;         /* also make it the current best */
+    char **warnings;       /* optional out: what to tell the user about the
+                              state (lines, malloc'd) or NULL */
 } import_opts;
 
 /* Validates a state written by DSPy (2.6 / 3.x) or curate against r and

@@ -314,6 +314,47 @@ static void mongo_err(const mctx *m, const char *what, const bson_error_t *e,
     scrub(err, &m->sec);
 }
 
+/* -------------------------------------------------------- connection */
+
+struct export_mongo_conn {
+    mctx m;
+    char db[128];
+};
+
+export_mongo_conn *export_mongo_conn_new(const char *uri, const char *database,
+                                         char *err)
+{
+    export_mongo_conn *c = xcalloc(1, sizeof *c);
+    mongo_target t = {.uri = uri, .database = database};
+    if (mctx_open(&c->m, &t, NULL, err) < 0) {
+        export_mongo_conn_free(c);
+        return NULL;
+    }
+    const char *dot = strchr(c->m.where, '.');
+    snprintf(c->db, sizeof c->db, "%.*s", dot ? (int)(dot - c->m.where) : 0,
+             c->m.where);
+    return c;
+}
+
+void export_mongo_conn_free(export_mongo_conn *c)
+{
+    if (!c) return;
+    mctx_close(&c->m);
+    free(c);
+}
+
+mongoc_client_t *export_mongo_conn_client(export_mongo_conn *c) { return c->m.client; }
+const char *export_mongo_conn_database(const export_mongo_conn *c) { return c->db; }
+const char *export_mongo_conn_shown(const export_mongo_conn *c) { return c->m.shown; }
+
+void export_mongo_conn_error(const export_mongo_conn *c, const char *what,
+                             const char *where, const bson_error_t *e, char *err)
+{
+    mctx m = c->m;   /* a copy naming where (its pointers are only read) */
+    snprintf(m.where, sizeof m.where, "%s", where);
+    mongo_err(&m, what, e, err);
+}
+
 /* --------------------------------------------------------------- put */
 
 int export_mongo_put(const mongo_target *t, const char *state_json,

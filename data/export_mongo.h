@@ -70,4 +70,26 @@ int export_mongo_put(const mongo_target *t, const char *state_json,
 char *export_mongo_get_state_new(const mongo_target *t, int64_t *optimized_at,
                                  mongo_result *res, char *err);
 
+/* ---- a connection for the other MongoDB modules (data/team_store.c) ----
+ * Opened as export_mongo_put opens its own: the same URI checks and
+ * default timeouts, errors scrubbed of the password. */
+typedef struct export_mongo_conn export_mongo_conn;
+struct _mongoc_client_t;
+struct _bson_error_t;
+
+/* database NULL: the URI's /DB, else "curate". NULL + err. Caller frees
+ * with export_mongo_conn_free. */
+export_mongo_conn *export_mongo_conn_new(const char *uri, const char *database,
+                                         char *err);
+void export_mongo_conn_free(export_mongo_conn *c);
+struct _mongoc_client_t *export_mongo_conn_client(export_mongo_conn *c);
+const char *export_mongo_conn_database(const export_mongo_conn *c);
+/* The URI as it may be shown (password as ***). */
+const char *export_mongo_conn_shown(const export_mongo_conn *c);
+/* err = "MongoDB URI: WHAT WHERE failed: KIND message", scrubbed, the
+ * kind saying unreachable / authentication / dropped connection ... */
+void export_mongo_conn_error(const export_mongo_conn *c, const char *what,
+                             const char *where, const struct _bson_error_t *e,
+                             char *err);
+
 #endif

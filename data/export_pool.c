@@ -1,6 +1,7 @@
 /* export_pool.c: see export_pool.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "export_pool.h"
+#include "pool_team.h"
 #include "../core/prompt.h"
 #include "../core/score.h"
 
@@ -89,6 +90,13 @@ static char *example_json_new(pool *p, const rubric *r, const item *it,
     if (rc < 0) { snprintf(err, ERR_MAX, "%s", lerr); *failed = 1; return NULL; }
     if (rc == 0) return NULL;
     if (l.status == LABEL_SKIPPED) { label_clear(&l); return NULL; }
+    /* several reviewers: their consensus, and none while they conflict */
+    rc = pool_team_adjust_label(p, r, it->id, &l.scores, lerr);
+    if (rc <= 0) {
+        label_clear(&l);
+        if (rc < 0) { snprintf(err, ERR_MAX, "%s", lerr); *failed = 1; }
+        return NULL;
+    }
     convo *c = pool_get_convo_new(p, it->id, lerr);
     if (!c) { label_clear(&l); return NULL; }
     int edge = it->edge;

@@ -33,7 +33,15 @@
     X(bson_iter_key) X(bson_iter_type) X(bson_iter_double) \
     X(bson_iter_int32) X(bson_iter_int64) X(bson_iter_as_int64) \
     X(bson_iter_bool) X(bson_iter_utf8) X(bson_iter_date_time) \
-    X(bson_iter_document) X(bson_iter_array)
+    X(bson_iter_document) X(bson_iter_array) \
+    /* curate sync (data/team_store.c) */ \
+    X(mongoc_client_command_simple) X(mongoc_collection_write_command_with_opts) \
+    X(mongoc_collection_create_bulk_operation_with_opts) \
+    X(mongoc_bulk_operation_insert_with_opts) X(mongoc_bulk_operation_execute) \
+    X(mongoc_bulk_operation_destroy) X(bson_as_relaxed_extended_json) \
+    X(bson_free) X(bson_append_document_begin) X(bson_append_document_end) \
+    X(bson_append_array_begin) X(bson_append_array_end) X(bson_iter_recurse) \
+    X(bson_iter_find)
 
 typedef struct {
 #define MONGO_MEMBER(f) __typeof__(&f) f;

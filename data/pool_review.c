@@ -2,6 +2,7 @@
  * marks, and the derived per-conversation state they feed. */
 #define _POSIX_C_SOURCE 200809L
 #include "pool_int.h"
+#include "pool_team.h"
 #include "../core/util.h"
 
 #include <math.h>
@@ -83,7 +84,8 @@ int pool_refresh_state(pool *p, int64_t cid, char *err)
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "update state", err);
-    return 0;
+    /* several reviewers: the consensus decides (data/pool_team.h) */
+    return pool_team_refresh(p, cid, err);
 }
 
 /* pool_refresh_state after a complete ("ok") prediction pid of cid was

@@ -507,7 +507,8 @@ static const char *schema_v5_search =
 
 /* Schema version 11: team review. assignments: which reviewer is to
  * review which conversation (curate assign), one row per pair, kept once
- * done (done = the reviewer has a label of it). IF NOT EXISTS: tests
+ * done (done = the reviewer has a label of it). sync_ids: see
+ * data/pool_sync.h. IF NOT EXISTS: tests
  * take a pool back to an older version by hand and upgrade it again. */
 static const char *schema_v11 =
     "CREATE TABLE IF NOT EXISTS assignments("
@@ -515,7 +516,13 @@ static const char *schema_v11 =
     " reviewer TEXT NOT NULL,"
     " created_at INTEGER NOT NULL,"
     " PRIMARY KEY(cid, reviewer)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS assignments_reviewer ON assignments(reviewer, cid);";
+    "CREATE INDEX IF NOT EXISTS assignments_reviewer ON assignments(reviewer, cid);"
+    /* curate sync (data/pool_sync.h): each local row's global uid, and
+     * items seen in the store but not kept (local_id NULL) */
+    "CREATE TABLE IF NOT EXISTS sync_ids("
+    " uid TEXT PRIMARY KEY, kind INTEGER NOT NULL, local_id INTEGER) WITHOUT ROWID;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS sync_ids_local ON sync_ids(kind, local_id)"
+    " WHERE local_id IS NOT NULL;";
 
 /* Schema version 8: the lead's views.
  * 1. conversations.fdiff / fdiff_field: the largest |model - human| over
@@ -654,6 +661,18 @@ static int repair_search_parts(pool *p, char *err)
     return pool_tx_close(p, ok, err);
 }
 
+static int has_column(pool *p, const char *table, const char *col)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'",
+             table, col);
+    sqlite3_stmt *s = pool_prepare(p, sql, NULL);
+    if (!s) return 0;
+    int has = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return has;
+}
+
 int pool_migrate(pool *p, char *err)
 {
     sqlite3_stmt *s = pool_prepare(p, "PRAGMA user_version", err);
@@ -695,6 +714,12 @@ int pool_migrate(pool *p, char *err)
         free(v8);
     }
     if (ok && v < 11) ok = pool_exec(p, schema_v11, err) == 0;
+    /* conversations.consensus (core/consensus.h's status of its reviewers'
+     * labels, kept by pool_refresh_state): added only when missing, since
+     * tests take pools back to older versions by hand */
+    if (ok && v < 11 && !has_column(p, "conversations", "consensus"))
+        ok = pool_exec(p, "ALTER TABLE conversations ADD COLUMN consensus"
+                          " INTEGER NOT NULL DEFAULT 0;", err) == 0;
     if (ok) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d",

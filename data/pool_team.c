@@ -4,6 +4,8 @@
 #include "pool_int.h"
 #include "../core/date.h"
 
+#include <cjson/cJSON.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,4 +150,241 @@ int pool_team_assign(pool *p, const char *conv_id, const char *reviewer,
         ok = 0;
     }
     return pool_tx_close(p, ok, err) < 0 || !ok ? -1 : 0;
+}
+
+/* ------------------------------------------------------- consensus */
+
+/* Each reviewer's latest label of cid, not undone and not stale. */
+#define LATEST_PER_REVIEWER \
+    "SELECT l.id, l.status = 'skipped', l.scores, l.overall," \
+    " l.role = 'adjudication' FROM labels l" \
+    " WHERE l.id IN (SELECT max(l2.id) FROM labels l2 JOIN conversations c2" \
+    "  ON c2.cid = l2.cid WHERE l2.cid = ?1 AND l2.undone_at IS NULL AND NOT" \
+    "  (l2.content_hash IS NOT NULL AND l2.content_hash <> c2.content_hash)" \
+    "  GROUP BY l2.reviewer, l2.role) ORDER BY l.id"
+
+typedef struct {
+    consensus_label *v;
+    cJSON **json;              /* each label's parsed scores (owns key names) */
+    int64_t *ids;
+    size_t n;
+    rubric r;                  /* the rubric (given, or made of the keys) */
+    int own_rubric;
+} latest_set;
+
+static void latest_free(latest_set *ls)
+{
+    for (size_t i = 0; i < ls->n; i++) cJSON_Delete(ls->json[i]);
+    free(ls->json);
+    free(ls->v);
+    free(ls->ids);
+}
+
+static int field_of(rubric *r, const char *name, int add)
+{
+    for (size_t i = 0; i < r->nfields; i++)
+        if (!strcmp(r->fields[i].name, name)) return (int)i;
+    if (!add || r->nfields >= RUBRIC_MAX_FIELDS) return -1;
+    r->fields[r->nfields].name = (char *)name;   /* points into a cJSON */
+    r->fields[r->nfields].kind = FIELD_SCORE;
+    return (int)r->nfields++;
+}
+
+/* Reads the latest labels of cid; r NULL: fields are the scores' keys,
+ * plus the overall column as "\1overall". */
+static int latest_read(pool *p, const rubric *r, int64_t cid, latest_set *ls,
+                       char *err)
+{
+    memset(ls, 0, sizeof *ls);
+    if (r) ls->r = *r;
+    ls->own_rubric = !r;
+    sqlite3_stmt *s = pool_prepare(p, LATEST_PER_REVIEWER, err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, cid);
+    size_t cap = 0;
+    int rc;
+    static const char overall_name[] = "\001overall";
+    if (!r) field_of(&ls->r, overall_name, 1);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (ls->n == cap) {
+            cap = cap ? cap * 2 : 4;
+            ls->v = xrealloc(ls->v, cap * sizeof *ls->v);
+            ls->json = xrealloc(ls->json, cap * sizeof *ls->json);
+            ls->ids = xrealloc(ls->ids, cap * sizeof *ls->ids);
+        }
+        consensus_label *l = &ls->v[ls->n];
+        memset(l, 0, sizeof *l);
+        l->order = sqlite3_column_int64(s, 0);
+        l->skipped = sqlite3_column_int(s, 1);
+        l->role = sqlite3_column_int(s, 4) ? CONSENSUS_ROLE_ADJUDICATION
+                                           : CONSENSUS_ROLE_REVIEW;
+        ls->ids[ls->n] = l->order;
+        const char *text = (const char *)sqlite3_column_text(s, 2);
+        cJSON *j = text ? cJSON_Parse(text) : NULL;
+        ls->json[ls->n++] = j;
+        if (l->skipped) continue;
+        const cJSON *it;
+        cJSON_ArrayForEach(it, j) {
+            if (!cJSON_IsNumber(it) || !it->string) continue;
+            int f = field_of(&ls->r, it->string, !r);
+            if (f < 0 || !rubric_is_scored(&ls->r.fields[f])) continue;
+            l->scores.v[f] = it->valuedouble;
+            l->scores.set[f] = 1;
+        }
+        if (!r && sqlite3_column_type(s, 3) != SQLITE_NULL) {
+            l->scores.v[0] = sqlite3_column_double(s, 3);
+            l->scores.set[0] = 1;
+        }
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        latest_free(ls);
+        return pool_sql_err(p, "read labels", err);
+    }
+    return 0;
+}
+
+double pool_team_tolerance(pool *p)
+{
+    char *v = NULL, e2[ERR_MAX];
+    double t = CONSENSUS_DEFAULT_TOLERANCE;
+    if (pool_meta_get(p, "consensus_tolerance", &v, e2) == 1 && v) {
+        char *end;
+        double x = strtod(v, &end);
+        if (end != v && !*end && x >= 0) t = x;
+    }
+    free(v);
+    return t;
+}
+
+int pool_team_consensus(pool *p, const rubric *r, int64_t cid,
+                        consensus_result *out, char *err)
+{
+    latest_set ls;
+    if (latest_read(p, r, cid, &ls, err) < 0) return -1;
+    consensus_decide(&ls.r, ls.v, ls.n, pool_team_tolerance(p), out);
+    latest_free(&ls);
+    return 0;
+}
+
+int pool_team_refresh(pool *p, int64_t cid, char *err)
+{
+    latest_set ls;
+    if (latest_read(p, NULL, cid, &ls, err) < 0) return -1;
+    consensus_result c;
+    consensus_decide(&ls.r, ls.v, ls.n, pool_team_tolerance(p), &c);
+    int64_t latest = 0;   /* the label that stands for it: the adjudication, or the latest */
+    for (size_t i = 0; i < ls.n; i++)
+        if (!ls.v[i].skipped && (c.status != CONSENSUS_ADJUDICATED ||
+                                 ls.v[i].role == CONSENSUS_ROLE_ADJUDICATION))
+            latest = ls.ids[i];
+    size_t reviewers = ls.n;
+    latest_free(&ls);
+    const char *sql;
+    if (reviewers < 2 || c.status == CONSENSUS_NONE)   /* as the SQL decided */
+        sql = "UPDATE conversations SET consensus = ?2 WHERE cid = ?1"
+              " AND consensus IS NOT ?2";
+    else if (c.status == CONSENSUS_CONFLICT)
+        sql = "UPDATE conversations SET consensus = ?2, label_id = NULL,"
+              " human_overall = NULL, diff = NULL, fdiff = NULL, fdiff_field = NULL,"
+              " status = CASE WHEN pred_id IS NULL THEN 0 ELSE 1 END WHERE cid = ?1";
+    else
+        sql = "UPDATE conversations SET consensus = ?2, label_id = ?3,"
+              " human_overall = ?4, diff = abs(model_overall - ?4), status = 2"
+              " WHERE cid = ?1";
+    sqlite3_stmt *s = pool_prepare(p, sql, err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, cid);
+    sqlite3_bind_int(s, 2, reviewers < 2 ? (c.status == CONSENSUS_SINGLE) : (int)c.status);
+    if (reviewers >= 2 && (c.status == CONSENSUS_SINGLE || c.status == CONSENSUS_AGREED ||
+                           c.status == CONSENSUS_ADJUDICATED)) {
+        sqlite3_bind_int64(s, 3, latest);
+        if (c.scores.set[0]) sqlite3_bind_double(s, 4, c.scores.v[0]);
+    }
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "update consensus", err);
+}
+
+int64_t pool_team_conflicts(pool *p, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p, "SELECT count(*) FROM conversations"
+                                      " WHERE consensus = 3", err);
+    if (!s) return -1;
+    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_finalize(s);
+    if (n < 0) pool_sql_err(p, "count conflicts", err);
+    return n;
+}
+
+int pool_team_adjust_label(pool *p, const rubric *r, const char *conv_id,
+                           scoreset *scores, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p, "SELECT cid, consensus FROM conversations"
+                                      " WHERE id = ?", err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    int64_t cid = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    int cons = rc == SQLITE_ROW ? sqlite3_column_int(s, 1) : 0;
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return pool_sql_err(p, "read consensus", err);
+    if (cons == CONSENSUS_CONFLICT) return 0;
+    if (cons != CONSENSUS_AGREED && cons != CONSENSUS_ADJUDICATED) return 1;
+    consensus_result c;
+    if (pool_team_consensus(p, r, cid, &c, err) < 0) return -1;
+    if (c.status == CONSENSUS_AGREED || c.status == CONSENSUS_ADJUDICATED)
+        *scores = c.scores;
+    return c.status == CONSENSUS_CONFLICT ? 0 : 1;
+}
+
+int pool_team_set_tolerance(pool *p, double tolerance, int64_t *changed,
+                            char *err)
+{
+    *changed = 0;
+    if (pool_begin(p, err) < 0) return -1;
+    char v[64];
+    snprintf(v, sizeof v, "%.17g", tolerance);
+    int ok = pool_meta_set(p, "consensus_tolerance", v, err) == 0;
+    sqlite3_stmt *s = ok ? pool_prepare(p,
+        "SELECT cid, consensus FROM conversations WHERE cid IN (SELECT cid FROM"
+        " labels WHERE undone_at IS NULL GROUP BY cid HAVING count(DISTINCT"
+        " reviewer) >= 2)", err) : NULL;
+    ok = s != NULL;
+    int rc = SQLITE_DONE;
+    while (ok && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t cid = sqlite3_column_int64(s, 0);
+        int before = sqlite3_column_int(s, 1);
+        ok = pool_refresh_state(p, cid, err) == 0;
+        sqlite3_stmt *g = ok ? pool_prepare(p, "SELECT consensus FROM conversations"
+                                               " WHERE cid = ?", err) : NULL;
+        if (g) {
+            sqlite3_bind_int64(g, 1, cid);
+            if (sqlite3_step(g) == SQLITE_ROW && sqlite3_column_int(g, 0) != before)
+                (*changed)++;
+            sqlite3_finalize(g);
+        } else {
+            ok = 0;
+        }
+    }
+    if (ok && rc != SQLITE_DONE) ok = pool_sql_err(p, "read conversations", err) == 0;
+    sqlite3_finalize(s);
+    if (!ok) {
+        pool_rollback(p);
+        return -1;
+    }
+    return pool_commit(p, err);
+}
+
+int pool_team_each_conflict(pool *p, int (*fn)(const char *conv_id, void *ctx),
+                            void *ctx, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p, "SELECT id FROM conversations WHERE"
+                                      " consensus = 3 ORDER BY id", err);
+    if (!s) return -1;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (fn((const char *)sqlite3_column_text(s, 0), ctx)) { rc = SQLITE_DONE; break; }
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "list conflicts", err);
 }

@@ -12,6 +12,7 @@
 #define CURATE_POOL_TEAM_H
 
 #include "pool.h"
+#include "../core/consensus.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -57,5 +58,46 @@ int pool_team_each_assignment(pool *p,
  * the caller's transaction (pool_begin) or makes its own. 0 or -1 + err. */
 int pool_team_assign(pool *p, const char *conv_id, const char *reviewer,
                      char *err);
+
+/* ---- consensus in the derived state ----
+ * A conversation that two or more reviewers labeled (each one's latest
+ * label not undone and not stale) follows core/consensus.h, with the
+ * tolerance in pool_meta "consensus_tolerance" (default 1.0):
+ *   single (the others skipped) / agreed: reviewed, its human overall the
+ *     label's / the mean, label_id the latest of them;
+ *   conflict: no human overall and no label_id (so training sets, exports
+ *     and the human columns leave it out), back to "to review";
+ *   all skipped: as the latest skip says.
+ * conversations.consensus keeps the consensus_status (0 when one reviewer
+ * or none). pool_refresh_state calls pool_team_refresh in the same
+ * transaction as the label write. */
+int pool_team_refresh(pool *p, int64_t cid, char *err);
+
+/* The consensus scores of conversation cid under rubric r (any status;
+ * out->status says which). 0 or -1 + err. */
+int pool_team_consensus(pool *p, const rubric *r, int64_t cid,
+                        consensus_result *out, char *err);
+
+/* For pool_get_label: the current label of conv_id under the consensus:
+ * 0 when its reviewers conflict (no current label), 1 otherwise, with
+ * *scores replaced by the agreeing labels' mean. -1 + err. */
+int pool_team_adjust_label(pool *p, const rubric *r, const char *conv_id,
+                           scoreset *scores, char *err);
+
+/* Sets the pool's consensus tolerance (pool_meta "consensus_tolerance")
+ * and brings every conversation with two or more reviewers in line, in
+ * one transaction. *changed: conversations whose consensus changed. */
+int pool_team_set_tolerance(pool *p, double tolerance, int64_t *changed,
+                            char *err);
+/* The pool's consensus tolerance (default CONSENSUS_DEFAULT_TOLERANCE). */
+double pool_team_tolerance(pool *p);
+
+/* Calls fn for each conversation in conflict, by id. */
+int pool_team_each_conflict(pool *p, int (*fn)(const char *conv_id, void *ctx),
+                            void *ctx, char *err);
+
+/* Conversations whose reviewers' labels conflict (excluded from training
+ * sets and exports), or -1. */
+int64_t pool_team_conflicts(pool *p, char *err);
 
 #endif

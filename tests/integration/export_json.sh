@@ -164,7 +164,7 @@ EOF
 check "import conversations" "$CURATE" import "$WORK/convs.jsonl"
 check "label t-1" "$CURATE" label t-1 --set responsiveness_score=8.5 --set customer_negative_score=1 --set conversational_trend_score=7
 check "label t-2" "$CURATE" label t-2 --set responsiveness_score=3 --set customer_negative_score=6.25 --set conversational_trend_score=4
-check "skip t-3" "$CURATE" label t-3 --status skipped --set responsiveness_score=5 --set customer_negative_score=5 --set conversational_trend_score=5
+check "skip t-3" "$CURATE" label t-3 --skip
 check "edge t-2" "$CURATE" edge t-2 --note 'slow refund "loop"'
 check "export pool" "$CURATE" export pool
 has "default file and count" "^2 examples \(reviewed\) -> curate_examples.jsonl" "$WORK/out"
@@ -181,7 +181,8 @@ for r in rows:
     assert keys[:2] == ["conversation", "seller_id"], keys
     assert keys[2:6] == scores, keys
     assert keys[6:9] == ["conversation_id", "reviewer", "status"], keys
-    assert keys[9:] == (["edge_note"] if r["conversation_id"] == "t-2" else []), keys
+    assert keys[9:11] == ["prediction_id", "run_id"], keys
+    assert keys[11:] == (["edge_note"] if r["conversation_id"] == "t-2" else []), keys
     assert r["reviewer"] == "tester" and r["status"] in ("accepted", "corrected")
     for k in scores:
         assert isinstance(r[k], (int, float) if numeric else str), (k, r[k])
@@ -247,5 +248,18 @@ check "programs use the newest" "$CURATE" programs use "$id16"
 check "programs use a lower id (rollback)" "$CURATE" programs use 1
 has "use says so" "program 1 is now the current best" "$WORK/out"
 eq "program 1 is the only best" "$(sql "SELECT group_concat(id) FROM programs WHERE is_best")" "1"
+
+# ---- issue 13: refused or warned precisely, nothing half-stored
+n0=$(nprog)
+sed 's/"responsiveness_score": "9"/"responsiveness_score": NaN/' "$GOLD/3.3.1/state.json" >"$WORK/nan.json"
+check_rc "a NaN score is refused" 1 "$CURATE" import-program json "$WORK/nan.json"
+has "names the demo and field" 'demo 3 "responsiveness_score": nan is not a score \(the field is 0-10\)' "$WORK/out"
+sed "s/Analyze a travel seller/Rate a travel seller/" "$GOLD/3.3.1/state.json" >"$WORK/ins.json"
+check "other instructions are imported" "$CURATE" import-program json "$WORK/ins.json"
+has "with a warning" "warning: the state's instructions differ from the rubric's" "$WORK/out"
+$PY -c "import sys; sys.stdout.write('{\"x\": \"' + 'a' * (17 << 20) + '\"}')" >"$WORK/huge.json"
+check_rc "a 17 MiB state is refused up front" 1 "$CURATE" import-program json "$WORK/huge.json"
+has "says the limit" "larger than 16 MiB, the most a program state may be" "$WORK/out"
+eq "only the warned one was stored" "$(nprog)" "$((n0 + 1))"
 
 finish

@@ -121,7 +121,7 @@ check "list" "$CURATE" list --filter all --limit 1000
 has "back to review, no human score" '^st-1 +S +2 +[0-9.]+ +- +- +to review +edge' "$WORK/out"
 has "the other one still reviewed" '^st-2 .* reviewed' "$WORK/out"
 check "show" "$CURATE" show st-1
-has "stale label in the history" '#[0-9]+ .* accepted \(stale: made on earlier content' "$WORK/out"
+has "stale label in the history" '#[0-9]+ .* accepted prediction #[0-9]+ of run [0-9]+ \(stale: made on earlier content' "$WORK/out"
 has "no current label" '^human: not reviewed' "$WORK/out"
 check "export pool --reviewed" "$CURATE" export pool --reviewed -o "$WORK/ex.jsonl"
 hasnt "stale label not exported" 'loved the tour' "$WORK/ex.jsonl"
@@ -178,7 +178,7 @@ llm_control '{"mode": "400", "latency_ms": 0}'
 eq "a failed prediction was stored" "$(sql "SELECT status FROM predictions ORDER BY id DESC LIMIT 1")" "failed"
 eq "queue keeps the usable score" "$(sql "SELECT printf('%.2f', model_overall) FROM conversations WHERE id = 'st-2'")" "$before"
 check "show" "$CURATE" show st-2
-has "show shows the usable prediction" '^model \(heuristic-v1, run [0-9]+, ok\)' "$WORK/out"
+has "show shows the usable prediction" '^model \(prediction #[0-9]+, heuristic-v1, run [0-9]+, ok\)' "$WORK/out"
 check "accepting takes the usable scores" "$CURATE" --reviewer carol label st-2
-has "accepted at the usable overall" "accepted by carol, overall $before" "$WORK/out"
+has "accepted at the usable overall" "accepted by carol \(prediction #[0-9]+ of run [0-9]+\), overall $before" "$WORK/out"
 finish

@@ -156,4 +156,16 @@ print("keys ok")
 PY
 has "state JSON keys and field order" '^keys ok$' "$WORK/keys.txt"
 
+# ---- issue 15: no more requests than DSPy sends: every attempt passes
+# (no threshold), so one request per attempt, plus both validations
+stats_requests() { curl -s "http://127.0.0.1:$LLM_PORT/stats" | $PY -c 'import json,sys; print(json.load(sys.stdin)["requests"])'; }
+r0=$(stats_requests)
+check_rc "all attempts pass" 3 "${OPT[@]}" --no-cache --max-bootstrapped 3 --max-labeled 0 --seed 5
+r1=$(stats_requests)
+na=$(grep -cE '^  attempt' "$WORK/out")
+nv=$(sed -nE 's/^validation \(([0-9]+) examples.*/\1/p' "$WORK/out")
+eq "three attempts, all accepted" "$(grep -cE '^  attempt .* accepted' "$WORK/out") of $na" "3 of 3"
+eq "one request per attempt + 2 x validation" "$((r1 - r0))" "$((na + 2 * nv))"
+has "says every attempt passed without a threshold" '^note: no --threshold: every bootstrapped prediction that parsed passed \(3 of 3 attempts\)' "$WORK/out"
+
 finish

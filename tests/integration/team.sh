@@ -110,6 +110,69 @@ check_rc "bad tolerance" 2 "$CURATE" agreement --tolerance -1
 check_rc "repeated reviewer" 2 "$CURATE" agreement --reviewers ann,ann
 eq "no label failed" "$(cat errs 2>/dev/null)" ""
 
+# ---- consensus: conflicts are out of exports and training, and counted
+NCONF=$(sql "SELECT count(*) FROM conversations WHERE consensus = 3")
+check "there are conflicts" test "$NCONF" -gt 0
+check_rc "stats" 0 "$CURATE" stats
+has "stats reports the conflicts" "^conflicts $NCONF: reviewers disagree" "$WORK/out"
+check_rc "export pool --reviewed" 0 "$CURATE" export pool --reviewed -o reviewed.jsonl
+for id in $(sql "SELECT id FROM conversations WHERE consensus = 3"); do
+  hasnt "conflict $id not exported" "\"$id\"" reviewed.jsonl
+done
+AGREED=$(sql "SELECT id FROM conversations WHERE consensus = 2 LIMIT 1")
+check "an agreed conversation is exported with the reviewers' mean" $PY - reviewed.jsonl "$AGREED" "$CURATE_DB" <<'PYEOF'
+import json, sqlite3, sys
+row = next(json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["conversation_id"] == sys.argv[2])
+db = sqlite3.connect(sys.argv[3])
+latest = db.execute("SELECT l.scores FROM labels l JOIN conversations c ON c.cid = l.cid WHERE c.id = ?"
+                    " AND l.id IN (SELECT max(id) FROM labels WHERE cid = c.cid AND undone_at IS NULL GROUP BY reviewer)",
+                    (sys.argv[2],)).fetchall()
+vals = [json.loads(s)["responsiveness_score"] for (s,) in latest]
+assert len(vals) >= 2, vals
+assert abs(float(row["responsiveness_score"]) - round(sum(vals) / len(vals), 2)) < 1e-9, (row, vals)
+PYEOF
+
+# ---- curate consensus: the conflicts for a lead, the pool's tolerance
+check_rc "consensus" 0 "$CURATE" consensus
+has "tolerance and count" "^tolerance 1, conflicts $NCONF$" "$WORK/out"
+FIRST=$(sql "SELECT id FROM conversations WHERE consensus = 3 ORDER BY id LIMIT 1")
+has "each conflict with the widest field" "^$FIRST: [a-z_]+ differs by [0-9.]+$" "$WORK/out"
+has "reviewers' values side by side, and the model's" "^  $F1 +.*[a-z]+ [0-9.]+  [a-z]+ [0-9.]+.*\(model [0-9.]+\)$" "$WORK/out"
+check_rc "a wide tolerance" 0 "$CURATE" consensus --tolerance 20
+has "says how many changed" "^tolerance set to 20: $NCONF conversations changed consensus" "$WORK/out"
+eq "no conflicts left" "$(sql "SELECT count(*) FROM conversations WHERE consensus = 3")" "0"
+check_rc "agreement follows the pool's tolerance" 0 "$CURATE" agreement
+has "no conflicts at tolerance 20" "in conflict 0 \(tolerance 20\)" "$WORK/out"
+check_rc "back to 1" 0 "$CURATE" consensus --tolerance 1
+eq "the conflicts are back" "$(sql "SELECT count(*) FROM conversations WHERE consensus = 3")" "$NCONF"
+check_rc "bad tolerance" 2 "$CURATE" consensus --tolerance abc
+
+# ---- a lead adjudicates a conflict
+WHO=$(sql "SELECT l.reviewer FROM labels l JOIN conversations c ON c.cid = l.cid WHERE c.id = '$FIRST' AND l.undone_at IS NULL AND l.status <> 'skipped' ORDER BY l.reviewer LIMIT 1")
+check_rc "adjudicate: only one field set is not enough" 1 "$CURATE" --reviewer lead adjudicate "$FIRST" --set $F1=5
+has "names the missing field" "$F2 has no value" "$WORK/out"
+check_rc "adjudicate --take $WHO" 0 "$CURATE" --reviewer lead adjudicate "$FIRST" --take "$WHO" --set $F1=5
+has "says so" "^$FIRST: adjudication #[0-9]+ by lead" "$WORK/out"
+eq "adjudicated, reviewed" "$(sql "SELECT consensus, status FROM conversations WHERE id = '$FIRST'")" "4|2"
+eq "one conflict fewer" "$(sql "SELECT count(*) FROM conversations WHERE consensus = 3")" "$((NCONF - 1))"
+check_rc "export it" 0 "$CURATE" export pool --reviewed -o adj.jsonl
+check "exported with the adjudicated values" $PY - adj.jsonl "$FIRST" "$CURATE_DB" "$WHO" <<'PYEOF'
+import json, sqlite3, sys
+row = next(json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["conversation_id"] == sys.argv[2])
+db = sqlite3.connect(sys.argv[3])
+(s,) = db.execute("SELECT l.scores FROM labels l JOIN conversations c ON c.cid = l.cid WHERE c.id = ?"
+                  " AND l.reviewer = ? AND l.undone_at IS NULL AND l.role = 'review' ORDER BY l.id DESC LIMIT 1",
+                  (sys.argv[2], sys.argv[4])).fetchone()
+taken = json.loads(s)
+assert float(row["responsiveness_score"]) == 5.0, row
+assert float(row["customer_negative_score"]) == float(taken["customer_negative_score"]), (row, taken)
+PYEOF
+check_rc "the lead undoes it" 0 "$CURATE" --reviewer lead undo
+eq "a conflict again" "$(sql "SELECT consensus FROM conversations WHERE id = '$FIRST'")" "3"
+check_rc "adjudicate without values is a usage error" 2 "$CURATE" --reviewer lead adjudicate "$FIRST"
+check_rc "adjudicate --take somebody without a label" 1 "$CURATE" --reviewer lead adjudicate "$FIRST" --take nobody
+has "says so" "'nobody' has no label" "$WORK/out"
+
 # ---- stats --by-reviewer
 check_rc "stats --by-reviewer" 0 "$CURATE" stats --by-reviewer
 has "ann: 7 today, 7 in all" "^ann +7 +7 " "$WORK/out"

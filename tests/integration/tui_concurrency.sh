@@ -22,12 +22,23 @@ CURATE_LLM_URL=$LLM_URL CURATE_LLM_MODEL=conc-model "$CURATE" score --all --conc
 sp=$!
 for sock in "$SA" "$SB"; do tmux -L "$sock" send-keys 1 g Enter; done
 : >seen; : >errors
+declare -A last=([alice]= [bob]=)
 for i in $(seq 1 25); do
   for s in "$SA:alice" "$SB:bob"; do
     sock=${s%%:*} who=${s##*:}
     tmux -L "$sock" send-keys a
-    sleep 0.05
-    tmux -L "$sock" capture-pane -p >"scr.$who"
+    # Wait for this save's outcome: a "saved ID" line naming another id than
+    # the last one, or the question asked when the other reviewer labeled
+    # the conversation since it was opened (answered yes: both labels are
+    # wanted here).
+    for j in $(seq 1 100); do
+      sleep 0.05
+      tmux -L "$sock" capture-pane -p >"scr.$who"
+      if grep -q 'save yours too?' "scr.$who"; then tmux -L "$sock" send-keys y; continue; fi
+      cur=$(grep -oE 'saved [^ ]+ as accepted' "scr.$who" | tail -1)
+      [ -n "$cur" ] && [ "$cur" != "${last[$who]}" ] && break
+    done
+    last[$who]=$cur
     grep -oE 'saved [^ ]+ as accepted' "scr.$who" | sed "s/^/$who /" >>seen
     grep -E 'database is locked|stayed busy|not saved' "scr.$who" >>errors
   done

@@ -75,7 +75,7 @@ TEST(prompt_messages_golden_with_demos)
     d[0].reasoning = "Fast replies."; d[0].augmented = 1;
     d[1].values[0] = "C1"; d[1].values[1] = "s1";
     d[1].values[2] = "8"; d[1].values[3] = "quick";
-    program pg = {d, 2, 2, 0, DSPY_V3};
+    program pg = {d, 2, 2, 0, DSPY_V3, NULL};
     char *inputs[RUBRIC_MAX_FIELDS] = {"REAL\nline 2", "s3"};
     cJSON *msgs = prompt_messages_new(r, &pg, inputs);
     CHECK(cJSON_GetArraySize(msgs) == 6);

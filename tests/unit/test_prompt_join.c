@@ -33,7 +33,7 @@ TEST(prompt_join_equals_cjson_text)
     d[0].values[0] = "C2 \"quoted\"\t\\ tab"; d[0].values[1] = "s2";
     d[0].values[2] = "9.5"; d[0].reasoning = "Fast\r\nreplies \xe2\x9c\x93";
     d[1].values[0] = all; d[1].values[1] = "s1"; d[1].values[2] = "8";
-    program pg = {d, 2, 2, 0, DSPY_V3};
+    program pg = {d, 2, 2, 0, DSPY_V3, NULL};
     char *cases[][RUBRIC_MAX_FIELDS] = {
         {"hi", "S1"},
         {all, "S\x01\x1f\x7f"},

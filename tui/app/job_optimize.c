@@ -5,6 +5,7 @@
 #include "../../core/prompt.h"
 #include "../../core/score.h"
 #include "../../core/util.h"
+#include "../../data/pool_team.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -304,6 +305,8 @@ typedef struct {
     bs_item *items;
     bs_split split;
     bs_example *train, *val;
+    char **prev_val;          /* the last done run's validation split */
+    size_t nprev_val;
 } sets;
 
 static void sets_clear(sets *s)
@@ -319,6 +322,8 @@ static void sets_clear(sets *s)
     free(s->train);
     free(s->val);
     free(s->items);
+    for (size_t i = 0; i < s->nprev_val; i++) free(s->prev_val[i]);
+    free(s->prev_val);
     bs_split_clear(&s->split);
     if (s->pool_ex) pool_examples_free(s->pool_ex, s->npool);
     memset(s, 0, sizeof *s);
@@ -335,6 +340,11 @@ static int load_example(pool *p, const rubric *r, const char *id,
     convo_free(c);
     label l;
     int rc = pool_get_label(p, r, id, &l, err);
+    /* several reviewers: their consensus (a conflict has none) */
+    if (rc == 1) {
+        rc = pool_team_adjust_label(p, r, id, &l.scores, err);
+        if (rc <= 0) label_clear(&l);
+    }
     if (rc == 0) err_set(err, "%s: no current label", id);
     if (rc <= 0) return -1;
     ex->gold = l.scores;
@@ -353,10 +363,30 @@ static void overall_range(const rubric *r, double *lo, double *hi)
     *hi = o >= 0 ? r->fields[o].hi : 10;
 }
 
+/* The validation split the last finished run recorded ("val_split"), so
+ * this run keeps it (it only grows). */
+static int load_prev_val(pool *p, sets *s, char *err)
+{
+    char *js = NULL;
+    if (pool_last_done_summary(p, "optimize", &js, err) < 0) return -1;
+    cJSON *o = js ? cJSON_Parse(js) : NULL;
+    free(js);
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "val_split"), *it;
+    if (!cJSON_IsArray(a)) a = NULL;
+    size_t n = a ? (size_t)cJSON_GetArraySize(a) : 0;
+    s->prev_val = xcalloc(n ? n : 1, sizeof *s->prev_val);
+    cJSON_ArrayForEach(it, a)
+        if (cJSON_IsString(it))
+            s->prev_val[s->nprev_val++] = xstrdup(it->valuestring);
+    cJSON_Delete(o);
+    return 0;
+}
+
 static int load_sets(pool *p, const rubric *r, const job_optimize_opts *o,
                      sets *s, job_optimize_result *res, char *err)
 {
     memset(s, 0, sizeof *s);
+    if (load_prev_val(p, s, err) < 0) return -1;
     s->npool = pool_reviewed_examples(p, &s->pool_ex, err);
     if (s->npool < 0) return -1;
     size_t n = (size_t)s->npool;
@@ -367,7 +397,9 @@ static int load_sets(pool *p, const rubric *r, const job_optimize_opts *o,
                                 s->pool_ex[i].human_overall,
                                 s->pool_ex[i].edge};
     bs_select_opts sel = {.edge = o->edge, .sample = o->sample,
-                          .val = o->val, .seed = o->seed};
+                          .val = o->val, .seed = o->seed,
+                          .prev_val = (const char *const *)s->prev_val,
+                          .nprev_val = s->nprev_val};
     overall_range(r, &sel.lo, &sel.hi);
     if (bs_select(s->items, n, &sel, &s->split, err) < 0) {
         res->missing = s->split.missing;
@@ -517,6 +549,11 @@ typedef struct {
     program *best;
     bs_result res;
     double *cand_v, *base_v;   /* per validation example, for the pairing */
+    bs_example *eval;          /* the validation examples in neither
+                                  program's training set or demos (shallow
+                                  copies of s.val's) */
+    size_t neval;
+    char *best_train;          /* the best's recorded training ids (JSON) */
 } run;
 
 static int start(run *R, char *err)
@@ -529,6 +566,12 @@ static int start(run *R, char *err)
     if (job_score_load_program(g->p, g->r, "best", &R->best, &x->baseline_id,
                                err) < 0)
         return -1;
+    if (x->baseline_id) {
+        pool_program bp;
+        if (pool_get_program(g->p, x->baseline_id, &bp, err) < 0) return -1;
+        R->best_train = bp.trainset_json ? xstrdup(bp.trainset_json) : NULL;
+        pool_program_clear(&bp);
+    }
     char *params = params_json_new(g->o, g->r, x->backend);
     int rc = pool_run_start(g->p, "optimize", x->backend, x->model,
                             x->baseline_id, params, &x->run_id, err);
@@ -536,6 +579,52 @@ static int start(run *R, char *err)
     if (rc < 0) return -1;
     emit(g, JOB_OPT_EV_STARTED, NULL);
     return 0;
+}
+
+/* Whether ex is one of pg's demos (the same inputs). */
+static int is_demo_of(const rubric *r, const program *pg, const bs_example *ex)
+{
+    for (size_t k = 0; pg && k < pg->ndemos; k++) {
+        int same = 1, any = 0;
+        for (size_t i = 0; i < r->nfields && same; i++) {
+            if (r->fields[i].kind != FIELD_INPUT) continue;
+            const char *a = pg->demos[k].values[i], *b = ex->inputs[i];
+            if (!a || !b) { same = a == b; continue; }
+            same = strcmp(a, b) == 0;
+            any = 1;
+        }
+        if (same && any) return 1;
+    }
+    return 0;
+}
+
+static int in_ids_json(const char *ids_json, const char *id)
+{
+    cJSON *a = ids_json ? cJSON_Parse(ids_json) : NULL;
+    const cJSON *it, *arr = cJSON_IsArray(a) ? a : NULL;
+    int found = 0;
+    cJSON_ArrayForEach(it, arr)
+        if (cJSON_IsString(it) && strcmp(it->valuestring, id) == 0) found = 1;
+    cJSON_Delete(a);
+    return found;
+}
+
+/* Both programs are judged only on validation examples that are in
+ * neither one's training set or demos: the best's recorded training ids
+ * and either program's demos (by their inputs) are left out. */
+static void pick_eval(run *R)
+{
+    const sets *s = &R->s;
+    size_t n = s->split.nval;
+    R->eval = xcalloc(n ? n : 1, sizeof *R->eval);
+    R->neval = 0;
+    for (size_t i = 0; i < n; i++) {
+        const bs_example *ex = &s->val[i];
+        if (in_ids_json(R->best_train, ex->conv_id) ||
+            is_demo_of(R->g.r, R->best, ex) || is_demo_of(R->g.r, R->res.pg, ex))
+            continue;
+        R->eval[R->neval++] = *ex;
+    }
 }
 
 /* Compiles and evaluates; fills R->res, x->after, x->before. */
@@ -550,20 +639,22 @@ static int compile_and_evaluate(run *R, char *err)
     if (bs_compile(g->r, &R->bs, s->train, s->split.ntrain, NULL, 0,
                    predict_cb, log_cb, g, &R->res, err) < 0)
         return -1;
-    size_t nv = s->split.nval;
+    pick_eval(R);
+    size_t nv = R->neval;
+    x->nval = nv;
     R->cand_v = xcalloc(nv ? nv : 1, sizeof *R->cand_v);
     R->base_v = xcalloc(nv ? nv : 1, sizeof *R->base_v);
     /* Per example, for the paired comparison (random search's own pass
      * gave only the mean; its requests are in the cache). */
     g->pr.phase = JOB_OPT_PHASE_EVALUATE;
     report(g);
-    if (bs_evaluate_each(g->r, R->bs.metric, R->res.pg, s->val, nv,
+    if (bs_evaluate_each(g->r, R->bs.metric, R->res.pg, R->eval, nv,
                          predict_cb, g, &x->after, R->cand_v, err) < 0)
         return -1;
     phase_done(g, g->nval);
     g->pr.phase = JOB_OPT_PHASE_BASELINE;
     report(g);
-    if (bs_evaluate_each(g->r, R->bs.metric, R->best, s->val, nv,
+    if (bs_evaluate_each(g->r, R->bs.metric, R->best, R->eval, nv,
                          predict_cb, g, &x->before, R->base_v, err) < 0)
         return -1;
     phase_done(g, g->nval);
@@ -577,6 +668,23 @@ static int compile_and_evaluate(run *R, char *err)
     return 0;
 }
 
+/* The validation split (kept by the next run) and the ids both programs
+ * were judged on. */
+static char *summary_with_val_new(const rubric *r, const job_optimize_result *x,
+                                  const run *R)
+{
+    char *js = summary_json_new(r, x);
+    cJSON *o = cJSON_Parse(js);
+    free(js);
+    cJSON *split = cJSON_AddArrayToObject(o, "val_split");
+    for (size_t i = 0; i < R->s.split.nval; i++)
+        cJSON_AddItemToArray(split, cJSON_CreateString(R->s.val[i].conv_id));
+    cJSON *ids = cJSON_AddArrayToObject(o, "val_ids");
+    for (size_t i = 0; i < R->neval; i++)
+        cJSON_AddItemToArray(ids, cJSON_CreateString(R->eval[i].conv_id));
+    return json_take_text_new(o);
+}
+
 /* Beyond the margin, floating-point noise never decides. */
 #define IMPROVEMENT_EPS 1e-9
 
@@ -587,7 +695,7 @@ static int finish(run *R, char *err)
     const bs_result *b = &R->res;
     /* Paired on the same examples: noise common to both programs cancels;
      * what is left must exceed 2 standard errors (or --min-gain). */
-    bs_paired_gain(R->cand_v, R->base_v, R->s.split.nval, &x->gain,
+    bs_paired_gain(R->cand_v, R->base_v, R->neval, &x->gain,
                    &x->gain_se);
     x->margin_given = g->o->has_min_gain;
     x->margin = g->o->has_min_gain ? g->o->min_gain
@@ -608,7 +716,7 @@ static int finish(run *R, char *err)
     x->rejected = b->rejected;
     x->errors = b->errors;
     emit(g, JOB_OPT_EV_DECIDED, NULL);
-    char *js = summary_json_new(g->r, x);
+    char *js = summary_with_val_new(g->r, x, R);
     int rc = pool_run_finish(g->p, x->run_id, "done", js, err);
     free(js);
     return rc < 0 ? -1 : 0;
@@ -655,7 +763,9 @@ int job_optimize_run(pool *p, const rubric *r, const job_optimize_opts *o,
         err_set(err, "no LLM configuration");
         return -1;
     }
-    if (llm) R.bs.lookahead = (size_t)o->llm->concurrency;
+    /* No speculative attempts (issue 15): the window is what is still
+     * needed, so a run where every attempt passes sends one request per
+     * attempt, as DSPy's sequential loop does. */
     if (llm && !(R.g.client = llm_client_new(o->llm, err))) return -1;
     int rc = start(&R, err);
     if (rc == 0) rc = compile_and_evaluate(&R, err);
@@ -665,6 +775,8 @@ int job_optimize_run(pool *p, const rubric *r, const job_optimize_opts *o,
     bs_result_clear(&R.res);
     free(R.cand_v);
     free(R.base_v);
+    free(R.eval);
+    free(R.best_train);
     program_free(R.best);
     sets_clear(&R.s);
     return rc;
@@ -700,8 +812,8 @@ char *job_optimize_outcome_new(const rubric *r, const char *summary_json)
     const cJSON *bid = cJSON_GetObjectItemCaseSensitive(o, "baseline_program_id");
     sbuf b = {0};
     sbuf_addf(&b, "Decision: %s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "improved"))
-              ? "the candidate scored higher: it is the new current best"
-              : "not better than the current best, which stays (the candidate is stored)");
+              ? "the candidate gained more than the noise margin: it is the new current best"
+              : "not better than the current best by more than the noise margin, which stays (the candidate is stored)");
     sbuf_addf(&b, "Validation %s on %d examples: ", cJSON_IsString(met) ?
               met->valuestring : "metric", cJSON_IsNumber(nv) ? nv->valueint : 0);
     if (cJSON_IsNumber(bm)) sbuf_addf(&b, "%.4f", bm->valuedouble);
@@ -712,7 +824,19 @@ char *job_optimize_outcome_new(const rubric *r, const char *summary_json)
     sbuf_add(&b, ") -> ");
     if (cJSON_IsNumber(cm)) sbuf_addf(&b, "%.4f", cm->valuedouble);
     else sbuf_add(&b, "-");
-    sbuf_add(&b, " after\n\n");
+    sbuf_add(&b, " after\n");
+    const cJSON *pr = cJSON_GetObjectItemCaseSensitive(o, "paired");
+    const cJSON *pgn = cJSON_GetObjectItemCaseSensitive(pr, "gain");
+    const cJSON *pse = cJSON_GetObjectItemCaseSensitive(pr, "se");
+    const cJSON *pn = cJSON_GetObjectItemCaseSensitive(pr, "n");
+    const cJSON *pm = cJSON_GetObjectItemCaseSensitive(pr, "margin");
+    const cJSON *pf = cJSON_GetObjectItemCaseSensitive(pr, "margin_from");
+    if (cJSON_IsNumber(pgn) && cJSON_IsNumber(pse) && cJSON_IsNumber(pn) &&
+        cJSON_IsNumber(pm))
+        sbuf_addf(&b, "Gain %+.4f \xc2\xb1 %.4f (paired, n=%d); needs > %.4f (%s)\n",
+                  pgn->valuedouble, pse->valuedouble, pn->valueint,
+                  pm->valuedouble, cJSON_IsString(pf) ? pf->valuestring : "");
+    sbuf_add(&b, "\n");
     sbuf_addf(&b, "%-28s %-15s %-15s %-15s\n", "field", "  MAE", "  sd", "  Spearman");
     for (size_t i = 0; i < r->nfields; i++) {
         if (!rubric_is_scored(&r->fields[i])) continue;

@@ -94,8 +94,9 @@ typedef struct {
     /* the model */
     scorer_backend backend;     /* see job_score_default_backend */
     const llm_config *llm;      /* SCORER_LLM: checked by the caller
-                                   (llm_config_check); its concurrency is
-                                   the bootstrap lookahead */
+                                   (llm_config_check); its concurrency
+                                   bounds each batch (the bootstrap never
+                                   asks ahead of what it still needs) */
     int no_cache;               /* do not answer from the response cache */
     /* callbacks, all optional, all with ctx */
     void (*log)(const job_optimize_event *ev, void *ctx);

@@ -142,7 +142,9 @@ team_agreement *team_agreement_new(pool *p, const rubric *r,
     agree_ctx c;
     memset(&c, 0, sizeof c);
     c.r = r;
-    c.o = o;
+    team_agreement_opts oo = *o;
+    if (oo.tolerance < 0) oo.tolerance = pool_team_tolerance(p);
+    c.o = &oo;
     if (pool_team_each_unit(p, r, agree_unit, &c, err) < 0) {
         for (size_t i = 0; i < c.n; i++) free(c.rows[i].labels);
         free(c.rows);
@@ -151,6 +153,7 @@ team_agreement *team_agreement_new(pool *p, const rubric *r,
     }
     team_agreement *a = xcalloc(1, sizeof *a);
     /* the reviewers: as asked, else everyone found, by name */
+    a->tolerance = oo.tolerance;
     if (o->reviewers) {
         for (size_t k = 0; k < o->nreviewers; k++) {
             if (names_find(&c.who, o->reviewers[k]) == c.who.n) {
@@ -302,7 +305,7 @@ int team_reviewers_new(pool *p, const rubric *r, double tolerance,
 {
     rev_ctx c;
     memset(&c, 0, sizeof c);
-    c.tolerance = tolerance;
+    c.tolerance = tolerance < 0 ? pool_team_tolerance(p) : tolerance;
     c.r = r;
     time_t t = (time_t)now;
     struct tm tm;
@@ -497,4 +500,84 @@ void team_assign_status_free(team_assign_row *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) free(v[i].reviewer);
     free(v);
+}
+
+/* ------------------------------------------------------- conflicts */
+
+typedef struct {
+    const rubric *r;
+    double tolerance;
+    int (*fn)(const team_conflict *c, void *ctx);
+    void *ctx;
+    int stop;
+} conflict_ctx;
+
+static int conflict_unit(const pool_team_unit *u, void *vctx)
+{
+    conflict_ctx *c = vctx;
+    consensus_result cr;
+    unit_consensus(c->r, u, c->tolerance, &cr);
+    if (cr.status != CONSENSUS_CONFLICT) return 0;
+    team_conflict tc = {.conv_id = u->conv_id, .labels = u->labels, .n = u->n,
+                        .has_model = u->has_model, .model = &u->model,
+                        .worst_field = cr.worst_field, .worst_spread = cr.worst_spread};
+    return c->stop = c->fn(&tc, c->ctx);
+}
+
+int team_each_conflict(pool *p, const rubric *r,
+                       int (*fn)(const team_conflict *c, void *ctx), void *ctx,
+                       char *err)
+{
+    conflict_ctx c = {.r = r, .tolerance = pool_team_tolerance(p), .fn = fn, .ctx = ctx};
+    return pool_team_each_unit(p, r, conflict_unit, &c, err);
+}
+
+/* ---------------------------------------------------- adjudication */
+
+int team_adjudicate(pool *p, const rubric *r, const char *lead,
+                    const char *conv_id, const char *take, const team_set *sets,
+                    size_t nsets, const char *note, int64_t *label_id, char *err)
+{
+    scoreset s;
+    memset(&s, 0, sizeof s);
+    if (take) {
+        label l;
+        int rc = pool_get_own_label(p, r, conv_id, take, &l, err);
+        if (rc < 0) return -1;
+        if (rc == 0 || l.status == LABEL_SKIPPED) {
+            if (rc) label_clear(&l);
+            err_set(err, "'%s' has no label of '%s' to take", take, conv_id);
+            return -1;
+        }
+        s = l.scores;
+        label_clear(&l);
+    }
+    int oi = rubric_overall_index(r);
+    int overall_set = 0;
+    for (size_t i = 0; i < nsets; i++) {
+        const rubric_field *f = &r->fields[sets[i].field];
+        double v;
+        rubric_validate_value(f, sets[i].value, &v);
+        s.v[sets[i].field] = v;
+        s.set[sets[i].field] = 1;
+        overall_set |= sets[i].field == oi;
+    }
+    for (size_t f = 0; f < r->nfields; f++)
+        if (r->fields[f].kind == FIELD_SCORE && !s.set[f]) {
+            err_set(err, "adjudicating '%s': %s has no value (--take a reviewer's"
+                    " or --set %s=V)", conv_id, r->fields[f].name, r->fields[f].name);
+            return -1;
+        }
+    if (oi >= 0 && !overall_set) {   /* the parts' overall, not the one taken */
+        s.set[oi] = 0;
+        double v;
+        if (rubric_overall_from(r, &s, &v) == 0) {
+            s.v[oi] = v;
+            s.set[oi] = 1;
+        }
+    }
+    label_new in = {.conv_id = conv_id, .reviewer = lead,
+                    .role = LABEL_ROLE_ADJUDICATION, .status = LABEL_CORRECTED,
+                    .scores = &s, .note = note, .seen = -1};
+    return pool_put_label(p, r, &in, label_id, err);
 }

@@ -8,6 +8,7 @@
 #include "../../core/agreement.h"
 #include "../../core/consensus.h"
 #include "../../data/pool.h"
+#include "../../data/pool_team.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -29,13 +30,14 @@ typedef struct {
     size_t nfields;
     size_t units;              /* conversations with a review label by one of them */
     size_t conflicts;          /* of those, in conflict (not adjudicated) */
+    double tolerance;          /* the consensus tolerance used */
 } team_agreement;
 
 typedef struct {
     int field;                 /* -1: every scored field */
     char *const *reviewers;    /* NULL: everyone who labeled */
     size_t nreviewers;
-    double tolerance;          /* for the consensus */
+    double tolerance;          /* for the consensus; < 0: the pool's */
 } team_agreement_opts;
 
 /* Computes the figures. Returns the report (team_agreement_free) or NULL
@@ -58,10 +60,43 @@ typedef struct {
     int64_t conflicts;         /* conversations in conflict this reviewer labeled */
 } team_reviewer;
 
-/* *out gets n rows by name (team_reviewers_free). 0 or -1 + err. */
+/* *out gets n rows by name (team_reviewers_free); tolerance < 0: the
+ * pool's. 0 or -1 + err. */
 int team_reviewers_new(pool *p, const rubric *r, double tolerance,
                        int64_t now, team_reviewer **out, size_t *n, char *err);
 void team_reviewers_free(team_reviewer *v, size_t n);
+
+/* ---- conflicts (for a lead) ---- */
+typedef struct {
+    const char *conv_id;
+    const pool_team_label *labels;   /* each reviewer's latest label */
+    size_t n;
+    int has_model;
+    const scoreset *model;
+    int worst_field;                 /* the widest spread, and how wide */
+    double worst_spread;
+} team_conflict;
+
+/* Calls fn for each conversation in conflict under the pool's tolerance,
+ * by id (valid during the call). fn non-zero stops. 0 or -1 + err. */
+int team_each_conflict(pool *p, const rubric *r,
+                       int (*fn)(const team_conflict *c, void *ctx), void *ctx,
+                       char *err);
+
+/* A lead settles a conversation: an adjudication label (role
+ * adjudication, status corrected) by lead with take's latest label's
+ * values (take NULL: none) and then sets[0..nsets) applied; every score
+ * field must end with a value (else err names the first missing). The
+ * overall follows the parts unless set. The adjudication is the
+ * consensus from then on (core/consensus.h). 0 + *label_id, or -1 + err. */
+typedef struct {
+    int field;
+    double value;
+} team_set;
+
+int team_adjudicate(pool *p, const rubric *r, const char *lead,
+                    const char *conv_id, const char *take, const team_set *sets,
+                    size_t nsets, const char *note, int64_t *label_id, char *err);
 
 /* ---- assignment ---- */
 typedef struct {

@@ -19,7 +19,31 @@ typedef struct {
     const char *reviewer;
     rubric *r;             /* r->dspy: --dspy / CURATE_DSPY */
     int quiet;
+    int timing;               /* --timing (workbench) */
+    int no_color;             /* --no-color or NO_COLOR (workbench) */
 } cli_globals;
+
+/* One subcommand: the only list of them. main() dispatches through it,
+ * `curate --help` prints it, `curate NAME --help` prints its usage. */
+typedef struct {
+    const char *name;         /* "import" */
+    const char *args;         /* synopsis after the name in --help: "FILE..." */
+    const char *summary;      /* one line for curate --help */
+    const char *usage;        /* the full text for curate NAME --help */
+    int (*fn)(const cli_globals *g, int argc, char **argv);
+} cli_command;
+
+/* The table, ended by a row with name NULL. */
+extern const cli_command cli_commands[];
+
+/* The command called name, or NULL. */
+const cli_command *cli_command_find(const char *name);
+/* Writes `curate --help` (synopsis, the command table, global options,
+ * exit statuses) to f. */
+void cli_help_print(FILE *f);
+/* True when argv[1] asks for help (-h, --help): then the dispatcher
+ * prints the command's usage instead of running it. */
+int cli_wants_help(int argc, char **argv);
 
 /* Opens the existing pool named by g for writing (a missing file or one
  * that is not a curate pool is refused). Prints the error and returns NULL
@@ -98,8 +122,24 @@ int cmd_import_program(const cli_globals *g, int argc, char **argv);
 int cmd_rubric(const cli_globals *g, int argc, char **argv);
 int cmd_agreement(const cli_globals *g, int argc, char **argv);
 int cmd_assign(const cli_globals *g, int argc, char **argv);
-/* curate stats --by-reviewer's table (cmd_team.c): 0, or -1 (printed). */
+int cmd_sync(const cli_globals *g, int argc, char **argv);
+int cmd_consensus(const cli_globals *g, int argc, char **argv);
+int cmd_adjudicate(const cli_globals *g, int argc, char **argv);
+/* curate stats --by-reviewer's table (cmd_team.c; tolerance < 0: the
+ * pool's): 0, or -1 (printed). */
 int cli_print_reviewers(const cli_globals *g, pool *p, double tolerance);
 int cmd_report(const cli_globals *g, int argc, char **argv);
+/* The workbench (tui/cli/cmd_tui.c): refuses without a terminal. */
+int cmd_tui(const cli_globals *g, int argc, char **argv);
+
+/* Each command's usage text, defined next to its function. */
+extern const char cmd_tui_usage[], cmd_init_usage[], cmd_import_usage[],
+    cmd_stats_usage[], cmd_list_usage[], cmd_show_usage[], cmd_label_usage[],
+    cmd_edge_usage[], cmd_demo_usage[], cmd_backup_usage[], cmd_index_usage[],
+    cmd_score_usage[], cmd_models_usage[], cmd_optimize_usage[],
+    cmd_programs_usage[], cmd_export_usage[], cmd_import_program_usage[],
+    cmd_agreement_usage[], cmd_assign_usage[], cmd_report_usage[],
+    cmd_note_usage[], cmd_undo_usage[], cmd_sync_usage[], cmd_consensus_usage[],
+    cmd_adjudicate_usage[], cmd_rubric_usage[];
 
 #endif

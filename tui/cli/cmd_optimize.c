@@ -22,7 +22,7 @@
 
 #define EXIT_INTERRUPTED 130
 
-static const char *optimize_usage =
+const char cmd_optimize_usage[] =
     "usage: curate optimize [OPTIONS]\n"
     "BootstrapFewShot (DSPy) with the score-diversity metric: builds a\n"
     "training set from the reviewed pool, bootstraps few-shot demos with the\n"
@@ -170,8 +170,8 @@ static int parse_args(opt_args *a, int argc, char **argv)
         case O_NOCACHE: o->no_cache = 1; break;
         case O_URL: llm_config_set(&a->cfg.base_url, optarg); break;
         case O_MODEL: llm_config_set(&a->cfg.model, optarg); break;
-        case 'h': fputs(optimize_usage, stdout); return 1;
-        default: fputs(optimize_usage, stderr); return -1;
+        case 'h': fputs(cmd_optimize_usage, stdout); return 1;
+        default: fputs(cmd_optimize_usage, stderr); return -1;
         }
     }
     if (rc == 0 && optind < argc) {

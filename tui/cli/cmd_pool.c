@@ -2,6 +2,7 @@
  * label, edge, backup. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "../../data/pool_team.h"
 #include "../../core/numarg.h"
 #include "../../core/util.h"
 #include "../../data/import_file.h"
@@ -20,9 +21,12 @@
         }                                                                  \
     } while (0)
 
+const char cmd_init_usage[] =
+    "usage: curate init\nCreates (or migrates) the pool file.\n";
+
 int cmd_init(const cli_globals *g, int argc, char **argv)
 {
-    ARG_HELP("usage: curate init\nCreates (or migrates) the pool file.\n");
+    ARG_HELP(cmd_init_usage);
     if (argc > 1) {
         cli_error("init: unexpected argument '%s'", argv[1]);
         return EXIT_USAGE;
@@ -37,7 +41,7 @@ int cmd_init(const cli_globals *g, int argc, char **argv)
 
 /* ---- import ---- */
 
-static const char *import_usage =
+const char cmd_import_usage[] =
     "usage: curate import [OPTIONS] FILE...\n"
     "Imports conversations: JSONL (one conversation per line) or WhatsApp\n"
     "chat exports (.txt). A malformed file stores nothing and is reported as\n"
@@ -54,7 +58,7 @@ static const char *import_usage =
 
 int cmd_import(const cli_globals *g, int argc, char **argv)
 {
-    ARG_HELP(import_usage);
+    ARG_HELP(cmd_import_usage);
     enum { O_FORMAT = 256, O_SELLER, O_SELLER_ID, O_ID, O_DATE, O_TZ,
            O_BATCH };
     static const struct option lo[] = {
@@ -111,13 +115,13 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
-        case 'h': fputs(import_usage, stdout); return EXIT_OK;
-        default: fputs(import_usage, stderr); return EXIT_USAGE;
+        case 'h': fputs(cmd_import_usage, stdout); return EXIT_OK;
+        default: fputs(cmd_import_usage, stderr); return EXIT_USAGE;
         }
     }
     if (optind >= argc) {
         cli_error("import: no file given");
-        fputs(import_usage, stderr);
+        fputs(cmd_import_usage, stderr);
         return EXIT_USAGE;
     }
     if (wa.id && argc - optind > 1) {
@@ -130,6 +134,8 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         char err[ERR_MAX] = "";
         const char *path = argv[i];
+        import_date_order guessed = DATE_AUTO;
+        wa.guessed = &guessed;
         import_file_opts io = {.format = (import_format)format, .wa = &wa,
                                .batch = (long)batch};
         import_file_stats st;
@@ -150,6 +156,17 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
                        st.stale_labels == 1 ? "is" : "are", ids.s);
             sbuf_free(&ids);
         }
+        /* Not quiet-able: a wrong guess misdates every message. */
+        if (rc == 0 && guessed != DATE_AUTO)
+            cli_error("%s: no date tells whether the day or the month comes "
+                      "first (all are 12 or less): read as %s%s; if that is "
+                      "wrong, correct it in place with: curate import "
+                      "--date-order %s --id %s ...", path,
+                      guessed == DATE_MDY ? "month/day/year" : "day/month/year",
+                      guessed == DATE_MDY ? " (a 12-hour clock, as US phones "
+                                            "write)" : "",
+                      guessed == DATE_MDY ? "dmy" : "mdy",
+                      st.last_id ? st.last_id : "ID");
         import_file_stats_clear(&st);
         if (rc < 0) {
             cli_error("%s", err);
@@ -193,17 +210,18 @@ static void print_agg(const char *what, const pool_agg *a)
            what, (long long)a->n, a->mean, a->sd, a->min, a->max);
 }
 
+const char cmd_stats_usage[] =
+    "usage: curate stats [--run ID] [--seller ID]\n"
+    "       curate stats --by-reviewer [--tolerance T]\n"
+    "Counts and per-field mean/sd/min/max of model and human scores, and\n"
+    "the mean absolute error model vs human.\n"
+    "--by-reviewer: per reviewer, labels today and in all, labels per hour\n"
+    "over their last session (pauses under 30 minutes), share skipped, and\n"
+    "conversations in conflict they labeled (tolerance T, default the pool's).\n";
+
 int cmd_stats(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate stats [--run ID] [--seller ID]\n"
-        "       curate stats --by-reviewer [--tolerance T]\n"
-        "Counts and per-field mean/sd/min/max of model and human scores, and\n"
-        "the mean absolute error model vs human.\n"
-        "--by-reviewer: per reviewer, labels today and in all, labels per hour\n"
-        "over their last session (pauses under 30 minutes), share skipped, and\n"
-        "conversations in conflict they labeled (tolerance T, default 1.0).\n";
-    ARG_HELP(usage);
+    ARG_HELP(cmd_stats_usage);
     static const struct option lo[] = {
         {"run", required_argument, NULL, 'r'},
         {"seller", required_argument, NULL, 's'},
@@ -214,7 +232,7 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
     int64_t run = 0;
     const char *seller = NULL;
     int c, by_reviewer = 0;
-    double tolerance = 1.0;
+    double tolerance = -1;   /* the pool's */
     while ((c = cli_getopt("stats", argc, argv, "", lo)) != -1) {
         if (c == 'r') {
             if (cli_int_opt("stats", "--run", optarg, 1, INT64_MAX, &run) < 0) return EXIT_USAGE;
@@ -223,7 +241,7 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
         else if (c == 't') {
             if (cli_real_opt("stats", "--tolerance", optarg, 0, 1e9, &tolerance) < 0) return EXIT_USAGE;
         }
-        else { fputs(usage, stderr); return EXIT_USAGE; }
+        else { fputs(cmd_stats_usage, stderr); return EXIT_USAGE; }
     }
     pool *p = cli_open_pool_read(g);
     if (!p) return EXIT_ERR;
@@ -247,6 +265,11 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
            (long long)st.scored, (long long)st.reviewed, (long long)st.skipped,
            (long long)st.edge, (long long)st.programs, (long long)st.runs,
            (long long)st.reviewed_today);
+    int64_t conflicts = pool_team_conflicts(p, err);
+    if (conflicts > 0)
+        printf("conflicts %lld: reviewers disagree (beyond the tolerance); left out of "
+               "training sets and exports until they agree or a lead adjudicates\n",
+               (long long)conflicts);
     pool_search_state ss;
     if (pool_search_get_state(p, &ss, err) == 0)
         printf("search index: %lld of %lld conversations%s\n",
@@ -276,16 +299,17 @@ static int parse_sort(const char *s, pool_sort_kind *out)
     return -1;
 }
 
+const char cmd_list_usage[] =
+    "usage: curate list [--filter F] [--search TEXT] [--sort COL] [--desc]\n"
+    "                   [--limit N] [--offset N]\n"
+    "  F: to-review, reviewed, edge, disagree[:T[:FIELD]], unscored, scored,\n"
+    "     all, seller=ID (disagree:T: some score field, the overall included,\n"
+    "     differs by at least T (default 2); with FIELD only that field)\n"
+    "  COL: id, seller, messages, model, human, diff, status, edge\n";
+
 int cmd_list(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate list [--filter F] [--search TEXT] [--sort COL] [--desc]\n"
-        "                   [--limit N] [--offset N]\n"
-        "  F: to-review, reviewed, edge, disagree[:T[:FIELD]], unscored, scored,\n"
-        "     all, seller=ID (disagree:T: some score field, the overall included,\n"
-        "     differs by at least T (default 2); with FIELD only that field)\n"
-        "  COL: id, seller, messages, model, human, diff, status, edge\n";
-    ARG_HELP(usage);
+    ARG_HELP(cmd_list_usage);
     static const struct option lo[] = {
         {"filter", required_argument, NULL, 'f'},
         {"search", required_argument, NULL, 's'},
@@ -319,7 +343,7 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
         case 'O':
             if (cli_int_opt("list", "--offset", optarg, 0, INT64_MAX, &offset) < 0) return EXIT_USAGE;
             break;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        default: fputs(cmd_list_usage, stderr); return EXIT_USAGE;
         }
     }
     if (search) f.search = search;
@@ -352,6 +376,21 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
                rows[i].seller_id, rows[i].nmsgs, m, h, d, conv_status_name(rows[i].status),
                rows[i].edge ? "edge" : "", most);
     }
+    /* A listing that stops at --limit says so (on stderr: stdout stays
+     * the rows), with how to see the rest. */
+    int64_t total = n == limit || offset > 0 ? pool_count(p, &f, err) : offset + n;
+    if (total < 0) {
+        cli_error("%s", err);
+        pool_rows_clear(rows, n);
+        free(rows);
+        pool_close(p);
+        return EXIT_ERR;
+    }
+    if (offset + n < total)
+        cli_error("list: rows %lld-%lld of %lld shown; --offset %lld for the "
+                  "next, --limit N for more at once", (long long)offset + 1,
+                  (long long)(offset + n), (long long)total,
+                  (long long)(offset + n));
     pool_rows_clear(rows, n);
     free(rows);
     pool_close(p);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *usage =
+const char cmd_rubric_usage[] =
     "usage: curate rubric [show]\n"
     "       curate --rubric FILE rubric migrate\n"
     "The pool records the rubric its labels and predictions were made under\n"
@@ -22,12 +22,12 @@ int cmd_rubric(const cli_globals *g, int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "show";
     if (!strcmp(what, "-h") || !strcmp(what, "--help")) {
-        fputs(usage, stdout);
+        fputs(cmd_rubric_usage, stdout);
         return EXIT_OK;
     }
     if (argc > 2 || (strcmp(what, "show") && strcmp(what, "migrate"))) {
         cli_error("rubric: expected show or migrate, got '%s'", argc > 2 ? argv[2] : what);
-        fputs(usage, stderr);
+        fputs(cmd_rubric_usage, stderr);
         return EXIT_USAGE;
     }
     char err[ERR_MAX];

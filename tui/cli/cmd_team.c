@@ -62,18 +62,20 @@ static void print_pair(const char *a, const char *b, const agreement_pair *p)
     free(sb);
 }
 
+const char cmd_agreement_usage[] =
+    "usage: curate agreement [--field F] [--reviewers a,b,...] [--tolerance T]\n"
+    "How far reviewers agree, per score field: Krippendorff's alpha (interval\n"
+    "metric) over every conversation with two or more reviewers' labels;\n"
+    "MAE and Spearman between each pair of reviewers, each reviewer against\n"
+    "the consensus (labels within T of each other agree; default the pool's,\n"
+    "see curate consensus) and\n"
+    "against the model; n for each figure. Each reviewer's latest label per\n"
+    "conversation counts; skips and adjudications do not.\n";
+
 int cmd_agreement(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate agreement [--field F] [--reviewers a,b,...] [--tolerance T]\n"
-        "How far reviewers agree, per score field: Krippendorff's alpha (interval\n"
-        "metric) over every conversation with two or more reviewers' labels;\n"
-        "MAE and Spearman between each pair of reviewers, each reviewer against\n"
-        "the consensus (labels within T of each other, default 1.0, agree) and\n"
-        "against the model; n for each figure. Each reviewer's latest label per\n"
-        "conversation counts; skips and adjudications do not.\n";
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        fputs(usage, stdout);
+        fputs(cmd_agreement_usage, stdout);
         return EXIT_OK;
     }
     static const struct option lo[] = {
@@ -83,7 +85,7 @@ int cmd_agreement(const cli_globals *g, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
 #define CMD "agreement"
-    team_agreement_opts o = {.field = -1, .tolerance = CONSENSUS_DEFAULT_TOLERANCE};
+    team_agreement_opts o = {.field = -1, .tolerance = -1};
     const char *field = NULL, *revs = NULL;
     int c;
     while ((c = cli_getopt(CMD, argc, argv, "", lo)) != -1) {
@@ -93,7 +95,7 @@ int cmd_agreement(const cli_globals *g, int argc, char **argv)
             if (cli_real_opt("agreement", "--tolerance", optarg, 0, 1e9, &o.tolerance) < 0)
                 return EXIT_USAGE;
         }
-        else { fputs(usage, stderr); return EXIT_USAGE; }
+        else { fputs(cmd_agreement_usage, stderr); return EXIT_USAGE; }
     }
 #undef CMD
     if (optind < argc) {
@@ -126,7 +128,7 @@ int cmd_agreement(const cli_globals *g, int argc, char **argv)
         return EXIT_ERR;
     }
     cli_printf(stdout, "reviewers %zu, conversations with their labels %zu, in conflict %zu "
-           "(tolerance %g)\n", a->nrev, a->units, a->conflicts, o.tolerance);
+           "(tolerance %g)\n", a->nrev, a->units, a->conflicts, a->tolerance);
     for (size_t f = 0; f < a->nfields; f++) {
         const team_field_agreement *fa = &a->fields[f];
         char al[32];
@@ -171,19 +173,20 @@ int cli_print_reviewers(const cli_globals *g, pool *p, double tolerance)
     return 0;
 }
 
+const char cmd_assign_usage[] =
+    "usage: curate assign --to a,b,... [--overlap N] [--filter F] [--count N]\n"
+    "       curate assign --status\n"
+    "Spreads the conversations of the filter (default to-review), by id, so\n"
+    "each gets N (default 1) distinct reviewers of the list: the least loaded\n"
+    "first (open assignments count), ties in list order, so the same pool and\n"
+    "arguments give the same plan. Conversations that already have N of them\n"
+    "are left alone; --count limits how many conversations get new ones.\n"
+    "--status: per reviewer, assigned, done (labeled) and left.\n";
+
 int cmd_assign(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate assign --to a,b,... [--overlap N] [--filter F] [--count N]\n"
-        "       curate assign --status\n"
-        "Spreads the conversations of the filter (default to-review), by id, so\n"
-        "each gets N (default 1) distinct reviewers of the list: the least loaded\n"
-        "first (open assignments count), ties in list order, so the same pool and\n"
-        "arguments give the same plan. Conversations that already have N of them\n"
-        "are left alone; --count limits how many conversations get new ones.\n"
-        "--status: per reviewer, assigned, done (labeled) and left.\n";
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        fputs(usage, stdout);
+        fputs(cmd_assign_usage, stdout);
         return EXIT_OK;
     }
     static const struct option lo[] = {
@@ -208,7 +211,7 @@ int cmd_assign(const cli_globals *g, int argc, char **argv)
         } else if (c == 'n') {
             if (cli_int_opt("assign", "--count", optarg, 1, INT64_MAX, &count) < 0)
                 return EXIT_USAGE;
-        } else { fputs(usage, stderr); return EXIT_USAGE; }
+        } else { fputs(cmd_assign_usage, stderr); return EXIT_USAGE; }
     }
 #undef CMD
     if (optind < argc) {
@@ -268,5 +271,153 @@ int cmd_assign(const cli_globals *g, int argc, char **argv)
     if (!g->quiet)
         cli_printf(stdout, "assigned %lld conversations: %lld new assignments (overlap %lld)\n",
                (long long)convs, (long long)made, (long long)overlap);
+    return EXIT_OK;
+}
+
+static int print_conflict(const team_conflict *c, void *vctx)
+{
+    const rubric *r = vctx;
+    cli_printf(stdout, "%s: %s differs by %.2f\n", c->conv_id,
+               c->worst_field >= 0 ? r->fields[c->worst_field].name : "?",
+               c->worst_spread);
+    for (size_t f = 0; f < r->nfields; f++) {
+        if (!rubric_is_scored(&r->fields[f])) continue;
+        cli_printf(stdout, "  %-28s", r->fields[f].name);
+        for (size_t i = 0; i < c->n; i++) {
+            const pool_team_label *l = &c->labels[i];
+            if (l->skipped || l->adjudication) continue;
+            if (l->scores.set[f]) cli_printf(stdout, "  %s %.2f", l->reviewer, l->scores.v[f]);
+            else cli_printf(stdout, "  %s -", l->reviewer);
+        }
+        if (c->has_model && c->model->set[f])
+            cli_printf(stdout, "  (model %.2f)", c->model->v[f]);
+        cli_printf(stdout, "\n");
+    }
+    return 0;
+}
+
+const char cmd_consensus_usage[] =
+    "usage: curate consensus [--tolerance T]\n"
+    "Conversations labeled by several reviewers follow their consensus: the\n"
+    "mean when every scored field agrees within the pool's tolerance T\n"
+    "(default 1.0), else a conflict, left out of training sets and exports.\n"
+    "Shows the tolerance and each conflict: every reviewer's values per\n"
+    "field, and the model's.\n"
+    "  --tolerance T   sets the pool's tolerance and brings every such\n"
+    "                  conversation in line (one transaction)\n";
+
+int cmd_consensus(const cli_globals *g, int argc, char **argv)
+{
+    if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        fputs(cmd_consensus_usage, stdout);
+        return EXIT_OK;
+    }
+    static const struct option lo[] = {
+        {"tolerance", required_argument, NULL, 't'},
+        {NULL, 0, NULL, 0},
+    };
+    double tol = -1;
+    int c;
+    while ((c = cli_getopt("consensus", argc, argv, "", lo)) != -1) {
+        if (c == 't') {
+            if (cli_real_opt("consensus", "--tolerance", optarg, 0, 1e9, &tol) < 0)
+                return EXIT_USAGE;
+        } else { fputs(cmd_consensus_usage, stderr); return EXIT_USAGE; }
+    }
+    if (optind < argc) {
+        cli_error("consensus: unexpected argument '%s'", argv[optind]);
+        return EXIT_USAGE;
+    }
+    pool *p = tol >= 0 ? cli_open_pool(g) : cli_open_pool_readonly(g);
+    if (!p) return EXIT_ERR;
+    char err[ERR_MAX];
+    if (tol >= 0) {
+        int64_t changed;
+        if (pool_team_set_tolerance(p, tol, &changed, err) < 0) {
+            cli_error("%s", err);
+            pool_close(p);
+            return EXIT_ERR;
+        }
+        cli_printf(stdout, "tolerance set to %g: %lld conversations changed consensus\n",
+                   tol, (long long)changed);
+    }
+    int64_t n = pool_team_conflicts(p, err);
+    int rc = n < 0 ? -1 : 0;
+    if (rc == 0) {
+        cli_printf(stdout, "tolerance %g, conflicts %lld\n", pool_team_tolerance(p),
+                   (long long)n);
+        rc = team_each_conflict(p, g->r, print_conflict, (void *)g->r, err);
+    }
+    pool_close(p);
+    if (rc < 0) { cli_error("%s", err); return EXIT_ERR; }
+    return EXIT_OK;
+}
+
+const char cmd_adjudicate_usage[] =
+    "usage: curate adjudicate ID [--take REVIEWER] [--set FIELD=VALUE]... [--note T]\n"
+    "Settles a conversation (a conflict between reviewers, see curate\n"
+    "consensus) with an adjudication label by you (--reviewer): the values\n"
+    "of REVIEWER's latest label, then each --set applied; every score field\n"
+    "needs a value. The overall follows the parts unless set. From then on\n"
+    "the adjudication is the conversation's consensus (undo: curate undo).\n";
+
+int cmd_adjudicate(const cli_globals *g, int argc, char **argv)
+{
+    if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        fputs(cmd_adjudicate_usage, stdout);
+        return EXIT_OK;
+    }
+    static const struct option lo[] = {
+        {"take", required_argument, NULL, 't'},
+        {"set", required_argument, NULL, 's'},
+        {"note", required_argument, NULL, 'n'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *take = NULL, *note = NULL;
+    team_set sets[RUBRIC_MAX_FIELDS];
+    size_t nsets = 0;
+    int c;
+    while ((c = cli_getopt("adjudicate", argc, argv, "", lo)) != -1) {
+        if (c == 't') {
+            if (cli_text_opt("adjudicate", "--take", optarg) < 0) return EXIT_USAGE;
+            take = optarg;
+        } else if (c == 'n') {
+            if (cli_text_opt("adjudicate", "--note", optarg) < 0) return EXIT_USAGE;
+            note = optarg;
+        } else if (c == 's') {
+            const char *eq = strchr(optarg, '=');
+            char name[128];
+            snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - optarg) : 0, optarg);
+            int f = eq ? rubric_field_index(g->r, name) : -1;
+            if (f < 0 || !rubric_is_scored(&g->r->fields[f])) {
+                cli_error("adjudicate: --set %s: FIELD=VALUE with a score field of the rubric",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            const rubric_field *rf = &g->r->fields[f];
+            double v;
+            if (cli_real_opt("adjudicate", name, eq + 1, rf->lo, rf->hi, &v) < 0)
+                return EXIT_USAGE;
+            if (nsets < RUBRIC_MAX_FIELDS) sets[nsets++] = (team_set){f, v};
+        } else { fputs(cmd_adjudicate_usage, stderr); return EXIT_USAGE; }
+    }
+    if (optind + 1 != argc) {
+        cli_error("adjudicate: give one conversation ID");
+        return EXIT_USAGE;
+    }
+    if (!take && !nsets) {
+        cli_error("adjudicate: give --take REVIEWER and/or --set FIELD=VALUE");
+        return EXIT_USAGE;
+    }
+    const char *id = argv[optind];
+    pool *p = cli_open_pool(g);
+    if (!p) return EXIT_ERR;
+    char err[ERR_MAX];
+    int64_t lid;
+    int rc = team_adjudicate(p, g->r, g->reviewer, id, take, sets, nsets, note, &lid, err);
+    pool_close(p);
+    if (rc < 0) { cli_error("%s", err); return EXIT_ERR; }
+    if (!g->quiet) cli_printf(stdout, "%s: adjudication #%lld by %s\n", id, (long long)lid,
+                              g->reviewer);
     return EXIT_OK;
 }

@@ -3,6 +3,7 @@
  * (export_mongo.h, URI from CURATE_MONGO_URI), as `curate export` does. */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
+#include "../app/job_sync.h"
 #include "../../data/export_json.h"
 #include "../../data/export_mongo.h"
 #include "../../core/outfile.h"
@@ -153,6 +154,53 @@ void ui_action_import_mongo(ui *u)
     }
     ui_job_start(u, "Import MongoDB", mongo_import_job,
                  xstrdup(getenv("CURATE_MONGO_URI")), free);
+}
+
+/* ---- sync with the team store (job_sync.h, as `curate sync`) ---- */
+
+static void sync_progress_cb(const char *stage, int64_t done, int64_t total, void *ctx)
+{
+    ui_job_progress(ctx, (long)done, (long)total, 0, stage);
+}
+
+static int sync_cancel_cb(void *ctx)
+{
+    ui_job_ctx *c = ctx;
+    return atomic_load(&c->cancel);
+}
+
+static int sync_job(ui_job_ctx *c)
+{
+    job_sync_opts o = {.uri = c->arg, .progress = sync_progress_cb,
+                       .cancel = sync_cancel_cb, .ctx = c};
+    job_sync_summary s;
+    ui_job_progress(c, 0, 1, 0, "connecting");
+    if (job_sync_run(c->p, &o, &s, c->err) < 0) return -1;
+    int64_t pushed = 0, pulled = 0;
+    for (int k = 0; k < SYNC_NKINDS; k++) {
+        pushed += s.pushed[k];
+        pulled += s.pulled[k];
+    }
+    ui_job_log(c, "%s with %s: %lld items pushed, %lld pulled (%lld labels in)%s",
+               s.cancelled ? "sync stopped" : "synced", s.shown, (long long)pushed,
+               (long long)pulled, (long long)s.pulled[SYNC_LABELS],
+               s.waiting ? "; some wait for their conversation" : "");
+    ui_job_progress(c, 1, 1, 0, "done");
+    return 0;
+}
+
+void ui_action_sync(ui *u)
+{
+    const char *why = ui_export_mongo_unavailable(u);
+    if (why) {
+        ui_error(u, "sync: %s", why);
+        return;
+    }
+    if (!mongo_ready) {
+        export_mongo_init();
+        mongo_ready = 1;
+    }
+    ui_job_start(u, "Sync", sync_job, xstrdup(getenv("CURATE_MONGO_URI")), free);
 }
 
 void ui_export_cleanup(void)

@@ -1,0 +1,77 @@
+/* pool_sync.h: the pool's side of `curate sync` (SQL only; the MongoDB side
+ * is data/team_store.h, the job that joins them tui/app/job_sync.h).
+ *
+ * Everything exchanged is an append-only item with a globally unique uid,
+ * as a JSON document (cJSON) that the team store keeps as is:
+ *   conversations  uid "ID@HASH" (the content hash): a re-imported
+ *                  version is another item; the newest import wins
+ *   labels, edge marks
+ *                  their own uid column (the review model, schema 4); a
+ *                  label carries its role, the reviewed prediction's and
+ *                  run's uids and the content hash it was made on
+ *   runs, predictions, programs
+ *                  uid: 128-bit random hex, given once per local row
+ *                  (table sync_ids: uid -> kind, local row; schema 11)
+ *   undos          uid "undo:" + the label's or edge mark's uid, once it
+ *                  is undone (applied by flagging that row undone)
+ * Applying an item is idempotent: one already here is left alone. An item
+ * whose conversation, run or label has not arrived yet waits (it is not
+ * recorded, so the next sync fetches it again). Superseded conversation
+ * versions are recorded as seen (sync_ids without a local row).
+ *
+ * Not exchanged: notes and the undo journal's own rows (a pulled label is
+ * not in this pool's journal: undo reverts one's own actions here),
+ * assignments, the LLM cache, the search index. */
+#ifndef CURATE_POOL_SYNC_H
+#define CURATE_POOL_SYNC_H
+
+#include "pool.h"
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+typedef enum {
+    SYNC_CONVERSATIONS = 0, SYNC_RUNS, SYNC_PREDICTIONS, SYNC_LABELS,
+    SYNC_EDGES, SYNC_UNDOS, SYNC_PROGRAMS, SYNC_NKINDS
+} pool_sync_kind;
+
+/* "conversations", "runs", "predictions", "labels", "edge_marks",
+ * "undos", "programs": also the store's collection names (after a prefix). */
+const char *pool_sync_kind_name(pool_sync_kind k);
+
+/* Gives every local row that has none its uid, in one transaction. */
+int pool_sync_assign_uids(pool *p, char *err);
+
+/* The uids this pool has of kind k (with the superseded conversation
+ * versions it has seen), sorted by strcmp. *out: caller frees with
+ * pool_sync_uids_free. 0 or -1 + err. */
+int pool_sync_local_uids(pool *p, pool_sync_kind k, char ***out, size_t *n,
+                         char *err);
+void pool_sync_uids_free(char **v, size_t n);
+
+/* The document of local item uid (caller cJSON_Deletes), NULL + err. */
+cJSON *pool_sync_doc_new(pool *p, pool_sync_kind k, const char *uid, char *err);
+
+typedef enum {
+    SYNC_APPLIED = 0,     /* stored (or, for a conversation, recorded as seen) */
+    SYNC_PRESENT,         /* already here: nothing done */
+    SYNC_WAITING          /* its conversation/run/label is not here yet */
+} pool_sync_result;
+
+/* Applies a document from the store; joins the caller's transaction
+ * (pool_begin) or makes its own. The derived state of the conversation
+ * follows in the same transaction. 0 + *res, or -1 + err naming the item
+ * and field (a malformed document changes nothing). */
+int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *doc,
+                    pool_sync_result *res, char *err);
+
+/* The current best program's uid (NULL: none; caller frees). */
+int pool_sync_best(pool *p, char **uid, char *err);
+/* Makes program uid the best (0, or 1 when it is not here yet). */
+int pool_sync_set_best(pool *p, const char *uid, char *err);
+
+/* What sync remembers is kept in pool_meta (pool.h): "sync_last" (epoch
+ * seconds of the last complete sync), "sync_store" (that store's URI as
+ * shown, password masked), "sync_best" (the best program's uid then). */
+
+#endif

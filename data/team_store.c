@@ -1,0 +1,349 @@
+/* team_store.c: see team_store.h. */
+#define _POSIX_C_SOURCE 200809L /* struct addrinfo in libmongoc's headers */
+#include "team_store.h"
+#include "export_mongo.h"
+#include "mongo_dl.h"
+#include "../core/err.h"
+#include "../core/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct team_store {
+    export_mongo_conn *conn;
+    char prefix[64];
+    char where[256];
+};
+
+static mongoc_collection_t *coll_of(team_store *ts, const char *name,
+                                    char *full, size_t len)
+{
+    snprintf(full, len, "%s%s", ts->prefix, name);
+    return mongo_dl_get()->mongoc_client_get_collection(export_mongo_conn_client(ts->conn),
+                                        export_mongo_conn_database(ts->conn), full);
+}
+
+static void where_of(const team_store *ts, const char *full, char *out, size_t len)
+{
+    snprintf(out, len, "%s.%s", export_mongo_conn_database(ts->conn), full);
+}
+
+static void store_err(team_store *ts, const char *what, const char *full,
+                      const bson_error_t *e, char *err)
+{
+    char where[256];
+    where_of(ts, full, where, sizeof where);
+    export_mongo_conn_error(ts->conn, what, where, e, err);
+}
+
+team_store *team_store_open_new(const team_store_target *t,
+                                const char *const *names, size_t nnames,
+                                char *err)
+{
+    const char *prefix = t->prefix ? t->prefix : TEAM_STORE_DEFAULT_PREFIX;
+    if (strlen(prefix) > 40 || strpbrk(prefix, "$\\/ \"") ||
+        !strncmp(prefix, "system.", 7)) {
+        err_set(err, "invalid collection prefix '%.40s' (at most 40 characters,"
+                " none of $ \\ / space \")", prefix);
+        return NULL;
+    }
+    team_store *ts = xcalloc(1, sizeof *ts);
+    snprintf(ts->prefix, sizeof ts->prefix, "%s", prefix);
+    ts->conn = export_mongo_conn_new(t->uri, t->database, err);
+    if (!ts->conn) {
+        free(ts);
+        return NULL;
+    }
+    snprintf(ts->where, sizeof ts->where, "%s.%s*",
+             export_mongo_conn_database(ts->conn), ts->prefix);
+    const mongo_api *M = mongo_dl_get();
+    mongoc_client_t *cl = export_mongo_conn_client(ts->conn);
+    bson_error_t e;
+    bson_t *ping = M->bson_new();
+    M->bson_append_int32(ping, "ping", -1, 1);
+    bson_t reply;
+    int ok = M->mongoc_client_command_simple(cl, export_mongo_conn_database(ts->conn),
+                                             ping, NULL, &reply, &e);
+    M->bson_destroy(&reply);
+    M->bson_destroy(ping);
+    if (!ok) {
+        export_mongo_conn_error(ts->conn, "ping of", ts->where, &e, err);
+        team_store_free(ts);
+        return NULL;
+    }
+    for (size_t i = 0; i < nnames; i++) {
+        char full[128];
+        mongoc_collection_t *c = coll_of(ts, names[i], full, sizeof full);
+        /* {createIndexes: full, indexes: [{key: {uid: 1}, name, unique}]} */
+        bson_t *cmd = M->bson_new(), arr, idx, key;
+        M->bson_append_utf8(cmd, "createIndexes", -1, full, -1);
+        M->bson_append_array_begin(cmd, "indexes", -1, &arr);
+        M->bson_append_document_begin(&arr, "0", -1, &idx);
+        M->bson_append_document_begin(&idx, "key", -1, &key);
+        M->bson_append_int32(&key, "uid", -1, 1);
+        M->bson_append_document_end(&idx, &key);
+        M->bson_append_utf8(&idx, "name", -1, "uid_1", -1);
+        M->bson_append_bool(&idx, "unique", -1, true);
+        M->bson_append_document_end(&arr, &idx);
+        M->bson_append_array_end(cmd, &arr);
+        ok = M->mongoc_collection_write_command_with_opts(c, cmd, NULL, &reply, &e);
+        M->bson_destroy(&reply);
+        M->bson_destroy(cmd);
+        M->mongoc_collection_destroy(c);
+        if (!ok) {
+            store_err(ts, "creating the uid index of", full, &e, err);
+            team_store_free(ts);
+            return NULL;
+        }
+    }
+    return ts;
+}
+
+void team_store_free(team_store *ts)
+{
+    if (!ts) return;
+    export_mongo_conn_free(ts->conn);
+    free(ts);
+}
+
+const char *team_store_shown(const team_store *ts) { return export_mongo_conn_shown(ts->conn); }
+const char *team_store_where(const team_store *ts) { return ts->where; }
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* {"projection": {fields: 0|1 ...}, "batchSize": batch} as find options. */
+static bson_t *find_opts(int with_uid, int batch)
+{
+    const mongo_api *M = mongo_dl_get();
+    bson_t *o = M->bson_new(), pr;
+    M->bson_append_document_begin(o, "projection", -1, &pr);
+    if (with_uid) M->bson_append_int32(&pr, "uid", -1, 1);
+    M->bson_append_int32(&pr, "_id", -1, 0);
+    M->bson_append_document_end(o, &pr);
+    M->bson_append_int32(o, "batchSize", -1, batch);
+    return o;
+}
+
+int team_store_uids(team_store *ts, const char *name, char ***out, size_t *n,
+                    char *err)
+{
+    const mongo_api *M = mongo_dl_get();
+    *out = NULL;
+    *n = 0;
+    char full[128];
+    mongoc_collection_t *c = coll_of(ts, name, full, sizeof full);
+    bson_t *filter = M->bson_new();
+    bson_t *opts = find_opts(1, 10000);
+    mongoc_cursor_t *cur = M->mongoc_collection_find_with_opts(c, filter, opts, NULL);
+    const bson_t *doc;
+    size_t cap = 0;
+    while (M->mongoc_cursor_next(cur, &doc)) {
+        bson_iter_t it;
+        if (!M->bson_iter_init_find(&it, doc, "uid") ||
+            M->bson_iter_type(&it) != BSON_TYPE_UTF8)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
+        (*out)[(*n)++] = xstrdup(M->bson_iter_utf8(&it, NULL));
+    }
+    bson_error_t e;
+    int rc = 0;
+    if (M->mongoc_cursor_error(cur, &e)) {
+        store_err(ts, "reading the uids of", full, &e, err);
+        for (size_t i = 0; i < *n; i++) free((*out)[i]);
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        rc = -1;
+    } else if (*n) {
+        qsort(*out, *n, sizeof **out, cmp_str);
+    }
+    M->mongoc_cursor_destroy(cur);
+    M->bson_destroy(opts);
+    M->bson_destroy(filter);
+    M->mongoc_collection_destroy(c);
+    return rc;
+}
+
+/* Only duplicate keys among the write errors (a uid inserted meanwhile by
+ * another pool, or by a sync that was killed after the server wrote it). */
+static int only_duplicates(const bson_t *reply)
+{
+    const mongo_api *M = mongo_dl_get();
+    bson_iter_t it, arr;
+    if (M->bson_iter_init_find(&it, reply, "writeConcernErrors") &&
+        M->bson_iter_type(&it) == BSON_TYPE_ARRAY && M->bson_iter_recurse(&it, &arr) &&
+        M->bson_iter_next(&arr))
+        return 0;
+    if (!M->bson_iter_init_find(&it, reply, "writeErrors") ||
+        M->bson_iter_type(&it) != BSON_TYPE_ARRAY || !M->bson_iter_recurse(&it, &arr))
+        return 0;
+    int any = 0;
+    while (M->bson_iter_next(&arr)) {
+        bson_iter_t we;
+        if (M->bson_iter_type(&arr) != BSON_TYPE_DOCUMENT ||
+            !M->bson_iter_recurse(&arr, &we) || !M->bson_iter_find(&we, "code") ||
+            M->bson_iter_as_int64(&we) != 11000)
+            return 0;
+        any = 1;
+    }
+    return any;
+}
+
+int team_store_insert(team_store *ts, const char *name, cJSON *const *docs,
+                      size_t n, char *err)
+{
+    if (!n) return 0;
+    const mongo_api *M = mongo_dl_get();
+    char full[128];
+    mongoc_collection_t *c = coll_of(ts, name, full, sizeof full);
+    bson_t *opts = M->bson_new();
+    M->bson_append_bool(opts, "ordered", -1, false);
+    mongoc_bulk_operation_t *b = M->mongoc_collection_create_bulk_operation_with_opts(c, opts);
+    bson_error_t e;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char *text = cJSON_PrintUnformatted(docs[i]);
+        bson_t *d = text ? M->bson_new_from_json((const uint8_t *)text, -1, &e) : NULL;
+        int had_text = text != NULL;
+        free(text);
+        if (!d) {
+            err_set(err, "a %s document cannot be converted to BSON: %s", name,
+                    had_text ? e.message : "out of memory");
+            rc = -1;
+            break;
+        }
+        if (!M->mongoc_bulk_operation_insert_with_opts(b, d, NULL, &e)) {
+            store_err(ts, "insert into", full, &e, err);
+            rc = -1;
+        }
+        M->bson_destroy(d);
+    }
+    if (rc == 0) {
+        bson_t reply;
+        if (!M->mongoc_bulk_operation_execute(b, &reply, &e) && !only_duplicates(&reply)) {
+            store_err(ts, "bulk insert into", full, &e, err);
+            rc = -1;
+        }
+        M->bson_destroy(&reply);
+    }
+    M->mongoc_bulk_operation_destroy(b);
+    M->bson_destroy(opts);
+    M->mongoc_collection_destroy(c);
+    return rc;
+}
+
+int team_store_fetch(team_store *ts, const char *name, char *const *uids,
+                     size_t n, int all, int (*fn)(cJSON *doc, void *ctx),
+                     void *ctx, char *err)
+{
+    const mongo_api *M = mongo_dl_get();
+    char full[128];
+    mongoc_collection_t *c = coll_of(ts, name, full, sizeof full);
+    bson_t *filter = M->bson_new();
+    if (!all) {
+        bson_t in, arr;
+        M->bson_append_document_begin(filter, "uid", -1, &in);
+        M->bson_append_array_begin(&in, "$in", -1, &arr);
+        for (size_t i = 0; i < n; i++) {
+            char key[24];
+            snprintf(key, sizeof key, "%zu", i);
+            M->bson_append_utf8(&arr, key, -1, uids[i], -1);
+        }
+        M->bson_append_array_end(&in, &arr);
+        M->bson_append_document_end(filter, &in);
+    }
+    bson_t *opts = find_opts(0, 1000);
+    mongoc_cursor_t *cur = M->mongoc_collection_find_with_opts(c, filter, opts, NULL);
+    const bson_t *doc;
+    int rc = 0;
+    while (rc == 0 && M->mongoc_cursor_next(cur, &doc)) {
+        char *text = M->bson_as_relaxed_extended_json(doc, NULL);
+        cJSON *j = text ? cJSON_Parse(text) : NULL;
+        M->bson_free(text);
+        if (!cJSON_IsObject(j)) {
+            cJSON_Delete(j);
+            err_set(err, "a document of %s.%s is not valid JSON",
+                    export_mongo_conn_database(ts->conn), full);
+            rc = -1;
+            break;
+        }
+        if (fn(j, ctx)) break;
+    }
+    bson_error_t e;
+    if (rc == 0 && M->mongoc_cursor_error(cur, &e)) {
+        store_err(ts, "reading", full, &e, err);
+        rc = -1;
+    }
+    M->mongoc_cursor_destroy(cur);
+    M->bson_destroy(opts);
+    M->bson_destroy(filter);
+    M->mongoc_collection_destroy(c);
+    return rc;
+}
+
+int team_store_get_best(team_store *ts, char **uid, int64_t *set_at, char *err)
+{
+    const mongo_api *M = mongo_dl_get();
+    *uid = NULL;
+    *set_at = 0;
+    char full[128];
+    mongoc_collection_t *c = coll_of(ts, "meta", full, sizeof full);
+    bson_t *filter = M->bson_new();
+    M->bson_append_utf8(filter, "uid", -1, "best", -1);
+    bson_t *opts = M->bson_new();
+    M->bson_append_int64(opts, "limit", -1, 1);
+    mongoc_cursor_t *cur = M->mongoc_collection_find_with_opts(c, filter, opts, NULL);
+    const bson_t *doc;
+    bson_error_t e;
+    int rc = 0;
+    if (M->mongoc_cursor_next(cur, &doc)) {
+        bson_iter_t it;
+        if (M->bson_iter_init_find(&it, doc, "program") &&
+            M->bson_iter_type(&it) == BSON_TYPE_UTF8)
+            *uid = xstrdup(M->bson_iter_utf8(&it, NULL));
+        if (M->bson_iter_init_find(&it, doc, "set_at"))
+            *set_at = M->bson_iter_as_int64(&it);
+    } else if (M->mongoc_cursor_error(cur, &e)) {
+        store_err(ts, "reading", full, &e, err);
+        rc = -1;
+    }
+    M->mongoc_cursor_destroy(cur);
+    M->bson_destroy(opts);
+    M->bson_destroy(filter);
+    M->mongoc_collection_destroy(c);
+    return rc;
+}
+
+int team_store_put_best(team_store *ts, const char *uid, int64_t set_at,
+                        char *err)
+{
+    const mongo_api *M = mongo_dl_get();
+    char full[128];
+    mongoc_collection_t *c = coll_of(ts, "meta", full, sizeof full);
+    bson_t *filter = M->bson_new();
+    M->bson_append_utf8(filter, "uid", -1, "best", -1);
+    bson_t *doc = M->bson_new();
+    M->bson_append_utf8(doc, "uid", -1, "best", -1);
+    M->bson_append_utf8(doc, "program", -1, uid, -1);
+    M->bson_append_int64(doc, "set_at", -1, set_at);
+    bson_t *opts = M->bson_new();
+    M->bson_append_bool(opts, "upsert", -1, true);
+    bson_error_t e;
+    int rc = 0;
+    if (!M->mongoc_collection_replace_one(c, filter, doc, opts, NULL, &e)) {
+        store_err(ts, "replace_one into", full, &e, err);
+        rc = -1;
+    }
+    M->bson_destroy(opts);
+    M->bson_destroy(doc);
+    M->bson_destroy(filter);
+    M->mongoc_collection_destroy(c);
+    return rc;
+}

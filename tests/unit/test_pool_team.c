@@ -1,0 +1,125 @@
+/* test_pool_team.c: several reviewers' labels in the pool's derived state
+ * (data/pool_team.h): agreement gives the mean, a conflict has no human
+ * label (so training and exports leave it out) until the labels agree
+ * again, counts stay in step, and the tolerance is the pool's. */
+#include "test.h"
+#include "tpool.h"
+#include "../../core/util.h"
+#include "../../data/pool_int.h"
+#include "../../data/pool_team.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+static char *q(pool *p, const char *sql)
+{
+    (void)p;
+    static char buf[512];
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s/t.db' \"%s\" > '%s/q.out'", test_tmpdir(), sql,
+             test_tmpdir());
+    if (test_sh("%s", cmd) != 0) return NULL;
+    char path[600];
+    snprintf(path, sizeof path, "%s/q.out", test_tmpdir());
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f) fclose(f);
+    buf[n] = 0;
+    while (n && buf[n - 1] == '\n') buf[--n] = 0;
+    return buf;
+}
+
+static int label3(pool *p, const rubric *r, const char *who, double a, double b,
+                  double c, int64_t *id)
+{
+    char err[ERR_MAX];
+    scoreset s = {0};
+    const char *names[] = {"responsiveness_score", "customer_negative_score",
+                           "conversational_trend_score"};
+    double v[] = {a, b, c};
+    for (int i = 0; i < 3; i++) {
+        int f = rubric_field_index(r, names[i]);
+        s.v[f] = v[i];
+        s.set[f] = 1;
+    }
+    int rc = pool_add_label(p, r, "c1", who, LABEL_CORRECTED, &s, NULL, id, err);
+    if (rc < 0) fprintf(stderr, "    %s\n", err);
+    return rc;
+}
+
+/* conv_counts (kept by triggers) equals a recount of conversations */
+#define COUNTS_AGREE \
+    "SELECT (SELECT group_concat(status || ':' || n) FROM (SELECT status, sum(n) n" \
+    " FROM conv_counts GROUP BY status HAVING sum(n) > 0 ORDER BY status)) IS" \
+    " (SELECT group_concat(status || ':' || n) FROM (SELECT status, count(*) n" \
+    " FROM conversations GROUP BY status ORDER BY status))"
+
+TEST(pool_team_consensus_in_the_derived_state)
+{
+    char err[ERR_MAX];
+    rubric *r = rubric_default_new();
+    pool *p = tpool_open("t.db");
+    CHECK(p);
+    convo *c = convo_new("c1", "s");
+    convo_add_msg(c, 1, "a", ROLE_CUSTOMER, "hi");
+    CHECK(pool_put_convo(p, c, NULL, NULL, err) == 0);
+    convo_free(c);
+    int f0 = rubric_field_index(r, "responsiveness_score");
+    int64_t ann, bob, bob2;
+    CHECK(label3(p, r, "ann", 7, 3, 6, &ann) == 0);
+    CHECK_STR(q(p, "SELECT status, consensus FROM conversations"), "2|1");
+    /* bob agrees within 1.0: the mean */
+    CHECK(label3(p, r, "bob", 8, 3, 6.5, &bob) == 0);
+    CHECK_STR(q(p, "SELECT status, consensus, label_id FROM conversations"), "2|2|2");
+    double mean;
+    {
+        label l;
+        CHECK(pool_get_label(p, r, "c1", &l, err) == 1);
+        CHECK(pool_team_adjust_label(p, r, "c1", &l.scores, err) == 1);
+        CHECK_NEAR(l.scores.v[f0], 7.5, 1e-9);
+        int o = rubric_overall_index(r);
+        mean = l.scores.v[o];
+        label_clear(&l);
+    }
+    char want[64];
+    snprintf(want, sizeof want, "%.2f", mean);
+    CHECK_STR(q(p, "SELECT printf('%.2f', human_overall) FROM conversations"), want);
+    CHECK_STR(q(p, COUNTS_AGREE), "1");
+    /* bob relabels far off: a conflict, no human label, out of training */
+    CHECK(label3(p, r, "bob", 1, 9, 1, &bob2) == 0);
+    CHECK_STR(q(p, "SELECT status, consensus, label_id IS NULL, human_overall IS NULL"
+                   " FROM conversations"), "0|3|1|1");
+    CHECK(pool_team_conflicts(p, err) == 1);
+    pool_example *ex;
+    CHECK(pool_reviewed_examples(p, &ex, err) == 0);
+    pool_examples_free(ex, 0);
+    {
+        label l;
+        CHECK(pool_get_label(p, r, "c1", &l, err) == 1);       /* the history's latest */
+        CHECK(pool_team_adjust_label(p, r, "c1", &l.scores, err) == 0);   /* no consensus */
+        label_clear(&l);
+    }
+    CHECK_STR(q(p, COUNTS_AGREE), "1");
+    /* a wider tolerance for this pool: they agree again */
+    CHECK(pool_meta_set(p, "consensus_tolerance", "9", err) == 0);
+    CHECK(pool_refresh_state(p, 1, err) == 0);
+    CHECK_STR(q(p, "SELECT status, consensus FROM conversations"), "2|2");
+    CHECK(pool_meta_set(p, "consensus_tolerance", NULL, err) == 0);
+    CHECK(pool_refresh_state(p, 1, err) == 0);
+    CHECK_STR(q(p, "SELECT consensus FROM conversations"), "3");
+    /* bob's relabel undone: his first label counts again, they agree */
+    pool_action ua;
+    CHECK(pool_undo_last(p, "bob", "c1", 1, &ua, err) == 1);
+    CHECK(ua.ref == bob2);
+    pool_action_clear(&ua);
+    CHECK_STR(q(p, "SELECT status, consensus FROM conversations"), "2|2");
+    /* both skip: skipped */
+    scoreset none = {0};
+    CHECK(pool_add_label(p, r, "c1", "ann", LABEL_SKIPPED, &none, NULL, NULL, err) == 0);
+    CHECK_STR(q(p, "SELECT status, consensus FROM conversations"), "2|1");   /* bob's alone */
+    CHECK(pool_add_label(p, r, "c1", "bob", LABEL_SKIPPED, &none, NULL, NULL, err) == 0);
+    CHECK_STR(q(p, "SELECT status, consensus FROM conversations"), "3|0");
+    CHECK_STR(q(p, COUNTS_AGREE), "1");
+    pool_close(p);
+    rubric_free(r);
+}
