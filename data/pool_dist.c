@@ -35,34 +35,18 @@ static int human_kind(int64_t run_id)
     return run_id > 0 ? 3 : 1;
 }
 
-static void json_path(const char *field, char *out, size_t n)
-{
-    snprintf(out, n, "$.\"%s\"", field);
-}
-
-/* Spearman of field f: the (model, human) pairs of the run's reviewed
- * conversations, counted. */
+/* Spearman of field f from the run's counted (model, human) pairs
+ * (score_agg kind 4: a few thousand rows whatever the pool size). */
 static int field_pairs(pool *p, const rubric_field *f, int64_t run_id,
                        const char *seller, pool_dist_field *out, char *err)
 {
-    char sql[1024];
-    snprintf(sql, sizeof sql,
-        "SELECT json_extract(pr.scores, ?1) AS x, json_extract(lb.scores, ?1) AS y,"
-        " count(*) FROM %s JOIN predictions pr ON pr.id = %s"
-        " JOIN labels lb ON lb.id = c.label_id WHERE c.status = 2"
-        " AND (?3 IS NULL OR c.seller_id = ?3)"
-        " AND json_type(pr.scores, ?1) " TYPES " AND json_type(lb.scores, ?1) " TYPES
-        " GROUP BY 1, 2",
-        run_id > 0 ? "(SELECT cid, max(id) AS id FROM predictions WHERE run_id = ?2"
-                     " GROUP BY cid) lp JOIN conversations c ON c.cid = lp.cid"
-                   : "conversations c",
-        run_id > 0 ? "lp.id" : "c.pred_id");
-    sqlite3_stmt *s = pool_prepare(p, sql, err);
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT value, sum(n) FROM score_agg WHERE run_id = ?1 AND kind = 4"
+        " AND field = ?2 AND (?3 IS NULL OR seller_id = ?3) AND n > 0"
+        " GROUP BY value", err);
     if (!s) return -1;
-    char path[160];
-    json_path(f->name, path, sizeof path);
-    sqlite3_bind_text(s, 1, path, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, run_id);
+    sqlite3_bind_int64(s, 1, run_id);
+    sqlite3_bind_text(s, 2, f->name, -1, SQLITE_STATIC);
     pool_bind_text(s, 3, seller);
     dist_pair *pairs = NULL;
     size_t n = 0, cap = 0;
@@ -72,9 +56,10 @@ static int field_pairs(pool *p, const rubric_field *f, int64_t run_id,
             cap = cap ? cap * 2 : 256;
             pairs = xrealloc(pairs, cap * sizeof *pairs);
         }
-        pairs[n].x = sqlite3_column_double(s, 0);
-        pairs[n].y = sqlite3_column_double(s, 1);
-        pairs[n++].n = sqlite3_column_int64(s, 2);
+        int64_t code = sqlite3_column_int64(s, 0);
+        pairs[n].x = (double)(code / POOL_PAIR_BASE - POOL_PAIR_OFF) / 100;
+        pairs[n].y = (double)(code % POOL_PAIR_BASE - POOL_PAIR_OFF) / 100;
+        pairs[n++].n = sqlite3_column_int64(s, 1);
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE) {
@@ -342,23 +327,41 @@ int pool_dist_trend_new(pool *p, const rubric *r, int64_t run_id,
         : "conversations c";
     const char *pred = run_id > 0 ? "lp.id" : "c.pred_id";
     char sql[1400];
-    /* Sums per UTC day and field, model (0) then human (1). */
-    snprintf(sql, sizeof sql,
-        "SELECT 0, c.first_ts / 86400, a.key, count(*), sum(a.value),"
-        " sum(a.value * a.value) FROM %s JOIN predictions pr ON pr.id = %s,"
-        " json_each(pr.scores) a WHERE a.type " TYPES " AND c.first_ts IS NOT NULL"
-        " AND (?2 IS NULL OR c.seller_id = ?2) GROUP BY 2, 3"
-        " UNION ALL "
-        "SELECT 1, c.first_ts / 86400, a.key, count(*), sum(a.value),"
-        " sum(a.value * a.value) FROM %s JOIN labels lb ON lb.id = c.label_id,"
-        " json_each(lb.scores) a WHERE c.status = 2 AND a.type " TYPES
-        " AND c.first_ts IS NOT NULL AND %s IS NOT NULL"
-        " AND (?2 IS NULL OR c.seller_id = ?2) GROUP BY 2, 3",
-        from, pred, from, run_id > 0 ? "lp.id" : "c.pred_id");
+    /* Sums per UTC day and field, model (0) then human (1): for the latest
+     * predictions of all sellers from the day counts (score_agg kinds 5
+     * and 6), else by a scan of the run's or seller's scores. */
+    int counted = run_id == 0 && !seller;
+    if (counted)
+        snprintf(sql, sizeof sql,
+            "SELECT kind - 5, CAST(value AS INTEGER) / %d, field, sum(n),"
+            " sum(n * ((CAST(value AS INTEGER) %% %d) - %d) / 100.0),"
+            " sum(n * (((CAST(value AS INTEGER) %% %d) - %d) / 100.0) *"
+            " (((CAST(value AS INTEGER) %% %d) - %d) / 100.0))"
+            " FROM score_agg WHERE run_id = 0 AND kind IN (5, 6) AND seller_id = ''"
+            " AND n > 0 GROUP BY 1, 2, 3",
+            POOL_PAIR_BASE, POOL_PAIR_BASE, POOL_PAIR_OFF, POOL_PAIR_BASE,
+            POOL_PAIR_OFF, POOL_PAIR_BASE, POOL_PAIR_OFF);
+    else
+        snprintf(sql, sizeof sql,
+            "SELECT 0, c.first_ts / 86400, a.key, count(*), sum(a.value),"
+            " sum(a.value * a.value) FROM %s JOIN predictions pr ON pr.id = %s,"
+            " json_each(pr.scores) a WHERE a.type " TYPES " AND c.first_ts IS NOT NULL"
+            " %s GROUP BY 2, 3"
+            " UNION ALL "
+            "SELECT 1, c.first_ts / 86400, a.key, count(*), sum(a.value),"
+            " sum(a.value * a.value) FROM %s JOIN labels lb ON lb.id = c.label_id,"
+            " json_each(lb.scores) a WHERE c.status = 2 AND a.type " TYPES
+            " AND c.first_ts IS NOT NULL AND %s IS NOT NULL"
+            " %s GROUP BY 2, 3",
+            /* A plain equality, so the seller's index is used. */
+            from, pred, seller ? "AND c.seller_id = ?2" : "", from,
+            run_id > 0 ? "lp.id" : "c.pred_id", seller ? "AND c.seller_id = ?2" : "");
     sqlite3_stmt *s = pool_prepare(p, sql, err);
     if (!s) return -1;
-    sqlite3_bind_int64(s, 1, run_id);
-    pool_bind_text(s, 2, seller);
+    if (!counted) {
+        sqlite3_bind_int64(s, 1, run_id);
+        pool_bind_text(s, 2, seller);
+    }
     day_sums *d = NULL;
     int nd = 0, cap = 0, rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

@@ -3,8 +3,8 @@
  * share and Spearman), the seller table, the trend over the
  * conversations' dates, and the optimisation run behind a program
  * (reviewer agreement is tui/app/team.h's). The maths is core/dist.h; this module only gathers
- * the counted values (score_agg, a few hundred rows) or, for Spearman
- * and the trend, scans the reviewed or scored conversations.
+ * the counted values and pairs (score_agg, a few thousand rows at most)
+ * or, for the trend, scans the scored conversations.
  * The workbench and `curate report` both call these: one computation,
  * two renderings. run 0 = each conversation's latest prediction; a seller
  * is matched exactly (NULL: all). */
@@ -24,9 +24,8 @@ typedef struct {
     int64_t hist_model[DIST_BINS], hist_human[DIST_BINS];
 } pool_dist_field;
 
-/* The figures of score field fi. want_pairs also computes Spearman (a
- * scan of the run's reviewed conversations; the rest reads score_agg).
- * 0 or -1 + err. */
+/* The figures of score field fi (all from score_agg); want_pairs also
+ * computes Spearman. 0 or -1 + err. */
 int pool_dist_field_get(pool *p, const rubric *r, int fi, int64_t run_id,
                         const char *seller, int want_pairs,
                         pool_dist_field *out, char *err);
@@ -68,8 +67,11 @@ typedef struct {
 
 /* Mean and sd of model and human scores per field, per day or week
  * (dist_trend_step over the span) of the conversations' first message,
- * oldest first, for the scored conversations of run_id. *out malloc'd
- * (free()), *step the bucket length. Count or -1. */
+ * oldest first, for the scored conversations of run_id. Fast (day counts)
+ * for run 0 of all sellers; one seller scans that seller's conversations;
+ * a run > 0 scans the run (seconds on a million-conversation pool: the
+ * views ask for run 0). *out malloc'd (free()), *step the bucket length.
+ * Count or -1. */
 int pool_dist_trend_new(pool *p, const rubric *r, int64_t run_id,
                         const char *seller, pool_dist_bucket **out,
                         int64_t *step, char *err);

@@ -89,6 +89,22 @@ int pool_refresh_state(pool *p, int64_t cid, char *err);
     " WHERE (%s) AND pr.id = %s AND lb.id = %s AND lb.status <> 'skipped'" \
     " AND a.key = h.key AND a.type IN ('integer','real')" \
     " AND h.type IN ('integer','real') ORDER BY 1 DESC, 2 LIMIT 1)"
+/* score_agg kind 4 (schema 8) counts (model, human) pairs of a field for
+ * Spearman: the pair is one exact number, (x100 + OFF) * BASE + (y100 +
+ * OFF) with x100, y100 the scores times 100 (scores have 2 decimals), so
+ * any score in (-50000, 50000) round-trips (the code stays below 2^53). */
+#define POOL_PAIR_OFF 5000000
+#define POOL_PAIR_BASE 10000000
+#define POOL_PAIR_SQL \
+    "((CAST(round(a.value * 100) AS INTEGER) + 5000000) * 10000000 +" \
+    " CAST(round(h.value * 100) AS INTEGER) + 5000000)"
+/* score_agg kinds 5 (model) and 6 (human, scored conversations) count,
+ * for run 0 and all sellers (seller_id ''), each score by the UTC day of
+ * its conversation's first message, as one number: day * POOL_PAIR_BASE +
+ * x100 + POOL_PAIR_OFF (the trend reads these instead of every score). */
+#define POOL_DAY_SQL(o) \
+    "((" o ".first_ts / 86400) * 10000000 + CAST(round(a.value * 100) AS INTEGER)" \
+    " + 5000000)"
 /* Binds a string or NULL. */
 void pool_bind_text(sqlite3_stmt *s, int i, const char *v);
 char *pool_col_strdup(sqlite3_stmt *s, int i);

@@ -127,12 +127,13 @@ static void agg_stmt(sbuf *b, const char *run, int kind, const char *pred,
         sbuf_addf(b, "SELECT %s, 1, a.key, %s, a.value, %s FROM %s labels lb,"
                      " json_each(lb.scores) a WHERE lb.id = %s AND a.type "
                      SCORE_TYPES, run, seller, sign, from, lab);
-    else if (kind == 3)
-        sbuf_addf(b, "SELECT %s, 3, a.key, %s, h.value,"
+    else if (kind == 3 || kind == 4)
+        sbuf_addf(b, "SELECT %s, %d, a.key, %s, %s,"
                      " %s FROM %s predictions pr, json_each(pr.scores) a, labels lb,"
                      " json_each(lb.scores) h WHERE pr.id = %s AND lb.id = %s"
                      " AND a.key = h.key AND a.type " SCORE_TYPES " AND h.type "
-                     SCORE_TYPES, run, seller, sign, from, pred, lab);
+                     SCORE_TYPES, run, kind, seller, kind == 3 ? "h.value" : POOL_PAIR_SQL,
+                     sign, from, pred, lab);
     else
         sbuf_addf(b, "SELECT %s, 2, a.key, %s, round(abs(a.value - h.value), 4),"
                      " %s FROM %s predictions pr, json_each(pr.scores) a, labels lb,"
@@ -159,6 +160,25 @@ static void agg_conv(sbuf *b, const char *o, const char *sign,
     agg_stmt(b, "0", 0, pred, NULL, sel, sign, "1", "");
     agg_stmt(b, "0", 1, NULL, lab, sel, sign, st2, "");
     agg_stmt(b, "0", 2, pred, lab, sel, sign, st2, "");
+    if (run_human) {
+        agg_stmt(b, "0", 4, pred, lab, sel, sign, st2, "");
+        /* The trend's day counts (kinds 5 and 6, all sellers). */
+        sbuf_addf(b, "INSERT INTO score_agg(run_id, kind, field, seller_id, value, n)"
+                     " SELECT 0, 5, a.key, '', ((%s.first_ts / 86400) * 10000000 +"
+                     " CAST(round(a.value * 100) AS INTEGER) + 5000000), %s"
+                     " FROM predictions pr, json_each(pr.scores) a WHERE pr.id = %s"
+                     " AND a.type " SCORE_TYPES " AND %s.first_ts IS NOT NULL"
+                     " ON CONFLICT(run_id, kind, field, seller_id, value)"
+                     " DO UPDATE SET n = n + excluded.n;", o, sign, pred, o);
+        sbuf_addf(b, "INSERT INTO score_agg(run_id, kind, field, seller_id, value, n)"
+                     " SELECT 0, 6, a.key, '', ((%s.first_ts / 86400) * 10000000 +"
+                     " CAST(round(a.value * 100) AS INTEGER) + 5000000), %s"
+                     " FROM labels lb, json_each(lb.scores) a WHERE lb.id = %s"
+                     " AND a.type " SCORE_TYPES " AND %s.first_ts IS NOT NULL"
+                     " AND %s AND %s IS NOT NULL"
+                     " ON CONFLICT(run_id, kind, field, seller_id, value)"
+                     " DO UPDATE SET n = n + excluded.n;", o, sign, lab, o, st2, pred);
+    }
     char from[200];
     snprintf(from, sizeof from, "(SELECT run_id, max(id) AS id FROM predictions"
              " WHERE cid = %s.cid AND run_id IS NOT NULL GROUP BY run_id) lp,", o);
@@ -166,7 +186,10 @@ static void agg_conv(sbuf *b, const char *o, const char *sign,
     agg_stmt(b, "lp.run_id", 0, "lp.id", NULL, sel, sign, cond, from);
     snprintf(cond, sizeof cond, "(%s) AND %s", runs_cond, st2);
     agg_stmt(b, "lp.run_id", 2, "lp.id", lab, sel, sign, cond, from);
-    if (run_human) agg_stmt(b, "lp.run_id", 3, "lp.id", lab, sel, sign, cond, from);
+    if (run_human) {
+        agg_stmt(b, "lp.run_id", 3, "lp.id", lab, sel, sign, cond, from);
+        agg_stmt(b, "lp.run_id", 4, "lp.id", lab, sel, sign, cond, from);
+    }
 }
 
 static void score_agg_triggers(sbuf *b, int run_human);
@@ -274,11 +297,14 @@ static void score_agg_triggers(sbuf *b, int run_human)
     /* A conversation's state changed (pool_refresh_state, re-import). */
     const char *human_chg = "old.label_id IS NOT new.label_id OR old.status IS"
                             " NOT new.status OR old.seller_id IS NOT new.seller_id";
-    sbuf_add(b, "CREATE TRIGGER score_agg_conv AFTER UPDATE OF pred_id,"
-                 " label_id, status, seller_id ON conversations WHEN"
+    /* Schema 8's trend counts also follow the first message's time. */
+    sbuf_addf(b, "CREATE TRIGGER score_agg_conv AFTER UPDATE OF pred_id,"
+                 " label_id, status, seller_id%s ON conversations WHEN"
                  " old.pred_id IS NOT new.pred_id OR old.label_id IS NOT"
                  " new.label_id OR old.status IS NOT new.status OR"
-                 " old.seller_id IS NOT new.seller_id BEGIN ");
+                 " old.seller_id IS NOT new.seller_id%s BEGIN ",
+              run_human ? ", first_ts" : "",
+              run_human ? " OR old.first_ts IS NOT new.first_ts" : "");
     agg_conv(b, "old", "-1", human_chg, "old.seller_id IS NOT new.seller_id", run_human);
     agg_conv(b, "new", "1", human_chg, "old.seller_id IS NOT new.seller_id", run_human);
     sbuf_add(b, "END;");
@@ -302,10 +328,10 @@ static void score_agg_triggers(sbuf *b, int run_human)
              "c.cid = new.cid", conv);
     agg_stmt(b, "new.run_id", 2, "new.id", "c.label_id", "c.seller_id", "1",
              "c.cid = new.cid AND c.status = 2", conv);
-    if (run_human) {
-        agg_stmt(b, "new.run_id", 3, sel_prev, "c.label_id", "c.seller_id", "-1",
+    for (int k = 3; run_human && k <= 4; k++) {
+        agg_stmt(b, "new.run_id", k, sel_prev, "c.label_id", "c.seller_id", "-1",
                  "c.cid = new.cid AND c.status = 2", conv);
-        agg_stmt(b, "new.run_id", 3, "new.id", "c.label_id", "c.seller_id", "1",
+        agg_stmt(b, "new.run_id", k, "new.id", "c.label_id", "c.seller_id", "1",
                  "c.cid = new.cid AND c.status = 2", conv);
     }
     sbuf_add(b, "END;");
@@ -505,7 +531,13 @@ static const char *schema_v11 =
  *    read from conv_l_fdiff like the overall's diff from conv_l_diff.
  * 2. score_agg kind 3: per run, the human value of each field the run's
  *    prediction scored, so a run's human figures cover that run's
- *    conversations only (kind 1, run 0, stays "every current label"). */
+ *    conversations only (kind 1, run 0, stays "every current label").
+ * 3. score_agg kind 4: (model, human) pairs per field, encoded as one
+ *    number (POOL_PAIR_SQL), for run 0 and each run: Spearman reads a few
+ *    thousand counted pairs instead of every reviewed conversation.
+ * 4. score_agg kinds 5 and 6: run 0's model and human scores counted by
+ *    the day of the conversation's first message (POOL_DAY_SQL), all
+ *    sellers: the trend reads these instead of every score. */
 static char *schema_v8_new(void)
 {
     sbuf b = {0};
@@ -529,7 +561,28 @@ static char *schema_v8_new(void)
         " JOIN predictions pr ON pr.id = lp.id JOIN labels lb ON"
         " lb.id = c.label_id, json_each(pr.scores) a, json_each(lb.scores) h"
         " WHERE c.status = 2 AND a.key = h.key AND a.type " SCORE_TYPES
-        " AND h.type " SCORE_TYPES " GROUP BY 1, 3, 4, 5;");
+        " AND h.type " SCORE_TYPES " GROUP BY 1, 3, 4, 5;"
+        "INSERT INTO score_agg SELECT 0, 4, a.key, c.seller_id, " POOL_PAIR_SQL ","
+        " count(*) FROM conversations c JOIN predictions pr ON pr.id = c.pred_id"
+        " JOIN labels lb ON lb.id = c.label_id, json_each(pr.scores) a,"
+        " json_each(lb.scores) h WHERE c.status = 2 AND a.key = h.key AND a.type "
+        SCORE_TYPES " AND h.type " SCORE_TYPES " GROUP BY 3, 4, 5;"
+        "INSERT INTO score_agg SELECT lp.run_id, 4, a.key, c.seller_id, "
+        POOL_PAIR_SQL ", count(*) FROM (SELECT run_id, cid,"
+        " max(id) AS id FROM predictions WHERE run_id IS NOT NULL"
+        " GROUP BY run_id, cid) lp JOIN conversations c ON c.cid = lp.cid"
+        " JOIN predictions pr ON pr.id = lp.id JOIN labels lb ON"
+        " lb.id = c.label_id, json_each(pr.scores) a, json_each(lb.scores) h"
+        " WHERE c.status = 2 AND a.key = h.key AND a.type " SCORE_TYPES
+        " AND h.type " SCORE_TYPES " GROUP BY 1, 3, 4, 5;"
+        "INSERT INTO score_agg SELECT 0, 5, a.key, '', " POOL_DAY_SQL("c") ","
+        " count(*) FROM conversations c JOIN predictions pr ON pr.id = c.pred_id,"
+        " json_each(pr.scores) a WHERE a.type " SCORE_TYPES
+        " AND c.first_ts IS NOT NULL GROUP BY 3, 5;"
+        "INSERT INTO score_agg SELECT 0, 6, a.key, '', " POOL_DAY_SQL("c") ","
+        " count(*) FROM conversations c JOIN labels lb ON lb.id = c.label_id,"
+        " json_each(lb.scores) a WHERE c.status = 2 AND c.pred_id IS NOT NULL"
+        " AND a.type " SCORE_TYPES " AND c.first_ts IS NOT NULL GROUP BY 3, 5;");
     return sbuf_take(&b);
 }
 

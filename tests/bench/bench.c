@@ -561,7 +561,7 @@ static int show_plans(const char *what)
             const char *d = (const char *)sqlite3_column_text(s, 3);
             if (line.len) sbuf_add(&line, " | ");
             sbuf_add(&line, d);
-            if (strstr(d, "conv_l_edge (edge=?)") || strstr(d, "conv_l_diff (diff>?)"))
+            if (strstr(d, "conv_l_edge (edge=?)") || strstr(d, "conv_l_fdiff (fdiff>?)"))
                 small = 1;
             /* A search with few matches (pool_list counts them first). */
             if (strstr(sql, "search_hits") && strstr(d, "INTEGER PRIMARY KEY (rowid=?)"))

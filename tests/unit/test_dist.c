@@ -82,6 +82,40 @@ TEST(dist_trend_buckets_and_sparkline)
     CHECK(dist_spark_level(5, 5, 5, 8) == 4);
 }
 
+/* The trend of all sellers (from the day counts) equals the sum of each
+ * seller's (scanned). */
+static int trend_counts_match_scans(pool *p, const rubric *r)
+{
+    char err[ERR_MAX];
+    const char *sellers[] = {"S-MAD-03", "S-MAR-06"};
+    pool_dist_bucket *all, *one[2];
+    int64_t step;
+    int n = pool_dist_trend_new(p, r, 0, NULL, &all, &step, err), ok = n > 0;
+    int m[2];
+    for (int k = 0; k < 2; k++)
+        m[k] = pool_dist_trend_new(p, r, 0, sellers[k], &one[k], &step, err);
+    for (int k = 0; k < n && ok; k++)
+        for (size_t i = 0; i < r->nfields && ok; i++) {
+            int64_t nm = 0, nh = 0;
+            double sm = 0, sh = 0;
+            for (int q = 0; q < 2; q++)
+                for (int j = 0; j < m[q]; j++)
+                    if (one[q][j].start == all[k].start) {
+                        nm += one[q][j].model[i].n;
+                        sm += one[q][j].model[i].mean * (double)one[q][j].model[i].n;
+                        nh += one[q][j].human[i].n;
+                        sh += one[q][j].human[i].mean * (double)one[q][j].human[i].n;
+                    }
+            ok = nm == all[k].model[i].n && nh == all[k].human[i].n &&
+                 fabs(sm - all[k].model[i].mean * (double)nm) < 1e-6 &&
+                 fabs(sh - all[k].human[i].mean * (double)nh) < 1e-6;
+        }
+    free(all);
+    free(one[0]);
+    free(one[1]);
+    return ok;
+}
+
 static void put(pool *p, const char *id, const char *seller, int64_t ts)
 {
     char err[ERR_MAX];
@@ -150,6 +184,23 @@ TEST(pool_dist_run_human_is_its_conversations)
     CHECK(pool_dist_field_get(p, r, oi, one, NULL, 0, &f, err) == 0);
     CHECK(f.human.n == 1);
     CHECK_NEAR(f.human.mean, 9, 1e-9);
+    /* Spearman from the counted pairs equals Spearman of the pairs. */
+    int64_t var;
+    CHECK(pool_run_start(p, "score", "llm", "m", 0, NULL, &var, err) == 0);
+    for (int i = 0; i < 4; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "c%d", i);
+        CHECK(score(p, r, id, var, 9.25 - i) == 0);
+    }
+    dist_pair want[] = {{9.25, 2, 1}, {8.25, 9, 1}, {7.25, 4, 1}, {6.25, 5, 1}};
+    double rho;
+    CHECK(dist_spearman(want, 4, &rho) == 0);
+    CHECK(pool_dist_field_get(p, r, oi, var, NULL, 1, &f, err) == 0);
+    CHECK(f.has_spearman);
+    CHECK_NEAR(f.spearman, rho, 1e-12);
+    CHECK(pool_dist_field_get(p, r, oi, 0, NULL, 1, &f, err) == 0);
+    CHECK(f.has_spearman);          /* run 0: the same latest predictions */
+    CHECK_NEAR(f.spearman, rho, 1e-12);
     /* Sellers: prefix in any case. */
     pool_dist_seller *s;
     int n = pool_dist_sellers_new(p, r, oi, 0, "s-ma", &s, err);
@@ -172,6 +223,15 @@ TEST(pool_dist_run_human_is_its_conversations)
     CHECK(step == 7 * 86400);
     CHECK_MSG(n == 6, "%d buckets", n);
     CHECK(b[0].start == 1717372800 && b[0].model[oi].n == 1);
+    free(b);
+    /* The day counts give what a scan of each seller gives, also after a
+     * conversation's first message moved (a changed re-import). */
+    CHECK(trend_counts_match_scans(p, r));
+    put(p, "c0", "S-MAD-03", 1717372800 + 100 * 86400);
+    CHECK(trend_counts_match_scans(p, r));
+    n = pool_dist_trend_new(p, r, 0, NULL, &b, &step, err);
+    CHECK_MSG(b[n - 1].start > 1717372800 + 90 * 86400 && b[n - 1].model[oi].n == 1,
+              "the moved conversation is in its new week");
     free(b);
     pool_close(p);
     rubric_free(r);

@@ -69,7 +69,25 @@ static const char *agg_recount =
     "  JOIN conversations c ON c.cid = lp.cid JOIN predictions pr ON pr.id = lp.id"
     "  JOIN labels lb ON lb.id = c.label_id, json_each(pr.scores) a,"
     "  json_each(lb.scores) h WHERE c.status = 2 AND a.key = h.key"
-    "  AND a.type IN ('integer', 'real') AND h.type IN ('integer', 'real'))"
+    "  AND a.type IN ('integer', 'real') AND h.type IN ('integer', 'real')"
+    /* kind 4 (schema 8): (model, human) pairs, run 0 and each run */
+    " UNION ALL SELECT cur.run_id, 4, a.key, c.seller_id,"
+    "  (CAST(round(a.value * 100) AS INTEGER) + 5000000) * 10000000 +"
+    "  CAST(round(h.value * 100) AS INTEGER) + 5000000 FROM cur JOIN conversations c"
+    "  ON c.cid = cur.cid JOIN predictions pr ON pr.id = cur.id JOIN labels lb"
+    "  ON lb.id = c.label_id, json_each(pr.scores) a, json_each(lb.scores) h"
+    "  WHERE c.status = 2 AND a.key = h.key AND a.type IN ('integer', 'real')"
+    "  AND h.type IN ('integer', 'real')"
+    /* kinds 5 and 6 (schema 8): run 0's scores by their conversation's day */
+    " UNION ALL SELECT 0, 5, a.key, '', (c.first_ts / 86400) * 10000000 +"
+    "  CAST(round(a.value * 100) AS INTEGER) + 5000000 FROM conversations c"
+    "  JOIN predictions pr ON pr.id = c.pred_id, json_each(pr.scores) a"
+    "  WHERE a.type IN ('integer', 'real') AND c.first_ts IS NOT NULL"
+    " UNION ALL SELECT 0, 6, a.key, '', (c.first_ts / 86400) * 10000000 +"
+    "  CAST(round(a.value * 100) AS INTEGER) + 5000000 FROM conversations c"
+    "  JOIN labels lb ON lb.id = c.label_id, json_each(lb.scores) a"
+    "  WHERE c.status = 2 AND c.pred_id IS NOT NULL"
+    "  AND a.type IN ('integer', 'real') AND c.first_ts IS NOT NULL)"
     " SELECT run_id, kind, field, seller_id, CAST(value AS REAL), count(*)"
     " FROM v GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5";
 static const char *counts_now =

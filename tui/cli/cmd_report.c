@@ -308,11 +308,13 @@ static int section_trend(report *x)
     sbuf *b = x->b;
     pool_dist_bucket *t;
     int64_t step;
-    int n = pool_dist_trend_new(x->p, x->r, x->run, x->seller, &t, &step, x->err);
+    /* Of each conversation's latest scores, whatever --run says: a trend
+     * follows the pool over time (and a run's would scan the run). */
+    int n = pool_dist_trend_new(x->p, x->r, 0, x->seller, &t, &step, x->err);
     if (n < 0) return -1;
-    sbuf_addf(b, "<h2 id=trend>Trend</h2><p>Mean (sd) of model and human scores"
-                 " per %s of the conversations' first message.</p>",
-              step == 86400 ? "day" : "week (from Monday)");
+    sbuf_addf(b, "<h2 id=trend>Trend</h2><p>Mean (sd) of the latest model"
+                 " scores and the human labels per %s of the conversations'"
+                 " first message.</p>", step == 86400 ? "day" : "week (from Monday)");
     if (n == 0) {
         sbuf_add(b, "<p class=dim>No scored conversations.</p>");
         free(t);

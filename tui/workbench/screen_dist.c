@@ -419,7 +419,8 @@ static int d_sellers(ui *u, screen *s, ui_key k) { ui_push(u, screen_sellers_new
 static int d_trend(ui *u, screen *s, ui_key k)
 {
     dist_screen *d = (dist_screen *)s;
-    ui_push(u, screen_trend_new(u, d->seller, run_id(d)));
+    /* Of each conversation's latest scores (a run's would scan the run). */
+    ui_push(u, screen_trend_new(u, d->seller, 0));
     return 1;
 }
 
@@ -446,7 +447,7 @@ static const ui_keydef dist_keys[] = {
     {'s', 0, d_seller, "one seller: an id prefix in any case (several: the seller list)", NULL},
     {'S', 0, d_all_sellers, "all sellers again", NULL},
     {'l', 0, d_sellers, "the seller list", NULL},
-    {'t', 0, d_trend, "the trend over the conversations' dates", NULL},
+    {'t', 0, d_trend, "the trend of the latest scores over the conversations' dates", NULL},
     {'c', 0, d_convs, "the shown seller's conversations", NULL},
     {0, 0, NULL, "Compression: the largest share of the model's scores inside any"
                  " 1-point band; the alarm (!) from 60% and 20 scores on.", ""},
