@@ -18,6 +18,7 @@ typedef struct {
     int tab;
     char search[256];
     char *seller;                  /* only this seller's conversations, or NULL */
+    int mine;                      /* only the reviewer's assignments (curate assign) */
     double disagree;
     int64_t total;                 /* rows of the current filter */
     int64_t tabcount[NTABS];       /* without the search */
@@ -57,6 +58,7 @@ static const ui_help queue_help[] = {
     {"+  -", "disagreement threshold up / down by 0.5"},
     {"t", "type the disagreement threshold"},
     {"e", "mark / unmark the selected conversation as an edge case"},
+    {"a", "your assignments only / everything (starts on yours when you have some)"},
     {"j k  Up Down", "move the selection"},
     {"PgUp PgDn  Ctrl-B Ctrl-F", "page up / down"},
     {"Home End  g G", "first / last row"},
@@ -114,6 +116,7 @@ static void apply_filter(ui *u, queue_screen *q)
     q->f.disagree = q->disagree;
     q->f.search = q->search[0] ? q->search : NULL;
     q->f.seller = q->seller;
+    q->f.assigned_to = q->mine ? u->o->reviewer : NULL;
 }
 
 static void queue_reload(ui *u, screen *s)
@@ -163,6 +166,9 @@ static void draw_counters(ui *u, queue_screen *q, int y)
     if (q->seller)
         x += 3 + ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
                          "seller: %s", q->seller);
+    if (q->mine)
+        x += 3 + ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
+                         "assigned to you (a: all)");
     if (q->f.search)
         ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
                 "search: \"%s\"", q->search);
@@ -493,6 +499,12 @@ static int queue_key(ui *u, screen *s, ui_key k)
         return 1;
     }
     case 'e': toggle_edge(u, q); return 1;
+    case 'a':
+        q->mine = !q->mine;
+        set_filter(u, q);
+        ui_status(u, q->mine ? "your assignments only (a shows everything)"
+                             : "everything (a: your assignments only)");
+        return 1;
     }
     return 0;
 }
@@ -567,6 +579,10 @@ screen *screen_queue_new(ui *u)
     q->base.follow = queue_follow;
     q->disagree = 2.0;
     q->tab = 0;
+    /* A reviewer with assignments (curate assign) sees theirs first. */
+    pool_filter mf = {.kind = FILTER_TO_REVIEW, .assigned_to = u->o->reviewer};
+    char e2[ERR_MAX];
+    q->mine = u->o->reviewer && pool_count(u->p, &mf, e2) > 0;
     apply_filter(u, q);
     queue_reload(u, &q->base);
     /* Nothing to review: start on All so the reviewer sees the pool. */
