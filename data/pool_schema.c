@@ -526,6 +526,29 @@ static int has_column(pool *p, const char *table, const char *col)
     return has;
 }
 
+/* Schema 4 is numbered below steps that other branches added first (5,
+ * 8, 11): a pool a build without it brought to a higher version lacks it.
+ * Such a pool gets the step now (its tables are missing: all of it is,
+ * steps being one transaction each); one cheap look per open. */
+static int repair_missing_v4(pool *p, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT count(*) = 0 FROM sqlite_master WHERE type = 'table' AND"
+        " name = 'actions'", err);
+    if (!s) return -1;
+    int missing = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    if (!missing) return 0;
+    if (pool_tx_open(p, err) < 0) return -1;
+    s = pool_prepare(p, "SELECT count(*) = 0 FROM sqlite_master WHERE"
+                        " type = 'table' AND name = 'actions'", err);
+    int ok = s != NULL;
+    missing = ok && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+    if (s) sqlite3_finalize(s);
+    if (ok && missing) ok = pool_exec(p, schema_v4, err) == 0;
+    return pool_tx_close(p, ok, err);
+}
+
 int pool_migrate(pool *p, char *err)
 {
     sqlite3_stmt *s = pool_prepare(p, "PRAGMA user_version", err);
@@ -538,7 +561,8 @@ int pool_migrate(pool *p, char *err)
                 "changed", p->path, v, POOL_SCHEMA_VERSION);
         return -1;
     }
-    if (v == POOL_SCHEMA_VERSION) return repair_early_v2(p, err);
+    if (v == POOL_SCHEMA_VERSION)
+        return repair_early_v2(p, err) < 0 ? -1 : repair_missing_v4(p, err);
     /* All steps run in one transaction with the user_version bump; the
      * version is read again under the write lock in case another process
      * migrated meanwhile. */
@@ -577,6 +601,7 @@ int pool_migrate(pool *p, char *err)
         ok = pool_exec(p, sql, err) == 0;
     }
     if (pool_tx_close(p, ok, err) < 0) return -1;
-    return v == 2 ? repair_early_v2(p, err) : 0;
+    if (v == 2 && repair_early_v2(p, err) < 0) return -1;
+    return v >= 4 ? repair_missing_v4(p, err) : 0;
 }
 

@@ -158,7 +158,7 @@ EOF
 check "import conversations" "$CURATE" import "$WORK/convs.jsonl"
 check "label t-1" "$CURATE" label t-1 --set responsiveness_score=8.5 --set customer_negative_score=1 --set conversational_trend_score=7
 check "label t-2" "$CURATE" label t-2 --set responsiveness_score=3 --set customer_negative_score=6.25 --set conversational_trend_score=4
-check "skip t-3" "$CURATE" label t-3 --status skipped --set responsiveness_score=5 --set customer_negative_score=5 --set conversational_trend_score=5
+check "skip t-3" "$CURATE" label t-3 --skip
 check "edge t-2" "$CURATE" edge t-2 --note 'slow refund "loop"'
 check "export pool" "$CURATE" export pool
 has "default file and count" "^2 examples \(reviewed\) -> curate_examples.jsonl" "$WORK/out"
@@ -174,8 +174,8 @@ for r in rows:
     keys = list(r)
     assert keys[:2] == ["conversation", "seller_id"], keys
     assert keys[2:6] == scores, keys
-    assert keys[6:9] == ["conversation_id", "reviewer", "status"], keys
-    assert keys[9:] == (["edge_note"] if r["conversation_id"] == "t-2" else []), keys
+    assert keys[6:11] == ["conversation_id", "reviewer", "status", "prediction_id", "run_id"], keys
+    assert keys[11:] == (["edge_note"] if r["conversation_id"] == "t-2" else []), keys
     assert r["reviewer"] == "tester" and r["status"] in ("accepted", "corrected")
     for k in scores:
         assert isinstance(r[k], (int, float) if numeric else str), (k, r[k])

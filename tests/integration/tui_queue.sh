@@ -103,7 +103,7 @@ tui_check "help lists global keys" "distribution view"
 tui_keys q
 tui_wait_gone "Help - every key"
 tui_keys Enter '?'
-tui_check "help in review lists review keys" "accept the model's scores"
+tui_check "help in review lists review keys" "accept: store the model's prediction"
 tui_keys Escape
 tui_wait_gone "Help - every key"
 tui_keys q

@@ -10,8 +10,5 @@ pool *tpool_open(const char *name);
 /* SQL taking a schema 4 pool back to schema 3 (without user_version): for
  * tests of the upgrades from older pools. */
 extern const char *const tpool_down_v4;
-/* SQL removing what the steps after schema 4 add (5: application_id, run
- * owners, label content hashes, pool_meta; 11: assignments). */
-extern const char *const tpool_down_after_v4;
 
 #endif

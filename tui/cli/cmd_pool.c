@@ -360,8 +360,8 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
         if (rows[i].has_fdiff)
             snprintf(most, sizeof most, "%s %.2f", rows[i].fdiff_field, rows[i].fdiff);
         cli_printf(stdout, "%-24s %-16s %5d %6s %6s %5s %-10s %-4s %s\n", rows[i].id,
-               rows[i].seller_id, rows[i].nmsgs, m, h, d,
-               conv_status_name(rows[i].status), rows[i].edge ? "edge" : "", most);
+               rows[i].seller_id, rows[i].nmsgs, m, h, d, conv_status_name(rows[i].status),
+               rows[i].edge ? "edge" : "", most);
     }
     pool_rows_clear(rows, n);
     free(rows);

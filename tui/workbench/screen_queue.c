@@ -537,8 +537,8 @@ static void queue_destroy(screen *s)
     queue_screen *q = (queue_screen *)s;
     pool_rows_clear(q->rows, q->nrows);
     free(q->rows);
-    free(q->seller);
     free(q->sel_id);
+    free(q->seller);
     free(q);
 }
 
