@@ -133,22 +133,57 @@ static void select_sample(const bs_item *items, const size_t *pool,
     for (int b = 0; b < BS_BINS; b++) { free(bin[b]); free(picked[b]); }
 }
 
-/* Marks the first `val` of a seeded permutation of the non-edge examples. */
-static void select_val(const size_t *nonedge, size_t nn,
-                       const bs_select_opts *o, bs_split *s,
+/* A conversation's place in the validation order: a seeded hash of its
+ * id, so it does not depend on which other conversations are labeled. */
+static uint64_t val_rank(const char *id, uint64_t seed)
+{
+    uint64_t h = hash_fnv1a(id, strlen(id), seed ^ 0x76616c69646174ULL);
+    /* splitmix64's finaliser: FNV-1a alone orders "c10".."c17" together */
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
+}
+
+typedef struct { uint64_t h; size_t i; } ranked;
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->h != y->h) return x->h < y->h ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static int was_val(const char *id, const bs_select_opts *o)
+{
+    for (size_t k = 0; k < o->nprev_val; k++)
+        if (o->prev_val[k] && strcmp(o->prev_val[k], id) == 0) return 1;
+    return 0;
+}
+
+/* Earlier validation members first (all of them: the set only grows),
+ * then the lowest hashes up to o->val. */
+static void select_val(const bs_item *items, const size_t *nonedge,
+                       size_t nn, const bs_select_opts *o, bs_split *s,
                        unsigned char *used)
 {
-    size_t *perm = xmalloc((nn ? nn : 1) * sizeof *perm);
-    memcpy(perm, nonedge, nn * sizeof *perm);
-    rng g;
-    rng_for(&g, o->seed, "val", 0);
-    shuffle_idx(&g, perm, nn);
-    for (size_t i = 0; i < o->val; i++) {
-        s->val[s->nval++] = perm[i];
-        used[perm[i]] = 1;
+    ranked *r = xmalloc((nn ? nn : 1) * sizeof *r);
+    size_t nr = 0;
+    for (size_t k = 0; k < nn; k++) {
+        size_t i = nonedge[k];
+        if (was_val(items[i].conv_id, o)) {
+            s->val[s->nval++] = i;
+            used[i] = 1;
+        } else {
+            r[nr++] = (ranked){val_rank(items[i].conv_id, o->seed), i};
+        }
+    }
+    qsort(r, nr, sizeof *r, cmp_ranked);
+    for (size_t k = 0; k < nr && s->nval < o->val; k++) {
+        s->val[s->nval++] = r[k].i;
+        used[r[k].i] = 1;
     }
     qsort(s->val, s->nval, sizeof *s->val, cmp_size);
-    free(perm);
+    free(r);
 }
 
 /* Every edge case up to o->edge (a seeded choice when there are more), in
@@ -200,7 +235,7 @@ int bs_select(const bs_item *items, size_t n, const bs_select_opts *o,
     s->train = xmalloc((n ? n : 1) * sizeof *s->train);
     s->val = xmalloc((n ? n : 1) * sizeof *s->val);
     unsigned char *used = xcalloc(n ? n : 1, 1);
-    select_val(nonedge, nn, o, s, used);
+    select_val(items, nonedge, nn, o, s, used);
     select_edges(edges, ne, o, s, used);
     size_t npool = 0;
     for (size_t i = 0; i < n; i++)
@@ -292,7 +327,7 @@ static int run_batch(const bs_options *o, bs_predict_fn predict, void *ctx,
 static int evaluate(const bs_options *o, const rubric *r, metric_kind m,
                     const program *pg, const bs_example *set, size_t n,
                     bs_predict_fn predict, void *ctx, metric_report *rep,
-                    size_t *ncalls, char *err)
+                    double *values, size_t *ncalls, char *err)
 {
     program *empty = pg ? NULL : program_new();
     bs_call *calls = xcalloc(n ? n : 1, sizeof *calls);
@@ -308,6 +343,8 @@ static int evaluate(const bs_options *o, const rubric *r, metric_kind m,
             ok[i] = out[i].ok != 0;
             pred[i] = out[i].scores;
             gold[i] = set[i].gold;
+            if (values)   /* a failed prediction scores 0, as in the report */
+                values[i] = ok[i] ? metric_value(m, r, &pred[i], &gold[i]) : 0;
             bs_prediction_clear(&out[i]);
         }
         metric_report_compute(r, m, pred, ok, gold, n, rep);
@@ -328,7 +365,33 @@ int bs_evaluate(const rubric *r, metric_kind m, const program *pg,
     bs_options o;
     bs_options_init(&o);
     size_t ncalls = 0;
-    return evaluate(&o, r, m, pg, set, n, predict, ctx, rep, &ncalls, err);
+    return evaluate(&o, r, m, pg, set, n, predict, ctx, rep, NULL, &ncalls,
+                    err);
+}
+
+int bs_evaluate_each(const rubric *r, metric_kind m, const program *pg,
+                     const bs_example *set, size_t n, bs_predict_fn predict,
+                     void *ctx, metric_report *rep, double *values, char *err)
+{
+    bs_options o;
+    bs_options_init(&o);
+    size_t ncalls = 0;
+    return evaluate(&o, r, m, pg, set, n, predict, ctx, rep, values, &ncalls,
+                    err);
+}
+
+void bs_paired_gain(const double *cand, const double *base, size_t n,
+                    double *gain, double *se)
+{
+    double sum = 0, ss = 0;
+    for (size_t i = 0; i < n; i++) sum += cand[i] - base[i];
+    *gain = n ? sum / (double)n : 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = cand[i] - base[i] - *gain;
+        ss += d * d;
+    }
+    /* the standard error of the mean paired difference (sample sd) */
+    *se = n > 1 ? sqrt(ss / (double)(n - 1)) / sqrt((double)n) : 0;
 }
 
 /* ---- BootstrapFewShot ---- */
@@ -675,7 +738,7 @@ static int random_search(compiler *c, const bs_example *val, size_t nval,
         if (!pg) return -1;
         metric_report rep;
         if (evaluate(c->o, c->r, c->o->metric, pg, val, nval, c->predict,
-                     c->ctx, &rep, &c->res->calls, err) < 0) {
+                     c->ctx, &rep, NULL, &c->res->calls, err) < 0) {
             program_free(pg);
             return -1;
         }

@@ -58,6 +58,10 @@ typedef struct {
     size_t val;              /* validation examples (>= 1) */
     uint64_t seed;
     double lo, hi;           /* range of the overall score (the bins) */
+    /* The validation ids an earlier run used (may be NULL): they stay in
+     * validation (the set only grows), new members come by hash. */
+    const char *const *prev_val;
+    size_t nprev_val;
 } bs_select_opts;
 
 #define BS_BINS 3            /* low / mid / high thirds of [lo, hi] */
@@ -77,9 +81,11 @@ typedef struct {
 /* Bin of an overall score: 0 low, 1 mid, 2 high. */
 int bs_bin_of(double v, double lo, double hi);
 
-/* Chooses the sets. Validation: the first `val` of a seeded permutation of
- * the non-edge reviewed examples (so it does not move when --edge or
- * --sample change). Training: every edge case up to `edge` (a seeded choice
+/* Chooses the sets. Validation: every non-edge reviewed example that an
+ * earlier run validated on (prev_val), topped up to `val` with the others
+ * of lowest seeded hash of their id (hash_fnv1a(id, seed)): membership is
+ * decided per conversation, so a new label never moves an old one, and
+ * the set does not move when --edge or --sample change. Training: every edge case up to `edge` (a seeded choice
  * when there are more), then `sample` examples from the rest (non-edge
  * examples outside the validation set, and edge cases beyond `edge`),
  * spread evenly over the bins; a bin short of examples gives its share to
@@ -211,6 +217,18 @@ int bs_compile(const rubric *r, const bs_options *o,
 int bs_evaluate(const rubric *r, metric_kind m, const program *pg,
                 const bs_example *set, size_t n, bs_predict_fn predict,
                 void *ctx, metric_report *rep, char *err);
+
+/* bs_evaluate that also fills values[0..n) with each example's metric
+ * value (a failed prediction 0), for a paired comparison. */
+int bs_evaluate_each(const rubric *r, metric_kind m, const program *pg,
+                     const bs_example *set, size_t n, bs_predict_fn predict,
+                     void *ctx, metric_report *rep, double *values, char *err);
+
+/* Paired comparison of two programs on the same n examples: the mean of
+ * cand[i] - base[i] and its standard error (sample sd / sqrt(n); 0 when
+ * n < 2). */
+void bs_paired_gain(const double *cand, const double *base, size_t n,
+                    double *gain, double *se);
 
 /* A labeled demo for ex: its inputs and the human label's scores written
  * as a person would ("8.0", "7.25"); no reasoning, not augmented. Free

@@ -125,7 +125,7 @@ int llm_config_check(const llm_config *c, char *err)
     size_t nurls = llm_urls_split(c->base_url, &urls);
     if (!nurls) {
         err_set(err, "no LLM endpoint: set CURATE_LLM_URL (e.g. "
-                "http://127.0.0.1:8000/v1) or --llm-url");
+                "http://127.0.0.1:8000/v1) or --url");
         return -1;
     }
     for (size_t i = 0; i < nurls; i++)
@@ -1344,7 +1344,7 @@ int llm_list_models(const llm_config *cfg, char ***ids, size_t *n,
     *ids = NULL;
     *n = 0;
     if (!cfg->base_url || !*cfg->base_url) {
-        err_set(err, "no LLM endpoint: set CURATE_LLM_URL or --llm-url");
+        err_set(err, "no LLM endpoint: set CURATE_LLM_URL or --url");
         return -1;
     }
     char **urls;
@@ -1440,7 +1440,7 @@ static int cmp_str(const void *a, const void *b)
 void llm_cache_key(const char *endpoints, const char *model,
                    const char *messages_json,
                    double temperature, int max_tokens,
-                   const char *response_format,
+                   const char *response_format, int rollout_id,
                    char out[LLM_CACHE_KEY_LEN + 1])
 {
     uint64_t h[2] = {HASH_FNV_SEED, 0x6c62272e07bb0142ULL};
@@ -1460,6 +1460,10 @@ void llm_cache_key(const char *endpoints, const char *model,
     hash_part(h, messages_json);
     hash_part(h, num);
     hash_part(h, response_format);
+    if (rollout_id) {
+        snprintf(num, sizeof num, "rollout=%d", rollout_id);
+        hash_part(h, num);
+    }
     snprintf(out, LLM_CACHE_KEY_LEN + 1, "%016llx%016llx",
              (unsigned long long)h[0], (unsigned long long)h[1]);
 }

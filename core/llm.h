@@ -59,6 +59,8 @@ typedef struct {
     double backoff_base;     /* seconds, first retry delay, default 0.5 */
     double backoff_max;      /* seconds, cap of the backoff, default 30 */
     double retry_after_max;  /* seconds, cap on Retry-After, default 60 */
+    int rollout_id;          /* DSPy 3.x's LM rollout_id: not sent, only
+                                part of the cache key; 0 = none */
 } llm_config;
 
 void llm_config_init(llm_config *c);               /* the defaults */
@@ -189,12 +191,13 @@ void llm_models_free(char **ids, size_t n);
  * max_tokens and response_format (NULL = none). endpoints is a base_url
  * list taken as a set (order, duplicates and trailing '/' do not matter):
  * the replicas of one run share the cache, another server (or another set
- * of replicas) with the same model name does not. */
+ * of replicas) with the same model name does not. rollout_id (0 = none)
+ * makes its own entry, as DSPy 3.x's bootstrap rounds need. */
 #define LLM_CACHE_KEY_LEN 32
 void llm_cache_key(const char *endpoints, const char *model,
                    const char *messages_json,
                    double temperature, int max_tokens,
-                   const char *response_format,
+                   const char *response_format, int rollout_id,
                    char out[LLM_CACHE_KEY_LEN + 1]);
 
 #endif

@@ -1,17 +1,20 @@
 /* program.c: see program.h.
  *
- * The state JSON is written byte for byte as DSPy 2.6.27's Module.save()
- * writes it: `f.write(ujson.dumps(state, indent=2, ensure_ascii=False))`
- * (dspy/primitives/base_module.py in 2.6.x; DSPy moved to orjson after
- * 2.6). That is Python's json.dumps(indent=2, ensure_ascii=False) layout
- * (2-space indent, "," line ends, ": " after keys, "[]"/"{}" when empty,
- * non-ASCII kept as UTF-8, \" \\ \n \r \t \b \f and \u00XX for the other
- * control characters) except that ujson also escapes "/" as "\/"; there is
- * no trailing newline. A small JSON parser (own, not cJSON, so numbers keep
+ * The state JSON is written byte for byte as the chosen DSPy release's
+ * Module.save() writes it (r->dspy.version, core/dspy.h): 2.6.27 writes
+ * `ujson.dumps(state, indent=2, ensure_ascii=False)` (dspy/primitives/
+ * module.py), 3.3 `orjson.dumps(state, OPT_INDENT_2 | OPT_APPEND_NEWLINE)`
+ * (dspy/primitives/base_module.py). Both are Python's json.dumps(indent=2,
+ * ensure_ascii=False) layout (2-space indent, "," line ends, ": " after
+ * keys, "[]"/"{}" when empty, non-ASCII kept as UTF-8, \" \\ \n \r \t \b \f
+ * and \u00XX for the other control characters); ujson also escapes "/" as
+ * "\/" and writes no trailing newline, orjson ends with one. Golden files
+ * captured from the release trees: tests/fixtures/dspy/. A small JSON parser (own, not cJSON, so numbers keep
  * their source text: Python's str() tells 8 from 8.0) reads states written
  * by DSPy 2.6 / 3.x (json, ujson or orjson) or by curate. */
 #define _POSIX_C_SOURCE 200809L
 #include "program.h"
+#include "dspy.h"
 #include "util.h"
 
 #include <math.h>
@@ -20,10 +23,8 @@
 #include <string.h>
 
 #define REASONING_NAME "reasoning"
-#define REASONING_PREFIX "Reasoning: Let's think step by step in order to"
 #define REASONING_DESC "${reasoning}"
 #define DEP_PYTHON "3.11"
-#define DEP_DSPY "2.6.27"
 #define DEP_CLOUDPICKLE "3.1"
 #define MAX_DEPTH 128
 
@@ -40,6 +41,7 @@ void demo_clear(demo *d)
     for (int i = 0; i < RUBRIC_MAX_FIELDS; i++) free(d->values[i]);
     free(d->reasoning);
     free(d->conv_id);
+    free(d->src);
     memset(d, 0, sizeof *d);
 }
 
@@ -48,6 +50,7 @@ void program_free(program *pg)
     if (!pg) return;
     for (size_t i = 0; i < pg->ndemos; i++) demo_clear(&pg->demos[i]);
     free(pg->demos);
+    free(pg->warnings);
     free(pg);
 }
 
@@ -64,6 +67,7 @@ void program_add_demo(program *pg, const demo *d)
     n->reasoning = xstrdup(d->reasoning);
     n->augmented = d->augmented;
     n->conv_id = xstrdup(d->conv_id);
+    n->src = xstrdup(d->src);
 }
 
 /* ------------------------------------------------------- JSON values */
@@ -404,6 +408,23 @@ static int jp_value(jparser *jp, jval *v, int depth)
     case 't': v->t = J_TRUE; return jp_lit(jp, "true");
     case 'f': v->t = J_FALSE; return jp_lit(jp, "false");
     case 'n': v->t = J_NULL; return jp_lit(jp, "null");
+    case 'N': case 'I':
+        /* Python's json writes NaN and Infinity: read them, so the demo
+         * check can name the field instead of a parse error */
+        v->t = J_NUM;
+        if (jp_lit(jp, *jp->p == 'N' ? "NaN" : "Infinity") < 0) return -1;
+        v->s = xstrdup(jp->p[-1] == 'N' ? "NaN" : "Infinity");
+        v->slen = strlen(v->s);
+        return 0;
+    case '-':
+        if (jp->end - jp->p >= 9 && !memcmp(jp->p, "-Infinity", 9)) {
+            jp->p += 9;
+            v->t = J_NUM;
+            v->s = xstrdup("-Infinity");
+            v->slen = 9;
+            return 0;
+        }
+        return jp_number(jp, v);
     default: return jp_number(jp, v);
     }
 }
@@ -427,7 +448,7 @@ static int json_parse(const char *text, size_t len, jval *out, char *err)
 
 /* ------------------------------------------------------------ emitter */
 
-static void emit_str(sbuf *b, const char *s, size_t len)
+static void emit_str(sbuf *b, const char *s, size_t len, int slash)
 {
     static const char hex[] = "0123456789abcdef";
     sbuf_addc(b, '"');
@@ -438,7 +459,7 @@ static void emit_str(sbuf *b, const char *s, size_t len)
         switch (c) {
         case '"': esc = "\\\""; break;
         case '\\': esc = "\\\\"; break;
-        case '/': esc = "\\/"; break;   /* ujson's escape_forward_slashes */
+        case '/': if (slash) esc = "\\/"; break;   /* ujson's escape_forward_slashes */
         case '\n': esc = "\\n"; break;
         case '\r': esc = "\\r"; break;
         case '\t': esc = "\\t"; break;
@@ -475,14 +496,14 @@ static void emit_indent(sbuf *b, int level)
     for (int i = 0; i < level; i++) sbuf_add(b, "  ");
 }
 
-static void emit(sbuf *b, const jval *v, int level)
+static void emit(sbuf *b, const jval *v, int level, int slash)
 {
     switch (v->t) {
     case J_NULL: sbuf_add(b, "null"); return;
     case J_TRUE: sbuf_add(b, "true"); return;
     case J_FALSE: sbuf_add(b, "false"); return;
     case J_NUM: sbuf_addn(b, v->s, v->slen); return;
-    case J_STR: emit_str(b, v->s, v->slen); return;
+    case J_STR: emit_str(b, v->s, v->slen, slash); return;
     case J_ARR:
     case J_OBJ:
         break;
@@ -496,10 +517,10 @@ static void emit(sbuf *b, const jval *v, int level)
     for (size_t i = 0; i < v->n; i++) {
         emit_indent(b, level + 1);
         if (obj) {
-            emit_str(b, v->kids[i].key, v->kids[i].klen);
+            emit_str(b, v->kids[i].key, v->kids[i].klen, slash);
             sbuf_add(b, ": ");
         }
-        emit(b, &v->kids[i], level + 1);
+        emit(b, &v->kids[i], level + 1, slash);
         sbuf_add(b, i + 1 < v->n ? ",\n" : "\n");
     }
     emit_indent(b, level);
@@ -513,6 +534,9 @@ static void emit(sbuf *b, const jval *v, int level)
  * trip, fixed notation when -4 < exponent+1 <= 16, else d.ddde+XX. */
 static char *py_number_str_new(const char *tok)
 {
+    if (!strcmp(tok, "NaN")) return xstrdup("nan");
+    if (!strcmp(tok, "Infinity")) return xstrdup("inf");
+    if (!strcmp(tok, "-Infinity")) return xstrdup("-inf");
     if (!strpbrk(tok, ".eE")) {
         const char *d = tok[0] == '-' ? tok + 1 : tok;
         if (strcmp(d, "0") == 0) return xstrdup("0");
@@ -582,6 +606,7 @@ static void add_sig_field(jval *fields, const char *prefix, const char *desc)
 
 char *program_state_json_new(const program *pg, const rubric *r)
 {
+    dspy_version ver = r->dspy.version;
     jval root = {.t = J_OBJ};
     jval *ap = jadd(&root, PROGRAM_PREDICTOR, J_OBJ);
     jadd(ap, "traces", J_ARR);
@@ -590,6 +615,19 @@ char *program_state_json_new(const program *pg, const rubric *r)
     for (size_t k = 0; pg && k < pg->ndemos; k++) {
         const demo *d = &pg->demos[k];
         jval *o = jadd(demos, NULL, J_OBJ);
+        if (d->src) {
+            /* An imported demo goes back as it came: its key order, extra
+             * keys and number values are DSPy's, not ours. */
+            jval parsed;
+            char e[ERR_MAX];
+            if (json_parse(d->src, strlen(d->src), &parsed, e) == 0) {
+                if (parsed.t == J_OBJ) {
+                    *o = parsed;
+                    continue;
+                }
+                jval_clear(&parsed);
+            }
+        }
         if (d->augmented) jadd(o, "augmented", J_TRUE);
         for (size_t i = 0; i < r->nfields; i++)
             if (r->fields[i].kind == FIELD_INPUT && d->values[i])
@@ -603,7 +641,8 @@ char *program_state_json_new(const program *pg, const rubric *r)
     jadd_str(sig, "instructions", r->instructions ? r->instructions : "");
     jval *fields = jadd(sig, "fields", J_ARR);
     for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1) add_sig_field(fields, REASONING_PREFIX, REASONING_DESC);
+        if (pass == 1)
+            add_sig_field(fields, dspy_reasoning_prefix(ver), REASONING_DESC);
         for (size_t i = 0; i < r->nfields; i++) {
             if ((r->fields[i].kind == FIELD_INPUT) != (pass == 0)) continue;
             char *prefix = rubric_prefix_new(r->fields[i].name);
@@ -617,24 +656,31 @@ char *program_state_json_new(const program *pg, const rubric *r)
     jval *meta = jadd(&root, "metadata", J_OBJ);
     jval *deps = jadd(meta, "dependency_versions", J_OBJ);
     jadd_str(deps, "python", DEP_PYTHON);
-    jadd_str(deps, "dspy", DEP_DSPY);
+    jadd_str(deps, "dspy", dspy_release(ver));
     jadd_str(deps, "cloudpickle", DEP_CLOUDPICKLE);
     sbuf b = {0};
-    emit(&b, &root, 0);
+    emit(&b, &root, 0, dspy_state_escapes_slash(ver));
+    if (dspy_state_trailing_newline(ver)) sbuf_addc(&b, '\n');
     jval_clear(&root);
     return sbuf_take(&b);
 }
 
 /* ------------------------------------------------------------- reader */
 
-/* The prefixes a state's signature must have, in order. Caller frees. */
+static int same(const jval *v, const char *s)
+{
+    return v->slen == strlen(s) && memcmp(v->s, s, v->slen) == 0;
+}
+
+/* The prefixes a state's signature must have, in order (NULL for the
+ * reasoning field). Caller frees. */
 static size_t expected_prefixes(const rubric *r, char **out)
 {
     size_t n = 0;
     for (size_t i = 0; i < r->nfields; i++)
         if (r->fields[i].kind == FIELD_INPUT)
             out[n++] = rubric_prefix_new(r->fields[i].name);
-    out[n++] = xstrdup(REASONING_PREFIX);
+    out[n++] = NULL;    /* reasoning: either release's prefix */
     for (size_t i = 0; i < r->nfields; i++)
         if (r->fields[i].kind != FIELD_INPUT)
             out[n++] = rubric_prefix_new(r->fields[i].name);
@@ -671,7 +717,8 @@ static int check_signature(const jval *sig, const rubric *r, char *err)
         if (i >= fields->n) {
             err_set(err, "state is for another signature: it has %zu fields, "
                     "rubric expects %zu (field %zu '%s' is missing)",
-                    fields->n, nwant, i + 1, want[i]);
+                    fields->n, nwant, i + 1,
+                    want[i] ? want[i] : DSPY_REASONING_PREFIX_3);
             rc = -1;
             break;
         }
@@ -689,7 +736,16 @@ static int check_signature(const jval *sig, const rubric *r, char *err)
             rc = -1;
             break;
         }
-        if (pf->slen != strlen(want[i]) || memcmp(pf->s, want[i], pf->slen) != 0) {
+        if (!want[i]) {
+            if (!same(pf, DSPY_REASONING_PREFIX_3) &&
+                !same(pf, DSPY_REASONING_PREFIX_26)) {
+                err_set(err, "state is for another signature: field %zu is "
+                        "'%s', rubric expects '%s' (DSPy 3.2+) or '%s' (DSPy "
+                        "2.6-3.1)", i + 1, show(pf->s, pf->slen, a, sizeof a),
+                        DSPY_REASONING_PREFIX_3, DSPY_REASONING_PREFIX_26);
+                rc = -1;
+            }
+        } else if (!same(pf, want[i])) {
             err_set(err, "state is for another signature: field %zu is '%s', "
                     "rubric expects '%s'", i + 1,
                     show(pf->s, pf->slen, a, sizeof a),
@@ -727,7 +783,7 @@ static int demo_value(const jval *v, size_t k, char **out, char *err)
 }
 
 static int read_demo(const jval *o, size_t k, const rubric *r, demo *d,
-                     char *err)
+                     sbuf *warn, char *err)
 {
     char a[256];
     memset(d, 0, sizeof *d);
@@ -751,13 +807,49 @@ static int read_demo(const jval *o, size_t k, const rubric *r, demo *d,
             if (demo_value(v, k, &d->reasoning, err) < 0) return -1;
         } else if (fi >= 0) {
             if (demo_value(v, k, &d->values[fi], err) < 0) return -1;
-        } else {
-            err_set(err, "demo %zu has an unknown key \"%s\" (not a field of "
-                    "the rubric, \"reasoning\" or \"augmented\")", k + 1,
-                    show(v->key, v->klen, a, sizeof a));
+        }
+        /* Any other key (e.g. conversation_id from a pool export) is
+         * DSPy's business: it stays in src and is written back. */
+    }
+    int any = d->reasoning != NULL;
+    unsigned char num[RUBRIC_MAX_FIELDS] = {0};   /* the value was a number */
+    for (size_t m = 0; m < o->n; m++)
+        if (o->kids[m].t == J_NUM && strlen(o->kids[m].key) == o->kids[m].klen) {
+            int fi = rubric_field_index(r, o->kids[m].key);
+            if (fi >= 0) num[fi] = 1;
+        }
+    for (size_t i = 0; i < r->nfields; i++) {
+        const rubric_field *f = &r->fields[i];
+        if (!d->values[i]) continue;
+        any = 1;
+        if (!rubric_is_scored(f)) continue;
+        /* NaN / inf: no score at all; a finite number outside the range
+         * (1e308, -3): said, as a score validation would clamp it */
+        char *end;
+        const char *v = d->values[i];
+        while (*v == ' ') v++;
+        double x = strtod(v, &end);
+        while (*end == ' ') end++;
+        if (end == v || *end) continue;
+        if (!isfinite(x) && num[i]) {   /* NaN, Infinity, 1e400 */
+            err_set(err, "demo %zu \"%s\": %s is not a score (the field "
+                    "is %g-%g)", k + 1, f->name, show(v, strlen(v), a, sizeof a),
+                    f->lo, f->hi);
             return -1;
         }
+        if ((!isfinite(x) || x < f->lo || x > f->hi) && warn)
+            sbuf_addf(warn, "demo %zu \"%s\": %s is outside the field's "
+                      "range %g-%g\n", k + 1, f->name,
+                      show(v, strlen(v), a, sizeof a), f->lo, f->hi);
     }
+    if (!any) {
+        err_set(err, "demo %zu is empty: it has none of the signature's "
+                "fields", k + 1);
+        return -1;
+    }
+    sbuf b = {0};
+    emit(&b, o, 0, 0);
+    d->src = sbuf_take(&b);
     return 0;
 }
 
@@ -769,8 +861,14 @@ program *program_from_state_json_new(const char *json, const rubric *r,
         err_set(err, "no state");
         return NULL;
     }
+    size_t len = strlen(json);
+    if (len > PROGRAM_STATE_MAX) {
+        err_set(err, "the state is %zu bytes: at most %u MiB are accepted",
+                len, PROGRAM_STATE_MAX >> 20);
+        return NULL;
+    }
     jval root;
-    if (json_parse(json, strlen(json), &root, err) < 0) return NULL;
+    if (json_parse(json, len, &root, err) < 0) return NULL;
     program *pg = NULL;
     if (root.t != J_OBJ) {
         err_set(err, "not a DSPy program state: the top level is %s, expected "
@@ -823,13 +921,40 @@ program *program_from_state_json_new(const char *json, const rubric *r,
         err_set(err, "\"lm\" is %s, expected null or an object", jtype_name(lm->t));
         goto out;
     }
+    for (size_t i = 0; i < root.n; i++) {
+        const jval *kv = &root.kids[i];
+        if ((kv->klen == 8 && !memcmp(kv->key, "metadata", 8)) ||
+            (kv->klen == strlen(PROGRAM_PREDICTOR) &&
+             !memcmp(kv->key, PROGRAM_PREDICTOR, kv->klen)))
+            continue;
+        err_set(err, "the state has another predictor \"%s\": ChatAnalyzer "
+                "has only \"%s\"", show(kv->key, kv->klen, a, sizeof a),
+                PROGRAM_PREDICTOR);
+        goto out;
+    }
+    if (demos->n > PROGRAM_MAX_DEMOS) {
+        err_set(err, "the state has %zu demos: at most %d are accepted",
+                demos->n, PROGRAM_MAX_DEMOS);
+        goto out;
+    }
     if (check_signature(jget(ap, "signature"), r, err) < 0) goto out;
     pg = program_new();
+    const jval *ins = jget(jget(ap, "signature"), "instructions");
+    sbuf warns = {0};
+    if (r->instructions && !same(ins, r->instructions))
+        sbuf_add(&warns, "the state's instructions differ from the rubric's: "
+                 "curate prompts and saves with the rubric's (--rubric to use "
+                 "others)\n");
+    const jval *rel = jget(jget(jget(&root, "metadata"), "dependency_versions"),
+                           "dspy");
+    if (rel && rel->t == J_STR && !memchr(rel->s, '\0', rel->slen))
+        pg->has_dspy = dspy_family_of_release(rel->s, &pg->dspy) == 0;
     for (size_t k = 0; k < demos->n; k++) {
         demo d;
-        if (read_demo(&demos->kids[k], k, r, &d, err) < 0) {
+        if (read_demo(&demos->kids[k], k, r, &d, &warns, err) < 0) {
             demo_clear(&d);
             program_free(pg);
+            sbuf_free(&warns);
             pg = NULL;
             goto out;
         }
@@ -838,6 +963,12 @@ program *program_from_state_json_new(const char *json, const rubric *r,
             pg->demos = xrealloc(pg->demos, pg->cap * sizeof *pg->demos);
         }
         pg->demos[pg->ndemos++] = d;   /* takes ownership */
+    }
+    if (warns.len) {
+        warns.s[--warns.len] = '\0';   /* the last newline */
+        pg->warnings = sbuf_take(&warns);
+    } else {
+        sbuf_free(&warns);
     }
 out:
     jval_clear(&root);

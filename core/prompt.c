@@ -1,4 +1,4 @@
-/* prompt.c: see prompt.h. Text layout follows DSPy 2.6's ChatAdapter
+/* prompt.c: see prompt.h. Text layout follows the ChatAdapter of r->dspy.version
  * (format_field_description, format_field_structure, format_task_description,
  * format_user_message_content, format_assistant_message_content) and
  * Adapter.format_demos. */
@@ -96,20 +96,31 @@ static void objective_line(const char *s, size_t n, void *ctx)
 static void describe_field(sbuf *b, int idx, const char *name,
                            const char *desc)
 {
-    sbuf_addf(b, "%d. `%s` (str)", idx, name);
-    if (desc && *desc) sbuf_addf(b, ": %s", desc);
+    /* DSPy 2.6.26+ and 3.x write ": " even when the description is empty
+     * (ChainOfThought's reasoning). */
+    sbuf_addf(b, "%d. `%s` (str): %s", idx, name, desc ? desc : "");
+}
+
+/* get_field_description_string: the lines joined, then .strip(): an empty
+ * description on the last field loses the space after its ':'. */
+static void strip_tail(sbuf *b, size_t from)
+{
+    while (b->len > from && py_space(b->s[b->len - 1])) b->s[--b->len] = '\0';
 }
 
 static void field_description(sbuf *b, const rubric *r)
 {
     int n = 0;
     sbuf_add(b, "Your input fields are:\n");
+    size_t from = b->len;
     for (size_t i = 0; i < r->nfields; i++) {
         if (r->fields[i].kind != FIELD_INPUT) continue;
         if (n) sbuf_addc(b, '\n');
         describe_field(b, ++n, r->fields[i].name, r->fields[i].desc);
     }
+    strip_tail(b, from);
     sbuf_add(b, "\nYour output fields are:\n");
+    from = b->len;
     /* ChainOfThought's reasoning has desc "${reasoning}": DSPy omits it. */
     describe_field(b, 1, REASONING, NULL);
     n = 1;
@@ -118,6 +129,7 @@ static void field_description(sbuf *b, const rubric *r)
         sbuf_addc(b, '\n');
         describe_field(b, ++n, r->fields[i].name, r->fields[i].desc);
     }
+    strip_tail(b, from);
 }
 
 static void field_structure(sbuf *b, const rubric *r)
@@ -201,6 +213,8 @@ char *prompt_assistant_content_new(const rubric *r, const demo *d,
         sbuf_add(&b, d->values[i] ? d->values[i] : miss);
     }
     char *body = sbuf_strip_take(&b);
+    /* DSPy 3.0+ ends a demo's answer with the completed marker; 2.6 not. */
+    if (!dspy_demo_completed_marker(r->dspy.version)) return body;
     sbuf_add(&b, body);
     sbuf_add(&b, "\n\n[[ ## completed ## ]]\n");
     free(body);
@@ -633,16 +647,30 @@ void prompt_parse_answer(const rubric *r, const char *content,
         return;
     }
     if (parse_markers(r, text, out)) out->format = ANSWER_FMT_MARKERS;
-    else if (parse_json(r, text, out)) out->format = ANSWER_FMT_JSON;
+    else if (!r->dspy.no_json_fallback && parse_json(r, text, out))
+        out->format = ANSWER_FMT_JSON;
     else {
-        out->error = xstrdup("no [[ ## ]] markers and not JSON");
+        out->error = xstrdup(r->dspy.no_json_fallback
+                                 ? "no [[ ## ]] markers (JSON fallback off)"
+                                 : "no [[ ## ]] markers and not JSON");
         return;
     }
     sbuf why = {0};
     int nscore = 0, nvalid = 0;
     validate_scores(r, out, &why, &nscore, &nvalid);
+    /* ChatAdapter.parse raises unless every output field is there
+     * (reasoning and text fields too): such an answer is never ok. */
+    int missing = !out->reasoning;
+    if (!out->reasoning) add_reason(&why, "missing field %s", REASONING, NULL);
+    for (size_t i = 0; i < r->nfields; i++) {
+        const rubric_field *f = &r->fields[i];
+        if (!rubric_is_output(f) || out->raw[i]) continue;
+        missing = 1;
+        if (f->kind != FIELD_SCORE)   /* score fields: said above */
+            add_reason(&why, "missing field %s", f->name, NULL);
+    }
     fill_overall(r, out);
-    out->status = nvalid == nscore ? ANSWER_OK
+    out->status = nvalid == nscore && !missing ? ANSWER_OK
                   : nvalid ? ANSWER_PARTIAL : ANSWER_FAILED;
     if (out->status != ANSWER_OK) out->error = sbuf_take(&why);
     else sbuf_free(&why);

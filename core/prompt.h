@@ -1,4 +1,4 @@
-/* prompt.h: DSPy ChatAdapter prompts (DSPy 2.6 layout) for a rubric run
+/* prompt.h: DSPy ChatAdapter prompts (the layout of r->dspy, core/dspy.h) for a rubric run
  * through ChainOfThought, and parsing the model's answer back.
  *
  * The signature is the rubric with a `reasoning` output field (description

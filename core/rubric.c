@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,55 @@ static int parse_field(rubric_field *f, const cJSON *j, const char *src,
     return 0;
 }
 
+/* Python's inspect.cleandoc (ASCII whitespace): DSPy's
+ * Signature.instructions is cleandoc(__doc__), so the prompt and the saved
+ * state both carry this form. Tabs expand to 8 columns; the first line is
+ * left-stripped, the others lose the common indentation of the non-blank
+ * ones after the first; leading and trailing empty lines go. */
+static char *cleandoc_new(const char *doc)
+{
+    sbuf t = {0};
+    size_t col = 0;
+    for (const char *p = doc; *p; p++) {
+        if (*p == '\t') {
+            do sbuf_addc(&t, ' '); while (++col % 8);
+        } else {
+            sbuf_addc(&t, *p);
+            col = *p == '\n' ? 0 : col + 1;
+        }
+    }
+    char *text = t.s ? t.s : xstrdup("");
+    /* split into lines */
+    size_t n = 1;
+    for (char *p = text; *p; p++) n += *p == '\n';
+    char **ln = xcalloc(n, sizeof *ln);
+    size_t k = 0;
+    ln[k++] = text;
+    for (char *p = text; *p; p++)
+        if (*p == '\n') { *p = '\0'; ln[k++] = p + 1; }
+    size_t margin = (size_t)-1;
+    for (size_t i = 1; i < n; i++) {
+        size_t ws = strspn(ln[i], " \t\r\v\f");
+        if (ln[i][ws] && ws < margin) margin = ws;
+    }
+    ln[0] += strspn(ln[0], " \t\r\v\f");
+    for (size_t i = 1; i < n && margin != (size_t)-1; i++) {
+        size_t len = strlen(ln[i]);
+        ln[i] += len < margin ? len : margin;
+    }
+    size_t lo = 0, hi = n;
+    while (hi > lo && !*ln[hi - 1]) hi--;
+    while (lo < hi && !*ln[lo]) lo++;
+    sbuf out = {0};
+    for (size_t i = lo; i < hi; i++) {
+        if (i > lo) sbuf_addc(&out, '\n');
+        sbuf_add(&out, ln[i]);
+    }
+    free(ln);
+    free(text);
+    return out.s ? out.s : xstrdup("");
+}
+
 rubric *rubric_parse_new(const char *json, const char *src, char *err)
 {
     cJSON *root = cJSON_Parse(json);
@@ -180,7 +230,7 @@ rubric *rubric_parse_new(const char *json, const char *src, char *err)
         goto fail;
     }
     r->name = xstrdup(name ? name->valuestring : "ChatAnalysisSignature");
-    r->instructions = xstrdup(ins->valuestring);
+    r->instructions = cleandoc_new(ins->valuestring);
     int idx = 0, seen_output = 0, nscore = 0, noverall = 0, ninput = 0;
     double wsum = 0;
     const cJSON *f;
@@ -271,6 +321,82 @@ char *rubric_to_json_new(const rubric *r)
     char *out = json_text_new(root, 1);
     cJSON_Delete(root);
     return out;
+}
+
+/* Appends one difference to out (at most three, then "..."). */
+static void diff_add(char *out, size_t n, int *count, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void diff_add(char *out, size_t n, int *count, const char *fmt, ...)
+{
+    size_t len = strlen(out);
+    if (len + 8 >= n) return;
+    if (++*count > 3) {
+        if (*count == 4) snprintf(out + len, n - len, "; ...");
+        return;
+    }
+    if (*count > 1) len += (size_t)snprintf(out + len, n - len, "; ");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out + len, n - len, fmt, ap);
+    va_end(ap);
+}
+
+/* The names of a's fields that b lacks, comma-separated, into buf. */
+static int missing_names(const rubric *a, const rubric *b, char *buf, size_t n)
+{
+    int count = 0;
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < a->nfields && len + 8 < n; i++) {
+        if (rubric_field_index(b, a->fields[i].name) >= 0) continue;
+        len += (size_t)snprintf(buf + len, n - len, "%s'%s'", count ? ", " : "",
+                                a->fields[i].name);
+        count++;
+    }
+    return count;
+}
+
+int rubric_diff(const rubric *a, const rubric *b, char *out, size_t n)
+{
+    out[0] = '\0';
+    char *ja = rubric_to_json_new(a), *jb = rubric_to_json_new(b);
+    int same = strcmp(ja, jb) == 0;
+    free(ja);
+    free(jb);
+    if (same) return 0;
+    int k = 0;
+    char names[512];
+    int m = missing_names(b, a, names, sizeof names);
+    if (m) diff_add(out, n, &k, "field%s %s only in the new rubric", m > 1 ? "s" : "", names);
+    m = missing_names(a, b, names, sizeof names);
+    if (m) diff_add(out, n, &k, "field%s %s only in the pool's", m > 1 ? "s" : "", names);
+    for (size_t i = 0; i < a->nfields; i++) {
+        const rubric_field *f = &a->fields[i];
+        int j = rubric_field_index(b, f->name);
+        if (j < 0) continue;
+        const rubric_field *g = &b->fields[j];
+        if (f->kind != g->kind)
+            diff_add(out, n, &k, "field '%s': kind %s -> %s", f->name,
+                     kind_names[f->kind], kind_names[g->kind]);
+        else if (f->lo != g->lo || f->hi != g->hi)
+            diff_add(out, n, &k, "field '%s': range %g-%g -> %g-%g", f->name,
+                     f->lo, f->hi, g->lo, g->hi);
+        else if (f->kind == FIELD_SCORE && f->weight != g->weight)
+            diff_add(out, n, &k, "field '%s': weight %g -> %g", f->name,
+                     f->weight, g->weight);
+        else if (f->kind == FIELD_SCORE && f->higher_is_better != g->higher_is_better)
+            diff_add(out, n, &k, "field '%s': higher_is_better %s -> %s", f->name,
+                     f->higher_is_better ? "true" : "false",
+                     g->higher_is_better ? "true" : "false");
+        else if (strcmp(f->desc, g->desc) != 0)
+            diff_add(out, n, &k, "field '%s': other description", f->name);
+        else if ((size_t)j != i)
+            diff_add(out, n, &k, "field '%s': other position", f->name);
+    }
+    if (strcmp(a->instructions, b->instructions) != 0)
+        diff_add(out, n, &k, "other instructions");
+    if (!k) diff_add(out, n, &k, "other name");
+    return 1;
 }
 
 int rubric_field_index(const rubric *r, const char *name)

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "dspy.h"
+
 #define RUBRIC_MAX_FIELDS 24
 
 typedef enum {
@@ -29,6 +31,8 @@ typedef struct {
     char *instructions;
     rubric_field fields[RUBRIC_MAX_FIELDS];
     size_t nfields;         /* declaration order: inputs first, then outputs */
+    dspy_target dspy;       /* the DSPy release this signature is formatted,
+                               saved and parsed for (--dspy; default 3) */
 } rubric;
 
 /* The built-in travel-seller rubric. Caller frees with rubric_free(). */
@@ -39,6 +43,12 @@ rubric *rubric_load_new(const char *path, char *err);
 void rubric_free(rubric *r);
 /* Rubric as JSON text (the same format rubric_parse_new reads). Caller frees. */
 char *rubric_to_json_new(const rubric *r);
+
+/* Compares rubric a (e.g. the one a pool is labeled under) with b: 0 when
+ * they define the same task (the same canonical JSON), else 1 with out
+ * naming the first differences, e.g. "field 'quality' only in the new
+ * rubric; field 'wait_score': range 0-10 -> 0-5". */
+int rubric_diff(const rubric *a, const rubric *b, char *out, size_t n);
 
 /* Index of a field by name, or -1. */
 int rubric_field_index(const rubric *r, const char *name);

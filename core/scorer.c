@@ -221,7 +221,8 @@ static pending *prepare(run_state *s, const char *id)
     prompt_inputs_clear(inputs);
     convo_free(c);
     llm_cache_key(s->cfg->base_url, s->cfg->model, p->messages, s->cfg->temperature,
-                  s->cfg->max_tokens, s->response_format, p->key);
+                  s->cfg->max_tokens, s->response_format, s->cfg->rollout_id,
+                  p->key);
     return p;
 }
 

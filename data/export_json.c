@@ -43,7 +43,9 @@ char *export_program_state_new(pool *p, const rubric *r, int64_t id,
     if (!prog) {
         err_set(err, "program %lld: %s", (long long)pg.id, perr);
     } else {
-        out = program_state_json_new(prog, r);
+        rubric as = *r;   /* the stored state's release unless one was chosen */
+        if (!r->dspy.chosen && prog->has_dspy) as.dspy.version = prog->dspy;
+        out = program_state_json_new(prog, &as);
         pg.n_demos = (int)prog->ndemos;   /* what the state holds */
         program_free(prog);
     }
@@ -63,8 +65,14 @@ int import_program_state(pool *p, const rubric *r, const char *json,
 {
     program *prog = program_from_state_json_new(json, r, err);
     if (!prog) return -1;
+    if (o && o->warnings)
+        *o->warnings = prog->warnings ? xstrdup(prog->warnings) : NULL;
+    /* Stored in the bytes of the release that wrote it (when it says),
+     * so it is exported again as it came. */
+    rubric as = *r;
+    if (prog->has_dspy) as.dspy.version = prog->dspy;
     pool_program pg = {0};
-    pg.state_json = program_state_json_new(prog, r);
+    pg.state_json = program_state_json_new(prog, &as);
     pg.metric = "imported";
     pg.val_score = 0;
     pg.model = (char *)(o && o->model ? o->model : NULL);

@@ -43,12 +43,19 @@ typedef struct {
     size_t nsellers;
     const char *seller_id;      /* default: the first seller name */
     const char *id;             /* conversation id; default "wa-" + a hash of
-                                   the seller id, the first message and the
-                                   participants: stable across re-imports and
+                                   the seller's name, the first message and
+                                   the participants: stable across re-imports and
                                    longer exports of the same chat */
     import_date_order order;    /* DATE_AUTO detects from the file */
     int tz_offset_min;          /* local time of the export, minutes east of
                                    UTC (default 0: timestamps taken as UTC) */
+    import_date_order *guessed; /* may be NULL; else set to the order assumed
+                                   when DATE_AUTO found no date that decides
+                                   (every day and month <= 12: 12-hour clock
+                                   MDY, else DMY), or DATE_AUTO when the
+                                   dates decided or the order was given. The
+                                   caller says so: the reader may need
+                                   --date-order. */
 } import_wa_opts;
 
 /* WhatsApp chat export (.txt), Android and iOS forms. One file is one

@@ -34,6 +34,8 @@ void import_file_stats_clear(import_file_stats *st)
         free(st->stale_ids[k]);
         st->stale_ids[k] = NULL;
     }
+    free(st->last_id);
+    st->last_id = NULL;
 }
 
 /* Counts a stored conversation; a changed one's labels became stale. */
@@ -44,6 +46,8 @@ static int count(pool *p, import_file_stats *st, const convo *c, int changed,
     else if (changed == 1) st->changed++;
     else st->same++;
     st->msgs += (long)c->nmsgs;
+    free(st->last_id);
+    st->last_id = xstrdup(c->id);
     if (changed != 1) return 0;
     int n = pool_stale_labels(p, c->id, err);
     if (n < 0) return -1;

@@ -43,9 +43,10 @@ typedef struct {
      * (owned: import_file_stats_clear). */
     long stale_convs, stale_labels;
     char *stale_ids[IMPORT_STALE_NAMED];
+    char *last_id;               /* the last conversation stored (owned) */
 } import_file_stats;
 
-/* Frees the stale ids (the counts stay). */
+/* Frees the ids (the counts stay). */
 void import_file_stats_clear(import_file_stats *st);
 
 /* Imports path into p. 0, or -1 + err ("FILE:LINE: ..." for a malformed

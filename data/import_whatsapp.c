@@ -256,10 +256,12 @@ static int is_blank(const char *s, size_t n)
     return n == 0;
 }
 
-/* Decides the date order; returns 0 (DMY or MDY in *order) or -1 + err. */
+/* Decides the date order; returns 0 (DMY or MDY in *order; *guessed 1
+ * when no date decided it) or -1 + err. */
 static int scan(const ctx_t *cx, const char *data, size_t len,
-                import_date_order want, import_date_order *order)
+                import_date_order want, import_date_order *order, int *guessed)
 {
+    *guessed = 0;
     line_iter it = {data, len, 0, 0};
     const char *s;
     size_t n, skip, dmy_line = 0, mdy_line = 0, nstamps = 0, stray = 0;
@@ -324,6 +326,7 @@ static int scan(const ctx_t *cx, const char *data, size_t len,
      * with month-first dates; most of the world writes day first. */
     *order = dmy_line ? DATE_DMY : mdy_line ? DATE_MDY
            : twelve ? DATE_MDY : DATE_DMY;
+    *guessed = !dmy_line && !mdy_line;
     return 0;
 }
 
@@ -556,19 +559,21 @@ static int assign_roles(const ctx_t *cx, builder *b, const import_wa_opts *o)
     return first;
 }
 
-/* The default conversation id hashes the seller id, the first message
+/* The default conversation id hashes the seller's name (as the file
+ * writes it, not --seller-id: importing the same file with another or no
+ * --seller-id is the same conversation), the first message
  * (local time as written, so --tz does not change it; its text) and the
  * participants. It ignores the file name and everything after the first
  * message, so re-importing the same chat, or a later and longer export of
  * it, lands on the same id. A group where someone speaks for the first time
  * after the earlier export gets a new id: that is a different set of
  * speakers. */
-static void default_id(const builder *b, const char *seller_id, char *out,
+static void default_id(const builder *b, const char *seller_name, char *out,
                        size_t outsz)
 {
     char tbuf[32];
     const convo_msg *m = &b->c->msgs[0];
-    uint64_t h = hash_fnv1a(seller_id, strlen(seller_id) + 1, HASH_FNV_SEED);
+    uint64_t h = hash_fnv1a(seller_name, strlen(seller_name) + 1, HASH_FNV_SEED);
     snprintf(tbuf, sizeof tbuf, "%lld", (long long)b->first_local);
     h = hash_fnv1a(tbuf, strlen(tbuf) + 1, h);
     h = hash_fnv1a(m->text, strlen(m->text) + 1, h);
@@ -583,8 +588,11 @@ int import_whatsapp(const char *data, size_t len, const char *src,
 {
     ctx_t cx = {src ? src : "(input)", err};
     import_date_order order;
-    if (scan(&cx, data, len, opts ? opts->order : DATE_AUTO, &order) != 0)
+    int guessed;
+    if (opts && opts->guessed) *opts->guessed = DATE_AUTO;
+    if (scan(&cx, data, len, opts ? opts->order : DATE_AUTO, &order, &guessed) != 0)
         return -1;
+    if (guessed && opts && opts->guessed) *opts->guessed = order;
     builder b = {0};
     b.c = convo_new(NULL, NULL);
     int rc = build(&cx, data, len, order, opts ? opts->tz_offset_min : 0, &b);
@@ -595,7 +603,7 @@ int import_whatsapp(const char *data, size_t len, const char *src,
         char idbuf[32];
         const char *id = opts->id;
         if (!id || !id[0]) {
-            default_id(&b, sid, idbuf, sizeof idbuf);
+            default_id(&b, b.names[first], idbuf, sizeof idbuf);
             id = idbuf;
         }
         free(b.c->id);

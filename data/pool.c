@@ -326,10 +326,13 @@ static pool *open_rw(const char *path, int create, char *err)
     }
     sqlite3_finalize(s);
     if (pool_exec(p, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", err) < 0 ||
-        pool_migrate(p, err) < 0 || runs_sweep(p, err) < 0) {
+        pool_migrate(p, err) < 0) {
         pool_close(p);
         return NULL;
     }
+    /* Housekeeping, never a reason to fail an open (the pool may be busy
+     * with a long write): the next open tries again. */
+    runs_sweep(p, e2);
     return p;
 }
 
@@ -362,9 +365,10 @@ pool *pool_open_readonly(const char *path, char *err)
     int rc = classify(p, &kind, err);
     if (rc < 0 && (sqlite3_errcode(p->db) == SQLITE_CANTOPEN ||
                    sqlite3_errcode(p->db) == SQLITE_READONLY)) {
-        /* A WAL pool in a folder nobody may write to (no -shm can be
-         * made): nobody can be writing it either, so read it as an
-         * immutable file. */
+        /* A WAL pool in a folder we may not write to: SQLite cannot make
+         * the -shm it coordinates readers and writers with, so the file
+         * is read as immutable (only a writer with more rights than ours
+         * could change it meanwhile, and then this read may be stale). */
         pool_close(p);
         char *uri = file_uri_new(path);
         p = open_common(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
@@ -388,7 +392,7 @@ pool *pool_open_readonly(const char *path, char *err)
     sqlite3_stmt *s = pool_prepare(p, "PRAGMA user_version", err);
     int v = s && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
     if (s) sqlite3_finalize(s);
-    if (v > 0 && v < POOL_SCHEMA_VERSION) {
+    if (v > 0 && (v < POOL_SCHEMA_VERSION || pool_search_parts_missing(p))) {
         err_set(err, "%s: the pool has schema %d and needs an upgrade to %d, "
                 "which a read-only open cannot do: run any curate command "
                 "that writes (e.g. `curate init`) once", path, v,
@@ -606,7 +610,10 @@ int pool_put_convo(pool *p, const convo *c, const char *source, int *changed,
     return pool_tx_close(p, ok, err);
 }
 
-convo *pool_get_convo_new(pool *p, const char *id, char *err)
+/* The conversation's header and messages [off, off + max) in order (max
+ * < 0: all); *total (may be NULL) gets how many it has. */
+static convo *get_convo(pool *p, const char *id, int64_t off, int64_t max,
+                        int64_t *total, char *err)
 {
     /* Kept prepared: scoring loads every conversation it sends. Both are
      * reset before returning, so no read transaction stays open. */
@@ -627,25 +634,60 @@ convo *pool_get_convo_new(pool *p, const char *id, char *err)
     int64_t cid = sqlite3_column_int64(s, 0);
     int64_t first = sqlite3_column_int64(s, 3), last = sqlite3_column_int64(s, 4);
     sqlite3_reset(s);
-    s = pool_stmt(p, ST_MSG_RANGE, "SELECT ts, sender, role, text FROM messages "
-                  "WHERE mid BETWEEN ? AND ? AND cid = ? ORDER BY mid", err);
+    if (total) {
+        sqlite3_stmt *t = pool_prepare(p, "SELECT count(*) FROM messages "
+                                       "WHERE mid BETWEEN ? AND ? AND cid = ?", err);
+        if (!t) { convo_free(c); return NULL; }
+        sqlite3_bind_int64(t, 1, first);
+        sqlite3_bind_int64(t, 2, last);
+        sqlite3_bind_int64(t, 3, cid);
+        rc = sqlite3_step(t);
+        *total = rc == SQLITE_ROW ? sqlite3_column_int64(t, 0) : 0;
+        sqlite3_finalize(t);
+        if (rc != SQLITE_ROW) {
+            pool_sql_err(p, "count messages", err);
+            convo_free(c);
+            return NULL;
+        }
+    }
+    int window = max >= 0;
+    s = window ? pool_prepare(p, "SELECT ts, sender, role, text FROM messages "
+                              "WHERE mid BETWEEN ? AND ? AND cid = ? ORDER BY mid "
+                              "LIMIT ? OFFSET ?", err)
+               : pool_stmt(p, ST_MSG_RANGE, "SELECT ts, sender, role, text FROM messages "
+                           "WHERE mid BETWEEN ? AND ? AND cid = ? ORDER BY mid", err);
     if (!s) { convo_free(c); return NULL; }
     sqlite3_bind_int64(s, 1, first);
     sqlite3_bind_int64(s, 2, last);
     sqlite3_bind_int64(s, 3, cid);
+    if (window) {
+        sqlite3_bind_int64(s, 4, max);
+        sqlite3_bind_int64(s, 5, off > 0 ? off : 0);
+    }
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
         convo_add_msg(c, sqlite3_column_int64(s, 0),
                       (const char *)sqlite3_column_text(s, 1),
                       (msg_role)sqlite3_column_int(s, 2),
                       (const char *)sqlite3_column_text(s, 3));
+    if (rc != SQLITE_DONE) pool_sql_err(p, "get messages", err);
+    if (window) sqlite3_finalize(s);
+    else sqlite3_reset(s);
     if (rc != SQLITE_DONE) {
-        pool_sql_err(p, "get messages", err);
-        sqlite3_reset(s);
         convo_free(c);
         return NULL;
     }
-    sqlite3_reset(s);
     return c;
+}
+
+convo *pool_get_convo_new(pool *p, const char *id, char *err)
+{
+    return get_convo(p, id, 0, -1, NULL, err);
+}
+
+convo *pool_get_convo_window_new(pool *p, const char *id, int64_t off,
+                                 int64_t max, int64_t *total, char *err)
+{
+    return get_convo(p, id, off, max < 0 ? 0 : max, total, err);
 }
 
 /* ---- runs ---- */
@@ -801,6 +843,22 @@ int pool_run_finish(pool *p, int64_t run_id, const char *status,
     return 0;
 }
 
+int pool_last_done_summary(pool *p, const char *kind, char **out, char *err)
+{
+    *out = NULL;
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT summary FROM runs WHERE kind = ? AND status = 'done' "
+        "ORDER BY id DESC LIMIT 1", err);
+    if (!s) return -1;
+    pool_bind_text(s, 1, kind);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) *out = pool_col_strdup(s, 0);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return pool_sql_err(p, "read the last run", err);
+    return 0;
+}
+
 int pool_list_runs(pool *p, const char *kind, pool_run *out, int max,
                    char *err)
 {
@@ -878,7 +936,10 @@ int pool_backup(pool *p, const char *dest, char *err)
     if (outfile_open(&of, dest, OUTFILE_NO_REPLACE, err) < 0) return -1;
     outfile_close_fd(&of);   /* SQLite writes it; our fd would drop its locks */
     sqlite3 *out = NULL;
-    if (sqlite3_open_v2(of.tmp, &out, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    /* NOFOLLOW: the temporary name must still be our file when SQLite
+     * opens it again by name */
+    if (sqlite3_open_v2(of.tmp, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+                        NULL) != SQLITE_OK) {
         err_set(err, "%s: %s", dest, out ? sqlite3_errmsg(out) : "out of memory");
         sqlite3_close(out);
         outfile_abort(&of);

@@ -56,6 +56,11 @@ int pool_put_convo(pool *p, const convo *c, const char *source, int *changed,
 /* Returns the conversation with its messages (caller frees with
  * convo_free), or NULL: err says "no conversation 'X'" or the SQL error. */
 convo *pool_get_convo_new(pool *p, const char *id, char *err);
+/* The same with only messages [off, off + max) (in order), for a
+ * conversation too long to hold whole (the review screen); *total gets
+ * how many messages it has. Caller frees with convo_free, or NULL + err. */
+convo *pool_get_convo_window_new(pool *p, const char *id, int64_t off,
+                                 int64_t max, int64_t *total, char *err);
 int pool_has_convo(pool *p, const char *id);
 
 /* ---- runs ---- */
@@ -65,6 +70,9 @@ int pool_run_start(pool *p, const char *kind, const char *backend,
 /* status: "done", "interrupted", "failed". summary_json may be NULL. */
 int pool_run_finish(pool *p, int64_t run_id, const char *status,
                     const char *summary_json, char *err);
+/* The summary JSON of the newest run of kind that finished "done", in
+ * *out (caller frees; NULL when there is none). 0 or -1 + err. */
+int pool_last_done_summary(pool *p, const char *kind, char **out, char *err);
 
 /* ---- predictions (model output) ---- */
 typedef struct {

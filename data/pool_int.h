@@ -68,6 +68,10 @@ int pool_exec(pool *p, const char *sql, char *err);
 /* Brings the schema to POOL_SCHEMA_VERSION (pool_schema.c); refuses a pool
  * from a newer curate. 0 or -1 + err. */
 int pool_migrate(pool *p, char *err);
+/* 1 when the search index is still schema 3's (one document per
+ * conversation) in a pool an early schema-5 build wrote: pool_migrate
+ * repairs it; a read-only open must refuse it. */
+int pool_search_parts_missing(pool *p);
 /* Internal id (rowid) of a conversation, 0 if none, -1 on error. */
 int64_t pool_cid(pool *p, const char *id, char *err);
 /* Recomputes the denormalised status columns of conversation cid. */

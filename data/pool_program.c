@@ -22,16 +22,22 @@ void pool_programs_free(pool_program *pg, int n)
     free(pg);
 }
 
+/* Two statements: one UPDATE that clears and sets at once meets the
+ * unique index (programs_best) row by row, and fails whenever the new
+ * best's id is lower than the old one's. Callers hold a transaction. */
 static int set_best(pool *p, int64_t id, char *err)
 {
-    sqlite3_stmt *s = pool_prepare(p,
-        "UPDATE programs SET is_best = (id = ?1) WHERE is_best = 1 OR id = ?1",
-        err);
-    if (!s) return -1;
-    sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) return pool_sql_err(p, "set best program", err);
+    static const char *sql[] = {
+        "UPDATE programs SET is_best = 0 WHERE is_best = 1 AND id <> ?1",
+        "UPDATE programs SET is_best = 1 WHERE id = ?1"};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *s = pool_prepare(p, sql[i], err);
+        if (!s) return -1;
+        sqlite3_bind_int64(s, 1, id);
+        int rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE) return pool_sql_err(p, "set best program", err);
+    }
     return 0;
 }
 

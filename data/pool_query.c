@@ -758,9 +758,13 @@ int pool_get_stats(pool *p, const rubric *r, int64_t run_id,
     struct tm tm;
     localtime_r(&now, &tm);
     tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT count(DISTINCT cid) FROM labels WHERE "
-             "created_at >= %lld AND undone_at IS NULL", (long long)mktime(&tm));
+    /* Counted as "total reviewed" is: the conversation's current state is
+     * reviewed (status 2); a skip today is not a review. */
+    char sql[320];
+    snprintf(sql, sizeof sql, "SELECT count(DISTINCT l.cid) FROM labels l "
+             "JOIN conversations c ON c.cid = l.cid WHERE l.created_at >= %lld "
+             "AND l.undone_at IS NULL AND l.status <> 'skipped' AND c.status = 2",
+             (long long)mktime(&tm));
     out->reviewed_today = scalar(p, sql, err);
     if (out->reviewed_today < 0) return -1;
     return field_aggs(p, r, run_id, seller, out, err);

@@ -418,7 +418,19 @@ static const char *schema_v4 =
  *    conversation's current hash.
  * 4. pool_meta: key/value facts about the pool: 'rubric' (the canonical
  *    JSON of the rubric its labels and predictions were made under),
- *    'made_by' ('demo' for a pool `curate demo` created). */
+ *    'made_by' ('demo' for a pool `curate demo` created).
+ * 5. The search index's documents are parts of a conversation, not the
+ *    whole: SEARCH_PART messages each (the first part also holds the id and
+ *    the seller), rowid = cid * 2^20 + part. Filling the index then takes
+ *    memory for one part, whatever the size of a conversation (one of a
+ *    million messages took 480 MB as one document). A search term never
+ *    holds a line break, and the parts are split between messages, so a
+ *    conversation matches exactly when one of its parts does. The index is
+ *    rebuilt from empty (`curate index`; scans answer meanwhile). */
+/* Messages per search document (a text constant: it is spliced into SQL);
+ * must stay below 2^20 (the part number's bits of a rowid). */
+#define SEARCH_PART "1024"
+
 static const char *schema_v5 =
     "PRAGMA application_id = 1129665089;"   /* 0x43555241, "CURA" */
     "ALTER TABLE runs ADD COLUMN owner_pid INTEGER;"
@@ -431,7 +443,41 @@ static const char *schema_v5 =
     "ALTER TABLE labels ADD COLUMN content_hash TEXT;"
     "UPDATE labels SET content_hash = (SELECT content_hash FROM conversations c"
     " WHERE c.cid = labels.cid);"
-    "CREATE TABLE pool_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+    "CREATE TABLE pool_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    /* A pool made by an older `curate demo` (nothing but its data) is
+     * recognised as a demo pool, so `make demo` can still reset it. */
+    "INSERT INTO pool_meta SELECT 'made_by', 'demo' WHERE EXISTS (SELECT 1"
+    " FROM conversations) AND NOT EXISTS (SELECT 1 FROM conversations WHERE"
+    " source IS NOT 'demo') AND NOT EXISTS (SELECT 1 FROM labels WHERE"
+    " reviewer <> 'demo') AND NOT EXISTS (SELECT 1 FROM edge_marks WHERE"
+    " reviewer <> 'demo');";
+
+/* Part 5 of schema 5, also applied on its own to a pool whose schema 5
+ * was written by an early build without it (see repair_search_parts). */
+static const char *schema_v5_search =
+    "DROP TABLE IF EXISTS conv_search; DROP VIEW IF EXISTS conv_doc;"
+    /* Most conversations are one part: read as before, in one pass; only
+     * the long ones are cut (each part found by its first message). */
+    "CREATE VIEW conv_doc(rid, doc, cid) AS"
+    " SELECT c.cid * 1048576, lower(c.id || char(10) || c.seller_id ||"
+    " char(10) || coalesce((SELECT group_concat(m.text, char(10)) FROM messages m"
+    " WHERE m.mid BETWEEN c.msg_first AND c.msg_last AND m.cid = c.cid), '')),"
+    " c.cid FROM conversations c WHERE c.n_messages <= " SEARCH_PART
+    " UNION ALL"
+    " SELECT c.cid * 1048576 + (m0.mid - c.msg_first) / " SEARCH_PART ","
+    " lower(CASE WHEN m0.mid = c.msg_first THEN c.id || char(10) || c.seller_id"
+    " || char(10) ELSE '' END || (SELECT group_concat(m.text, char(10)) FROM"
+    " messages m WHERE m.mid BETWEEN m0.mid AND min(m0.mid + " SEARCH_PART " - 1,"
+    " c.msg_last) AND m.cid = c.cid)), c.cid"
+    /* CROSS JOIN and +m0.cid: walk c, then m0 by its rowid range (the
+     * planner otherwise scans messages or builds an index on m0.cid). */
+    " FROM conversations c CROSS JOIN messages m0 ON m0.mid BETWEEN c.msg_first AND"
+    " c.msg_last AND +m0.cid = c.cid WHERE c.n_messages > " SEARCH_PART
+    " AND (m0.mid - c.msg_first) % " SEARCH_PART " = 0;"
+    "CREATE VIRTUAL TABLE conv_search USING fts5(doc, content='conv_doc',"
+    " content_rowid='rid', tokenize='trigram case_sensitive 1', columnsize=0);"
+    "INSERT INTO conv_search(conv_search, rank) VALUES('automerge', 8);"
+    "UPDATE search_state SET upto = 0, gen = gen + 1;";
 
 /* Schema version 11: team review. assignments: which reviewer is to
  * review which conversation (curate assign), one row per pair, kept once
@@ -514,18 +560,6 @@ static int repair_early_v2(pool *p, char *err)
     return pool_tx_close(p, ok, err);
 }
 
-static int has_column(pool *p, const char *table, const char *col)
-{
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'",
-             table, col);
-    sqlite3_stmt *s = pool_prepare(p, sql, NULL);
-    if (!s) return 0;
-    int has = sqlite3_step(s) == SQLITE_ROW;
-    sqlite3_finalize(s);
-    return has;
-}
-
 /* Schema 4 is numbered below steps that other branches added first (5,
  * 8, 11): a pool a build without it brought to a higher version lacks it.
  * Such a pool gets the step now (its tables are missing: all of it is,
@@ -549,6 +583,43 @@ static int repair_missing_v4(pool *p, char *err)
     return pool_tx_close(p, ok, err);
 }
 
+int pool_search_parts_missing(pool *p)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(p->db, "SELECT (SELECT count(*) FROM sqlite_master"
+            " WHERE name = 'conv_doc') > 0 AND (SELECT count(*) FROM"
+            " pragma_table_info('conv_doc') WHERE name = 'rid') = 0", -1, &s,
+            NULL) != SQLITE_OK)
+        return 0;
+    int missing = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return missing;
+}
+
+/* A pool whose schema 5 came from an early build has the search index of
+ * schema 3 (one document per conversation): bring it to parts (the index
+ * starts empty again; scans answer meanwhile). One cheap look per open. */
+static int repair_search_parts(pool *p, char *err)
+{
+    if (!pool_search_parts_missing(p)) return 0;
+    if (pool_tx_open(p, err) < 0) return -1;
+    int ok = !pool_search_parts_missing(p) ||
+             pool_exec(p, schema_v5_search, err) == 0;
+    return pool_tx_close(p, ok, err);
+}
+
+static int has_column(pool *p, const char *table, const char *col)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'",
+             table, col);
+    sqlite3_stmt *s = pool_prepare(p, sql, NULL);
+    if (!s) return 0;
+    int has = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return has;
+}
+
 int pool_migrate(pool *p, char *err)
 {
     sqlite3_stmt *s = pool_prepare(p, "PRAGMA user_version", err);
@@ -562,7 +633,8 @@ int pool_migrate(pool *p, char *err)
         return -1;
     }
     if (v == POOL_SCHEMA_VERSION)
-        return repair_early_v2(p, err) < 0 ? -1 : repair_missing_v4(p, err);
+        return repair_early_v2(p, err) < 0 || repair_search_parts(p, err) < 0
+                   ? -1 : repair_missing_v4(p, err);
     /* All steps run in one transaction with the user_version bump; the
      * version is read again under the write lock in case another process
      * migrated meanwhile. */
@@ -581,7 +653,8 @@ int pool_migrate(pool *p, char *err)
     }
     if (ok && v < 3) ok = pool_exec(p, schema_v3, err) == 0;
     if (ok && v < 4) ok = pool_exec(p, schema_v4, err) == 0;
-    if (ok && v < 5) ok = pool_exec(p, schema_v5, err) == 0;
+    if (ok && v < 5) ok = pool_exec(p, schema_v5, err) == 0 &&
+                          pool_exec(p, schema_v5_search, err) == 0;
     if (ok && v < 8) {
         char *v8 = schema_v8_new();
         ok = pool_exec(p, v8, err) == 0;
@@ -602,6 +675,7 @@ int pool_migrate(pool *p, char *err)
     }
     if (pool_tx_close(p, ok, err) < 0) return -1;
     if (v == 2 && repair_early_v2(p, err) < 0) return -1;
+    if (repair_search_parts(p, err) < 0) return -1;
     return v >= 4 ? repair_missing_v4(p, err) : 0;
 }
 

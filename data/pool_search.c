@@ -45,7 +45,7 @@ int pool_search_drop(pool *p, int64_t cid, int *was, char *err)
      * document as the view gives it now, before the messages change. */
     sqlite3_stmt *s = pool_stmt(p, ST_SEARCH_DROP,
         "INSERT INTO conv_search(conv_search, rowid, doc) "
-        "SELECT 'delete', cid, doc FROM conv_doc WHERE cid = ?", err);
+        "SELECT 'delete', rid, doc FROM conv_doc WHERE cid = ?", err);
     if (!s) return -1;
     sqlite3_bind_int64(s, 1, cid);
     rc = sqlite3_step(s);
@@ -59,7 +59,7 @@ int pool_search_add(pool *p, int64_t cid, char *err)
 {
     sqlite3_stmt *s = pool_stmt(p, ST_SEARCH_ADD,
         "INSERT INTO conv_search(rowid, doc) "
-        "SELECT cid, doc FROM conv_doc WHERE cid = ?", err);
+        "SELECT rid, doc FROM conv_doc WHERE cid = ?", err);
     if (!s) return -1;
     sqlite3_bind_int64(s, 1, cid);
     int rc = sqlite3_step(s);
@@ -177,7 +177,8 @@ int64_t pool_search_hits(pool *p, const char *term, char *err)
     /* The index for what it covers, a scan after it (nothing once the
      * indexer has caught up); a bit per match, and the first ones listed. */
     sbuf q = {0};
-    sbuf_add(&q, "SELECT rowid FROM conv_search WHERE conv_search MATCH ?1"
+    /* A document is a part of a conversation: rowid >> 20 is its cid. */
+    sbuf_add(&q, "SELECT rowid >> 20 FROM conv_search WHERE conv_search MATCH ?1"
                  " UNION ALL SELECT t.cid FROM conversations t WHERE t.cid > ?3"
                  " AND ");
     pool_search_scan_sql(&q, "t");
@@ -195,6 +196,7 @@ int64_t pool_search_hits(pool *p, const char *term, char *err)
         /* Imported since max_cid was read (another snapshot): left out
          * now; the next call sees the new max_cid and starts again. */
         if (cid < 0 || cid > max_cid) continue;
+        if (bits[cid >> 3] >> (cid & 7) & 1) continue;   /* another part */
         bits[cid >> 3] |= (unsigned char)(1u << (cid & 7));
         if (n <= POOL_SEARCH_LISTED) list[n] = cid;
         n++;
@@ -240,8 +242,8 @@ int pool_search_get_state(pool *p, pool_search_state *st, char *err)
 
 /* The last cid of the next transaction's share after u: whole
  * conversations up to INDEX_TX_MESSAGES messages (at least one). 0 when
- * everything is indexed, -1 on error. */
-static int64_t chunk_end(pool *p, int64_t u, char *err)
+ * everything is indexed, -1 on error; *nconv: how many conversations. */
+static int64_t chunk_end(pool *p, int64_t u, int64_t *nconv, char *err)
 {
     sqlite3_stmt *s = pool_prepare(p,
         "SELECT cid, n_messages FROM conversations WHERE cid > ? ORDER BY cid",
@@ -259,6 +261,7 @@ static int64_t chunk_end(pool *p, int64_t u, char *err)
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return pool_sql_err(p, "search index", err);
+    *nconv = n;
     return end;
 }
 
@@ -267,12 +270,12 @@ static int64_t chunk_end(pool *p, int64_t u, char *err)
 static int64_t index_step(pool *p, char *err)
 {
     if (pool_tx_open(p, err) < 0) return -1;
-    int64_t u = upto(p, err), end = u < 0 ? -1 : chunk_end(p, u, err);
-    int64_t n = 0;
+    int64_t n = 0, nconv = 0;
+    int64_t u = upto(p, err), end = u < 0 ? -1 : chunk_end(p, u, &nconv, err);
     int ok = end >= 0;
     if (ok && end > 0) {
         sqlite3_stmt *s = pool_prepare(p,
-            "INSERT INTO conv_search(rowid, doc) SELECT cid, doc FROM conv_doc"
+            "INSERT INTO conv_search(rowid, doc) SELECT rid, doc FROM conv_doc"
             " WHERE cid > ?1 AND cid <= ?2", err);
         ok = s != NULL;
         if (ok) {
@@ -282,7 +285,7 @@ static int64_t index_step(pool *p, char *err)
             if (!ok) pool_sql_err(p, "search index", err);
             sqlite3_finalize(s);
         }
-        if (ok) n = sqlite3_changes64(p->db);
+        if (ok) n = nconv;
         sqlite3_stmt *w = ok ? pool_prepare(p, "UPDATE search_state SET upto = ?", err) : NULL;
         ok = w != NULL;
         if (ok) {

@@ -68,7 +68,13 @@ static void ans_check(const rubric *r, const char *content)
     }
     if (a.format == ANSWER_FMT_NONE) FUZZ_CHECK(a.status == ANSWER_FAILED);
     FUZZ_CHECK(a.status != ANSWER_OK || nvalid == nscore);
-    FUZZ_CHECK(a.status != ANSWER_PARTIAL || (nvalid > 0 && nvalid < nscore));
+    /* ok needs every output field (ChatAdapter.parse) */
+    int all_out = a.reasoning != NULL;
+    for (size_t i = 0; i < r->nfields; i++)
+        if (rubric_is_output(&r->fields[i]) && !a.raw[i]) all_out = 0;
+    FUZZ_CHECK(a.status != ANSWER_OK || all_out);
+    FUZZ_CHECK(a.status != ANSWER_PARTIAL ||
+               (nvalid > 0 && (nvalid < nscore || !all_out)));
     FUZZ_CHECK(a.status != ANSWER_FAILED || nvalid == 0);
     int oi = rubric_overall_index(r);
     if (a.overall_computed) {

@@ -64,14 +64,9 @@ static void rb_check_scores(const rubric *r)
         "1000000000000000000000", "-0", "0.005", "2/3", "1/1e308",
     };
     double vals[] = {0, -1, 1e308, -1e308, 0.004999, 5.555, 1e-320};
-    double lo_all = INFINITY, hi_all = -INFINITY;
     for (size_t i = 0; i < r->nfields; i++) {
         const rubric_field *f = &r->fields[i];
         if (!rubric_is_scored(f)) continue;
-        if (f->kind == FIELD_SCORE) {
-            if (f->lo < lo_all) lo_all = f->lo;
-            if (f->hi > hi_all) hi_all = f->hi;
-        }
         double v;
         for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
             if (rubric_validate_score(f, texts[k], &v))
@@ -98,8 +93,13 @@ static void rb_check_scores(const rubric *r)
         }
         double o;
         if (rubric_overall_from(r, &s, &o) == 0) {
+            /* placed on the overall field's range (0-10 without one), not
+             * the parts' (a [0,5] overall over [1,5] parts reaches 0) */
+            int ov = rubric_overall_index(r);
+            double olo = ov >= 0 ? r->fields[ov].lo : 0;
+            double ohi = ov >= 0 ? r->fields[ov].hi : 10;
             FUZZ_CHECK(isfinite(o));
-            FUZZ_CHECK(o >= lo_all - 0.005 && o <= hi_all + 0.005);
+            FUZZ_CHECK(o >= olo - 0.005 && o <= ohi + 0.005);
         }
         /* scoreset -> JSON -> scoreset */
         int oi = rubric_overall_index(r);

@@ -67,7 +67,7 @@ script -q -e -c "$CURATE show $(printf %q "$ID")" /dev/null </dev/null >>tty.out
 has "list printed the id (pipe)" 'h1.*52;c;ZXZpbA==' pipe.out
 has "the import summary names the file" 'in.*\.jsonl: 1 conversation' pipe.out
 has "label's success line" 'label #[0-9]+ corrected by' pipe.out
-has "undo's success line" 'undone: corrected label #[0-9]+ of' pipe.out
+has "undo's success line" 'undone: [a-z]+ label #[0-9]+ of' pipe.out
 has "edge's success line" 'marked as edge case' pipe.out
 has "show's history" 'label history' pipe.out
 has "models listed" 'plain-model' pipe.out

@@ -32,6 +32,7 @@ bad_number "optimize --val 1e2" "optimize: --val: '1e2' is not a whole number; a
 bad_number "optimize --threshold inf" "optimize: --threshold: 'inf' is not a finite decimal number; allowed 0..1" optimize --threshold inf
 bad_number "import --tz-offset 25:00" "import: --tz-offset: '25:00' is not a UTC offset" import --tz-offset 25:00 x.txt
 bad_number "import --tz-offset +1:5" "import: --tz-offset: '+1:5' is not a UTC offset" import --tz-offset +1:5 x.txt
+bad_number "report --run 1e3" "report: --run: '1e3' is not a whole number" report --run 1e3 -o r.html
 bad_number "list --filter disagree:1e999" "'1e999' is not a finite decimal number" list --filter disagree:1e999
 bad_number "a hostile value is quoted safely" "'\\x1b]0;x\\x07'" list --offset $'\e]0;x\a'
 hasnt "no raw ESC in that message" $'\e' "$WORK/out"

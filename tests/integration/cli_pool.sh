@@ -69,7 +69,7 @@ check_rc "label bad status" 2 "$CURATE" label c1 --status maybe
 # labels stay in the history).
 check_rc "second reviewer" 0 "$CURATE" --reviewer bob label c1 --set responsiveness_score=7 \
   --set customer_negative_score=1 --set conversational_trend_score=8
-has "says it supersedes alice's label" "note: this supersedes alice's label #1 of c1" "$WORK/out"
+has "says alice labeled it too" "note: alice labeled c1 too \\(label #1, kept\\)" "$WORK/out"
 check_rc "another reviewer cannot undo bob's label" 1 "$CURATE" --reviewer carol label c1 --undo
 has "says there is nothing of theirs" "nothing of carol's to undo on c1" "$WORK/out"
 check_rc "undo" 0 "$CURATE" --reviewer bob label c1 --undo

@@ -141,7 +141,8 @@ assert list(p) == ["traces", "train", "demos", "signature", "lm"], list(p)
 assert p["traces"] == [] and p["train"] == [] and p["lm"] is None
 assert list(p["signature"]) == ["instructions", "fields"]
 prefixes = [f["prefix"] for f in p["signature"]["fields"]]
-assert prefixes == ["Conversation:", "Seller Id:", "Reasoning: Let's think step by step in order to",
+# the default --dspy 3: DSPy 3.2+'s ChainOfThought prefix
+assert prefixes == ["Conversation:", "Seller Id:", "Reasoning:",
                     "Responsiveness Score:", "Customer Negative Score:",
                     "Conversational Trend Score:", "Overall Seller Score:", "Score Rationale:"], prefixes
 aug = p["demos"][0]
@@ -150,8 +151,21 @@ assert aug["augmented"] is True and aug["responsiveness_score"] == "9", aug  # a
 assert list(aug)[4:8] == ["responsiveness_score", "customer_negative_score",
                           "conversational_trend_score", "overall_seller_score"], list(aug)
 assert list(s["metadata"]) == ["dependency_versions"]
+assert s["metadata"]["dependency_versions"]["dspy"] == "3.3.1", s["metadata"]
 print("keys ok")
 PY
 has "state JSON keys and field order" '^keys ok$' "$WORK/keys.txt"
+
+# ---- issue 15: no more requests than DSPy sends: every attempt passes
+# (no threshold), so one request per attempt, plus both validations
+stats_requests() { curl -s "http://127.0.0.1:$LLM_PORT/stats" | $PY -c 'import json,sys; print(json.load(sys.stdin)["requests"])'; }
+r0=$(stats_requests)
+check_rc "all attempts pass" 3 "${OPT[@]}" --no-cache --max-bootstrapped 3 --max-labeled 0 --seed 5
+r1=$(stats_requests)
+na=$(grep -cE '^  attempt' "$WORK/out")
+nv=$(sed -nE 's/^validation \(([0-9]+) examples.*/\1/p' "$WORK/out")
+eq "three attempts, all accepted" "$(grep -cE '^  attempt .* accepted' "$WORK/out") of $na" "3 of 3"
+eq "one request per attempt + 2 x validation" "$((r1 - r0))" "$((na + 2 * nv))"
+has "says every attempt passed without a threshold" '^note: no --threshold: every bootstrapped prediction that parsed passed \(3 of 3 attempts\)' "$WORK/out"
 
 finish

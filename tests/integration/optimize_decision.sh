@@ -73,6 +73,11 @@ n_before=$(requests)
 # ---- C: the same seed: the same program, all from the cache
 check_rc "same seed again: equal, exit 3" 3 "${OPT[@]}" --seed 11
 eq "no new requests (cache)" "$(requests)" "$n_before"
+# the decision is a paired comparison with a noise margin (README)
+has "paired gain printed" '^gain: \+0\.0000 ± 0\.0000 \(paired, n=8\); needs > 2 SE = 0\.0000' "$WORK/out"
+has "equal is not better" '^decision: not improved \(gain \+0\.0000 within the margin' "$WORK/out"
+eq "run records the pairing" "$(sql "SELECT json_extract(summary, '$.paired.n') || ' ' || json_extract(summary, '$.paired.margin_from') FROM runs WHERE kind = 'optimize' ORDER BY id DESC LIMIT 1")" "8 2 SE"
+eq "run records the DSPy release" "$(sql "SELECT json_extract(params, '$.dspy') FROM runs WHERE kind = 'optimize' ORDER BY id DESC LIMIT 1")" "3.3.1"
 eq "identical state JSON" "$(sql "SELECT (SELECT state FROM programs WHERE id=3) = (SELECT state FROM programs WHERE id=2)")" "1"
 eq "identical training set" "$(sql "SELECT (SELECT trainset FROM programs WHERE id=3) = (SELECT trainset FROM programs WHERE id=2)")" "1"
 eq "best unchanged on a tie" "$(best)" "2"
@@ -84,9 +89,11 @@ eq "best still 2" "$(best)" "2"
 check_rc "--no-cache asks the model again" 3 "${OPT[@]}" --seed 11 --no-cache
 [ "$(requests)" -gt "$n_before" ] && pass "--no-cache sent requests" || fail "--no-cache sent requests"
 
-# ---- another seed, another validation set or sample
+# ---- another seed: the validation split stays (it only grows, README)
+split_before=$(sql "SELECT json_extract(summary, '$.val_split') FROM runs WHERE kind = 'optimize' AND status = 'done' ORDER BY id DESC LIMIT 1")
 check_rc "seed 12" 3 "${OPT[@]}" --seed 12
-eq "another seed, another training set" "$(sql "SELECT (SELECT trainset FROM programs ORDER BY id DESC LIMIT 1) <> (SELECT trainset FROM programs WHERE id=2)")" "1"
+eq "another seed keeps the validation split" "$(sql "SELECT json_extract(summary, '$.val_split') FROM runs WHERE kind = 'optimize' AND status = 'done' ORDER BY id DESC LIMIT 1")" "$split_before"
+eq "eight validation conversations recorded" "$(sql "SELECT json_array_length(summary, '$.val_split') FROM runs WHERE kind = 'optimize' ORDER BY id DESC LIMIT 1")" "8"
 
 # ---- random search
 check_rc "--candidates 2" 3 "${OPT[@]}" --candidates 2 --seed 11
@@ -115,5 +122,39 @@ eq "best untouched" "$(best)" "2"
 # ---- the offline baseline ignores demos: never an improvement
 check_rc "heuristic backend: exit 3" 3 "${OPT[@]}" --backend heuristic
 has "heuristic named" 'backend heuristic \(heuristic-v1\)' "$WORK/out"
+
+# ---- --min-gain overrides the noise margin (last: it stores a program)
+b0=$(best)
+check_rc "--min-gain 1: no gain is that large" 3 "${OPT[@]}" --seed 11 --max-bootstrapped 1 --max-labeled 1 --min-gain 1
+has "margin from --min-gain" 'needs > --min-gain 1\.0000' "$WORK/out"
+eq "best unchanged by --min-gain" "$(best)" "$b0"
+check_rc "--min-gain out of range" 2 "$CURATE" optimize --min-gain 2
+check_rc "--min-gain not a number" 2 "$CURATE" optimize --min-gain x
+
+# ---- the validation split only grows: four more labels move no old member
+llm_control '{"mode": "demo-aware"}'
+last_split() { sql "SELECT json_extract(summary, '$.val_split') FROM runs WHERE kind = 'optimize' AND status = 'done' ORDER BY id DESC LIMIT 1"; }
+split1=$(last_split)
+$PY - >"$WORK/more.jsonl" <<'PY'
+import json
+for i in range(90, 94):
+    o = {"responsiveness_score": i % 11, "customer_negative_score": (i * 3) % 11, "conversational_trend_score": (i * 5) % 11}
+    print(json.dumps({"id": "c%02d" % i, "seller_id": "S-1", "messages": [
+        {"ts": "2024-04-02T09:00:00Z", "from": "Cliente", "role": "customer", "text": "Trip c%02d question. ORACLE: %s" % (i, json.dumps(o))},
+        {"ts": "2024-04-02T09:03:00Z", "from": "Ana", "role": "seller", "text": "On it!"}]}))
+PY
+check "import four more" "$CURATE" import "$WORK/more.jsonl"
+for i in 90 91 92 93; do "$CURATE" label "c$i" --set responsiveness_score=5 --set customer_negative_score=5 --set conversational_trend_score=5 >/dev/null; done
+OPT1=("${OPT[@]}" --seed 11 --max-bootstrapped 1 --max-labeled 1 --min-gain 1)
+check_rc "optimize after four more labels" 3 "${OPT1[@]}"
+eq "every old validation member stays" "$(sql "SELECT count(*) FROM json_each('$split1') WHERE value NOT IN (SELECT value FROM json_each('$(last_split)'))")" "0"
+# ---- neither program is judged on its own examples: the best's training
+# set (recorded with it) leaves the evaluation
+vid=$(sql "SELECT json_extract('$split1', '\$[0]')")
+sql "UPDATE programs SET trainset = json_array('$vid') WHERE is_best = 1"
+check_rc "optimize with a best trained on a validation example" 3 "${OPT1[@]}"
+eq "that example is not judged" "$(sql "SELECT count(*) FROM json_each((SELECT json_extract(summary, '$.val_ids') FROM runs WHERE kind = 'optimize' ORDER BY id DESC LIMIT 1)) WHERE value = '$vid'")" "0"
+eq "but stays in the split" "$(sql "SELECT count(*) FROM json_each('$(last_split)') WHERE value = '$vid'")" "1"
+has "judged on the other seven" 'paired, n=7\)' "$WORK/out"
 
 finish

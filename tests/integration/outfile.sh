@@ -36,6 +36,8 @@ check_rc "a symlink target is refused" 1 "$CURATE" export json -o link.json
 has "says it is a symbolic link" 'link.json: exists and is a symbolic link' "$WORK/out"
 eq "the symlink's target untouched" "$(cat victim)" "secret 0600 file"
 [ -L link.json ] && pass "the symlink is still a symlink" || fail "the symlink was replaced"
+check_rc "report -o a symlink is refused" 1 "$CURATE" report -o link.json
+eq "the symlink's target untouched by report" "$(cat victim)" "secret 0600 file"
 mkfifo fifo.json
 check_rc "a FIFO is refused" 1 "$CURATE" export pool -o fifo.json
 [ -p fifo.json ] && pass "the FIFO is still a FIFO" || fail "the FIFO was replaced"

@@ -17,8 +17,12 @@ start_llm --mode demo-aware --require-key "$KEY" --log "$WORK/llm-requests.log" 
 export CURATE_LLM_URL=$LLM_URL CURATE_LLM_MODEL=secret-model CURATE_LLM_API_KEY=$KEY
 check "score with a key" runq "$CURATE" score --all
 runq "$CURATE" optimize --seed 3
+# The keep-if-better decision may keep no best (a small validation set):
+# the exports below need one, whatever it decided.
+runq "$CURATE" programs use "$(sql "SELECT max(id) FROM programs")"
 eq "optimize ran (exit 0 or 3)" "$(sql "SELECT count(*) FROM runs WHERE kind='optimize' AND status='done'")" "1"
-check "export json" runq "$CURATE" export json -o state.json
+PROG=$(sql "SELECT max(id) FROM programs")   # best or not, by the decision rule
+check "export json" runq "$CURATE" export json --program "$PROG" -o state.json
 check "export pool" runq "$CURATE" export pool -o pool.jsonl
 
 # MongoDB with a password (SCRAM on the loopback peer).
@@ -27,10 +31,10 @@ $PY "$ROOT/tests/peers/mongo_peer.py" --port 0 --portfile mport --dump dump.json
 PIDS+=($!)
 wait_file mport 10
 MURI="mongodb://curate:$PASS@127.0.0.1:$(cat mport)/curate_test?authSource=admin"
-check "export mongo with a password" runq env CURATE_MONGO_URI="$MURI" "$CURATE" export mongo
+check "export mongo with a password" runq env CURATE_MONGO_URI="$MURI" "$CURATE" export mongo --program "$PROG"
 check "import-program mongo" runq env CURATE_MONGO_URI="$MURI" "$CURATE" import-program mongo
 # A wrong password fails clearly without printing either password.
-runq env CURATE_MONGO_URI="mongodb://curate:wrong-$PASS@127.0.0.1:$(cat mport)/curate_test" "$CURATE" export mongo
+runq env CURATE_MONGO_URI="mongodb://curate:wrong-$PASS@127.0.0.1:$(cat mport)/curate_test" "$CURATE" export mongo --program "$PROG"
 has "auth failure reported" 'uthentication' outputs
 
 # The workbench: the screen never shows the key or the URI's password.

@@ -94,6 +94,7 @@ tui_check "not started" "optimisation not started"
 eq "nothing stored" "$(sql "SELECT count(*) FROM programs")" "0"
 tui_keys x o y Enter
 tui_check "outcome shown when it ends" "Decision: not better than the current best" 60
+tui_check "the paired gain shown" "Gain [+-][0-9.]+ ± [0-9.]+ \\(paired, n=[0-9]+\\)"
 tui_check "before -> after table" "overall_seller_score +[0-9.]+ -> [0-9.]+ +[0-9.]+ -> [0-9.]+"
 tui_check "validation line" "Validation diversity on [0-9]+ examples: [0-9.]+ before \\(zero-shot\\) -> [0-9.]+ after"
 tui_keys q P Enter

@@ -185,6 +185,13 @@ tui_keys R g b
 new_id=$(sql "SELECT max(id) FROM programs")
 tui_check "make best confirmed" "program $new_id is now the current best"
 eq "best moved" "$(sql "SELECT id FROM programs WHERE is_best = 1")" "$new_id"
+# and back to the older (lower id) program: a rollback (once a raw
+# "UNIQUE constraint failed" on screen)
+old_id=$(sql "SELECT min(id) FROM programs")
+tui_keys j b
+tui_check "rollback to a lower id confirmed" "program $old_id is now the current best"
+hasnt "no SQLite error on screen" "UNIQUE constraint" "$WORK/screen"
+eq "best moved back" "$(sql "SELECT group_concat(id) FROM programs WHERE is_best = 1")" "$old_id"
 tui_keys q
 tui_check "back to the queue again" " curate \\| Queue"
 tui_quit "first run"

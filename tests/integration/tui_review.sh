@@ -104,7 +104,8 @@ tui_wait_gone " 10\\.0 "
 # ---- back to the queue: counters follow ----
 tui_keys q
 tui_check "back in the queue" "1 To review \\($((n_review - 3))\\)"
-today=$(sql "SELECT count(DISTINCT cid) FROM labels WHERE undone_at IS NULL AND created_at >= strftime('%s','now','start of day')")
+# A skip is not a review (the same count as "total reviewed": status 2).
+today=$(sql "SELECT count(DISTINCT l.cid) FROM labels l JOIN conversations c USING(cid) WHERE l.undone_at IS NULL AND l.status <> 'skipped' AND c.status = 2 AND l.created_at >= strftime('%s','now','start of day')")
 tui_check "reviewed-today counter" "Reviewed today $today "
 # u in the queue undoes the last save (the typed overall of id3)
 tui_keys u

@@ -203,8 +203,10 @@ tui_keys g
 tui_keys Enter
 opened "${ids[3]}" || fail "reopens"
 tui_keys +
+tui_keys L                 # the log view over the review: still asked
+tui_wait "Log"
 tui_keys C-c
-tui_check "Ctrl-C with edits asks" "Unsaved edits to ${ids[3]}"
+tui_check "Ctrl-C with edits asks (the review under the log view)" "Unsaved edits to ${ids[3]}"
 tui_keys d
 for i in $(seq 1 50); do [ -s "$WORK/tui.exit" ] && break; sleep 0.1; done
 eq "Ctrl-C, d: quits" "$(cat "$WORK/tui.exit" 2>/dev/null)" "0"
@@ -296,7 +298,7 @@ TUI_W=200 tui_start
 tui_keys /; tui_wait "Search"; tui_keys "S-LONG" Enter
 tui_check "queue search finds it" "search \"S-LONG\": 1 in To review"
 tui_keys Enter
-tui_check "workbench opens the 202-character id" "^m{100}"
+tui_check "workbench opens the 202-character id" "^m{70}m*…  seller S-LONG"
 tui_keys a
 tui_check "saved it" "saved m{100}"
 eq "workbench label on the whole id" "$(label_status "$mid" | cut -d' ' -f1)" "accepted"

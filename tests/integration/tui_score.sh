@@ -13,7 +13,7 @@ LLM_ENV="CURATE_LLM_URL=$LLM_URL CURATE_LLM_MODEL=tui-test-model"
 
 tui_start $LLM_ENV
 tui_keys x
-tui_check "actions menu" "Actions \\(Enter runs, q closes\\)"
+tui_check "actions menu" "Actions \\(Enter runs, q closes"
 tui_check "menu names the LLM" "scorer: LLM tui-test-model"
 tui_keys a
 tui_check "progress row while scoring" "Score all \\(tui-test-model\\) [0-9]+/$n_all +[0-9]+% \\[.*\\] *[0-9]+ failed .*X cancels"
@@ -30,7 +30,7 @@ eq "run recorded as done" "$(sql "SELECT status FROM runs WHERE id = $run")" "do
 eq "one prediction per conversation" "$(sql "SELECT count(DISTINCT cid) FROM predictions WHERE run_id = $run")" "$n_all"
 eq "predictions are ok" "$(sql "SELECT count(*) FROM predictions WHERE run_id = $run AND status = 'ok'")" "$n_all"
 tui_wait_gone "X cancels" 5
-tui_check "results appear (model column)" "model: tui-test-model, ok"
+tui_check "results appear (model column)" "model: prediction #[0-9]+ of run [0-9]+, tui-test-model, ok"
 
 # ---- cancel ----
 tui_keys q x t

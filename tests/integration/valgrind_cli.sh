@@ -30,7 +30,10 @@ vg "score llm" 0 score --all --url "$LLM_URL" --model m --concurrency 8
 vg "score heuristic" 0 score --ids demo-0001,demo-0002 --backend heuristic
 vg "label" 0 label demo-0003 --set responsiveness_score=3
 vg "edge" 0 edge demo-0003 --note boundary
-vg "optimize" 0 optimize --url "$LLM_URL" --model m --seed 1
+# Exit 3: the keep-if-better decision may keep no best; the export below
+# then takes the stored program.
+vg "optimize" 3 optimize --url "$LLM_URL" --model m --seed 1
+vg "programs use" 0 programs use 1
 vg "export json" 0 export json -o s.json
 vg "export pool" 0 export pool -o p.jsonl
 vg "import-program" 0 import-program json s.json

@@ -747,3 +747,72 @@ TEST(bootstrap_select_too_few_says_how_many)
     CHECK(bs_select(it, 12, &o, &s, err) < 0);
     free(it);
 }
+
+/* The paired comparison that decides keep-if-better: equivalent programs
+ * whose scores differ only by noise stay within 2 SE; a real gain does not. */
+TEST(bootstrap_paired_gain)
+{
+    double base[8] = {0.61, 0.70, 0.55, 0.80, 0.66, 0.72, 0.59, 0.68};
+    double noisy[8], better[8];
+    static const double jitter[8] = {0.004, -0.003, 0.005, -0.002,
+                                     0.003, 0.001, -0.004, 0.002};
+    for (int i = 0; i < 8; i++) {
+        noisy[i] = base[i] + jitter[i];
+        better[i] = base[i] + 0.05 + jitter[i];
+    }
+    double g, se;
+    bs_paired_gain(noisy, base, 8, &g, &se);
+    CHECK_NEAR(g, 0.00075, 1e-12);
+    CHECK(se > 0 && g < 2 * se);          /* noise: not an improvement */
+    bs_paired_gain(better, base, 8, &g, &se);
+    CHECK_NEAR(g, 0.05075, 1e-12);
+    CHECK(g > 2 * se);
+    bs_paired_gain(base, base, 8, &g, &se);
+    CHECK(g == 0 && se == 0);             /* equal: gain 0 is not > 0 */
+    bs_paired_gain(better, base, 1, &g, &se);
+    CHECK(se == 0);                       /* n < 2: no noise estimate */
+}
+
+/* Issue 14: one more label reshuffled the whole validation set (79 -> 80
+ * labels: 0 of 10 in common). Membership is per conversation now, and an
+ * earlier run's split is kept whatever the seed. */
+TEST(bootstrap_select_val_only_grows)
+{
+    char ids[80][8];
+    bs_item *it = make_items(80, 0, ids);
+    bs_select_opts o = {.edge = 0, .sample = 15, .val = 10, .seed = 3,
+                        .lo = 0, .hi = 10};
+    bs_split a, b;
+    char err[ERR_MAX];
+    CHECK_MSG(bs_select(it, 79, &o, &a, err) == 0, "%s", err);
+    CHECK_MSG(bs_select(it, 80, &o, &b, err) == 0, "%s", err);
+    size_t common = 0;
+    for (size_t i = 0; i < a.nval; i++)
+        for (size_t j = 0; j < b.nval; j++)
+            common += !strcmp(it[a.val[i]].conv_id, it[b.val[j]].conv_id);
+    CHECK_MSG(common >= 9, "only %zu of 10 in common after one label", common);
+    /* with the recorded split, another seed keeps every member */
+    const char *prev[10];
+    for (size_t i = 0; i < a.nval; i++) prev[i] = it[a.val[i]].conv_id;
+    bs_split c;
+    o.seed = 99;
+    o.prev_val = prev;
+    o.nprev_val = a.nval;
+    CHECK(bs_select(it, 80, &o, &c, err) == 0);
+    CHECK(c.nval == 10);
+    for (size_t i = 0; i < c.nval; i++) CHECK(c.val[i] == a.val[i]);
+    /* a larger --val adds members, keeps the old ones */
+    bs_split d;
+    o.val = 12;
+    CHECK(bs_select(it, 80, &o, &d, err) == 0);
+    CHECK(d.nval == 12);
+    size_t kept = 0;
+    for (size_t i = 0; i < d.nval; i++)
+        for (size_t j = 0; j < a.nval; j++) kept += d.val[i] == a.val[j];
+    CHECK(kept == 10);
+    bs_split_clear(&a);
+    bs_split_clear(&b);
+    bs_split_clear(&c);
+    bs_split_clear(&d);
+    free(it);
+}

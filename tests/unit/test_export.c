@@ -56,6 +56,8 @@ TEST(export_program_ref)
 TEST(export_json_store_roundtrip)
 {
     rubric *r = rubric_default_new();
+    r->dspy.version = DSPY_V26;   /* golden_state.json is 2.6.27's bytes */
+    r->dspy.chosen = 1;
     pool *p = tmp_pool();
     CHECK(p != NULL);
     char err[ERR_MAX] = "";

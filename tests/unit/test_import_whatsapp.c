@@ -407,16 +407,23 @@ TEST(wa_several_sellers_and_overrides)
     convo_free(c);
 }
 
-static int get_id(const char *text, const char *seller, int tz, char *id)
+static int get_id_as(const char *text, const char *seller, int tz,
+                     const char *seller_id, char *id)
 {
     const char *sellers[] = {seller};
-    import_wa_opts o = {.sellers = sellers, .nsellers = 1, .tz_offset_min = tz};
+    import_wa_opts o = {.sellers = sellers, .nsellers = 1, .tz_offset_min = tz,
+                        .seller_id = seller_id};
     char err[ERR_MAX];
     convo *c = NULL;
     int rc = import_whatsapp(text, strlen(text), "any-name.txt", &o, keep, &c, err);
     if (rc == 0) snprintf(id, 32, "%s", c->id);
     convo_free(c);
     return rc;
+}
+
+static int get_id(const char *text, const char *seller, int tz, char *id)
+{
+    return get_id_as(text, seller, tz, NULL, id);
 }
 
 TEST(wa_stable_ids)
@@ -438,6 +445,10 @@ TEST(wa_stable_ids)
     CHECK_STR(a, b);                                   /* --tz does not matter */
     CHECK(get_id(short_export, "ANA", 0, b) == 0);
     CHECK_STR(a, b);                                   /* nor the seller's case */
+    CHECK(get_id_as(short_export, "Ana", 0, "S-LIS-1", b) == 0);
+    CHECK_STR(a, b);                                   /* nor --seller-id */
+    CHECK(get_id_as(short_export, "Ana", 0, "S-OTHER", x) == 0);
+    CHECK_STR(b, x);
     CHECK(get_id(short_export, "John", 0, x) == 0);
     CHECK(strcmp(a, x) != 0);                          /* another seller */
     CHECK(get_id("10/04/2024, 12:01 - John: Hi, Lisbon in May?\n"

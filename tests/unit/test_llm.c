@@ -663,23 +663,26 @@ TEST(llm_config_env_and_check)
 TEST(llm_cache_key_stable_and_sensitive)
 {
     char a[LLM_CACHE_KEY_LEN + 1], b[LLM_CACHE_KEY_LEN + 1];
-    llm_cache_key(EP1, "m", "[1]", 0, 1024, NULL, a);
+    llm_cache_key(EP1, "m", "[1]", 0, 1024, NULL, 0, a);
     CHECK(strlen(a) == 32);
     for (int i = 0; i < 32; i++)
         CHECK((a[i] >= '0' && a[i] <= '9') || (a[i] >= 'a' && a[i] <= 'f'));
-    llm_cache_key(EP1, "m", "[1]", 0, 1024, NULL, b);
+    llm_cache_key(EP1, "m", "[1]", 0, 1024, NULL, 0, b);
     CHECK_STR(a, b);
-    llm_cache_key(EP1, "m2", "[1]", 0, 1024, NULL, b);
+    llm_cache_key(EP1, "m2", "[1]", 0, 1024, NULL, 0, b);
     CHECK(strcmp(a, b) != 0);
-    llm_cache_key(EP1, "m", "[2]", 0, 1024, NULL, b);
+    llm_cache_key(EP1, "m", "[2]", 0, 1024, NULL, 0, b);
     CHECK(strcmp(a, b) != 0);
-    llm_cache_key(EP1, "m", "[1]", 0.5, 1024, NULL, b);
+    llm_cache_key(EP1, "m", "[1]", 0.5, 1024, NULL, 0, b);
     CHECK(strcmp(a, b) != 0);
-    llm_cache_key(EP1, "m", "[1]", 0, 512, NULL, b);
+    llm_cache_key(EP1, "m", "[1]", 0, 512, NULL, 0, b);
     CHECK(strcmp(a, b) != 0);
-    llm_cache_key(EP1, "m", "[1]", 0, 1024, "{}", b);
+    llm_cache_key(EP1, "m", "[1]", 0, 1024, "{}", 0, b);
     CHECK(strcmp(a, b) != 0);
-    llm_cache_key(EP1, "m", "[1]", 0, 1024, "", b);
+    llm_cache_key(EP1, "m", "[1]", 0, 1024, "", 0, b);
+    CHECK(strcmp(a, b) != 0);
+    /* a rollout id is its own entry (DSPy 3.x bootstrap rounds) */
+    llm_cache_key(EP1, "m", "[1]", 0, 1024, NULL, 1, b);
     CHECK(strcmp(a, b) != 0);
 }
 
@@ -688,16 +691,16 @@ TEST(llm_cache_key_stable_and_sensitive)
 TEST(llm_cache_key_per_endpoint)
 {
     char a[LLM_CACHE_KEY_LEN + 1], b[LLM_CACHE_KEY_LEN + 1];
-    llm_cache_key(EP1, "m", "[1]", 0, 1024, NULL, a);
-    llm_cache_key("http://127.0.0.1:9000/v1", "m", "[1]", 0, 1024, NULL, b);
+    llm_cache_key(EP1, "m", "[1]", 0, 1024, NULL, 0, a);
+    llm_cache_key("http://127.0.0.1:9000/v1", "m", "[1]", 0, 1024, NULL, 0, b);
     CHECK(strcmp(a, b) != 0);
-    llm_cache_key(EP1 "/", "m", "[1]", 0, 1024, NULL, b);
+    llm_cache_key(EP1 "/", "m", "[1]", 0, 1024, NULL, 0, b);
     CHECK_STR(a, b);
-    llm_cache_key("http://a:1/v1,http://b:2/v1", "m", "[1]", 0, 1024, NULL, a);
+    llm_cache_key("http://a:1/v1,http://b:2/v1", "m", "[1]", 0, 1024, NULL, 0, a);
     llm_cache_key(" http://b:2/v1  http://a:1/v1/,http://a:1/v1", "m", "[1]",
-                  0, 1024, NULL, b);
+                  0, 1024, NULL, 0, b);
     CHECK_STR(a, b);
-    llm_cache_key("http://a:1/v1", "m", "[1]", 0, 1024, NULL, b);
+    llm_cache_key("http://a:1/v1", "m", "[1]", 0, 1024, NULL, 0, b);
     CHECK(strcmp(a, b) != 0);
 }
 

@@ -263,6 +263,16 @@ TEST(pool_stats_histogram_programs_cache)
     CHECK(pool_get_stats(p, r, 0, NULL, &st, err) == 0);
     CHECK(st.conversations == 4 && st.messages == 12 && st.scored == 4 && st.reviewed == 2);
     CHECK(st.reviewed_today == 2);
+    /* A skip is not a review: neither in "total reviewed" nor today. */
+    {
+        scoreset h = {0};
+        CHECK(pool_add_label(p, r, "s2", "a", LABEL_SKIPPED, &h, NULL, NULL, err) == 0);
+        pool_stats st2;
+        CHECK(pool_get_stats(p, r, 0, NULL, &st2, err) == 0);
+        CHECK(st2.skipped == 1 && st2.reviewed == 2);
+        CHECK_MSG(st2.reviewed_today == 2, "reviewed today %lld counts the skip",
+                  (long long)st2.reviewed_today);
+    }
     CHECK(st.model[2].n == 4);
     CHECK_NEAR(st.model[2].mean, 7.75, 1e-9);
     CHECK_NEAR(st.model[2].min, 7, 1e-9);
@@ -292,7 +302,17 @@ TEST(pool_stats_histogram_programs_cache)
     CHECK(pool_get_program(p, 0, &got, err) == 1);
     CHECK(got.id == id2);
     pool_program_clear(&got);
+    /* back to the lower id (a rollback): once a UNIQUE failure */
+    CHECK_MSG(pool_set_best_program(p, id1, err) == 0, "%s", err);
+    CHECK(pool_get_program(p, 0, &got, err) == 1);
+    CHECK(got.id == id1 && got.is_best);
+    pool_program_clear(&got);
+    CHECK(pool_get_program(p, id2, &got, err) == 1 && !got.is_best);
+    pool_program_clear(&got);
+    CHECK(pool_set_best_program(p, id1, err) == 0);   /* already best */
     CHECK(pool_set_best_program(p, 999, err) == -1);
+    CHECK(pool_get_program(p, 0, &got, err) == 1 && got.id == id1);
+    pool_program_clear(&got);
 
     char *resp = NULL;
     CHECK(pool_cache_get(p, "k", &resp, err) == 0);
@@ -310,5 +330,35 @@ TEST(pool_stats_histogram_programs_cache)
     CHECK(pool_integrity_check(b, err) == 0);
     CHECK(pool_has_convo(b, "s3"));
     pool_close(b);
+    pool_close(p);
+}
+
+/* The review screen's window: messages [off, off + max) and the total. */
+TEST(pool_convo_window)
+{
+    const rubric *r;
+    pool *p = fresh(&r);
+    char err[ERR_MAX];
+    convo *c = mk("w1", 10);
+    CHECK(pool_put_convo(p, c, "t", NULL, err) == 0);
+    convo_free(c);
+    convo *other = mk("w2", 3);             /* messages of another one */
+    CHECK(pool_put_convo(p, other, "t", NULL, err) == 0);
+    convo_free(other);
+    int64_t total = -1;
+    convo *w = pool_get_convo_window_new(p, "w1", 3, 4, &total, err);
+    CHECK_MSG(w != NULL, "%s", err);
+    CHECK(total == 10 && w->nmsgs == 4);
+    CHECK(w->msgs[0].ts == 1700000000 + 3 * 60 && w->msgs[3].ts == 1700000000 + 6 * 60);
+    CHECK_STR(w->seller_id, "S-1");
+    convo_free(w);
+    w = pool_get_convo_window_new(p, "w1", 8, 100, &total, err);
+    CHECK(w && total == 10 && w->nmsgs == 2);
+    convo_free(w);
+    w = pool_get_convo_window_new(p, "w1", 50, 5, NULL, err);
+    CHECK(w && w->nmsgs == 0);
+    convo_free(w);
+    CHECK(pool_get_convo_window_new(p, "nope", 0, 5, &total, err) == NULL);
+    CHECK(strstr(err, "no conversation 'nope'") != NULL);
     pool_close(p);
 }

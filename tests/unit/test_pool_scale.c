@@ -287,32 +287,8 @@ TEST(pool_v1_pool_is_upgraded)
      * list indexes, user_version 1. */
     sqlite3 *db;
     CHECK(sqlite3_open(path, &db) == SQLITE_OK);
-    const char *down =
-        "DROP TRIGGER conv_counts_upd; DROP TRIGGER conv_counts_del;"
-        "DROP TRIGGER score_agg_conv; DROP TRIGGER score_agg_conv_del;"
-        "DROP TRIGGER score_agg_pred; DROP TABLE conv_counts; DROP TABLE score_agg;"
-        "DROP INDEX conv_l_id; DROP INDEX conv_l_seller; DROP INDEX conv_l_nmsg;"
-        "DROP INDEX conv_l_model; DROP INDEX conv_l_human; DROP INDEX conv_l_diff;"
-        "DROP INDEX conv_l_status; DROP INDEX conv_l_edge; DROP INDEX conv_s_model;"
-        "DROP INDEX conv_s_human; DROP INDEX conv_s_diff;"
-        "DROP TABLE conv_search; DROP VIEW conv_doc; DROP TABLE search_state;"
-        "DROP INDEX conv_state; DROP INDEX conv_l_fdiff;"
-        "ALTER TABLE conversations DROP COLUMN fdiff;"
-        "ALTER TABLE conversations DROP COLUMN fdiff_field;"
-        "CREATE INDEX conv_seller ON conversations(seller_id, id);"
-        "CREATE INDEX conv_status ON conversations(status, id);"
-        "CREATE INDEX conv_model ON conversations(model_overall, id);"
-        "CREATE INDEX conv_human ON conversations(human_overall, id);"
-        "CREATE INDEX conv_diff ON conversations(diff, id);"
-        "CREATE INDEX conv_nmsg ON conversations(n_messages, id);"
-        "CREATE INDEX conv_edge ON conversations(edge, id);"
-        /* and without schema 5 (a pool before application_id) */
-        "ALTER TABLE runs DROP COLUMN owner_pid; ALTER TABLE runs DROP COLUMN owner_start;"
-        "ALTER TABLE runs DROP COLUMN owner_boot; ALTER TABLE runs DROP COLUMN owner_host;"
-        "ALTER TABLE labels DROP COLUMN content_hash; DROP TABLE pool_meta;"
-        "PRAGMA application_id = 0;"
-        "PRAGMA user_version = 1;";
     CHECK(sqlite3_exec(db, tpool_down_v4, NULL, NULL, NULL) == SQLITE_OK);
+    const char *down = TPOOL_DOWN_TO_V1;
     CHECK(sqlite3_exec(db, down, NULL, NULL, NULL) == SQLITE_OK);
     char *names = rows_of(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
                               " ('conv_counts', 'score_agg', 'conv_l_id')");

@@ -77,6 +77,7 @@ static int same_bytes(const char *got, const char *want)
 TEST(program_state_golden_bytes)
 {
     rubric *r = rubric_default_new();
+    r->dspy.version = DSPY_V26;   /* the fixtures are 2.6.27's bytes */
     program *pg = known_program(r);
     char *got = program_state_json_new(pg, r);
     char *want = fixture("golden_state.json");
@@ -91,6 +92,7 @@ TEST(program_state_golden_bytes)
 TEST(program_state_golden_empty)
 {
     rubric *r = rubric_default_new();
+    r->dspy.version = DSPY_V26;   /* the fixtures are 2.6.27's bytes */
     program *pg = program_new();
     char *got = program_state_json_new(pg, r);
     char *want = fixture("golden_empty.json");
@@ -109,6 +111,7 @@ TEST(program_state_golden_empty)
 TEST(program_state_key_order)
 {
     rubric *r = rubric_default_new();
+    r->dspy.version = DSPY_V26;   /* the fixtures are 2.6.27's bytes */
     program *pg = known_program(r);
     char *s = program_state_json_new(pg, r);
     const char *keys[] = {"\"analyze.predict\": {", "\"traces\": []", "\"train\": []",
@@ -151,6 +154,7 @@ TEST(program_state_key_order)
 TEST(program_roundtrip_golden)
 {
     rubric *r = rubric_default_new();
+    r->dspy.version = DSPY_V26;   /* the fixtures are 2.6.27's bytes */
     char err[ERR_MAX] = "";
     char *want = fixture("golden_state.json");
     CHECK(want != NULL);
@@ -182,6 +186,7 @@ TEST(program_roundtrip_golden)
 TEST(program_parse_dspy26_numbers)
 {
     rubric *r = rubric_default_new();
+    r->dspy.version = DSPY_V26;   /* the fixtures are 2.6.27's bytes */
     char err[ERR_MAX] = "";
     char *s = fixture("dspy26_state.json");
     CHECK(s != NULL);
@@ -203,10 +208,10 @@ TEST(program_parse_dspy26_numbers)
     CHECK_STR(b->values[fi(r, "conversational_trend_score")], "1e+16");
     CHECK_STR(b->values[fi(r, "overall_seller_score")], "123456789012345678901");
     CHECK_STR(b->values[fi(r, "score_rationale")], "0.1");
-    /* written back as strings, in curate's key order */
+    /* written back as they came: numbers stay numbers */
     char *w = program_state_json_new(pg, r);
-    CHECK(strstr(w, "\"responsiveness_score\": \"8.5\""));
-    CHECK(strstr(w, "\"conversation\": \"[10:00] Customer: hi\",\n        \"seller_id\": \"s1\""));
+    CHECK(strstr(w, "\"responsiveness_score\": 8.5"));
+    CHECK(strstr(w, "\"overall_seller_score\": 1e-05") || strstr(w, "\"overall_seller_score\": 1e-5"));
     free(w);
     program_free(pg);
     rubric_free(r);
@@ -230,9 +235,12 @@ TEST(program_python_number_str)
         {"1.23456789012e-8", "1.23456789012e-08"}, {"8", "8"}, {"8.50", "8.5"},
     };
     rubric *r = rubric_default_new();
+    r->dspy.version = DSPY_V26;   /* the fixtures are 2.6.27's bytes */
     char *empty = fixture("golden_empty.json");
     CHECK(empty != NULL);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        /* a number no score can be is refused now (issue 13) */
+        if (strstr(cases[i][1], "inf")) continue;
         sbuf b = {0};
         const char *at = strstr(empty, "\"demos\": []");
         sbuf_addn(&b, empty, (size_t)(at - empty));
@@ -255,6 +263,7 @@ TEST(program_python_number_str)
 TEST(program_parse_dspy3)
 {
     rubric *r = rubric_default_new();
+    r->dspy.version = DSPY_V26;   /* the fixtures are 2.6.27's bytes */
     char err[ERR_MAX] = "";
     char *s = fixture("dspy3_state.json");
     CHECK(s != NULL);
@@ -285,6 +294,7 @@ TEST(program_parse_dspy3)
 TEST(program_signature_mismatch)
 {
     rubric *r = rubric_default_new();
+    r->dspy.version = DSPY_V26;   /* the fixtures are 2.6.27's bytes */
     char err[ERR_MAX] = "";
     char *s = fixture("other_signature.json");
     CHECK(s != NULL);
@@ -326,7 +336,8 @@ TEST(program_signature_mismatch)
     pg = program_from_state_json_new(b.s, r, err);
     CHECK(pg == NULL);
     CHECK(strstr(err, "field 3 is 'Responsiveness Score:', rubric expects "
-                      "'Reasoning: Let's think step by step in order to'"));
+                      "'Reasoning:' (DSPy 3.2+) or 'Reasoning: Let's think step "
+                      "by step in order to' (DSPy 2.6-3.1)"));
     sbuf_free(&b);
     free(g);
     rubric_free(r);
@@ -353,10 +364,15 @@ static program *parse_with_demos(const rubric *r, const char *demos_json, char *
 TEST(program_demo_errors)
 {
     rubric *r = rubric_default_new();
+    r->dspy.version = DSPY_V26;   /* the fixtures are 2.6.27's bytes */
     char err[ERR_MAX] = "";
+    /* a key DSPy does not know is DSPy's business: kept and written back */
     program *pg = parse_with_demos(r, "[{\"conversation\": \"x\", \"dspy_uuid\": \"u\"}]", err);
-    CHECK(pg == NULL);
-    CHECK(strstr(err, "demo 1 has an unknown key \"dspy_uuid\""));
+    CHECK_MSG(pg != NULL, "%s", err);
+    char *w = program_state_json_new(pg, r);
+    CHECK(strstr(w, "\"conversation\": \"x\",\n        \"dspy_uuid\": \"u\"\n"));
+    free(w);
+    program_free(pg);
     pg = parse_with_demos(r, "[{\"conversation\": \"x\"}, {\"seller_id\": true}]", err);
     CHECK(pg == NULL);
     CHECK_STR(err, "demo 2 \"seller_id\": expected a string or a number, got a boolean");
@@ -372,11 +388,6 @@ TEST(program_demo_errors)
     pg = parse_with_demos(r, "[\"not an object\"]", err);
     CHECK(pg == NULL);
     CHECK_STR(err, "demo 1 is a string, expected an object");
-    /* an escape sequence in a key is shown harmlessly */
-    pg = parse_with_demos(r, "[{\"\\u001b[31mred\": 1}]", err);
-    CHECK(pg == NULL);
-    CHECK(!strchr(err, 0x1b));
-    CHECK(strstr(err, "\\x1b[31mred"));
     /* null = absent; duplicate keys: the last wins (as Python's json) */
     pg = parse_with_demos(r, "[{\"conversation\": \"a\", \"seller_id\": null, "
                              "\"conversation\": \"b\", \"augmented\": false}]", err);
@@ -391,6 +402,7 @@ TEST(program_demo_errors)
 TEST(program_state_errors)
 {
     rubric *r = rubric_default_new();
+    r->dspy.version = DSPY_V26;   /* the fixtures are 2.6.27's bytes */
     char err[ERR_MAX];
     static const struct { const char *json, *want; } cases[] = {
         {"", "not valid JSON: line 1 column 1: expected a value"},
@@ -398,7 +410,7 @@ TEST(program_state_errors)
         {"{\n  \"a\": tru}", "not valid JSON: line 2 column 8: expected a value"},
         {"[1, 2]", "not a DSPy program state: the top level is an array, expected an object"},
         {"{} x", "not valid JSON: line 1 column 4: extra data after the JSON value"},
-        {"{\"x\": NaN}", "not valid JSON: line 1 column 7: expected a value"},
+        {"{\"x\": Nan}", "not valid JSON: line 1 column 7: expected a value"},
         {"{\"a\": \"\x01\"}", "not valid JSON: line 1 column 8: control character in a string"},
         {"{\"a\": \"\xff\"}", "not valid JSON: line 1 column 8: invalid UTF-8"},
         {"{\"a\": \"\\ud800\"}", "not valid JSON: line 1 column 14: lone UTF-16 surrogate in a \\u escape"},
@@ -442,6 +454,7 @@ TEST(program_state_errors)
 TEST(program_parse_robust)
 {
     rubric *r = rubric_default_new();
+    r->dspy.version = DSPY_V26;   /* the fixtures are 2.6.27's bytes */
     char err[ERR_MAX];
     char *g = fixture("golden_state.json");
     CHECK(g != NULL);
@@ -475,6 +488,7 @@ TEST(program_parse_robust)
 TEST(program_escaping)
 {
     rubric *r = rubric_default_new();
+    r->dspy.version = DSPY_V26;   /* the fixtures are 2.6.27's bytes */
     program *pg = program_new();
     demo d = {0};
     /* every control character, quote, backslash, slash, DEL, U+2028,
@@ -535,5 +549,63 @@ TEST(program_custom_rubric)
     rubric_free(def);
     free(s);
     program_free(pg);
+    rubric_free(r);
+}
+
+/* Issue 13: what import-program once accepted without a word. */
+TEST(program_refuses_or_warns_precisely)
+{
+    rubric *r = rubric_default_new();
+    char err[ERR_MAX] = "";
+    program *pg = parse_with_demos(r, "[{\"conversation\": \"a\", \"responsiveness_score\": \"8\"}, {}]", err);
+    CHECK(pg == NULL);
+    CHECK_STR(err, "demo 2 is empty: it has none of the signature's fields");
+    pg = parse_with_demos(r, "[{\"conversation\": \"a\", \"responsiveness_score\": NaN}]", err);
+    CHECK(pg == NULL);
+    CHECK_STR(err, "demo 1 \"responsiveness_score\": nan is not a score (the field is 0-10)");
+    pg = parse_with_demos(r, "[{\"conversation\": \"a\", \"overall_seller_score\": -Infinity}]", err);
+    CHECK(pg == NULL);
+    CHECK(strstr(err, "demo 1 \"overall_seller_score\": -inf is not a score"));
+    pg = parse_with_demos(r, "[{\"conversation\": \"a\", \"responsiveness_score\": 1e308}]", err);
+    CHECK_MSG(pg != NULL, "%s", err);
+    CHECK_STR(pg->warnings, "demo 1 \"responsiveness_score\": 1e+308 is outside "
+                            "the field's range 0-10");
+    program_free(pg);
+    pg = parse_with_demos(r, "[{\"conversation\": \"a\", \"responsiveness_score\": \"8\"}]", err);
+    CHECK(pg != NULL && pg->warnings == NULL);
+    program_free(pg);
+    /* another predictor, other instructions */
+    char *g = fixture("golden_empty.json");
+    CHECK(g != NULL);
+    sbuf b = {0};
+    sbuf_add(&b, "{\"other.predict\": {},");
+    sbuf_add(&b, g + 1);
+    pg = program_from_state_json_new(b.s, r, err);
+    CHECK(pg == NULL);
+    CHECK_STR(err, "the state has another predictor \"other.predict\": "
+                   "ChatAnalyzer has only \"analyze.predict\"");
+    sbuf_free(&b);
+    const char *ins = strstr(g, "Analyze a travel");
+    CHECK(ins != NULL);
+    sbuf_addn(&b, g, (size_t)(ins - g));
+    sbuf_add(&b, "Rate harshly. ");
+    sbuf_add(&b, ins);
+    pg = program_from_state_json_new(b.s, r, err);
+    CHECK_MSG(pg != NULL, "%s", err);
+    CHECK(pg->warnings && strstr(pg->warnings, "the state's instructions differ"));
+    program_free(pg);
+    sbuf_free(&b);
+    free(g);
+    /* refused up front: beyond PROGRAM_STATE_MAX bytes */
+    size_t big = PROGRAM_STATE_MAX + 2;
+    char *huge = xmalloc(big + 1);
+    memset(huge, ' ', big);
+    huge[0] = '{';
+    huge[big - 1] = '}';
+    huge[big] = '\0';
+    pg = program_from_state_json_new(huge, r, err);
+    free(huge);
+    CHECK(pg == NULL);
+    CHECK(strstr(err, "at most 16 MiB are accepted"));
     rubric_free(r);
 }

@@ -33,7 +33,7 @@ TEST(prompt_join_equals_cjson_text)
     d[0].values[0] = "C2 \"quoted\"\t\\ tab"; d[0].values[1] = "s2";
     d[0].values[2] = "9.5"; d[0].reasoning = "Fast\r\nreplies \xe2\x9c\x93";
     d[1].values[0] = all; d[1].values[1] = "s1"; d[1].values[2] = "8";
-    program pg = {d, 2, 2};
+    program pg = {d, 2, 2, 0, DSPY_V3, NULL};
     char *cases[][RUBRIC_MAX_FIELDS] = {
         {"hi", "S1"},
         {all, "S\x01\x1f\x7f"},
@@ -89,16 +89,16 @@ static void ref_key(const char *model, const char *msgs, const char *num,
 TEST(llm_cache_key_unchanged)
 {
     char a[LLM_CACHE_KEY_LEN + 1], b[LLM_CACHE_KEY_LEN + 1];
-    llm_cache_key("http://127.0.0.1:8000/v1/", "m", "[1]", 0, 1024, NULL, a);
+    llm_cache_key("http://127.0.0.1:8000/v1/", "m", "[1]", 0, 1024, NULL, 0, a);
     ref_key("m", "[1]", "t=0;m=1024", NULL, b);
     CHECK_STR(a, b);
     llm_cache_key("http://127.0.0.1:8000/v1", "test-model", "[{\"role\":\"user\",\"content\":\"\xc3\xa9\"}]",
-                  0.7, 256, "{\"type\":\"json_schema\"}", a);
+                  0.7, 256, "{\"type\":\"json_schema\"}", 0, a);
     ref_key("test-model", "[{\"role\":\"user\",\"content\":\"\xc3\xa9\"}]",
             "t=0.7;m=256", "{\"type\":\"json_schema\"}", b);
     CHECK_STR(a, b);
     /* A fixed value: keys of existing caches stay valid (v2 since issue
      * 13: v1 keys did not name the endpoint, so they are not trusted). */
-    llm_cache_key("http://127.0.0.1:8000/v1/", "m", "[1]", 0, 1024, NULL, a);
+    llm_cache_key("http://127.0.0.1:8000/v1/", "m", "[1]", 0, 1024, NULL, 0, a);
     CHECK_STR(a, "eb3058a771e7a01f484ce29975254636");
 }

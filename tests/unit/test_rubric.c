@@ -167,6 +167,32 @@ TEST(rubric_overall_across_scales)
     rubric_free(r);
 }
 
+/* The pool records its rubric; rubric_diff says what another one changes. */
+TEST(rubric_diff_names_differences)
+{
+    char err[ERR_MAX], d[ERR_MAX];
+    rubric *a = rubric_default_new(), *b = rubric_default_new();
+    CHECK(rubric_diff(a, b, d, sizeof d) == 0);
+    CHECK_STR(d, "");
+    rubric *c = rubric_parse_new(
+        "{\"name\": \"S\", \"instructions\": \"Rate.\", \"fields\": ["
+        "{\"name\": \"conversation\", \"kind\": \"input\", \"description\": \"The full WhatsApp conversation transcript\"},"
+        "{\"name\": \"quality\", \"kind\": \"score\", \"weight\": 1, \"description\": \"q\"}]}",
+        "c.json", err);
+    CHECK_MSG(c != NULL, "%s", err);
+    CHECK(rubric_diff(a, c, d, sizeof d) == 1);
+    CHECK_MSG(strncmp(d, "field 'quality' only in the new rubric; fields 'seller_id', "
+                         "'responsiveness_score', ", 62) == 0, "%s", d);
+    /* One range changed. */
+    int i = rubric_field_index(b, "customer_negative_score");
+    b->fields[i].hi = 5;
+    CHECK(rubric_diff(a, b, d, sizeof d) == 1);
+    CHECK_STR(d, "field 'customer_negative_score': range 0-10 -> 0-5");
+    rubric_free(a);
+    rubric_free(b);
+    rubric_free(c);
+}
+
 /* Issue 13: "7,5" was cut to 7 (the comma read as a separator). An
  * unambiguous decimal comma is 7.5; an ambiguous one is no number (NULL,
  * the raw text kept), never a truncated value. */

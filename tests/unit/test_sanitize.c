@@ -251,6 +251,17 @@ TEST(ui_text_formats)
     CHECK_STR(b, "-");
     ui_fmt_count(100000, b, sizeof b);
     CHECK_STR(b, "100,000");
+    /* The queue's 5-column message count: never a cut number. */
+    static const struct { int64_t n; const char *s; } c5[] = {
+        {0, "0"}, {99999, "99999"}, {100000, "100k"}, {250400, "250k"},
+        {999499, "999k"}, {999500, "1.0M"}, {1000000, "1.0M"},
+        {12345678, "12M"}, {999999999, "1.0G"}, {INT64_MAX, "9.2E"},
+    };
+    for (size_t i = 0; i < sizeof c5 / sizeof c5[0]; i++) {
+        ui_fmt_count5(c5[i].n, b, sizeof b);
+        CHECK_MSG(!strcmp(b, c5[i].s) && strlen(b) <= 5, "%lld -> '%s', want '%s'",
+                  (long long)c5[i].n, b, c5[i].s);
+    }
     ui_fmt_count(999, b, sizeof b);
     CHECK_STR(b, "999");
     ui_fmt_count(-1234567, b, sizeof b);
@@ -267,6 +278,13 @@ TEST(ui_text_parse_typed)
     CHECK(!ui_parse_typed(".", &v));
     CHECK(!ui_parse_typed("7..5", &v));
     CHECK(!ui_parse_typed("nan", &v) || !isnan(v));
+    /* the workbench's prompts (queue threshold `t`) share the strict
+     * number parser: strtod took hex and infinities */
+    CHECK(ui_parse_typed(" 2 ", &v) && v == 2);
+    CHECK(!ui_parse_typed("0x10", &v));
+    CHECK(!ui_parse_typed("inf", &v));
+    CHECK(!ui_parse_typed("1e999", &v));
+    CHECK(!ui_parse_typed("2m", &v));
 }
 
 TEST(ui_text_bar)

@@ -283,7 +283,7 @@ static void llm_cache_roundtrip(srv *s)
     d.values[2] = "9";
     d.values[3] = "1";
     d.values[4] = "8";
-    program pg = {&d, 1, 1};
+    program pg = {&d, 1, 1, 0, DSPY_V3, NULL};
     job.pg = &pg;
     cJSON_Delete(srv_http(s, "/reset", "{}"));
     score_summary_clear(&sum);

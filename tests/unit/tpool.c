@@ -22,3 +22,13 @@ const char *const tpool_down_v4 =
     "ALTER TABLE edge_marks DROP COLUMN undone_at;"
     "DROP TABLE notes; DROP TABLE actions;";
 
+const char *const tpool_down_after_v4 =
+    "ALTER TABLE runs DROP COLUMN owner_pid; ALTER TABLE runs DROP COLUMN owner_start;"
+    "ALTER TABLE runs DROP COLUMN owner_boot; ALTER TABLE runs DROP COLUMN owner_host;"
+    "ALTER TABLE labels DROP COLUMN content_hash; DROP TABLE pool_meta;"
+    "DROP TABLE assignments; PRAGMA application_id = 0;"
+    /* schema 8 (per-field disagreement) and 11 (sync) */
+    "DROP INDEX conv_l_fdiff; ALTER TABLE conversations DROP COLUMN fdiff;"
+    "ALTER TABLE conversations DROP COLUMN fdiff_field;"
+    "DELETE FROM score_agg WHERE kind = 3; DROP TABLE sync_ids;"
+    "ALTER TABLE conversations DROP COLUMN consensus;";

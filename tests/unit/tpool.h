@@ -4,6 +4,35 @@
 
 #include "../../data/pool.h"
 
+/* SQL that takes a pool of the current schema back to exactly schema 1
+ * (user_version 1, no application_id): for the upgrade tests. Each new
+ * schema step adds its undo here. */
+#define TPOOL_DOWN_TO_V1 \
+    "DROP TRIGGER conv_counts_upd; DROP TRIGGER conv_counts_del;" \
+    "DROP TRIGGER score_agg_conv; DROP TRIGGER score_agg_conv_del;" \
+    "DROP TRIGGER score_agg_pred; DROP TABLE conv_counts; DROP TABLE score_agg;" \
+    "DROP INDEX conv_l_id; DROP INDEX conv_l_seller; DROP INDEX conv_l_nmsg;" \
+    "DROP INDEX conv_l_model; DROP INDEX conv_l_human; DROP INDEX conv_l_diff;" \
+    "DROP INDEX conv_l_status; DROP INDEX conv_l_edge; DROP INDEX conv_s_model;" \
+    "DROP INDEX conv_s_human; DROP INDEX conv_s_diff;" \
+    "DROP TABLE conv_search; DROP VIEW conv_doc; DROP TABLE search_state;" \
+    "DROP INDEX conv_state; DROP INDEX conv_l_fdiff;" \
+    "ALTER TABLE conversations DROP COLUMN fdiff;" \
+    "ALTER TABLE conversations DROP COLUMN fdiff_field;" \
+    "CREATE INDEX conv_seller ON conversations(seller_id, id);" \
+    "CREATE INDEX conv_status ON conversations(status, id);" \
+    "CREATE INDEX conv_model ON conversations(model_overall, id);" \
+    "CREATE INDEX conv_human ON conversations(human_overall, id);" \
+    "CREATE INDEX conv_diff ON conversations(diff, id);" \
+    "CREATE INDEX conv_nmsg ON conversations(n_messages, id);" \
+    "CREATE INDEX conv_edge ON conversations(edge, id);" \
+    /* and without schema 5 (a pool before application_id) */ \
+    "ALTER TABLE runs DROP COLUMN owner_pid; ALTER TABLE runs DROP COLUMN owner_start;" \
+    "ALTER TABLE runs DROP COLUMN owner_boot; ALTER TABLE runs DROP COLUMN owner_host;" \
+    "ALTER TABLE labels DROP COLUMN content_hash; DROP TABLE pool_meta;" \
+    "PRAGMA application_id = 0;" \
+    "PRAGMA user_version = 1;"
+
 /* Opens (creating) test_tmpdir()/name; NULL after printing why. */
 pool *tpool_open(const char *name);
 

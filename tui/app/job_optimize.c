@@ -23,7 +23,7 @@ void job_optimize_opts_init(job_optimize_opts *o)
     o->max_bootstrapped = bs.max_bootstrapped;
     o->max_labeled = bs.max_labeled;
     o->max_rounds = bs.max_rounds;
-    o->max_errors = bs.max_errors;
+    o->max_errors = 0;   /* the chosen DSPy's default, at run time */
     o->threshold = bs.threshold;
     o->metric = bs.metric;
     o->candidates = bs.candidates;
@@ -184,8 +184,9 @@ static int store_cb(const char *conv_id, const score_result *res, void *ctx,
 }
 
 /* One scorer run for the calls idx[] that share a program and a round.
- * Round r > 0 is asked at temperature 0.7 + 0.001 r with a fresh client,
- * as DSPy's BootstrapFewShot does to get past the cache. */
+ * Round r > 0 is asked as the chosen DSPy's BootstrapFewShot asks it, with
+ * a fresh client: 2.6 at temperature 0.7 + 0.001 r, 3.x at 1.0 with
+ * rollout_id r (core/dspy.h), each to get past the cache. */
 static int score_group(glue *g, const size_t *idx, size_t n, char *err)
 {
     const job_optimize_opts *o = g->o;
@@ -196,7 +197,9 @@ static int score_group(glue *g, const size_t *idx, size_t n, char *err)
     memset(&round_cfg, 0, sizeof round_cfg);
     if (first->round > 0 && o->llm) {
         llm_config_copy(&round_cfg, o->llm);
-        round_cfg.temperature = 0.7 + 0.001 * first->round;
+        dspy_version v = g->r->dspy.version;
+        round_cfg.temperature = dspy_round_temperature(v, first->round);
+        if (dspy_round_rollout_id(v)) round_cfg.rollout_id = first->round;
     }
     g->idx = idx;
     g->nidx = n;
@@ -302,6 +305,8 @@ typedef struct {
     bs_item *items;
     bs_split split;
     bs_example *train, *val;
+    char **prev_val;          /* the last done run's validation split */
+    size_t nprev_val;
 } sets;
 
 static void sets_clear(sets *s)
@@ -317,6 +322,8 @@ static void sets_clear(sets *s)
     free(s->train);
     free(s->val);
     free(s->items);
+    for (size_t i = 0; i < s->nprev_val; i++) free(s->prev_val[i]);
+    free(s->prev_val);
     bs_split_clear(&s->split);
     if (s->pool_ex) pool_examples_free(s->pool_ex, s->npool);
     memset(s, 0, sizeof *s);
@@ -356,10 +363,30 @@ static void overall_range(const rubric *r, double *lo, double *hi)
     *hi = o >= 0 ? r->fields[o].hi : 10;
 }
 
+/* The validation split the last finished run recorded ("val_split"), so
+ * this run keeps it (it only grows). */
+static int load_prev_val(pool *p, sets *s, char *err)
+{
+    char *js = NULL;
+    if (pool_last_done_summary(p, "optimize", &js, err) < 0) return -1;
+    cJSON *o = js ? cJSON_Parse(js) : NULL;
+    free(js);
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "val_split"), *it;
+    if (!cJSON_IsArray(a)) a = NULL;
+    size_t n = a ? (size_t)cJSON_GetArraySize(a) : 0;
+    s->prev_val = xcalloc(n ? n : 1, sizeof *s->prev_val);
+    cJSON_ArrayForEach(it, a)
+        if (cJSON_IsString(it))
+            s->prev_val[s->nprev_val++] = xstrdup(it->valuestring);
+    cJSON_Delete(o);
+    return 0;
+}
+
 static int load_sets(pool *p, const rubric *r, const job_optimize_opts *o,
                      sets *s, job_optimize_result *res, char *err)
 {
     memset(s, 0, sizeof *s);
+    if (load_prev_val(p, s, err) < 0) return -1;
     s->npool = pool_reviewed_examples(p, &s->pool_ex, err);
     if (s->npool < 0) return -1;
     size_t n = (size_t)s->npool;
@@ -370,7 +397,9 @@ static int load_sets(pool *p, const rubric *r, const job_optimize_opts *o,
                                 s->pool_ex[i].human_overall,
                                 s->pool_ex[i].edge};
     bs_select_opts sel = {.edge = o->edge, .sample = o->sample,
-                          .val = o->val, .seed = o->seed};
+                          .val = o->val, .seed = o->seed,
+                          .prev_val = (const char *const *)s->prev_val,
+                          .nprev_val = s->nprev_val};
     overall_range(r, &sel.lo, &sel.hi);
     if (bs_select(s->items, n, &sel, &s->split, err) < 0) {
         res->missing = s->split.missing;
@@ -413,15 +442,21 @@ static char *ids_json_new(const bs_example *ex, size_t n)
     return json_take_text_new(a);
 }
 
-static char *params_json_new(const job_optimize_opts *o, const char *backend)
+static char *params_json_new(const job_optimize_opts *o, const rubric *r,
+                             const char *backend)
 {
     cJSON *j = cJSON_CreateObject();
+    /* the DSPy release the prompts, parse rules and state follow */
+    cJSON_AddStringToObject(j, "dspy", dspy_release(r->dspy.version));
+    cJSON_AddBoolToObject(j, "json_fallback", !r->dspy.no_json_fallback);
     cJSON_AddNumberToObject(j, "edge", (double)o->edge);
     cJSON_AddNumberToObject(j, "sample", (double)o->sample);
     cJSON_AddNumberToObject(j, "val", (double)o->val);
     cJSON_AddNumberToObject(j, "max_bootstrapped", (double)o->max_bootstrapped);
     cJSON_AddNumberToObject(j, "max_labeled", (double)o->max_labeled);
     cJSON_AddNumberToObject(j, "max_rounds", (double)o->max_rounds);
+    cJSON_AddNumberToObject(j, "max_errors", (double)(o->max_errors
+        ? o->max_errors : (size_t)dspy_max_errors_default(r->dspy.version)));
     if (o->threshold != 0)
         cJSON_AddNumberToObject(j, "threshold", o->threshold);
     else
@@ -456,6 +491,13 @@ static char *summary_json_new(const rubric *r, const job_optimize_result *x)
         cJSON_AddNullToObject(o, "baseline_program_id");
     add_report(o, "candidate", r, &x->after);
     add_report(o, "baseline", r, &x->before);
+    cJSON *pg = cJSON_AddObjectToObject(o, "paired");
+    cJSON_AddNumberToObject(pg, "gain", x->gain);
+    cJSON_AddNumberToObject(pg, "se", x->gain_se);
+    cJSON_AddNumberToObject(pg, "n", (double)x->nval);
+    cJSON_AddNumberToObject(pg, "margin", x->margin);
+    cJSON_AddStringToObject(pg, "margin_from", x->margin_given ? "--min-gain"
+                                                               : "2 SE");
     cJSON_AddNumberToObject(o, "candidate_seed", x->cand_seed);
     cJSON_AddNumberToObject(o, "bootstrapped", (double)x->n_augmented);
     cJSON_AddNumberToObject(o, "labeled", (double)x->n_labeled);
@@ -506,6 +548,12 @@ typedef struct {
     bs_options bs;
     program *best;
     bs_result res;
+    double *cand_v, *base_v;   /* per validation example, for the pairing */
+    bs_example *eval;          /* the validation examples in neither
+                                  program's training set or demos (shallow
+                                  copies of s.val's) */
+    size_t neval;
+    char *best_train;          /* the best's recorded training ids (JSON) */
 } run;
 
 static int start(run *R, char *err)
@@ -518,7 +566,13 @@ static int start(run *R, char *err)
     if (job_score_load_program(g->p, g->r, "best", &R->best, &x->baseline_id,
                                err) < 0)
         return -1;
-    char *params = params_json_new(g->o, x->backend);
+    if (x->baseline_id) {
+        pool_program bp;
+        if (pool_get_program(g->p, x->baseline_id, &bp, err) < 0) return -1;
+        R->best_train = bp.trainset_json ? xstrdup(bp.trainset_json) : NULL;
+        pool_program_clear(&bp);
+    }
+    char *params = params_json_new(g->o, g->r, x->backend);
     int rc = pool_run_start(g->p, "optimize", x->backend, x->model,
                             x->baseline_id, params, &x->run_id, err);
     free(params);
@@ -527,28 +581,81 @@ static int start(run *R, char *err)
     return 0;
 }
 
+/* Whether ex is one of pg's demos (the same inputs). */
+static int is_demo_of(const rubric *r, const program *pg, const bs_example *ex)
+{
+    for (size_t k = 0; pg && k < pg->ndemos; k++) {
+        int same = 1, any = 0;
+        for (size_t i = 0; i < r->nfields && same; i++) {
+            if (r->fields[i].kind != FIELD_INPUT) continue;
+            const char *a = pg->demos[k].values[i], *b = ex->inputs[i];
+            if (!a || !b) { same = a == b; continue; }
+            same = strcmp(a, b) == 0;
+            any = 1;
+        }
+        if (same && any) return 1;
+    }
+    return 0;
+}
+
+static int in_ids_json(const char *ids_json, const char *id)
+{
+    cJSON *a = ids_json ? cJSON_Parse(ids_json) : NULL;
+    const cJSON *it, *arr = cJSON_IsArray(a) ? a : NULL;
+    int found = 0;
+    cJSON_ArrayForEach(it, arr)
+        if (cJSON_IsString(it) && strcmp(it->valuestring, id) == 0) found = 1;
+    cJSON_Delete(a);
+    return found;
+}
+
+/* Both programs are judged only on validation examples that are in
+ * neither one's training set or demos: the best's recorded training ids
+ * and either program's demos (by their inputs) are left out. */
+static void pick_eval(run *R)
+{
+    const sets *s = &R->s;
+    size_t n = s->split.nval;
+    R->eval = xcalloc(n ? n : 1, sizeof *R->eval);
+    R->neval = 0;
+    for (size_t i = 0; i < n; i++) {
+        const bs_example *ex = &s->val[i];
+        if (in_ids_json(R->best_train, ex->conv_id) ||
+            is_demo_of(R->g.r, R->best, ex) || is_demo_of(R->g.r, R->res.pg, ex))
+            continue;
+        R->eval[R->neval++] = *ex;
+    }
+}
+
 /* Compiles and evaluates; fills R->res, x->after, x->before. */
 static int compile_and_evaluate(run *R, char *err)
 {
     glue *g = &R->g;
     job_optimize_result *x = g->res;
     const sets *s = &R->s;
-    if (bs_compile(g->r, &R->bs, s->train, s->split.ntrain, s->val,
-                   s->split.nval, predict_cb, log_cb, g, &R->res, err) < 0)
+    /* Random search chooses among its candidates on the training set
+     * (DSPy's `valset or trainset`), never on the examples that then
+     * decide keep-or-not. */
+    if (bs_compile(g->r, &R->bs, s->train, s->split.ntrain, NULL, 0,
+                   predict_cb, log_cb, g, &R->res, err) < 0)
         return -1;
-    if (!R->res.evaluated) {
-        g->pr.phase = JOB_OPT_PHASE_EVALUATE;
-        report(g);
-        if (bs_evaluate(g->r, R->bs.metric, R->res.pg, s->val, s->split.nval,
-                        predict_cb, g, &x->after, err) < 0)
-            return -1;
-        phase_done(g, g->nval);
-    }
-    if (R->res.evaluated) x->after = R->res.val;
+    pick_eval(R);
+    size_t nv = R->neval;
+    x->nval = nv;
+    R->cand_v = xcalloc(nv ? nv : 1, sizeof *R->cand_v);
+    R->base_v = xcalloc(nv ? nv : 1, sizeof *R->base_v);
+    /* Per example, for the paired comparison (random search's own pass
+     * gave only the mean; its requests are in the cache). */
+    g->pr.phase = JOB_OPT_PHASE_EVALUATE;
+    report(g);
+    if (bs_evaluate_each(g->r, R->bs.metric, R->res.pg, R->eval, nv,
+                         predict_cb, g, &x->after, R->cand_v, err) < 0)
+        return -1;
+    phase_done(g, g->nval);
     g->pr.phase = JOB_OPT_PHASE_BASELINE;
     report(g);
-    if (bs_evaluate(g->r, R->bs.metric, R->best, s->val, s->split.nval,
-                    predict_cb, g, &x->before, err) < 0)
+    if (bs_evaluate_each(g->r, R->bs.metric, R->best, R->eval, nv,
+                         predict_cb, g, &x->before, R->base_v, err) < 0)
         return -1;
     phase_done(g, g->nval);
     g->pr.phase = JOB_OPT_PHASE_DONE;
@@ -561,8 +668,24 @@ static int compile_and_evaluate(run *R, char *err)
     return 0;
 }
 
-/* "Scores higher" is strict (as DSPy's random search keeps the first of
- * equal candidates); the margin only absorbs floating-point noise. */
+/* The validation split (kept by the next run) and the ids both programs
+ * were judged on. */
+static char *summary_with_val_new(const rubric *r, const job_optimize_result *x,
+                                  const run *R)
+{
+    char *js = summary_json_new(r, x);
+    cJSON *o = cJSON_Parse(js);
+    free(js);
+    cJSON *split = cJSON_AddArrayToObject(o, "val_split");
+    for (size_t i = 0; i < R->s.split.nval; i++)
+        cJSON_AddItemToArray(split, cJSON_CreateString(R->s.val[i].conv_id));
+    cJSON *ids = cJSON_AddArrayToObject(o, "val_ids");
+    for (size_t i = 0; i < R->neval; i++)
+        cJSON_AddItemToArray(ids, cJSON_CreateString(R->eval[i].conv_id));
+    return json_take_text_new(o);
+}
+
+/* Beyond the margin, floating-point noise never decides. */
 #define IMPROVEMENT_EPS 1e-9
 
 static int finish(run *R, char *err)
@@ -570,7 +693,14 @@ static int finish(run *R, char *err)
     glue *g = &R->g;
     job_optimize_result *x = g->res;
     const bs_result *b = &R->res;
-    int improved = x->after.mean > x->before.mean + IMPROVEMENT_EPS;
+    /* Paired on the same examples: noise common to both programs cancels;
+     * what is left must exceed 2 standard errors (or --min-gain). */
+    bs_paired_gain(R->cand_v, R->base_v, R->neval, &x->gain,
+                   &x->gain_se);
+    x->margin_given = g->o->has_min_gain;
+    x->margin = g->o->has_min_gain ? g->o->min_gain
+                                   : JOB_OPT_NOISE_SE * x->gain_se;
+    int improved = x->gain > x->margin + IMPROVEMENT_EPS;
     int64_t id = 0;
     if (store_program(g->p, g->r, &R->s, b, x, improved, &id, err) < 0)
         return -1;
@@ -586,7 +716,7 @@ static int finish(run *R, char *err)
     x->rejected = b->rejected;
     x->errors = b->errors;
     emit(g, JOB_OPT_EV_DECIDED, NULL);
-    char *js = summary_json_new(g->r, x);
+    char *js = summary_with_val_new(g->r, x, R);
     int rc = pool_run_finish(g->p, x->run_id, "done", js, err);
     free(js);
     return rc < 0 ? -1 : 0;
@@ -622,7 +752,8 @@ int job_optimize_run(pool *p, const rubric *r, const job_optimize_opts *o,
     R.bs.max_bootstrapped = o->max_bootstrapped;
     R.bs.max_labeled = o->max_labeled;
     R.bs.max_rounds = o->max_rounds;
-    R.bs.max_errors = o->max_errors;
+    R.bs.max_errors = o->max_errors ? o->max_errors
+                                    : (size_t)dspy_max_errors_default(r->dspy.version);
     R.bs.threshold = o->threshold;
     R.bs.metric = o->metric;
     R.bs.candidates = o->candidates;
@@ -632,7 +763,9 @@ int job_optimize_run(pool *p, const rubric *r, const job_optimize_opts *o,
         err_set(err, "no LLM configuration");
         return -1;
     }
-    if (llm) R.bs.lookahead = (size_t)o->llm->concurrency;
+    /* No speculative attempts (issue 15): the window is what is still
+     * needed, so a run where every attempt passes sends one request per
+     * attempt, as DSPy's sequential loop does. */
     if (llm && !(R.g.client = llm_client_new(o->llm, err))) return -1;
     int rc = start(&R, err);
     if (rc == 0) rc = compile_and_evaluate(&R, err);
@@ -640,6 +773,10 @@ int job_optimize_run(pool *p, const rubric *r, const job_optimize_opts *o,
     if (rc < 0) record_failure(&R, err);
     llm_client_free(R.g.client);
     bs_result_clear(&R.res);
+    free(R.cand_v);
+    free(R.base_v);
+    free(R.eval);
+    free(R.best_train);
     program_free(R.best);
     sets_clear(&R.s);
     return rc;
@@ -675,8 +812,8 @@ char *job_optimize_outcome_new(const rubric *r, const char *summary_json)
     const cJSON *bid = cJSON_GetObjectItemCaseSensitive(o, "baseline_program_id");
     sbuf b = {0};
     sbuf_addf(&b, "Decision: %s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "improved"))
-              ? "the candidate scored higher: it is the new current best"
-              : "not better than the current best, which stays (the candidate is stored)");
+              ? "the candidate gained more than the noise margin: it is the new current best"
+              : "not better than the current best by more than the noise margin, which stays (the candidate is stored)");
     sbuf_addf(&b, "Validation %s on %d examples: ", cJSON_IsString(met) ?
               met->valuestring : "metric", cJSON_IsNumber(nv) ? nv->valueint : 0);
     if (cJSON_IsNumber(bm)) sbuf_addf(&b, "%.4f", bm->valuedouble);
@@ -687,7 +824,19 @@ char *job_optimize_outcome_new(const rubric *r, const char *summary_json)
     sbuf_add(&b, ") -> ");
     if (cJSON_IsNumber(cm)) sbuf_addf(&b, "%.4f", cm->valuedouble);
     else sbuf_add(&b, "-");
-    sbuf_add(&b, " after\n\n");
+    sbuf_add(&b, " after\n");
+    const cJSON *pr = cJSON_GetObjectItemCaseSensitive(o, "paired");
+    const cJSON *pgn = cJSON_GetObjectItemCaseSensitive(pr, "gain");
+    const cJSON *pse = cJSON_GetObjectItemCaseSensitive(pr, "se");
+    const cJSON *pn = cJSON_GetObjectItemCaseSensitive(pr, "n");
+    const cJSON *pm = cJSON_GetObjectItemCaseSensitive(pr, "margin");
+    const cJSON *pf = cJSON_GetObjectItemCaseSensitive(pr, "margin_from");
+    if (cJSON_IsNumber(pgn) && cJSON_IsNumber(pse) && cJSON_IsNumber(pn) &&
+        cJSON_IsNumber(pm))
+        sbuf_addf(&b, "Gain %+.4f \xc2\xb1 %.4f (paired, n=%d); needs > %.4f (%s)\n",
+                  pgn->valuedouble, pse->valuedouble, pn->valueint,
+                  pm->valuedouble, cJSON_IsString(pf) ? pf->valuestring : "");
+    sbuf_add(&b, "\n");
     sbuf_addf(&b, "%-28s %-15s %-15s %-15s\n", "field", "  MAE", "  sd", "  Spearman");
     for (size_t i = 0; i < r->nfields; i++) {
         if (!rubric_is_scored(&r->fields[i])) continue;

@@ -80,15 +80,23 @@ typedef struct {
     size_t max_bootstrapped;    /* 8 */
     size_t max_labeled;         /* 5 */
     size_t max_rounds;          /* attempts per example, >= 1 (1) */
-    size_t max_errors;          /* failed predictions tolerated, >= 1 (10) */
+    size_t max_errors;          /* failed predictions tolerated; 0 = the
+                                   DSPy default of r->dspy (2.6: 5, 3: 10) */
     double threshold;           /* 0 = none: any value > 0 passes */
     metric_kind metric;         /* METRIC_DIVERSITY */
     size_t candidates;          /* 0 = BootstrapFewShot, K = random search */
+    /* the decision: the candidate replaces the best only when its mean
+     * paired gain over the best on the same validation examples exceeds
+     * the margin: min_gain when has_min_gain, else 2 standard errors of
+     * the paired differences (JOB_OPT_NOISE_SE) */
+    int has_min_gain;
+    double min_gain;            /* --min-gain */
     /* the model */
     scorer_backend backend;     /* see job_score_default_backend */
     const llm_config *llm;      /* SCORER_LLM: checked by the caller
-                                   (llm_config_check); its concurrency is
-                                   the bootstrap lookahead */
+                                   (llm_config_check); its concurrency
+                                   bounds each batch (the bootstrap never
+                                   asks ahead of what it still needs) */
     int no_cache;               /* do not answer from the response cache */
     /* callbacks, all optional, all with ctx */
     void (*log)(const job_optimize_event *ev, void *ctx);
@@ -96,6 +104,8 @@ typedef struct {
     int (*cancel)(void *ctx);   /* non-zero stops the run (polled often) */
     void *ctx;
 } job_optimize_opts;
+
+#define JOB_OPT_NOISE_SE 2.0   /* default margin, in standard errors */
 
 /* The defaults above; backend heuristic, no llm, no callbacks. */
 void job_optimize_opts_init(job_optimize_opts *o);
@@ -125,6 +135,10 @@ struct job_optimize_result {
     size_t attempts, accepted, rejected, errors;  /* over all candidates */
     metric_report after;            /* the candidate on validation */
     metric_report before;           /* the baseline on validation */
+    double gain, gain_se;           /* paired: mean(candidate - baseline)
+                                       per example, and its standard error */
+    double margin;                  /* what gain had to exceed */
+    int margin_given;               /* margin is --min-gain */
     /* how it went */
     size_t requests, cache_hits;
     int interrupted;                /* cancelled: the run is "interrupted" */

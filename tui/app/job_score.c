@@ -197,10 +197,13 @@ int job_score_run(pool *p, const rubric *r, const job_score_opts *o,
     char params[512];
     snprintf(params, sizeof params,
              "{\"backend\":\"%s\",\"n\":%zu,\"no_cache\":%s,\"temperature\":%g,"
-             "\"max_tokens\":%d,\"concurrency\":%d}", backend, n,
+             "\"max_tokens\":%d,\"concurrency\":%d,\"dspy\":\"%s\","
+             "\"json_fallback\":%s}", backend, n,
              o->no_cache ? "true" : "false",
              o->llm ? o->llm->temperature : 0.0, o->llm ? o->llm->max_tokens : 0,
-             o->llm ? o->llm->concurrency : 1);
+             o->llm ? o->llm->concurrency : 1,
+             dspy_release(r->dspy.version),
+             r->dspy.no_json_fallback ? "false" : "true");
     if (pool_run_start(p, "score", backend, model, g.program_id, params,
                        &g.run_id, err) < 0) {
         program_free(pg);

@@ -137,12 +137,57 @@ int cli_text_opt(const char *cmd, const char *opt, const char *val)
     return 0;
 }
 
+int cli_rubric_check(pool *p, const cli_globals *g, int store)
+{
+    char err[ERR_MAX];
+    char *stored = NULL;
+    int rc = pool_meta_get(p, "rubric", &stored, err);
+    if (rc < 0) {
+        cli_error("%s", err);
+        return -1;
+    }
+    if (rc == 0) {
+        /* First use: the pool is labeled under this rubric from now on. */
+        char *json = rubric_to_json_new(g->r);
+        int ok = !store || pool_meta_set(p, "rubric", json, err) == 0;
+        free(json);
+        if (!ok) cli_error("%s", err);
+        return ok ? 0 : -1;
+    }
+    rubric *pr = rubric_parse_new(stored, "the pool's rubric", err);
+    free(stored);
+    if (!pr) {
+        cli_error("%s: %s", pool_path(p), err);
+        return -1;
+    }
+    char diff[ERR_MAX];
+    int differs = rubric_diff(pr, g->r, diff, sizeof diff);
+    rubric_free(pr);
+    if (!differs) return 0;
+    cli_error("%s: the pool is labeled under another rubric than %s (%s): "
+              "nothing was changed; give the pool's rubric (`curate rubric` "
+              "prints it), or switch the pool with `curate --rubric FILE "
+              "rubric migrate`", pool_path(p),
+              g->rubric_path ? g->rubric_path : "the built-in one", diff);
+    return -1;
+}
+
+/* The rubric check after an open; closes p when it fails. */
+static pool *checked(pool *p, const cli_globals *g, int store)
+{
+    if (p && cli_rubric_check(p, g, store) < 0) {
+        pool_close(p);
+        return NULL;
+    }
+    return p;
+}
+
 pool *cli_open_pool(const cli_globals *g)
 {
     char err[ERR_MAX];
     pool *p = pool_open_existing(g->db_path, err);
     if (!p) cli_error("%s", err);
-    return p;
+    return checked(p, g, 1);
 }
 
 pool *cli_create_pool(const cli_globals *g)
@@ -150,7 +195,7 @@ pool *cli_create_pool(const cli_globals *g)
     char err[ERR_MAX];
     pool *p = pool_open(g->db_path, err);
     if (!p) cli_error("%s", err);
-    return p;
+    return checked(p, g, 1);
 }
 
 pool *cli_open_pool_readonly(const cli_globals *g)
@@ -163,7 +208,7 @@ pool *cli_open_pool_readonly(const cli_globals *g)
     }
     pool *p = pool_open_readonly(g->db_path, err);
     if (!p) cli_error("%s", err);
-    return p;
+    return checked(p, g, 0);
 }
 
 pool *cli_open_pool_read(const cli_globals *g)
@@ -179,3 +224,91 @@ pool *cli_open_pool_read(const cli_globals *g)
         return cli_open_pool_readonly(g);
     return cli_open_pool(g);
 }
+
+/* ---- the command table ---- */
+
+const cli_command cli_commands[] = {
+    {"tui", "", "open the workbench (the default)", cmd_tui_usage, cmd_tui},
+    {"init", "", "create the pool (default ./curate.db)", cmd_init_usage,
+     cmd_init},
+    {"import", "FILE...", "import JSONL or WhatsApp .txt conversations",
+     cmd_import_usage, cmd_import},
+    {"stats", "", "counts and per-field score statistics", cmd_stats_usage,
+     cmd_stats},
+    {"list", "[--filter F]", "list conversations", cmd_list_usage, cmd_list},
+    {"show", "ID", "transcript, model scores and labels", cmd_show_usage,
+     cmd_show},
+    {"label", "ID --accept|--set F=V...|--skip", "record your label",
+     cmd_label_usage, cmd_label},
+    {"edge", "ID [--note T|--off]", "mark or unmark a boundary edge case",
+     cmd_edge_usage, cmd_edge},
+    {"note", "ID TEXT", "add a note to a conversation", cmd_note_usage,
+     cmd_note},
+    {"undo", "", "revert your own latest review action", cmd_undo_usage,
+     cmd_undo},
+    {"score", "[...]", "score conversations (LLM or heuristic)",
+     cmd_score_usage, cmd_score},
+    {"models", "", "list the endpoint's models", cmd_models_usage, cmd_models},
+    {"optimize", "[...]", "BootstrapFewShot with the diversity metric",
+     cmd_optimize_usage, cmd_optimize},
+    {"programs", "[show|use ID]", "the optimised program store",
+     cmd_programs_usage, cmd_programs},
+    {"export", "json|mongo|pool", "export a demo set or the labeled pool",
+     cmd_export_usage, cmd_export},
+    {"import-program", "json|mongo", "load a DSPy program state",
+     cmd_import_program_usage, cmd_import_program},
+    {"demo", "[--reset]", "fill the pool with realistic sample data",
+     cmd_demo_usage, cmd_demo},
+    {"backup", "FILE", "online backup of the pool", cmd_backup_usage,
+     cmd_backup},
+    {"report", "[-o FILE]", "a self-contained HTML report for the team",
+     cmd_report_usage, cmd_report},
+    {"index", "[--status|--rebuild]", "bring the search index up to date",
+     cmd_index_usage, cmd_index},
+    {"agreement", "[--field F]", "how far reviewers agree (alpha, MAE, Spearman)",
+     cmd_agreement_usage, cmd_agreement},
+    {"rubric", "[show|migrate]", "the rubric the pool is labeled under",
+     cmd_rubric_usage, cmd_rubric},
+    {"assign", "--to a,b [--overlap N]", "spread conversations over reviewers",
+     cmd_assign_usage, cmd_assign},
+    {"sync", "[--uri URI]", "exchange the pool with the team store (MongoDB)",
+     cmd_sync_usage, cmd_sync},
+    {"consensus", "[--tolerance T]", "the conflicts between reviewers; the tolerance",
+     cmd_consensus_usage, cmd_consensus},
+    {"adjudicate", "ID --take R", "a lead settles a conflict (or --set F=V...)",
+     cmd_adjudicate_usage, cmd_adjudicate},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+const cli_command *cli_command_find(const char *name)
+{
+    for (const cli_command *c = cli_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0) return c;
+    return NULL;
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+    return argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"));
+}
+
+void cli_help_print(FILE *f)
+{
+    fputs("usage: curate [GLOBAL OPTIONS] [COMMAND [ARGS]]\n"
+          "\n"
+          "Curate human-verified examples for few-shot LLM scoring "
+          "(DSPy-compatible).\n"
+          "With no command, opens the review workbench (TUI).\n"
+          "\n"
+          "Commands:\n", f);
+    int w = 0;
+    for (const cli_command *c = cli_commands; c->name; c++) {
+        int n = (int)(strlen(c->name) + (*c->args ? 1 + strlen(c->args) : 0));
+        if (n > w) w = n;
+    }
+    for (const cli_command *c = cli_commands; c->name; c++) {
+        char head[128];
+        snprintf(head, sizeof head, "%s%s%s", c->name, *c->args ? " " : "",
+                 c->args);
+        fprintf(f, "  %-*s  %s\n", w, head, c->summary);
+    }}

@@ -17,9 +17,33 @@ typedef struct {
     const char *db_path;
     const char *rubric_path;
     const char *reviewer;
-    rubric *r;
+    rubric *r;             /* r->dspy: --dspy / CURATE_DSPY */
     int quiet;
+    int timing;               /* --timing (workbench) */
+    int no_color;             /* --no-color or NO_COLOR (workbench) */
 } cli_globals;
+
+/* One subcommand: the only list of them. main() dispatches through it,
+ * `curate --help` prints it, `curate NAME --help` prints its usage. */
+typedef struct {
+    const char *name;         /* "import" */
+    const char *args;         /* synopsis after the name in --help: "FILE..." */
+    const char *summary;      /* one line for curate --help */
+    const char *usage;        /* the full text for curate NAME --help */
+    int (*fn)(const cli_globals *g, int argc, char **argv);
+} cli_command;
+
+/* The table, ended by a row with name NULL. */
+extern const cli_command cli_commands[];
+
+/* The command called name, or NULL. */
+const cli_command *cli_command_find(const char *name);
+/* Writes `curate --help` (synopsis, the command table, global options,
+ * exit statuses) to f. */
+void cli_help_print(FILE *f);
+/* True when argv[1] asks for help (-h, --help): then the dispatcher
+ * prints the command's usage instead of running it. */
+int cli_wants_help(int argc, char **argv);
 
 /* Opens the existing pool named by g for writing (a missing file or one
  * that is not a curate pool is refused). Prints the error and returns NULL
@@ -35,6 +59,11 @@ pool *cli_open_pool_readonly(const cli_globals *g);
  * writing when it and its folder are writable (so an older schema is
  * upgraded and dead runs are swept), else read-only. */
 pool *cli_open_pool_read(const cli_globals *g);
+/* The pool records the rubric it is labeled under (pool_meta "rubric"):
+ * stored on first use (when store is set), and a different --rubric is
+ * refused naming what differs, until `curate rubric migrate`. Every
+ * cli_open_* does this. 0, or -1 after printing why. */
+int cli_rubric_check(pool *p, const cli_globals *g, int store);
 /* Prints "curate: <msg>" to stderr, sanitised (no control sequences). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -90,6 +119,7 @@ int cmd_optimize(const cli_globals *g, int argc, char **argv);
 int cmd_programs(const cli_globals *g, int argc, char **argv);
 int cmd_export(const cli_globals *g, int argc, char **argv);
 int cmd_import_program(const cli_globals *g, int argc, char **argv);
+int cmd_rubric(const cli_globals *g, int argc, char **argv);
 int cmd_agreement(const cli_globals *g, int argc, char **argv);
 int cmd_assign(const cli_globals *g, int argc, char **argv);
 int cmd_sync(const cli_globals *g, int argc, char **argv);
@@ -99,5 +129,17 @@ int cmd_adjudicate(const cli_globals *g, int argc, char **argv);
  * pool's): 0, or -1 (printed). */
 int cli_print_reviewers(const cli_globals *g, pool *p, double tolerance);
 int cmd_report(const cli_globals *g, int argc, char **argv);
+/* The workbench (tui/cli/cmd_tui.c): refuses without a terminal. */
+int cmd_tui(const cli_globals *g, int argc, char **argv);
+
+/* Each command's usage text, defined next to its function. */
+extern const char cmd_tui_usage[], cmd_init_usage[], cmd_import_usage[],
+    cmd_stats_usage[], cmd_list_usage[], cmd_show_usage[], cmd_label_usage[],
+    cmd_edge_usage[], cmd_demo_usage[], cmd_backup_usage[], cmd_index_usage[],
+    cmd_score_usage[], cmd_models_usage[], cmd_optimize_usage[],
+    cmd_programs_usage[], cmd_export_usage[], cmd_import_program_usage[],
+    cmd_agreement_usage[], cmd_assign_usage[], cmd_report_usage[],
+    cmd_note_usage[], cmd_undo_usage[], cmd_sync_usage[], cmd_consensus_usage[],
+    cmd_adjudicate_usage[], cmd_rubric_usage[];
 
 #endif

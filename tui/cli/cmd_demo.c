@@ -11,15 +11,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+const char cmd_demo_usage[] =
+    "usage: curate demo [--reset] [--count N] [--seed S]\n"
+    "Adds sample travel-seller conversations (ids demo-NNNN): most scored\n"
+    "by a simulated hedging model (\"demo-simulated-7b\"), about a third\n"
+    "of those labeled by reviewer \"demo\", a few marked as edge cases.\n"
+    "  --reset   empty the pool first (only a pool made by `curate demo`\n"
+    "            holding no labels by other reviewers)\n";
+
 int cmd_demo(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate demo [--reset] [--count N] [--seed S]\n"
-        "Adds sample travel-seller conversations (ids demo-NNNN): most scored\n"
-        "by a simulated hedging model (\"demo-simulated-7b\"), about a third\n"
-        "of those labeled by reviewer \"demo\", a few marked as edge cases.\n"
-        "  --reset   empty the pool first (only a pool made by `curate demo`\n"
-        "            holding no labels by other reviewers)\n";
     static const struct option lo[] = {
         {"reset", no_argument, NULL, 'r'},
         {"count", required_argument, NULL, 'n'},
@@ -42,8 +43,8 @@ int cmd_demo(const cli_globals *g, int argc, char **argv)
             if (cli_int_opt("demo", "--seed", optarg, 0, INT64_MAX, &iv) < 0) return EXIT_USAGE;
             o.seed = (uint64_t)iv;
             break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        case 'h': fputs(cmd_demo_usage, stdout); return EXIT_OK;
+        default: fputs(cmd_demo_usage, stderr); return EXIT_USAGE;
         }
     }
     /* A missing or empty file becomes a demo pool, marked as one: only

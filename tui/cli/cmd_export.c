@@ -10,13 +10,14 @@
 #include "../../data/export_mongo.h"
 #include "../../data/export_pool.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char *export_usage =
+const char cmd_export_usage[] =
     "usage: curate export json  [--program best|ID] [-o FILE]\n"
     "       curate export mongo [--program best|ID] [--uri URI] [--database DB]\n"
     "                           [--collection C] [--type T]\n"
@@ -47,7 +48,7 @@ static const char *export_usage =
     "--program defaults to best, the current best program. Exports never\n"
     "change the pool and never include API keys or the URI's password.\n";
 
-static const char *import_usage =
+const char cmd_import_program_usage[] =
     "usage: curate import-program json FILE [--use] [--note TEXT]\n"
     "       curate import-program mongo [--uri URI] [--database DB]\n"
     "                           [--collection C] [--type T] [--use] [--note TEXT]\n"
@@ -329,7 +330,7 @@ static int export_pool(const cli_globals *g, const opts *o)
 int cmd_export(const cli_globals *g, int argc, char **argv)
 {
     if (argc < 2 || is_help(argv[1])) {
-        fputs(export_usage, argc < 2 ? stderr : stdout);
+        fputs(cmd_export_usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     const char *sub = argv[1];
@@ -343,11 +344,11 @@ int cmd_export(const cli_globals *g, int argc, char **argv)
                          : !strcmp(sub, "pool") ? pool_opts : NULL;
     if (!allowed) {
         cli_error("export: unknown target '%s' (json, mongo or pool)", sub);
-        fputs(export_usage, stderr);
+        fputs(cmd_export_usage, stderr);
         return EXIT_USAGE;
     }
     opts o;
-    int rc = parse_opts(argc - 1, argv + 1, allowed, &o, export_usage);
+    int rc = parse_opts(argc - 1, argv + 1, allowed, &o, cmd_export_usage);
     if (rc == EXIT_OK + 100) return EXIT_OK;
     if (rc >= 0) return rc;
     if (optind + 1 < argc) {
@@ -361,13 +362,44 @@ int cmd_export(const cli_globals *g, int argc, char **argv)
 
 /* --------------------------------------------------------- import */
 
+/* Reads at most PROGRAM_STATE_MAX bytes: a larger state is refused before
+ * it is read whole (a 10^6-demo state once took 7 GB before failing). */
+static char *read_bounded_new(FILE *f, const char *name, size_t *len,
+                              char *err)
+{
+    sbuf b = {0};
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (b.len + n > PROGRAM_STATE_MAX) {
+            err_set(err, "%s: larger than %u MiB, the most a program state "
+                    "may be", name, PROGRAM_STATE_MAX >> 20);
+            sbuf_free(&b);
+            return NULL;
+        }
+        sbuf_addn(&b, buf, n);
+    }
+    if (ferror(f)) {
+        err_set(err, "%s: %s", name, strerror(errno));
+        sbuf_free(&b);
+        return NULL;
+    }
+    *len = b.len;
+    return b.s ? b.s : xstrdup("");
+}
+
 static char *read_input_new(const char *path, char *err)
 {
     int in = strcmp(path, "-") == 0;
     const char *name = in ? "stdin" : path;
-    size_t len;
-    char *s = in ? file_read_stream_new(stdin, name, &len, err)
-                 : file_read_new(path, &len, err);
+    size_t len = 0;
+    FILE *f = in ? stdin : fopen(path, "rb");
+    if (!f) {
+        err_set(err, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *s = read_bounded_new(f, name, &len, err);
+    if (!in) fclose(f);
     if (s && strlen(s) != len) {
         err_set(err, "%s: contains a NUL byte: not a JSON program state", name);
         free(s);
@@ -386,11 +418,21 @@ static int store_imported(const cli_globals *g, const char *state,
     sbuf nb = {0};
     if (note) sbuf_add(&nb, note);
     else sbuf_addf(&nb, "imported from %s", from);
-    import_opts io = {.note = nb.s, .created_at = created_at, .make_best = use};
+    char *warn = NULL;
+    import_opts io = {.note = nb.s, .created_at = created_at, .make_best = use,
+                      .warnings = &warn};
     int64_t id;
     int nd;
     int rc = import_program_state(p, g->r, state, &io, &id, &nd, err);
     pool_close(p);
+    /* said before the result, line by line, terminal-safe */
+    for (char *line = warn, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        if (nl) *nl = '\0';
+        cli_error("warning: %s", line);
+        if (!nl) break;
+    }
+    free(warn);
     if (rc < 0) {
         sbuf msg = {0};
         sbuf_addf(&msg, "%s: %s (nothing imported)", from, err);
@@ -414,7 +456,7 @@ static int store_imported(const cli_globals *g, const char *state,
 int cmd_import_program(const cli_globals *g, int argc, char **argv)
 {
     if (argc < 2 || is_help(argv[1])) {
-        fputs(import_usage, argc < 2 ? stderr : stdout);
+        fputs(cmd_import_program_usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     const char *sub = argv[1];
@@ -425,11 +467,11 @@ int cmd_import_program(const cli_globals *g, int argc, char **argv)
                          : !strcmp(sub, "mongo") ? mongo_opts : NULL;
     if (!allowed) {
         cli_error("import-program: unknown source '%s' (json or mongo)", sub);
-        fputs(import_usage, stderr);
+        fputs(cmd_import_program_usage, stderr);
         return EXIT_USAGE;
     }
     opts o;
-    int rc = parse_opts(argc - 1, argv + 1, allowed, &o, import_usage);
+    int rc = parse_opts(argc - 1, argv + 1, allowed, &o, cmd_import_program_usage);
     if (rc == EXIT_OK + 100) return EXIT_OK;
     if (rc >= 0) return rc;
     int nargs = argc - 1 - optind;
@@ -437,7 +479,7 @@ int cmd_import_program(const cli_globals *g, int argc, char **argv)
     if (!strcmp(sub, "json")) {
         if (nargs != 1) {
             cli_error("import-program json: give exactly one FILE");
-            fputs(import_usage, stderr);
+            fputs(cmd_import_program_usage, stderr);
             return EXIT_USAGE;
         }
         const char *path = argv[optind + 1];

@@ -39,18 +39,19 @@ static int progress_cb(void *ctx, int64_t done, int64_t total)
     return interrupted;
 }
 
+const char cmd_index_usage[] =
+    "usage: curate index [--status | --rebuild]\n"
+    "Brings the search index up to date: the conversations imported since\n"
+    "it last ran are indexed, about 16,000 messages per transaction (the\n"
+    "workbench and other commands keep working meanwhile). Until then a\n"
+    "search finds the same conversations, by a slower scan.\n"
+    "  --status    print how many conversations the index covers\n"
+    "  --rebuild   empty the index and index every conversation again\n"
+    "Ctrl-C stops after the current transaction and keeps what is done\n"
+    "(exit 130).\n";
+
 int cmd_index(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate index [--status | --rebuild]\n"
-        "Brings the search index up to date: the conversations imported since\n"
-        "it last ran are indexed, about 16,000 messages per transaction (the\n"
-        "workbench and other commands keep working meanwhile). Until then a\n"
-        "search finds the same conversations, by a slower scan.\n"
-        "  --status    print how many conversations the index covers\n"
-        "  --rebuild   empty the index and index every conversation again\n"
-        "Ctrl-C stops after the current transaction and keeps what is done\n"
-        "(exit 130).\n";
     static const struct option lo[] = {
         {"status", no_argument, NULL, 's'},
         {"rebuild", no_argument, NULL, 'r'},
@@ -61,13 +62,13 @@ int cmd_index(const cli_globals *g, int argc, char **argv)
     while ((c = cli_getopt("index", argc, argv, "h", lo)) != -1) {
         if (c == 's') status = 1;
         else if (c == 'r') rebuild = 1;
-        else if (c == 'h') { fputs(usage, stdout); return EXIT_OK; }
-        else { fputs(usage, stderr); return EXIT_USAGE; }
+        else if (c == 'h') { fputs(cmd_index_usage, stdout); return EXIT_OK; }
+        else { fputs(cmd_index_usage, stderr); return EXIT_USAGE; }
     }
     if (optind < argc || (status && rebuild)) {
         if (optind < argc) cli_error("index: unexpected argument '%s'", argv[optind]);
         else cli_error("index: --status and --rebuild exclude each other");
-        fputs(usage, stderr);
+        fputs(cmd_index_usage, stderr);
         return EXIT_USAGE;
     }
     char err[ERR_MAX];

@@ -22,7 +22,7 @@
 
 #define EXIT_INTERRUPTED 130
 
-static const char *optimize_usage =
+const char cmd_optimize_usage[] =
     "usage: curate optimize [OPTIONS]\n"
     "BootstrapFewShot (DSPy) with the score-diversity metric: builds a\n"
     "training set from the reviewed pool, bootstraps few-shot demos with the\n"
@@ -48,7 +48,10 @@ static const char *optimize_usage =
     "                        on the validation set kept (default 0: plain\n"
     "                        BootstrapFewShot)\n"
     "  --max-rounds N        attempts per example (default 1)\n"
-    "  --max-errors N        failed predictions before giving up (default 10)\n"
+    "  --min-gain G          replace the best only when the paired gain exceeds G\n"
+    "                        (default: 2 standard errors of the paired differences)\n"
+    "  --max-errors N        failed predictions before giving up (default: DSPy's,\n"
+    "                        10 for --dspy 3, 5 for --dspy 2.6)\n"
     "Model:\n"
     "  --backend llm|heuristic  default: llm when an endpoint is configured\n"
     "  --url URL --model NAME   endpoint (env CURATE_LLM_URL, CURATE_LLM_MODEL)\n"
@@ -94,7 +97,7 @@ static int parse_args(opt_args *a, int argc, char **argv)
 {
     enum { O_EDGE = 256, O_SAMPLE, O_VAL, O_MAXB, O_MAXL, O_THR, O_METRIC,
            O_CAND, O_SEED, O_BACKEND, O_CONC, O_NOCACHE, O_URL, O_MODEL,
-           O_ROUNDS, O_ERRORS };
+           O_ROUNDS, O_ERRORS, O_MINGAIN };
     static const struct option lo[] = {
         {"edge", required_argument, NULL, O_EDGE},
         {"sample", required_argument, NULL, O_SAMPLE},
@@ -112,6 +115,7 @@ static int parse_args(opt_args *a, int argc, char **argv)
         {"model", required_argument, NULL, O_MODEL},
         {"max-rounds", required_argument, NULL, O_ROUNDS},
         {"max-errors", required_argument, NULL, O_ERRORS},
+        {"min-gain", required_argument, NULL, O_MINGAIN},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -145,6 +149,11 @@ static int parse_args(opt_args *a, int argc, char **argv)
             rc = cli_real_opt("optimize", "--threshold", optarg, 0, 1,
                               &o->threshold);
             break;
+        case O_MINGAIN:
+            rc = cli_real_opt("optimize", "--min-gain", optarg, 0, 1,
+                              &o->min_gain);
+            o->has_min_gain = rc == 0;
+            break;
         case O_METRIC:
             if (metric_parse(optarg, &o->metric) < 0) {
                 cli_error("optimize: --metric must be diversity or accuracy");
@@ -161,8 +170,8 @@ static int parse_args(opt_args *a, int argc, char **argv)
         case O_NOCACHE: o->no_cache = 1; break;
         case O_URL: llm_config_set(&a->cfg.base_url, optarg); break;
         case O_MODEL: llm_config_set(&a->cfg.model, optarg); break;
-        case 'h': fputs(optimize_usage, stdout); return 1;
-        default: fputs(optimize_usage, stderr); return -1;
+        case 'h': fputs(cmd_optimize_usage, stdout); return 1;
+        default: fputs(cmd_optimize_usage, stderr); return -1;
         }
     }
     if (rc == 0 && optind < argc) {
@@ -291,19 +300,31 @@ static void print_decision(const rubric *r, const job_optimize_result *x,
     printf("  %s  %.4f  (%zu failed)\n", base, x->before.mean,
            x->before.failed);
     print_reports(r, &x->before, &x->after);
+    /* the paired comparison that decides (README "Keep-if-better") */
+    char margin[64];
+    if (x->margin_given) snprintf(margin, sizeof margin, "--min-gain %.4f", x->margin);
+    else snprintf(margin, sizeof margin, "2 SE = %.4f", x->margin);
+    printf("gain: %+.4f \xc2\xb1 %.4f (paired, n=%zu); needs > %s\n", x->gain,
+           x->gain_se, x->nval, margin);
     if (x->improved)
         printf("decision: improved (%.4f > %.4f): program %lld is the new "
                "best\n", x->after.mean, x->before.mean,
                (long long)x->program_id);
     else if (x->baseline_id)
-        printf("decision: not improved (%.4f <= %.4f): program %lld stored, "
-               "program %lld stays the best\n", x->after.mean,
-               x->before.mean, (long long)x->program_id,
-               (long long)x->baseline_id);
+        printf("decision: not improved (gain %+.4f within the margin; %.4f vs "
+               "%.4f): program %lld stored, program %lld stays the best\n",
+               x->gain, x->after.mean, x->before.mean,
+               (long long)x->program_id, (long long)x->baseline_id);
     else
-        printf("decision: not improved (%.4f <= %.4f): program %lld stored, "
-               "no best program set\n", x->after.mean, x->before.mean,
-               (long long)x->program_id);
+        printf("decision: not improved (gain %+.4f within the margin; %.4f vs "
+               "%.4f): program %lld stored, no best program set\n", x->gain,
+               x->after.mean, x->before.mean, (long long)x->program_id);
+    if (o->threshold == 0 && x->attempts > 0 && x->accepted + x->errors == x->attempts)
+        printf("note: no --threshold: every bootstrapped prediction that parsed "
+               "passed (%zu of %zu attempts): the %s metric is a float in [0, 1], "
+               "and without a threshold any value above 0 passes, as in DSPy; "
+               "--threshold T keeps only demos scoring >= T\n",
+               x->accepted, x->attempts, metric_name(o->metric));
 }
 
 typedef struct {

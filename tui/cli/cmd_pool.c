@@ -6,7 +6,6 @@
 #include "../../core/numarg.h"
 #include "../../core/util.h"
 #include "../../data/import_file.h"
-#include "../term/sanitize.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -22,9 +21,12 @@
         }                                                                  \
     } while (0)
 
+const char cmd_init_usage[] =
+    "usage: curate init\nCreates (or migrates) the pool file.\n";
+
 int cmd_init(const cli_globals *g, int argc, char **argv)
 {
-    ARG_HELP("usage: curate init\nCreates (or migrates) the pool file.\n");
+    ARG_HELP(cmd_init_usage);
     if (argc > 1) {
         cli_error("init: unexpected argument '%s'", argv[1]);
         return EXIT_USAGE;
@@ -39,7 +41,7 @@ int cmd_init(const cli_globals *g, int argc, char **argv)
 
 /* ---- import ---- */
 
-static const char *import_usage =
+const char cmd_import_usage[] =
     "usage: curate import [OPTIONS] FILE...\n"
     "Imports conversations: JSONL (one conversation per line) or WhatsApp\n"
     "chat exports (.txt). A malformed file stores nothing and is reported as\n"
@@ -56,7 +58,7 @@ static const char *import_usage =
 
 int cmd_import(const cli_globals *g, int argc, char **argv)
 {
-    ARG_HELP(import_usage);
+    ARG_HELP(cmd_import_usage);
     enum { O_FORMAT = 256, O_SELLER, O_SELLER_ID, O_ID, O_DATE, O_TZ,
            O_BATCH };
     static const struct option lo[] = {
@@ -113,13 +115,13 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
-        case 'h': fputs(import_usage, stdout); return EXIT_OK;
-        default: fputs(import_usage, stderr); return EXIT_USAGE;
+        case 'h': fputs(cmd_import_usage, stdout); return EXIT_OK;
+        default: fputs(cmd_import_usage, stderr); return EXIT_USAGE;
         }
     }
     if (optind >= argc) {
         cli_error("import: no file given");
-        fputs(import_usage, stderr);
+        fputs(cmd_import_usage, stderr);
         return EXIT_USAGE;
     }
     if (wa.id && argc - optind > 1) {
@@ -132,6 +134,8 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         char err[ERR_MAX] = "";
         const char *path = argv[i];
+        import_date_order guessed = DATE_AUTO;
+        wa.guessed = &guessed;
         import_file_opts io = {.format = (import_format)format, .wa = &wa,
                                .batch = (long)batch};
         import_file_stats st;
@@ -144,18 +148,25 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
             if (st.stale_convs > IMPORT_STALE_NAMED)
                 sbuf_addf(&ids, " and %ld more",
                           st.stale_convs - IMPORT_STALE_NAMED);
-            char *clean = sanitize_new(ids.s, (size_t)-1, 0);
-            char *cpath = sanitize_new(path, (size_t)-1, 0);
-            printf("%s: %ld conversation%s changed content; %ld label%s made on "
-                   "the old content %s stale (kept in the history, no longer "
-                   "used; back to review): %s\n", cpath, st.stale_convs,
-                   st.stale_convs == 1 ? "" : "s", st.stale_labels,
-                   st.stale_labels == 1 ? "" : "s",
-                   st.stale_labels == 1 ? "is" : "are", clean);
-            free(clean);
-            free(cpath);
+            cli_printf(stdout, "%s: %ld conversation%s changed content; %ld "
+                       "label%s made on the old content %s stale (kept in the "
+                       "history, no longer used; back to review): %s\n", path,
+                       st.stale_convs, st.stale_convs == 1 ? "" : "s",
+                       st.stale_labels, st.stale_labels == 1 ? "" : "s",
+                       st.stale_labels == 1 ? "is" : "are", ids.s);
             sbuf_free(&ids);
         }
+        /* Not quiet-able: a wrong guess misdates every message. */
+        if (rc == 0 && guessed != DATE_AUTO)
+            cli_error("%s: no date tells whether the day or the month comes "
+                      "first (all are 12 or less): read as %s%s; if that is "
+                      "wrong, correct it in place with: curate import "
+                      "--date-order %s --id %s ...", path,
+                      guessed == DATE_MDY ? "month/day/year" : "day/month/year",
+                      guessed == DATE_MDY ? " (a 12-hour clock, as US phones "
+                                            "write)" : "",
+                      guessed == DATE_MDY ? "dmy" : "mdy",
+                      st.last_id ? st.last_id : "ID");
         import_file_stats_clear(&st);
         if (rc < 0) {
             cli_error("%s", err);
@@ -199,17 +210,18 @@ static void print_agg(const char *what, const pool_agg *a)
            what, (long long)a->n, a->mean, a->sd, a->min, a->max);
 }
 
+const char cmd_stats_usage[] =
+    "usage: curate stats [--run ID] [--seller ID]\n"
+    "       curate stats --by-reviewer [--tolerance T]\n"
+    "Counts and per-field mean/sd/min/max of model and human scores, and\n"
+    "the mean absolute error model vs human.\n"
+    "--by-reviewer: per reviewer, labels today and in all, labels per hour\n"
+    "over their last session (pauses under 30 minutes), share skipped, and\n"
+    "conversations in conflict they labeled (tolerance T, default the pool's).\n";
+
 int cmd_stats(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate stats [--run ID] [--seller ID]\n"
-        "       curate stats --by-reviewer [--tolerance T]\n"
-        "Counts and per-field mean/sd/min/max of model and human scores, and\n"
-        "the mean absolute error model vs human.\n"
-        "--by-reviewer: per reviewer, labels today and in all, labels per hour\n"
-        "over their last session (pauses under 30 minutes), share skipped, and\n"
-        "conversations in conflict they labeled (tolerance T, default the pool's).\n";
-    ARG_HELP(usage);
+    ARG_HELP(cmd_stats_usage);
     static const struct option lo[] = {
         {"run", required_argument, NULL, 'r'},
         {"seller", required_argument, NULL, 's'},
@@ -229,7 +241,7 @@ int cmd_stats(const cli_globals *g, int argc, char **argv)
         else if (c == 't') {
             if (cli_real_opt("stats", "--tolerance", optarg, 0, 1e9, &tolerance) < 0) return EXIT_USAGE;
         }
-        else { fputs(usage, stderr); return EXIT_USAGE; }
+        else { fputs(cmd_stats_usage, stderr); return EXIT_USAGE; }
     }
     pool *p = cli_open_pool_read(g);
     if (!p) return EXIT_ERR;
@@ -287,16 +299,17 @@ static int parse_sort(const char *s, pool_sort_kind *out)
     return -1;
 }
 
+const char cmd_list_usage[] =
+    "usage: curate list [--filter F] [--search TEXT] [--sort COL] [--desc]\n"
+    "                   [--limit N] [--offset N]\n"
+    "  F: to-review, reviewed, edge, disagree[:T[:FIELD]], unscored, scored,\n"
+    "     all, seller=ID (disagree:T: some score field, the overall included,\n"
+    "     differs by at least T (default 2); with FIELD only that field)\n"
+    "  COL: id, seller, messages, model, human, diff, status, edge\n";
+
 int cmd_list(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate list [--filter F] [--search TEXT] [--sort COL] [--desc]\n"
-        "                   [--limit N] [--offset N]\n"
-        "  F: to-review, reviewed, edge, disagree[:T[:FIELD]], unscored, scored,\n"
-        "     all, seller=ID (disagree:T: some score field, the overall included,\n"
-        "     differs by at least T (default 2); with FIELD only that field)\n"
-        "  COL: id, seller, messages, model, human, diff, status, edge\n";
-    ARG_HELP(usage);
+    ARG_HELP(cmd_list_usage);
     static const struct option lo[] = {
         {"filter", required_argument, NULL, 'f'},
         {"search", required_argument, NULL, 's'},
@@ -330,7 +343,7 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
         case 'O':
             if (cli_int_opt("list", "--offset", optarg, 0, INT64_MAX, &offset) < 0) return EXIT_USAGE;
             break;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        default: fputs(cmd_list_usage, stderr); return EXIT_USAGE;
         }
     }
     if (search) f.search = search;
@@ -363,6 +376,21 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
                rows[i].seller_id, rows[i].nmsgs, m, h, d, conv_status_name(rows[i].status),
                rows[i].edge ? "edge" : "", most);
     }
+    /* A listing that stops at --limit says so (on stderr: stdout stays
+     * the rows), with how to see the rest. */
+    int64_t total = n == limit || offset > 0 ? pool_count(p, &f, err) : offset + n;
+    if (total < 0) {
+        cli_error("%s", err);
+        pool_rows_clear(rows, n);
+        free(rows);
+        pool_close(p);
+        return EXIT_ERR;
+    }
+    if (offset + n < total)
+        cli_error("list: rows %lld-%lld of %lld shown; --offset %lld for the "
+                  "next, --limit N for more at once", (long long)offset + 1,
+                  (long long)(offset + n), (long long)total,
+                  (long long)(offset + n));
     pool_rows_clear(rows, n);
     free(rows);
     pool_close(p);

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *usage =
+const char cmd_programs_usage[] =
     "usage: curate programs [list]\n"
     "       curate programs show ID|best\n"
     "       curate programs use ID\n"
@@ -237,13 +237,13 @@ static int programs_use(const cli_globals *g, const char *ref)
 int cmd_programs(const cli_globals *g, int argc, char **argv)
 {
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        fputs(usage, stdout);
+        fputs(cmd_programs_usage, stdout);
         return EXIT_OK;
     }
     const char *sub = argc > 1 ? argv[1] : "list";
     if (!strcmp(sub, "list") && argc <= 2) return programs_list(g);
     if (!strcmp(sub, "show") && argc == 3) return programs_show(g, argv[2]);
     if (!strcmp(sub, "use") && argc == 3) return programs_use(g, argv[2]);
-    fputs(usage, stderr);
+    fputs(cmd_programs_usage, stderr);
     return EXIT_USAGE;
 }

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-static const char *usage =
+const char cmd_report_usage[] =
     "usage: curate report [-o FILE] [--run R] [--baseline B] [--seller S]\n"
     "Writes one self-contained HTML report (default report.html): per-field\n"
     "model vs human distributions, compression alarms, before against after\n"
@@ -523,19 +523,10 @@ static int run_name(pool *p, int64_t id, char *out, size_t n, char *err)
     return found >= 0 ? 0 : -1;
 }
 
-static int parse_run(const char *s, int64_t *out)
-{
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || *end || v < 0) return -1;
-    *out = v;
-    return 0;
-}
-
 int cmd_report(const cli_globals *g, int argc, char **argv)
 {
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        fputs(usage, stdout);
+        fputs(cmd_report_usage, stdout);
         return EXIT_OK;
     }
     static const struct option lo[] = {
@@ -548,23 +539,19 @@ int cmd_report(const cli_globals *g, int argc, char **argv)
     const char *out = "report.html", *seller = NULL;
     int64_t run = 0, base = -1;
     int c;
-    while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
+    while ((c = cli_getopt("report", argc, argv, "o:", lo)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'r':
-            if (parse_run(optarg, &run) < 0) {
-                cli_error("report: --run '%s': expected a run id", optarg);
+            if (cli_int_opt("report", "--run", optarg, 0, INT64_MAX, &run) < 0)
                 return EXIT_USAGE;
-            }
             break;
         case 'b':
-            if (parse_run(optarg, &base) < 0) {
-                cli_error("report: --baseline '%s': expected a run id", optarg);
+            if (cli_int_opt("report", "--baseline", optarg, 0, INT64_MAX, &base) < 0)
                 return EXIT_USAGE;
-            }
             break;
         case 's': seller = optarg; break;
-        default: fputs(usage, stderr); return EXIT_USAGE;
+        default: fputs(cmd_report_usage, stderr); return EXIT_USAGE;
         }
     }
     if (optind < argc) {
@@ -621,6 +608,6 @@ int cmd_report(const cli_globals *g, int argc, char **argv)
         cli_error("report: %s", x.err);
         return EXIT_ERR;
     }
-    if (!g->quiet) printf("report written: %s\n", out);
+    if (!g->quiet) cli_printf(stdout, "report written: %s\n", out);
     return EXIT_OK;
 }

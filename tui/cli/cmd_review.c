@@ -41,12 +41,14 @@ static int print_history(const label *l, void *ctx)
     return 0;
 }
 
+const char cmd_show_usage[] =
+    "usage: curate show ID\nPrints the transcript, the latest model "
+    "scores, the current label and the label history.\n";
+
 int cmd_show(const cli_globals *g, int argc, char **argv)
 {
     if (argc != 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        fputs("usage: curate show ID\nPrints the transcript, the latest model "
-              "scores, the current label and the label history.\n",
-              argc == 2 ? stdout : stderr);
+        fputs(cmd_show_usage, argc == 2 ? stdout : stderr);
         return argc == 2 ? EXIT_OK : EXIT_USAGE;
     }
     pool *p = cli_open_pool_read(g);
@@ -115,7 +117,7 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
     return EXIT_OK;
 }
 
-static const char *label_usage =
+const char cmd_label_usage[] =
     "usage: curate label ID [--accept | --set FIELD=VALUE... | --skip]\n"
     "                       [--note TEXT]\n"
     "       curate label ID --undo\n"
@@ -129,9 +131,9 @@ static const char *label_usage =
     "  --skip        skipped\n"
     "  --status accepted|skipped   the same as --accept / --skip\n"
     "  --note TEXT   a note stored with the label\n"
-    "Your label becomes the conversation's current one; when it replaces\n"
-    "another reviewer's, a note says so (theirs stays in the history, and\n"
-    "each reviewer's own latest label stays theirs).\n"
+    "Each reviewer's latest label is theirs; with several reviewers the\n"
+    "conversation's human value is their consensus. When another reviewer\n"
+    "has labeled it, a note says so (their label is kept).\n"
     "  --undo        undo your own latest label or skip of ID (see also\n"
     "                `curate undo`)\n";
 
@@ -224,13 +226,13 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
         case O_UNDO: undo = 1; break;
         case O_ACCEPT: accept = 1; break;
         case O_SKIP: skip = 1; break;
-        case 'h': fputs(label_usage, stdout); rc = EXIT_OK; goto out;
-        default: fputs(label_usage, stderr); goto out;
+        case 'h': fputs(cmd_label_usage, stdout); rc = EXIT_OK; goto out;
+        default: fputs(cmd_label_usage, stderr); goto out;
         }
     }
     if (optind != argc - 1) {
         cli_error("label: give exactly one conversation ID");
-        fputs(label_usage, stderr);
+        fputs(cmd_label_usage, stderr);
         goto out;
     }
     if (accept + skip + (nsets > 0) + undo > 1) {
@@ -282,17 +284,18 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
             printf(": label #%lld %s by ", (long long)sv.label_id,
                    label_status_name(sv.status));
             put_clean(g->reviewer);
+            if (sv.has_overall) printf(", overall %.2f", sv.overall);
             if (sv.status == LABEL_ACCEPTED && it.has_pred)
                 printf(" (prediction #%lld of run %lld)", (long long)it.pr.id,
                        (long long)it.pr.run_id);
-            if (sv.has_overall) printf(", overall %.2f", sv.overall);
             putchar('\n');
         }
         if (!g->quiet && it.has_current &&
             strcmp(it.current.reviewer, g->reviewer) != 0)
-            cli_printf(stdout, "note: this supersedes %s's label #%lld of %s "
-                       "as the current one (theirs stays in the history)\n",
-                       it.current.reviewer, (long long)it.current.id, id);
+            cli_printf(stdout, "note: %s labeled %s too (label #%lld, kept): "
+                       "the conversation's human value is now the reviewers' "
+                       "consensus (curate consensus)\n",
+                       it.current.reviewer, id, (long long)it.current.id);
     }
     review_item_clear(&it);
 out:
@@ -301,12 +304,13 @@ out:
     return rc;
 }
 
+const char cmd_edge_usage[] =
+    "usage: curate edge ID [--note TEXT] [--off]\n"
+    "Marks a conversation as a boundary edge case for the curated set\n"
+    "(or unmarks it with --off). `curate undo` reverts it.\n";
+
 int cmd_edge(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate edge ID [--note TEXT] [--off]\n"
-        "Marks a conversation as a boundary edge case for the curated set\n"
-        "(or unmarks it with --off). `curate undo` reverts it.\n";
     static const struct option lo[] = {
         {"note", required_argument, NULL, 'n'},
         {"off", no_argument, NULL, 'o'},
@@ -321,8 +325,8 @@ int cmd_edge(const cli_globals *g, int argc, char **argv)
             note = optarg;
         }
         else if (c == 'o') off = 1;
-        else if (c == 'h') { fputs(usage, stdout); return EXIT_OK; }
-        else { fputs(usage, stderr); return EXIT_USAGE; }
+        else if (c == 'h') { fputs(cmd_edge_usage, stdout); return EXIT_OK; }
+        else { fputs(cmd_edge_usage, stderr); return EXIT_USAGE; }
     }
     if (optind != argc - 1) {
         cli_error("edge: give exactly one conversation ID");
@@ -341,17 +345,18 @@ int cmd_edge(const cli_globals *g, int argc, char **argv)
     return rc < 0 ? EXIT_ERR : EXIT_OK;
 }
 
+const char cmd_note_usage[] =
+    "usage: curate note ID TEXT\n"
+    "Adds your note to a conversation (shown by `show` and the review\n"
+    "screen). `curate undo` reverts it.\n";
+
 int cmd_note(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate note ID TEXT\n"
-        "Adds your note to a conversation (shown by `show` and the review\n"
-        "screen). `curate undo` reverts it.\n";
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        fputs(usage, stdout);
+        fputs(cmd_note_usage, stdout);
         return EXIT_OK;
     }
-    if (argc != 3) { fputs(usage, stderr); return EXIT_USAGE; }
+    if (argc != 3) { fputs(cmd_note_usage, stderr); return EXIT_USAGE; }
     if (cli_text_opt("note", "TEXT", argv[2]) < 0) return EXIT_USAGE;
     pool *p = cli_open_pool(g);
     if (!p) return EXIT_ERR;
@@ -363,20 +368,21 @@ int cmd_note(const cli_globals *g, int argc, char **argv)
     return rc < 0 ? EXIT_ERR : EXIT_OK;
 }
 
+const char cmd_undo_usage[] =
+    "usage: curate undo\n"
+    "Reverts your own most recent action not yet undone (label, skip,\n"
+    "edge mark, edge unmark, note), as `u` does in the workbench, and\n"
+    "says what it reverted. Nothing is deleted: the undone row stays in\n"
+    "the history and the journal records the undo. Another reviewer's\n"
+    "actions are never undone (--reviewer names you).\n";
+
 int cmd_undo(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate undo\n"
-        "Reverts your own most recent action not yet undone (label, skip,\n"
-        "edge mark, edge unmark, note), as `u` does in the workbench, and\n"
-        "says what it reverted. Nothing is deleted: the undone row stays in\n"
-        "the history and the journal records the undo. Another reviewer's\n"
-        "actions are never undone (--reviewer names you).\n";
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        fputs(usage, stdout);
+        fputs(cmd_undo_usage, stdout);
         return EXIT_OK;
     }
-    if (argc != 1) { fputs(usage, stderr); return EXIT_USAGE; }
+    if (argc != 1) { fputs(cmd_undo_usage, stderr); return EXIT_USAGE; }
     pool *p = cli_open_pool(g);
     if (!p) return EXIT_ERR;
     char err[ERR_MAX], what[ERR_MAX];
@@ -392,13 +398,15 @@ int cmd_undo(const cli_globals *g, int argc, char **argv)
     return rc == 1 ? EXIT_OK : EXIT_ERR;
 }
 
+const char cmd_backup_usage[] =
+    "usage: curate backup FILE\nWrites a consistent copy of the pool "
+    "(SQLite online backup; safe while others use it).\nRestore: "
+    "stop curate, then copy FILE over the pool file.\n";
+
 int cmd_backup(const cli_globals *g, int argc, char **argv)
 {
     if (argc != 2 || argv[1][0] == '-') {
-        fputs("usage: curate backup FILE\nWrites a consistent copy of the pool "
-              "(SQLite online backup; safe while others use it).\nRestore: "
-              "stop curate, then copy FILE over the pool file.\n",
-              argc == 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
+        fputs(cmd_backup_usage, argc == 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr);
         return argc == 2 && strcmp(argv[1], "--help") == 0 ? EXIT_OK : EXIT_USAGE;
     }
     pool *p = cli_open_pool(g);

@@ -51,7 +51,7 @@ static void progress_cb(const score_progress *sp, void *ctx)
     fflush(stderr);
 }
 
-static const char *score_usage =
+const char cmd_score_usage[] =
     "usage: curate score [WHICH] [OPTIONS]\n"
     "Scores conversations and stores each result as a prediction of a new run.\n"
     "WHICH (default --unscored):\n"
@@ -162,8 +162,8 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
             break;
         case O_SCHEMA: cfg.json_schema = 1; break;
         case O_NOCACHE: no_cache = 1; break;
-        case 'h': fputs(score_usage, stdout); rc = EXIT_OK; goto out;
-        default: fputs(score_usage, stderr); goto out;
+        case 'h': fputs(cmd_score_usage, stdout); rc = EXIT_OK; goto out;
+        default: fputs(cmd_score_usage, stderr); goto out;
         }
     }
     if (optind < argc) {
@@ -257,6 +257,9 @@ out:
     return rc;
 }
 
+const char cmd_models_usage[] =
+    "usage: curate models [--url URL]\nLists the endpoint's models (GET /models).\n";
+
 int cmd_models(const cli_globals *g, int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -271,8 +274,7 @@ int cmd_models(const cli_globals *g, int argc, char **argv)
     while ((c = cli_getopt("models", argc, argv, "h", lo)) != -1) {
         if (c == 'u') llm_config_set(&cfg.base_url, optarg);
         else {
-            fputs("usage: curate models [--url URL]\nLists the endpoint's "
-                  "models (GET /models).\n", c == 'h' ? stdout : stderr);
+            fputs(cmd_models_usage, c == 'h' ? stdout : stderr);
             llm_config_clear(&cfg);
             return c == 'h' ? EXIT_OK : EXIT_USAGE;
         }

@@ -42,24 +42,25 @@ static int sync_status(const cli_globals *g)
     return EXIT_OK;
 }
 
+const char cmd_sync_usage[] =
+    "usage: curate sync [--uri URI] [--database DB] [--prefix P] [--progress]\n"
+    "       curate sync --status\n"
+    "Exchanges the pool's conversations, predictions and runs, labels, edge\n"
+    "marks, undos, programs and the current-best choice with the team store\n"
+    "in MongoDB: what the store lacks is pushed, what the pool lacks is\n"
+    "pulled. Nothing is overwritten: several reviewers' labels of a\n"
+    "conversation all stay (the consensus rule decides). Running it again\n"
+    "changes nothing; an interrupted sync is finished by the next one.\n"
+    "  --uri URI       the store (else CURATE_MONGO_URI; prefer the variable:\n"
+    "                  arguments are visible in ps)\n"
+    "  --database DB   default: the URI's /DB, else curate\n"
+    "  --prefix P      collection name prefix (default team_)\n"
+    "  --status        when this pool last synced, and with which store\n";
+
 int cmd_sync(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate sync [--uri URI] [--database DB] [--prefix P] [--progress]\n"
-        "       curate sync --status\n"
-        "Exchanges the pool's conversations, predictions and runs, labels, edge\n"
-        "marks, undos, programs and the current-best choice with the team store\n"
-        "in MongoDB: what the store lacks is pushed, what the pool lacks is\n"
-        "pulled. Nothing is overwritten: several reviewers' labels of a\n"
-        "conversation all stay (the consensus rule decides). Running it again\n"
-        "changes nothing; an interrupted sync is finished by the next one.\n"
-        "  --uri URI       the store (else CURATE_MONGO_URI; prefer the variable:\n"
-        "                  arguments are visible in ps)\n"
-        "  --database DB   default: the URI's /DB, else curate\n"
-        "  --prefix P      collection name prefix (default team_)\n"
-        "  --status        when this pool last synced, and with which store\n";
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        fputs(usage, stdout);
+        fputs(cmd_sync_usage, stdout);
         return EXIT_OK;
     }
     static const struct option lo[] = {
@@ -78,7 +79,7 @@ int cmd_sync(const cli_globals *g, int argc, char **argv)
         else if (c == 'p') o.prefix = optarg;
         else if (c == 's') status = 1;
         else if (c == 'P') prog = 1;
-        else { fputs(usage, stderr); return EXIT_USAGE; }
+        else { fputs(cmd_sync_usage, stderr); return EXIT_USAGE; }
     }
     if (optind < argc) {
         cli_error("sync: unexpected argument '%s'", argv[optind]);

@@ -62,19 +62,20 @@ static void print_pair(const char *a, const char *b, const agreement_pair *p)
     free(sb);
 }
 
+const char cmd_agreement_usage[] =
+    "usage: curate agreement [--field F] [--reviewers a,b,...] [--tolerance T]\n"
+    "How far reviewers agree, per score field: Krippendorff's alpha (interval\n"
+    "metric) over every conversation with two or more reviewers' labels;\n"
+    "MAE and Spearman between each pair of reviewers, each reviewer against\n"
+    "the consensus (labels within T of each other agree; default the pool's,\n"
+    "see curate consensus) and\n"
+    "against the model; n for each figure. Each reviewer's latest label per\n"
+    "conversation counts; skips and adjudications do not.\n";
+
 int cmd_agreement(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate agreement [--field F] [--reviewers a,b,...] [--tolerance T]\n"
-        "How far reviewers agree, per score field: Krippendorff's alpha (interval\n"
-        "metric) over every conversation with two or more reviewers' labels;\n"
-        "MAE and Spearman between each pair of reviewers, each reviewer against\n"
-        "the consensus (labels within T of each other agree; default the pool's,\n"
-        "see curate consensus) and\n"
-        "against the model; n for each figure. Each reviewer's latest label per\n"
-        "conversation counts; skips and adjudications do not.\n";
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        fputs(usage, stdout);
+        fputs(cmd_agreement_usage, stdout);
         return EXIT_OK;
     }
     static const struct option lo[] = {
@@ -94,7 +95,7 @@ int cmd_agreement(const cli_globals *g, int argc, char **argv)
             if (cli_real_opt("agreement", "--tolerance", optarg, 0, 1e9, &o.tolerance) < 0)
                 return EXIT_USAGE;
         }
-        else { fputs(usage, stderr); return EXIT_USAGE; }
+        else { fputs(cmd_agreement_usage, stderr); return EXIT_USAGE; }
     }
 #undef CMD
     if (optind < argc) {
@@ -172,19 +173,20 @@ int cli_print_reviewers(const cli_globals *g, pool *p, double tolerance)
     return 0;
 }
 
+const char cmd_assign_usage[] =
+    "usage: curate assign --to a,b,... [--overlap N] [--filter F] [--count N]\n"
+    "       curate assign --status\n"
+    "Spreads the conversations of the filter (default to-review), by id, so\n"
+    "each gets N (default 1) distinct reviewers of the list: the least loaded\n"
+    "first (open assignments count), ties in list order, so the same pool and\n"
+    "arguments give the same plan. Conversations that already have N of them\n"
+    "are left alone; --count limits how many conversations get new ones.\n"
+    "--status: per reviewer, assigned, done (labeled) and left.\n";
+
 int cmd_assign(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate assign --to a,b,... [--overlap N] [--filter F] [--count N]\n"
-        "       curate assign --status\n"
-        "Spreads the conversations of the filter (default to-review), by id, so\n"
-        "each gets N (default 1) distinct reviewers of the list: the least loaded\n"
-        "first (open assignments count), ties in list order, so the same pool and\n"
-        "arguments give the same plan. Conversations that already have N of them\n"
-        "are left alone; --count limits how many conversations get new ones.\n"
-        "--status: per reviewer, assigned, done (labeled) and left.\n";
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        fputs(usage, stdout);
+        fputs(cmd_assign_usage, stdout);
         return EXIT_OK;
     }
     static const struct option lo[] = {
@@ -209,7 +211,7 @@ int cmd_assign(const cli_globals *g, int argc, char **argv)
         } else if (c == 'n') {
             if (cli_int_opt("assign", "--count", optarg, 1, INT64_MAX, &count) < 0)
                 return EXIT_USAGE;
-        } else { fputs(usage, stderr); return EXIT_USAGE; }
+        } else { fputs(cmd_assign_usage, stderr); return EXIT_USAGE; }
     }
 #undef CMD
     if (optind < argc) {
@@ -294,19 +296,20 @@ static int print_conflict(const team_conflict *c, void *vctx)
     return 0;
 }
 
+const char cmd_consensus_usage[] =
+    "usage: curate consensus [--tolerance T]\n"
+    "Conversations labeled by several reviewers follow their consensus: the\n"
+    "mean when every scored field agrees within the pool's tolerance T\n"
+    "(default 1.0), else a conflict, left out of training sets and exports.\n"
+    "Shows the tolerance and each conflict: every reviewer's values per\n"
+    "field, and the model's.\n"
+    "  --tolerance T   sets the pool's tolerance and brings every such\n"
+    "                  conversation in line (one transaction)\n";
+
 int cmd_consensus(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate consensus [--tolerance T]\n"
-        "Conversations labeled by several reviewers follow their consensus: the\n"
-        "mean when every scored field agrees within the pool's tolerance T\n"
-        "(default 1.0), else a conflict, left out of training sets and exports.\n"
-        "Shows the tolerance and each conflict: every reviewer's values per\n"
-        "field, and the model's.\n"
-        "  --tolerance T   sets the pool's tolerance and brings every such\n"
-        "                  conversation in line (one transaction)\n";
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        fputs(usage, stdout);
+        fputs(cmd_consensus_usage, stdout);
         return EXIT_OK;
     }
     static const struct option lo[] = {
@@ -319,7 +322,7 @@ int cmd_consensus(const cli_globals *g, int argc, char **argv)
         if (c == 't') {
             if (cli_real_opt("consensus", "--tolerance", optarg, 0, 1e9, &tol) < 0)
                 return EXIT_USAGE;
-        } else { fputs(usage, stderr); return EXIT_USAGE; }
+        } else { fputs(cmd_consensus_usage, stderr); return EXIT_USAGE; }
     }
     if (optind < argc) {
         cli_error("consensus: unexpected argument '%s'", argv[optind]);
@@ -350,17 +353,18 @@ int cmd_consensus(const cli_globals *g, int argc, char **argv)
     return EXIT_OK;
 }
 
+const char cmd_adjudicate_usage[] =
+    "usage: curate adjudicate ID [--take REVIEWER] [--set FIELD=VALUE]... [--note T]\n"
+    "Settles a conversation (a conflict between reviewers, see curate\n"
+    "consensus) with an adjudication label by you (--reviewer): the values\n"
+    "of REVIEWER's latest label, then each --set applied; every score field\n"
+    "needs a value. The overall follows the parts unless set. From then on\n"
+    "the adjudication is the conversation's consensus (undo: curate undo).\n";
+
 int cmd_adjudicate(const cli_globals *g, int argc, char **argv)
 {
-    static const char *usage =
-        "usage: curate adjudicate ID [--take REVIEWER] [--set FIELD=VALUE]... [--note T]\n"
-        "Settles a conversation (a conflict between reviewers, see curate\n"
-        "consensus) with an adjudication label by you (--reviewer): the values\n"
-        "of REVIEWER's latest label, then each --set applied; every score field\n"
-        "needs a value. The overall follows the parts unless set. From then on\n"
-        "the adjudication is the conversation's consensus (undo: curate undo).\n";
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        fputs(usage, stdout);
+        fputs(cmd_adjudicate_usage, stdout);
         return EXIT_OK;
     }
     static const struct option lo[] = {
@@ -395,7 +399,7 @@ int cmd_adjudicate(const cli_globals *g, int argc, char **argv)
             if (cli_real_opt("adjudicate", name, eq + 1, rf->lo, rf->hi, &v) < 0)
                 return EXIT_USAGE;
             if (nsets < RUBRIC_MAX_FIELDS) sets[nsets++] = (team_set){f, v};
-        } else { fputs(usage, stderr); return EXIT_USAGE; }
+        } else { fputs(cmd_adjudicate_usage, stderr); return EXIT_USAGE; }
     }
     if (optind + 1 != argc) {
         cli_error("adjudicate: give one conversation ID");

@@ -1,6 +1,7 @@
 /* ui_text.c: see ui_text.h. */
 
 #include "ui_text.h"
+#include "../../core/numarg.h"
 #include "../../core/score.h"
 #include "../../core/util.h"
 
@@ -121,15 +122,16 @@ void ui_fmt_count(int64_t n, char *out, size_t outlen)
 
 int ui_parse_typed(const char *s, double *out)
 {
+    /* Surrounding blanks are allowed (a prompt); the number itself goes
+     * through the one strict parser (no hex, inf, nan, trailing junk). */
     while (*s == ' ') s++;
-    if (!*s) return 0;
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s) return 0;
-    while (*end == ' ') end++;
-    if (*end || !isfinite(v)) return 0;
-    *out = v;
-    return 1;
+    size_t n = strlen(s);
+    while (n && s[n - 1] == ' ') n--;
+    char buf[64], err[ERR_MAX];
+    if (n == 0 || n >= sizeof buf) return 0;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return numarg_real("value", buf, -1e15, 1e15, out, err) == 0;
 }
 
 void ui_bar(double frac, int width, int ascii, wchar_t *out)
@@ -164,4 +166,17 @@ int64_t ui_max_window(const int64_t *bins, int nbins, int window, int *start)
         }
     }
     return best < 0 ? 0 : best;
+}
+
+void ui_fmt_count5(int64_t n, char *out, size_t outlen)
+{
+    if (n < 0) n = 0;
+    if (n < 100000) { snprintf(out, outlen, "%lld", (long long)n); return; }
+    static const char unit[] = "kMGTPE";
+    double v = (double)n / 1000;
+    int u = 0;
+    while (v >= 999.5 && u < 5) { v /= 1000; u++; }
+    /* One decimal only while it fits ("1.0M", "9.9M"), none above. */
+    if (v < 9.95) snprintf(out, outlen, "%.1f%c", v, unit[u]);
+    else snprintf(out, outlen, "%.0f%c", v, unit[u]);
 }

@@ -31,6 +31,10 @@ void ui_fmt_gap(int64_t secs, char *out, size_t outlen);
 void ui_fmt_score(double v, int has, char *out, size_t outlen);
 /* Group thousands: 100000 -> "100,000". */
 void ui_fmt_count(int64_t n, char *out, size_t outlen);
+/* A count in at most 5 columns: "99999", then "250k", "1.0M", "12M",
+ * "1.2G": a column never shows a cut number (1,000,000 cut to 5 cells
+ * read "10000"). */
+void ui_fmt_count5(int64_t n, char *out, size_t outlen);
 
 /* Parses what a reviewer typed for a score ("7", "7.5", ".5", "10").
  * Returns 1 and *out, or 0 when not a number. */

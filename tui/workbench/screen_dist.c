@@ -9,6 +9,7 @@
  * same as `curate report`); this file only draws them. */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
+#include "ui_keys.h"
 #include "../../core/util.h"
 #include "../../data/pool_dist.h"
 
@@ -35,22 +36,6 @@ typedef struct {
     pool_dist_field cur[RUBRIC_MAX_FIELDS], bas[RUBRIC_MAX_FIELDS];
     int loaded;
 } dist_screen;
-
-static const ui_help dist_help[] = {
-    {"", "Distribution"},
-    {"j k  Up Down", "pick a score field (its histogram when only one fits)"},
-    {"[  ]", "previous / next scoring run (latest predictions first)"},
-    {"a", "offer single re-scores (r in review) among the runs too"},
-    {"b", "pin the shown run as the baseline: both side by side (again: unpin)"},
-    {"s", "one seller: an id prefix in any case (several: the seller list)"},
-    {"S", "all sellers again"},
-    {"l", "the seller list"},
-    {"t", "the trend over the conversations' dates"},
-    {"c", "the shown seller's conversations"},
-    {"", "Compression: the largest share of the model's scores inside any"
-         " 1-point band; the alarm (!) from 60% and 20 scores on."},
-    {NULL, NULL},
-};
 
 static int64_t run_id(dist_screen *d)
 {
@@ -369,47 +354,104 @@ static void seller_done(ui *u, screen *s, const char *text)
     pool_dist_sellers_free(v, n);
 }
 
-static int dist_key(ui *u, screen *s, ui_key k)
+/* ---- keys: the one table (dist_keys) for handling and help ---- */
+
+static int d_next_field(ui *u, screen *s, ui_key k)
 {
     dist_screen *d = (dist_screen *)s;
-    int ch = k.ch;
-    if (k.fkey) {
-        if (ch == KEY_DOWN) ch = 'j';
-        else if (ch == KEY_UP) ch = 'k';
-        else if (ch == KEY_LEFT) ch = '[';
-        else if (ch == KEY_RIGHT) ch = ']';
-        else return 0;
-    }
-    switch (ch) {
-    case 'j': if (d->sel < d->nfields - 1) d->sel++; return 1;
-    case 'k': if (d->sel > 0) d->sel--; return 1;
-    /* load() keeps showing the run whose index d->run names. */
-    case ']': d->run = (d->run + 1) % (d->nruns + 1); load(u, d); return 1;
-    case '[': d->run = (d->run + d->nruns) % (d->nruns + 1); load(u, d); return 1;
-    case 'a':
-        d->show_single = !d->show_single;
-        load(u, d);
-        ui_status(u, d->show_single ? "single re-scores are offered among the runs"
-                                    : "single re-scores hidden");
-        return 1;
-    case 'b':
-        d->base_id = d->base_id >= 0 ? -1 : run_id(d);
-        load(u, d);
-        return 1;
-    case 's':
-        ui_prompt(u, s, "Seller id or prefix, any case (empty: all): ", d->seller,
-                  seller_done);
-        return 1;
-    case 'S': set_seller(u, d, NULL); return 1;
-    case 'l': ui_push(u, screen_sellers_new(u, NULL, run_id(d))); return 1;
-    case 't': ui_push(u, screen_trend_new(u, d->seller, run_id(d))); return 1;
-    case 'c':
-        if (!d->seller) { ui_status(u, "pick a seller first (s or l)"); return 1; }
-        ui_push(u, screen_queue_seller_new(u, d->seller));
-        return 1;
-    }
-    return 0;
+    if (d->sel < d->nfields - 1) d->sel++;
+    return 1;
 }
+
+static int d_prev_field(ui *u, screen *s, ui_key k)
+{
+    dist_screen *d = (dist_screen *)s;
+    if (d->sel > 0) d->sel--;
+    return 1;
+}
+
+/* load() keeps showing the run whose index d->run names. */
+static int d_next_run(ui *u, screen *s, ui_key k)
+{
+    dist_screen *d = (dist_screen *)s;
+    d->run = (d->run + 1) % (d->nruns + 1);
+    load(u, d);
+    return 1;
+}
+
+static int d_prev_run(ui *u, screen *s, ui_key k)
+{
+    dist_screen *d = (dist_screen *)s;
+    d->run = (d->run + d->nruns) % (d->nruns + 1);
+    load(u, d);
+    return 1;
+}
+
+static int d_single(ui *u, screen *s, ui_key k)
+{
+    dist_screen *d = (dist_screen *)s;
+    d->show_single = !d->show_single;
+    load(u, d);
+    ui_status(u, d->show_single ? "single re-scores are offered among the runs"
+                                : "single re-scores hidden");
+    return 1;
+}
+
+static int d_baseline(ui *u, screen *s, ui_key k)
+{
+    dist_screen *d = (dist_screen *)s;
+    d->base_id = d->base_id >= 0 ? -1 : run_id(d);
+    load(u, d);
+    return 1;
+}
+
+static int d_seller(ui *u, screen *s, ui_key k)
+{
+    dist_screen *d = (dist_screen *)s;
+    ui_prompt(u, s, "Seller id or prefix, any case (empty: all): ", d->seller,
+              seller_done);
+    return 1;
+}
+
+static int d_all_sellers(ui *u, screen *s, ui_key k) { set_seller(u, (dist_screen *)s, NULL); return 1; }
+static int d_sellers(ui *u, screen *s, ui_key k) { ui_push(u, screen_sellers_new(u, NULL, run_id((dist_screen *)s))); return 1; }
+
+static int d_trend(ui *u, screen *s, ui_key k)
+{
+    dist_screen *d = (dist_screen *)s;
+    ui_push(u, screen_trend_new(u, d->seller, run_id(d)));
+    return 1;
+}
+
+static int d_convs(ui *u, screen *s, ui_key k)
+{
+    dist_screen *d = (dist_screen *)s;
+    if (!d->seller) { ui_status(u, "pick a seller first (s or l)"); return 1; }
+    ui_push(u, screen_queue_seller_new(u, d->seller));
+    return 1;
+}
+
+static const ui_keydef dist_keys[] = {
+    {0, 0, NULL, "Distribution", ""},
+    {'j', 0, d_next_field, "next score field (its histogram when only one fits)", NULL},
+    {KEY_DOWN, 1, d_next_field, NULL, NULL},
+    {'k', 0, d_prev_field, "previous score field", NULL},
+    {KEY_UP, 1, d_prev_field, NULL, NULL},
+    {']', 0, d_next_run, "next scoring run (latest predictions first)", NULL},
+    {KEY_RIGHT, 1, d_next_run, NULL, NULL},
+    {'[', 0, d_prev_run, "previous scoring run", NULL},
+    {KEY_LEFT, 1, d_prev_run, NULL, NULL},
+    {'a', 0, d_single, "offer single re-scores (r in review) among the runs too", NULL},
+    {'b', 0, d_baseline, "pin the shown run as the baseline: both side by side (again: unpin)", NULL},
+    {'s', 0, d_seller, "one seller: an id prefix in any case (several: the seller list)", NULL},
+    {'S', 0, d_all_sellers, "all sellers again", NULL},
+    {'l', 0, d_sellers, "the seller list", NULL},
+    {'t', 0, d_trend, "the trend over the conversations' dates", NULL},
+    {'c', 0, d_convs, "the shown seller's conversations", NULL},
+    {0, 0, NULL, "Compression: the largest share of the model's scores inside any"
+                 " 1-point band; the alarm (!) from 60% and 20 scores on.", ""},
+    UI_KEYS_END,
+};
 
 static void dist_destroy(screen *s)
 {
@@ -424,9 +466,8 @@ screen *screen_dist_new(ui *u, const char *seller)
     d->base.title = "Distribution";
     d->base.hint = "j/k field  [ ] run  b baseline  s seller  l sellers  "
                    "t trend  ? help  q back";
-    d->base.help = dist_help;
+    d->base.keys = dist_keys;
     d->base.draw = dist_draw;
-    d->base.key = dist_key;
     d->base.reload = dist_reload;
     d->base.destroy = dist_destroy;
     d->base_id = -1;

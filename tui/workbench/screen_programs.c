@@ -4,6 +4,7 @@
  * or its raw state JSON pretty-printed. */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
+#include "ui_keys.h"
 #include "../app/job_optimize.h"
 #include "../term/sanitize.h"
 #include "../../data/pool_dist.h"
@@ -14,6 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int imported(const pool_program *p)
+{
+    return p->metric && strcmp(p->metric, "imported") == 0;
+}
+
 /* ---- list ---- */
 
 typedef struct {
@@ -22,17 +28,6 @@ typedef struct {
     int n, sel, top, vis, list_y;
     int loaded;
 } programs_screen;
-
-static const ui_help programs_help[] = {
-    {"", "Programs"},
-    {"j k  Up Down", "pick a program"},
-    {"Enter", "read its demos"},
-    {"b", "make the selected program the current best"},
-    {"e", "export the selected program as DSPy JSON (a file)"},
-    {"m", "export the selected program to MongoDB (CURATE_MONGO_URI)"},
-    {"Home End  g G", "first / last"},
-    {NULL, NULL},
-};
 
 static void programs_reload(ui *u, screen *s)
 {
@@ -76,9 +71,12 @@ static void programs_draw(ui *u, screen *s, int top, int rows)
         char when[32];
         date_iso8601(p->created_at, when, sizeof when);
         when[16] = 0;
-        int x = ui_putf(u, y, 1, COLS - 2, a, "%6lld  %-17s  %-4s  %9.4f  %5d  ",
+        /* an imported program was never validated: '-', not 0.0000 */
+        char val[32] = "-";
+        if (!imported(p)) snprintf(val, sizeof val, "%.4f", p->val_score);
+        int x = ui_putf(u, y, 1, COLS - 2, a, "%6lld  %-17s  %-4s  %9s  %5d  ",
                         (long long)p->id, when, p->is_best ? (u->ascii ? "*" : "\u2605") : "",
-                        p->val_score, p->n_demos);
+                        val, p->n_demos);
         x += 1;
         x += ui_put(u, y, x, 18, p->metric ? p->metric : "-", a);
         x = 1 + 6 + 2 + 17 + 2 + 4 + 2 + 9 + 2 + 5 + 2 + 18;
@@ -104,39 +102,89 @@ static void make_best(ui *u, programs_screen *ps)
               (long long)id);
 }
 
-static int programs_key(ui *u, screen *s, ui_key k)
+static int ps_down(ui *u, screen *s, ui_key k)
 {
     programs_screen *ps = (programs_screen *)s;
-    int ch = k.ch;
-    if (k.fkey) {
-        switch (ch) {
-        case KEY_DOWN: ch = 'j'; break;
-        case KEY_UP: ch = 'k'; break;
-        case KEY_HOME: ch = 'g'; break;
-        case KEY_END: ch = 'G'; break;
-        case KEY_ENTER: case KEY_RIGHT: ch = '\n'; break;
-        case KEY_NPAGE: ps->sel += ps->vis; if (ps->sel >= ps->n) ps->sel = ps->n - 1; return 1;
-        case KEY_PPAGE: ps->sel -= ps->vis; if (ps->sel < 0) ps->sel = 0; return 1;
-        default: return 0;
-        }
-    }
-    switch (ch) {
-    case 'j': if (ps->sel < ps->n - 1) ps->sel++; return 1;
-    case 'k': if (ps->sel > 0) ps->sel--; return 1;
-    case 'g': ps->sel = 0; return 1;
-    case 'G': ps->sel = ps->n > 0 ? ps->n - 1 : 0; return 1;
-    case '\n': case '\r': case 'l':
-        if (ps->n > 0) ui_push(u, screen_program_new(u, ps->pg[ps->sel].id));
-        return 1;
-    case 'e': case 'm':
-        if (ps->n > 0) ui_action_export(u, ps->pg[ps->sel].id, ch == 'm');
-        return 1;
-    case 'b':
-        if (ps->n > 0) make_best(u, ps);
-        return 1;
-    }
-    return 0;
+    if (ps->sel < ps->n - 1) ps->sel++;
+    return 1;
 }
+
+static int ps_up(ui *u, screen *s, ui_key k)
+{
+    programs_screen *ps = (programs_screen *)s;
+    if (ps->sel > 0) ps->sel--;
+    return 1;
+}
+
+static int ps_pgdn(ui *u, screen *s, ui_key k)
+{
+    programs_screen *ps = (programs_screen *)s;
+    ps->sel += ps->vis;
+    if (ps->sel >= ps->n) ps->sel = ps->n - 1;
+    if (ps->sel < 0) ps->sel = 0;
+    return 1;
+}
+
+static int ps_pgup(ui *u, screen *s, ui_key k)
+{
+    programs_screen *ps = (programs_screen *)s;
+    ps->sel -= ps->vis;
+    if (ps->sel < 0) ps->sel = 0;
+    return 1;
+}
+
+static int ps_first(ui *u, screen *s, ui_key k) { ((programs_screen *)s)->sel = 0; return 1; }
+
+static int ps_last(ui *u, screen *s, ui_key k)
+{
+    programs_screen *ps = (programs_screen *)s;
+    ps->sel = ps->n > 0 ? ps->n - 1 : 0;
+    return 1;
+}
+
+static int ps_open(ui *u, screen *s, ui_key k)
+{
+    programs_screen *ps = (programs_screen *)s;
+    if (ps->n > 0) ui_push(u, screen_program_new(u, ps->pg[ps->sel].id));
+    return 1;
+}
+
+static int ps_export(ui *u, screen *s, ui_key k)
+{
+    programs_screen *ps = (programs_screen *)s;
+    if (ps->n > 0) ui_action_export(u, ps->pg[ps->sel].id, k.ch == 'm');
+    return 1;
+}
+
+static int ps_best(ui *u, screen *s, ui_key k)
+{
+    programs_screen *ps = (programs_screen *)s;
+    if (ps->n > 0) make_best(u, ps);
+    return 1;
+}
+
+static const ui_keydef programs_keys[] = {
+    {0, 0, NULL, "Programs", ""},
+    {'j', 0, ps_down, "next program", NULL},
+    {KEY_DOWN, 1, ps_down, NULL, NULL},
+    {'k', 0, ps_up, "previous program", NULL},
+    {KEY_UP, 1, ps_up, NULL, NULL},
+    {KEY_NPAGE, 1, ps_pgdn, "page down", NULL},
+    {KEY_PPAGE, 1, ps_pgup, "page up", NULL},
+    {'\r', 0, ps_open, "read its demos", NULL},
+    {'\n', 0, ps_open, NULL, NULL},
+    {KEY_ENTER, 1, ps_open, NULL, NULL},
+    {'l', 0, ps_open, NULL, NULL},
+    {KEY_RIGHT, 1, ps_open, NULL, NULL},
+    {'b', 0, ps_best, "make the selected program the current best", NULL},
+    {'e', 0, ps_export, "export the selected program as DSPy JSON (a file)", NULL},
+    {'m', 0, ps_export, "export the selected program to MongoDB (CURATE_MONGO_URI)", NULL},
+    {KEY_HOME, 1, ps_first, "first", NULL},
+    {'g', 0, ps_first, NULL, NULL},
+    {KEY_END, 1, ps_last, "last", NULL},
+    {'G', 0, ps_last, NULL, NULL},
+    UI_KEYS_END,
+};
 
 static void programs_mouse(ui *u, screen *s, const MEVENT *ev)
 {
@@ -164,9 +212,8 @@ screen *screen_programs_new(ui *u)
     ps->base.title = "Programs";
     ps->base.hint = "Enter read demos  b make best  e export JSON  m export "
                     "MongoDB  j/k move  ? help  q back";
-    ps->base.help = programs_help;
+    ps->base.keys = programs_keys;
     ps->base.draw = programs_draw;
-    ps->base.key = programs_key;
     ps->base.mouse = programs_mouse;
     ps->base.reload = programs_reload;
     ps->base.destroy = programs_destroy;
@@ -189,15 +236,6 @@ typedef struct {
     int scroll, rows;
 } program_screen;
 
-static const ui_help program_help[] = {
-    {"", "Program"},
-    {"j k  Up Down", "scroll by a line"},
-    {"PgUp PgDn  Space", "scroll by a page"},
-    {"Home End  g G", "top / bottom"},
-    {"J", "switch between the demos and the raw state JSON"},
-    {NULL, NULL},
-};
-
 /* The optimisation that stored the program: its decision and the
  * before -> after figures (nothing for an imported program). */
 static void outcome_text(ui *u, const pool_program *pp, sbuf *b)
@@ -216,9 +254,11 @@ static void demos_text(ui *u, const program *pg, const pool_program *pp,
 {
     char when[32];
     date_iso8601(pp->created_at, when, sizeof when);
-    sbuf_addf(b, "Program %lld%s | created %s | validation %.4f | metric %s | "
+    char val[32] = "-";
+    if (!imported(pp)) snprintf(val, sizeof val, "%.4f", pp->val_score);
+    sbuf_addf(b, "Program %lld%s | created %s | validation %s | metric %s | "
               "model %s | %zu demos\n", (long long)pp->id,
-              pp->is_best ? " (current best)" : "", when, pp->val_score,
+              pp->is_best ? " (current best)" : "", when, val,
               pp->metric ? pp->metric : "-", pp->model ? pp->model : "-",
               pg->ndemos);
     if (pp->note && *pp->note) sbuf_addf(b, "Note: %s\n", pp->note);
@@ -299,32 +339,38 @@ static void program_draw(ui *u, screen *s, int top, int rows)
     }
 }
 
-static int program_key(ui *u, screen *s, ui_key k)
+static int page_rows(const program_screen *ps) { return ps->rows > 1 ? ps->rows - 1 : 1; }
+static int p_down(ui *u, screen *s, ui_key k) { ((program_screen *)s)->scroll++; return 1; }
+static int p_up(ui *u, screen *s, ui_key k) { ((program_screen *)s)->scroll--; return 1; }
+static int p_pgdn(ui *u, screen *s, ui_key k) { program_screen *ps = (program_screen *)s; ps->scroll += page_rows(ps); return 1; }
+static int p_pgup(ui *u, screen *s, ui_key k) { program_screen *ps = (program_screen *)s; ps->scroll -= page_rows(ps); return 1; }
+static int p_top(ui *u, screen *s, ui_key k) { ((program_screen *)s)->scroll = 0; return 1; }
+static int p_bottom(ui *u, screen *s, ui_key k) { ((program_screen *)s)->scroll = 1 << 30; return 1; }
+
+static int p_raw(ui *u, screen *s, ui_key k)
 {
     program_screen *ps = (program_screen *)s;
-    int page = ps->rows > 1 ? ps->rows - 1 : 1;
-    if (k.fkey) {
-        switch (k.ch) {
-        case KEY_DOWN: ps->scroll++; return 1;
-        case KEY_UP: ps->scroll--; return 1;
-        case KEY_NPAGE: ps->scroll += page; return 1;
-        case KEY_PPAGE: ps->scroll -= page; return 1;
-        case KEY_HOME: ps->scroll = 0; return 1;
-        case KEY_END: ps->scroll = 1 << 30; return 1;
-        }
-        return 0;
-    }
-    switch (k.ch) {
-    case 'j': ps->scroll++; return 1;
-    case 'k': ps->scroll--; return 1;
-    case ' ': ps->scroll += page; return 1;
-    case 'g': ps->scroll = 0; return 1;
-    case 'G': ps->scroll = 1 << 30; return 1;
-    case 'J': ps->raw = !ps->raw; ps->scroll = 0; return 1;
-    }
-    (void)u;
-    return 0;
+    ps->raw = !ps->raw;
+    ps->scroll = 0;
+    return 1;
 }
+
+static const ui_keydef program_keys[] = {
+    {0, 0, NULL, "Program", ""},
+    {'j', 0, p_down, "scroll down a line", NULL},
+    {KEY_DOWN, 1, p_down, NULL, NULL},
+    {'k', 0, p_up, "scroll up a line", NULL},
+    {KEY_UP, 1, p_up, NULL, NULL},
+    {KEY_NPAGE, 1, p_pgdn, "scroll down a page", NULL},
+    {' ', 0, p_pgdn, NULL, NULL},
+    {KEY_PPAGE, 1, p_pgup, "scroll up a page", NULL},
+    {KEY_HOME, 1, p_top, "top", NULL},
+    {'g', 0, p_top, NULL, NULL},
+    {KEY_END, 1, p_bottom, "bottom", NULL},
+    {'G', 0, p_bottom, NULL, NULL},
+    {'J', 0, p_raw, "switch between the demos and the raw state JSON", NULL},
+    UI_KEYS_END,
+};
 
 static void program_mouse(ui *u, screen *s, const MEVENT *ev)
 {
@@ -349,9 +395,8 @@ screen *screen_program_new(ui *u, int64_t id)
     program_screen *ps = xcalloc(1, sizeof *ps);
     ps->base.title = "Program";
     ps->base.hint = "j/k PgUp/PgDn scroll  J raw JSON / demos  ? help  q back";
-    ps->base.help = program_help;
+    ps->base.keys = program_keys;
     ps->base.draw = program_draw;
-    ps->base.key = program_key;
     ps->base.mouse = program_mouse;
     ps->base.destroy = program_destroy;
     ps->id = id;

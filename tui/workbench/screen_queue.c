@@ -3,6 +3,8 @@
  * by any column, counters. */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
+#include "ui_keys.h"
+#include "../../core/score.h"
 #include "../app/review.h"
 #include "../../core/util.h"
 
@@ -44,27 +46,6 @@ static const char *tab_name[NTABS] = {
 };
 static const char *col_name[8] = {
     "id", "seller", "msgs", "model", "human", "|diff|", "status", "edge",
-};
-
-static const ui_help queue_help[] = {
-    {"", "Queue"},
-    {"Enter  l  Right", "open the selected conversation for review"},
-    {"1 2 3 4 5", "tabs: To review, Reviewed, Edge cases, Disagreements, All"},
-    {"Tab  Shift-Tab", "next / previous tab"},
-    {"/", "search seller, id and message text (empty clears)"},
-    {"c", "clear the search"},
-    {"o  O", "sort: next column / reverse the order"},
-    {"F1 ... F8", "sort by column 1-8 (id ... edge); again reverses"},
-    {"+  -", "disagreement threshold up / down by 0.5"},
-    {"t", "type the disagreement threshold"},
-    {"e", "mark / unmark the selected conversation as an edge case"},
-    {"a", "your assignments only / everything (starts on yours when you have some)"},
-    {"j k  Up Down", "move the selection"},
-    {"PgUp PgDn  Ctrl-B Ctrl-F", "page up / down"},
-    {"Home End  g G", "first / last row"},
-    {"click  wheel", "select / open; click a column title to sort"},
-    {"q", "quit curate"},
-    {NULL, NULL},
 };
 
 static void fetch_window(ui *u, queue_screen *q)
@@ -183,10 +164,12 @@ static int tab_label(queue_screen *q, int i, int compact, char *t, size_t n)
     char cnt[32];
     ui_fmt_count(q->tabcount[i], cnt, sizeof cnt);
     const char *name = compact ? tab_short[i] : tab_name[i];
-    if (tab_kind[i] == FILTER_DISAGREE)
-        snprintf(t, n, compact ? "%d %s>=%.1f(%s)" : " %d %s >=%.1f (%s) ",
-                 i + 1, name, q->disagree, cnt);
-    else
+    if (tab_kind[i] == FILTER_DISAGREE) {
+        char thr[SCORE_TEXT_MAX];         /* 1.25 shows as 1.25, not 1.2 */
+        score_format(q->disagree, thr, sizeof thr);
+        snprintf(t, n, compact ? "%d %s>=%s(%s)" : " %d %s >=%s (%s) ",
+                 i + 1, name, thr, cnt);
+    } else
         snprintf(t, n, compact ? "%d %s(%s)" : " %d %s (%s) ", i + 1, name, cnt);
     return (int)strlen(t) + 1;
 }
@@ -211,15 +194,17 @@ static void draw_tabs(ui *u, queue_screen *q, int y)
 /* Column layout for the current width: x of each column and widths. */
 static void layout(queue_screen *q, int *w)
 {
-    static const int fixed[8] = {0, 0, 5, 6, 6, 6, 10, 4};
+    /* Each as wide as its title plus the sort arrow. */
+    static const int fixed[8] = {0, 0, 5, 6, 6, 7, 10, 5};
     int used = 2;
     for (int i = 2; i < 8; i++) used += fixed[i] + 1;
     int flex = COLS - used - 2;
     if (flex < 10) flex = 10;
     w[0] = flex * 55 / 100;
     w[1] = flex - w[0];
-    if (w[0] > 32) w[0] = 32;        /* wide terminals: keep columns close */
-    if (w[1] > 24) w[1] = 24;
+    /* Wide terminals: keep columns close, and room for "differs most". */
+    if (w[0] > 31) w[0] = 31;
+    if (w[1] > 23) w[1] = 23;
     for (int i = 2; i < 8; i++) w[i] = fixed[i];
     int x = 2;
     for (int i = 0; i < 8; i++) {
@@ -273,10 +258,11 @@ static void draw_row(ui *u, queue_screen *q, int y, const pool_row *r,
     int base = sel ? ui_attr(u, A_UI_SEL) : 0;
     if (sel) ui_fill(y, 0, COLS, base);
     if (sel) ui_put(u, y, 0, 2, u->ascii ? ">" : "\u25b8", base);
-    ui_put(u, y, q->col_x[0], w[0], r->id, base);
-    ui_put(u, y, q->col_x[1], w[1], r->seller_id, base);
-    char t[32];
-    snprintf(t, sizeof t, "%*d", w[2], r->nmsgs);
+    ui_put_cut(u, y, q->col_x[0], w[0], r->id, base);
+    ui_put_cut(u, y, q->col_x[1], w[1], r->seller_id, base);
+    char t[32], cnt[16];
+    ui_fmt_count5(r->nmsgs, cnt, sizeof cnt);
+    snprintf(t, sizeof t, "%*s", w[2], cnt);
     ui_put(u, y, q->col_x[2], w[2], t, base);
     num_cell(u, y, q->col_x[3], w[3], r->model_overall, r->has_model, base);
     num_cell(u, y, q->col_x[4], w[4], r->human_overall, r->has_human, base);
@@ -440,74 +426,124 @@ static void sort_by(ui *u, queue_screen *q, int col, int toggle)
               q->f.desc ? "descending" : "ascending");
 }
 
-static int queue_fkey(ui *u, queue_screen *q, int ch)
-{
-    int page = q->vis > 1 ? q->vis - 1 : 1;
-    switch (ch) {
-    case KEY_DOWN: move_to(q, q->cur + 1); return 1;
-    case KEY_UP: move_to(q, q->cur - 1); return 1;
-    case KEY_NPAGE: move_to(q, q->cur + page); return 1;
-    case KEY_PPAGE: move_to(q, q->cur - page); return 1;
-    case KEY_HOME: move_to(q, 0); return 1;
-    case KEY_END: move_to(q, q->total - 1); return 1;
-    case KEY_RIGHT: case KEY_ENTER: open_selected(u, q); return 1;
-    case KEY_BTAB: set_tab(u, q, q->tab - 1); return 1;
-    }
-    /* F1-F8 sort by the columns in screen order (again: reverse). */
-    if (ch >= KEY_F(1) && ch <= KEY_F(8)) {
-        sort_by(u, q, ch - KEY_F(1), 1);
-        return 1;
-    }
-    return 0;
-}
+/* ---- keys: the one table (queue_keys) for handling and help ---- */
 
-static int queue_key(ui *u, screen *s, ui_key k)
+static int page_of(const queue_screen *q) { return q->vis > 1 ? q->vis - 1 : 1; }
+static int q_down(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; move_to(q, q->cur + 1); return 1; }
+static int q_up(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; move_to(q, q->cur - 1); return 1; }
+static int q_pgdn(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; move_to(q, q->cur + page_of(q)); return 1; }
+static int q_pgup(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; move_to(q, q->cur - page_of(q)); return 1; }
+static int q_first(ui *u, screen *s, ui_key k) { move_to((queue_screen *)s, 0); return 1; }
+static int q_last(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; move_to(q, q->total - 1); return 1; }
+static int q_open(ui *u, screen *s, ui_key k) { open_selected(u, (queue_screen *)s); return 1; }
+static int q_tab_n(ui *u, screen *s, ui_key k) { set_tab(u, (queue_screen *)s, k.ch - '1'); return 1; }
+static int q_tab_next(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; set_tab(u, q, q->tab + 1); return 1; }
+static int q_tab_prev(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; set_tab(u, q, q->tab - 1); return 1; }
+
+static int q_search(ui *u, screen *s, ui_key k)
 {
     queue_screen *q = (queue_screen *)s;
-    if (k.fkey) return queue_fkey(u, q, k.ch);
-    int page = q->vis > 1 ? q->vis - 1 : 1;
-    switch (k.ch) {
-    case 'j': move_to(q, q->cur + 1); return 1;
-    case 'k': move_to(q, q->cur - 1); return 1;
-    case 6: case ' ': move_to(q, q->cur + page); return 1;
-    case 2: move_to(q, q->cur - page); return 1;
-    case 'g': move_to(q, 0); return 1;
-    case 'G': move_to(q, q->total - 1); return 1;
-    case '\r': case '\n': case 'l': open_selected(u, q); return 1;
-    case '1': case '2': case '3': case '4': case '5':
-        set_tab(u, q, k.ch - '1');
-        return 1;
-    case '\t': set_tab(u, q, q->tab + 1); return 1;
-    case '/':
-        ui_prompt(u, s, "Search (seller, id, text): ", q->search, search_done);
-        return 1;
-    case 'c': q->search[0] = 0; set_filter(u, q); return 1;
-    case 'o': sort_by(u, q, ((int)q->f.sort + 1) % 8, 0); return 1;
-    case 'O': sort_by(u, q, (int)q->f.sort, 1); return 1;
-    case '+': case '=':
-        q->disagree += 0.5;
-        set_filter(u, q);
-        return 1;
-    case '-':
-        if (q->disagree >= 0.5) q->disagree -= 0.5;
-        set_filter(u, q);
-        return 1;
-    case 't': {
-        char init[32];
-        snprintf(init, sizeof init, "%.1f", q->disagree);
-        ui_prompt(u, s, "Disagreement threshold: ", init, threshold_done);
-        return 1;
-    }
-    case 'e': toggle_edge(u, q); return 1;
-    case 'a':
-        q->mine = !q->mine;
-        set_filter(u, q);
-        ui_status(u, q->mine ? "your assignments only (a shows everything)"
-                             : "everything (a: your assignments only)");
-        return 1;
-    }
-    return 0;
+    ui_prompt(u, s, "Search (seller, id, text): ", q->search, search_done);
+    return 1;
 }
+
+static int q_clear(ui *u, screen *s, ui_key k)
+{
+    queue_screen *q = (queue_screen *)s;
+    q->search[0] = 0;
+    set_filter(u, q);
+    return 1;
+}
+
+static int q_sort_next(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; sort_by(u, q, ((int)q->f.sort + 1) % 8, 0); return 1; }
+static int q_sort_rev(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; sort_by(u, q, (int)q->f.sort, 1); return 1; }
+/* F1-F8 sort by the columns in screen order (again: reverse). */
+static int q_sort_col(ui *u, screen *s, ui_key k) { sort_by(u, (queue_screen *)s, k.ch - KEY_F(1), 1); return 1; }
+
+static int q_thr_up(ui *u, screen *s, ui_key k)
+{
+    queue_screen *q = (queue_screen *)s;
+    q->disagree += 0.5;
+    set_filter(u, q);
+    return 1;
+}
+
+static int q_thr_down(ui *u, screen *s, ui_key k)
+{
+    queue_screen *q = (queue_screen *)s;
+    if (q->disagree >= 0.5) q->disagree -= 0.5;
+    set_filter(u, q);
+    return 1;
+}
+
+static int q_thr_type(ui *u, screen *s, ui_key k)
+{
+    queue_screen *q = (queue_screen *)s;
+    char init[SCORE_TEXT_MAX];
+    score_format(q->disagree, init, sizeof init);
+    ui_prompt(u, s, "Disagreement threshold: ", init, threshold_done);
+    return 1;
+}
+
+static int q_edge(ui *u, screen *s, ui_key k) { toggle_edge(u, (queue_screen *)s); return 1; }
+
+static int q_mine(ui *u, screen *s, ui_key k)
+{
+    queue_screen *q = (queue_screen *)s;
+    q->mine = !q->mine;
+    set_filter(u, q);
+    ui_status(u, q->mine ? "your assignments only (a shows everything)"
+                         : "everything (a: your assignments only)");
+    return 1;
+}
+
+static const ui_keydef queue_keys[] = {
+    {0, 0, NULL, "Queue", ""},
+    {'\r', 0, q_open, "open the selected conversation for review", NULL},
+    {'\n', 0, q_open, NULL, NULL},
+    {KEY_ENTER, 1, q_open, NULL, NULL},
+    {'l', 0, q_open, NULL, NULL},
+    {KEY_RIGHT, 1, q_open, NULL, NULL},
+    {'1', 0, q_tab_n, "tabs: To review, Reviewed, Edge cases, Disagreements, All", NULL},
+    {'2', 0, q_tab_n, NULL, NULL},
+    {'3', 0, q_tab_n, NULL, NULL},
+    {'4', 0, q_tab_n, NULL, NULL},
+    {'5', 0, q_tab_n, NULL, NULL},
+    {'\t', 0, q_tab_next, "next tab", NULL},
+    {KEY_BTAB, 1, q_tab_prev, "previous tab", NULL},
+    {'/', 0, q_search, "search seller, id and message text (empty clears)", NULL},
+    {'c', 0, q_clear, "clear the search", NULL},
+    {'o', 0, q_sort_next, "sort by the next column", NULL},
+    {'O', 0, q_sort_rev, "reverse the sort order", NULL},
+    {KEY_F(1), 1, q_sort_col, "sort by column 1-8 (id ... edge); again reverses", NULL},
+    {KEY_F(2), 1, q_sort_col, NULL, NULL},
+    {KEY_F(3), 1, q_sort_col, NULL, NULL},
+    {KEY_F(4), 1, q_sort_col, NULL, NULL},
+    {KEY_F(5), 1, q_sort_col, NULL, NULL},
+    {KEY_F(6), 1, q_sort_col, NULL, NULL},
+    {KEY_F(7), 1, q_sort_col, NULL, NULL},
+    {KEY_F(8), 1, q_sort_col, NULL, NULL},
+    {'+', 0, q_thr_up, "disagreement threshold up by 0.5", NULL},
+    {'-', 0, q_thr_down, "disagreement threshold down by 0.5", NULL},
+    {'t', 0, q_thr_type, "type the disagreement threshold", NULL},
+    {'e', 0, q_edge, "mark / unmark the selected conversation as an edge case", NULL},
+    {'a', 0, q_mine, "your assignments only / everything (starts on yours when you have some)", NULL},
+    {'j', 0, q_down, "move the selection down", NULL},
+    {KEY_DOWN, 1, q_down, NULL, NULL},
+    {'k', 0, q_up, "move the selection up", NULL},
+    {KEY_UP, 1, q_up, NULL, NULL},
+    {KEY_NPAGE, 1, q_pgdn, "page down", NULL},
+    {6, 0, q_pgdn, NULL, NULL},
+    {' ', 0, q_pgdn, NULL, NULL},
+    {KEY_PPAGE, 1, q_pgup, "page up", NULL},
+    {2, 0, q_pgup, NULL, NULL},
+    {KEY_HOME, 1, q_first, "first row", NULL},
+    {'g', 0, q_first, NULL, NULL},
+    {KEY_END, 1, q_last, "last row", NULL},
+    {'G', 0, q_last, NULL, NULL},
+    {0, 0, NULL, "select / open; click a column title to sort", "click  wheel"},
+    UI_KEYS_END,
+};
 
 static void queue_mouse(ui *u, screen *s, const MEVENT *ev)
 {
@@ -569,9 +605,8 @@ screen *screen_queue_new(ui *u)
     q->base.title = "Queue";
     q->base.hint = "Enter review  1-5 tabs  / search  o/O sort  e edge  "
                    "d distribution  P programs  x actions  ? help  q quit";
-    q->base.help = queue_help;
+    q->base.keys = queue_keys;
     q->base.draw = queue_draw;
-    q->base.key = queue_key;
     q->base.mouse = queue_mouse;
     q->base.reload = queue_reload;
     q->base.destroy = queue_destroy;

@@ -49,7 +49,7 @@ int review_formula(const ui *u, const scoreset *sc, double *out)
     return rubric_overall_from(u->r, sc, out) == 0;
 }
 
-static void free_convo(review_screen *rv)
+static void free_window(review_screen *rv)
 {
     review_lines_free(rv);
     if (rv->c) {
@@ -61,6 +61,43 @@ static void free_convo(review_screen *rv)
     free(rv->wlen);
     rv->wtext = NULL;
     rv->wlen = NULL;
+}
+
+/* Holds c (owned) as the window starting at message first. */
+static void set_window(review_screen *rv, convo *c, int64_t first)
+{
+    free_window(rv);
+    rv->c = c;
+    rv->win_first = first;
+    rv->wtext = xcalloc(c->nmsgs ? c->nmsgs : 1, sizeof *rv->wtext);
+    rv->wlen = xcalloc(c->nmsgs ? c->nmsgs : 1, sizeof *rv->wlen);
+    for (size_t i = 0; i < c->nmsgs; i++)
+        rv->wtext[i] = sanitize_wide_new(c->msgs[i].text, SAN_KEEP_NL,
+                                         &rv->wlen[i]);
+}
+
+/* Moves the window to start at message first (clamped); 0 or -1 (shown). */
+static int move_window(ui *u, review_screen *rv, int64_t first)
+{
+    if (first > rv->total_msgs - REVIEW_WINDOW) first = rv->total_msgs - REVIEW_WINDOW;
+    if (first < 0) first = 0;
+    if (first == rv->win_first && rv->c) return 0;
+    char err[ERR_MAX];
+    int64_t total;
+    convo *c = pool_get_convo_window_new(u->p, rv->it.conv_id, first,
+                                         REVIEW_WINDOW, &total, err);
+    if (!c) {
+        ui_error(u, "%s", err);
+        return -1;
+    }
+    rv->total_msgs = total;
+    set_window(rv, c, first);
+    return 0;
+}
+
+static void free_convo(review_screen *rv)
+{
+    free_window(rv);
     review_item_clear(&rv->it);
 }
 
@@ -73,7 +110,8 @@ static int load(ui *u, review_screen *rv, const char *id, int64_t idx)
         ui_error(u, "%s", err);
         return -1;
     }
-    convo *c = pool_get_convo_new(u->p, id, err);
+    int64_t total;
+    convo *c = pool_get_convo_window_new(u->p, id, 0, REVIEW_WINDOW, &total, err);
     if (!c) {
         review_item_clear(&it);
         ui_error(u, "%s", err);
@@ -82,12 +120,9 @@ static int load(ui *u, review_screen *rv, const char *id, int64_t idx)
     free_convo(rv);
     rv->it = it;
     rv->start = it.v.yours;
-    rv->c = c;
-    rv->wtext = xcalloc(c->nmsgs ? c->nmsgs : 1, sizeof *rv->wtext);
-    rv->wlen = xcalloc(c->nmsgs ? c->nmsgs : 1, sizeof *rv->wlen);
-    for (size_t i = 0; i < c->nmsgs; i++)
-        rv->wtext[i] = sanitize_wide_new(c->msgs[i].text, SAN_KEEP_NL,
-                                         &rv->wlen[i]);
+    rv->total_msgs = total;
+    rv->scroll_to_msg = -1;
+    set_window(rv, c, 0);
     rv->idx = idx;
     rv->typing = 0;
     rv->conv_scroll = rv->right_scroll = 0;
@@ -113,8 +148,10 @@ static void review_reload(ui *u, screen *s)
     label_values keep = rv->it.v;
     scoreset keep_start = rv->start;
     int scroll = rv->conv_scroll, was_dirty = dirty(u, rv);
+    int64_t first = rv->win_first;
     char *id = xstrdup(rv->it.conv_id);
     if (load(u, rv, id, rv->idx) == 0) {
+        if (first > 0) move_window(u, rv, first);
         rv->conv_scroll = scroll;
         if ((rv->it.has_pred ? rv->it.pr.id : 0) == old_pred && was_dirty) {
             rv->it.v = keep;
@@ -259,7 +296,7 @@ static void save(ui *u, review_screen *rv, label_action action, int then,
     if (rc == POOL_SUPERSEDES) {
         char q[ERR_MAX + 128];
         snprintf(q, sizeof q, "%s since you opened it: save yours too? y yes,"
-                 " other key no (theirs stays in the history)", err);
+                 " other key no (theirs is kept; the consensus decides)", err);
         rv->pend_action = action;
         rv->pend_then = then;
         ui_ask(u, &rv->base, q, supersede_answer);
@@ -500,12 +537,47 @@ static int typing_key(ui *u, review_screen *rv, ui_key k)
     return 0;
 }
 
-static void scroll_conv(review_screen *rv, int d)
+/* Scrolls the conversation by d lines; past either end of the window,
+ * the window moves (the message at the top stays where it was). */
+static void scroll_conv(ui *u, review_screen *rv, int d)
 {
-    rv->conv_scroll += d;
+    int target = rv->conv_scroll + d;
     int max = (int)rv->nlines - rv->conv_rows;
+    int64_t top = rv->nlines ? rv->win_first +
+        (int64_t)rv->lines[rv->conv_scroll < (int)rv->nlines ? rv->conv_scroll : 0].msg
+        : rv->win_first;
+    int after = rv->win_first + (int64_t)rv->c->nmsgs < rv->total_msgs;
+    if (rv->nlines && ((target > max && after) || (target < 0 && rv->win_first > 0))) {
+        /* Keep the top message and scroll the rest from it. */
+        int64_t first = target > max ? top - REVIEW_WINDOW / 4
+                                     : top - REVIEW_WINDOW * 3 / 4;
+        if (move_window(u, rv, first) == 0) {
+            rv->scroll_to_msg = top;
+            rv->scroll_adjust = d;
+        }
+        return;
+    }
+    rv->conv_scroll = target;
     if (rv->conv_scroll > max) rv->conv_scroll = max;
     if (rv->conv_scroll < 0) rv->conv_scroll = 0;
+}
+
+static void conv_home(ui *u, review_screen *rv)
+{
+    if (rv->win_first > 0) move_window(u, rv, 0);
+    rv->scroll_to_msg = -1;
+    rv->conv_scroll = 0;
+}
+
+static void conv_end(ui *u, review_screen *rv)
+{
+    if (rv->win_first + (int64_t)rv->c->nmsgs < rv->total_msgs &&
+        move_window(u, rv, rv->total_msgs - REVIEW_WINDOW) == 0) {
+        rv->scroll_to_msg = rv->total_msgs - 1;
+        rv->scroll_adjust = 1 << 30;
+        return;
+    }
+    rv->conv_scroll = 1 << 30;       /* clamped when drawn */
 }
 
 static void scroll_right(review_screen *rv, int d)
@@ -524,10 +596,10 @@ static int review_fkey(ui *u, review_screen *rv, int ch)
     switch (ch) {
     case KEY_DOWN: move_sel(rv, 1); return 1;
     case KEY_UP: move_sel(rv, -1); return 1;
-    case KEY_NPAGE: scroll_conv(rv, page); return 1;
-    case KEY_PPAGE: scroll_conv(rv, -page); return 1;
-    case KEY_HOME: rv->conv_scroll = 0; return 1;
-    case KEY_END: scroll_conv(rv, 1 << 30); return 1;
+    case KEY_NPAGE: scroll_conv(u, rv, page); return 1;
+    case KEY_PPAGE: scroll_conv(u, rv, -page); return 1;
+    case KEY_HOME: conv_home(u, rv); return 1;
+    case KEY_END: conv_end(u, rv); return 1;
     case KEY_ENTER: save_mine(u, rv, THEN_NEXT_TO_REVIEW); return 1;
     case KEY_BTAB: move_sel(rv, -1); return 1;
     case KEY_LEFT: leave(u, rv, THEN_POP); return 1;
@@ -566,10 +638,10 @@ static int review_key(ui *u, screen *s, ui_key k)
     case 'n': leave(u, rv, THEN_STEP_NEXT); return 1;
     case 'p': leave(u, rv, THEN_STEP_PREV); return 1;
     case 'r': rescore(u, rv); return 1;
-    case ' ': case 6: scroll_conv(rv, page); return 1;
-    case 2: scroll_conv(rv, -page); return 1;
-    case 'J': scroll_conv(rv, 1); return 1;
-    case 'K': scroll_conv(rv, -1); return 1;
+    case ' ': case 6: scroll_conv(u, rv, page); return 1;
+    case 2: scroll_conv(u, rv, -page); return 1;
+    case 'J': scroll_conv(u, rv, 1); return 1;
+    case 'K': scroll_conv(u, rv, -1); return 1;
     case ']': scroll_right(rv, 3); return 1;
     case '[': scroll_right(rv, -3); return 1;
     case 'h': case 'q': case 27: leave(u, rv, THEN_POP); return 1;
@@ -582,11 +654,11 @@ static void review_mouse(ui *u, screen *s, const MEVENT *ev)
     review_screen *rv = (review_screen *)s;
     int right = ev->x > rv->split_x;
     if (ev->bstate & BUTTON4_PRESSED) {
-        if (right) scroll_right(rv, -3); else scroll_conv(rv, -3);
+        if (right) scroll_right(rv, -3); else scroll_conv(u, rv, -3);
         return;
     }
     if (ev->bstate & BUTTON5_PRESSED) {
-        if (right) scroll_right(rv, 3); else scroll_conv(rv, 3);
+        if (right) scroll_right(rv, 3); else scroll_conv(u, rv, 3);
         return;
     }
     if ((ev->bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) && right) {

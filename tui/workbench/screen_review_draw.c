@@ -115,25 +115,55 @@ static void draw_conversation(ui *u, review_screen *rv, int top, int rows,
 {
     if (rv->lines_w != w) build_lines(rv, w);
     rv->conv_rows = rows - 1;
+    if (rv->scroll_to_msg >= 0) {     /* the window moved: find the message */
+        int64_t want = rv->scroll_to_msg - rv->win_first;
+        size_t li = 0;
+        while (li < rv->nlines && (int64_t)rv->lines[li].msg < want) li++;
+        long s = (long)li + rv->scroll_adjust;
+        rv->conv_scroll = s > 1 << 30 ? 1 << 30 : (int)s;
+        rv->scroll_to_msg = -1;
+    }
     int max = (int)rv->nlines - rv->conv_rows;
     if (rv->conv_scroll > max) rv->conv_scroll = max;
     if (rv->conv_scroll < 0) rv->conv_scroll = 0;
     int mw = 0;
-    if ((int)rv->nlines > rv->conv_rows) {    /* where we are, at the right */
+    int windowed = rv->total_msgs > (int64_t)rv->c->nmsgs;
+    if ((int)rv->nlines > rv->conv_rows || windowed) {  /* where we are */
         char more[48];
         int below = (int)rv->nlines - rv->conv_rows - rv->conv_scroll;
-        snprintf(more, sizeof more, " %d%%%s",
-                 (int)(100.0 * (rv->conv_scroll + rv->conv_rows) / rv->nlines),
+        int pct;
+        if (windowed) {         /* by messages: the lines are the window's */
+            size_t last = (size_t)(rv->conv_scroll + rv->conv_rows - 1);
+            if (last >= rv->nlines) last = rv->nlines ? rv->nlines - 1 : 0;
+            int64_t m = rv->win_first + (rv->nlines ? (int64_t)rv->lines[last].msg : 0) + 1;
+            pct = (int)(100.0 * (double)m / (double)rv->total_msgs);
+            if (m < rv->total_msgs) below = 1;
+        } else {
+            pct = (int)(100.0 * (rv->conv_scroll + rv->conv_rows) / rv->nlines);
+        }
+        snprintf(more, sizeof more, " %d%%%s", pct,
                  below > 0 && w >= 60 ? " PgDn more" : "");
         mw = (int)strlen(more);
         ui_put(u, top, w - mw, mw, more, ui_attr(u, A_UI_DIM));
     }
     char n[32], pos[32];
-    ui_fmt_count((int64_t)rv->c->nmsgs, n, sizeof n);
+    ui_fmt_count(rv->total_msgs, n, sizeof n);    /* all, not the window */
     ui_fmt_count(rv->idx + 1, pos, sizeof pos);
-    int x = ui_put(u, top, 0, w - mw, rv->it.conv_id, A_BOLD);
-    ui_putf(u, top, x, w - mw - x, UI_PLAIN, "  seller %s | %s msgs | #%s",
-            rv->c->seller_id ? rv->c->seller_id : "?", n, pos);
+    /* Id and seller may be long: each cut with an ellipsis, so that the
+     * counts after them stay on screen. */
+    int avail = w - mw;
+    char tail[96];
+    snprintf(tail, sizeof tail, " | %s msgs | #%s", n, pos);
+    /* The id first: all but "  seller ", 8 columns of seller and the counts. */
+    const char *seller = rv->c->seller_id ? rv->c->seller_id : "?";
+    int sl = (int)strlen(seller) < 8 ? (int)strlen(seller) : 8;
+    int idw = avail - 9 - sl - (int)strlen(tail);
+    if (idw < 16) idw = avail < 16 ? avail : 16;
+    int x = ui_put_cut(u, top, 0, idw, rv->it.conv_id, A_BOLD);
+    x += ui_put(u, top, x, avail - x, "  seller ", UI_PLAIN);
+    int sw = avail - x - (int)strlen(tail);
+    x += ui_put_cut(u, top, x, sw > 4 ? sw : avail - x, seller, UI_PLAIN);
+    ui_put(u, top, x, avail - x, tail, UI_PLAIN);
     for (int i = 0; i < rv->conv_rows; i++) {
         size_t li = (size_t)(rv->conv_scroll + i);
         if (li >= rv->nlines) break;

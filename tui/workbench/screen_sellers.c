@@ -5,6 +5,7 @@
  * distribution, c their conversations. Figures from pool_dist. */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
+#include "ui_keys.h"
 #include "../../core/util.h"
 #include "../../data/pool_dist.h"
 
@@ -22,18 +23,6 @@ typedef struct {
     int desc;
     int vis;
 } sellers_screen;
-
-static const ui_help sellers_help[] = {
-    {"", "Sellers"},
-    {"Enter", "the selected seller's distribution"},
-    {"c", "the selected seller's conversations"},
-    {"/", "narrow to ids starting with a prefix, any case (empty: all)"},
-    {"o  O", "sort: next column / reverse the order"},
-    {"f", "next score field for the figures"},
-    {"j k  Up Down  PgUp PgDn  g G", "move the selection"},
-    {"q", "back"},
-    {NULL, NULL},
-};
 
 static void load(ui *u, sellers_screen *s)
 {
@@ -130,50 +119,118 @@ static void match_done(ui *u, screen *sc, const char *text)
     load(u, s);
 }
 
-static int sellers_key(ui *u, screen *sc, ui_key k)
+/* ---- keys: the one table (sellers_keys) for handling and help ---- */
+
+static int sl_down(ui *u, screen *sc, ui_key k)
 {
     sellers_screen *s = (sellers_screen *)sc;
-    int ch = k.ch;
-    if (k.fkey) {
-        if (ch == KEY_DOWN) ch = 'j';
-        else if (ch == KEY_UP) ch = 'k';
-        else if (ch == KEY_NPAGE) { s->cur += s->vis; if (s->cur >= s->n) s->cur = s->n - 1; return 1; }
-        else if (ch == KEY_PPAGE) { s->cur -= s->vis; if (s->cur < 0) s->cur = 0; return 1; }
-        else if (ch == KEY_HOME) ch = 'g';
-        else if (ch == KEY_END) ch = 'G';
-        else if (ch == KEY_ENTER) ch = '\n';
-        else return 0;
-    }
-    switch (ch) {
-    case 'j': if (s->cur < s->n - 1) s->cur++; return 1;
-    case 'k': if (s->cur > 0) s->cur--; return 1;
-    case 'g': s->cur = 0; return 1;
-    case 'G': s->cur = s->n > 0 ? s->n - 1 : 0; return 1;
-    case 'o': s->sort = (pool_dist_seller_sort)((s->sort + 1) % SELLER_SORTS);
-        s->desc = s->sort != SELLER_BY_ID;   /* figures: largest first */
-        pool_dist_sellers_sort(s->v, s->n, s->sort, s->desc);
-        return 1;
-    case 'O': s->desc = !s->desc;
-        pool_dist_sellers_sort(s->v, s->n, s->sort, s->desc);
-        return 1;
-    case 'f':
-        do s->field = (s->field + 1) % (int)u->r->nfields;
-        while (!rubric_is_scored(&u->r->fields[s->field]));
-        load(u, s);
-        return 1;
-    case '/':
-        ui_prompt(u, sc, "Seller id prefix, any case (empty: all): ", s->match,
-                  match_done);
-        return 1;
-    case '\n': case '\r':
-        if (s->n > 0) ui_push(u, screen_dist_new(u, s->v[s->cur].seller));
-        return 1;
-    case 'c':
-        if (s->n > 0) ui_push(u, screen_queue_seller_new(u, s->v[s->cur].seller));
-        return 1;
-    }
-    return 0;
+    if (s->cur < s->n - 1) s->cur++;
+    return 1;
 }
+
+static int sl_up(ui *u, screen *sc, ui_key k)
+{
+    sellers_screen *s = (sellers_screen *)sc;
+    if (s->cur > 0) s->cur--;
+    return 1;
+}
+
+static int sl_pgdn(ui *u, screen *sc, ui_key k)
+{
+    sellers_screen *s = (sellers_screen *)sc;
+    s->cur += s->vis;
+    if (s->cur >= s->n) s->cur = s->n - 1;
+    if (s->cur < 0) s->cur = 0;
+    return 1;
+}
+
+static int sl_pgup(ui *u, screen *sc, ui_key k)
+{
+    sellers_screen *s = (sellers_screen *)sc;
+    s->cur -= s->vis;
+    if (s->cur < 0) s->cur = 0;
+    return 1;
+}
+
+static int sl_first(ui *u, screen *sc, ui_key k) { ((sellers_screen *)sc)->cur = 0; return 1; }
+
+static int sl_last(ui *u, screen *sc, ui_key k)
+{
+    sellers_screen *s = (sellers_screen *)sc;
+    s->cur = s->n > 0 ? s->n - 1 : 0;
+    return 1;
+}
+
+static int sl_sort_next(ui *u, screen *sc, ui_key k)
+{
+    sellers_screen *s = (sellers_screen *)sc;
+    s->sort = (pool_dist_seller_sort)((s->sort + 1) % SELLER_SORTS);
+    s->desc = s->sort != SELLER_BY_ID;   /* figures: largest first */
+    pool_dist_sellers_sort(s->v, s->n, s->sort, s->desc);
+    return 1;
+}
+
+static int sl_sort_rev(ui *u, screen *sc, ui_key k)
+{
+    sellers_screen *s = (sellers_screen *)sc;
+    s->desc = !s->desc;
+    pool_dist_sellers_sort(s->v, s->n, s->sort, s->desc);
+    return 1;
+}
+
+static int sl_field(ui *u, screen *sc, ui_key k)
+{
+    sellers_screen *s = (sellers_screen *)sc;
+    do s->field = (s->field + 1) % (int)u->r->nfields;
+    while (!rubric_is_scored(&u->r->fields[s->field]));
+    load(u, s);
+    return 1;
+}
+
+static int sl_prefix(ui *u, screen *sc, ui_key k)
+{
+    sellers_screen *s = (sellers_screen *)sc;
+    ui_prompt(u, sc, "Seller id prefix, any case (empty: all): ", s->match,
+              match_done);
+    return 1;
+}
+
+static int sl_dist(ui *u, screen *sc, ui_key k)
+{
+    sellers_screen *s = (sellers_screen *)sc;
+    if (s->n > 0) ui_push(u, screen_dist_new(u, s->v[s->cur].seller));
+    return 1;
+}
+
+static int sl_convs(ui *u, screen *sc, ui_key k)
+{
+    sellers_screen *s = (sellers_screen *)sc;
+    if (s->n > 0) ui_push(u, screen_queue_seller_new(u, s->v[s->cur].seller));
+    return 1;
+}
+
+static const ui_keydef sellers_keys[] = {
+    {0, 0, NULL, "Sellers", ""},
+    {'\r', 0, sl_dist, "the selected seller's distribution", NULL},
+    {'\n', 0, sl_dist, NULL, NULL},
+    {KEY_ENTER, 1, sl_dist, NULL, NULL},
+    {'c', 0, sl_convs, "the selected seller's conversations", NULL},
+    {'/', 0, sl_prefix, "narrow to ids starting with a prefix, any case (empty: all)", NULL},
+    {'o', 0, sl_sort_next, "sort by the next column", NULL},
+    {'O', 0, sl_sort_rev, "reverse the order", NULL},
+    {'f', 0, sl_field, "next score field for the figures", NULL},
+    {'j', 0, sl_down, "move the selection down", NULL},
+    {KEY_DOWN, 1, sl_down, NULL, NULL},
+    {'k', 0, sl_up, "move the selection up", NULL},
+    {KEY_UP, 1, sl_up, NULL, NULL},
+    {KEY_NPAGE, 1, sl_pgdn, "page down", NULL},
+    {KEY_PPAGE, 1, sl_pgup, "page up", NULL},
+    {KEY_HOME, 1, sl_first, "first", NULL},
+    {'g', 0, sl_first, NULL, NULL},
+    {KEY_END, 1, sl_last, "last", NULL},
+    {'G', 0, sl_last, NULL, NULL},
+    UI_KEYS_END,
+};
 
 static void sellers_destroy(screen *sc)
 {
@@ -189,9 +246,8 @@ screen *screen_sellers_new(ui *u, const char *match, int64_t run_id)
     s->base.title = "Sellers";
     s->base.hint = "Enter distribution  c conversations  / prefix  o/O sort  "
                    "f field  ? help  q back";
-    s->base.help = sellers_help;
+    s->base.keys = sellers_keys;
     s->base.draw = sellers_draw;
-    s->base.key = sellers_key;
     s->base.reload = sellers_reload;
     s->base.destroy = sellers_destroy;
     s->match = match && *match ? xstrdup(match) : NULL;

@@ -4,6 +4,7 @@
  * sparkline of the means per field above them. Figures from pool_dist. */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
+#include "ui_keys.h"
 #include "../../core/util.h"
 #include "../../data/pool_dist.h"
 
@@ -18,16 +19,6 @@ typedef struct {
     int n, top, vis;
     int64_t step;
 } trend_screen;
-
-static const ui_help trend_help[] = {
-    {"", "Trend"},
-    {"j k  Up Down  PgUp PgDn", "scroll the rows"},
-    {"", "Each row: a day (spans up to 3 weeks) or a week from Monday, of"
-         " the conversations' first message; mean (sd) of the model's and"
-         " the human scores per field."},
-    {"q", "back"},
-    {NULL, NULL},
-};
 
 static void load(ui *u, trend_screen *t)
 {
@@ -136,21 +127,40 @@ static void trend_draw(ui *u, screen *s, int top, int rows)
     }
 }
 
-static int trend_key(ui *u, screen *s, ui_key k)
+/* ---- keys: the one table (trend_keys) for handling and help ---- */
+
+static int tr_down(ui *u, screen *s, ui_key k) { ((trend_screen *)s)->top++; return 1; }
+
+static int tr_up(ui *u, screen *s, ui_key k)
 {
     trend_screen *t = (trend_screen *)s;
-    int ch = k.ch;
-    if (k.fkey) {
-        if (ch == KEY_DOWN) ch = 'j';
-        else if (ch == KEY_UP) ch = 'k';
-        else if (ch == KEY_NPAGE) { t->top += t->vis; return 1; }
-        else if (ch == KEY_PPAGE) { t->top -= t->vis; if (t->top < 0) t->top = 0; return 1; }
-        else return 0;
-    }
-    if (ch == 'j') { t->top++; return 1; }
-    if (ch == 'k') { if (t->top > 0) t->top--; return 1; }
-    return 0;
+    if (t->top > 0) t->top--;
+    return 1;
 }
+
+static int tr_pgdn(ui *u, screen *s, ui_key k) { trend_screen *t = (trend_screen *)s; t->top += t->vis; return 1; }
+
+static int tr_pgup(ui *u, screen *s, ui_key k)
+{
+    trend_screen *t = (trend_screen *)s;
+    t->top -= t->vis;
+    if (t->top < 0) t->top = 0;
+    return 1;
+}
+
+static const ui_keydef trend_keys[] = {
+    {0, 0, NULL, "Trend", ""},
+    {'j', 0, tr_down, "scroll the rows down", NULL},
+    {KEY_DOWN, 1, tr_down, NULL, NULL},
+    {'k', 0, tr_up, "scroll the rows up", NULL},
+    {KEY_UP, 1, tr_up, NULL, NULL},
+    {KEY_NPAGE, 1, tr_pgdn, "page down", NULL},
+    {KEY_PPAGE, 1, tr_pgup, "page up", NULL},
+    {0, 0, NULL, "Each row: a day (spans up to 3 weeks) or a week from Monday, of"
+                 " the conversations' first message; mean (sd) of the model's and"
+                 " the human scores per field.", ""},
+    UI_KEYS_END,
+};
 
 static void trend_destroy(screen *s)
 {
@@ -165,9 +175,8 @@ screen *screen_trend_new(ui *u, const char *seller, int64_t run_id)
     trend_screen *t = xcalloc(1, sizeof *t);
     t->base.title = "Trend";
     t->base.hint = "j/k scroll  ? help  q back";
-    t->base.help = trend_help;
+    t->base.keys = trend_keys;
     t->base.draw = trend_draw;
-    t->base.key = trend_key;
     t->base.reload = trend_reload;
     t->base.destroy = trend_destroy;
     t->seller = seller && *seller ? xstrdup(seller) : NULL;

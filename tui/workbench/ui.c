@@ -3,39 +3,23 @@
  * pool's journal) and --timing log. */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
+#include "ui_keys.h"
 #include "../term/sanitize.h"
 #include "../app/review.h"
 #include "../../core/util.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 static volatile sig_atomic_t got_sigint;
 
 static void on_sigint(int sig) { (void)sig; got_sigint = 1; }
-
-static const ui_help global_help[] = {
-    {"", "Everywhere"},
-    {"?", "this help (j/k, PgUp/PgDn scroll it; any other key closes)"},
-    {"q  Esc", "back to the previous screen; quit from the queue"},
-    {"d", "distribution view: model vs human scores"},
-    {"P", "programs view: optimised few-shot programs"},
-    {"L", "log view: messages and errors"},
-    {"x", "actions menu (scoring, ...) - run in the background"},
-    {"X", "cancel the running background action"},
-    {"u", "undo your own most recent action (label, skip, edge mark or"
-          " unmark, note), also one made earlier or with `curate`; says"
-          " what it reverted"},
-    {"R", "reload from the pool (changes by other processes)"},
-    {"Ctrl-L", "redraw the screen"},
-    {"j k  Up Down", "move; PgUp/PgDn/Home/End (g/G) page and jump"},
-    {"mouse", "click to select, click again to open, wheel to scroll"},
-    {NULL, NULL},
-};
 
 /* ---- screen stack ---- */
 
@@ -196,40 +180,68 @@ static void prompt_key(ui *u, ui_key k)
 
 /* ---- help overlay ---- */
 
-static int help_lines(ui *u, const ui_help **rows, int max)
+static const ui_keydef global_keys[];
+
+/* The help of what is on screen: the menu's keys when it is open, else the
+ * top screen's; then the keys that work everywhere. */
+static void help_collect(ui *u, ui_help_lines *h)
 {
-    int n = 0;
-    if (u->top && u->top->help)
-        for (const ui_help *h = u->top->help; h->keys && n < max; h++)
-            rows[n++] = h;
-    for (const ui_help *h = global_help; h->keys && n < max; h++)
-        rows[n++] = h;
-    return n;
+    if (u->menu_open) {
+        ui_menu_help(h);
+    } else if (u->top) {
+        ui_keys_help(u->top->keys, h);
+        ui_help_add(u->top->help, h);
+    }
+    ui_keys_help(global_keys, h);
 }
 
 /* Draws (or, with draw 0, only counts) the help rows: each entry's keys
- * and its description wrapped to the box; returns the number of rows. */
+ * and its description wrapped to the box; returns the number of rows. The
+ * key column is as wide as the widest keys (up to half the box); longer
+ * keys get a line of their own, never a cut. */
 static int help_rows(ui *u, int y, int x, int w, int first, int nrows,
                      int draw)
 {
-    const ui_help *rows[128];
-    int n = help_lines(u, rows, 128), row = 0;
-    for (int i = 0; i < n; i++) {
-        const ui_help *r = rows[i];
-        int head = !*r->keys, dx = head ? 2 : 20, dw = w - dx - 2;
+    ui_help_lines h = {0};
+    help_collect(u, &h);
+    int kw = 0;
+    for (size_t i = 0; i < h.n; i++) {
+        if (h.v[i].head) continue;
+        size_t n;
+        wchar_t *wk = sanitize_wide_new(h.v[i].label, 0, &n);
+        int cw = ui_swidth(wk, n);
+        free(wk);
+        if (cw <= (w - 8) / 2 && cw > kw) kw = cw;
+    }
+    int row = 0;
+    for (size_t i = 0; i < h.n; i++) {
+        const ui_help_line *r = &h.v[i];
+        int dx = r->head ? 2 : 3 + kw + 2, dw = w - dx - 2;
+        size_t kn;
+        wchar_t *wk = sanitize_wide_new(r->label, 0, &kn);
+        if (!r->head && ui_swidth(wk, kn) > kw) {   /* keys on their own line */
+            int yy = row - first;
+            if (draw && yy >= 0 && yy < nrows)
+                ui_putw(u, y + yy, x + 3, w - 5, wk, kn, A_BOLD);
+            row++;
+            free(wk);
+            wk = NULL;
+        }
         size_t wn, nl;
         wchar_t *wd = sanitize_wide_new(r->desc, 0, &wn);
         ui_span *sp = ui_wrap_new(wd, wn, dw > 4 ? dw : 4, &nl);
         for (size_t k = 0; k < nl; k++, row++) {
             int yy = row - first;
             if (!draw || yy < 0 || yy >= nrows) continue;
-            if (k == 0 && !head) ui_put(u, y + yy, x + 3, 16, r->keys, A_BOLD);
+            if (k == 0 && wk && !r->head) ui_putw(u, y + yy, x + 3, kw, wk, kn, A_BOLD);
             ui_putw(u, y + yy, x + dx, dw, wd + sp[k].start, sp[k].len,
-                    head ? ui_attr(u, A_UI_HEAD) : UI_PLAIN);
+                    r->head ? ui_attr(u, A_UI_HEAD) : UI_PLAIN);
         }
         free(sp);
         free(wd);
+        free(wk);
     }
+    ui_help_lines_clear(&h);
     return row;
 }
 
@@ -297,7 +309,19 @@ static void draw_status(ui *u)
         return;
     }
     if (u->prompt.active) {
-        int lw = ui_put(u, y, 0, COLS / 2, u->prompt.label, A_BOLD);
+        /* The label whole when it leaves 24 columns to type in; else cut
+         * with an ellipsis and a ": " kept after it, so it never runs into
+         * what is typed. */
+        int lw, lmax = COLS - 24 > COLS / 2 ? COLS - 24 : COLS / 2;
+        size_t ln;
+        wchar_t *wl = sanitize_wide_new(u->prompt.label, 0, &ln);
+        if (ui_swidth(wl, ln) > lmax) {
+            lw = ui_put_cut(u, y, 0, lmax - 2, u->prompt.label, A_BOLD);
+            lw += ui_put(u, y, lw, 2, ": ", A_BOLD);
+        } else {
+            lw = ui_putw(u, y, 0, lmax, wl, ln, A_BOLD);
+        }
+        free(wl);
         int avail = COLS - lw - 1;
         size_t start = 0;
         while (start < u->prompt.cur &&
@@ -344,37 +368,75 @@ static void draw_frame(ui *u)
 
 /* ---- keys ---- */
 
-static int global_key(ui *u, ui_key k)
+static int g_help(ui *u, screen *s, ui_key k)
 {
-    if (k.fkey) {
-        if (k.ch == KEY_F(1)) { u->help_open = 1; u->help_scroll = 0; return 1; }
-        return 0;
-    }
-    char *id;
-    switch (k.ch) {
-    case '?': u->help_open = 1; u->help_scroll = 0; return 1;
-    case 'q': case 27:
-        if (u->top && u->top->below) ui_pop(u);
-        else u->quit = 1;
-        return 1;
-    case 'd': ui_push(u, screen_dist_new(u, NULL)); return 1;
-    case 'P': ui_push(u, screen_programs_new(u)); return 1;
-    case 'L': ui_push(u, screen_log_new(u)); return 1;
-    case 'x': u->menu_open = 1; u->menu_sel = 0; return 1;
-    case 'X':
-        if (ui_job_running(u)) ui_job_cancel(u);
-        else ui_status(u, "no background action is running");
-        return 1;
-    case 'u':
-        if (ui_undo(u, &id) == 1 && u->top && u->top->follow)
-            u->top->follow(u, u->top, id);
-        free(id);
-        return 1;
-    case 'R': ui_changed(u); ui_status(u, "reloaded"); return 1;
-    case 12: clearok(curscr, TRUE); return 1;
-    }
-    return 0;
+    u->help_open = 1;
+    u->help_scroll = 0;
+    return 1;
 }
+
+static int g_back(ui *u, screen *s, ui_key k)
+{
+    if (u->top && u->top->below) ui_pop(u);
+    else u->quit = 1;
+    return 1;
+}
+
+static int g_dist(ui *u, screen *s, ui_key k) { ui_push(u, screen_dist_new(u, NULL)); return 1; }
+static int g_programs(ui *u, screen *s, ui_key k) { ui_push(u, screen_programs_new(u)); return 1; }
+static int g_log(ui *u, screen *s, ui_key k) { ui_push(u, screen_log_new(u)); return 1; }
+
+static int g_menu(ui *u, screen *s, ui_key k)
+{
+    u->menu_open = 1;
+    u->menu_sel = 0;
+    return 1;
+}
+
+static int g_cancel(ui *u, screen *s, ui_key k)
+{
+    if (ui_job_running(u)) ui_job_cancel(u);
+    else ui_status(u, "no background action is running");
+    return 1;
+}
+
+static int g_undo(ui *u, screen *s, ui_key k)
+{
+    char *id;
+    if (ui_undo(u, &id) == 1 && u->top && u->top->follow)
+        u->top->follow(u, u->top, id);
+    free(id);
+    return 1;
+}
+
+static int g_reload(ui *u, screen *s, ui_key k)
+{
+    ui_changed(u);
+    ui_status(u, "reloaded");
+    return 1;
+}
+
+static int g_redraw(ui *u, screen *s, ui_key k) { clearok(curscr, TRUE); return 1; }
+
+static const ui_keydef global_keys[] = {
+    {0, 0, NULL, "Everywhere", ""},
+    {'?', 0, g_help, "this help (j/k, PgUp/PgDn scroll it; any other key closes)", NULL},
+    {KEY_F(1), 1, g_help, NULL, NULL},
+    {'q', 0, g_back, "back to the previous screen; quit from the queue", NULL},
+    {27, 0, g_back, NULL, NULL},
+    {'d', 0, g_dist, "distribution view: model vs human scores", NULL},
+    {'P', 0, g_programs, "programs view: optimised few-shot programs", NULL},
+    {'L', 0, g_log, "log view: messages and errors", NULL},
+    {'x', 0, g_menu, "actions menu (scoring, ...) - run in the background", NULL},
+    {'X', 0, g_cancel, "cancel the running background action", NULL},
+    {'u', 0, g_undo, "undo your own most recent action (label, skip, edge mark or"
+                     " unmark, note), also one made earlier or with `curate`; says"
+                     " what it reverted", NULL},
+    {'R', 0, g_reload, "reload from the pool (changes by other processes)", NULL},
+    {12, 0, g_redraw, "redraw the screen", NULL},
+    {0, 0, NULL, "click to select, click again to open, wheel to scroll", "mouse"},
+    UI_KEYS_END,
+};
 
 static void dispatch(ui *u, ui_key k)
 {
@@ -394,8 +456,9 @@ static void dispatch(ui *u, ui_key k)
             u->top->mouse(u, u->top, &ev);
         return;
     }
-    if (u->top && u->top->key(u, u->top, k)) return;
-    if (!global_key(u, k) && !(k.fkey && k.ch == KEY_RESIZE))
+    if (u->top && ui_keys_run(u->top->keys, u, u->top, k)) return;
+    if (u->top && u->top->key && u->top->key(u, u->top, k)) return;
+    if (!ui_keys_run(global_keys, u, u->top, k) && !(k.fkey && k.ch == KEY_RESIZE))
         ui_status(u, "key not used here: press ? for the list of keys");
 }
 
@@ -491,8 +554,17 @@ static int utf8_locale(void)
     return MB_CUR_MAX > 1 || (cs && (strstr(cs, "UTF-8") || strstr(cs, "utf8")));
 }
 
+/* True when stdin can never give a key again (the terminal hung up or
+ * was closed): get_wch then returns ERR without waiting. */
+static int input_gone(void)
+{
+    struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
+    return poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
 int ui_run(const ui_opts *o)
 {
+    int gone = 0;
     double t_start = date_mono();
     ui *u = xcalloc(1, sizeof *u);
     u->o = o;
@@ -537,11 +609,18 @@ int ui_run(const ui_opts *o)
         int rc = get_wch(&ch);
         double t0 = date_mono();
         if (got_sigint) {
-            /* A screen with unsaved edits asks first. */
+            /* A screen with unsaved edits (also one under the top) asks
+             * first. */
             got_sigint = 0;
-            if (!u->top || !u->top->quit || !u->top->quit(u, u->top)) break;
+            screen *s = u->top;
+            while (s && !(s->quit && s->quit(u, s))) s = s->below;
+            if (!s) break;
             draw_frame(u);
             continue;
+        }
+        if (rc == ERR && input_gone()) {
+            gone = 1;         /* a hung-up terminal reads ERR at once, forever */
+            break;
         }
         if (rc == ERR) {
             int was = u->job != NULL;
@@ -571,5 +650,10 @@ int ui_run(const ui_opts *o)
     sigaction(SIGINT, &old_sa, NULL);
     ui_free(u);
     free(u);
+    if (gone) {
+        fputs("curate: the terminal went away (end of input): workbench "
+              "closed\n", stderr);
+        return 1;
+    }
     return 0;
 }

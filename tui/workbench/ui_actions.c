@@ -3,6 +3,7 @@
  * core function in a ui_job (ui_job.c). */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
+#include "ui_keys.h"
 #include "../app/job_score.h"
 #include "../../core/util.h"
 
@@ -196,7 +197,7 @@ static const ui_action actions[] = {
      act_score_all},
     {'o', "Optimise: BootstrapFewShot, kept only if it beats the best", busy,
      ui_action_optimize},
-    {'j', "Export the best program as DSPy JSON (a file)", busy,
+    {'e', "Export the best program as DSPy JSON (a file)", busy,
      act_export_json},
     {'m', "Export the best program to MongoDB (CURATE_MONGO_URI)", mongo_idle,
      act_export_mongo},
@@ -233,20 +234,23 @@ void ui_menu_draw(ui *u)
 {
     int n = nactions();
     int w = COLS - 4 < 70 ? COLS - 4 : 70;
-    int h = (n ? n : 2) + 5;
-    int x = (COLS - w) / 2, y = 3;
-    ui_box(u, y, x, h, w, "Actions (Enter runs, q closes)");
-    if (n == 0) {
-        ui_put(u, y + 2, x + 2, w - 4, "No background actions in this build "
-               "yet: scoring, optimising and exporting appear here as their "
-               "modules land.", ui_attr(u, A_UI_DIM));
-        return;
-    }
-    if (u->menu_sel >= n) u->menu_sel = n - 1;
     llm_config c;
     llm_config_init(&c);
     llm_config_from_env(&c);
     int llm = job_score_default_backend(&c) == SCORER_LLM;
+    /* Rows: border, blank, the actions, blank, the scorer, its URL (when
+     * there is one), border. */
+    int h = (n ? n : 2) + 5 + (llm && c.base_url);
+    int x = (COLS - w) / 2, y = 3;
+    ui_box(u, y, x, h, w, "Actions (Enter runs, q closes, ? help)");
+    if (n == 0) {
+        ui_put(u, y + 2, x + 2, w - 4, "No background actions in this build "
+               "yet: scoring, optimising and exporting appear here as their "
+               "modules land.", ui_attr(u, A_UI_DIM));
+        llm_config_clear(&c);
+        return;
+    }
+    if (u->menu_sel >= n) u->menu_sel = n - 1;
     ui_putf(u, y + 3 + n, x + 2, w - 4, ui_attr(u, A_UI_DIM), "scorer: %s%s%s",
             llm ? "LLM " : "heuristic baseline (set CURATE_LLM_URL for an LLM)",
             llm && c.model ? c.model : "", llm && c.base_url ? " at " : "");
@@ -274,22 +278,70 @@ static void run(ui *u, int i)
     actions[i].start(u);
 }
 
+/* The menu's own keys; each action's letter (actions[]) runs it. */
+static int m_down(ui *u, screen *s, ui_key k)
+{
+    if (u->menu_sel < nactions() - 1) u->menu_sel++;
+    return 1;
+}
+
+static int m_up(ui *u, screen *s, ui_key k)
+{
+    if (u->menu_sel > 0) u->menu_sel--;
+    return 1;
+}
+
+static int m_run(ui *u, screen *s, ui_key k)
+{
+    if (nactions()) run(u, u->menu_sel);
+    return 1;
+}
+
+static int m_close(ui *u, screen *s, ui_key k)
+{
+    u->menu_open = 0;
+    return 1;
+}
+
+static int m_help(ui *u, screen *s, ui_key k)
+{
+    u->help_open = 1;           /* over the menu, which stays open */
+    u->help_scroll = 0;
+    return 1;
+}
+
+static const ui_keydef menu_keys[] = {
+    {0, 0, NULL, "Actions menu (x)", ""},
+    {'j', 0, m_down, "move the highlight down / up", NULL},
+    {KEY_DOWN, 1, m_down, NULL, NULL},
+    {'k', 0, m_up, NULL, NULL},
+    {KEY_UP, 1, m_up, NULL, NULL},
+    {'\r', 0, m_run, "run the highlighted action", NULL},
+    {'\n', 0, m_run, NULL, NULL},
+    {KEY_ENTER, 1, m_run, NULL, NULL},
+    {'q', 0, m_close, "close the menu", NULL},
+    {27, 0, m_close, NULL, NULL},
+    {'x', 0, m_close, NULL, NULL},
+    {'?', 0, m_help, "this help", NULL},
+    {KEY_F(1), 1, m_help, NULL, NULL},
+    UI_KEYS_END,
+};
+
+void ui_menu_help(ui_help_lines *h)
+{
+    ui_keys_help(menu_keys, h);
+    for (int i = 0; actions[i].label; i++) {
+        char key[2] = {(char)actions[i].key, 0};
+        ui_keydef row[] = {{actions[i].key, 0, NULL, actions[i].label, key},
+                           UI_KEYS_END};
+        ui_keys_help(row, h);
+    }
+}
+
 int ui_menu_key(ui *u, ui_key k)
 {
-    int n = nactions();
-    if (k.fkey) {
-        if (k.ch == KEY_DOWN && u->menu_sel < n - 1) u->menu_sel++;
-        else if (k.ch == KEY_UP && u->menu_sel > 0) u->menu_sel--;
-        else if (k.ch == KEY_ENTER && n) run(u, u->menu_sel);
-        return 1;
-    }
-    switch (k.ch) {
-    case 'j': if (u->menu_sel < n - 1) u->menu_sel++; return 1;
-    case 'k': if (u->menu_sel > 0) u->menu_sel--; return 1;
-    case '\r': case '\n': if (n) run(u, u->menu_sel); return 1;
-    case 'q': case 27: case 'x': u->menu_open = 0; return 1;
-    }
-    for (int i = 0; i < n; i++)
+    if (ui_keys_run(menu_keys, u, NULL, k)) return 1;
+    for (int i = 0; !k.fkey && actions[i].label; i++)
         if (actions[i].key == k.ch) { run(u, i); return 1; }
     return 1;
 }

@@ -89,6 +89,22 @@ int ui_put(ui *u, int y, int x, int w, const char *s, int attr)
     return used;
 }
 
+int ui_put_cut(ui *u, int y, int x, int w, const char *s, int attr)
+{
+    if (w <= 0 || !s) return 0;
+    size_t n;
+    wchar_t *ws = sanitize_wide_new(s, 0, &n);
+    if (ui_swidth(ws, n) > w && w > 1) {     /* "demo-00…": it goes on */
+        n = ui_fit(ws, n, w - 1);
+        ws = xrealloc(ws, (n + 2) * sizeof *ws);
+        ws[n++] = u->ascii ? L'~' : 0x2026;
+        ws[n] = 0;
+    }
+    int used = ui_putw(u, y, x, w, ws, n, attr);
+    free(ws);
+    return used;
+}
+
 int ui_putf(ui *u, int y, int x, int w, int attr, const char *fmt, ...)
 {
     char buf[1024];

@@ -26,20 +26,43 @@ typedef struct screen screen;
 typedef struct ui_job ui_job;
 typedef struct ui_indexer ui_indexer;
 
-/* A help line: keys and what they do. Arrays end with {NULL, NULL}; a
- * line with keys "" and a desc is a section heading. */
+/* A help line written by hand: keys and what they do. Arrays end with
+ * {NULL, NULL}; a line with keys "" and a desc is a section heading. Only
+ * for screens not yet on a key table (ui_keydef below). */
 typedef struct { const char *keys, *desc; } ui_help;
 
 /* Key event: ch is a character (fkey 0) or a KEY_* code (fkey 1). */
 typedef struct { int ch, fkey; } ui_key;
 
+/* What a key does: returns 1 when it used the key, 0 to let the global
+ * keys see it. */
+typedef int (*ui_key_fn)(ui *u, screen *s, ui_key k);
+
+/* One row of a screen's key table (ui_keys.c), the one list from which
+ * both its key handling and its part of the ? overlay come:
+ *   {ch, fkey, fn, help}      the key, what it does, the help text;
+ *   {ch, fkey, fn, NULL}      another key for the action of the row above
+ *                             (shown on that row's help line);
+ *   {0, 0, NULL, help, label} a help line that is not a key ("click"), or
+ *                             with label "" a section heading.
+ * Ends with a row of zeros (UI_KEYS_END). */
+typedef struct {
+    int ch, fkey;
+    ui_key_fn fn;
+    const char *help;
+    const char *label;
+} ui_keydef;
+#define UI_KEYS_END {0, 0, NULL, NULL, NULL}
+
 struct screen {
     const char *title;
     const char *hint;      /* key hints for the status line when idle */
-    const ui_help *help;
+    const ui_keydef *keys; /* key table: key handling and help */
+    const ui_help *help;   /* hand-written help (screens without a table) */
     /* Draws into rows [top, top + rows) of stdscr, full width. */
     void (*draw)(ui *u, screen *s, int top, int rows);
-    /* Returns 1 when the key was used, 0 to let global keys see it. */
+    /* Keys not in the table (NULL: none). Returns 1 when the key was
+     * used, 0 to let global keys see it. */
     int (*key)(ui *u, screen *s, ui_key k);
     /* Mouse event in the screen's area (may be NULL). */
     void (*mouse)(ui *u, screen *s, const MEVENT *ev);
@@ -51,8 +74,9 @@ struct screen {
     /* Put the cursor on conversation conv_id if the screen lists it: after
      * an undo, and when the screen above it closes (may be NULL). */
     void (*follow)(ui *u, screen *s, const char *conv_id);
-    /* Quitting (SIGINT): 1 when the screen asks first (unsaved edits) and
-     * sets u->quit itself once answered (may be NULL). */
+    /* Quitting (SIGINT), this screen on top or under it: 1 when it asks
+     * first (unsaved edits) and sets u->quit itself once answered (may be
+     * NULL). */
     int (*quit)(ui *u, screen *s);
     screen *below;
     unsigned gen;          /* u->gen when last loaded */
@@ -146,6 +170,9 @@ void ui_colors_init(ui *u);
 /* Draws UTF-8 text from data, sanitised, clipped to w columns, at (y, x).
  * Returns the columns used. */
 int ui_put(ui *u, int y, int x, int w, const char *s, int attr);
+/* ui_put for text that may be longer than w (ids, names): when it is, the
+ * last column is an ellipsis ("~" in ASCII), so a cut is never silent. */
+int ui_put_cut(ui *u, int y, int x, int w, const char *s, int attr);
 /* Same for already sanitised wide text s[0..n). */
 int ui_putw(ui *u, int y, int x, int w, const wchar_t *s, size_t n, int attr);
 /* printf-style ui_put. */

@@ -2,6 +2,7 @@
  * its view (L). */
 #define _POSIX_C_SOURCE 200809L
 #include "ui_int.h"
+#include "ui_keys.h"
 #include "../../core/util.h"
 
 #include <stdlib.h>
@@ -36,14 +37,6 @@ typedef struct {
     int scroll;      /* lines from the bottom */
 } log_screen;
 
-static const ui_help log_help[] = {
-    {"", "Log view"},
-    {"j k  Up Down", "scroll by a line"},
-    {"PgUp PgDn", "scroll by a page"},
-    {"Home End  g G", "oldest / newest"},
-    {NULL, NULL},
-};
-
 static void log_draw(ui *u, screen *s, int top, int rows)
 {
     log_screen *ls = (log_screen *)s;
@@ -69,31 +62,31 @@ static void log_draw(ui *u, screen *s, int top, int rows)
     }
 }
 
-static int log_key(ui *u, screen *s, ui_key k)
-{
-    log_screen *ls = (log_screen *)s;
-    int page = LINES - 4;
-    if (k.fkey) {
-        switch (k.ch) {
-        case KEY_UP: ls->scroll++; return 1;
-        case KEY_DOWN: ls->scroll--; return 1;
-        case KEY_PPAGE: ls->scroll += page; return 1;
-        case KEY_NPAGE: ls->scroll -= page; return 1;
-        case KEY_HOME: ls->scroll = u->log_n; return 1;
-        case KEY_END: ls->scroll = 0; return 1;
-        }
-        return 0;
-    }
-    switch (k.ch) {
-    case 'k': ls->scroll++; return 1;
-    case 'j': ls->scroll--; return 1;
-    case 'g': ls->scroll = u->log_n; return 1;
-    case 'G': ls->scroll = 0; return 1;
-    case ' ': ls->scroll -= page; return 1;
-    case 'L': ui_pop(u); return 1;
-    }
-    return 0;
-}
+/* The scroll is counted in lines from the newest, at the bottom. */
+static int l_older(ui *u, screen *s, ui_key k) { ((log_screen *)s)->scroll++; return 1; }
+static int l_newer(ui *u, screen *s, ui_key k) { ((log_screen *)s)->scroll--; return 1; }
+static int l_pgup(ui *u, screen *s, ui_key k) { ((log_screen *)s)->scroll += LINES - 4; return 1; }
+static int l_pgdn(ui *u, screen *s, ui_key k) { ((log_screen *)s)->scroll -= LINES - 4; return 1; }
+static int l_oldest(ui *u, screen *s, ui_key k) { ((log_screen *)s)->scroll = u->log_n; return 1; }
+static int l_newest(ui *u, screen *s, ui_key k) { ((log_screen *)s)->scroll = 0; return 1; }
+static int l_close(ui *u, screen *s, ui_key k) { ui_pop(u); return 1; }
+
+static const ui_keydef log_keys[] = {
+    {0, 0, NULL, "Log view", ""},
+    {'k', 0, l_older, "scroll up a line (older)", NULL},
+    {KEY_UP, 1, l_older, NULL, NULL},
+    {'j', 0, l_newer, "scroll down a line (newer)", NULL},
+    {KEY_DOWN, 1, l_newer, NULL, NULL},
+    {KEY_PPAGE, 1, l_pgup, "scroll up a page", NULL},
+    {KEY_NPAGE, 1, l_pgdn, "scroll down a page", NULL},
+    {' ', 0, l_pgdn, NULL, NULL},
+    {KEY_HOME, 1, l_oldest, "oldest", NULL},
+    {'g', 0, l_oldest, NULL, NULL},
+    {KEY_END, 1, l_newest, "newest", NULL},
+    {'G', 0, l_newest, NULL, NULL},
+    {'L', 0, l_close, "close the log view", NULL},
+    UI_KEYS_END,
+};
 
 static void log_mouse(ui *u, screen *s, const MEVENT *ev)
 {
@@ -111,9 +104,8 @@ screen *screen_log_new(ui *u)
     log_screen *ls = xcalloc(1, sizeof *ls);
     ls->base.title = "Log";
     ls->base.hint = "j/k scroll  g/G oldest/newest  q back  ? help";
-    ls->base.help = log_help;
+    ls->base.keys = log_keys;
     ls->base.draw = log_draw;
-    ls->base.key = log_key;
     ls->base.mouse = log_mouse;
     ls->base.destroy = log_destroy;
     return &ls->base;

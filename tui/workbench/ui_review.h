@@ -22,7 +22,14 @@ typedef struct {
 
     review_item it;              /* the open conversation, "yours" in it.v */
     scoreset start;              /* "yours" as loaded: edits = differences */
+    /* The conversation's messages [win_first, win_first + c->nmsgs) of
+     * total_msgs: a window, so a conversation of a million messages is
+     * not held whole (REVIEW_WINDOW messages at a time). */
     convo *c;
+    int64_t win_first, total_msgs;
+    int64_t scroll_to_msg;       /* >= 0: message to put at the top once
+                                    the window's lines are built */
+    int scroll_adjust;           /* lines to scroll from there */
     wchar_t **wtext;             /* sanitised text per message */
     size_t *wlen;
 
@@ -45,6 +52,9 @@ typedef struct {
     int fields_y;                /* screen row of the first field (mouse) */
     int split_x;
 } review_screen;
+
+/* Messages held at a time; the window moves as the reviewer scrolls. */
+#define REVIEW_WINDOW 2000
 
 /* screen_review_draw.c */
 void review_draw(ui *u, screen *s, int top, int rows);
