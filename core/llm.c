@@ -468,8 +468,8 @@ llm_client *llm_client_new(const llm_config *cfg, char *err)
         endpoint *e = &c->ep[i];
         e->base = urls[i];
         e->url = join_url(urls[i], "/chat/completions");
-        e->limit = LIMIT_START < cfg->concurrency ? LIMIT_START
-                                                  : cfg->concurrency;
+        e->limit = LIMIT_START < cfg->concurrency && !cfg->fixed
+                       ? LIMIT_START : cfg->concurrency;
         e->max_limit = (int)e->limit;
         e->slow_start = 1;
         e->lat_min[0] = e->lat_min[1] = -1;
@@ -684,14 +684,18 @@ static int ep_cap(const endpoint *e, double now)
 }
 
 /* The least loaded endpoint with a free slot (lowest in_flight / limit),
- * or -1 when all are full or out. */
+ * or -1 when all are full or out. When every endpoint is out of rotation,
+ * they are all used as if in it: the retries and their backoff then
+ * decide, as with one endpoint, instead of waiting out the time outs. */
 static int ep_pick(const llm_client *c)
 {
     double now = date_mono(), best = 2;
-    int pick = -1;
+    int pick = -1, all_down = 1;
+    for (size_t i = 0; i < c->nep; i++)
+        if (!ep_is_down(&c->ep[i], now)) all_down = 0;
     for (size_t i = 0; i < c->nep; i++) {
         const endpoint *e = &c->ep[i];
-        int cap = ep_cap(e, now);
+        int cap = all_down ? (int)e->limit : ep_cap(e, now);
         if (e->in_flight >= cap) continue;
         double load = (double)e->in_flight / cap;
         if (load < best) {
@@ -705,7 +709,7 @@ static int ep_pick(const llm_client *c)
 static double ep_connect_timeout(const llm_client *c, const endpoint *e)
 {
     double t = c->cfg.connect_timeout;
-    if (e->connect_max > 0) {
+    if (e->connect_max > 0 && !c->cfg.fixed) {
         double a = CONNECT_FACTOR * e->connect_max;
         if (a < CONNECT_MIN_S) a = CONNECT_MIN_S;
         if (a < t) t = a;
@@ -744,10 +748,19 @@ typedef enum { OUT_OK, OUT_CONGESTION, OUT_ERROR } outcome;
 
 /* Feeds one attempt's outcome into its endpoint's limit and rotation. */
 static void ep_feedback(llm_client *c, const job *j, outcome o,
-                        int unreachable, double connect_s)
+                        int unreachable, int dropped, double connect_s)
 {
     endpoint *e = &c->ep[j->ep];
     double now = date_mono();
+    if (c->cfg.fixed) {                /* counts only */
+        if (o == OUT_OK) {
+            e->ok++;
+            e->lat_sum_ms += (now - j->t_attempt) * 1000.0;
+        } else {
+            e->errors++;
+        }
+        return;
+    }
     if (connect_s > 0) {
         /* Smoothed, and an outlier (a SYN retransmitted) counts at most 4x
          * the estimate so far. */
@@ -786,7 +799,9 @@ static void ep_feedback(llm_client *c, const job *j, outcome o,
     }
     e->errors++;
     if (o == OUT_CONGESTION) ep_cut(e, j, 0.5, now);
-    if (o == OUT_ERROR) return;       /* the server answered: it is up */
+    /* The server answered (it is up), or a connection attempt was dropped
+     * by a full listen backlog (it is up and busy): nothing to take out. */
+    if (o == OUT_ERROR || dropped) return;
     e->fails_in_row++;
     /* With one endpoint there is nowhere else to go: backoff and the limit
      * do the work. */
@@ -1065,20 +1080,21 @@ static void job_finished(batch *b, job *j, CURLcode rc)
         /* Not connected within an adaptive connect timeout shorter than
          * the configured one: most likely a dropped SYN (a full listen
          * backlog). Try again at once on a new connection. */
+        double took = date_mono() - j->t_attempt;
         fast = rc == CURLE_OPERATION_TIMEDOUT && connect_s == 0 &&
                j->connect_to < c->cfg.connect_timeout &&
-               j->fast < FAST_RETRIES_MAX;
+               took < c->cfg.timeout * 0.9 && j->fast < FAST_RETRIES_MAX;
         ep_feedback(c, j, retryable ? OUT_CONGESTION : OUT_ERROR,
-                    rc == CURLE_COULDNT_CONNECT, connect_s);
+                    rc == CURLE_COULDNT_CONNECT, fast, connect_s);
     } else if (code >= 200 && code < 300) {
-        ep_feedback(c, j, OUT_OK, 0, connect_s);
+        ep_feedback(c, j, OUT_OK, 0, 0, connect_s);
         finish_ok(b, j);
         return;
     } else {
         classify_http_error(j);
         retryable = http_retryable(code);
         ep_feedback(c, j, http_congestion(code) ? OUT_CONGESTION
-                                                : OUT_ERROR, 0, connect_s);
+                                                : OUT_ERROR, 0, 0, connect_s);
     }
     if (fast && !b->cancelled) {
         j->fast++;

@@ -54,6 +54,9 @@ typedef struct {
     int retries;             /* extra attempts after the first, default 4 */
     int concurrency;         /* most requests in flight per endpoint, the
                                 cap of the adaptive limit; default 8 */
+    int fixed;               /* 1: exactly `concurrency` in flight per
+                                endpoint and the configured connect
+                                timeout (no adaptation); default 0 */
     int json_schema;         /* send response_format json_schema (the caller
                                 builds it, see prompt.h); default 0 */
     double backoff_base;     /* seconds, first retry delay, default 0.5 */

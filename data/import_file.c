@@ -4,6 +4,7 @@
 #include "../core/util.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,48 @@ static int validate(const char *path, char *err)
     return got;
 }
 
+/* The check of the whole file runs on a thread of its own, beside the
+ * first transaction (which is only committed once the whole file passed):
+ * reading the file twice costs a second core, not twice the time. */
+typedef struct {
+    const char *path;
+    pthread_t thread;
+    int started, joined, rc;
+    char err[ERR_MAX];
+} checker;
+
+static void *check_main(void *arg)
+{
+    checker *k = arg;
+    k->rc = validate(k->path, k->err);
+    return NULL;
+}
+
+/* 1 when the first MiB of the file holds no line end. */
+static int huge_lines(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    char *buf = xmalloc((size_t)1 << 20);
+    size_t n = fread(buf, 1, (size_t)1 << 20, f);
+    fclose(f);
+    int huge = n == ((size_t)1 << 20) && !memchr(buf, '\n', n);
+    free(buf);
+    return huge;
+}
+
+/* Waits for the check: 0 when the file is well formed, else -1 + err. */
+static int check_wait(checker *k, char *err)
+{
+    if (!k->joined) {
+        if (k->started) pthread_join(k->thread, NULL);
+        else k->rc = validate(k->path, k->err);   /* no thread: inline */
+        k->joined = 1;
+    }
+    if (k->rc < 0) err_set(err, "%s", k->err);
+    return k->rc;
+}
+
 /* Ends the open transaction and, between two, lets others in: writers
  * waiting for the lock poll every millisecond (pool.c). */
 static int batch_end(pool *p, import_file_stats *st, long n, char *err)
@@ -127,7 +170,7 @@ static int batch_end(pool *p, import_file_stats *st, long n, char *err)
 }
 
 static int store(pool *p, const char *path, const import_file_opts *o,
-                 import_file_stats *st, char *err)
+                 checker *k, import_file_stats *st, char *err)
 {
     import_jsonl_reader *r = import_jsonl_open(path, err);
     if (!r) return -1;
@@ -155,12 +198,22 @@ static int store(pool *p, const char *path, const import_file_opts *o,
         n++;
         if ((o && o->batch > 0 && n >= o->batch) ||
             date_mono() - t0 >= IMPORT_BATCH_S) {
+            /* Nothing is committed before the whole file passed. */
+            if (check_wait(k, err) < 0) { got = -1; break; }
             in_tx = 0;
             if (batch_end(p, st, n, err) < 0) { got = -1; break; }
         }
     }
     import_jsonl_close(r);
     if (got < 0) {
+        if (in_tx) pool_rollback(p);
+        /* A malformed line: the check's message (the same line, worded
+         * the same) is the one to show. */
+        char e2[ERR_MAX];
+        if (check_wait(k, e2) < 0) err_set(err, "%s", e2);
+        return -1;
+    }
+    if (check_wait(k, err) < 0) {
         if (in_tx) pool_rollback(p);
         return -1;
     }
@@ -178,6 +231,17 @@ int import_file(pool *p, const char *path, const import_file_opts *opts,
     if (fmt < 0) return -1;
     if (fmt == IMPORT_WHATSAPP)
         return import_wa(p, path, opts ? opts->wa : NULL, st, err);
-    if (validate(path, err) < 0) return -1;
-    return store(p, path, opts, st, err);
+    checker k = {.path = path};
+    /* A file of huge lines (a conversation of millions of messages) is
+     * checked first, alone: two such lines in memory at once, one in
+     * each pass, would double the peak. */
+    if (huge_lines(path)) {
+        if (check_wait(&k, err) < 0) return -1;
+    } else {
+        k.started = pthread_create(&k.thread, NULL, check_main, &k) == 0;
+    }
+    int rc = store(p, path, opts, &k, st, err);
+    char e2[ERR_MAX];
+    check_wait(&k, e2);                  /* joined on every path */
+    return rc;
 }

@@ -1,8 +1,11 @@
 /* import_file.h: one file into the pool, as `curate import` does it.
  *
  * A malformed file stores nothing: the whole file is read and validated
- * first (every line parsed, ids checked for duplicates), and only then
- * stored. It is stored in transactions of at most IMPORT_BATCH_S seconds
+ * (every line parsed, ids checked for duplicates) on a thread of its own
+ * while the first transaction fills, and nothing is committed before that
+ * check passed (so the first transaction lasts as long as reading the
+ * file once: seconds for a million conversations). After it, the file is
+ * stored in transactions of at most IMPORT_BATCH_S seconds
  * (or opts->batch conversations), with a pause between them, so a
  * reviewer's save waits at most about that long, however big the file
  * (issue 13: an 800,000-conversation file was one 28 s transaction and a

@@ -199,19 +199,6 @@ static int add_message(const where *w0, convo *c, const cJSON *msg, size_t i)
 }
 
 /* Empties c for the next line, keeping its message array. */
-static void convo_reset(convo *c)
-{
-    for (size_t i = 0; i < c->nmsgs; i++) {
-        free(c->msgs[i].sender);
-        free(c->msgs[i].text);
-    }
-    c->nmsgs = 0;
-    free(c->id);
-    free(c->seller_id);
-    free(c->meta_json);
-    c->id = c->seller_id = c->meta_json = NULL;
-}
-
 /* Fills c from one parsed line. */
 static int fill_convo(const where *w, const cJSON *root, convo *c)
 {
@@ -334,7 +321,26 @@ struct fast_scratch {
     sbuf arena;             /* decoded strings, each NUL-terminated */
     fast_msg *msgs;
     size_t nmsgs, cap;
+    int borrowed;           /* the reused convo's message strings point
+                               into arena (not owned) */
 };
+
+/* Empties the reused convo for the next line. Read by the fast path, its
+ * message strings point into the scratch arena (valid until the next
+ * line: the import_fn contract): two allocations a message fewer. */
+static void convo_reset(convo *c, fast_scratch *fs)
+{
+    for (size_t i = 0; !fs->borrowed && i < c->nmsgs; i++) {
+        free(c->msgs[i].sender);
+        free(c->msgs[i].text);
+    }
+    fs->borrowed = 0;
+    c->nmsgs = 0;
+    free(c->id);
+    free(c->seller_id);
+    free(c->meta_json);
+    c->id = c->seller_id = c->meta_json = NULL;
+}
 
 typedef struct {
     const char *p, *e;
@@ -823,10 +829,20 @@ static int fast_line(const char *s, size_t n, convo *c, fast_scratch *fs)
     c->id = xstrdup(a + id);
     c->seller_id = xstrdup(a + seller);
     c->meta_json = meta_json;
+    if (c->cap < fs->nmsgs) {
+        c->cap = fs->nmsgs;
+        c->msgs = xrealloc(c->msgs, c->cap * sizeof *c->msgs);
+    }
     for (size_t i = 0; i < fs->nmsgs; i++) {
         const fast_msg *m = &fs->msgs[i];
-        convo_add_msg(c, m->ts, a + m->from, m->role, a + m->text);
+        convo_msg *cm = &c->msgs[i];
+        cm->ts = m->ts;
+        cm->sender = (char *)(a + m->from);
+        cm->role = m->role;
+        cm->text = (char *)(a + m->text);
     }
+    c->nmsgs = fs->nmsgs;
+    fs->borrowed = 1;
     return 1;
 }
 
@@ -871,7 +887,7 @@ static int jsonl_line(where *w, id_set *ids, const char *s, size_t n,
     w->line++;
     if (n && s[n - 1] == '\r') n--;
     if (is_blank(s, n)) return 0;
-    convo_reset(c);
+    convo_reset(c, w->fs);
     if (parse_line(w, s, n, c) != 0) return -1;
     size_t first = id_set_add(ids, c->id, w->line);
     if (first) {
@@ -908,6 +924,7 @@ int import_jsonl(const char *data, size_t len, const char *src, import_fn fn,
             rc = -1;
         }
     }
+    convo_reset(c, &fs);
     convo_free(c);
     id_set_free(&ids);
     fast_scratch_free(&fs);
@@ -1021,6 +1038,7 @@ void import_jsonl_close(import_jsonl_reader *r)
     fclose(r->f);
     free(r->src);
     free(r->buf);
+    convo_reset(r->c, &r->fs);
     convo_free(r->c);
     id_set_free(&r->ids);
     fast_scratch_free(&r->fs);

@@ -32,10 +32,9 @@ static const struct {
     {"reviewer", required_argument, OPT_REVIEWER, "--reviewer NAME",
      "reviewer name (env CURATE_REVIEWER, else $USER)"},
     {"dspy", required_argument, OPT_DSPY, "--dspy VERSION",
-     "DSPy release to be exact to: 3 (3.2-3.3, default) or 2.6 (2.6.26-2.6.27) "
-     "(env CURATE_DSPY; README \"DSPy versions\")"},
+     "DSPy to match: 3 (default) or 2.6 (env CURATE_DSPY)"},
     {"no-json-fallback", no_argument, OPT_NOJSON, "--no-json-fallback",
-     "an answer not in ChatAdapter's format fails (no JSON parse)"},
+     "an answer not in ChatAdapter's format fails (no JSON)"},
     {"timing", no_argument, OPT_TIMING, "--timing",
      "(TUI) log key-to-screen timings to stderr"},
     {"no-color", no_argument, OPT_NOCOLOR, "--no-color",

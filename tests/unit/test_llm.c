@@ -480,6 +480,34 @@ TEST(llm_endpoints_one_down_complete_run)
     llm_global_cleanup();
 }
 
+/* Every endpoint down: the requests fail after their retries, as with one
+ * endpoint; the run does not wait out the endpoints' time outs. */
+TEST(llm_endpoints_all_down_fail_fast)
+{
+    srv a, b;
+    llm_global_init(NULL);
+    CHECK(srv_start(&a, "--mode good") == 0);
+    CHECK(srv_start(&b, "--mode good") == 0);
+    srv_stop(&a);
+    srv_stop(&b);
+    llm_config cfg;
+    base_config(&cfg, &a);
+    char urls[400];
+    snprintf(urls, sizeof urls, "%s,%s", a.v1, b.v1);
+    llm_config_set(&cfg.base_url, urls);
+    cfg.retries = 2;
+    collect got = {0};
+    llm_batch_stats st;
+    double t0 = date_mono();
+    int rc = run_n(&cfg, 20, &got, &st, NULL);
+    double dt = date_mono() - t0;
+    llm_config_clear(&cfg);
+    CHECK(rc == 0 && got.n == 20 && st.failed == 20);
+    for (int i = 0; i < 20; i++) CHECK(got.status[i] == LLM_ERR_NETWORK);
+    CHECK_MSG(dt < 5.0, "took %.2fs", dt);
+    llm_global_cleanup();
+}
+
 static void cancel(srv *s)
 {
     llm_config cfg;

@@ -301,14 +301,17 @@ void cli_help_print(FILE *f)
           "With no command, opens the review workbench (TUI).\n"
           "\n"
           "Commands:\n", f);
+    /* The synopsis column as wide as the widest that fits 26 columns; a
+     * longer synopsis gets its own line (80-column terminals). */
     int w = 0;
     for (const cli_command *c = cli_commands; c->name; c++) {
         int n = (int)(strlen(c->name) + (*c->args ? 1 + strlen(c->args) : 0));
-        if (n > w) w = n;
+        if (n > w && n <= 26) w = n;
     }
     for (const cli_command *c = cli_commands; c->name; c++) {
         char head[128];
         snprintf(head, sizeof head, "%s%s%s", c->name, *c->args ? " " : "",
                  c->args);
-        fprintf(f, "  %-*s  %s\n", w, head, c->summary);
+        if ((int)strlen(head) > w) fprintf(f, "  %s\n  %-*s  %s\n", head, w, "", c->summary);
+        else fprintf(f, "  %-*s  %s\n", w, head, c->summary);
     }}

@@ -284,10 +284,10 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
             printf(": label #%lld %s by ", (long long)sv.label_id,
                    label_status_name(sv.status));
             put_clean(g->reviewer);
-            if (sv.has_overall) printf(", overall %.2f", sv.overall);
             if (sv.status == LABEL_ACCEPTED && it.has_pred)
                 printf(" (prediction #%lld of run %lld)", (long long)it.pr.id,
                        (long long)it.pr.run_id);
+            if (sv.has_overall) printf(", overall %.2f", sv.overall);
             putchar('\n');
         }
         if (!g->quiet && it.has_current &&

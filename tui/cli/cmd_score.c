@@ -68,6 +68,8 @@ const char cmd_score_usage[] =
     "  --concurrency N          most requests in flight per endpoint (default\n"
     "                           8); fewer while the server shows congestion\n"
     "  --temperature T --max-tokens N --timeout SECONDS --retries N\n"
+    "  --fixed                  keep exactly --concurrency requests in flight\n"
+    "                           (no adaptive limit; for comparisons)\n"
     "  --json-schema            ask for a JSON answer (vLLM structured outputs)\n"
     "  --no-cache               do not answer from the response cache\n"
     "Ctrl-C stops cleanly: finished results are kept, the run is marked\n"
@@ -93,7 +95,7 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
 {
     enum { O_UNSCORED = 256, O_ALL, O_IDS, O_FILTER, O_BACKEND, O_PROGRAM,
            O_URL, O_MODEL, O_CONC, O_TEMP, O_MAXTOK, O_TIMEOUT, O_RETRIES,
-           O_SCHEMA, O_NOCACHE };
+           O_SCHEMA, O_NOCACHE, O_FIXED };
     static const struct option lo[] = {
         {"unscored", no_argument, NULL, O_UNSCORED},
         {"all", no_argument, NULL, O_ALL},
@@ -109,6 +111,7 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
         {"timeout", required_argument, NULL, O_TIMEOUT},
         {"retries", required_argument, NULL, O_RETRIES},
         {"json-schema", no_argument, NULL, O_SCHEMA},
+        {"fixed", no_argument, NULL, O_FIXED},
         {"no-cache", no_argument, NULL, O_NOCACHE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -161,6 +164,7 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
             cfg.retries = (int)iv;
             break;
         case O_SCHEMA: cfg.json_schema = 1; break;
+        case O_FIXED: cfg.fixed = 1; break;
         case O_NOCACHE: no_cache = 1; break;
         case 'h': fputs(cmd_score_usage, stdout); rc = EXIT_OK; goto out;
         default: fputs(cmd_score_usage, stderr); goto out;
