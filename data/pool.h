@@ -249,6 +249,8 @@ typedef struct {
                                  message (ASCII letters in any case), or
                                  NULL; see the search index below */
     const char *seller;       /* exact seller id, or NULL */
+    const char *assigned_to;  /* only those assigned to this reviewer
+                                 (curate assign), or NULL */
     pool_sort_kind sort;
     int desc;
 } pool_filter;
@@ -319,7 +321,8 @@ int64_t pool_search_index(pool *p,
 int pool_search_reset(pool *p, char *err);
 
 /* Parses "to-review|reviewed|edge|disagree[:T[:FIELD]]|unscored|scored|all|
- * seller=X" into f (strings point into spec). 0 or -1 + err. */
+ * seller=X|assigned=REVIEWER" into f (strings point into spec). 0 or -1 +
+ * err. */
 int pool_filter_parse(const char *spec, pool_filter *f, char *err);
 /* Checks f against the rubric (a disagree FIELD must be a score field):
  * 0, or -1 + err naming the field and the rubric's score fields. */

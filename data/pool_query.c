@@ -64,6 +64,9 @@ static void where_clause(const pool_filter *f, sbuf *b)
         pool_search_scan_sql(b, "c");
     }
     if (f->seller) sbuf_add(b, " AND c.seller_id = ?3");
+    if (f->assigned_to)
+        sbuf_add(b, " AND EXISTS (SELECT 1 FROM assignments a WHERE a.cid = c.cid"
+                    " AND a.reviewer = ?9)");
 }
 
 static void bind_filter(sqlite3_stmt *s, const pool_filter *f)
@@ -72,6 +75,7 @@ static void bind_filter(sqlite3_stmt *s, const pool_filter *f)
     if (has_search(f) && !search_indexed(f))
         sqlite3_bind_text(s, 2, pool_search_like_new(f->search), -1, free);
     if (f->seller) sqlite3_bind_text(s, 3, f->seller, -1, SQLITE_TRANSIENT);
+    if (f->assigned_to) sqlite3_bind_text(s, 9, f->assigned_to, -1, SQLITE_TRANSIENT);
     if (f->kind == FILTER_DISAGREE && f->disagree_field) {
         char path[200];
         snprintf(path, sizeof path, "$.\"%s\"", f->disagree_field);
@@ -536,7 +540,7 @@ static int search_drives(pool *p, const pool_filter *f, int64_t m, char *err)
 int64_t pool_count(pool *p, const pool_filter *f, char *err)
 {
     sbuf q = {0};
-    if (!has_search(f) && f->kind != FILTER_DISAGREE) {
+    if (!has_search(f) && f->kind != FILTER_DISAGREE && !f->assigned_to) {
         sbuf_add(&q, "SELECT coalesce(sum(n), 0) FROM conv_counts k WHERE 1");
         switch (f->kind) {
         case FILTER_TO_REVIEW: sbuf_add(&q, " AND k.status = 1"); break;
@@ -610,6 +614,7 @@ int pool_filter_parse(const char *spec, pool_filter *f, char *err)
         {"scored", FILTER_SCORED}, {"all", FILTER_ALL},
     };
     if (!strncmp(spec, "seller=", 7)) { f->seller = spec + 7; return 0; }
+    if (!strncmp(spec, "assigned=", 9) && spec[9]) { f->assigned_to = spec + 9; return 0; }
     if (!strncmp(spec, "search=", 7)) { f->search = spec + 7; return 0; }
     if (!strncmp(spec, "disagree", 8)) {
         f->kind = FILTER_DISAGREE;

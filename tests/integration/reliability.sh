@@ -50,10 +50,17 @@ eq "integrity_check" "$(sql 'PRAGMA integrity_check')" "ok"
 eq "foreign keys hold" "$(sql 'PRAGMA foreign_key_check' | wc -l)" "0"
 eq "every label and edge mark is journaled exactly once" "$(sql "SELECT count(*) FROM (SELECT 'label' AS t, id FROM labels UNION ALL SELECT 'edge', id FROM edge_marks) e WHERE (SELECT count(*) FROM actions a WHERE a.ref = e.id AND CASE WHEN e.t = 'label' THEN a.kind IN ('label', 'skip') ELSE a.kind IN ('edge_mark', 'edge_unmark') END) <> 1")" "0"
 # The derived state agrees with the append-only history.
-# One reviewer: the current label is their latest not undone. Several: the
-# consensus stands for it (a live label of theirs, or none on a conflict).
-eq "current label = latest not undone (one reviewer)" "$(sql "SELECT count(*) FROM conversations c WHERE (SELECT count(DISTINCT reviewer) FROM labels WHERE cid = c.cid AND undone_at IS NULL) <= 1 AND coalesce(c.label_id, 0) <> coalesce((SELECT max(id) FROM labels WHERE cid = c.cid AND undone_at IS NULL), 0)")" "0"
-eq "current label is a live label (several reviewers)" "$(sql "SELECT count(*) FROM conversations c WHERE c.label_id IS NOT NULL AND c.label_id NOT IN (SELECT id FROM labels WHERE cid = c.cid AND undone_at IS NULL)")" "0"
+# One reviewer: the current label is the latest not undone; several: their
+# consensus (data/pool_team.h): a conflict has none, agreement (or one
+# reviewer's label, the others' latest being skips) the latest of them.
+eq "current label = latest not undone, or the reviewers' consensus" "$(sql "SELECT count(*) FROM conversations c WHERE CASE
+  WHEN (SELECT count(DISTINCT reviewer) FROM labels WHERE cid = c.cid AND undone_at IS NULL) <= 1
+    THEN coalesce(c.label_id, 0) <> coalesce((SELECT max(id) FROM labels WHERE cid = c.cid AND undone_at IS NULL), 0)
+  WHEN c.consensus = 3 THEN c.label_id IS NOT NULL OR c.human_overall IS NOT NULL
+  WHEN c.consensus IN (1, 2) THEN c.label_id IS NOT (SELECT max(l.id) FROM labels l WHERE l.status <> 'skipped' AND l.id IN
+    (SELECT max(id) FROM labels WHERE cid = c.cid AND undone_at IS NULL GROUP BY reviewer, role))
+  ELSE 0 END")" "0"
+eq "several reviewers: some agree, some conflict" "$(sql "SELECT count(DISTINCT consensus) > 0 FROM conversations WHERE consensus IN (2, 3)")" "1"
 eq "edge flag = latest mark" "$(sql "SELECT count(*) FROM conversations c WHERE c.edge <> coalesce((SELECT marked FROM edge_marks WHERE cid = c.cid ORDER BY id DESC LIMIT 1), 0)")" "0"
 eq "no half-written label" "$(sql "SELECT count(*) FROM labels WHERE scores IS NULL OR reviewer = ''")" "0"
 

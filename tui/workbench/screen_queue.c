@@ -20,6 +20,7 @@ typedef struct {
     int tab;
     char search[256];
     char *seller;                  /* only this seller's conversations, or NULL */
+    int mine;                      /* only the reviewer's assignments (curate assign) */
     double disagree;
     int64_t total;                 /* rows of the current filter */
     int64_t tabcount[NTABS];       /* without the search */
@@ -96,6 +97,7 @@ static void apply_filter(ui *u, queue_screen *q)
     q->f.disagree = q->disagree;
     q->f.search = q->search[0] ? q->search : NULL;
     q->f.seller = q->seller;
+    q->f.assigned_to = q->mine ? u->o->reviewer : NULL;
 }
 
 static void queue_reload(ui *u, screen *s)
@@ -145,6 +147,9 @@ static void draw_counters(ui *u, queue_screen *q, int y)
     if (q->seller)
         x += 3 + ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
                          "seller: %s", q->seller);
+    if (q->mine)
+        x += 3 + ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
+                         "assigned to you (a: all)");
     if (q->f.search)
         ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
                 "search: \"%s\"", q->search);
@@ -482,6 +487,16 @@ static int q_thr_type(ui *u, screen *s, ui_key k)
 
 static int q_edge(ui *u, screen *s, ui_key k) { toggle_edge(u, (queue_screen *)s); return 1; }
 
+static int q_mine(ui *u, screen *s, ui_key k)
+{
+    queue_screen *q = (queue_screen *)s;
+    q->mine = !q->mine;
+    set_filter(u, q);
+    ui_status(u, q->mine ? "your assignments only (a shows everything)"
+                         : "everything (a: your assignments only)");
+    return 1;
+}
+
 static const ui_keydef queue_keys[] = {
     {0, 0, NULL, "Queue", ""},
     {'\r', 0, q_open, "open the selected conversation for review", NULL},
@@ -512,6 +527,7 @@ static const ui_keydef queue_keys[] = {
     {'-', 0, q_thr_down, "disagreement threshold down by 0.5", NULL},
     {'t', 0, q_thr_type, "type the disagreement threshold", NULL},
     {'e', 0, q_edge, "mark / unmark the selected conversation as an edge case", NULL},
+    {'a', 0, q_mine, "your assignments only / everything (starts on yours when you have some)", NULL},
     {'j', 0, q_down, "move the selection down", NULL},
     {KEY_DOWN, 1, q_down, NULL, NULL},
     {'k', 0, q_up, "move the selection up", NULL},
@@ -598,6 +614,10 @@ screen *screen_queue_new(ui *u)
     q->base.follow = queue_follow;
     q->disagree = 2.0;
     q->tab = 0;
+    /* A reviewer with assignments (curate assign) sees theirs first. */
+    pool_filter mf = {.kind = FILTER_TO_REVIEW, .assigned_to = u->o->reviewer};
+    char e2[ERR_MAX];
+    q->mine = u->o->reviewer && pool_count(u->p, &mf, e2) > 0;
     apply_filter(u, q);
     queue_reload(u, &q->base);
     /* Nothing to review: start on All so the reviewer sees the pool. */
