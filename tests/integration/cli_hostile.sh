@@ -56,12 +56,12 @@ for c in "${cmds[@]}"; do
   esac
   eval "\"\$CURATE\" $c" >>pipe.out 2>&1
   # a hostile reviewer's label in the history (as the team store could bring)
-  script -q -e -c "$CURATE $c" /dev/null </dev/null >>tty.out 2>&1
+  SHELL=/bin/bash script -q -e -c "$CURATE $c" /dev/null </dev/null >>tty.out 2>&1
 done
 # A reviewer with an ESC, as another tool or a synced pool could store it.
 sql "UPDATE labels SET reviewer = 'evil' || char(27) || ']0;PWNED' || char(7) WHERE id = (SELECT max(id) FROM labels)"
 "$CURATE" show "$ID" >>pipe.out 2>&1
-script -q -e -c "$CURATE show $(printf %q "$ID")" /dev/null </dev/null >>tty.out 2>&1
+SHELL=/bin/bash script -q -e -c "$CURATE show $(printf %q "$ID")" /dev/null </dev/null >>tty.out 2>&1
 
 # The commands really printed the hostile text (so the checks mean something).
 has "list printed the id (pipe)" 'h1.*52;c;ZXZpbA==' pipe.out

@@ -11,38 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const ui_help review_help[] = {
-    {"", "Review"},
-    {"a", "accept: store the model's prediction as it is (its overall"
-          " too), next to review; asks first when you have edits"},
-    {"Enter", "save what \"yours\" shows (corrected when it differs from the"
-              " model's values, else accepted) and go to the next to review"},
-    {"j k  Up Down", "pick a score field"},
-    {"+  -", "raise / lower the picked field by 0.5"},
-    {"0-9 .", "type a value (e.g. 7, 7.5); Enter or Tab commits it, Esc"
-              " cancels; Tab also moves to the next field"},
-    {"Backspace", "while typing: delete a character"},
-    {"=", "reset the picked field to the model's value (overall: back to"
-          " following the parts)"},
-    {"s", "skip this conversation (recorded as skipped), next to review"},
-    {"e", "mark / unmark as an edge case, with a one-line note"},
-    {"N", "add a note to this conversation"},
-    {"u", "undo your own most recent action (label, skip, edge mark or"
-          " unmark, note) and open the conversation it was on"},
-    {"n  p", "next / previous conversation in the list"},
-    {"r", "re-score this conversation now (background)"},
-    {"PgUp PgDn  Space", "scroll the conversation by a page"},
-    {"J K", "scroll the conversation by a line"},
-    {"Home End", "start / end of the conversation"},
-    {"[  ]", "scroll the rationale and reasoning"},
-    {"q  Esc", "back to the queue"},
-    {"", "\"yours\" starts as the model's values (or your own earlier"
-         " label). Changing a part makes the overall follow the rubric"
-         " formula unless you type it (*). Leaving with unsaved edits asks:"
-         " save, discard or stay. A model overall that disagrees with its"
-         " parts by more than 0.5 is highlighted (!)."},
-    {NULL, NULL},
-};
 
 int review_formula(const ui *u, const scoreset *sc, double *out)
 {
@@ -590,61 +558,127 @@ static void scroll_right(review_screen *rv, int d)
 
 static void rescore(ui *u, review_screen *rv);
 
-static int review_fkey(ui *u, review_screen *rv, int ch)
+/* ---- the key table: key handling and the ? overlay ---- */
+
+/* Every row's action first lets a value being typed have the key (Tab,
+ * Enter, Esc, j/k commit or cancel it; any other key commits it first). */
+static review_screen *typed_first(ui *u, screen *s, ui_key k, int *used)
 {
-    int page = rv->conv_rows > 2 ? rv->conv_rows - 2 : 1;
-    switch (ch) {
-    case KEY_DOWN: move_sel(rv, 1); return 1;
-    case KEY_UP: move_sel(rv, -1); return 1;
-    case KEY_NPAGE: scroll_conv(u, rv, page); return 1;
-    case KEY_PPAGE: scroll_conv(u, rv, -page); return 1;
-    case KEY_HOME: conv_home(u, rv); return 1;
-    case KEY_END: conv_end(u, rv); return 1;
-    case KEY_ENTER: save_mine(u, rv, THEN_NEXT_TO_REVIEW); return 1;
-    case KEY_BTAB: move_sel(rv, -1); return 1;
-    case KEY_LEFT: leave(u, rv, THEN_POP); return 1;
-    }
-    return 0;
+    review_screen *rv = (review_screen *)s;
+    *used = rv->typing && typing_key(u, rv, k);
+    return rv;
 }
 
+static int page_of(const review_screen *rv)
+{
+    return rv->conv_rows > 2 ? rv->conv_rows - 2 : 1;
+}
+
+/* One action per function; each returns 1 (the key was used). */
+#define REVIEW_KEY_FN(name, body) \
+    static int name(ui *u, screen *s, ui_key k) \
+    { \
+        int used; \
+        review_screen *rv = typed_first(u, s, k, &used); \
+        if (!used) { body; } \
+        (void)rv; (void)u; \
+        return 1; \
+    }
+REVIEW_KEY_FN(k_accept, accept(u, rv))
+REVIEW_KEY_FN(k_save, save_mine(u, rv, THEN_NEXT_TO_REVIEW))
+REVIEW_KEY_FN(k_down, move_sel(rv, 1))
+REVIEW_KEY_FN(k_up, move_sel(rv, -1))
+REVIEW_KEY_FN(k_raise, bump(u, rv, 0.5))
+REVIEW_KEY_FN(k_lower, bump(u, rv, -0.5))
+REVIEW_KEY_FN(k_reset, reset_field(u, rv))
+REVIEW_KEY_FN(k_skip, skip(u, rv))
+REVIEW_KEY_FN(k_edge, toggle_edge(u, rv))
+REVIEW_KEY_FN(k_note, ui_prompt(u, &rv->base, "Note (Enter adds, Esc cancels): ",
+                                NULL, note_done))
+REVIEW_KEY_FN(k_undo, undo(u, rv))
+REVIEW_KEY_FN(k_next, leave(u, rv, THEN_STEP_NEXT))
+REVIEW_KEY_FN(k_prev, leave(u, rv, THEN_STEP_PREV))
+REVIEW_KEY_FN(k_rescore, rescore(u, rv))
+REVIEW_KEY_FN(k_pgdn, scroll_conv(u, rv, page_of(rv)))
+REVIEW_KEY_FN(k_pgup, scroll_conv(u, rv, -page_of(rv)))
+REVIEW_KEY_FN(k_line_down, scroll_conv(u, rv, 1))
+REVIEW_KEY_FN(k_line_up, scroll_conv(u, rv, -1))
+REVIEW_KEY_FN(k_home, conv_home(u, rv))
+REVIEW_KEY_FN(k_end, conv_end(u, rv))
+REVIEW_KEY_FN(k_right_down, scroll_right(rv, 3))
+REVIEW_KEY_FN(k_right_up, scroll_right(rv, -3))
+REVIEW_KEY_FN(k_back, leave(u, rv, THEN_POP))
+#undef REVIEW_KEY_FN
+
+static const ui_keydef review_keys[] = {
+    {0, 0, NULL, "Review", ""},
+    {'a', 0, k_accept, "accept: store the model's prediction as it is (its"
+                       " overall too), next to review; asks first when you"
+                       " have edits", NULL},
+    {'\r', 0, k_save, "save what \"yours\" shows (corrected when it differs"
+                      " from the model's values, else accepted) and go to"
+                      " the next to review", NULL},
+    {'\n', 0, k_save, NULL, NULL},
+    {KEY_ENTER, 1, k_save, NULL, NULL},
+    {'j', 0, k_down, "pick the next score field", NULL},
+    {KEY_DOWN, 1, k_down, NULL, NULL},
+    {'\t', 0, k_down, NULL, NULL},
+    {'k', 0, k_up, "pick the previous score field", NULL},
+    {KEY_UP, 1, k_up, NULL, NULL},
+    {KEY_BTAB, 1, k_up, NULL, NULL},
+    {'+', 0, k_raise, "raise the picked field by 0.5", NULL},
+    {'-', 0, k_lower, "lower the picked field by 0.5", NULL},
+    {0, 0, NULL, "type a value (e.g. 7, 7.5); Enter or Tab commits it, Esc"
+                 " cancels; Tab also moves to the next field", "0-9 ."},
+    {0, 0, NULL, "while typing: delete a character", "Backspace"},
+    {'=', 0, k_reset, "reset the picked field to the model's value (overall:"
+                      " back to following the parts)", NULL},
+    {'s', 0, k_skip, "skip this conversation (recorded as skipped), next to"
+                     " review", NULL},
+    {'e', 0, k_edge, "mark / unmark as an edge case, with a one-line note",
+     NULL},
+    {'N', 0, k_note, "add a note to this conversation", NULL},
+    {'u', 0, k_undo, "undo your own most recent action (label, skip, edge"
+                     " mark or unmark, note) and open the conversation it"
+                     " was on", NULL},
+    {'n', 0, k_next, "next conversation in the list", NULL},
+    {'p', 0, k_prev, "previous conversation in the list", NULL},
+    {'r', 0, k_rescore, "re-score this conversation now (background)", NULL},
+    {KEY_NPAGE, 1, k_pgdn, "scroll the conversation down a page", NULL},
+    {' ', 0, k_pgdn, NULL, NULL},
+    {6, 0, k_pgdn, NULL, NULL},
+    {KEY_PPAGE, 1, k_pgup, "scroll the conversation up a page", NULL},
+    {2, 0, k_pgup, NULL, NULL},
+    {'J', 0, k_line_down, "scroll the conversation down a line", NULL},
+    {'K', 0, k_line_up, "scroll the conversation up a line", NULL},
+    {KEY_HOME, 1, k_home, "start of the conversation", NULL},
+    {KEY_END, 1, k_end, "end of the conversation", NULL},
+    {']', 0, k_right_down, "scroll the rationale and reasoning down", NULL},
+    {'[', 0, k_right_up, "scroll the rationale and reasoning up", NULL},
+    {'q', 0, k_back, "back to the queue", NULL},
+    {27, 0, k_back, NULL, NULL},
+    {'h', 0, k_back, NULL, NULL},
+    {KEY_LEFT, 1, k_back, NULL, NULL},
+    {0, 0, NULL, "\"yours\" starts as the model's values (or your own"
+                 " earlier label). Changing a part makes the overall follow"
+                 " the rubric formula unless you type it (*). Leaving with"
+                 " unsaved edits asks: save, discard or stay. A model overall"
+                 " that disagrees with its parts by more than 0.5 is"
+                 " highlighted (!).", ""},
+    UI_KEYS_END,
+};
+
+/* Keys outside the table: the rest of typing (digits, Backspace) and a
+ * digit that starts typing a value. */
 static int review_key(ui *u, screen *s, ui_key k)
 {
     review_screen *rv = (review_screen *)s;
     if (rv->typing && typing_key(u, rv, k)) return 1;
-    if (k.fkey) return review_fkey(u, rv, k.ch);
-    int page = rv->conv_rows > 2 ? rv->conv_rows - 2 : 1;
-    if ((k.ch >= '0' && k.ch <= '9') || k.ch == '.') {
+    if (!k.fkey && ((k.ch >= '0' && k.ch <= '9') || k.ch == '.')) {
         rv->typing = 1;
         rv->typed[0] = (char)k.ch;
         rv->typed[1] = 0;
         return 1;
-    }
-    switch (k.ch) {
-    case 'j': move_sel(rv, 1); return 1;
-    case 'k': move_sel(rv, -1); return 1;
-    case '\t': move_sel(rv, 1); return 1;
-    case '+': bump(u, rv, 0.5); return 1;
-    case '-': bump(u, rv, -0.5); return 1;
-    case '=': reset_field(u, rv); return 1;
-    case 'a': accept(u, rv); return 1;
-    case '\r': case '\n': save_mine(u, rv, THEN_NEXT_TO_REVIEW); return 1;
-    case 's': skip(u, rv); return 1;
-    case 'e': toggle_edge(u, rv); return 1;
-    case 'u': undo(u, rv); return 1;
-    case 'N':
-        ui_prompt(u, &rv->base, "Note (Enter adds, Esc cancels): ", NULL,
-                  note_done);
-        return 1;
-    case 'n': leave(u, rv, THEN_STEP_NEXT); return 1;
-    case 'p': leave(u, rv, THEN_STEP_PREV); return 1;
-    case 'r': rescore(u, rv); return 1;
-    case ' ': case 6: scroll_conv(u, rv, page); return 1;
-    case 2: scroll_conv(u, rv, -page); return 1;
-    case 'J': scroll_conv(u, rv, 1); return 1;
-    case 'K': scroll_conv(u, rv, -1); return 1;
-    case ']': scroll_right(rv, 3); return 1;
-    case '[': scroll_right(rv, -3); return 1;
-    case 'h': case 'q': case 27: leave(u, rv, THEN_POP); return 1;
     }
     return 0;
 }
@@ -697,7 +731,7 @@ screen *screen_review_new(ui *u, const pool_filter *f, int64_t idx,
     rv->base.hint = "a accept  Enter save+next  j/k field  +/- 0.5  digits type"
                     "  s skip  e edge  N note  u undo  n/p next/prev  ? help"
                     "  q back";
-    rv->base.help = review_help;
+    rv->base.keys = review_keys;
     rv->base.draw = review_draw;
     rv->base.key = review_key;
     rv->base.mouse = review_mouse;
