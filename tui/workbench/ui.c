@@ -190,7 +190,6 @@ static void help_collect(ui *u, ui_help_lines *h)
         ui_menu_help(h);
     } else if (u->top) {
         ui_keys_help(u->top->keys, h);
-        ui_help_add(u->top->help, h);
     }
     ui_keys_help(global_keys, h);
 }

@@ -26,11 +26,6 @@ typedef struct screen screen;
 typedef struct ui_job ui_job;
 typedef struct ui_indexer ui_indexer;
 
-/* A help line written by hand: keys and what they do. Arrays end with
- * {NULL, NULL}; a line with keys "" and a desc is a section heading. Only
- * for screens not yet on a key table (ui_keydef below). */
-typedef struct { const char *keys, *desc; } ui_help;
-
 /* Key event: ch is a character (fkey 0) or a KEY_* code (fkey 1). */
 typedef struct { int ch, fkey; } ui_key;
 
@@ -58,7 +53,6 @@ struct screen {
     const char *title;
     const char *hint;      /* key hints for the status line when idle */
     const ui_keydef *keys; /* key table: key handling and help */
-    const ui_help *help;   /* hand-written help (screens without a table) */
     /* Draws into rows [top, top + rows) of stdscr, full width. */
     void (*draw)(ui *u, screen *s, int top, int rows);
     /* Keys not in the table (NULL: none). Returns 1 when the key was

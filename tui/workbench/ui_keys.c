@@ -85,11 +85,6 @@ void ui_keys_help(const ui_keydef *t, ui_help_lines *h)
     sbuf_free(&line);
 }
 
-void ui_help_add(const ui_help *r, ui_help_lines *h)
-{
-    for (; r && r->keys; r++) add_line(h, xstrdup(r->keys), r->desc, !*r->keys);
-}
-
 void ui_help_lines_clear(ui_help_lines *h)
 {
     for (size_t i = 0; i < h->n; i++) free(h->v[i].label);

@@ -25,8 +25,6 @@ typedef struct {
 
 /* Appends t's help lines to h (keys of one action joined on one line). */
 void ui_keys_help(const ui_keydef *t, ui_help_lines *h);
-/* Appends hand-written help rows (ui_help) to h. */
-void ui_help_add(const ui_help *r, ui_help_lines *h);
 void ui_help_lines_clear(ui_help_lines *h);
 
 /* The actions menu's help lines (ui_actions.c): its keys and each
