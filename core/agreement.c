@@ -1,5 +1,6 @@
 /* agreement.c: see agreement.h. */
 #include "agreement.h"
+#include "metric.h"
 #include "xalloc.h"
 
 #include <math.h>
@@ -36,63 +37,12 @@ void agreement_alpha_interval(const double *v, size_t units, size_t coders,
         out->alpha = 1 - (n - 1) * within / total;
 }
 
-typedef struct {
-    double v;
-    size_t i;
-} ranked;
-
-static int cmp_ranked(const void *x, const void *y)
-{
-    const ranked *a = x, *b = y;
-    if (a->v < b->v) return -1;
-    if (a->v > b->v) return 1;
-    return a->i < b->i ? -1 : a->i > b->i;
-}
-
-/* Average ranks (1-based) of x[0..n-1] into r. */
-static void ranks(const double *x, size_t n, double *r)
-{
-    ranked *t = xmalloc((n ? n : 1) * sizeof *t);
-    for (size_t i = 0; i < n; i++) {
-        t[i].v = x[i];
-        t[i].i = i;
-    }
-    qsort(t, n, sizeof *t, cmp_ranked);
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j + 1 < n && t[j + 1].v == t[i].v) j++;
-        double avg = (double)(i + j) / 2 + 1;
-        for (size_t k = i; k <= j; k++) r[t[k].i] = avg;
-        i = j + 1;
-    }
-    free(t);
-}
-
-static double pearson(const double *x, const double *y, size_t n)
-{
-    double mx = 0, my = 0;
-    for (size_t i = 0; i < n; i++) {
-        mx += x[i];
-        my += y[i];
-    }
-    mx /= (double)n;
-    my /= (double)n;
-    double sxy = 0, sxx = 0, syy = 0;
-    for (size_t i = 0; i < n; i++) {
-        sxy += (x[i] - mx) * (y[i] - my);
-        sxx += (x[i] - mx) * (x[i] - mx);
-        syy += (y[i] - my) * (y[i] - my);
-    }
-    if (sxx <= 0 || syy <= 0) return NAN;
-    return sxy / sqrt(sxx * syy);
-}
-
 void agreement_pair_compute(const double *a, const double *b, size_t len,
                            agreement_pair *out)
 {
     size_t n = 0;
-    double *x = xmalloc((len ? len : 1) * 4 * sizeof *x);
-    double *y = x + len, *rx = y + len, *ry = rx + len;
+    double *x = xmalloc((len ? len : 1) * 2 * sizeof *x);
+    double *y = x + len;
     double sad = 0;
     for (size_t i = 0; i < len; i++) {
         if (isnan(a[i]) || isnan(b[i])) continue;
@@ -104,10 +54,7 @@ void agreement_pair_compute(const double *a, const double *b, size_t len,
     out->n = n;
     out->mae = n ? sad / (double)n : NAN;
     out->spearman = NAN;
-    if (n >= 2) {
-        ranks(x, n, rx);
-        ranks(y, n, ry);
-        out->spearman = pearson(rx, ry, n);
-    }
+    double rho;
+    if (metric_spearman(x, y, n, &rho)) out->spearman = rho;
     free(x);
 }
