@@ -5,6 +5,7 @@
  * start. */
 #define _POSIX_C_SOURCE 200809L
 #include "llm.h"
+#include "llm_int.h"
 #include "util.h"
 
 #include "dl.h"
@@ -26,130 +27,6 @@
 
 #define MAX_RESPONSE ((size_t)32 << 20)
 #define POLL_MS 100
-#define MSG_MAX 300
-
-/* ---------------------------------------------------------------- config */
-
-void llm_config_init(llm_config *c)
-{
-    memset(c, 0, sizeof *c);
-    c->temperature = 0;
-    c->max_tokens = 1024;
-    c->connect_timeout = 10;
-    c->timeout = 120;
-    c->retries = 4;
-    c->concurrency = 8;
-    c->backoff_base = 0.5;
-    c->backoff_max = 30;
-    c->retry_after_max = 60;
-}
-
-void llm_config_set(char **field, const char *value)
-{
-    char *copy = xstrdup(value);
-    free(*field);
-    *field = copy;
-}
-
-static const char *env_first(const char *a, const char *b)
-{
-    const char *v = getenv(a);
-    if (v && *v) return v;
-    v = b ? getenv(b) : NULL;
-    return v && *v ? v : NULL;
-}
-
-void llm_config_from_env(llm_config *c)
-{
-    const char *v;
-    if ((v = env_first("CURATE_LLM_URL", "OPENAI_BASE_URL")))
-        llm_config_set(&c->base_url, v);
-    if ((v = env_first("CURATE_LLM_MODEL", NULL)))
-        llm_config_set(&c->model, v);
-    if ((v = env_first("CURATE_LLM_API_KEY", "OPENAI_API_KEY")))
-        llm_config_set(&c->api_key, v);
-}
-
-void llm_config_copy(llm_config *dst, const llm_config *src)
-{
-    *dst = *src;
-    dst->base_url = xstrdup(src->base_url);
-    dst->model = xstrdup(src->model);
-    dst->api_key = xstrdup(src->api_key);
-}
-
-void llm_config_clear(llm_config *c)
-{
-    free(c->base_url);
-    free(c->model);
-    free(c->api_key);
-    c->base_url = c->model = c->api_key = NULL;
-}
-
-size_t llm_urls_split(const char *list, char ***urls)
-{
-    size_t n = 0, cap = 0;
-    char **out = NULL;
-    const char *p = list ? list : "";
-    for (;;) {
-        while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n' ||
-               *p == '\r')
-            p++;
-        if (!*p) break;
-        size_t k = strcspn(p, ", \t\n\r");
-        size_t m = k;
-        while (m && p[m - 1] == '/') m--;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 4;
-            out = xrealloc(out, cap * sizeof *out);
-        }
-        out[n] = xmalloc(m + 1);
-        memcpy(out[n], p, m);
-        out[n][m] = '\0';
-        n++;
-        p += k;
-    }
-    *urls = out;
-    return n;
-}
-
-void llm_urls_free(char **urls, size_t n)
-{
-    for (size_t i = 0; i < n; i++) free(urls[i]);
-    free(urls);
-}
-
-int llm_config_check(const llm_config *c, char *err)
-{
-    char **urls;
-    size_t nurls = llm_urls_split(c->base_url, &urls);
-    if (!nurls) {
-        err_set(err, "no LLM endpoint: set CURATE_LLM_URL (e.g. "
-                "http://127.0.0.1:8000/v1) or --url");
-        return -1;
-    }
-    for (size_t i = 0; i < nurls; i++)
-        if (strncmp(urls[i], "http://", 7) != 0 &&
-            strncmp(urls[i], "https://", 8) != 0) {
-            err_set(err, "LLM URL %zu of %zu must start with http:// or "
-                    "https://", i + 1, nurls);
-            llm_urls_free(urls, nurls);
-            return -1;
-        }
-    llm_urls_free(urls, nurls);
-    if (!c->model || !*c->model) {
-        err_set(err, "no LLM model: set CURATE_LLM_MODEL or --model");
-        return -1;
-    }
-    if (c->concurrency < 1 || c->concurrency > 1024 || c->retries < 0 ||
-        c->max_tokens < 1 || !(c->timeout > 0) || !(c->connect_timeout > 0) ||
-        !(c->temperature >= 0)) {
-        err_set(err, "LLM settings out of range (concurrency 1-1024, "
-                "retries >= 0, max_tokens >= 1, timeouts > 0)");
-        return -1;
-    }
-    return 0;
-}
 
 /* ---------------------------------------------------------------- libcurl */
 
@@ -219,127 +96,6 @@ const char *llm_status_name(llm_status s)
     static const char *const names[] = {"ok", "http", "network", "timeout",
                                         "response", "cancelled"};
     return (unsigned)s < 6 ? names[s] : "?";
-}
-
-/* ---------------------------------------------------------------- text */
-
-/* A copy of text (received from the server) with the API key and any
- * bearer token ("Bearer <token>", as an echoed Authorization header reads)
- * replaced by "***": an endpoint that echoes the request must not get the
- * key into predictions, the response cache, program demos or exports.
- * Caller frees. */
-static char *scrub_secrets_new(const char *text, size_t n, const char *key,
-                               size_t *outlen)
-{
-    static const char tok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                              "0123456789-._~+/=";
-    size_t kl = key ? strlen(key) : 0;
-    sbuf b = {0};
-    size_t i = 0;
-    while (i < n) {
-        const char *p = text + i;
-        if (kl && *p == key[0] && n - i >= kl && memcmp(p, key, kl) == 0) {
-            sbuf_add(&b, "***");
-            i += kl;
-            continue;
-        }
-        if ((*p | 0x20) == 'b' && n - i > 6 && strncasecmp(p, "bearer", 6) == 0) {
-            size_t sp = 6, tl = 0;
-            while (i + sp < n && (p[sp] == ' ' || p[sp] == '\t')) sp++;
-            while (i + sp + tl < n && p[sp + tl] && strchr(tok, p[sp + tl])) tl++;
-            if (sp > 6 && tl >= 8) {
-                sbuf_addn(&b, p, sp);
-                sbuf_add(&b, "***");
-                i += sp + tl;
-                continue;
-            }
-        }
-        sbuf_addc(&b, *p);
-        i++;
-    }
-    if (outlen) *outlen = b.len;
-    return sbuf_take(&b);
-}
-
-/* The same for an error message in place (NUL-terminated, ERR_MAX). */
-static void scrub_err(char *msg, const char *key)
-{
-    char *clean = scrub_secrets_new(msg, strlen(msg), key, NULL);
-    snprintf(msg, ERR_MAX, "%s", clean);
-    free(clean);
-}
-
-/* Copies s (n bytes) as one line: control characters become spaces,
- * truncated to max bytes with "...". */
-static void one_line(char *out, size_t outlen, const char *s, size_t n,
-                     size_t max)
-{
-    size_t k = 0, lim = n < max ? n : max;
-    while (lim && (s[0] == ' ' || s[0] == '\n' || s[0] == '\r')) {
-        s++; n--; lim--;
-    }
-    for (size_t i = 0; i < lim && k + 4 < outlen; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        out[k++] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
-    }
-    while (k && out[k - 1] == ' ') k--;
-    if (n > max && k + 4 < outlen) { memcpy(out + k, "...", 3); k += 3; }
-    out[k] = '\0';
-}
-
-/* The message of an error body: {"object":"error","message":..},
- * {"error":{"message":..}}, {"error":".."}, {"detail":".."}, else the body
- * itself (shortened). Empty when the body is empty. */
-static void error_body_message(const char *body, size_t len, char *out,
-                               size_t outlen)
-{
-    out[0] = '\0';
-    if (!body || !len) return;
-    cJSON *j = cJSON_ParseWithLength(body, len);
-    const char *msg = NULL;
-    if (cJSON_IsObject(j)) {
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
-        const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
-        const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "detail");
-        const cJSON *em = cJSON_GetObjectItemCaseSensitive(e, "message");
-        if (cJSON_IsString(em)) msg = em->valuestring;
-        else if (cJSON_IsString(m)) msg = m->valuestring;
-        else if (cJSON_IsString(e)) msg = e->valuestring;
-        else if (cJSON_IsString(d)) msg = d->valuestring;
-    }
-    if (msg) one_line(out, outlen, msg, strlen(msg), MSG_MAX);
-    else one_line(out, outlen, body, len, 200);
-    cJSON_Delete(j);
-}
-
-static char *json_string_new(const char *s)
-{
-    cJSON *j = cJSON_CreateString(s ? s : "");
-    char *out = json_text_new(j, 0);
-    cJSON_Delete(j);
-    return out;
-}
-
-/* Shortest "%g" text that reads back as v. */
-static void fmt_double(char *out, size_t n, double v)
-{
-    for (int prec = 6; prec <= 17; prec++) {
-        snprintf(out, n, "%.*g", prec, v);
-        if (strtod(out, NULL) == v) return;
-    }
-}
-
-static char *join_url(const char *base, const char *path)
-{
-    size_t n = strlen(base);
-    while (n && base[n - 1] == '/') n--;
-    sbuf b = {0};
-    sbuf_addn(&b, base, n);
-    if (strcmp(path, "/chat/completions") == 0 && n >= 17 &&
-        strncmp(base + n - 17, "/chat/completions", 17) == 0)
-        return sbuf_take(&b);
-    sbuf_add(&b, path);
-    return sbuf_take(&b);
 }
 
 /* Response bodies go into an sbuf, at most MAX_RESPONSE bytes (more ends
@@ -467,7 +223,7 @@ llm_client *llm_client_new(const llm_config *cfg, char *err)
     for (size_t i = 0; i < c->nep; i++) {
         endpoint *e = &c->ep[i];
         e->base = urls[i];
-        e->url = join_url(urls[i], "/chat/completions");
+        e->url = llm_text_join_url(urls[i], "/chat/completions");
         e->limit = LIMIT_START < cfg->concurrency && !cfg->fixed
                        ? LIMIT_START : cfg->concurrency;
         e->max_limit = (int)e->limit;
@@ -479,13 +235,13 @@ llm_client *llm_client_new(const llm_config *cfg, char *err)
     }
     free(urls);
     c->max_flight = cfg->concurrency * (int)c->nep;
-    char *model = json_string_new(cfg->model);
+    char *model = llm_text_json_string_new(cfg->model);
     sbuf b = {0};
     sbuf_addf(&b, "{\"model\":%s,\"messages\":", model);
     c->body_head = sbuf_take(&b);
     free(model);
     char temp[64];
-    fmt_double(temp, sizeof temp, cfg->temperature);
+    llm_text_fmt_double(temp, sizeof temp, cfg->temperature);
     sbuf_addf(&b, ",\"temperature\":%s,\"max_tokens\":%d", temp,
               cfg->max_tokens);
     c->body_tail = sbuf_take(&b);
@@ -885,7 +641,7 @@ static void job_report(batch *b, job *j, const char *content,
     }
     r.http_status = j->http;
     if (j->status != LLM_OK) {
-        scrub_err(j->err, b->c->cfg.api_key);
+        llm_text_scrub_err(j->err, b->c->cfg.api_key);
         r.error = j->err;
     }
     r.attempts = j->attempts;
@@ -939,7 +695,7 @@ static void classify_curl_error(job *j, CURLcode rc, const llm_config *cfg)
 {
     char detail[CURL_ERROR_SIZE + 64];
     const char *what = j->curl_err[0] ? j->curl_err : cu->curl_easy_strerror(rc);
-    one_line(detail, sizeof detail, what, strlen(what), CURL_ERROR_SIZE);
+    llm_text_one_line(detail, sizeof detail, what, strlen(what), CURL_ERROR_SIZE);
     if (rc == CURLE_OPERATION_TIMEDOUT) {
         j->status = LLM_ERR_TIMEOUT;
         err_set(j->err, "timed out (connect %gs, total %gs): %s",
@@ -955,8 +711,8 @@ static void classify_curl_error(job *j, CURLcode rc, const llm_config *cfg)
 
 static void classify_http_error(job *j)
 {
-    char msg[MSG_MAX + 8];
-    error_body_message(j->resp.s, j->resp.len, msg, sizeof msg);
+    char msg[LLM_MSG_MAX + 8];
+    llm_text_error_message(j->resp.s, j->resp.len, msg, sizeof msg);
     j->status = LLM_ERR_HTTP;
     if (msg[0]) err_set(j->err, "HTTP %ld: %s", j->http, msg);
     else err_set(j->err, "HTTP %ld", j->http);
@@ -1025,20 +781,20 @@ static void finish_ok(batch *b, job *j)
         /* the body was scrubbed on arrival; the decoded text again, for a
          * key written with JSON escapes */
         const char *cv = content->valuestring;
-        char *clean = scrub_secrets_new(cv, strlen(cv), b->c->cfg.api_key, NULL);
+        char *clean = llm_text_scrub_new(cv, strlen(cv), b->c->cfg.api_key, NULL);
         job_report(b, j, clean, cJSON_IsString(fin) ? fin->valuestring : NULL,
                    tokens);
         free(clean);
     } else {
-        char m[MSG_MAX + 8];
+        char m[LLM_MSG_MAX + 8];
         j->status = LLM_ERR_RESPONSE;
         if (!j->resp.len) {
             err_set(j->err, "empty response body (HTTP %ld)", j->http);
         } else if (!root) {
-            error_body_message(j->resp.s, j->resp.len, m, sizeof m);
+            llm_text_error_message(j->resp.s, j->resp.len, m, sizeof m);
             err_set(j->err, "response is not JSON: %s", m);
         } else if (cJSON_GetObjectItemCaseSensitive(root, "error")) {
-            error_body_message(j->resp.s, j->resp.len, m, sizeof m);
+            llm_text_error_message(j->resp.s, j->resp.len, m, sizeof m);
             err_set(j->err, "server error: %s", m);
         } else {
             err_set(j->err, "response has no choices[0].message.content");
@@ -1066,7 +822,7 @@ static void job_finished(batch *b, job *j, CURLcode rc)
      * two) and whatever gets stored or shown from them. */
     if (j->resp.len) {
         size_t len;
-        char *clean = scrub_secrets_new(j->resp.s, j->resp.len,
+        char *clean = llm_text_scrub_new(j->resp.s, j->resp.len,
                                         c->cfg.api_key, &len);
         sbuf_free(&j->resp);
         j->resp.s = clean;
@@ -1345,7 +1101,7 @@ static int parse_models(const char *body, size_t len, const char *key,
     cJSON_ArrayForEach(m, data) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(m, "id");
         if (cJSON_IsString(id))
-            out[cnt++] = scrub_secrets_new(id->valuestring,
+            out[cnt++] = llm_text_scrub_new(id->valuestring,
                                            strlen(id->valuestring), key, NULL);
     }
     cJSON_Delete(root);
@@ -1373,7 +1129,7 @@ int llm_list_models(const llm_config *cfg, char ***ids, size_t *n,
         llm_urls_free(urls, nurls);
         return -1;
     }
-    char *url = join_url(urls[0], "/models");
+    char *url = llm_text_join_url(urls[0], "/models");
     llm_urls_free(urls, nurls);
     CURL *e = cu->curl_easy_init();
     struct curl_slist *h = make_headers(cfg->api_key);
@@ -1395,11 +1151,11 @@ int llm_list_models(const llm_config *cfg, char ***ids, size_t *n,
     if (cc != CURLE_OK) {
         err_set(err, "GET /models: %s", cerr[0] ? cerr : cu->curl_easy_strerror(cc));
     } else if (code < 200 || code >= 300) {
-        char msg[MSG_MAX + 8];
+        char msg[LLM_MSG_MAX + 8];
         size_t cl;
-        char *clean = scrub_secrets_new(body.s ? body.s : "", body.len,
+        char *clean = llm_text_scrub_new(body.s ? body.s : "", body.len,
                                         cfg->api_key, &cl);
-        error_body_message(clean, cl, msg, sizeof msg);
+        llm_text_error_message(clean, cl, msg, sizeof msg);
         free(clean);
         err_set(err, "GET /models: HTTP %ld%s%s", code, msg[0] ? ": " : "",
                 msg);
@@ -1408,7 +1164,7 @@ int llm_list_models(const llm_config *cfg, char ***ids, size_t *n,
                           err);
     }
 out:
-    if (err && rc < 0) scrub_err(err, cfg->api_key);
+    if (err && rc < 0) llm_text_scrub_err(err, cfg->api_key);
     if (e) cu->curl_easy_cleanup(e);
     cu->curl_slist_free_all(h);
     free(url);
@@ -1420,66 +1176,4 @@ void llm_models_free(char **ids, size_t n)
 {
     for (size_t i = 0; i < n; i++) free(ids[i]);
     free(ids);
-}
-
-/* ---------------------------------------------------------------- cache */
-
-/* hash_fnv1a over both lanes in one pass (the same values: two
- * independent multiply chains, each byte read once). */
-static void fnv1a_2(uint64_t h[2], const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    uint64_t a = h[0], b = h[1];
-    for (size_t i = 0; i < n; i++) {
-        a = (a ^ p[i]) * 0x100000001b3ULL;
-        b = (b ^ p[i]) * 0x100000001b3ULL;
-    }
-    h[0] = a;
-    h[1] = b;
-}
-
-static void hash_part(uint64_t h[2], const char *s)
-{
-    char len[32];
-    size_t n = s ? strlen(s) : 0;
-    int k = s ? snprintf(len, sizeof len, "%zu:", n)
-              : snprintf(len, sizeof len, "-:");
-    fnv1a_2(h, len, (size_t)k);
-    if (s) fnv1a_2(h, s, n);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-void llm_cache_key(const char *endpoints, const char *model,
-                   const char *messages_json,
-                   double temperature, int max_tokens,
-                   const char *response_format, int rollout_id,
-                   char out[LLM_CACHE_KEY_LEN + 1])
-{
-    uint64_t h[2] = {HASH_FNV_SEED, 0x6c62272e07bb0142ULL};
-    char num[64], t[48];
-    fmt_double(t, sizeof t, temperature);
-    snprintf(num, sizeof num, "t=%s;m=%d", t, max_tokens);
-    hash_part(h, "curate-llm-v2");
-    char **urls;
-    size_t n = llm_urls_split(endpoints, &urls);
-    if (n > 1) qsort(urls, n, sizeof *urls, cmp_str);
-    for (size_t i = 0; i < n; i++)
-        if (i == 0 || strcmp(urls[i], urls[i - 1]) != 0)
-            hash_part(h, urls[i]);
-    llm_urls_free(urls, n);
-    hash_part(h, "|");
-    hash_part(h, model);
-    hash_part(h, messages_json);
-    hash_part(h, num);
-    hash_part(h, response_format);
-    if (rollout_id) {
-        snprintf(num, sizeof num, "rollout=%d", rollout_id);
-        hash_part(h, num);
-    }
-    snprintf(out, LLM_CACHE_KEY_LEN + 1, "%016llx%016llx",
-             (unsigned long long)h[0], (unsigned long long)h[1]);
 }
