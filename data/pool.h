@@ -13,7 +13,7 @@
 #include "../core/rubric.h"
 #include "../core/label.h"
 
-#define POOL_SCHEMA_VERSION 11
+#define POOL_SCHEMA_VERSION 14
 
 typedef struct pool pool;
 
@@ -231,7 +231,8 @@ int pool_undo_last(pool *p, const char *reviewer, const char *conv_id,
 /* ---- listing (windowed; nothing loads the whole pool) ---- */
 typedef enum {
     FILTER_ALL = 0, FILTER_TO_REVIEW, FILTER_REVIEWED, FILTER_EDGE,
-    FILTER_DISAGREE, FILTER_UNSCORED, FILTER_SCORED
+    FILTER_DISAGREE, FILTER_UNSCORED, FILTER_SCORED,
+    FILTER_CONFLICT           /* reviewers disagree, not adjudicated (pool_team.h) */
 } pool_filter_kind;
 
 typedef enum {
@@ -321,7 +322,7 @@ int64_t pool_search_index(pool *p,
 int pool_search_reset(pool *p, char *err);
 
 /* Parses "to-review|reviewed|edge|disagree[:T[:FIELD]]|unscored|scored|all|
- * seller=X|assigned=REVIEWER" into f (strings point into spec). 0 or -1 +
+ * conflict|seller=X|assigned=REVIEWER" into f (strings point into spec). 0 or -1 +
  * err. */
 int pool_filter_parse(const char *spec, pool_filter *f, char *err);
 /* Checks f against the rubric (a disagree FIELD must be a score field):

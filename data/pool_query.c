@@ -55,6 +55,7 @@ static void where_clause(const pool_filter *f, sbuf *b)
         break;
     case FILTER_UNSCORED: sbuf_add(b, " AND c.pred_id IS NULL"); break;
     case FILTER_SCORED: sbuf_add(b, " AND c.pred_id IS NOT NULL"); break;
+    case FILTER_CONFLICT: sbuf_add(b, " AND c.consensus = 3"); break;
     case FILTER_ALL: break;
     }
     if (search_indexed(f)) {
@@ -118,6 +119,8 @@ static const char *list_index(const pool_filter *f, int sparse)
     if (by_status && f->sort == SORT_HUMAN) return "conv_s_human";
     if (by_status && f->sort == SORT_DIFF) return "conv_s_diff";
     if (f->kind == FILTER_EDGE) return "conv_l_edge";
+    /* conflicts: a few rows of their own index, sorted */
+    if (f->kind == FILTER_CONFLICT) return "conv_conflict";
     if (f->kind == FILTER_DISAGREE && sparse == SPARSE_DIFF) return "conv_l_fdiff";
     return f->sort >= SORT_ID && f->sort <= SORT_EDGE ? names[f->sort] : names[0];
 }
@@ -540,7 +543,8 @@ static int search_drives(pool *p, const pool_filter *f, int64_t m, char *err)
 int64_t pool_count(pool *p, const pool_filter *f, char *err)
 {
     sbuf q = {0};
-    if (!has_search(f) && f->kind != FILTER_DISAGREE && !f->assigned_to) {
+    if (!has_search(f) && f->kind != FILTER_DISAGREE && f->kind != FILTER_CONFLICT &&
+        !f->assigned_to) {
         sbuf_add(&q, "SELECT coalesce(sum(n), 0) FROM conv_counts k WHERE 1");
         switch (f->kind) {
         case FILTER_TO_REVIEW: sbuf_add(&q, " AND k.status = 1"); break;
@@ -569,6 +573,8 @@ int64_t pool_count(pool *p, const pool_filter *f, char *err)
         sbuf_add(&q, "SELECT count(*) FROM conversations c");
         if (!f->seller && f->kind == FILTER_DISAGREE && !has_search(f))
             sbuf_add(&q, " INDEXED BY conv_l_fdiff");
+        if (!f->seller && f->kind == FILTER_CONFLICT)
+            sbuf_add(&q, " INDEXED BY conv_conflict");
         where_clause(f, &q);
     }
     sqlite3_stmt *s = pool_prepare(p, q.s, err);
@@ -612,6 +618,7 @@ int pool_filter_parse(const char *spec, pool_filter *f, char *err)
         {"to-review", FILTER_TO_REVIEW}, {"reviewed", FILTER_REVIEWED},
         {"edge", FILTER_EDGE}, {"unscored", FILTER_UNSCORED},
         {"scored", FILTER_SCORED}, {"all", FILTER_ALL},
+        {"conflict", FILTER_CONFLICT},
     };
     if (!strncmp(spec, "seller=", 7)) { f->seller = spec + 7; return 0; }
     if (!strncmp(spec, "assigned=", 9) && spec[9]) { f->assigned_to = spec + 9; return 0; }
@@ -650,7 +657,7 @@ int pool_filter_parse(const char *spec, pool_filter *f, char *err)
         if (!strcmp(spec, names[i].name)) { f->kind = names[i].k; return 0; }
 bad:
     err_set(err, "--filter %s: expected to-review, reviewed, edge, "
-            "disagree[:T[:FIELD]], unscored, scored, all, seller=ID or search=TEXT",
+            "disagree[:T[:FIELD]], unscored, scored, all, conflict, seller=ID or search=TEXT",
             spec);
     return -1;
 }

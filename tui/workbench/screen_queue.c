@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NTABS 5
+#define NTABS 6
 
 typedef struct {
     screen base;
@@ -40,9 +40,10 @@ typedef struct {
 
 static const pool_filter_kind tab_kind[NTABS] = {
     FILTER_TO_REVIEW, FILTER_REVIEWED, FILTER_EDGE, FILTER_DISAGREE, FILTER_ALL,
+    FILTER_CONFLICT,
 };
 static const char *tab_name[NTABS] = {
-    "To review", "Reviewed", "Edge cases", "Disagree", "All",
+    "To review", "Reviewed", "Edge cases", "Disagree", "All", "Conflicts",
 };
 static const char *col_name[8] = {
     "id", "seller", "msgs", "model", "human", "|diff|", "status", "edge",
@@ -156,7 +157,7 @@ static void draw_counters(ui *u, queue_screen *q, int y)
 }
 
 static const char *tab_short[NTABS] = {
-    "Review", "Done", "Edge", "Diff", "All",
+    "Review", "Done", "Edge", "Diff", "All", "Confl",
 };
 
 static int tab_label(queue_screen *q, int i, int compact, char *t, size_t n)
@@ -299,6 +300,9 @@ static void draw_empty(ui *u, queue_screen *q, int y)
     else if (q->tab == 0)
         msg = "Nothing to review: every scored conversation has a label. "
               "Score more with x (actions) or see 5 All.";
+    else if (tab_kind[q->tab] == FILTER_CONFLICT)
+        msg = "No conflicts: where several reviewers labeled a conversation,"
+              " they agree within the tolerance or a lead has adjudicated.";
     else
         msg = "No conversations in this tab.";
     ui_put(u, y, 2, COLS - 4, msg, ui_attr(u, A_UI_DIM));
@@ -351,7 +355,11 @@ static void open_selected(ui *u, queue_screen *q)
 {
     int64_t i = q->cur - q->win_top;
     if (!q->win_valid || i < 0 || i >= q->nrows) return;
-    ui_push(u, screen_review_new(u, &q->f, q->cur, q->rows[i].id));
+    /* a conflict opens for adjudication (a lead settles it) */
+    if (tab_kind[q->tab] == FILTER_CONFLICT)
+        ui_push(u, screen_adjudicate_new(u, &q->f, q->cur, q->rows[i].id));
+    else
+        ui_push(u, screen_review_new(u, &q->f, q->cur, q->rows[i].id));
 }
 
 static void search_done(ui *u, screen *s, const char *text)
@@ -504,11 +512,13 @@ static const ui_keydef queue_keys[] = {
     {KEY_ENTER, 1, q_open, NULL, NULL},
     {'l', 0, q_open, NULL, NULL},
     {KEY_RIGHT, 1, q_open, NULL, NULL},
-    {'1', 0, q_tab_n, "tabs: To review, Reviewed, Edge cases, Disagreements, All", NULL},
+    {'1', 0, q_tab_n, "tabs: To review, Reviewed, Edge cases, Disagreements, All,"
+                      " Conflicts (Enter adjudicates)", NULL},
     {'2', 0, q_tab_n, NULL, NULL},
     {'3', 0, q_tab_n, NULL, NULL},
     {'4', 0, q_tab_n, NULL, NULL},
     {'5', 0, q_tab_n, NULL, NULL},
+    {'6', 0, q_tab_n, NULL, NULL},
     {'\t', 0, q_tab_next, "next tab", NULL},
     {KEY_BTAB, 1, q_tab_prev, "previous tab", NULL},
     {'/', 0, q_search, "search seller, id and message text (empty clears)", NULL},
@@ -603,7 +613,7 @@ screen *screen_queue_new(ui *u)
 {
     queue_screen *q = xcalloc(1, sizeof *q);
     q->base.title = "Queue";
-    q->base.hint = "Enter review  1-5 tabs  / search  o/O sort  e edge  "
+    q->base.hint = "Enter review  1-6 tabs  / search  o/O sort  e edge  "
                    "d distribution  P programs  x actions  ? help  q quit";
     q->base.keys = queue_keys;
     q->base.draw = queue_draw;

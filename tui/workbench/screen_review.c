@@ -94,6 +94,7 @@ static int load(ui *u, review_screen *rv, const char *id, int64_t idx)
     rv->idx = idx;
     rv->typing = 0;
     rv->conv_scroll = rv->right_scroll = 0;
+    if (rv->loaded) rv->loaded(u, rv);
     return 0;
 }
 
@@ -723,6 +724,34 @@ const char *screen_review_current(screen *s)
     return ((review_screen *)s)->it.conv_id;
 }
 
+int review_screen_open(ui *u, review_screen *rv, const pool_filter *f,
+                       int64_t idx, const char *id)
+{
+    rv->f = *f;
+    if (f->search) {
+        snprintf(rv->search, sizeof rv->search, "%s", f->search);
+        rv->f.search = rv->search;
+    }
+    rv->f.seller = NULL;
+    for (size_t i = 0; i < u->r->nfields; i++)
+        if (rubric_is_scored(&u->r->fields[i])) rv->fields[rv->nfields++] = (int)i;
+    return load(u, rv, id, idx);
+}
+
+void review_screen_free(review_screen *rv) { free_convo(rv); }
+int review_screen_load(ui *u, review_screen *rv, const char *id, int64_t idx) { return load(u, rv, id, idx); }
+void review_screen_reload(ui *u, review_screen *rv) { review_reload(u, &rv->base); }
+int review_screen_typing_key(ui *u, review_screen *rv, ui_key k) { return typing_key(u, rv, k); }
+void review_screen_move_sel(review_screen *rv, int d) { move_sel(rv, d); }
+void review_screen_bump(ui *u, review_screen *rv, double d) { bump(u, rv, d); }
+void review_screen_reset_field(ui *u, review_screen *rv) { reset_field(u, rv); }
+void review_screen_scroll(ui *u, review_screen *rv, int d) { scroll_conv(u, rv, d); }
+void review_screen_home(ui *u, review_screen *rv) { conv_home(u, rv); }
+void review_screen_end(ui *u, review_screen *rv) { conv_end(u, rv); }
+int review_screen_page(const review_screen *rv) { return page_of(rv); }
+void review_screen_step(ui *u, review_screen *rv, int dir) { step(u, rv, dir); }
+void review_screen_undo(ui *u, review_screen *rv) { undo(u, rv); }
+
 screen *screen_review_new(ui *u, const pool_filter *f, int64_t idx,
                           const char *id)
 {
@@ -739,15 +768,7 @@ screen *screen_review_new(ui *u, const pool_filter *f, int64_t idx,
     rv->base.destroy = review_destroy;
     rv->base.current = screen_review_current;
     rv->base.quit = review_quit;
-    rv->f = *f;
-    if (f->search) {
-        snprintf(rv->search, sizeof rv->search, "%s", f->search);
-        rv->f.search = rv->search;
-    }
-    rv->f.seller = NULL;
-    for (size_t i = 0; i < u->r->nfields; i++)
-        if (rubric_is_scored(&u->r->fields[i])) rv->fields[rv->nfields++] = (int)i;
-    if (load(u, rv, id, idx) < 0) {
+    if (review_screen_open(u, rv, f, idx, id) < 0) {
         review_destroy(&rv->base);
         return NULL;
     }

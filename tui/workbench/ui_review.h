@@ -14,8 +14,12 @@ typedef struct {
     size_t start, len;   /* span of the message's wide text (RL_TEXT) */
 } rv_line;
 
-typedef struct {
+typedef struct review_screen review_screen;
+struct review_screen {
     screen base;
+    /* Called after a conversation is loaded (open, n/p, undo, reload):
+     * the adjudication screen reads the case there (may be NULL). */
+    void (*loaded)(ui *u, review_screen *rv);
     pool_filter f;               /* the list the review was opened from */
     char search[256];
     int64_t idx;                 /* position of the open one in that list */
@@ -51,12 +55,41 @@ typedef struct {
     int right_scroll, right_rows, right_total;
     int fields_y;                /* screen row of the first field (mouse) */
     int split_x;
-} review_screen;
+};
 
 /* Messages held at a time; the window moves as the reviewer scrolls. */
 #define REVIEW_WINDOW 2000
 
+/* screen_review.c, for the adjudication screen (screen_adjudicate.c),
+ * which is a review screen with its own keys and scores panel: the same
+ * conversation pane, the same editing of "yours" (it.v). */
+/* Sets up rv (zeroed by the caller) for the list f: 0, or -1 (shown). */
+int review_screen_open(ui *u, review_screen *rv, const pool_filter *f,
+                       int64_t idx, const char *id);
+/* Frees what rv holds (not rv). */
+void review_screen_free(review_screen *rv);
+int review_screen_load(ui *u, review_screen *rv, const char *id, int64_t idx);
+/* Reloads after a change elsewhere, keeping unsaved edits. */
+void review_screen_reload(ui *u, review_screen *rv);
+/* A key while a value is being typed (Tab, Enter, Esc, j/k...): 1 used. */
+int review_screen_typing_key(ui *u, review_screen *rv, ui_key k);
+void review_screen_move_sel(review_screen *rv, int d);
+void review_screen_bump(ui *u, review_screen *rv, double d);
+void review_screen_reset_field(ui *u, review_screen *rv);
+/* The conversation: d lines (past the window's ends it moves), the
+ * first / last message, a page's lines. */
+void review_screen_scroll(ui *u, review_screen *rv, int d);
+void review_screen_home(ui *u, review_screen *rv);
+void review_screen_end(ui *u, review_screen *rv);
+int review_screen_page(const review_screen *rv);
+/* n / p: the neighbour in the list. */
+void review_screen_step(ui *u, review_screen *rv, int dir);
+/* u: undoes this reviewer's latest action, opens the conversation. */
+void review_screen_undo(ui *u, review_screen *rv);
+
 /* screen_review_draw.c */
+/* The conversation pane: header line and messages, w columns wide. */
+void review_draw_conversation(ui *u, review_screen *rv, int top, int rows, int w);
 void review_draw(ui *u, screen *s, int top, int rows);
 /* Frees the conversation lines (rebuilt on the next draw). */
 void review_lines_free(review_screen *rv);
