@@ -412,11 +412,10 @@ static void draw_panel(ui *u, adj_screen *a, int top, int rows, int x, int w)
     char buf[1024];
     const consensus_result *cr = &tc->cons;
     if (cr->status == CONSENSUS_CONFLICT && cr->worst_field >= 0)
-        snprintf(buf, sizeof buf, "consensus: conflict: %s differs by %.2f"
-                 " (tolerance %g)", u->r->fields[cr->worst_field].name,
+        snprintf(buf, sizeof buf, "conflict: %s differs by %.2f (tolerance %g)", u->r->fields[cr->worst_field].name,
                  cr->worst_spread, tc->tolerance);
     else if (cr->status == CONSENSUS_ADJUDICATED)
-        snprintf(buf, sizeof buf, "consensus: adjudicated by %s (label #%lld)",
+        snprintf(buf, sizeof buf, "adjudicated by %s (label #%lld)",
                  tc->adjudication.reviewer, (long long)tc->adjudication.label_id);
     else
         snprintf(buf, sizeof buf, "consensus: %s (tolerance %g)",

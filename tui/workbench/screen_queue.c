@@ -175,16 +175,25 @@ static int tab_label(queue_screen *q, int i, int compact, char *t, size_t n)
     return (int)strlen(t) + 1;
 }
 
+/* The Conflicts tab shows when there are conflicts (or it is open): a
+ * pool without team review keeps the five tabs' room. */
+static int tab_hidden(const queue_screen *q, int i)
+{
+    return tab_kind[i] == FILTER_CONFLICT && q->tabcount[i] == 0 && q->tab != i;
+}
+
 static void draw_tabs(ui *u, queue_screen *q, int y)
 {
     char t[96];
     int full = 1;
-    for (int i = 0; i < NTABS; i++) full += tab_label(q, i, 0, t, sizeof t);
+    for (int i = 0; i < NTABS; i++)
+        if (!tab_hidden(q, i)) full += tab_label(q, i, 0, t, sizeof t);
     int compact = full > COLS - 12;     /* room for the position */
     int x = 1;
     for (int i = 0; i < NTABS; i++) {
-        tab_label(q, i, compact, t, sizeof t);
         q->tab_x[i] = x;
+        if (tab_hidden(q, i)) continue;
+        tab_label(q, i, compact, t, sizeof t);
         x += ui_put(u, y, x, COLS - x, t,
                     ui_attr(u, i == q->tab ? A_UI_TAB_ON : A_UI_TAB));
         x += 1;
@@ -445,8 +454,16 @@ static int q_first(ui *u, screen *s, ui_key k) { move_to((queue_screen *)s, 0); 
 static int q_last(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; move_to(q, q->total - 1); return 1; }
 static int q_open(ui *u, screen *s, ui_key k) { open_selected(u, (queue_screen *)s); return 1; }
 static int q_tab_n(ui *u, screen *s, ui_key k) { set_tab(u, (queue_screen *)s, k.ch - '1'); return 1; }
-static int q_tab_next(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; set_tab(u, q, q->tab + 1); return 1; }
-static int q_tab_prev(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; set_tab(u, q, q->tab - 1); return 1; }
+/* Tab / Shift-Tab: the next shown tab that way. */
+static void tab_step(ui *u, queue_screen *q, int d)
+{
+    int t = q->tab;
+    do t = (t + d + NTABS) % NTABS; while (tab_hidden(q, t));
+    set_tab(u, q, t);
+}
+
+static int q_tab_next(ui *u, screen *s, ui_key k) { tab_step(u, (queue_screen *)s, 1); return 1; }
+static int q_tab_prev(ui *u, screen *s, ui_key k) { tab_step(u, (queue_screen *)s, -1); return 1; }
 
 static int q_search(ui *u, screen *s, ui_key k)
 {
