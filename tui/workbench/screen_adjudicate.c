@@ -470,8 +470,15 @@ static void draw_panel(ui *u, adj_screen *a, int top, int rows, int x, int w)
 static void adj_draw(ui *u, screen *s, int top, int rows)
 {
     adj_screen *a = (adj_screen *)s;
+    /* the panel wants every reviewer's column (up to 9) and 12 columns of
+     * field name; the conversation keeps at least a quarter */
+    int ncol = 0;
+    for (size_t i = 0; i < a->tc.n; i++) ncol += !a->tc.labels[i].skipped;
+    if (ncol > MAX_PICK) ncol = MAX_PICK;
+    int want = 2 + 2 + 14 + VW * (ncol + 4);
     int lw = COLS * 45 / 100;
-    if (COLS - lw < 44) lw = COLS - 44;
+    if (COLS - lw < want) lw = COLS - want;
+    if (lw < COLS / 4) lw = COLS / 4;
     if (lw < 20) lw = 20;
     a->rv.split_x = lw;
     review_draw_conversation(u, &a->rv, top, rows, lw);

@@ -85,11 +85,17 @@ static void fig(char *buf, size_t len, double v, const char *fmt)
     else snprintf(buf, len, fmt, v);
 }
 
-#define NAME_W 24
+/* The name column: up to 24, narrower when the figures need the room. */
+static int name_w(void)
+{
+    int w = COLS - 3 - 62;
+    return w > 24 ? 24 : w < 8 ? 8 : w;
+}
 
 static void draw_reviewer(ui *u, int y, const team_line *l)
 {
-    ui_put_cut(u, y, 1, NAME_W, l->name, UI_PLAIN);
+    int nw = name_w();
+    ui_put_cut(u, y, 1, nw, l->name, UI_PLAIN);
     char line[160], rate[32], share[32], asg[64];
     if (l->rev) {
         fig(rate, sizeof rate, l->rev->per_hour, "%.1f");
@@ -105,7 +111,7 @@ static void draw_reviewer(ui *u, int y, const team_line *l)
                  (long long)(l->asg->assigned - l->asg->done));
     else
         snprintf(asg, sizeof asg, " %9s %7s", "-", "-");
-    ui_putf(u, y, 1 + NAME_W + 1, COLS - NAME_W - 3, UI_PLAIN, "%s%s", line, asg);
+    ui_putf(u, y, 1 + nw + 1, COLS - nw - 3, UI_PLAIN, "%s%s", line, asg);
 }
 
 static void team_draw(ui *u, screen *s, int top, int rows)
@@ -122,7 +128,7 @@ static void team_draw(ui *u, screen *s, int top, int rows)
 #define ROW_VISIBLE (row++ >= t->top && y < limit)
     if (ROW_VISIBLE) {
         ui_fill(y, 0, COLS, ha);
-        ui_putf(u, y++, 1, COLS - 2, ha, "%-*s %7s %7s %9s %8s %9s %9s %7s", NAME_W,
+        ui_putf(u, y++, 1, COLS - 2, ha, "%-*s %7s %7s %9s %8s %9s %9s %7s", name_w(),
                 "reviewer", "today", "total", "per hour", "skipped", "conflicts",
                 "assigned", "left");
     }
