@@ -13,7 +13,7 @@
 #include "../core/rubric.h"
 #include "../core/label.h"
 
-#define POOL_SCHEMA_VERSION 11
+#define POOL_SCHEMA_VERSION 16
 
 typedef struct pool pool;
 
@@ -231,7 +231,9 @@ int pool_undo_last(pool *p, const char *reviewer, const char *conv_id,
 /* ---- listing (windowed; nothing loads the whole pool) ---- */
 typedef enum {
     FILTER_ALL = 0, FILTER_TO_REVIEW, FILTER_REVIEWED, FILTER_EDGE,
-    FILTER_DISAGREE, FILTER_UNSCORED, FILTER_SCORED
+    FILTER_DISAGREE, FILTER_UNSCORED, FILTER_SCORED,
+    FILTER_SKIPPED,           /* skipped: see skipped_by */
+    FILTER_FAILED             /* the latest scoring attempt failed */
 } pool_filter_kind;
 
 typedef enum {
@@ -251,6 +253,9 @@ typedef struct {
     const char *seller;       /* exact seller id, or NULL */
     const char *assigned_to;  /* only those assigned to this reviewer
                                  (curate assign), or NULL */
+    const char *skipped_by;   /* FILTER_SKIPPED: those whose latest label
+                                 by this reviewer (not undone) is a skip;
+                                 NULL: whose current state is skipped */
     pool_sort_kind sort;
     int desc;
 } pool_filter;
@@ -320,7 +325,8 @@ int64_t pool_search_index(pool *p,
 /* Empties the index in one transaction (pool_search_index refills it). */
 int pool_search_reset(pool *p, char *err);
 
-/* Parses "to-review|reviewed|edge|disagree[:T[:FIELD]]|unscored|scored|all|
+/* Parses "to-review|reviewed|edge|disagree[:T[:FIELD]]|unscored|scored|
+ * skipped|failed|all|
  * seller=X|assigned=REVIEWER" into f (strings point into spec). 0 or -1 +
  * err. */
 int pool_filter_parse(const char *spec, pool_filter *f, char *err);
