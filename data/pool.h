@@ -13,7 +13,7 @@
 #include "../core/rubric.h"
 #include "../core/label.h"
 
-#define POOL_SCHEMA_VERSION 14
+#define POOL_SCHEMA_VERSION 16
 
 typedef struct pool pool;
 
@@ -232,6 +232,8 @@ int pool_undo_last(pool *p, const char *reviewer, const char *conv_id,
 typedef enum {
     FILTER_ALL = 0, FILTER_TO_REVIEW, FILTER_REVIEWED, FILTER_EDGE,
     FILTER_DISAGREE, FILTER_UNSCORED, FILTER_SCORED,
+    FILTER_SKIPPED,           /* skipped: see skipped_by */
+    FILTER_FAILED,            /* the latest scoring attempt failed */
     FILTER_CONFLICT           /* reviewers disagree, not adjudicated (pool_team.h) */
 } pool_filter_kind;
 
@@ -252,6 +254,9 @@ typedef struct {
     const char *seller;       /* exact seller id, or NULL */
     const char *assigned_to;  /* only those assigned to this reviewer
                                  (curate assign), or NULL */
+    const char *skipped_by;   /* FILTER_SKIPPED: those whose latest label
+                                 by this reviewer (not undone) is a skip;
+                                 NULL: whose current state is skipped */
     pool_sort_kind sort;
     int desc;
 } pool_filter;
@@ -321,8 +326,9 @@ int64_t pool_search_index(pool *p,
 /* Empties the index in one transaction (pool_search_index refills it). */
 int pool_search_reset(pool *p, char *err);
 
-/* Parses "to-review|reviewed|edge|disagree[:T[:FIELD]]|unscored|scored|all|
- * conflict|seller=X|assigned=REVIEWER" into f (strings point into spec). 0 or -1 +
+/* Parses "to-review|reviewed|edge|disagree[:T[:FIELD]]|unscored|scored|
+ * skipped|failed|conflict|all|
+ * seller=X|assigned=REVIEWER" into f (strings point into spec). 0 or -1 +
  * err. */
 int pool_filter_parse(const char *spec, pool_filter *f, char *err);
 /* Checks f against the rubric (a disagree FIELD must be a score field):

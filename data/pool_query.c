@@ -35,7 +35,8 @@ static int64_t prepare_search(pool *p, const pool_filter *f, char *err)
 }
 
 /* WHERE clause for a filter; parameters ?1 disagree threshold, ?2 search
- * pattern (unindexed search), ?3 seller, ?8 the disagreement's field. */
+ * pattern (unindexed search), ?3 seller, ?8 the disagreement's field,
+ * ?9 assigned reviewer, ?10 the skipping reviewer. */
 static void where_clause(const pool_filter *f, sbuf *b)
 {
     sbuf_add(b, " WHERE 1");
@@ -56,6 +57,25 @@ static void where_clause(const pool_filter *f, sbuf *b)
     case FILTER_UNSCORED: sbuf_add(b, " AND c.pred_id IS NULL"); break;
     case FILTER_SCORED: sbuf_add(b, " AND c.pred_id IS NOT NULL"); break;
     case FILTER_CONFLICT: sbuf_add(b, " AND c.consensus = 3"); break;
+    case FILTER_SKIPPED:
+        /* The reviewer's skips (labels_skipped, schema 16: few) drive;
+         * their latest label decides. */
+        if (f->skipped_by)
+            sbuf_add(b, " AND c.cid IN (SELECT cid FROM labels WHERE status ="
+                        " 'skipped' AND reviewer = ?10) AND (SELECT l.status"
+                        " FROM labels l WHERE l.cid = c.cid AND l.reviewer = ?10"
+                        " AND l.undone_at IS NULL ORDER BY l.id DESC LIMIT 1)"
+                        " = 'skipped'");
+        else
+            sbuf_add(b, " AND c.status = 3");
+        break;
+    case FILTER_FAILED:
+        /* Failures (predictions_failed, schema 16: few) drive; the latest
+         * attempt decides. */
+        sbuf_add(b, " AND c.cid IN (SELECT cid FROM predictions WHERE status ="
+                    " 'failed') AND (SELECT pf.status FROM predictions pf WHERE"
+                    " pf.cid = c.cid ORDER BY pf.id DESC LIMIT 1) = 'failed'");
+        break;
     case FILTER_ALL: break;
     }
     if (search_indexed(f)) {
@@ -77,6 +97,8 @@ static void bind_filter(sqlite3_stmt *s, const pool_filter *f)
         sqlite3_bind_text(s, 2, pool_search_like_new(f->search), -1, free);
     if (f->seller) sqlite3_bind_text(s, 3, f->seller, -1, SQLITE_TRANSIENT);
     if (f->assigned_to) sqlite3_bind_text(s, 9, f->assigned_to, -1, SQLITE_TRANSIENT);
+    if (f->kind == FILTER_SKIPPED && f->skipped_by)
+        sqlite3_bind_text(s, 10, f->skipped_by, -1, SQLITE_TRANSIENT);
     if (f->kind == FILTER_DISAGREE && f->disagree_field) {
         char path[200];
         snprintf(path, sizeof path, "$.\"%s\"", f->disagree_field);
@@ -125,13 +147,22 @@ static const char *list_index(const pool_filter *f, int sparse)
     return f->sort >= SORT_ID && f->sort <= SORT_EDGE ? names[f->sort] : names[0];
 }
 
+/* Filters whose few rows come from a subquery (where_clause): SQLite reads
+ * them by rowid and sorts, rather than walk a sort index past the rest. */
+static int driven(const pool_filter *f)
+{
+    return f->kind == FILTER_FAILED ||
+           (f->kind == FILTER_SKIPPED && f->skipped_by);
+}
+
 static void from_clause(const pool_filter *f, int sparse, sbuf *b)
 {
     sbuf_add(b, " FROM conversations c");
     /* A search with few matches: read them by rowid (the only access NOT
      * INDEXED leaves) and sort. */
     if (sparse == SPARSE_SEARCH) sbuf_add(b, " NOT INDEXED");
-    else if (!f->seller) sbuf_addf(b, " INDEXED BY %s", list_index(f, sparse));
+    else if (!f->seller && !driven(f))
+        sbuf_addf(b, " INDEXED BY %s", list_index(f, sparse));
 }
 
 /* ---- windowed lists ----
@@ -357,11 +388,18 @@ static int list_from(pool *p, const pool_filter *f, int sparse,
 static char *list_sig(const pool_filter *f)
 {
     sbuf b = {0};
-    sbuf_addf(&b, "%d|%d|%d|%.17g|%s|%d:%s|%d:%s", (int)f->kind, (int)f->sort,
+    sbuf_addf(&b, "%d|%d|%d|%.17g|%s|%d:%s|%d:%s|%d:%s", (int)f->kind, (int)f->sort,
               f->desc, f->disagree > 0 ? f->disagree : 2.0,
               f->disagree_field ? f->disagree_field : "",
               f->search ? (int)strlen(f->search) : -1, f->search ? f->search : "",
-              f->seller ? (int)strlen(f->seller) : -1, f->seller ? f->seller : "");
+              f->seller ? (int)strlen(f->seller) : -1, f->seller ? f->seller : "",
+              f->skipped_by ? (int)strlen(f->skipped_by) : -1,
+              f->skipped_by ? f->skipped_by : "");
+    /* Without it, a list of one reviewer's assignments and the whole list
+     * shared an anchor: the window after `a` started at the other list's
+     * first row. */
+    sbuf_addf(&b, "|%d:%s", f->assigned_to ? (int)strlen(f->assigned_to) : -1,
+              f->assigned_to ? f->assigned_to : "");
     return sbuf_take(&b);
 }
 
@@ -544,12 +582,13 @@ int64_t pool_count(pool *p, const pool_filter *f, char *err)
 {
     sbuf q = {0};
     if (!has_search(f) && f->kind != FILTER_DISAGREE && f->kind != FILTER_CONFLICT &&
-        !f->assigned_to) {
+        !f->assigned_to && !driven(f)) {
         sbuf_add(&q, "SELECT coalesce(sum(n), 0) FROM conv_counts k WHERE 1");
         switch (f->kind) {
         case FILTER_TO_REVIEW: sbuf_add(&q, " AND k.status = 1"); break;
         case FILTER_REVIEWED: sbuf_add(&q, " AND k.status = 2"); break;
         case FILTER_EDGE: sbuf_add(&q, " AND k.edge = 1"); break;
+        case FILTER_SKIPPED: sbuf_add(&q, " AND k.status = 3"); break;
         case FILTER_UNSCORED: sbuf_add(&q, " AND NOT k.scored"); break;
         case FILTER_SCORED: sbuf_add(&q, " AND k.scored"); break;
         default: break;
@@ -617,7 +656,8 @@ int pool_filter_parse(const char *spec, pool_filter *f, char *err)
     static const struct { const char *name; pool_filter_kind k; } names[] = {
         {"to-review", FILTER_TO_REVIEW}, {"reviewed", FILTER_REVIEWED},
         {"edge", FILTER_EDGE}, {"unscored", FILTER_UNSCORED},
-        {"scored", FILTER_SCORED}, {"all", FILTER_ALL},
+        {"scored", FILTER_SCORED}, {"skipped", FILTER_SKIPPED},
+        {"failed", FILTER_FAILED}, {"all", FILTER_ALL},
         {"conflict", FILTER_CONFLICT},
     };
     if (!strncmp(spec, "seller=", 7)) { f->seller = spec + 7; return 0; }
@@ -657,7 +697,8 @@ int pool_filter_parse(const char *spec, pool_filter *f, char *err)
         if (!strcmp(spec, names[i].name)) { f->kind = names[i].k; return 0; }
 bad:
     err_set(err, "--filter %s: expected to-review, reviewed, edge, "
-            "disagree[:T[:FIELD]], unscored, scored, all, conflict, seller=ID or search=TEXT",
+            "disagree[:T[:FIELD]], unscored, scored, skipped, failed, conflict, all, "
+            "seller=ID or search=TEXT",
             spec);
     return -1;
 }

@@ -156,7 +156,7 @@ tui_keys ?
 tui_check "global help names the team view" "T +team view: per reviewer figures"
 tui_keys q q
 tui_keys 6 ?
-tui_check "queue help names the Conflicts tab" "Conflicts \\(Enter adjudicates\\)"
+tui_check "queue help names the Conflicts tab" "Conflicts tab: Enter adjudicates"
 tui_keys q
 tui_quit
 finish

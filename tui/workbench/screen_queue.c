@@ -12,7 +12,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NTABS 6
+/* The tabs, in screen order (number keys 1.. follow it): one row each. */
+typedef struct {
+    pool_filter_kind kind;
+    const char *name;     /* on wide terminals */
+    const char *short_name;
+    const char *empty;    /* shown when the tab (without a search) is empty */
+} queue_tab;
+
+static const queue_tab tabs[] = {
+    {FILTER_TO_REVIEW, "To review", "Review",
+     "Nothing to review: every scored conversation has a label. "
+     "Score more with x (actions) or see the All tab."},
+    {FILTER_REVIEWED, "Reviewed", "Done", "No conversation has a label yet."},
+    {FILTER_EDGE, "Edge cases", "Edge",
+     "No edge cases (e marks the selected conversation as one)."},
+    {FILTER_DISAGREE, "Disagree", "Diff",
+     "No conversation where model and human differ by the threshold "
+     "(- lowers it)."},
+    {FILTER_ALL, "All", "All", "No conversations in this tab."},
+    /* for leads: Enter adjudicates (screen_adjudicate.c); shown while
+     * there are conflicts (tab_hidden) */
+    {FILTER_CONFLICT, "Conflicts", "Confl",
+     "No conflicts: where several reviewers labeled a conversation, they "
+     "agree within the tolerance or a lead has adjudicated."},
+};
+#define NTABS ((int)(sizeof tabs / sizeof tabs[0]))
 
 typedef struct {
     screen base;
@@ -38,16 +63,17 @@ typedef struct {
     char *sel_id;                  /* the edge prompt's conversation */
 } queue_screen;
 
-static const pool_filter_kind tab_kind[NTABS] = {
-    FILTER_TO_REVIEW, FILTER_REVIEWED, FILTER_EDGE, FILTER_DISAGREE, FILTER_ALL,
-    FILTER_CONFLICT,
-};
-static const char *tab_name[NTABS] = {
-    "To review", "Reviewed", "Edge cases", "Disagree", "All", "Conflicts",
-};
 static const char *col_name[8] = {
     "id", "seller", "msgs", "model", "human", "|diff|", "status", "edge",
 };
+
+/* The tab showing kind (every kind used here has one). */
+static int tab_of(pool_filter_kind kind)
+{
+    for (int i = 0; i < NTABS; i++)
+        if (tabs[i].kind == kind) return i;
+    return 0;
+}
 
 static void fetch_window(ui *u, queue_screen *q)
 {
@@ -75,12 +101,12 @@ static void counts(ui *u, queue_screen *q)
     pool_filter f = q->f;
     f.search = NULL;
     for (int i = 0; i < NTABS; i++) {
-        f.kind = tab_kind[i];
+        f.kind = tabs[i].kind;
         q->tabcount[i] = pool_count(u->p, &f, err);
     }
-    q->to_review = q->tabcount[0];
-    q->reviewed = q->tabcount[1];
-    q->all = q->tabcount[4];
+    q->to_review = q->tabcount[tab_of(FILTER_TO_REVIEW)];
+    q->reviewed = q->tabcount[tab_of(FILTER_REVIEWED)];
+    q->all = q->tabcount[tab_of(FILTER_ALL)];
     if (q->f.search) q->total = pool_count(u->p, &q->f, err);
     else q->total = q->tabcount[q->tab];
     if (q->total < 0) { ui_error(u, "%s", err); q->total = 0; }
@@ -94,7 +120,7 @@ static void counts(ui *u, queue_screen *q)
 static void apply_filter(ui *u, queue_screen *q)
 {
     memset(&q->f, 0, sizeof q->f);
-    q->f.kind = tab_kind[q->tab];
+    q->f.kind = tabs[q->tab].kind;
     q->f.disagree = q->disagree;
     q->f.search = q->search[0] ? q->search : NULL;
     q->f.seller = q->seller;
@@ -156,16 +182,12 @@ static void draw_counters(ui *u, queue_screen *q, int y)
                 "search: \"%s\"", q->search);
 }
 
-static const char *tab_short[NTABS] = {
-    "Review", "Done", "Edge", "Diff", "All", "Confl",
-};
-
 static int tab_label(queue_screen *q, int i, int compact, char *t, size_t n)
 {
     char cnt[32];
     ui_fmt_count(q->tabcount[i], cnt, sizeof cnt);
-    const char *name = compact ? tab_short[i] : tab_name[i];
-    if (tab_kind[i] == FILTER_DISAGREE) {
+    const char *name = compact ? tabs[i].short_name : tabs[i].name;
+    if (tabs[i].kind == FILTER_DISAGREE) {
         char thr[SCORE_TEXT_MAX];         /* 1.25 shows as 1.25, not 1.2 */
         score_format(q->disagree, thr, sizeof thr);
         snprintf(t, n, compact ? "%d %s>=%s(%s)" : " %d %s >=%s (%s) ",
@@ -176,10 +198,10 @@ static int tab_label(queue_screen *q, int i, int compact, char *t, size_t n)
 }
 
 /* The Conflicts tab shows when there are conflicts (or it is open): a
- * pool without team review keeps the five tabs' room. */
+ * pool without team review keeps the other tabs' room. */
 static int tab_hidden(const queue_screen *q, int i)
 {
-    return tab_kind[i] == FILTER_CONFLICT && q->tabcount[i] == 0 && q->tab != i;
+    return tabs[i].kind == FILTER_CONFLICT && q->tabcount[i] == 0 && q->tab != i;
 }
 
 static void draw_tabs(ui *u, queue_screen *q, int y)
@@ -243,7 +265,7 @@ static void draw_header(ui *u, queue_screen *q, int y, const int *w)
         ui_put(u, y, x, w[i], t, a);
     }
     /* Disagreements: which field differs most (any field counts). */
-    if (tab_kind[q->tab] == FILTER_DISAGREE && q->col_x[8] + 12 < COLS)
+    if (tabs[q->tab].kind == FILTER_DISAGREE && q->col_x[8] + 12 < COLS)
         ui_put(u, y, q->col_x[8] + 1, COLS - q->col_x[8] - 2, "differs most", a);
 }
 
@@ -286,7 +308,7 @@ static void draw_row(ui *u, queue_screen *q, int y, const pool_row *r,
     if (r->edge)
         ui_put(u, y, q->col_x[7] + 1, w[7], u->ascii ? "E" : "\u2605",
                sel ? base : ui_attr(u, A_UI_WARN));
-    if (tab_kind[q->tab] == FILTER_DISAGREE && r->has_fdiff &&
+    if (tabs[q->tab].kind == FILTER_DISAGREE && r->has_fdiff &&
         q->col_x[8] + 12 < COLS) {
         /* The field's name, or its first word when the name does not fit. */
         int room = COLS - q->col_x[8] - 2;
@@ -306,14 +328,8 @@ static void draw_empty(ui *u, queue_screen *q, int y)
               "FILE.jsonl` (or `curate demo` for sample data), then R.";
     else if (q->f.search)
         msg = "No conversation in this tab matches the search (c clears it).";
-    else if (q->tab == 0)
-        msg = "Nothing to review: every scored conversation has a label. "
-              "Score more with x (actions) or see 5 All.";
-    else if (tab_kind[q->tab] == FILTER_CONFLICT)
-        msg = "No conflicts: where several reviewers labeled a conversation,"
-              " they agree within the tolerance or a lead has adjudicated.";
     else
-        msg = "No conversations in this tab.";
+        msg = tabs[q->tab].empty;
     ui_put(u, y, 2, COLS - 4, msg, ui_attr(u, A_UI_DIM));
 }
 
@@ -365,7 +381,7 @@ static void open_selected(ui *u, queue_screen *q)
     int64_t i = q->cur - q->win_top;
     if (!q->win_valid || i < 0 || i >= q->nrows) return;
     /* a conflict opens for adjudication (a lead settles it) */
-    if (tab_kind[q->tab] == FILTER_CONFLICT)
+    if (tabs[q->tab].kind == FILTER_CONFLICT)
         ui_push(u, screen_adjudicate_new(u, &q->f, q->cur, q->rows[i].id));
     else
         ui_push(u, screen_review_new(u, &q->f, q->cur, q->rows[i].id));
@@ -379,7 +395,7 @@ static void search_done(ui *u, screen *s, const char *text)
     if (q->search[0]) {
         char n[32];
         ui_fmt_count(q->total, n, sizeof n);
-        ui_status(u, "search \"%s\": %s in %s", q->search, n, tab_name[q->tab]);
+        ui_status(u, "search \"%s\": %s in %s", q->search, n, tabs[q->tab].name);
     }
 }
 
@@ -453,7 +469,12 @@ static int q_pgup(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen 
 static int q_first(ui *u, screen *s, ui_key k) { move_to((queue_screen *)s, 0); return 1; }
 static int q_last(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; move_to(q, q->total - 1); return 1; }
 static int q_open(ui *u, screen *s, ui_key k) { open_selected(u, (queue_screen *)s); return 1; }
-static int q_tab_n(ui *u, screen *s, ui_key k) { set_tab(u, (queue_screen *)s, k.ch - '1'); return 1; }
+static int q_tab_n(ui *u, screen *s, ui_key k)
+{
+    if (k.ch - '1' >= NTABS) return 0;
+    set_tab(u, (queue_screen *)s, k.ch - '1');
+    return 1;
+}
 /* Tab / Shift-Tab: the next shown tab that way. */
 static void tab_step(ui *u, queue_screen *q, int d)
 {
@@ -529,13 +550,17 @@ static const ui_keydef queue_keys[] = {
     {KEY_ENTER, 1, q_open, NULL, NULL},
     {'l', 0, q_open, NULL, NULL},
     {KEY_RIGHT, 1, q_open, NULL, NULL},
-    {'1', 0, q_tab_n, "tabs: To review, Reviewed, Edge cases, Disagreements, All,"
-                      " Conflicts (Enter adjudicates)", NULL},
+    /* Digits beyond the last tab do nothing (q_tab_n). */
+    {'1', 0, q_tab_n, "the tab of that number, as the tab row shows it (the"
+                      " Conflicts tab: Enter adjudicates)", NULL},
     {'2', 0, q_tab_n, NULL, NULL},
     {'3', 0, q_tab_n, NULL, NULL},
     {'4', 0, q_tab_n, NULL, NULL},
     {'5', 0, q_tab_n, NULL, NULL},
     {'6', 0, q_tab_n, NULL, NULL},
+    {'7', 0, q_tab_n, NULL, NULL},
+    {'8', 0, q_tab_n, NULL, NULL},
+    {'9', 0, q_tab_n, NULL, NULL},
     {'\t', 0, q_tab_next, "next tab", NULL},
     {KEY_BTAB, 1, q_tab_prev, "previous tab", NULL},
     {'/', 0, q_search, "search seller, id and message text (empty clears)", NULL},
@@ -630,7 +655,7 @@ screen *screen_queue_new(ui *u)
 {
     queue_screen *q = xcalloc(1, sizeof *q);
     q->base.title = "Queue";
-    q->base.hint = "Enter review  1-6 tabs  / search  o/O sort  e edge  "
+    q->base.hint = "Enter review  1-9 tabs  / search  o/O sort  e edge  "
                    "d distribution  P programs  x actions  ? help  q quit";
     q->base.keys = queue_keys;
     q->base.draw = queue_draw;
@@ -648,7 +673,7 @@ screen *screen_queue_new(ui *u)
     apply_filter(u, q);
     queue_reload(u, &q->base);
     /* Nothing to review: start on All so the reviewer sees the pool. */
-    if (q->tabcount[0] == 0 && q->all > 0) set_tab(u, q, 4);
+    if (q->to_review == 0 && q->all > 0) set_tab(u, q, tab_of(FILTER_ALL));
     return &q->base;
 }
 
@@ -658,7 +683,7 @@ screen *screen_queue_seller_new(ui *u, const char *seller)
     queue_screen *q = (queue_screen *)s;
     q->base.title = "Seller's conversations";
     q->seller = xstrdup(seller);
-    set_tab(u, q, 4);
+    set_tab(u, q, tab_of(FILTER_ALL));
     queue_reload(u, s);
     return s;
 }
