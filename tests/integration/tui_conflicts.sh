@@ -75,6 +75,8 @@ tui_keys q
 tui_keys 2
 tui_check "2 adopts bob's values" "adjudicated values = bob's label; Enter saves"
 tui_check "shown in the adjudicated column" "Responsiveness +$(fmt 8) +$(fmt 3) +\\S+ +\\S+ +- +$(fmt 3) *$"
+tui_keys R
+tui_check "a reload keeps them, unsaved" "adjudicated values: bob's label; not saved yet"
 tui_keys Enter
 tui_check "saved, next conflict" "adjudicated $A: label #[0-9]+ by lead, from bob's label \\(u undoes\\); next conflict"
 tui_check "now on $B" "^$B  seller "

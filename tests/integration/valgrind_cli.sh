@@ -22,6 +22,7 @@ vg "import malformed" 1 import "$ROOT/tests/fixtures/whatsapp/bad_date.txt" --se
 vg "stats" 0 stats
 vg "list" 0 list --filter disagree:1 --sort diff --desc
 vg "show" 0 show demo-0003
+vg "list conflicts" 0 list --filter conflict
 vg "list --search (scan: nothing indexed yet)" 0 list --search refund --sort messages
 vg "index" 0 index
 vg "list --search (indexed)" 0 list --search refund --filter to-review

@@ -30,6 +30,12 @@ typedef struct {
 
 /* ---- loading ---- */
 
+/* Unsaved: the adjudicated values differ from what was loaded. */
+static int dirty(const ui *u, const review_screen *rv)
+{
+    return rv->it.v.touched && !label_scores_equal(u->r, &rv->start, &rv->it.v.yours);
+}
+
 /* After every load: the case, and the adjudicated column starting from
  * the latest adjudication, else from the model's values (as on the
  * review screen), nothing picked yet. */
@@ -47,14 +53,19 @@ static void adj_loaded(ui *u, review_screen *rv)
     a->source[0] = 0;
 }
 
+/* After a change elsewhere: unsaved adjudicated values stay (as on the
+ * review screen), and so does whose they are. */
 static void adj_reload(ui *u, screen *s)
 {
-    review_screen_reload(u, (review_screen *)s);
-}
-
-static int dirty(const ui *u, const review_screen *rv)
-{
-    return rv->it.v.touched && !label_scores_equal(u->r, &rv->start, &rv->it.v.yours);
+    adj_screen *a = (adj_screen *)s;
+    char source[sizeof a->source];
+    snprintf(source, sizeof source, "%s", a->source);
+    scoreset adopted = a->adopted;
+    review_screen_reload(u, &a->rv);
+    if (dirty(u, &a->rv)) {
+        snprintf(a->source, sizeof a->source, "%s", source);
+        a->adopted = adopted;
+    }
 }
 
 /* ---- adopting and saving ---- */
