@@ -160,5 +160,19 @@ tui_keys q q
 tui_keys 6 ?
 tui_check "queue help names the Conflicts tab" "Conflicts tab: Enter adjudicates"
 tui_keys q
+# A conflict without model scores (made meanwhile by the CLI): every part
+# needs a value before it is saved.
+U=$(sql "SELECT id FROM conversations WHERE pred_id IS NULL AND cid NOT IN (SELECT cid FROM labels) ORDER BY id LIMIT 1")
+lab ann "$U" 1 1 1
+lab bob "$U" 9 9 9
+tui_keys R / C-u "$U" Enter
+tui_check "found in the Conflicts tab" "^. $U "
+tui_keys Enter
+tui_check "no model values" "Responsiveness +$(fmt 1) +$(fmt 9) +- +$(fmt 8)! +- +- *$"
+tui_keys t 5 Enter Enter
+tui_check "a part without a value refuses" "give $F2 a value first"
+eq "nothing stored for $U" "$(sql "SELECT count(*) FROM labels l JOIN conversations c USING(cid) WHERE c.id = '$U' AND l.role = 'adjudication'")" "0"
+tui_keys q d
+tui_check "discarded" "adjudication discarded"
 tui_quit
 finish

@@ -132,9 +132,17 @@ static int save(ui *u, adj_screen *a)
     }
     team_set sets[RUBRIC_MAX_FIELDS];
     size_t n = 0;
+    int oi = rubric_overall_index(u->r);
     for (int i = 0; i < rv->nfields; i++) {
         int fi = rv->fields[i];
-        if (rv->it.v.yours.set[fi]) sets[n++] = (team_set){fi, rv->it.v.yours.v[fi]};
+        if (rv->it.v.yours.set[fi]) {
+            sets[n++] = (team_set){fi, rv->it.v.yours.v[fi]};
+        } else if (fi != oi) {      /* (no model, nobody's value taken) */
+            rv->sel = i;
+            ui_error(u, "give %s a value first (t types it, or adopt a label)",
+                     u->r->fields[fi].name);
+            return -1;
+        }
     }
     char err[ERR_MAX];
     int64_t lid;
