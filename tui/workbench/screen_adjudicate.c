@@ -126,8 +126,11 @@ static int save(ui *u, adj_screen *a)
 {
     review_screen *rv = &a->rv;
     if (!a->source[0] && !rv->it.v.touched) {
+        int ncol = 0;
+        for (size_t i = 0; i < a->tc.n; i++) ncol += !a->tc.labels[i].skipped;
         ui_error(u, "pick the adjudicated values first: 1-%d a reviewer's label,"
-                 " m the model's, or t to type a value", MAX_PICK);
+                 " m the model's, or t to type a value",
+                 ncol < 1 ? 1 : ncol > MAX_PICK ? MAX_PICK : ncol);
         return -1;
     }
     team_set sets[RUBRIC_MAX_FIELDS];
