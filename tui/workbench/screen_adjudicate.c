@@ -336,20 +336,6 @@ static void adj_mouse(ui *u, screen *s, const MEVENT *ev)
 
 /* ---- drawing ---- */
 
-/* "Responsiveness" for responsiveness_score (as the review screen). */
-static void short_name(const char *name, char *out, size_t n)
-{
-    char tmp[128];
-    snprintf(tmp, sizeof tmp, "%s", name);
-    size_t l = strlen(tmp);
-    if (l > 6 && strcmp(tmp + l - 6, "_score") == 0) tmp[l - 6] = 0;
-    char *p = rubric_prefix_new(tmp);
-    size_t pl = strlen(p);
-    if (pl && p[pl - 1] == ':') p[pl - 1] = 0;
-    snprintf(out, n, "%s", p);
-    free(p);
-}
-
 static void cell(ui *u, int y, int x, double v, int has, const char *mark, int attr)
 {
     char t[32], out[40];
@@ -407,7 +393,7 @@ static void draw_panel(ui *u, adj_screen *a, int top, int rows, int x, int w)
         if (sel) ui_fill(y, x, w, base);
         ui_put(u, y, x, 2, sel ? (u->ascii ? ">" : "\u25b8") : " ", base);
         char name[128];
-        short_name(u->r->fields[fi].name, name, sizeof name);
+        review_field_name(u, fi, name, sizeof name);
         ui_put_cut(u, y, x + 2, namew - 1, name, fi == oi ? base | (int)A_BOLD : base);
         cx = x + 2 + namew;
         for (int c = 0; c < shown; c++, cx += VW)

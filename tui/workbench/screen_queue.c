@@ -210,7 +210,11 @@ static void draw_tabs(ui *u, queue_screen *q, int y)
     int full = 1;
     for (int i = 0; i < NTABS; i++)
         if (!tab_hidden(q, i)) full += tab_label(q, i, 0, t, sizeof t);
-    int compact = full > COLS - 12;     /* room for the position */
+    /* compact when the full names leave no room for the position
+     * (" N/N ", as wide as it can get for this list) */
+    char tot[32];
+    ui_fmt_count(q->total, tot, sizeof tot);
+    int compact = full + 3 + 2 * (int)strlen(tot) >= COLS;
     int x = 1;
     for (int i = 0; i < NTABS; i++) {
         q->tab_x[i] = x;

@@ -369,3 +369,8 @@ void review_draw(ui *u, screen *s, int top, int rows)
         mvaddch(y, lw, u->ascii ? '|' : ACS_VLINE);
     draw_scores(u, rv, top, rows, lw + 2, COLS - lw - 2);
 }
+
+void review_field_name(ui *u, int fi, char *out, size_t n)
+{
+    field_label(u, fi, out, n);
+}

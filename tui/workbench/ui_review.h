@@ -88,6 +88,9 @@ void review_screen_step(ui *u, review_screen *rv, int dir);
 void review_screen_undo(ui *u, review_screen *rv);
 
 /* screen_review_draw.c */
+/* A field as the scores panel names it: "Responsiveness" for
+ * responsiveness_score. */
+void review_field_name(ui *u, int fi, char *out, size_t n);
 /* The conversation pane: header line and messages, w columns wide. */
 void review_draw_conversation(ui *u, review_screen *rv, int top, int rows, int w);
 void review_draw(ui *u, screen *s, int top, int rows);
