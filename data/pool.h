@@ -100,6 +100,10 @@ int pool_put_prediction(pool *p, const rubric *r, const char *conv_id,
 int pool_get_prediction(pool *p, const rubric *r, const char *conv_id,
                         int64_t run_id, prediction *out, char *err);
 
+/* Whether conv_id's latest scoring attempt failed (the Failed tab): 1 and
+ * *error (its reason, malloc'd, NULL when none was recorded), 0 not, -1. */
+int pool_last_failure(pool *p, const char *conv_id, char **error, char *err);
+
 /* Prediction pred_id. 1 found, 0 none, -1 error. prediction_clear(). */
 int pool_get_prediction_id(pool *p, const rubric *r, int64_t pred_id,
                            prediction *out, char *err);
@@ -202,6 +206,24 @@ typedef enum {
     ACTION_LABEL = 0, ACTION_SKIP, ACTION_EDGE_MARK, ACTION_EDGE_UNMARK,
     ACTION_NOTE, ACTION_UNDO
 } pool_action_kind;
+
+/* One reviewer's work since a moment, from the journal (actions not
+ * undone), each conversation counted once per kind: for the workbench's
+ * progress and its session summary. */
+typedef struct {
+    int64_t labels;       /* conversations accepted or corrected */
+    int64_t corrections;  /* of which corrected */
+    int64_t skips;
+    int64_t edges;        /* edge marks */
+} pool_activity;
+
+/* reviewer's activity since `since` (epoch seconds) in journal rows after
+ * after_id (0: all; a session passes pool_last_action_id at its start,
+ * which a clock stepping back cannot fool). 0 or -1 + err. */
+int pool_reviewer_activity(pool *p, const char *reviewer, int64_t since,
+                           int64_t after_id, pool_activity *out, char *err);
+/* The newest journal row's id (0: none), or -1 + err. */
+int64_t pool_last_action_id(pool *p, char *err);
 
 /* "label", "skip", "edge mark", "edge unmark", "note", "undo". */
 const char *pool_action_name(pool_action_kind k);

@@ -49,8 +49,8 @@ lval() { sql "SELECT json_extract(l.scores, '\$.$3') FROM labels l JOIN conversa
 mval() { sql "SELECT json_extract(p.scores, '\$.$2') FROM predictions p JOIN conversations c ON p.id = c.pred_id WHERE c.id = '$1'"; }
 
 tui_start CURATE_REVIEWER=lead
-tui_check "Conflicts tab with its count" "6 Confl(icts)? ?\\(2\\)"
-tui_keys 6
+tui_check "Conflicts tab with its count" "8 Confl(icts)? ?\\(2\\)"
+tui_keys 8
 tui_check "lists the conflicts" "^. $A "
 tui_check "both" "^  $B "
 tui_keys Enter
@@ -119,7 +119,7 @@ eq "a conflict again in the pool" "$(sql "SELECT consensus FROM conversations WH
 tui_keys 3 q
 tui_check "asks before leaving" "Unsaved adjudication of $B: s save it, d discard"
 tui_keys d
-tui_check "back to the queue, one conflict left" "6 Confl(icts)? ?\\(1\\)"
+tui_check "back to the queue, one conflict left" "8 Confl(icts)? ?\\(1\\)"
 eq "nothing saved by d" "$(sql "SELECT consensus FROM conversations WHERE id = '$B'")" "3"
 tui_keys 5
 HUM=$(fmt "$(sql "SELECT human_overall FROM conversations WHERE id = '$A'")")
@@ -157,7 +157,7 @@ tui_check "the hostile name sanitised there too" "^ cy␛\\]0;pwned␇ "
 tui_keys ?
 tui_check "global help names the team view" "T +team view: per reviewer figures"
 tui_keys q q
-tui_keys 6 ?
+tui_keys 8 ?
 tui_check "queue help names the Conflicts tab" "Conflicts tab: Enter adjudicates"
 tui_keys q
 # A conflict without model scores (made meanwhile by the CLI): every part

@@ -31,6 +31,13 @@ static const queue_tab tabs[] = {
      "No conversation where model and human differ by the threshold "
      "(- lowers it)."},
     {FILTER_ALL, "All", "All", "No conversations in this tab."},
+    /* After All, so that 1-5 stay what they were. Skipped: this
+     * reviewer's own skips, as Argilla's Discarded and Prodigy's ignored
+     * answers are per annotator. */
+    {FILTER_SKIPPED, "Skipped", "Skip",
+     "You have skipped nothing (s in the review screen skips; u undoes)."},
+    {FILTER_FAILED, "Failed", "Fail",
+     "No conversation whose latest scoring failed."},
     /* for leads: Enter adjudicates (screen_adjudicate.c); shown while
      * there are conflicts (tab_hidden) */
     {FILTER_CONFLICT, "Conflicts", "Confl",
@@ -50,6 +57,7 @@ typedef struct {
     int64_t total;                 /* rows of the current filter */
     int64_t tabcount[NTABS];       /* without the search */
     int64_t reviewed, to_review, today, all;
+    ui_progress prog;              /* this reviewer's (ui_session.c) */
     int64_t cur, top;              /* absolute positions */
     pool_row *rows;                /* the fetched window */
     int nrows, cap;
@@ -61,6 +69,12 @@ typedef struct {
     int tab_x[NTABS + 1];
     int col_x[9];
     char *sel_id;                  /* the edge prompt's conversation */
+    /* The selected row's edge note and scoring failure (the detail line),
+     * read for detail_id at detail_gen. */
+    char *detail_id;
+    unsigned detail_gen;
+    int detail_edge, detail_failed;
+    char *detail_note, *detail_error;
 } queue_screen;
 
 static const char *col_name[8] = {
@@ -100,6 +114,7 @@ static void counts(ui *u, queue_screen *q)
     char err[ERR_MAX];
     pool_filter f = q->f;
     f.search = NULL;
+    f.skipped_by = u->o->reviewer;
     for (int i = 0; i < NTABS; i++) {
         f.kind = tabs[i].kind;
         q->tabcount[i] = pool_count(u->p, &f, err);
@@ -115,6 +130,7 @@ static void counts(ui *u, queue_screen *q)
     pool_stats st;
     if (pool_get_stats(u->p, u->r, 0, NULL, &st, err) == 0)
         q->today = st.reviewed_today;
+    if (ui_progress_get(u, &q->prog, err) < 0) ui_error(u, "%s", err);
 }
 
 static void apply_filter(ui *u, queue_screen *q)
@@ -125,6 +141,7 @@ static void apply_filter(ui *u, queue_screen *q)
     q->f.search = q->search[0] ? q->search : NULL;
     q->f.seller = q->seller;
     q->f.assigned_to = q->mine ? u->o->reviewer : NULL;
+    q->f.skipped_by = u->o->reviewer;
 }
 
 static void queue_reload(ui *u, screen *s)
@@ -158,19 +175,38 @@ static void ensure_visible(queue_screen *q)
 
 /* ---- drawing ---- */
 
+/* This reviewer's progress, then the pool's counters as room allows:
+ * "tester: 12 today · 38/h · 106 left  [bar] 12/50 | pool: ...". */
 static void draw_counters(ui *u, queue_screen *q, int y)
 {
-    char a[32], b[32], c[32], d[32];
+    const ui_progress *g = &q->prog;
+    char t[32], r[32], l[32], a[32], b[32], c[32], d[32];
+    ui_fmt_count(g->today.labels, t, sizeof t);
+    if (g->per_hour >= 0) snprintf(r, sizeof r, "%.0f/h", g->per_hour);
+    else snprintf(r, sizeof r, "-/h");
+    ui_fmt_count(g->left, l, sizeof l);
+    const char *dot = u->ascii ? " - " : " \u00b7 ";
+    int x = 1;
+    if (u->o->reviewer)
+        x += ui_putf(u, y, x, COLS - x - 1, A_BOLD, "%s: ", u->o->reviewer);
+    x += ui_putf(u, y, x, COLS - x - 1, A_BOLD, "%s today%s%s%s%s left",
+                 t, dot, r, dot, l);
+    if (g->goal > 0 && x + 30 < COLS) {
+        wchar_t bar[11];
+        double frac = (double)g->today.labels / (double)g->goal;
+        ui_bar(frac > 1 ? 1 : frac, 10, u->ascii, bar);
+        for (size_t i = wcslen(bar); i < 10; i++) bar[i] = u->ascii ? L'.' : L'\u2591';
+        bar[10] = 0;
+        x += 2 + ui_put(u, y, x + 2, COLS - x - 3, "goal ", A_BOLD);
+        x += ui_putw(u, y, x, 10, bar, 10, ui_attr(u, frac >= 1 ? A_UI_OK : A_UI_HUMAN));
+        ui_fmt_count(g->goal, a, sizeof a);
+        x += 1 + ui_putf(u, y, x + 1, COLS - x - 2, A_BOLD, "%s/%s%s", t, a,
+                         frac >= 1 ? " reached" : "");
+    }
     ui_fmt_count(q->to_review, a, sizeof a);
     ui_fmt_count(q->reviewed, b, sizeof b);
     ui_fmt_count(q->today, c, sizeof c);
     ui_fmt_count(q->all, d, sizeof d);
-    int x = COLS >= 100
-        ? ui_putf(u, y, 1, COLS - 2, A_BOLD, "Reviewed today %s | total "
-                  "reviewed %s | remaining to review %s | %s conversations",
-                  c, b, a, d)
-        : ui_putf(u, y, 1, COLS - 2, A_BOLD, "Today %s | reviewed %s | to "
-                  "review %s | %s in pool", c, b, a, d);
     if (q->seller)
         x += 3 + ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
                          "seller: %s", q->seller);
@@ -178,8 +214,15 @@ static void draw_counters(ui *u, queue_screen *q, int y)
         x += 3 + ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
                          "assigned to you (a: all)");
     if (q->f.search)
-        ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
-                "search: \"%s\"", q->search);
+        x += 3 + ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
+                         "search: \"%s\"", q->search);
+    /* The pool's figures (everyone's) when they fit whole. */
+    char pool_line[256];
+    snprintf(pool_line, sizeof pool_line, "pool: %s today | %s reviewed | %s "
+             "to review | %s %s", c, b, a, d,
+             ui_plural(q->all, "conversation", "conversations"));
+    if (x + 3 + (int)strlen(pool_line) < COLS)
+        ui_put(u, y, x + 3, COLS - x - 4, pool_line, ui_attr(u, A_UI_DIM));
 }
 
 static int tab_label(queue_screen *q, int i, int compact, char *t, size_t n)
@@ -207,19 +250,24 @@ static int tab_hidden(const queue_screen *q, int i)
 static void draw_tabs(ui *u, queue_screen *q, int y)
 {
     char t[96];
-    int full = 1;
-    for (int i = 0; i < NTABS; i++)
-        if (!tab_hidden(q, i)) full += tab_label(q, i, 0, t, sizeof t);
-    /* compact when the full names leave no room for the position
-     * (" N/N ", as wide as it can get for this list) */
-    char tot[32];
-    ui_fmt_count(q->total, tot, sizeof tot);
-    int compact = full + 3 + 2 * (int)strlen(tot) >= COLS;
+    /* Tabs take their short names from the last one on until the row
+     * fits, with room for the position; a hidden tab takes none. */
+    int compact[NTABS], width = 1;
+    for (int i = 0; i < NTABS; i++) {
+        compact[i] = 0;
+        if (!tab_hidden(q, i)) width += tab_label(q, i, 0, t, sizeof t);
+    }
+    for (int i = NTABS - 1; i >= 0 && width > COLS - 12; i--) {
+        if (tab_hidden(q, i)) continue;
+        width -= tab_label(q, i, 0, t, sizeof t);
+        width += tab_label(q, i, 1, t, sizeof t);
+        compact[i] = 1;
+    }
     int x = 1;
     for (int i = 0; i < NTABS; i++) {
         q->tab_x[i] = x;
         if (tab_hidden(q, i)) continue;
-        tab_label(q, i, compact, t, sizeof t);
+        tab_label(q, i, compact[i], t, sizeof t);
         x += ui_put(u, y, x, COLS - x, t,
                     ui_attr(u, i == q->tab ? A_UI_TAB_ON : A_UI_TAB));
         x += 1;
@@ -337,6 +385,43 @@ static void draw_empty(ui *u, queue_screen *q, int y)
     ui_put(u, y, 2, COLS - 4, msg, ui_attr(u, A_UI_DIM));
 }
 
+/* The detail line's facts for the selected row r (read again when the
+ * selection or the pool changed). */
+static void detail_load(ui *u, queue_screen *q, const pool_row *r)
+{
+    if (q->detail_id && !strcmp(q->detail_id, r->id) && q->detail_gen == u->gen)
+        return;
+    free(q->detail_id);
+    free(q->detail_note);
+    free(q->detail_error);
+    q->detail_note = q->detail_error = NULL;
+    q->detail_id = xstrdup(r->id);
+    q->detail_gen = u->gen;
+    char err[ERR_MAX];
+    q->detail_edge = r->edge && pool_get_edge(u->p, r->id, &q->detail_note, err) == 1;
+    q->detail_failed = pool_last_failure(u->p, r->id, &q->detail_error, err) == 1;
+}
+
+/* Under the list: the selected conversation's edge note and why its
+ * latest scoring failed, when it has either (sanitised by ui_put). */
+static void draw_detail(ui *u, queue_screen *q, int y)
+{
+    int64_t i = q->cur - q->win_top;
+    if (!q->win_valid || i < 0 || i >= q->nrows) return;
+    detail_load(u, q, &q->rows[i]);
+    int x = 1;
+    if (q->detail_edge)
+        x += 2 + ui_putf(u, y, x, COLS - x - 1, ui_attr(u, A_UI_WARN),
+                         "%s edge case: %s", u->ascii ? "E" : "\u2605",
+                         q->detail_note && *q->detail_note ? q->detail_note
+                                                           : "(no note)");
+    if (q->detail_failed && x < COLS - 4)
+        ui_putf(u, y, x, COLS - x - 1, ui_attr(u, A_UI_ERR),
+                "%s latest scoring failed: %s", u->ascii ? "x" : "\u2717",
+                q->detail_error && *q->detail_error ? q->detail_error
+                                                    : "(no reason recorded)");
+}
+
 static void queue_draw(ui *u, screen *s, int top, int rows)
 {
     queue_screen *q = (queue_screen *)s;
@@ -348,7 +433,7 @@ static void queue_draw(ui *u, screen *s, int top, int rows)
     q->head_y = top + 2;
     draw_header(u, q, q->head_y, w);
     q->list_y = top + 3;
-    int vis = rows - 3;
+    int vis = rows - 4;              /* and the detail line under the list */
     if (vis < 1) vis = 1;
     if (vis != q->vis) { q->vis = vis; q->win_valid = 0; }
     ensure_visible(q);
@@ -361,6 +446,7 @@ static void queue_draw(ui *u, screen *s, int top, int rows)
         int sel = q->top + i == q->cur;
         draw_row(u, q, q->list_y + i, &q->rows[i], w, sel);
     }
+    draw_detail(u, q, top + rows - 1);
     /* Where the selection is, right of the tabs. */
     char pos[80], a[32], b[32];
     ui_fmt_count(q->cur + 1, a, sizeof a);
@@ -631,6 +717,9 @@ static void queue_destroy(screen *s)
     free(q->rows);
     free(q->sel_id);
     free(q->seller);
+    free(q->detail_id);
+    free(q->detail_note);
+    free(q->detail_error);
     free(q);
 }
 

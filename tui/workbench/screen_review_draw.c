@@ -96,6 +96,12 @@ static void draw_conv_line(ui *u, review_screen *rv, const rv_line *l, int y,
     case RL_HEAD: {
         strftime(buf, sizeof buf, "%H:%M ", &tm);
         int x = ui_put(u, y, 0, w, buf, ui_attr(u, A_UI_DIM));
+        /* No sender (a WhatsApp system line): the role is the name, not
+         * "18:01  (system)". */
+        if (!m->sender[0]) {
+            ui_put(u, y, x, w - x, convo_role_name(m->role), role_attr(u, m->role));
+            break;
+        }
         x += ui_put(u, y, x, w - x, m->sender, role_attr(u, m->role));
         snprintf(buf, sizeof buf, " (%s)", convo_role_name(m->role));
         ui_put(u, y, x, w - x, buf, ui_attr(u, A_UI_DIM));

@@ -198,7 +198,7 @@ static const ui_keydef team_keys[] = {
                  " pause of 30 minutes ends one), the share skipped, the"
                  " conflicts they are in, assignments and how many are left."
                  " Per field: Krippendorff's alpha and its n. The queue's"
-                 " Conflicts tab (6) lists the conflicts to adjudicate.", ""},
+                 " Conflicts tab (8) lists the conflicts to adjudicate.", ""},
     UI_KEYS_END,
 };
 
@@ -213,7 +213,7 @@ screen *screen_team_new(ui *u)
 {
     team_screen *t = xcalloc(1, sizeof *t);
     t->base.title = "Team";
-    t->base.hint = "j/k scroll  6 in the queue: conflicts  ? help  q back";
+    t->base.hint = "j/k scroll  8 in the queue: conflicts  ? help  q back";
     t->base.keys = team_keys;
     t->base.draw = team_draw;
     t->base.reload = team_reload;
