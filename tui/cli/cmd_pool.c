@@ -305,6 +305,7 @@ const char cmd_list_usage[] =
     "usage: curate list [--filter F] [--search TEXT] [--sort COL] [--desc]\n"
     "                   [--limit N] [--offset N]\n"
     "  F: to-review, reviewed, edge, disagree[:T[:FIELD]], unscored, scored,\n"
+    "     skipped, failed (the latest scoring attempt failed),\n"
     "     all, seller=ID (disagree:T: some score field, the overall included,\n"
     "     differs by at least T (default 2); with FIELD only that field)\n"
     "  COL: id, seller, messages, model, human, diff, status, edge\n";
