@@ -27,6 +27,14 @@ read -r A B C < <(sql "SELECT group_concat(id, ' ') FROM (SELECT id FROM convers
   WHERE pred_id IS NOT NULL AND cid NOT IN (SELECT cid FROM labels) ORDER BY id LIMIT 3)")
 [ -n "$C" ] || { fail "three unlabeled scored conversations"; finish; exit 1; }
 lab() { "$CURATE" --reviewer "$1" label "$2" --set $F1="$3" --set $F2="$4" --set $F3="$5" >/dev/null 2>>errs || echo "label $1 $2 failed" >>errs; }
+# Before the conflicts exist the tab is not shown and 8 leaves the list.
+tui_start
+tui_check "the tabs" "7 Fail"
+hasnt "no Conflicts tab without conflicts" "Confl" "$WORK/screen"
+tui_keys 8
+tui_check "8 says why" "no conflicts between reviewers: the Conflicts tab shows when there are some"
+tui_check "the list stays" "^. demo-0"
+tui_quit "no-conflict session"
 lab ann "$A" 8 2 7
 lab bob "$A" 3 2.5 7
 lab ann "$B" 5 5 5

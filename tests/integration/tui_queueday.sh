@@ -35,6 +35,13 @@ n_fail=$(sql "SELECT count(*) FROM conversations c WHERE (SELECT p.status FROM p
 eq "pool: tester skipped two" "$n_skip" "2"
 eq "pool: two failed" "$n_fail" "2"
 left() { sql "SELECT count(*) FROM conversations WHERE status = 1"; }
+# The CLI's filter language names them too.
+C list --filter failed >"$WORK/failed.out" 2>/dev/null
+eq "list --filter failed" "$(awk 'NR > 1 {print $1}' "$WORK/failed.out" | sort | tr '\n' ' ')" \
+  "$(printf '%s\n' "${ids[3]}" "$unscored" | sort | tr '\n' ' ')"
+C list --filter skipped >"$WORK/skipped.out" 2>/dev/null
+eq "list --filter skipped (the pool's state)" "$(awk 'NR > 1 {print $1}' "$WORK/skipped.out" | sort | tr '\n' ' ')" \
+  "$(printf '%s\n' "${ids[0]}" "${ids[1]}" "${ids[2]}" | sort | tr '\n' ' ')"
 
 # ---- goal, progress ----
 tui_start $LLM_ENV -- tui --goal 3

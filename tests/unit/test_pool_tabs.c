@@ -206,3 +206,46 @@ TEST(schema16_upgrades_older_pools)
         pool_close(p);
     }
 }
+
+/* The reviewer's progress and session summary come from the journal:
+ * each conversation once per kind, undone actions and other reviewers'
+ * left out, a session's rows only after its start. */
+TEST(activity_counts_the_journal)
+{
+    pool *p = tpool_open("act.db");
+    CHECK(p != NULL);
+    rubric *r = rubric_default_new();
+    char err[ERR_MAX];
+    const char *ids[] = {"a", "b", "c", "d", "e"};
+    for (int i = 0; i < 5; i++) CHECK(put(p, ids[i], "John") == 0);
+    scoreset h = {0};
+    for (size_t i = 0; i < r->nfields; i++)
+        if (rubric_is_scored(&r->fields[i])) { h.v[i] = 5; h.set[i] = 1; }
+    CHECK(pool_add_label(p, r, "e", "ann", LABEL_CORRECTED, &h, NULL, NULL, err) == 0);
+    int64_t start = pool_last_action_id(p, err);
+    CHECK(start > 0);
+    CHECK(pool_add_label(p, r, "a", "ann", LABEL_CORRECTED, &h, NULL, NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "b", "ann", LABEL_CORRECTED, &h, NULL, NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "b", "ann", LABEL_CORRECTED, &h, NULL, NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "c", "ann", LABEL_SKIPPED, &h, NULL, NULL, err) == 0);
+    CHECK(pool_set_edge(p, "d", "ann", 1, "odd", err) == 0);
+    CHECK(pool_add_label(p, r, "d", "bo", LABEL_CORRECTED, &h, NULL, NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "d", "ann", LABEL_CORRECTED, &h, NULL, NULL, err) == 0);
+    pool_action a;
+    CHECK(pool_undo_last(p, "ann", NULL, 0, &a, err) == 1);   /* d's label */
+    pool_action_clear(&a);
+    pool_activity s, all;
+    CHECK(pool_reviewer_activity(p, "ann", 0, start, &s, err) == 0);
+    CHECK_MSG(s.labels == 2 && s.corrections == 2 && s.skips == 1 && s.edges == 1,
+              "session %lld %lld %lld %lld", (long long)s.labels,
+              (long long)s.corrections, (long long)s.skips, (long long)s.edges);
+    CHECK(pool_reviewer_activity(p, "ann", 0, 0, &all, err) == 0);
+    CHECK(all.labels == 3 && all.skips == 1);
+    CHECK(pool_reviewer_activity(p, "bo", 0, start, &s, err) == 0);
+    CHECK(s.labels == 1 && s.skips == 0 && s.edges == 0);
+    /* since: a time after everything counts nothing */
+    CHECK(pool_reviewer_activity(p, "ann", INT64_C(4000000000), 0, &s, err) == 0);
+    CHECK(s.labels == 0);
+    rubric_free(r);
+    pool_close(p);
+}

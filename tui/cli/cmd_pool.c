@@ -305,9 +305,10 @@ const char cmd_list_usage[] =
     "usage: curate list [--filter F] [--search TEXT] [--sort COL] [--desc]\n"
     "                   [--limit N] [--offset N]\n"
     "  F: to-review, reviewed, edge, disagree[:T[:FIELD]], unscored, scored,\n"
-    "     all, conflict (reviewers disagree, not adjudicated), seller=ID\n"
-    "     (disagree:T: some score field, the overall included, differs by at\n"
-    "     least T (default 2); with FIELD only that field)\n"
+    "     skipped, failed (the latest scoring attempt failed),\n"
+    "     conflict (reviewers disagree, not adjudicated),\n"
+    "     all, seller=ID (disagree:T: some score field, the overall included,\n"
+    "     differs by at least T (default 2); with FIELD only that field)\n"
     "  COL: id, seller, messages, model, human, diff, status, edge\n";
 
 int cmd_list(const cli_globals *g, int argc, char **argv)

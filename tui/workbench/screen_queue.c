@@ -225,18 +225,23 @@ static void draw_counters(ui *u, queue_screen *q, int y)
         ui_put(u, y, x + 3, COLS - x - 4, pool_line, ui_attr(u, A_UI_DIM));
 }
 
-static int tab_label(queue_screen *q, int i, int compact, char *t, size_t n)
+/* Tab i's label in one of three forms, widest first: " 1 To review (5) ",
+ * "1 To review (5)", "1 Review(5)". Returns its width and the gap. */
+enum { TAB_PADDED, TAB_PLAIN, TAB_SHORT };
+static int tab_label(queue_screen *q, int i, int form, char *t, size_t n)
 {
     char cnt[32];
     ui_fmt_count(q->tabcount[i], cnt, sizeof cnt);
-    const char *name = compact ? tabs[i].short_name : tabs[i].name;
+    const char *name = form == TAB_SHORT ? tabs[i].short_name : tabs[i].name;
+    const char *pad = form == TAB_PADDED ? " " : "";
     if (tabs[i].kind == FILTER_DISAGREE) {
         char thr[SCORE_TEXT_MAX];         /* 1.25 shows as 1.25, not 1.2 */
         score_format(q->disagree, thr, sizeof thr);
-        snprintf(t, n, compact ? "%d %s>=%s(%s)" : " %d %s >=%s (%s) ",
-                 i + 1, name, thr, cnt);
+        snprintf(t, n, form == TAB_SHORT ? "%s%d %s>=%s(%s)%s" : "%s%d %s >=%s (%s)%s",
+                 pad, i + 1, name, thr, cnt, pad);
     } else
-        snprintf(t, n, compact ? "%d %s(%s)" : " %d %s (%s) ", i + 1, name, cnt);
+        snprintf(t, n, form == TAB_SHORT ? "%s%d %s(%s)%s" : "%s%d %s (%s)%s",
+                 pad, i + 1, name, cnt, pad);
     return (int)strlen(t) + 1;
 }
 
@@ -250,24 +255,25 @@ static int tab_hidden(const queue_screen *q, int i)
 static void draw_tabs(ui *u, queue_screen *q, int y)
 {
     char t[96];
-    /* Tabs take their short names from the last one on until the row
-     * fits, with room for the position; a hidden tab takes none. */
-    int compact[NTABS], width = 1;
+    /* Narrower forms, tab by tab from the last one on, until the row fits
+     * with room for the position; a hidden tab takes no room. */
+    int form[NTABS], width = 1;
     for (int i = 0; i < NTABS; i++) {
-        compact[i] = 0;
-        if (!tab_hidden(q, i)) width += tab_label(q, i, 0, t, sizeof t);
+        form[i] = TAB_PADDED;
+        if (!tab_hidden(q, i)) width += tab_label(q, i, form[i], t, sizeof t);
     }
-    for (int i = NTABS - 1; i >= 0 && width > COLS - 12; i--) {
-        if (tab_hidden(q, i)) continue;
-        width -= tab_label(q, i, 0, t, sizeof t);
-        width += tab_label(q, i, 1, t, sizeof t);
-        compact[i] = 1;
-    }
+    for (int f = TAB_PLAIN; f <= TAB_SHORT; f++)
+        for (int i = NTABS - 1; i >= 0 && width > COLS - 12; i--) {
+            if (tab_hidden(q, i)) continue;
+            width -= tab_label(q, i, form[i], t, sizeof t);
+            form[i] = f;
+            width += tab_label(q, i, form[i], t, sizeof t);
+        }
     int x = 1;
     for (int i = 0; i < NTABS; i++) {
         q->tab_x[i] = x;
         if (tab_hidden(q, i)) continue;
-        tab_label(q, i, compact[i], t, sizeof t);
+        tab_label(q, i, form[i], t, sizeof t);
         x += ui_put(u, y, x, COLS - x, t,
                     ui_attr(u, i == q->tab ? A_UI_TAB_ON : A_UI_TAB));
         x += 1;
@@ -562,6 +568,11 @@ static int q_open(ui *u, screen *s, ui_key k) { open_selected(u, (queue_screen *
 static int q_tab_n(ui *u, screen *s, ui_key k)
 {
     if (k.ch - '1' >= NTABS) return 0;
+    if (tab_hidden((queue_screen *)s, k.ch - '1')) {   /* as if not there */
+        ui_status(u, "no conflicts between reviewers: the %s tab shows when"
+                  " there are some", tabs[k.ch - '1'].name);
+        return 1;
+    }
     set_tab(u, (queue_screen *)s, k.ch - '1');
     return 1;
 }
