@@ -724,8 +724,7 @@ const char *screen_review_current(screen *s)
     return ((review_screen *)s)->it.conv_id;
 }
 
-int review_screen_open(ui *u, review_screen *rv, const pool_filter *f,
-                       int64_t idx, const char *id)
+void review_screen_setup(ui *u, review_screen *rv, const pool_filter *f)
 {
     rv->f = *f;
     if (f->search) {
@@ -735,6 +734,12 @@ int review_screen_open(ui *u, review_screen *rv, const pool_filter *f,
     rv->f.seller = NULL;
     for (size_t i = 0; i < u->r->nfields; i++)
         if (rubric_is_scored(&u->r->fields[i])) rv->fields[rv->nfields++] = (int)i;
+}
+
+int review_screen_open(ui *u, review_screen *rv, const pool_filter *f,
+                       int64_t idx, const char *id)
+{
+    review_screen_setup(u, rv, f);
     return load(u, rv, id, idx);
 }
 
@@ -768,7 +773,8 @@ screen *screen_review_new(ui *u, const pool_filter *f, int64_t idx,
     rv->base.destroy = review_destroy;
     rv->base.current = screen_review_current;
     rv->base.quit = review_quit;
-    if (review_screen_open(u, rv, f, idx, id) < 0) {
+    review_screen_setup(u, rv, f);
+    if (load(u, rv, id, idx) < 0) {
         review_destroy(&rv->base);
         return NULL;
     }

@@ -63,7 +63,9 @@ struct review_screen {
 /* screen_review.c, for the adjudication screen (screen_adjudicate.c),
  * which is a review screen with its own keys and scores panel: the same
  * conversation pane, the same editing of "yours" (it.v). */
-/* Sets up rv (zeroed by the caller) for the list f: 0, or -1 (shown). */
+/* The list f (copied) and the score fields, into rv (zeroed). */
+void review_screen_setup(ui *u, review_screen *rv, const pool_filter *f);
+/* review_screen_setup, then loads id: 0, or -1 (shown). */
 int review_screen_open(ui *u, review_screen *rv, const pool_filter *f,
                        int64_t idx, const char *id);
 /* Frees what rv holds (not rv). */
