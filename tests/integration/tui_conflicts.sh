@@ -80,6 +80,9 @@ eq "nothing stored" "$(sql "SELECT count(*) FROM labels WHERE role = 'adjudicati
 tui_keys ?
 tui_check "help from the key table" "adopt reviewer 1-9's label"
 tui_keys q
+tui_keys m
+tui_check "m adopts the model's values (the column's start): still not saved" \
+  "adjudicated values: the model's values; not saved yet"
 tui_keys 2
 tui_check "2 adopts bob's values" "adjudicated values = bob's label; Enter saves"
 tui_check "shown in the adjudicated column" "Responsiveness +$(fmt 8) +$(fmt 3) +\\S+ +\\S+ +- +$(fmt 3) *$"

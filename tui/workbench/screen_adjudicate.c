@@ -459,9 +459,10 @@ static void draw_panel(ui *u, adj_screen *a, int top, int rows, int x, int w)
     }
     y++;
     if (a->source[0])
-        snprintf(buf, sizeof buf, "adjudicated values: %s%s%s", a->source,
-                 label_scores_equal(u->r, &a->adopted, &rv->it.v.yours) ? "" : ", edited",
-                 dirty(u, rv) ? "; not saved yet (Enter)" : "");
+        /* not saved yet whatever they equal: a save reloads, clearing it */
+        snprintf(buf, sizeof buf, "adjudicated values: %s%s; not saved yet (Enter)",
+                 a->source,
+                 label_scores_equal(u->r, &a->adopted, &rv->it.v.yours) ? "" : ", edited");
     else if (rv->it.v.touched)
         snprintf(buf, sizeof buf, "adjudicated values: typed; not saved yet (Enter)");
     else
