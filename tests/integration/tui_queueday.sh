@@ -157,4 +157,9 @@ tui_keys Enter
 tui_check "a system line without a sender" "[0-9]{2}:[0-9]{2} system +│"
 hasnt "no empty name before (system)" "[0-9]{2}:[0-9]{2}  \\(system\\)" "$WORK/screen"
 tui_quit
+
+# ---- 80x24: every tab is on the row (the last ones by number alone) ----
+TUI_W=80 TUI_H=24 tui_start
+tui_check "80 columns: the seventh tab is whole" "6 Skip\\([0-9]+\\) 7(\\(| Fail\\()[0-9]+\\) *$"
+tui_quit "80x24 exit"
 finish

@@ -220,16 +220,19 @@ static void draw_counters(ui *u, queue_screen *q, int y)
         ui_put(u, y, x + 3, COLS - x - 4, pool_line, ui_attr(u, A_UI_DIM));
 }
 
-/* Tab i's label in one of three forms, widest first: " 1 To review (5) ",
- * "1 To review (5)", "1 Review(5)". Returns its width and the gap. */
-enum { TAB_PADDED, TAB_PLAIN, TAB_SHORT };
+/* Tab i's label in one of four forms, widest first: " 1 To review (5) ",
+ * "1 To review (5)", "1 Review(5)", "1(5)" (? names them). Returns its
+ * width and the gap. */
+enum { TAB_PADDED, TAB_PLAIN, TAB_SHORT, TAB_NUMBER };
 static int tab_label(queue_screen *q, int i, int form, char *t, size_t n)
 {
     char cnt[32];
     ui_fmt_count(q->tabcount[i], cnt, sizeof cnt);
     const char *name = form == TAB_SHORT ? tabs[i].short_name : tabs[i].name;
     const char *pad = form == TAB_PADDED ? " " : "";
-    if (tabs[i].kind == FILTER_DISAGREE) {
+    if (form == TAB_NUMBER)
+        snprintf(t, n, "%d(%s)", i + 1, cnt);
+    else if (tabs[i].kind == FILTER_DISAGREE) {
         char thr[SCORE_TEXT_MAX];         /* 1.25 shows as 1.25, not 1.2 */
         score_format(q->disagree, thr, sizeof thr);
         snprintf(t, n, form == TAB_SHORT ? "%s%d %s>=%s(%s)%s" : "%s%d %s >=%s (%s)%s",
@@ -244,14 +247,15 @@ static void draw_tabs(ui *u, queue_screen *q, int y)
 {
     char t[96];
     /* Narrower forms, tab by tab from the last one on, until the row fits
-     * with room for the position. */
+     * with room for the position; the numbers alone only when even the
+     * short names do not fit without it. */
     int form[NTABS], width = 1;
     for (int i = 0; i < NTABS; i++) {
         form[i] = TAB_PADDED;
         width += tab_label(q, i, form[i], t, sizeof t);
     }
-    for (int f = TAB_PLAIN; f <= TAB_SHORT; f++)
-        for (int i = NTABS - 1; i >= 0 && width > COLS - 12; i--) {
+    for (int f = TAB_PLAIN; f <= TAB_NUMBER; f++)
+        for (int i = NTABS - 1; i >= 0 && width > COLS - (f == TAB_NUMBER ? 1 : 12); i--) {
             width -= tab_label(q, i, form[i], t, sizeof t);
             form[i] = f;
             width += tab_label(q, i, form[i], t, sizeof t);
