@@ -731,8 +731,11 @@ screen *screen_queue_new(ui *u)
 {
     queue_screen *q = xcalloc(1, sizeof *q);
     q->base.title = "Queue";
-    q->base.hint = "Enter review  1-9 tabs  / search  o/O sort  e edge  "
-                   "d distribution  P programs  x actions  ? help  q quit";
+    /* The tab keys as many as the table has. */
+    static char hint[160];
+    snprintf(hint, sizeof hint, "Enter review  1-%d tabs  / search  o/O sort  "
+             "e edge  d distribution  P programs  x actions  ? help  q quit", NTABS);
+    q->base.hint = hint;
     q->base.keys = queue_keys;
     q->base.draw = queue_draw;
     q->base.mouse = queue_mouse;
