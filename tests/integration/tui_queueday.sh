@@ -156,6 +156,7 @@ tui_keys 5 / qd-one Enter
 tui_check "found" "^. qd-one "
 tui_keys Enter
 tui_check "a system line without a sender" "[0-9]{2}:[0-9]{2} system +│"
+tui_check "the review header: 1 msg" "^qd-one +seller S-1 \\| 1 msg \\|"
 hasnt "no empty name before (system)" "[0-9]{2}:[0-9]{2}  \\(system\\)" "$WORK/screen"
 tui_quit
 

@@ -159,7 +159,8 @@ static void draw_conversation(ui *u, review_screen *rv, int top, int rows,
      * counts after them stay on screen. */
     int avail = w - mw;
     char tail[96];
-    snprintf(tail, sizeof tail, " | %s msgs | #%s", n, pos);
+    snprintf(tail, sizeof tail, " | %s %s | #%s", n,
+             ui_plural(rv->total_msgs, "msg", "msgs"), pos);
     /* The id first: all but "  seller ", 8 columns of seller and the counts. */
     const char *seller = rv->c->seller_id ? rv->c->seller_id : "?";
     int sl = (int)strlen(seller) < 8 ? (int)strlen(seller) : 8;
