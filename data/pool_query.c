@@ -84,9 +84,11 @@ static void where_clause(const pool_filter *f, sbuf *b)
         pool_search_scan_sql(b, "c");
     }
     if (f->seller) sbuf_add(b, " AND c.seller_id = ?3");
+    /* IN, not EXISTS: a count is then driven by the reviewer's
+     * assignments (assignments_reviewer), not a walk of the whole tab. */
     if (f->assigned_to)
-        sbuf_add(b, " AND EXISTS (SELECT 1 FROM assignments a WHERE a.cid = c.cid"
-                    " AND a.reviewer = ?9)");
+        sbuf_add(b, " AND c.cid IN (SELECT a.cid FROM assignments a WHERE"
+                    " a.reviewer = ?9)");
 }
 
 static void bind_filter(sqlite3_stmt *s, const pool_filter *f)
