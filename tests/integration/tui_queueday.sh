@@ -102,7 +102,7 @@ tui_check "goal bar follows" "goal █{6}[▏▎▍▌▋▊▉]?░{3,4} 2/3"
 
 # ---- quitting: q q from a sub-screen asks; Esc on the queue stays ----
 tui_keys Enter
-tui_check "review again" "seller"
+tui_check "review again" "^[a-z0-9-]+ +seller S-"
 tui_keys q q
 tui_check "q q asks" "Quit curate\\? y quits, any other key stays \\(session: 2 labels \\(1 corrected\\)"
 tui_keys n
@@ -137,6 +137,15 @@ tui_keys C-c
 wait_file "$WORK/tui.exit" 10
 eq "Ctrl-C quits" "$(cat "$WORK/tui.exit" 2>/dev/null)" "0"
 tui_check "Ctrl-C prints the summary too" "curate: session: 0 labels"
+# A second Ctrl-C while "quit?" is asked quits.
+tui_start
+tui_keys Enter
+tui_check "review" "^[a-z0-9-]+ +seller S-"
+tui_keys q q
+tui_check "asked" "Quit curate\\?"
+tui_keys C-c
+wait_file "$WORK/tui.exit" 10
+eq "Ctrl-C while asked quits" "$(cat "$WORK/tui.exit" 2>/dev/null)" "0"
 
 # ---- --goal refused when wrong ----
 check_rc "--goal -1 refused" 2 "$CURATE" --db "$CURATE_DB" tui --goal -1
