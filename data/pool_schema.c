@@ -539,12 +539,16 @@ static const char *schema_v11 =
  *    meanwhile). Imports are untouched: they never fill the index.
  * 2. predictions_failed, labels_skipped: partial indexes over the (few)
  *    failed predictions and skips, from which the Failed and Skipped tabs
- *    are read; nothing is added to the index for the other rows. */
+ *    are read; nothing is added to the index for the other rows.
+ * 3. actions_reviewer_time: a reviewer's actions of one day (the progress
+ *    line's "12 today") are one index range, not everything they ever did. */
 static const char *schema_v16 =
     "CREATE INDEX IF NOT EXISTS predictions_failed ON predictions(cid)"
     " WHERE status = 'failed';"
     "CREATE INDEX IF NOT EXISTS labels_skipped ON labels(reviewer, cid)"
-    " WHERE status = 'skipped';";
+    " WHERE status = 'skipped';"
+    "CREATE INDEX IF NOT EXISTS actions_reviewer_time ON actions(reviewer,"
+    " created_at);";
 
 /* Schema version 8: the lead's views.
  * 1. conversations.fdiff / fdiff_field: the largest |model - human| over

@@ -127,8 +127,13 @@ static void queue_load(const pool_filter *f)
     pool_stats st;
     if (pool_get_stats(P, R, 0, NULL, &st, err) < 0) die("stats");
     pool_activity a;
-    if (pool_reviewer_activity(P, "bench", date_now() - 86400, 0, &a, err) < 0 ||
-        pool_reviewer_activity(P, "bench", 0, 0, &a, err) < 0)
+    /* As the workbench: the reviewer's day (every bench label is of
+     * today, 20,000 at the default scale: the worst case) and the
+     * session (the journal after its start). */
+    int64_t last = pool_last_action_id(P, err);
+    if (last < 0 ||
+        pool_reviewer_activity(P, "bench", date_now() - 86400, 0, &a, err) < 0 ||
+        pool_reviewer_activity(P, "bench", 0, last, &a, err) < 0)
         die("activity");
     pool_filter m = mkf(FILTER_TO_REVIEW, SORT_ID, 0);
     m.assigned_to = "bench";

@@ -185,7 +185,7 @@ TEST(schema16_upgrades_older_pools)
         pool_close(p);
         /* Back to the schema 11 document: without the senders. */
         CHECK(test_sh("sqlite3 '%s' \"DROP INDEX predictions_failed; DROP INDEX"
-                      " labels_skipped; DROP TABLE conv_search; DROP VIEW conv_doc;"
+                      " labels_skipped; DROP INDEX actions_reviewer_time; DROP TABLE conv_search; DROP VIEW conv_doc;"
                       " CREATE VIEW conv_doc(rid, doc, cid) AS SELECT cid * 1048576,"
                       " lower(id || char(10) || seller_id), cid FROM conversations;"
                       " CREATE VIRTUAL TABLE conv_search USING fts5(doc, content="
