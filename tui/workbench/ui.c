@@ -124,7 +124,7 @@ void ui_prompt(ui *u, screen *s, const char *text, const char *init,
     if (init) {
         size_t n;
         wchar_t *w = sanitize_wide_new(init, 0, &n);
-        if (n > 255) n = 255;
+        if (n > UI_PROMPT_MAX - 1) n = UI_PROMPT_MAX - 1;
         memcpy(u->prompt.buf, w, n * sizeof *w);
         u->prompt.len = n;
         free(w);
@@ -171,7 +171,8 @@ static void prompt_key(ui *u, ui_key k)
     else if ((k.fkey && k.ch == KEY_HOME) || (!k.fkey && k.ch == 1)) *cur = 0;
     else if ((k.fkey && k.ch == KEY_END) || (!k.fkey && k.ch == 5)) *cur = *len;
     else if (!k.fkey && k.ch == 21) *len = *cur = 0;          /* Ctrl-U */
-    else if (!k.fkey && !sanitize_cp_unsafe((uint32_t)k.ch, 0) && *len < 255) {
+    else if (!k.fkey && !sanitize_cp_unsafe((uint32_t)k.ch, 0) &&
+             *len < UI_PROMPT_MAX - 1) {
         memmove(buf + *cur + 1, buf + *cur, (*len - *cur) * sizeof *buf);
         buf[(*cur)++] = (wchar_t)k.ch;
         (*len)++;
@@ -436,6 +437,8 @@ static const ui_keydef global_keys[] = {
     {0, 0, NULL, "click to select, click again to open, wheel to scroll", "mouse"},
     UI_KEYS_END,
 };
+
+const ui_keydef *ui_global_keys(void) { return global_keys; }
 
 static void dispatch(ui *u, ui_key k)
 {
