@@ -91,7 +91,9 @@ tui_keys q
 tui_wait "^t1 +seller" 5 || fail "q: back to the review"
 # one correction per field key: key, digits; Enter commits and saves
 tui_keys S 4 f 6 y 8 A 2 Enter
-tui_wait "^t2 +seller" 10 || fail "Enter saves and opens the next"
+tui_check "Enter commits the last value and saves" "saved t1 as corrected"
+tui_keys n                  # t2 is unscored, not "to review": n opens it
+tui_wait "^t2 +seller" 10 || fail "n opens t2"
 tui_check "the next opens on the first field" "▸ S Speed"
 "$CURATE" "${R[@]}" show t1 >"$WORK/show" 2>&1
 sed -n '/^human/,/^$/p' "$WORK/show" >"$WORK/human"
@@ -129,6 +131,10 @@ tui_check "your comment on screen" "Your comment \\(C\\)"
 tui_keys Enter
 tui_wait "^${ids[1]} +seller" 10 || fail "Enter saves and moves on"
 tui_check "the save says what went with it" "saved ${ids[0]} as accepted: prediction #[0-9]+, your rationale and comment"
+tui_keys w
+tui_wait "Rationale \\(Enter" 5 || fail "w prompts on ${ids[1]}"
+tui_keys Enter
+tui_check "the prefilled model's rationale left as it was is not yours" "rationale as the model's: the model's stands"
 tui_keys a
 tui_wait "^${ids[2]} +seller" 10 || fail "a accepts ${ids[1]}"
 tui_quit
@@ -139,6 +145,7 @@ has "show: the comment" '^  comment: good example for training$' "$WORK/show"
 "$CURATE" export pool -o "$WORK/ex.jsonl" >/dev/null 2>&1
 why() { $PY -c "import json,sys; print([json.loads(l).get('score_rationale') for l in open(sys.argv[1]) if json.loads(l)['conversation_id'] == sys.argv[2]][0])" "$WORK/ex.jsonl" "$1"; }
 eq "export: score_rationale is the reviewer's" "$(why "${ids[0]}")" "Replied after 9 hours; WHY-MARK."
+eq "an untouched prefill stores no rationale" "$(sql "SELECT count(*) FROM labels l JOIN conversations c USING(cid) WHERE c.id = '${ids[1]}' AND l.rationale IS NULL")" "1"
 eq "export: else the model's" "$(why "${ids[1]}")" \
   "$(sql "SELECT p.rationale FROM conversations c JOIN predictions p ON p.id = c.pred_id WHERE c.id = '${ids[1]}'")"
 # the CLI twin stores the same

@@ -296,6 +296,12 @@ static void save(ui *u, review_screen *rv, label_action action, int then,
     }
     ui_changed(u);
     rv->base.gen = u->gen;
+    /* Saved: nothing is unsaved now, also when no next one opens and this
+     * one stays on screen (was: its edits still counted as unsaved, and
+     * leaving asked to save them again). */
+    rv->start = rv->it.v.yours;
+    rv->it.v.touched = 0;
+    rv->text_edited = 0;
     const char *with = review_rationale(&rv->it, action)
         ? (label_comment_decide(rv->it.comment) ? ", your rationale and comment"
                                                 : ", your rationale")
@@ -465,7 +471,12 @@ static void note_done(ui *u, screen *s, const char *text)
 static void rationale_done(ui *u, screen *s, const char *text)
 {
     review_screen *rv = (review_screen *)s;
-    review_set_rationale(&rv->it, text);
+    /* The model's left as it was prefilled (one line, maybe cut) is not
+     * an edit: the model's stands, whole. */
+    char *echo = ui_prompt_echo_new(rv->it.has_pred ? rv->it.pr.rationale : NULL);
+    int unchanged = rv->it.has_pred && rv->it.pr.rationale && !strcmp(echo, text);
+    free(echo);
+    review_set_rationale(&rv->it, unchanged ? NULL : text);
     rv->text_edited = 1;
     if (review_rationale(&rv->it, LABEL_DO_SAVE))
         ui_status(u, "your rationale is set: Enter or a saves it with the label");

@@ -202,7 +202,7 @@ static void draw_field(ui *u, review_screen *rv, int i, int y, int x, int w)
     int fi = rv->fields[i];
     const rubric_field *f = &u->r->fields[fi];
     int sel = i == rv->sel, oi = rubric_overall_index(u->r);
-    int barw = w >= 44 ? 10 : w >= 36 ? 7 : 4;
+    int barw = w >= 44 ? 10 : w >= 36 ? 5 : 4;   /* room for the field keys */
     int namew = w - 2 - 7 - 7 - barw - 1;
     if (sel) ui_fill(y, x, w, ui_attr(u, A_UI_SEL));
     int base = sel ? ui_attr(u, A_UI_SEL) : UI_PLAIN;
@@ -335,7 +335,7 @@ static void draw_state(ui *u, review_screen *rv, int y0, int rows, int x,
 static void draw_scores(ui *u, review_screen *rv, int top, int rows, int x,
                         int w)
 {
-    int barw = w >= 44 ? 10 : w >= 36 ? 7 : 4;
+    int barw = w >= 44 ? 10 : w >= 36 ? 5 : 4;   /* room for the field keys */
     int namew = w - 2 - 7 - 7 - barw - 1;
     int ha = ui_attr(u, A_UI_HEAD);
     ui_fill(top, x, w, ha);

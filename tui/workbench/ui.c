@@ -134,14 +134,26 @@ void ui_prompt(ui *u, screen *s, const char *text, const char *init,
     u->prompt.s = s;
 }
 
-static char *prompt_text(ui *u)
+static char *wide_text(const wchar_t *w, size_t n)
 {
     sbuf b = {0};
-    for (size_t i = 0; i < u->prompt.len; i++) {
+    for (size_t i = 0; i < n; i++) {
         char mb[4];
-        sbuf_addn(&b, mb, (size_t)utf8_encode((uint32_t)u->prompt.buf[i], mb));
+        sbuf_addn(&b, mb, (size_t)utf8_encode((uint32_t)w[i], mb));
     }
-    return sbuf_take(&b);
+    return b.s ? sbuf_take(&b) : xstrdup("");
+}
+
+static char *prompt_text(ui *u) { return wide_text(u->prompt.buf, u->prompt.len); }
+
+char *ui_prompt_echo_new(const char *init)
+{
+    size_t n;
+    wchar_t *w = sanitize_wide_new(init ? init : "", 0, &n);
+    if (n > UI_PROMPT_MAX - 1) n = UI_PROMPT_MAX - 1;
+    char *t = wide_text(w, n);
+    free(w);
+    return t;
 }
 
 static void prompt_key(ui *u, ui_key k)

@@ -149,6 +149,10 @@ void ui_error(ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
  * init pre-fills it (may be NULL). */
 void ui_prompt(ui *u, screen *s, const char *label, const char *init,
                ui_prompt_fn done);
+/* The text the prompt hands to done when init is left untouched (init as
+ * it can be shown on one line, at most UI_PROMPT_MAX - 1 characters), so a
+ * caller can tell "unchanged" from an edit. Caller frees. */
+char *ui_prompt_echo_new(const char *init);
 /* The pool was changed by this process: every screen reloads when drawn. */
 void ui_changed(ui *u);
 /* Asks a one-key question in the status line; the next key goes to
