@@ -155,6 +155,33 @@ eq "the CLI's label row equals the workbench's" "$(row "${ids[2]}")" "$(row "${i
 check_rc "--skip takes no --rationale" 2 "$CURATE" label "${ids[2]}" --skip --rationale x
 has "says to use --comment" "no --rationale \\(give the reason with --comment\\)" "$WORK/out"
 
+# ---- the rationale in an optimisation's labeled demos and its trainset ----
+for id in $(sql "SELECT id FROM conversations WHERE status = 1 ORDER BY id LIMIT 30"); do
+  "$CURATE" --reviewer demo label "$id" --rationale "WHY-$id" >/dev/null 2>&1 || fail "label $id --rationale"
+done
+"$CURATE" optimize --max-bootstrapped 0 --edge 0 --sample 15 --val 5 >"$WORK/out" 2>&1
+rc=$?   # 0 improved, 3 not improved: a program is stored either way
+[ $rc -eq 0 ] || [ $rc -eq 3 ] && pass "optimize (labeled demos only)" || fail "optimize (labeled demos only)" "exit $rc: $(tail -3 "$WORK/out")"
+pg=$(sql "SELECT max(id) FROM programs")
+check "export the program" "$CURATE" export json --program "$pg" -o "$WORK/state.json"
+check "export its training set" "$CURATE" export pool --trainset "$pg" -o "$WORK/train.jsonl"
+check "labeled demos and the trainset carry the reviewer's rationale" $PY - "$WORK/state.json" "$WORK/train.jsonl" <<'PY'
+import json, sys
+demos = json.load(open(sys.argv[1]))["analyze.predict"]["demos"]
+train = {json.loads(l)["conversation_id"]: json.loads(l) for l in open(sys.argv[2])}
+ours = {k: v for k, v in train.items() if v.get("score_rationale", "").startswith("WHY-")}
+assert ours, "no reviewer rationale in the training set"
+for k, v in ours.items():
+    assert v["score_rationale"] == "WHY-" + k, (k, v["score_rationale"])
+with_why = [d for d in demos if d.get("score_rationale", "").startswith("WHY-")]
+assert with_why, [d.get("score_rationale") for d in demos]
+for d in with_why:
+    cid = d["score_rationale"][4:]
+    assert train[cid]["conversation"] == d["conversation"], cid
+    assert "augmented" not in d and "reasoning" not in d, d.keys()
+print(len(with_why), "of", len(demos), "demos;", len(ours), "training examples")
+PY
+
 # ---- ? then a closes the help only, on every screen ----
 # screen_body: the pane without its title bar (an indexer may update it)
 body() { tui_screen | tail -n +2; }
