@@ -2,6 +2,7 @@
  * DSPy prefixes. */
 #define _POSIX_C_SOURCE 200809L
 #include "test.h"
+#include "../../core/prompt.h"
 #include "../../core/rubric.h"
 #include "../../core/util.h"
 
@@ -280,8 +281,12 @@ TEST(rubric_guidelines_text_file_and_errors)
     snprintf(js, sizeof js, "%s, \"guidelines\": \"bad \xff text\"}", head);
     r = rubric_parse_new(js, "r.json", err);
     CHECK_MSG(r == NULL && strstr(err, "r.json: guidelines: the text is not UTF-8"), "%s", err);
-    /* the built-in rubric carries guidelines for a new reviewer */
+    /* the built-in rubric carries guidelines for a new reviewer; they
+     * never reach the model (the system prompt is the signature's) */
     r = rubric_default_new();
     CHECK(r && r->guidelines && strstr(r->guidelines, "LOWER is better"));
+    char *sys = prompt_system_new(r);
+    CHECK(sys && !strstr(sys, "LOWER is better") && !strstr(sys, "Guidelines"));
+    free(sys);
     rubric_free(r);
 }
