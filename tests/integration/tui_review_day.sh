@@ -113,7 +113,7 @@ tui_check "queue" "1 To review"
 tui_keys Enter
 tui_wait "^${ids[0]} +seller" 10 || fail "opens ${ids[0]}"
 tui_keys w
-tui_check "w: the rationale prompt, prefilled with the model's" "Rationale \\(Enter sets, Esc cancels\\): .*${model_why:0:20}"
+tui_check "w: the rationale prompt, prefilled with the model's" "Rationale \\(Enter sets, Ctrl-U clears, Esc cancels\\): .*${model_why:0:20}"
 tui_keys C-u
 tui_keys -l "Replied after 9 hours; WHY-MARK."
 tui_keys Enter

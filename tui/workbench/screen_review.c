@@ -488,8 +488,8 @@ static void edit_rationale(ui *u, review_screen *rv)
 {
     const char *init = rv->it.rationale ? rv->it.rationale
                      : rv->it.has_pred ? rv->it.pr.rationale : NULL;
-    ui_prompt(u, &rv->base, "Rationale (Enter sets, Esc cancels): ", init,
-              rationale_done);
+    ui_prompt(u, &rv->base, "Rationale (Enter sets, Ctrl-U clears, Esc cancels): ",
+              init, rationale_done);
 }
 
 static void comment_done(ui *u, screen *s, const char *text)
