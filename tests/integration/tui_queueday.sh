@@ -169,6 +169,18 @@ tui_check "the review header: 1 msg" "^qd-one +seller S-1 \\| 1 msg \\|"
 hasnt "no empty name before (system)" "[0-9]{2}:[0-9]{2}  \\(system\\)" "$WORK/screen"
 tui_quit
 
+# ---- the detail line is sanitised: an error text with escape sequences ----
+sql "INSERT INTO predictions(cid, scores, status, error, model, created_at)
+     SELECT cid, '{}', 'failed', 'HTTP 500 ' || char(27) || ']0;pwned' || char(7) || ' ' || char(27) || '[2J END', 'm', 1
+     FROM conversations WHERE id = 'qd-one'"
+tui_start
+title0=$(TM display -p '#{pane_title}')
+tui_keys 7 / qd-one Enter
+tui_check "hostile error shown as text" "latest scoring failed: HTTP 500 ␛\\]0;pwned␇ ␛\\[2J END"
+eq "window title unchanged" "$(TM display -p '#{pane_title}')" "$title0"
+case "$(head -1 "$WORK/screen")" in " curate | Queue"*) pass "title bar intact";; *) fail "title bar intact";; esac
+tui_quit "hostile exit"
+
 # ---- 80x24: every tab is on the row (the last ones by number alone) ----
 TUI_W=80 TUI_H=24 tui_start
 tui_check "80 columns: the seventh tab is whole" "6 Skip\\([0-9]+\\) 7(\\(| Fail\\()[0-9]+\\) *$"
