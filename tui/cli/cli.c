@@ -292,6 +292,17 @@ int cli_wants_help(int argc, char **argv)
     return argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"));
 }
 
+void cli_usage(const char *usage, FILE *f)
+{
+    fputs(usage, f);
+    if (!strstr(usage, "--filter")) return;
+    sbuf b = {0};
+    pool_filter_help(&b);
+    fprintf(f, "\nF, the filter language (the same in list, label, export, score, "
+            "assign):\n%s", b.s);
+    sbuf_free(&b);
+}
+
 void cli_help_print(FILE *f)
 {
     fputs("usage: curate [GLOBAL OPTIONS] [COMMAND [ARGS]]\n"
