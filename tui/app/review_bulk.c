@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "review_bulk.h"
 #include "review.h"
+#include "job_score.h"
 #include "../../data/pool_team.h"
 #include "../../core/util.h"
 
@@ -19,40 +20,6 @@ const char *review_bulk_reason_name(review_bulk_reason r)
     return r >= 0 && r < BULK_NREASONS ? reason_names[r] : "?";
 }
 
-/* Ids in the pool's order (BINARY, so strcmp finds them again). */
-typedef struct {
-    char **v;
-    size_t n, cap;
-} idlist;
-
-static int idlist_add(const char *id, void *ctx)
-{
-    idlist *l = ctx;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 256;
-        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
-    }
-    l->v[l->n++] = xstrdup(id);
-    return 0;
-}
-
-static void idlist_free(idlist *l)
-{
-    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
-    free(l->v);
-    memset(l, 0, sizeof *l);
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int idlist_has(const idlist *l, const char *id)
-{
-    return l->n && bsearch(&id, l->v, l->n, sizeof *l->v, cmp_id) != NULL;
-}
-
 static review_bulk_reason classify(const review_item *it, int conflict)
 {
     if (!it->has_pred) return BULK_NO_PREDICTION;
@@ -65,6 +32,17 @@ static review_bulk_reason classify(const review_item *it, int conflict)
 typedef int (*walk_fn)(pool *p, const review_item *it, review_bulk_reason why,
                        void *ctx, char *err);
 
+/* Whether the reviewers of it (open, with a current label) are in
+ * conflict: 1, 0, or -1 + err. */
+static int in_conflict(pool *p, const rubric *r, const review_item *it,
+                       char *err)
+{
+    if (!it->has_current) return 0;
+    scoreset s = it->current.scores;
+    int rc = pool_team_adjust_label(p, r, it->conv_id, &s, err);
+    return rc < 0 ? -1 : rc == 0;
+}
+
 /* Opens each conversation of view f (ids read first: the walk writes) and
  * calls fn with why it would or would not be accepted. *matched: how many
  * the view holds. 0 or -1 + err. */
@@ -73,29 +51,27 @@ static int walk(pool *p, const rubric *r, const char *reviewer,
                 review_bulk_progress progress, void *pctx, int64_t *matched,
                 char *err)
 {
-    idlist ids = {0}, conflicts = {0};
-    int rc = pool_each_id(p, f, idlist_add, &ids, err);
-    if (rc == 0) rc = pool_team_each_conflict(p, idlist_add, &conflicts, err);
-    if (rc == 0 && conflicts.n)
-        qsort(conflicts.v, conflicts.n, sizeof *conflicts.v, cmp_id);
-    *matched = (int64_t)ids.n;
-    for (size_t i = 0; rc == 0 && i < ids.n; i++) {
-        if (progress && progress(pctx, (int64_t)i, (int64_t)ids.n)) {
+    char **ids = NULL;
+    size_t n = 0;
+    int rc = job_ids_from_filter(p, f, &ids, &n, err);
+    *matched = (int64_t)n;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (progress && progress(pctx, (int64_t)i, (int64_t)n)) {
             err_set(err, "cancelled: nothing was accepted");
             rc = -1;
             break;
         }
         review_item it;
-        if (review_open(p, r, reviewer, ids.v[i], &it, err) < 0) {
+        if (review_open(p, r, reviewer, ids[i], &it, err) < 0) {
             rc = -1;
             break;
         }
-        rc = fn(p, &it, classify(&it, idlist_has(&conflicts, ids.v[i])), ctx, err);
+        int conflict = in_conflict(p, r, &it, err);
+        rc = conflict < 0 ? -1 : fn(p, &it, classify(&it, conflict), ctx, err);
         review_item_clear(&it);
     }
-    if (rc == 0 && progress) progress(pctx, (int64_t)ids.n, (int64_t)ids.n);
-    idlist_free(&ids);
-    idlist_free(&conflicts);
+    if (rc == 0 && progress) progress(pctx, (int64_t)n, (int64_t)n);
+    job_ids_free(ids, n);
     return rc;
 }
 
