@@ -30,7 +30,7 @@ vg "score llm" 0 score --all --url "$LLM_URL" --model m --concurrency 8
 vg "score heuristic" 0 score --ids demo-0001,demo-0002 --backend heuristic
 vg "label" 0 label demo-0003 --set responsiveness_score=3
 vg "edge" 0 edge demo-0003 --note boundary
-vg "label bulk --yes" 0 label --filter to-review --filter since=2001-01-01 --search refund --yes
+vg "label bulk --yes" 0 label --filter to-review --search refund --yes
 vg "undo of the batch" 0 undo
 # Exit 0 or 3: whether the keep-if-better decision keeps the candidate;
 # the exports below take the stored program either way.
