@@ -240,12 +240,16 @@ TEST(bulk_undo_reverts_the_whole_batch_once)
     /* the next undo is ann's earlier skip, not more of the batch */
     CHECK(review_undo(p, "ann", NULL, 0, &a, what, err) == 1);
     CHECK(a.kind == ACTION_SKIP && a.batch == 0);
+    snprintf(want, sizeof want, "undone: skipped label #%lld of c8", (long long)a.ref);
+    CHECK_STR(what, want);
     pool_action_clear(&a);
     /* On one conversation (label ID --undo): only its part of a batch. */
     CHECK(review_bulk_accept(p, rub(), "ann", &f, NULL, NULL, &res, err) == 0);
     CHECK(review_undo(p, "ann", "c4", 1, &a, what, err) == 1);
     CHECK(a.batch == res.batch && a.batch_n == 0);
-    CHECK_MSG(strstr(what, "(one of batch #") != NULL, "%s", what);
+    snprintf(want, sizeof want, "undone: accepted label #%lld of c4 (one of "
+             "batch #%lld; the rest stays)", (long long)a.ref, (long long)res.batch);
+    CHECK_STR(what, want);
     pool_action_clear(&a);
     CHECK(count(p, "SELECT count(*) FROM conversations WHERE status = 2 AND"
                    " id IN ('c2', 'c10')") == 2);

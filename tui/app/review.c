@@ -104,14 +104,14 @@ int review_undo(pool *p, const char *reviewer, const char *conv_id,
             err_set(what, "undone: %s label #%lld of %s",
                     label_status_name(undone->status), (long long)undone->ref,
                     undone->conv_id);
+        else
+            err_set(what, "undone: %s of %s", pool_action_name(undone->kind),
+                    undone->conv_id);
         if (undone->batch > 0) {
             size_t n = strlen(what);
             snprintf(what + n, ERR_MAX - n, " (one of batch #%lld; the rest "
                      "stays)", (long long)undone->batch);
         }
-        else
-            err_set(what, "undone: %s of %s", pool_action_name(undone->kind),
-                    undone->conv_id);
     }
     return rc;
 }

@@ -238,7 +238,7 @@ const cli_command cli_commands[] = {
     {"list", "[--filter F]", "list conversations", cmd_list_usage, cmd_list},
     {"show", "ID", "transcript, model scores and labels", cmd_show_usage,
      cmd_show},
-    {"label", "ID --accept|--set F=V...|--skip", "record your label",
+    {"label", "ID --accept|--set F=V...|--skip", "record your label (--filter F: bulk accept)",
      cmd_label_usage, cmd_label},
     {"edge", "ID [--note T|--off]", "mark or unmark a boundary edge case",
      cmd_edge_usage, cmd_edge},
