@@ -401,3 +401,37 @@ TEST(export_view_is_the_labeled_conversations_of_the_view)
     sbuf_free(&out);
     pool_close(p);
 }
+
+/* A pool of schema 11 (no batches, no actions.batch) upgrades on open:
+ * its journal keeps working and a bulk accept is one batch. */
+TEST(bulk_pool_of_schema_11_gets_batches)
+{
+    pool *p = seed("v11.db");
+    CHECK(p != NULL);
+    char err[ERR_MAX], path[512];
+    snprintf(path, sizeof path, "%s", pool_path(p));
+    pool_close(p);
+    sqlite3 *db;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "DROP INDEX actions_batch; ALTER TABLE actions DROP"
+                       " COLUMN batch; DROP TABLE batches; PRAGMA user_version"
+                       " = 11;", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    p = pool_open(path, err);
+    CHECK_MSG(p != NULL, "%s", err);
+    CHECK(count(p, "PRAGMA user_version") == POOL_SCHEMA_VERSION);
+    CHECK(count(p, "SELECT count(*) FROM pragma_table_info('actions') WHERE"
+                   " name = 'batch'") == 1);
+    pool_filter f;
+    pool_filter_parse("all", &f, err);
+    review_bulk_result res;
+    CHECK_MSG(review_bulk_accept(p, rub(), "ann", &f, NULL, NULL, &res, err) == 0,
+              "%s", err);
+    CHECK(res.n[BULK_ACCEPT] == 5);
+    pool_action a;
+    char what[ERR_MAX];
+    CHECK(review_undo(p, "ann", NULL, 0, &a, what, err) == 1);
+    CHECK(a.batch_n == 5);
+    pool_action_clear(&a);
+    pool_close(p);
+}
