@@ -435,3 +435,33 @@ TEST(bulk_pool_of_schema_11_gets_batches)
     pool_action_clear(&a);
     pool_close(p);
 }
+
+/* A window of one list is never read from where another list's last
+ * window was (the anchor): a list under an assignment after the same
+ * list without one (the queue's a), or another reviewer's. */
+TEST(filter_window_of_another_assignment_is_its_own)
+{
+    pool *p = tpool_open("fw.db");
+    CHECK(p != NULL);
+    char err[ERR_MAX], id[16];
+    for (int i = 0; i < 30; i++) {
+        snprintf(id, sizeof id, "c%02d", i);
+        put(p, id, "S-1");
+        if (i % 3 == 0) CHECK(pool_team_assign(p, id, "ann", err) == 0);
+    }
+    pool_filter f;
+    pool_filter_parse("all", &f, err);
+    pool_row rows[5];
+    CHECK(pool_list(p, &f, 3, 5, rows, err) == 5);
+    CHECK_STR(rows[0].id, "c03");
+    pool_rows_clear(rows, 5);
+    f.assigned_to = "ann";          /* c00 c03 c06 c09 c12 ... */
+    CHECK(pool_list(p, &f, 3, 2, rows, err) == 2);
+    CHECK_STR(rows[0].id, "c09");
+    CHECK_STR(rows[1].id, "c12");
+    pool_rows_clear(rows, 2);
+    f.assigned_to = NULL;
+    f.reviewer = "bob";             /* nobody's labels: nothing */
+    CHECK(pool_list(p, &f, 0, 5, rows, err) == 0);
+    pool_close(p);
+}
