@@ -242,8 +242,7 @@ static int label_bulk(const cli_globals *g, const pool_filter *f, int dry,
         rc = EXIT_USAGE;
     } else {
         char q[96];
-        snprintf(q, sizeof q, "Accept these %lld as %s? [y/N] ", (long long)want,
-                 "yours");
+        snprintf(q, sizeof q, "Accept these %lld as yours? [y/N] ", (long long)want);
         if (!yes && !ask_yes(q)) {
             printf("nothing was accepted\n");
             rc = EXIT_ERR;

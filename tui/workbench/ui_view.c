@@ -14,6 +14,8 @@ void ui_view_copy(ui_view *v, const pool_filter *f)
     v->f = *f;
     const char **fields[] = {&v->f.search, &v->f.seller, &v->f.assigned_to,
                              &v->f.reviewer, &v->f.disagree_field};
+    _Static_assert(sizeof fields / sizeof fields[0] ==
+                   sizeof v->own / sizeof v->own[0], "one owned copy per string");
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         v->own[i] = *fields[i] ? xstrdup(*fields[i]) : NULL;
         *fields[i] = v->own[i];
