@@ -33,6 +33,14 @@ tui_keys n
 tui_check "n cancels" "bulk accept cancelled: nothing was accepted"
 eq "n: nothing written" "$(labels)" "$L0"
 
+# ---- y then X at once: cancelled, nothing kept ----
+tui_keys A
+tui_check "preview again" "to accept: $WANT "
+tui_keys y X
+tui_check "X cancels the batch" "Bulk accept cancelled after [0-9]+ of $MATCHED" 30
+eq "cancelled: nothing written" "$(labels)" "$L0"
+eq "cancelled: no batch" "$(sql "SELECT count(*) FROM batches")" "0"
+
 # ---- b in the actions menu, then y ----
 tui_keys x
 tui_check "menu lists bulk accept" "b +Bulk accept the queue's view"

@@ -38,8 +38,13 @@ static int bulk_job(ui_job_ctx *c)
     bulk_arg *a = c->arg;
     review_bulk_result res;
     if (review_bulk_accept(c->p, c->o->r, c->o->reviewer, &a->view.f,
-                           bulk_progress, c, &res, c->err) < 0)
-        return -1;
+                           bulk_progress, c, &res, c->err) < 0) {
+        if (!atomic_load(&c->cancel)) return -1;
+        /* X: rolled back whole; the status line says "cancelled" */
+        ui_job_log(c, "bulk accept cancelled: nothing was accepted");
+        c->err[0] = 0;
+        return 0;
+    }
     if (res.batch == 0)
         ui_job_log(c, "bulk accept: nothing to accept (the pool changed since "
                    "the preview)");
