@@ -211,7 +211,7 @@ static const ui_action actions[] = {
      ui_action_export_pool},
     {'v', "Export the queue's view (tab, filter, search) as JSONL", need_view_idle,
      ui_action_export_view},
-    {'b', "Bulk accept the queue's view: every ok prediction (preview first)",
+    {'b', "Bulk accept the queue's view (ok predictions; preview first)",
      need_view_idle, ui_action_bulk_accept},
     {'i', "Import a program state from a DSPy JSON file", busy,
      ui_action_import_program},
