@@ -192,7 +192,8 @@ TEST(schema16_upgrades_older_pools)
                       "'conv_doc', content_rowid='rid', tokenize='trigram"
                       " case_sensitive 1', columnsize=0);"
                       " INSERT INTO conv_search(rowid, doc) SELECT rid, doc FROM conv_doc;"
-                      " PRAGMA user_version = %d\"", path, v == 0 ? 11 : 16) == 0);
+                      " PRAGMA user_version = %d\"", path,
+                      v == 0 ? 11 : POOL_SCHEMA_VERSION) == 0);
         p = pool_open(path, err);
         CHECK_MSG(p, "%s", err);
         pool_search_state st;

@@ -227,6 +227,9 @@ screen *screen_review_new(ui *u, const pool_filter *f, int64_t idx,
                           const char *id);
 /* The queue's current selection (for actions), or NULL. */
 const char *screen_queue_selected(screen *s);
+/* The view s shows (its tab, filter and search) when s is a queue (the
+ * queue or a seller's), else NULL. Valid while s is. */
+const pool_filter *screen_queue_filter(screen *s);
 /* The conversation open in a review screen. */
 const char *screen_review_current(screen *s);
 screen *screen_dist_new(ui *u, const char *seller);
@@ -300,6 +303,24 @@ void ui_action_import_mongo(ui *u);
 /* Sync with the team store (CURATE_MONGO_URI) as a background job, as
  * `curate sync` does (tui/app/job_sync.h). */
 void ui_action_sync(ui *u);
+/* ---- ui_view.c ---- */
+/* A view that owns its strings (a copy of a queue's). */
+typedef struct {
+    pool_filter f;
+    char *own[5];
+} ui_view;
+void ui_view_copy(ui_view *v, const pool_filter *f);
+void ui_view_clear(ui_view *v);
+/* The view of the queue nearest the top of the stack, or NULL. */
+const pool_filter *ui_queue_view(ui *u);
+/* ---- screen_bulk.c ---- */
+/* Bulk accept of the queue's view: the preview screen, then (y) the batch
+ * in the background. */
+void ui_action_bulk_accept(ui *u);
+/* ---- ui_files.c ---- */
+/* Ask for a file name, then export the labeled conversations of the
+ * queue's view (JSONL), as `curate export pool --filter` does. */
+void ui_action_export_view(ui *u);
 /* ---- ui_optimize.c ---- */
 /* Runs `curate optimize` with its defaults as a background job. */
 void ui_action_optimize(ui *u);
