@@ -539,12 +539,16 @@ static const char *schema_v11 =
  *    meanwhile). Imports are untouched: they never fill the index.
  * 2. predictions_failed, labels_skipped: partial indexes over the (few)
  *    failed predictions and skips, from which the Failed and Skipped tabs
- *    are read; nothing is added to the index for the other rows. */
+ *    are read; nothing is added to the index for the other rows.
+ * 3. actions_reviewer_time: a reviewer's actions of one day (the progress
+ *    line's "12 today") are one index range, not everything they ever did. */
 static const char *schema_v16 =
     "CREATE INDEX IF NOT EXISTS predictions_failed ON predictions(cid)"
     " WHERE status = 'failed';"
     "CREATE INDEX IF NOT EXISTS labels_skipped ON labels(reviewer, cid)"
-    " WHERE status = 'skipped';";
+    " WHERE status = 'skipped';"
+    "CREATE INDEX IF NOT EXISTS actions_reviewer_time ON actions(reviewer,"
+    " created_at);";
 
 /* Schema version 8: the lead's views.
  * 1. conversations.fdiff / fdiff_field: the largest |model - human| over
@@ -608,6 +612,21 @@ static char *schema_v8_new(void)
     return sbuf_take(&b);
 }
 
+/* Schema version 17: batches (issue 17, bulk accept). A batch is one bulk
+ * action of a reviewer (kind 'bulk accept', what: its filter in words, n:
+ * the actions it holds); each journal row it wrote names it in
+ * actions.batch, so one undo reverts the whole batch. Written to be
+ * applied again harmlessly (see pool_migrate). */
+static const char *schema_v17 =
+    "CREATE TABLE IF NOT EXISTS batches("
+    " id INTEGER PRIMARY KEY,"
+    " uid TEXT NOT NULL UNIQUE,"
+    " reviewer TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " what TEXT,"
+    " n INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL);";
+
 /* Schema 2 as an early development build wrote it counted new
  * conversations with a trigger (which put_convo now does itself: they
  * would count twice) and lacked the conv_s_* indexes. Such a pool is
@@ -635,6 +654,30 @@ static int repair_early_v2(pool *p, char *err)
     return pool_tx_close(p, ok, err);
 }
 
+static int has_column(pool *p, const char *table, const char *col)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'",
+             table, col);
+    sqlite3_stmt *s = pool_prepare(p, sql, NULL);
+    if (!s) return 0;
+    int has = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return has;
+}
+
+/* Schema 17's column of the journal (actions.batch), when the journal is
+ * there and lacks it (schema 4 may come later: repair_missing_v4). */
+static int add_batch_column(pool *p, char *err)
+{
+    if (!has_column(p, "actions", "id") || has_column(p, "actions", "batch"))
+        return 0;
+    return pool_exec(p, "ALTER TABLE actions ADD COLUMN batch INTEGER"
+                        " REFERENCES batches(id);"
+                        "CREATE INDEX actions_batch ON actions(batch, id)"
+                        " WHERE batch IS NOT NULL;", err);
+}
+
 /* Schema 4 is numbered below steps that other branches added first (5,
  * 8, 11): a pool a build without it brought to a higher version lacks it.
  * Such a pool gets the step now (its tables are missing: all of it is,
@@ -654,7 +697,9 @@ static int repair_missing_v4(pool *p, char *err)
     int ok = s != NULL;
     missing = ok && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
     if (s) sqlite3_finalize(s);
-    if (ok && missing) ok = pool_exec(p, schema_v4, err) == 0;
+    if (ok && missing) ok = pool_exec(p, schema_v4, err) == 0 &&
+                            pool_exec(p, schema_v17, err) == 0 &&
+                            add_batch_column(p, err) == 0;
     return pool_tx_close(p, ok, err);
 }
 
@@ -705,17 +750,6 @@ static int repair_search_parts(pool *p, char *err)
     return pool_tx_close(p, ok, err);
 }
 
-static int has_column(pool *p, const char *table, const char *col)
-{
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'",
-             table, col);
-    sqlite3_stmt *s = pool_prepare(p, sql, NULL);
-    if (!s) return 0;
-    int has = sqlite3_step(s) == SQLITE_ROW;
-    sqlite3_finalize(s);
-    return has;
-}
 
 int pool_migrate(pool *p, char *err)
 {
@@ -771,6 +805,8 @@ int pool_migrate(pool *p, char *err)
                           " conversations(id) WHERE consensus = 3;", err) == 0;
     if (ok && v < 16) ok = pool_exec(p, schema_v16, err) == 0 &&
                            (v < 5 || pool_exec(p, schema_v5_search, err) == 0);
+    if (ok && v < 17) ok = pool_exec(p, schema_v17, err) == 0;
+    if (ok && v < 17) ok = add_batch_column(p, err) == 0;
     if (ok) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
@@ -780,6 +816,7 @@ int pool_migrate(pool *p, char *err)
     if (pool_tx_close(p, ok, err) < 0) return -1;
     if (v == 2 && repair_early_v2(p, err) < 0) return -1;
     if (repair_search_parts(p, err) < 0) return -1;
-    return v >= 4 ? repair_missing_v4(p, err) : 0;
+    if (v >= 4 && repair_missing_v4(p, err) < 0) return -1;
+    return v >= 16 ? repair_missing_v16(p, err) : 0;
 }
 

@@ -53,6 +53,8 @@ tui_check "goal bar" "goal ░{10} 0/3"
 # At 120 columns the last tabs take their short names (Skip, Fail).
 tui_check "Skipped tab count" "6 Skip(ped)? ?\\($n_skip\\)"
 tui_check "Failed tab count" "7 Fail(ed)? ?\\($n_fail\\)"
+# 8: the Conflicts tab (tui_conflicts.sh), hidden while there are none
+tui_check "the hint names the tab keys the table has" "Enter review  1-8 tabs"
 tui_keys 6
 tui_check "Skipped lists tester's first skip" "^. ${ids[0]} .*skipped"
 has "Skipped lists tester's second skip" "^  ${ids[1]} .*skipped" "$WORK/screen"
@@ -101,7 +103,7 @@ tui_check "goal bar follows" "goal █{6}[▏▎▍▌▋▊▉]?░{3,4} 2/3"
 
 # ---- quitting: q q from a sub-screen asks; Esc on the queue stays ----
 tui_keys Enter
-tui_check "review again" "seller"
+tui_check "review again" "^[a-z0-9-]+ +seller S-"
 tui_keys q q
 tui_check "q q asks" "Quit curate\\? y quits, any other key stays \\(session: 2 labels \\(1 corrected\\)"
 tui_keys n
@@ -136,6 +138,15 @@ tui_keys C-c
 wait_file "$WORK/tui.exit" 10
 eq "Ctrl-C quits" "$(cat "$WORK/tui.exit" 2>/dev/null)" "0"
 tui_check "Ctrl-C prints the summary too" "curate: session: 0 labels"
+# A second Ctrl-C while "quit?" is asked quits.
+tui_start
+tui_keys Enter
+tui_check "review" "^[a-z0-9-]+ +seller S-"
+tui_keys q q
+tui_check "asked" "Quit curate\\?"
+tui_keys C-c
+wait_file "$WORK/tui.exit" 10
+eq "Ctrl-C while asked quits" "$(cat "$WORK/tui.exit" 2>/dev/null)" "0"
 
 # ---- --goal refused when wrong ----
 check_rc "--goal -1 refused" 2 "$CURATE" --db "$CURATE_DB" tui --goal -1
@@ -155,6 +166,24 @@ tui_keys 5 / qd-one Enter
 tui_check "found" "^. qd-one "
 tui_keys Enter
 tui_check "a system line without a sender" "[0-9]{2}:[0-9]{2} system +│"
+tui_check "the review header: 1 msg" "^qd-one +seller S-1 \\| 1 msg \\|"
 hasnt "no empty name before (system)" "[0-9]{2}:[0-9]{2}  \\(system\\)" "$WORK/screen"
 tui_quit
+
+# ---- the detail line is sanitised: an error text with escape sequences ----
+sql "INSERT INTO predictions(cid, scores, status, error, model, created_at)
+     SELECT cid, '{}', 'failed', 'HTTP 500 ' || char(27) || ']0;pwned' || char(7) || ' ' || char(27) || '[2J END', 'm', 1
+     FROM conversations WHERE id = 'qd-one'"
+tui_start
+title0=$(TM display -p '#{pane_title}')
+tui_keys 7 / qd-one Enter
+tui_check "hostile error shown as text" "latest scoring failed: HTTP 500 ␛\\]0;pwned␇ ␛\\[2J END"
+eq "window title unchanged" "$(TM display -p '#{pane_title}')" "$title0"
+case "$(head -1 "$WORK/screen")" in " curate | Queue"*) pass "title bar intact";; *) fail "title bar intact";; esac
+tui_quit "hostile exit"
+
+# ---- 80x24: every tab is on the row (the last ones by number alone) ----
+TUI_W=80 TUI_H=24 tui_start
+tui_check "80 columns: the seventh tab is whole" "6 Skip\\([0-9]+\\) 7(\\(| Fail\\()[0-9]+\\) *$"
+tui_quit "80x24 exit"
 finish

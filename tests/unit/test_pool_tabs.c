@@ -185,14 +185,15 @@ TEST(schema16_upgrades_older_pools)
         pool_close(p);
         /* Back to the schema 11 document: without the senders. */
         CHECK(test_sh("sqlite3 '%s' \"DROP INDEX predictions_failed; DROP INDEX"
-                      " labels_skipped; DROP TABLE conv_search; DROP VIEW conv_doc;"
+                      " labels_skipped; DROP INDEX actions_reviewer_time; DROP TABLE conv_search; DROP VIEW conv_doc;"
                       " CREATE VIEW conv_doc(rid, doc, cid) AS SELECT cid * 1048576,"
                       " lower(id || char(10) || seller_id), cid FROM conversations;"
                       " CREATE VIRTUAL TABLE conv_search USING fts5(doc, content="
                       "'conv_doc', content_rowid='rid', tokenize='trigram"
                       " case_sensitive 1', columnsize=0);"
                       " INSERT INTO conv_search(rowid, doc) SELECT rid, doc FROM conv_doc;"
-                      " PRAGMA user_version = %d\"", path, v == 0 ? 11 : 16) == 0);
+                      " PRAGMA user_version = %d\"", path,
+                      v == 0 ? 11 : POOL_SCHEMA_VERSION) == 0);
         p = pool_open(path, err);
         CHECK_MSG(p, "%s", err);
         pool_search_state st;

@@ -33,4 +33,5 @@ const char *const tpool_down_after_v4 =
     "DELETE FROM score_agg WHERE kind = 3; DROP TABLE sync_ids;"
     "DROP INDEX conv_conflict; ALTER TABLE conversations DROP COLUMN consensus;"
     /* schema 16 (the Failed and Skipped tabs) */
-    "DROP INDEX predictions_failed; DROP INDEX labels_skipped;";
+    "DROP INDEX predictions_failed; DROP INDEX labels_skipped;"
+    "DROP INDEX IF EXISTS actions_reviewer_time;";

@@ -225,16 +225,19 @@ static void draw_counters(ui *u, queue_screen *q, int y)
         ui_put(u, y, x + 3, COLS - x - 4, pool_line, ui_attr(u, A_UI_DIM));
 }
 
-/* Tab i's label in one of three forms, widest first: " 1 To review (5) ",
- * "1 To review (5)", "1 Review(5)". Returns its width and the gap. */
-enum { TAB_PADDED, TAB_PLAIN, TAB_SHORT };
+/* Tab i's label in one of four forms, widest first: " 1 To review (5) ",
+ * "1 To review (5)", "1 Review(5)", "1(5)" (? names them). Returns its
+ * width and the gap. */
+enum { TAB_PADDED, TAB_PLAIN, TAB_SHORT, TAB_NUMBER };
 static int tab_label(queue_screen *q, int i, int form, char *t, size_t n)
 {
     char cnt[32];
     ui_fmt_count(q->tabcount[i], cnt, sizeof cnt);
     const char *name = form == TAB_SHORT ? tabs[i].short_name : tabs[i].name;
     const char *pad = form == TAB_PADDED ? " " : "";
-    if (tabs[i].kind == FILTER_DISAGREE) {
+    if (form == TAB_NUMBER)
+        snprintf(t, n, "%d(%s)", i + 1, cnt);
+    else if (tabs[i].kind == FILTER_DISAGREE) {
         char thr[SCORE_TEXT_MAX];         /* 1.25 shows as 1.25, not 1.2 */
         score_format(q->disagree, thr, sizeof thr);
         snprintf(t, n, form == TAB_SHORT ? "%s%d %s>=%s(%s)%s" : "%s%d %s >=%s (%s)%s",
@@ -256,14 +259,15 @@ static void draw_tabs(ui *u, queue_screen *q, int y)
 {
     char t[96];
     /* Narrower forms, tab by tab from the last one on, until the row fits
-     * with room for the position; a hidden tab takes no room. */
+     * with room for the position; the numbers alone only when even the
+     * short names do not fit without it; a hidden tab takes no room. */
     int form[NTABS], width = 1;
     for (int i = 0; i < NTABS; i++) {
         form[i] = TAB_PADDED;
         if (!tab_hidden(q, i)) width += tab_label(q, i, form[i], t, sizeof t);
     }
-    for (int f = TAB_PLAIN; f <= TAB_SHORT; f++)
-        for (int i = NTABS - 1; i >= 0 && width > COLS - 12; i--) {
+    for (int f = TAB_PLAIN; f <= TAB_NUMBER; f++)
+        for (int i = NTABS - 1; i >= 0 && width > COLS - (f == TAB_NUMBER ? 1 : 12); i--) {
             if (tab_hidden(q, i)) continue;
             width -= tab_label(q, i, form[i], t, sizeof t);
             form[i] = f;
@@ -633,6 +637,7 @@ static int q_thr_type(ui *u, screen *s, ui_key k)
 }
 
 static int q_edge(ui *u, screen *s, ui_key k) { toggle_edge(u, (queue_screen *)s); return 1; }
+static int q_bulk(ui *u, screen *s, ui_key k) { ui_action_bulk_accept(u); return 1; }
 
 static int q_mine(ui *u, screen *s, ui_key k)
 {
@@ -680,6 +685,7 @@ static const ui_keydef queue_keys[] = {
     {'-', 0, q_thr_down, "disagreement threshold down by 0.5", NULL},
     {'t', 0, q_thr_type, "type the disagreement threshold", NULL},
     {'e', 0, q_edge, "mark / unmark the selected conversation as an edge case", NULL},
+    {'A', 0, q_bulk, "bulk accept: every conversation of this view whose prediction is ok (preview first)", NULL},
     {'a', 0, q_mine, "your assignments only / everything (starts on yours when you have some)", NULL},
     {'j', 0, q_down, "move the selection down", NULL},
     {KEY_DOWN, 1, q_down, NULL, NULL},
@@ -734,6 +740,11 @@ static void queue_destroy(screen *s)
     free(q);
 }
 
+const pool_filter *screen_queue_filter(screen *s)
+{
+    return s && s->draw == queue_draw ? &((queue_screen *)s)->f : NULL;
+}
+
 const char *screen_queue_selected(screen *s)
 {
     queue_screen *q = (queue_screen *)s;
@@ -759,8 +770,11 @@ screen *screen_queue_new(ui *u)
 {
     queue_screen *q = xcalloc(1, sizeof *q);
     q->base.title = "Queue";
-    q->base.hint = "Enter review  1-9 tabs  / search  o/O sort  e edge  "
-                   "d distribution  P programs  x actions  ? help  q quit";
+    /* The tab keys as many as the table has. */
+    static char hint[160];
+    snprintf(hint, sizeof hint, "Enter review  1-%d tabs  / search  o/O sort  "
+             "e edge  d distribution  P programs  x actions  ? help  q quit", NTABS);
+    q->base.hint = hint;
     q->base.keys = queue_keys;
     q->base.draw = queue_draw;
     q->base.mouse = queue_mouse;
