@@ -249,20 +249,10 @@ ADJ_KEY_FN(k_model, rv->it.has_pred ? adopt(u, a, &rv->it.pr.scores, "the model'
                                     : ui_error(u, "no model scores here"))
 ADJ_KEY_FN(k_save, save(u, a))
 ADJ_KEY_FN(k_type, start_typing(rv))
-ADJ_KEY_FN(k_down, review_screen_move_sel(rv, 1))
-ADJ_KEY_FN(k_up, review_screen_move_sel(rv, -1))
-ADJ_KEY_FN(k_raise, review_screen_bump(u, rv, 0.5))
-ADJ_KEY_FN(k_lower, review_screen_bump(u, rv, -0.5))
 ADJ_KEY_FN(k_reset, review_screen_reset_field(u, rv))
 ADJ_KEY_FN(k_undo, review_screen_undo(u, rv))
 ADJ_KEY_FN(k_next, leave(u, a, THEN_NEXT))
 ADJ_KEY_FN(k_prev, leave(u, a, THEN_PREV))
-ADJ_KEY_FN(k_pgdn, review_screen_scroll(u, rv, review_screen_page(rv)))
-ADJ_KEY_FN(k_pgup, review_screen_scroll(u, rv, -review_screen_page(rv)))
-ADJ_KEY_FN(k_line_down, review_screen_scroll(u, rv, 1))
-ADJ_KEY_FN(k_line_up, review_screen_scroll(u, rv, -1))
-ADJ_KEY_FN(k_home, review_screen_home(u, rv))
-ADJ_KEY_FN(k_end, review_screen_end(u, rv))
 ADJ_KEY_FN(k_back, leave(u, a, THEN_POP))
 #undef ADJ_KEY_FN
 
@@ -281,29 +271,14 @@ static const ui_keydef adj_keys[] = {
     {KEY_ENTER, 1, k_save, NULL, NULL},
     {'t', 0, k_type, "type a value for the picked field (digits, .; Enter or"
                      " Tab commits, Esc cancels)", NULL},
-    {'j', 0, k_down, "pick the next score field", NULL},
-    {KEY_DOWN, 1, k_down, NULL, NULL},
-    {'\t', 0, k_down, NULL, NULL},
-    {'k', 0, k_up, "pick the previous score field", NULL},
-    {KEY_UP, 1, k_up, NULL, NULL},
-    {KEY_BTAB, 1, k_up, NULL, NULL},
-    {'+', 0, k_raise, "raise the picked field by 0.5", NULL},
-    {'-', 0, k_lower, "lower the picked field by 0.5", NULL},
+    REVIEW_FIELD_KEYS,
     {'=', 0, k_reset, "the picked field back to the model's value (overall:"
                       " back to following the parts)", NULL},
     {'u', 0, k_undo, "undo your own most recent action (an adjudication too)"
                      " and open the conversation it was on", NULL},
     {'n', 0, k_next, "next conversation in the list", NULL},
     {'p', 0, k_prev, "previous conversation in the list", NULL},
-    {KEY_NPAGE, 1, k_pgdn, "scroll the conversation down a page", NULL},
-    {' ', 0, k_pgdn, NULL, NULL},
-    {6, 0, k_pgdn, NULL, NULL},
-    {KEY_PPAGE, 1, k_pgup, "scroll the conversation up a page", NULL},
-    {2, 0, k_pgup, NULL, NULL},
-    {'J', 0, k_line_down, "scroll the conversation down a line", NULL},
-    {'K', 0, k_line_up, "scroll the conversation up a line", NULL},
-    {KEY_HOME, 1, k_home, "start of the conversation", NULL},
-    {KEY_END, 1, k_end, "end of the conversation", NULL},
+    REVIEW_CONV_KEYS,
     {'q', 0, k_back, "back to the queue", NULL},
     {27, 0, k_back, NULL, NULL},
     {'h', 0, k_back, NULL, NULL},

@@ -82,15 +82,41 @@ int review_screen_load(ui *u, review_screen *rv, const char *id, int64_t idx);
 void review_screen_reload(ui *u, review_screen *rv);
 /* A key while a value is being typed (Tab, Enter, Esc, j/k...): 1 used. */
 int review_screen_typing_key(ui *u, review_screen *rv, ui_key k);
-void review_screen_move_sel(review_screen *rv, int d);
-void review_screen_bump(ui *u, review_screen *rv, double d);
 void review_screen_reset_field(ui *u, review_screen *rv);
-/* The conversation: d lines (past the window's ends it moves), the
- * first / last message, a page's lines. */
+/* The conversation by d lines (past the window's ends it moves). */
 void review_screen_scroll(ui *u, review_screen *rv, int d);
-void review_screen_home(ui *u, review_screen *rv);
-void review_screen_end(ui *u, review_screen *rv);
-int review_screen_page(const review_screen *rv);
+/* The score fields' and the conversation pane's keys, rows of both
+ * screens' key tables (a value being typed is committed first, as for
+ * every row). */
+int review_key_down(ui *u, screen *s, ui_key k);
+int review_key_up(ui *u, screen *s, ui_key k);
+int review_key_raise(ui *u, screen *s, ui_key k);
+int review_key_lower(ui *u, screen *s, ui_key k);
+#define REVIEW_FIELD_KEYS \
+    {'j', 0, review_key_down, "pick the next score field", NULL}, \
+    {KEY_DOWN, 1, review_key_down, NULL, NULL}, \
+    {'\t', 0, review_key_down, NULL, NULL}, \
+    {'k', 0, review_key_up, "pick the previous score field", NULL}, \
+    {KEY_UP, 1, review_key_up, NULL, NULL}, \
+    {KEY_BTAB, 1, review_key_up, NULL, NULL}, \
+    {'+', 0, review_key_raise, "raise the picked field by 0.5", NULL}, \
+    {'-', 0, review_key_lower, "lower the picked field by 0.5", NULL}
+int review_key_pgdn(ui *u, screen *s, ui_key k);
+int review_key_pgup(ui *u, screen *s, ui_key k);
+int review_key_line_down(ui *u, screen *s, ui_key k);
+int review_key_line_up(ui *u, screen *s, ui_key k);
+int review_key_home(ui *u, screen *s, ui_key k);
+int review_key_end(ui *u, screen *s, ui_key k);
+#define REVIEW_CONV_KEYS \
+    {KEY_NPAGE, 1, review_key_pgdn, "scroll the conversation down a page", NULL}, \
+    {' ', 0, review_key_pgdn, NULL, NULL}, \
+    {6, 0, review_key_pgdn, NULL, NULL}, \
+    {KEY_PPAGE, 1, review_key_pgup, "scroll the conversation up a page", NULL}, \
+    {2, 0, review_key_pgup, NULL, NULL}, \
+    {'J', 0, review_key_line_down, "scroll the conversation down a line", NULL}, \
+    {'K', 0, review_key_line_up, "scroll the conversation up a line", NULL}, \
+    {KEY_HOME, 1, review_key_home, "start of the conversation", NULL}, \
+    {KEY_END, 1, review_key_end, "end of the conversation", NULL}
 /* n / p: the neighbour in the list. */
 void review_screen_step(ui *u, review_screen *rv, int dir);
 /* u: undoes this reviewer's latest action, opens the conversation. */
