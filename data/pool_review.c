@@ -816,7 +816,7 @@ int pool_undo_last(pool *p, const char *reviewer, const char *conv_id,
     if (pool_tx_open(p, err) < 0) return -1;
     sqlite3_stmt *s = pool_prepare(p,
         "SELECT a.id, a.uid, a.kind, c.id, a.reviewer, a.ref, a.created_at,"
-        " a.cid, l.status, a.batch FROM actions a JOIN conversations c ON"
+        " a.cid, l.status, a.batch, l.role FROM actions a JOIN conversations c ON"
         " c.cid = a.cid"
         " LEFT JOIN labels l ON a.kind IN ('label', 'skip') AND l.id = a.ref"
         " WHERE a.reviewer = ?1 AND a.undone_at IS NULL AND a.kind <> 'undo'"
@@ -846,6 +846,7 @@ int pool_undo_last(pool *p, const char *reviewer, const char *conv_id,
     int64_t cid = sqlite3_column_int64(s, 7);
     undone->status = label_status_parse((const char *)sqlite3_column_text(s, 8));
     undone->batch = sqlite3_column_int64(s, 9);
+    undone->role = label_role_parse((const char *)sqlite3_column_text(s, 10));
     sqlite3_finalize(s);
     int64_t now = date_now();
     int ok = undo_one(p, reviewer, undone->id, undone->kind, undone->ref, cid,

@@ -168,6 +168,7 @@ assert float(row["responsiveness_score"]) == 5.0, row
 assert float(row["customer_negative_score"]) == float(taken["customer_negative_score"]), (row, taken)
 PYEOF
 check_rc "the lead undoes it" 0 "$CURATE" --reviewer lead undo
+has "undo names the adjudication" "^undone: adjudication #[0-9]+ of $FIRST$" "$WORK/out"
 eq "a conflict again" "$(sql "SELECT consensus FROM conversations WHERE id = '$FIRST'")" "3"
 check_rc "adjudicate without values is a usage error" 2 "$CURATE" --reviewer lead adjudicate "$FIRST"
 check_rc "adjudicate --take somebody without a label" 1 "$CURATE" --reviewer lead adjudicate "$FIRST" --take nobody
