@@ -371,7 +371,7 @@ static int check_supersede(pool *p, int64_t cid, const char *conv_id,
                            const char *reviewer, int64_t seen, char *err)
 {
     sqlite3_stmt *s = pool_prepare(p,
-        "SELECT id, reviewer, created_at, status FROM labels WHERE cid = ?1"
+        "SELECT id, reviewer, created_at, status, role FROM labels WHERE cid = ?1"
         " AND id > ?2 AND reviewer <> ?3 AND undone_at IS NULL"
         " ORDER BY id DESC LIMIT 1", err);
     if (!s) return -1;
@@ -382,10 +382,16 @@ static int check_supersede(pool *p, int64_t cid, const char *conv_id,
     if (rc == SQLITE_ROW) {
         char when[32];
         date_iso8601(sqlite3_column_int64(s, 2), when, sizeof when);
-        err_set(err, "%s labeled '%s' as %s at %s (label #%lld)",
-                (const char *)sqlite3_column_text(s, 1), conv_id,
-                (const char *)sqlite3_column_text(s, 3), when,
-                (long long)sqlite3_column_int64(s, 0));
+        if (label_role_parse((const char *)sqlite3_column_text(s, 4)) ==
+            LABEL_ROLE_ADJUDICATION)
+            err_set(err, "%s adjudicated '%s' at %s (adjudication #%lld)",
+                    (const char *)sqlite3_column_text(s, 1), conv_id, when,
+                    (long long)sqlite3_column_int64(s, 0));
+        else
+            err_set(err, "%s labeled '%s' as %s at %s (label #%lld)",
+                    (const char *)sqlite3_column_text(s, 1), conv_id,
+                    (const char *)sqlite3_column_text(s, 3), when,
+                    (long long)sqlite3_column_int64(s, 0));
         out = POOL_SUPERSEDES;
     } else if (rc != SQLITE_DONE) {
         out = pool_sql_err(p, "check labels", err);
