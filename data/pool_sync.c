@@ -24,6 +24,11 @@ const char *pool_sync_kind_name(pool_sync_kind k)
     return (unsigned)k < SYNC_NKINDS ? kind_names[k] : "?";
 }
 
+int pool_sync_cache(pool *p, char *err)
+{
+    return pool_exec(p, "PRAGMA cache_size = -262144", err);   /* KiB: 256 MB */
+}
+
 int pool_sync_assign_uids(pool *p, char *err)
 {
     if (pool_tx_open(p, err) < 0) return -1;
@@ -107,7 +112,7 @@ static cJSON *col_json(sqlite3_stmt *s, int i)
 /* A document from one row: uid, then each column under its name. */
 static cJSON *row_doc(pool *p, const char *sql, const char *uid, char *err)
 {
-    sqlite3_stmt *s = pool_prepare(p, sql, err);
+    sqlite3_stmt *s = pool_stmt_sql(p, sql, err);
     if (!s) return NULL;
     sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
@@ -122,7 +127,7 @@ static cJSON *row_doc(pool *p, const char *sql, const char *uid, char *err)
     } else {
         pool_sql_err(p, "read item", err);
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return d;
 }
 
@@ -237,7 +242,7 @@ static void bind_field(sqlite3_stmt *s, int i, const cJSON *d, const char *k)
  * none, -1 error. */
 static int uid_local(pool *p, const char *uid, int64_t *id, char *err)
 {
-    sqlite3_stmt *s = pool_prepare(p, "SELECT local_id FROM sync_ids WHERE uid = ?", err);
+    sqlite3_stmt *s = pool_stmt_sql(p, "SELECT local_id FROM sync_ids WHERE uid = ?", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s), found = 0;
@@ -245,21 +250,21 @@ static int uid_local(pool *p, const char *uid, int64_t *id, char *err)
         found = 1;
         *id = sqlite3_column_int64(s, 0);
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return pool_sql_err(p, "read uid", err);
     return found;
 }
 
 static int uid_record(pool *p, const char *uid, int kind, int64_t id, char *err)
 {
-    sqlite3_stmt *s = pool_prepare(p, "INSERT INTO sync_ids(uid, kind, local_id)"
+    sqlite3_stmt *s = pool_stmt_sql(p, "INSERT INTO sync_ids(uid, kind, local_id)"
                                       " VALUES(?, ?, ?)", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, kind);
     if (id > 0) sqlite3_bind_int64(s, 3, id);
     int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "record uid", err);
 }
 
@@ -269,14 +274,14 @@ static int64_t insert_doc(pool *p, const char *sql, const cJSON *d,
                           const char *const *fields, const int64_t *pre,
                           int npre, char *err)
 {
-    sqlite3_stmt *s = pool_prepare(p, sql, err);
+    sqlite3_stmt *s = pool_stmt_sql(p, sql, err);
     if (!s) return -1;
     int i = 1;
     for (int k = 0; k < npre; k++, i++)
         if (pre[k]) sqlite3_bind_int64(s, i, pre[k]);
     for (const char *const *f = fields; *f; f++) bind_field(s, i++, d, *f);
     int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "store item", err);
     return sqlite3_last_insert_rowid(p->db);
 }
@@ -298,14 +303,14 @@ static int apply_conv(pool *p, const char *uid, const cJSON *d,
     if (seen < 0) return -1;
     if (seen) { *res = SYNC_PRESENT; return 0; }
     /* the local version, if any */
-    sqlite3_stmt *s = pool_prepare(p, "SELECT content_hash, imported_at FROM"
+    sqlite3_stmt *s = pool_stmt_sql(p, "SELECT content_hash, imported_at FROM"
                                       " conversations WHERE id = ?", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s), have = rc == SQLITE_ROW;
     int same = have && !strcmp((const char *)sqlite3_column_text(s, 0), hash);
     int64_t local_at = have ? sqlite3_column_int64(s, 1) : 0;
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return pool_sql_err(p, "read conversation", err);
     if (same) { *res = SYNC_PRESENT; return 0; }
     if (have && (int64_t)imported <= local_at) {    /* ours is newer: seen */
@@ -338,14 +343,14 @@ static int apply_conv(pool *p, const char *uid, const cJSON *d,
     convo_free(c);
     if (rc < 0) return -1;
     /* the content must be what its hash says, and keeps its import time */
-    s = pool_prepare(p, "UPDATE conversations SET imported_at = ?2 WHERE id = ?1"
+    s = pool_stmt_sql(p, "UPDATE conversations SET imported_at = ?2 WHERE id = ?1"
                         " AND content_hash = ?3", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, (int64_t)imported);
     sqlite3_bind_text(s, 3, hash, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "update conversation", err);
     if (sqlite3_changes(p->db) != 1) {
         err_set(err, "conversation %s: its messages do not match its content hash", uid);
@@ -366,12 +371,22 @@ static int64_t doc_cid(pool *p, const cJSON *d, const char *uid, char *err)
     return pool_cid(p, conv, err);
 }
 
+/* One statement without parameters, kept prepared (once per item). */
+static int exec_kept(pool *p, const char *sql, char *err)
+{
+    sqlite3_stmt *s = pool_stmt_sql(p, sql, err);
+    if (!s) return -1;
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : pool_sql_err(p, sql, err);
+}
+
 /* One item is all or nothing, inside the caller's transaction or not:
  * a savepoint within pool_begin (so the pool calls it makes join it). */
 static int item_open(pool *p, char *err)
 {
     if (pool_begin(p, err) < 0) return -1;
-    if (pool_exec(p, "SAVEPOINT sync_item", err) < 0) {
+    if (exec_kept(p, "SAVEPOINT sync_item", err) < 0) {
         pool_rollback(p);
         return -1;
     }
@@ -380,8 +395,8 @@ static int item_open(pool *p, char *err)
 
 static int item_close(pool *p, int ok, char *err)
 {
-    if (!ok) pool_exec(p, "ROLLBACK TO sync_item", NULL);
-    if (pool_exec(p, "RELEASE sync_item", ok ? err : NULL) < 0) ok = 0;
+    if (!ok) exec_kept(p, "ROLLBACK TO sync_item", NULL);
+    if (exec_kept(p, "RELEASE sync_item", ok ? err : NULL) < 0) ok = 0;
     if (pool_commit(p, ok ? err : NULL) < 0) ok = 0;
     return ok ? 0 : -1;
 }
@@ -411,7 +426,7 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
         }
         const char *what = jstr(d, "what");
         int edge = what && !strcmp(what, "edge");
-        sqlite3_stmt *s = pool_prepare(p, edge
+        sqlite3_stmt *s = pool_stmt_sql(p, edge
             ? "UPDATE edge_marks SET undone_at = ?2 WHERE uid = ?1 AND undone_at IS NULL"
               " RETURNING cid"
             : "UPDATE labels SET undone_at = ?2 WHERE uid = ?1 AND undone_at IS NULL"
@@ -422,34 +437,34 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
             sqlite3_bind_int64(s, 2, (int64_t)at);
             int rc = sqlite3_step(s);
             int64_t cid = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-            sqlite3_finalize(s);
+            sqlite3_reset(s);
             if (rc != SQLITE_ROW && rc != SQLITE_DONE) ok = pool_sql_err(p, "undo", err) == 0;
             else if (cid) {
                 *res = SYNC_APPLIED;
                 ok = pool_refresh_state(p, cid, err) == 0;
             } else {
                 /* not here yet, or undone already */
-                sqlite3_stmt *e = pool_prepare(p, edge
+                sqlite3_stmt *e = pool_stmt_sql(p, edge
                     ? "SELECT 1 FROM edge_marks WHERE uid = ?" : "SELECT 1 FROM labels"
                       " WHERE uid = ?", err);
                 ok = e != NULL;
                 if (e) {
                     sqlite3_bind_text(e, 1, target, -1, SQLITE_STATIC);
                     if (sqlite3_step(e) != SQLITE_ROW) *res = SYNC_WAITING;
-                    sqlite3_finalize(e);
+                    sqlite3_reset(e);
                 }
             }
         }
         return item_close(p, ok, err);
     }
     if (k == SYNC_LABELS || k == SYNC_EDGES) {
-        sqlite3_stmt *e = pool_prepare(p, k == SYNC_LABELS
+        sqlite3_stmt *e = pool_stmt_sql(p, k == SYNC_LABELS
             ? "SELECT 1 FROM labels WHERE uid = ?" : "SELECT 1 FROM edge_marks WHERE uid = ?",
             err);
         if (!e) return item_close(p, 0, err);
         sqlite3_bind_text(e, 1, uid, -1, SQLITE_STATIC);
         int here = sqlite3_step(e) == SQLITE_ROW;
-        sqlite3_finalize(e);
+        sqlite3_reset(e);
         if (here) return item_close(p, 1, err);
     } else {
         int f0 = uid_local(p, uid, &local, err);
@@ -532,7 +547,12 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
     }
     if (!ok || id < 0) return item_close(p, 0, err);
     if (kind_table[k]) ok = uid_record(p, uid, (int)k, id, err) == 0;
-    if (ok && cid) ok = pool_refresh_state(p, cid, err) == 0;
+    const char *st = jstr(d, "status");
+    double ov = 0;
+    int has_ov = jnum(d, "overall", &ov);
+    if (ok && k == SYNC_PREDICTIONS && st && !strcmp(st, "ok"))
+        ok = pool_refresh_after_prediction(p, cid, id, has_ov, ov, err) == 0;
+    else if (ok && cid) ok = pool_refresh_state(p, cid, err) == 0;
     if (ok) *res = SYNC_APPLIED;
     return item_close(p, ok, err) < 0 || !ok ? -1 : 0;
 }

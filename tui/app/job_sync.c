@@ -262,7 +262,8 @@ int job_sync_run(pool *p, const job_sync_opts *o, job_sync_summary *sum,
     if (!ts) return -1;
     snprintf(sum->shown, sizeof sum->shown, "%s", team_store_shown(ts));
     snprintf(sum->where, sizeof sum->where, "%s", team_store_where(ts));
-    int rc = pool_sync_assign_uids(p, err);
+    int rc = pool_sync_cache(p, err);
+    if (rc == 0) rc = pool_sync_assign_uids(p, err);
     for (int k = 0; k < SYNC_NKINDS && rc == 0 && !sum->cancelled; k++) {
         uidset local = {0}, remote = {0};
         rc = pool_sync_local_uids(p, (pool_sync_kind)k, &local.v, &local.n, err);
