@@ -10,19 +10,33 @@
 
 static const char *kind_names[SYNC_NKINDS] = {
     "conversations", "runs", "predictions", "labels", "edge_marks", "undos",
-    "programs",
+    "programs", "notes", "assignments",
 };
 
 /* The local table of the kinds that have uids in sync_ids. */
-/* (labels and edge marks carry their own uid column: schema 4) */
+/* (labels, edge marks and notes carry their own uid column: schema 4) */
 static const char *kind_table[SYNC_NKINDS] = {
-    NULL, "runs", "predictions", NULL, NULL, NULL, "programs",
+    NULL, "runs", "predictions", NULL, NULL, NULL, "programs", NULL, NULL,
+};
+
+static const pool_sync_kind kind_order[SYNC_NKINDS] = {
+    SYNC_CONVERSATIONS, SYNC_RUNS, SYNC_PREDICTIONS, SYNC_LABELS, SYNC_EDGES,
+    SYNC_NOTES, SYNC_ASSIGNMENTS, SYNC_UNDOS, SYNC_PROGRAMS,
 };
 
 const char *pool_sync_kind_name(pool_sync_kind k)
 {
     return (unsigned)k < SYNC_NKINDS ? kind_names[k] : "?";
 }
+
+pool_sync_kind pool_sync_kind_nth(int i)
+{
+    return kind_order[i >= 0 && i < SYNC_NKINDS ? i : 0];
+}
+
+/* An assignment's uid (see pool_sync.h) as SQL over alias a and
+ * conversation c. */
+#define ASSIGN_UID "length(CAST(a.reviewer AS BLOB)) || ':' || a.reviewer || c.id"
 
 int pool_sync_cache(pool *p, char *err)
 {
@@ -68,10 +82,14 @@ int pool_sync_local_uids(pool *p, pool_sync_kind k, char ***out, size_t *n,
         snprintf(sql, sizeof sql,
                  "SELECT 'undo:' || uid FROM labels WHERE undone_at IS NOT NULL"
                  " UNION ALL SELECT 'undo:' || uid FROM edge_marks WHERE"
-                 " undone_at IS NOT NULL ORDER BY 1");
-    else if (k == SYNC_LABELS || k == SYNC_EDGES)
+                 " undone_at IS NOT NULL UNION ALL SELECT 'undo:' || uid FROM"
+                 " notes WHERE undone_at IS NOT NULL ORDER BY 1");
+    else if (k == SYNC_LABELS || k == SYNC_EDGES || k == SYNC_NOTES)
         snprintf(sql, sizeof sql, "SELECT uid FROM %s ORDER BY 1",
-                 k == SYNC_LABELS ? "labels" : "edge_marks");
+                 k == SYNC_LABELS ? "labels" : k == SYNC_EDGES ? "edge_marks" : "notes");
+    else if (k == SYNC_ASSIGNMENTS)
+        snprintf(sql, sizeof sql, "SELECT " ASSIGN_UID " FROM assignments a"
+                 " JOIN conversations c ON c.cid = a.cid ORDER BY 1");
     else
         snprintf(sql, sizeof sql,
                  "SELECT uid FROM sync_ids WHERE kind = %d ORDER BY 1", k);
@@ -109,12 +127,16 @@ static cJSON *col_json(sqlite3_stmt *s, int i)
     }
 }
 
-/* A document from one row: uid, then each column under its name. */
-static cJSON *row_doc(pool *p, const char *sql, const char *uid, char *err)
+/* A document from one row: uid, then each column under its name. The
+ * statement's ?1 is uid, ?2 and ?3 b2 and b3 (when not NULL). */
+static cJSON *row_doc_by(pool *p, const char *sql, const char *uid,
+                         const char *b2, const char *b3, char *err)
 {
     sqlite3_stmt *s = pool_stmt_sql(p, sql, err);
     if (!s) return NULL;
     sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC);
+    if (b2) sqlite3_bind_text(s, 2, b2, -1, SQLITE_STATIC);
+    if (b3) sqlite3_bind_text(s, 3, b3, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     cJSON *d = NULL;
     if (rc == SQLITE_ROW) {
@@ -129,6 +151,27 @@ static cJSON *row_doc(pool *p, const char *sql, const char *uid, char *err)
     }
     sqlite3_reset(s);
     return d;
+}
+
+static cJSON *row_doc(pool *p, const char *sql, const char *uid, char *err)
+{
+    return row_doc_by(p, sql, uid, NULL, NULL, err);
+}
+
+/* An assignment's uid into its reviewer and conversation id (caller
+ * frees both). 0 or -1 + err. */
+static int assign_uid_split(const char *uid, char **reviewer, char **conv,
+                            char *err)
+{
+    char *end;
+    long n = strtol(uid, &end, 10);
+    if (end == uid || *end != ':' || n <= 0 || (size_t)n >= strlen(end + 1)) {
+        err_set(err, "bad assignment uid '%.80s'", uid);
+        return -1;
+    }
+    *reviewer = xstrndup(end + 1, (size_t)n);
+    *conv = xstrdup(end + 1 + n);
+    return 0;
 }
 
 static cJSON *conv_doc(pool *p, const char *uid, char *err)
@@ -196,8 +239,25 @@ cJSON *pool_sync_doc_new(pool *p, pool_sync_kind k, const char *uid, char *err)
         return row_doc(p, "SELECT uid AS target, 'label' AS what, undone_at FROM"
                           " labels WHERE uid = substr(?1, 6) AND undone_at IS NOT NULL"
                           " UNION ALL SELECT uid, 'edge', undone_at FROM edge_marks"
+                          " WHERE uid = substr(?1, 6) AND undone_at IS NOT NULL"
+                          " UNION ALL SELECT uid, 'note', undone_at FROM notes"
                           " WHERE uid = substr(?1, 6) AND undone_at IS NOT NULL",
                        uid, err);
+    case SYNC_NOTES:
+        return row_doc(p, "SELECT c.id AS conv, n.reviewer, n.text, n.created_at"
+                          " FROM notes n JOIN conversations c ON c.cid = n.cid"
+                          " WHERE n.uid = ?1", uid, err);
+    case SYNC_ASSIGNMENTS: {
+        char *conv, *reviewer;
+        if (assign_uid_split(uid, &reviewer, &conv, err) < 0) return NULL;
+        cJSON *d = row_doc_by(p, "SELECT c.id AS conv, a.reviewer, a.created_at FROM"
+                                 " assignments a JOIN conversations c ON c.cid = a.cid"
+                                 " WHERE c.id = ?2 AND a.reviewer = ?3", uid, conv,
+                              reviewer, err);
+        free(conv);
+        free(reviewer);
+        return d;
+    }
     case SYNC_PROGRAMS:
         return row_doc(p, "SELECT g.created_at, g.state, g.metric, g.val_score,"
                           " g.model, g.trainset, g.note, g.n_demos FROM sync_ids s"
@@ -371,6 +431,41 @@ static int64_t doc_cid(pool *p, const cJSON *d, const char *uid, char *err)
     return pool_cid(p, conv, err);
 }
 
+/* An assignment: kept once per (conversation, reviewer), as the table
+ * keeps it (INSERT OR IGNORE); its uid must be the one its fields make. */
+static int apply_assignment(pool *p, const char *uid, const cJSON *d,
+                            pool_sync_result *res, char *err)
+{
+    const char *conv = jstr(d, "conv"), *reviewer = jstr(d, "reviewer");
+    double at;
+    char *want_conv = NULL, *want_rev = NULL;
+    if (!conv || !reviewer || !*reviewer || !jnum(d, "created_at", &at) ||
+        assign_uid_split(uid, &want_rev, &want_conv, NULL) < 0 ||
+        strcmp(want_conv, conv) != 0 || strcmp(want_rev, reviewer) != 0) {
+        free(want_conv);
+        free(want_rev);
+        err_set(err, "assignment %.80s: needs conv, reviewer and created_at, and"
+                " a uid made of them", uid);
+        return -1;
+    }
+    free(want_conv);
+    free(want_rev);
+    int64_t cid = pool_cid(p, conv, err);
+    if (cid < 0) return -1;
+    if (cid == 0) { *res = SYNC_WAITING; return 0; }
+    sqlite3_stmt *s = pool_stmt_sql(p, "INSERT OR IGNORE INTO assignments(cid,"
+                                       " reviewer, created_at) VALUES(?, ?, ?)", err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, cid);
+    sqlite3_bind_text(s, 2, reviewer, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (int64_t)at);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "store assignment", err);
+    *res = sqlite3_changes(p->db) ? SYNC_APPLIED : SYNC_PRESENT;
+    return 0;
+}
+
 /* One statement without parameters, kept prepared (once per item). */
 static int exec_kept(pool *p, const char *sql, char *err)
 {
@@ -424,13 +519,14 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
             err_set(err, "undo %s: needs target and undone_at", uid);
             return item_close(p, 0, err);
         }
+        /* what was undone: "label" (the default), "edge" or "note" */
         const char *what = jstr(d, "what");
-        int edge = what && !strcmp(what, "edge");
-        sqlite3_stmt *s = pool_stmt_sql(p, edge
-            ? "UPDATE edge_marks SET undone_at = ?2 WHERE uid = ?1 AND undone_at IS NULL"
-              " RETURNING cid"
-            : "UPDATE labels SET undone_at = ?2 WHERE uid = ?1 AND undone_at IS NULL"
-              " RETURNING cid", err);
+        const char *table = !what ? "labels" : !strcmp(what, "edge") ? "edge_marks"
+                          : !strcmp(what, "note") ? "notes" : "labels";
+        char sql[200];
+        snprintf(sql, sizeof sql, "UPDATE %s SET undone_at = ?2 WHERE uid = ?1 AND"
+                 " undone_at IS NULL RETURNING cid", table);
+        sqlite3_stmt *s = pool_stmt_sql(p, sql, err);
         ok = s != NULL;
         if (s) {
             sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
@@ -441,12 +537,12 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
             if (rc != SQLITE_ROW && rc != SQLITE_DONE) ok = pool_sql_err(p, "undo", err) == 0;
             else if (cid) {
                 *res = SYNC_APPLIED;
-                ok = pool_refresh_state(p, cid, err) == 0;
+                /* a note is no part of the conversation's state */
+                if (strcmp(table, "notes") != 0) ok = pool_refresh_state(p, cid, err) == 0;
             } else {
                 /* not here yet, or undone already */
-                sqlite3_stmt *e = pool_stmt_sql(p, edge
-                    ? "SELECT 1 FROM edge_marks WHERE uid = ?" : "SELECT 1 FROM labels"
-                      " WHERE uid = ?", err);
+                snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE uid = ?", table);
+                sqlite3_stmt *e = pool_stmt_sql(p, sql, err);
                 ok = e != NULL;
                 if (e) {
                     sqlite3_bind_text(e, 1, target, -1, SQLITE_STATIC);
@@ -457,9 +553,14 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
         }
         return item_close(p, ok, err);
     }
-    if (k == SYNC_LABELS || k == SYNC_EDGES) {
+    if (k == SYNC_ASSIGNMENTS) {
+        ok = apply_assignment(p, uid, d, res, err) == 0;
+        return item_close(p, ok, err);
+    }
+    if (k == SYNC_LABELS || k == SYNC_EDGES || k == SYNC_NOTES) {
         sqlite3_stmt *e = pool_stmt_sql(p, k == SYNC_LABELS
-            ? "SELECT 1 FROM labels WHERE uid = ?" : "SELECT 1 FROM edge_marks WHERE uid = ?",
+            ? "SELECT 1 FROM labels WHERE uid = ?" : k == SYNC_EDGES
+            ? "SELECT 1 FROM edge_marks WHERE uid = ?" : "SELECT 1 FROM notes WHERE uid = ?",
             err);
         if (!e) return item_close(p, 0, err);
         sqlite3_bind_text(e, 1, uid, -1, SQLITE_STATIC);
@@ -472,7 +573,7 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
     }
     int64_t cid = 0, id = 0;
     ok = 1;
-    if (k == SYNC_PREDICTIONS || k == SYNC_LABELS || k == SYNC_EDGES) {
+    if (k == SYNC_PREDICTIONS || k == SYNC_LABELS || k == SYNC_EDGES || k == SYNC_NOTES) {
         cid = doc_cid(p, d, uid, err);
         if (cid < 0) return item_close(p, 0, err);
         if (cid == 0) { *res = SYNC_WAITING; return item_close(p, 1, err); }
@@ -530,6 +631,20 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
                                          "created_at", NULL};
         id = insert_doc(p, "INSERT INTO edge_marks(cid, uid, reviewer, marked, note,"
                            " created_at) VALUES(?,?,?,?,?,?)", d, f_, &cid, 1, err);
+        break;
+    }
+    case SYNC_NOTES: {
+        /* a pulled note is not in this pool's undo journal (as a label) */
+        if (!jstr(d, "reviewer") || !jstr(d, "text") || !cJSON_IsNumber(
+                cJSON_GetObjectItemCaseSensitive(d, "created_at"))) {
+            err_set(err, "note %s: needs reviewer, text and created_at", uid);
+            id = -1;
+            break;
+        }
+        static const char *const f_[] = {"uid", "reviewer", "text", "created_at", NULL};
+        id = insert_doc(p, "INSERT INTO notes(cid, uid, reviewer, text, created_at)"
+                           " VALUES(?,?,?,?,?)", d, f_, &cid, 1, err);
+        cid = 0;                      /* no state of the conversation follows */
         break;
     }
     case SYNC_PROGRAMS: {

@@ -172,7 +172,7 @@ static int pull_kind(pool *p, team_store *ts, pool_sync_kind k, char **missing,
     c.o = o;
     c.sum = sum;
     c.err = err;
-    c.collect = k == SYNC_LABELS || k == SYNC_EDGES;
+    c.collect = k == SYNC_LABELS || k == SYNC_EDGES || k == SYNC_NOTES;
     snprintf(c.stage, sizeof c.stage, "pull %s", pool_sync_kind_name(k));
     const char *name = pool_sync_kind_name(k);
     int rc = 0;
@@ -264,17 +264,18 @@ int job_sync_run(pool *p, const job_sync_opts *o, job_sync_summary *sum,
     snprintf(sum->where, sizeof sum->where, "%s", team_store_where(ts));
     int rc = pool_sync_cache(p, err);
     if (rc == 0) rc = pool_sync_assign_uids(p, err);
-    for (int k = 0; k < SYNC_NKINDS && rc == 0 && !sum->cancelled; k++) {
+    for (int i = 0; i < SYNC_NKINDS && rc == 0 && !sum->cancelled; i++) {
+        pool_sync_kind k = pool_sync_kind_nth(i);
         uidset local = {0}, remote = {0};
-        rc = pool_sync_local_uids(p, (pool_sync_kind)k, &local.v, &local.n, err);
+        rc = pool_sync_local_uids(p, k, &local.v, &local.n, err);
         if (rc == 0) rc = team_store_uids(ts, names[k], &remote.v, &remote.n, err);
         if (rc == 0) {
             size_t np, nq;
             char **push = set_minus(&local, &remote, &np);
             char **pull = set_minus(&remote, &local, &nq);
-            rc = push_kind(p, ts, (pool_sync_kind)k, push, np, o, sum, err);
+            rc = push_kind(p, ts, k, push, np, o, sum, err);
             if (rc == 0 && !sum->cancelled)
-                rc = pull_kind(p, ts, (pool_sync_kind)k, pull, nq, remote.n, o, sum, err);
+                rc = pull_kind(p, ts, k, pull, nq, remote.n, o, sum, err);
             free(push);
             free(pull);
         }

@@ -1,7 +1,8 @@
 /* job_sync.h: `curate sync` (and the workbench's sync action): exchanges
  * the pool's items with the team store in MongoDB. For each kind, in
- * dependency order (conversations, runs, predictions, labels, edge marks,
- * undos, programs), the uids on both sides are compared; what the store
+ * dependency order (pool_sync_kind_nth: conversations, runs, predictions,
+ * labels, edge marks, notes, assignments, undos, programs), the uids on
+ * both sides are compared; what the store
  * lacks is inserted (bulk writes), what the pool lacks is read (a cursor)
  * and applied in transactions of at most JOB_SYNC_BATCH items. Then the
  * current-best program: a local choice made since the last sync is
@@ -10,8 +11,8 @@
  * Idempotent and resumable: items are never changed once written, a push
  * never writes half an item, and a pull batch is one transaction; a sync
  * that stops (killed, connection lost) leaves both sides consistent and
- * the next one carries on. Labels and edge marks are applied oldest first,
- * so "each reviewer's latest label" is the same on every pool. */
+ * the next one carries on. Labels, edge marks and notes are applied oldest
+ * first, so "each reviewer's latest label" is the same on every pool. */
 #ifndef CURATE_JOB_SYNC_H
 #define CURATE_JOB_SYNC_H
 
