@@ -33,12 +33,16 @@ dump() {
   SELECT 'n', n.uid, c.id, n.reviewer, n.text, n.created_at, n.undone_at FROM notes n JOIN conversations c ON c.cid = n.cid;
   SELECT 'a', c.id, a.reviewer, a.created_at FROM assignments a JOIN conversations c ON c.cid = a.cid;
   SELECT 'x', count(*) FROM labels WHERE uid IS NULL;
-  SELECT 'd', c.id, c.edge, c.pred_id IS NOT NULL, c.status, c.consensus, printf('%.2f', c.human_overall) FROM conversations c;" | LC_ALL=C sort
+  SELECT 'd', c.id, c.edge, (SELECT uid FROM sync_ids WHERE kind = 2 AND local_id = c.pred_id), printf('%.2f', c.model_overall), c.status, c.consensus, printf('%.2f', c.human_overall) FROM conversations c;" | LC_ALL=C sort
 }
 
 # ---- pool A: a demo pool (conversations, a run, predictions, labels by
 # "demo"), ann's labels, an edge mark, an undo, a program as best
 check "A: demo pool" ca demo --count 800 --seed 11
+# a second run, a second later: on every pool its predictions are the
+# current ones (the pull applies predictions oldest first)
+sleep 1
+check "A: a second run (heuristic) on 40 conversations" ca score --backend heuristic --ids "$(seq -f "demo-%04g" -s, 1 40)"
 check "A: a program, made best" ca import-program json "$ROOT/tests/fixtures/programs/golden_state.json" --use
 for i in 01 02 03 04 05 06 07 08; do
   ca label demo-00$i --set $F1=$((${i#0} % 10)) --set $F2=3 --set $F3=$(( (${i#0} * 3) % 10 )) >/dev/null || fail "ann labels demo-00$i"

@@ -144,7 +144,7 @@ static int pull_doc(cJSON *doc, void *vctx)
     return 0;
 }
 
-/* Oldest first, so the local ids of a reviewer's labels follow time. */
+/* Oldest first (then by uid), so local ids follow time. */
 static int cmp_created(const void *a, const void *b)
 {
     const cJSON *x = *(cJSON *const *)a, *y = *(cJSON *const *)b;
@@ -172,7 +172,10 @@ static int pull_kind(pool *p, team_store *ts, pool_sync_kind k, char **missing,
     c.o = o;
     c.sum = sum;
     c.err = err;
-    c.collect = k == SYNC_LABELS || k == SYNC_EDGES || k == SYNC_NOTES;
+    /* applied oldest first: the latest (prediction, label, mark, note) by
+     * local id is then the latest in time, as on the pool that made it */
+    c.collect = k == SYNC_PREDICTIONS || k == SYNC_LABELS || k == SYNC_EDGES ||
+                k == SYNC_NOTES;
     snprintf(c.stage, sizeof c.stage, "pull %s", pool_sync_kind_name(k));
     const char *name = pool_sync_kind_name(k);
     int rc = 0;

@@ -11,8 +11,10 @@
  * Idempotent and resumable: items are never changed once written, a push
  * never writes half an item, and a pull batch is one transaction; a sync
  * that stops (killed, connection lost) leaves both sides consistent and
- * the next one carries on. Labels, edge marks and notes are applied oldest
- * first, so "each reviewer's latest label" is the same on every pool. */
+ * the next one carries on. Predictions, labels, edge marks and notes are
+ * applied oldest first (all of a pull's are read, then sorted), so "the
+ * latest prediction" and "each reviewer's latest label" are the same on
+ * every pool (to the second: items of one second go by uid). */
 #ifndef CURATE_JOB_SYNC_H
 #define CURATE_JOB_SYNC_H
 
