@@ -142,6 +142,15 @@ check_rc "B syncs once more" 0 sync_b
 hasnt "nothing pushed or pulled (B)" "(pushed|pulled) [1-9]" "$WORK/out"
 eq "A unchanged" "$(dump "$A" | md5sum)" "$(md5sum <a.dump)"
 eq "B unchanged" "$(dump "$B" | md5sum)" "$(md5sum <b.dump)"
+# another collection prefix is another store, in the same database
+check_rc "A syncs with --prefix alt_" 0 ca sync --uri "$CONGO_URI" --database "$DB" --prefix alt_
+has "says the prefix" "\($DB\.alt_\*\)" "$WORK/out"
+has "everything pushed again, there" "conversations +pushed 800, pulled 0" "$WORK/out"
+check_rc "again with --prefix alt_: nothing" 0 ca sync --uri "$CONGO_URI" --database "$DB" --prefix alt_
+hasnt "nothing pushed or pulled (alt_)" "(pushed|pulled) [1-9]" "$WORK/out"
+check_rc "a bad prefix is refused" 1 ca sync --uri "$CONGO_URI" --database "$DB" --prefix 'a$b'
+has "names the prefix" "invalid collection prefix 'a\\\$b'" "$WORK/out"
+eq "A unchanged by the other store" "$(dump "$A" | md5sum)" "$(md5sum <a.dump)"
 check_rc "--status" 0 ca sync --status
 has "last synced and with what" "^last synced [0-9T:-]+Z? with mongodb://127\.0\.0\.1" "$WORK/out"
 
