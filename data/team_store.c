@@ -222,7 +222,7 @@ static int only_duplicates(const bson_t *reply)
 }
 
 int team_store_insert(team_store *ts, const char *name, cJSON *const *docs,
-                      size_t n, char *err)
+                      size_t n, int64_t *too_large, char *err)
 {
     if (!n) return 0;
     const mongo_api *M = mongo_dl_get();
@@ -233,6 +233,7 @@ int team_store_insert(team_store *ts, const char *name, cJSON *const *docs,
     mongoc_bulk_operation_t *b = M->mongoc_collection_create_bulk_operation_with_opts(c, opts);
     bson_error_t e;
     int rc = 0;
+    size_t queued = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         char *text = cJSON_PrintUnformatted(docs[i]);
         bson_t *d = text ? M->bson_new_from_json((const uint8_t *)text, -1, &e) : NULL;
@@ -244,13 +245,18 @@ int team_store_insert(team_store *ts, const char *name, cJSON *const *docs,
             rc = -1;
             break;
         }
-        if (!M->mongoc_bulk_operation_insert_with_opts(b, d, NULL, &e)) {
+        /* the server would refuse the whole batch for it */
+        if (d->len > TEAM_STORE_MAX_DOC) {
+            (*too_large)++;
+        } else if (!M->mongoc_bulk_operation_insert_with_opts(b, d, NULL, &e)) {
             store_err(ts, "insert into", full, &e, err);
             rc = -1;
+        } else {
+            queued++;
         }
         M->bson_destroy(d);
     }
-    if (rc == 0) {
+    if (rc == 0 && queued) {
         bson_t reply;
         if (!M->mongoc_bulk_operation_execute(b, &reply, &e) && !only_duplicates(&reply)) {
             store_err(ts, "bulk insert into", full, &e, err);

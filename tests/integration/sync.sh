@@ -203,6 +203,28 @@ for name in db.list_collection_names():
     assert not dup, (name, dup[:3])
 PYEOF
 
+# ---- a conversation too large for one MongoDB document (16 MiB) stays on
+# its pool, said so; the rest of its batch is pushed (the server refused
+# the whole batch for it, on every sync)
+D=$WORK/d.db E=$WORK/e.db
+$PY - >big.jsonl <<'PYEOF'
+import json
+print(json.dumps({"id": "huge", "seller_id": "s", "messages": [
+    {"ts": 1700000000 + i, "from": "Ann", "role": "customer", "text": "x" * (1 << 20)} for i in range(17)]}))
+for i in range(3):
+    print(json.dumps({"id": "small-%d" % i, "seller_id": "s", "messages": [
+        {"ts": 1700000000, "from": "Ann", "role": "customer", "text": "hi"}]}))
+PYEOF
+check "D: a huge conversation and three small" "$CURATE" --db "$D" import big.jsonl
+check_rc "D: sync" 0 "$CURATE" --db "$D" sync --uri "$CONGO_URI" --database "big$DB"
+has "the small ones pushed" "conversations +pushed 3, pulled 0" "$WORK/out"
+has "says the huge one stays" "1 conversations too large for one MongoDB document \(16 MiB\) stay on this pool only" "$WORK/out"
+check_rc "D: sync again, the same" 0 "$CURATE" --db "$D" sync --uri "$CONGO_URI" --database "big$DB"
+has "says it again" "1 conversations too large" "$WORK/out"
+check "E: init" "$CURATE" --db "$E" init
+check_rc "E: pulls the small ones" 0 "$CURATE" --db "$E" sync --uri "$CONGO_URI" --database "big$DB"
+has "pulled 3" "conversations +pushed 0, pulled 3" "$WORK/out"
+
 # ---- failures, on the mockupdb peer: clear message, nothing lost
 before=$(dump "$A" | md5sum)
 PORT_FREE=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -72,10 +72,12 @@ static int push_kind(pool *p, team_store *ts, pool_sync_kind k, char **missing,
             if (!docs[got]) { rc = -1; break; }
             got++;
         }
-        if (rc == 0) rc = team_store_insert(ts, name, docs, got, err);
+        int64_t big = 0;
+        if (rc == 0) rc = team_store_insert(ts, name, docs, got, &big, err);
         for (size_t i = 0; i < got; i++) cJSON_Delete(docs[i]);
         if (rc == 0) {
-            sum->pushed[k] += (int64_t)got;
+            sum->pushed[k] += (int64_t)got - big;
+            sum->too_large[k] += big;
             progress(o, stage, (int64_t)(at + m), (int64_t)n);
         }
     }

@@ -38,6 +38,7 @@ typedef struct {
 typedef struct {
     int64_t pushed[SYNC_NKINDS], pulled[SYNC_NKINDS];
     int64_t waiting;           /* pulled items whose conversation/run is missing */
+    int64_t too_large[SYNC_NKINDS];   /* not pushed: over TEAM_STORE_MAX_DOC */
     int best_pushed, best_pulled;
     int cancelled;
     char shown[512];           /* the store's URI, password as *** */

@@ -114,6 +114,11 @@ int cmd_sync(const cli_globals *g, int argc, char **argv)
         }
         if (s.best_pushed) cli_printf(stdout, "  best program: this pool's choice pushed\n");
         if (s.best_pulled) cli_printf(stdout, "  best program: the team's choice taken\n");
+        for (int k = 0; k < SYNC_NKINDS; k++)
+            if (s.too_large[k])
+                cli_printf(stdout, "  %lld %s too large for one MongoDB document (16 MiB)"
+                           " stay on this pool only\n", (long long)s.too_large[k],
+                           pool_sync_kind_name((pool_sync_kind)k));
         if (s.waiting)
             cli_printf(stdout, "  %lld items wait for their conversation or run (next sync)\n",
                        (long long)s.waiting);
