@@ -496,8 +496,10 @@ static int item_close(pool *p, int ok, char *err)
     return ok ? 0 : -1;
 }
 
-int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
-                    pool_sync_result *res, char *err)
+/* pool_sync_apply; defer: the conversation whose state must follow goes
+ * to *dirty instead of being refreshed here. */
+static int apply_doc(pool *p, pool_sync_kind k, const cJSON *d,
+                     pool_sync_result *res, int defer, int64_t *dirty, char *err)
 {
     const char *uid = jstr(d, "uid");
     if (!uid || !*uid) {
@@ -538,7 +540,9 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
             else if (cid) {
                 *res = SYNC_APPLIED;
                 /* a note is no part of the conversation's state */
-                if (strcmp(table, "notes") != 0) ok = pool_refresh_state(p, cid, err) == 0;
+                if (strcmp(table, "notes") == 0) ;
+                else if (defer) *dirty = cid;
+                else ok = pool_refresh_state(p, cid, err) == 0;
             } else {
                 /* not here yet, or undone already */
                 snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE uid = ?", table);
@@ -665,11 +669,31 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
     const char *st = jstr(d, "status");
     double ov = 0;
     int has_ov = jnum(d, "overall", &ov);
-    if (ok && k == SYNC_PREDICTIONS && st && !strcmp(st, "ok"))
+    if (ok && cid && defer)
+        *dirty = cid;
+    else if (ok && k == SYNC_PREDICTIONS && st && !strcmp(st, "ok"))
         ok = pool_refresh_after_prediction(p, cid, id, has_ov, ov, err) == 0;
     else if (ok && cid) ok = pool_refresh_state(p, cid, err) == 0;
     if (ok) *res = SYNC_APPLIED;
     return item_close(p, ok, err) < 0 || !ok ? -1 : 0;
+}
+
+int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
+                    pool_sync_result *res, char *err)
+{
+    return apply_doc(p, k, d, res, 0, NULL, err);
+}
+
+int pool_sync_apply_deferred(pool *p, pool_sync_kind k, const cJSON *d,
+                             pool_sync_result *res, int64_t *cid, char *err)
+{
+    *cid = 0;
+    return apply_doc(p, k, d, res, 1, cid, err);
+}
+
+int pool_sync_refresh(pool *p, int64_t cid, char *err)
+{
+    return pool_refresh_state(p, cid, err);
 }
 
 /* ------------------------------------------------ best, settings */

@@ -83,6 +83,15 @@ typedef enum {
 int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *doc,
                     pool_sync_result *res, char *err);
 
+/* The same inside the caller's transaction (pool_begin), with the
+ * conversation's derived state left to the caller: *cid (0: none) is the
+ * conversation to pass to pool_sync_refresh before that transaction
+ * commits (several items of one conversation then cost one refresh, as in
+ * a first pull where a conversation gets its prediction and its labels). */
+int pool_sync_apply_deferred(pool *p, pool_sync_kind k, const cJSON *doc,
+                             pool_sync_result *res, int64_t *cid, char *err);
+int pool_sync_refresh(pool *p, int64_t cid, char *err);
+
 /* The current best program's uid (NULL: none; caller frees). */
 int pool_sync_best(pool *p, char **uid, char *err);
 /* Makes program uid the best (0, or 1 when it is not here yet). */

