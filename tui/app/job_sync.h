@@ -2,19 +2,21 @@
  * the pool's items with the team store in MongoDB. For each kind, in
  * dependency order (pool_sync_kind_nth: conversations, runs, predictions,
  * labels, edge marks, notes, assignments, undos, programs), the uids on
- * both sides are compared; what the store
- * lacks is inserted (bulk writes), what the pool lacks is read (a cursor)
- * and applied in transactions of at most JOB_SYNC_BATCH items. Then the
+ * both sides are compared; what the store lacks is inserted (bulk
+ * writes), what the pool lacks is read (a cursor) and applied in
+ * transactions of at most JOB_SYNC_BATCH items. Then the
  * current-best program: a local choice made since the last sync is
  * pushed, else the team's is taken.
  *
  * Idempotent and resumable: items are never changed once written, a push
  * never writes half an item, and a pull batch is one transaction; a sync
  * that stops (killed, connection lost) leaves both sides consistent and
- * the next one carries on. Predictions, labels, edge marks and notes are
- * applied oldest first (all of a pull's are read, then sorted), so "the
- * latest prediction" and "each reviewer's latest label" are the same on
- * every pool (to the second: items of one second go by uid). */
+ * the next one carries on. Predictions, labels and edge marks are read as
+ * one group and applied by conversation, oldest first within each, each
+ * conversation's derived state refreshed once per batch; notes oldest
+ * first too. So "the latest prediction", "each reviewer's latest label"
+ * and the note shown are the same on every pool (to the second: items of
+ * one second go by uid). */
 #ifndef CURATE_JOB_SYNC_H
 #define CURATE_JOB_SYNC_H
 
