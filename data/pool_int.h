@@ -50,6 +50,10 @@ struct pool {
     struct { char *sql; sqlite3_stmt *s; } kept[POOL_KEPT];
     unsigned kept_next;
     pool_list_anchor anchor;
+    /* The batch open on this connection (pool_batch_begin), 0 = none, and
+     * whose actions it takes. */
+    int64_t batch;
+    char *batch_reviewer;
     /* The matches of the last searched term (pool_search_hits), for the
      * pool's content as it was then: one bit per cid. */
     struct {

@@ -586,6 +586,21 @@ static char *schema_v8_new(void)
     return sbuf_take(&b);
 }
 
+/* Schema version 17: batches (issue 17, bulk accept). A batch is one bulk
+ * action of a reviewer (kind 'bulk accept', what: its filter in words, n:
+ * the actions it holds); each journal row it wrote names it in
+ * actions.batch, so one undo reverts the whole batch. Written to be
+ * applied again harmlessly (see pool_migrate). */
+static const char *schema_v17 =
+    "CREATE TABLE IF NOT EXISTS batches("
+    " id INTEGER PRIMARY KEY,"
+    " uid TEXT NOT NULL UNIQUE,"
+    " reviewer TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " what TEXT,"
+    " n INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL);";
+
 /* Schema 2 as an early development build wrote it counted new
  * conversations with a trigger (which put_convo now does itself: they
  * would count twice) and lacked the conv_s_* indexes. Such a pool is
@@ -613,6 +628,30 @@ static int repair_early_v2(pool *p, char *err)
     return pool_tx_close(p, ok, err);
 }
 
+static int has_column(pool *p, const char *table, const char *col)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'",
+             table, col);
+    sqlite3_stmt *s = pool_prepare(p, sql, NULL);
+    if (!s) return 0;
+    int has = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return has;
+}
+
+/* Schema 17's column of the journal (actions.batch), when the journal is
+ * there and lacks it (schema 4 may come later: repair_missing_v4). */
+static int add_batch_column(pool *p, char *err)
+{
+    if (!has_column(p, "actions", "id") || has_column(p, "actions", "batch"))
+        return 0;
+    return pool_exec(p, "ALTER TABLE actions ADD COLUMN batch INTEGER"
+                        " REFERENCES batches(id);"
+                        "CREATE INDEX actions_batch ON actions(batch, id)"
+                        " WHERE batch IS NOT NULL;", err);
+}
+
 /* Schema 4 is numbered below steps that other branches added first (5,
  * 8, 11): a pool a build without it brought to a higher version lacks it.
  * Such a pool gets the step now (its tables are missing: all of it is,
@@ -632,7 +671,9 @@ static int repair_missing_v4(pool *p, char *err)
     int ok = s != NULL;
     missing = ok && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
     if (s) sqlite3_finalize(s);
-    if (ok && missing) ok = pool_exec(p, schema_v4, err) == 0;
+    if (ok && missing) ok = pool_exec(p, schema_v4, err) == 0 &&
+                            pool_exec(p, schema_v17, err) == 0 &&
+                            add_batch_column(p, err) == 0;
     return pool_tx_close(p, ok, err);
 }
 
@@ -661,17 +702,6 @@ static int repair_search_parts(pool *p, char *err)
     return pool_tx_close(p, ok, err);
 }
 
-static int has_column(pool *p, const char *table, const char *col)
-{
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'",
-             table, col);
-    sqlite3_stmt *s = pool_prepare(p, sql, NULL);
-    if (!s) return 0;
-    int has = sqlite3_step(s) == SQLITE_ROW;
-    sqlite3_finalize(s);
-    return has;
-}
 
 int pool_migrate(pool *p, char *err)
 {
@@ -720,6 +750,8 @@ int pool_migrate(pool *p, char *err)
     if (ok && v < 11 && !has_column(p, "conversations", "consensus"))
         ok = pool_exec(p, "ALTER TABLE conversations ADD COLUMN consensus"
                           " INTEGER NOT NULL DEFAULT 0;", err) == 0;
+    if (ok && v < 17) ok = pool_exec(p, schema_v17, err) == 0;
+    if (ok && v < 17) ok = add_batch_column(p, err) == 0;
     if (ok) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d",

@@ -31,6 +31,9 @@
     "ALTER TABLE runs DROP COLUMN owner_boot; ALTER TABLE runs DROP COLUMN owner_host;" \
     "ALTER TABLE labels DROP COLUMN content_hash; DROP TABLE pool_meta;" \
     "PRAGMA application_id = 0;" \
+    /* and without schema 17 (actions, and its batch column, went with \
+     * tpool_down_v4) */ \
+    "DROP TABLE batches;" \
     "PRAGMA user_version = 1;"
 
 /* Opens (creating) test_tmpdir()/name; NULL after printing why. */

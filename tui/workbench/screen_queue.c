@@ -486,6 +486,7 @@ static int q_thr_type(ui *u, screen *s, ui_key k)
 }
 
 static int q_edge(ui *u, screen *s, ui_key k) { toggle_edge(u, (queue_screen *)s); return 1; }
+static int q_bulk(ui *u, screen *s, ui_key k) { ui_action_bulk_accept(u); return 1; }
 
 static int q_mine(ui *u, screen *s, ui_key k)
 {
@@ -527,6 +528,7 @@ static const ui_keydef queue_keys[] = {
     {'-', 0, q_thr_down, "disagreement threshold down by 0.5", NULL},
     {'t', 0, q_thr_type, "type the disagreement threshold", NULL},
     {'e', 0, q_edge, "mark / unmark the selected conversation as an edge case", NULL},
+    {'A', 0, q_bulk, "bulk accept: every conversation of this view whose prediction is ok (preview first)", NULL},
     {'a', 0, q_mine, "your assignments only / everything (starts on yours when you have some)", NULL},
     {'j', 0, q_down, "move the selection down", NULL},
     {KEY_DOWN, 1, q_down, NULL, NULL},
@@ -576,6 +578,11 @@ static void queue_destroy(screen *s)
     free(q->sel_id);
     free(q->seller);
     free(q);
+}
+
+const pool_filter *screen_queue_filter(screen *s)
+{
+    return s && s->draw == queue_draw ? &((queue_screen *)s)->f : NULL;
 }
 
 const char *screen_queue_selected(screen *s)
