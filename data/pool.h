@@ -101,6 +101,10 @@ int pool_put_prediction(pool *p, const rubric *r, const char *conv_id,
 int pool_get_prediction(pool *p, const rubric *r, const char *conv_id,
                         int64_t run_id, prediction *out, char *err);
 
+/* Whether conv_id's latest scoring attempt failed (the Failed tab): 1 and
+ * *error (its reason, malloc'd, NULL when none was recorded), 0 not, -1. */
+int pool_last_failure(pool *p, const char *conv_id, char **error, char *err);
+
 /* Prediction pred_id. 1 found, 0 none, -1 error. prediction_clear(). */
 int pool_get_prediction_id(pool *p, const rubric *r, int64_t pred_id,
                            prediction *out, char *err);
@@ -204,6 +208,24 @@ typedef enum {
     ACTION_NOTE, ACTION_UNDO
 } pool_action_kind;
 
+/* One reviewer's work since a moment, from the journal (actions not
+ * undone), each conversation counted once per kind: for the workbench's
+ * progress and its session summary. */
+typedef struct {
+    int64_t labels;       /* conversations accepted or corrected */
+    int64_t corrections;  /* of which corrected */
+    int64_t skips;
+    int64_t edges;        /* edge marks */
+} pool_activity;
+
+/* reviewer's activity since `since` (epoch seconds) in journal rows after
+ * after_id (0: all; a session passes pool_last_action_id at its start,
+ * which a clock stepping back cannot fool). 0 or -1 + err. */
+int pool_reviewer_activity(pool *p, const char *reviewer, int64_t since,
+                           int64_t after_id, pool_activity *out, char *err);
+/* The newest journal row's id (0: none), or -1 + err. */
+int64_t pool_last_action_id(pool *p, char *err);
+
 /* "label", "skip", "edge mark", "edge unmark", "note", "undo". */
 const char *pool_action_name(pool_action_kind k);
 
@@ -251,7 +273,9 @@ int pool_batch_end(pool *p, char *err);
 /* ---- listing (windowed; nothing loads the whole pool) ---- */
 typedef enum {
     FILTER_ALL = 0, FILTER_TO_REVIEW, FILTER_REVIEWED, FILTER_EDGE,
-    FILTER_DISAGREE, FILTER_UNSCORED, FILTER_SCORED
+    FILTER_DISAGREE, FILTER_UNSCORED, FILTER_SCORED,
+    FILTER_SKIPPED,           /* skipped: see skipped_by */
+    FILTER_FAILED             /* the latest scoring attempt failed */
 } pool_filter_kind;
 
 typedef enum {
@@ -278,6 +302,9 @@ typedef struct {
                                  (epoch seconds; 0 = open): the reviewer's
                                  label with reviewer set, else the current
                                  label */
+    const char *skipped_by;   /* FILTER_SKIPPED: those whose latest label
+                                 by this reviewer (not undone) is a skip;
+                                 NULL: whose current state is skipped */
     pool_sort_kind sort;
     int desc;
 } pool_filter;
@@ -353,7 +380,7 @@ int pool_search_reset(pool *p, char *err);
  * syntax and help, one "  SYNTAX  HELP" row each, to out. */
 void pool_filter_help(sbuf *out);
 /* Parses one term (a tab: to-review|reviewed|edge|disagree[:T[:FIELD]]|
- * unscored|scored|all; or seller=ID, assigned=REVIEWER, reviewer=NAME,
+ * unscored|scored|skipped|failed|all; or seller=ID, assigned=REVIEWER, reviewer=NAME,
  * since=DATE, until=DATE, search=TEXT) into f, resetting f first. Strings
  * point into spec. 0 or -1 + err naming "--filter SPEC". */
 int pool_filter_parse(const char *spec, pool_filter *f, char *err);

@@ -50,7 +50,8 @@ static int has_terms(const pool_filter *f)
 
 /* WHERE clause for a filter; parameters ?1 disagree threshold, ?2 search
  * pattern (unindexed search), ?3 seller, ?8 the disagreement's field, ?9
- * assignee, ?10 reviewer, ?11 and ?12 the label date range. */
+ * assignee, ?10 reviewer, ?11 and ?12 the label date range, ?13 the
+ * skipping reviewer. */
 static void where_clause(const pool_filter *f, sbuf *b)
 {
     sbuf_add(b, " WHERE 1");
@@ -70,6 +71,25 @@ static void where_clause(const pool_filter *f, sbuf *b)
         break;
     case FILTER_UNSCORED: sbuf_add(b, " AND c.pred_id IS NULL"); break;
     case FILTER_SCORED: sbuf_add(b, " AND c.pred_id IS NOT NULL"); break;
+    case FILTER_SKIPPED:
+        /* The reviewer's skips (labels_skipped, schema 16: few) drive;
+         * their latest label decides. */
+        if (f->skipped_by)
+            sbuf_add(b, " AND c.cid IN (SELECT cid FROM labels WHERE status ="
+                        " 'skipped' AND reviewer = ?13) AND (SELECT l.status"
+                        " FROM labels l WHERE l.cid = c.cid AND l.reviewer = ?13"
+                        " AND l.undone_at IS NULL ORDER BY l.id DESC LIMIT 1)"
+                        " = 'skipped'");
+        else
+            sbuf_add(b, " AND c.status = 3");
+        break;
+    case FILTER_FAILED:
+        /* Failures (predictions_failed, schema 16: few) drive; the latest
+         * attempt decides. */
+        sbuf_add(b, " AND c.cid IN (SELECT cid FROM predictions WHERE status ="
+                    " 'failed') AND (SELECT pf.status FROM predictions pf WHERE"
+                    " pf.cid = c.cid ORDER BY pf.id DESC LIMIT 1) = 'failed'");
+        break;
     case FILTER_ALL: break;
     }
     if (search_indexed(f)) {
@@ -79,9 +99,11 @@ static void where_clause(const pool_filter *f, sbuf *b)
         pool_search_scan_sql(b, "c");
     }
     if (f->seller) sbuf_add(b, " AND c.seller_id = ?3");
+    /* IN, not EXISTS: a count is then driven by the reviewer's
+     * assignments (assignments_reviewer), not a walk of the whole tab. */
     if (f->assigned_to)
-        sbuf_add(b, " AND EXISTS (SELECT 1 FROM assignments a WHERE a.cid = c.cid"
-                    " AND a.reviewer = ?9)");
+        sbuf_add(b, " AND c.cid IN (SELECT a.cid FROM assignments a WHERE"
+                    " a.reviewer = ?9)");
     if (f->reviewer || f->since || f->until) {
         sbuf_add(b, " AND EXISTS (SELECT 1 FROM labels lr WHERE lr.id = ");
         sbuf_add(b, f->reviewer ? OWN_LABEL : "c.label_id");
@@ -102,6 +124,8 @@ static void bind_filter(sqlite3_stmt *s, const pool_filter *f)
     if (f->reviewer) sqlite3_bind_text(s, 10, f->reviewer, -1, SQLITE_TRANSIENT);
     if (f->since) sqlite3_bind_int64(s, 11, f->since);
     if (f->until) sqlite3_bind_int64(s, 12, f->until);
+    if (f->kind == FILTER_SKIPPED && f->skipped_by)
+        sqlite3_bind_text(s, 13, f->skipped_by, -1, SQLITE_TRANSIENT);
     if (f->kind == FILTER_DISAGREE && f->disagree_field) {
         char path[200];
         snprintf(path, sizeof path, "$.\"%s\"", f->disagree_field);
@@ -148,13 +172,22 @@ static const char *list_index(const pool_filter *f, int sparse)
     return f->sort >= SORT_ID && f->sort <= SORT_EDGE ? names[f->sort] : names[0];
 }
 
+/* Filters whose few rows come from a subquery (where_clause): SQLite reads
+ * them by rowid and sorts, rather than walk a sort index past the rest. */
+static int driven(const pool_filter *f)
+{
+    return f->kind == FILTER_FAILED ||
+           (f->kind == FILTER_SKIPPED && f->skipped_by);
+}
+
 static void from_clause(const pool_filter *f, int sparse, sbuf *b)
 {
     sbuf_add(b, " FROM conversations c");
     /* A search with few matches: read them by rowid (the only access NOT
      * INDEXED leaves) and sort. */
     if (sparse == SPARSE_SEARCH) sbuf_add(b, " NOT INDEXED");
-    else if (!f->seller) sbuf_addf(b, " INDEXED BY %s", list_index(f, sparse));
+    else if (!f->seller && !driven(f))
+        sbuf_addf(b, " INDEXED BY %s", list_index(f, sparse));
 }
 
 /* ---- windowed lists ----
@@ -392,6 +425,8 @@ static char *list_sig(const pool_filter *f)
               f->reviewer ? (int)strlen(f->reviewer) : -1,
               f->reviewer ? f->reviewer : "", (long long)f->since,
               (long long)f->until);
+    sbuf_addf(&b, "|%d:%s", f->skipped_by ? (int)strlen(f->skipped_by) : -1,
+              f->skipped_by ? f->skipped_by : "");
     return sbuf_take(&b);
 }
 
@@ -574,12 +609,13 @@ int64_t pool_count(pool *p, const pool_filter *f, char *err)
 {
     sbuf q = {0};
     if (!has_search(f) && f->kind != FILTER_DISAGREE && !f->assigned_to &&
-        !f->reviewer && !f->since && !f->until) {
+        !f->reviewer && !f->since && !f->until && !driven(f)) {
         sbuf_add(&q, "SELECT coalesce(sum(n), 0) FROM conv_counts k WHERE 1");
         switch (f->kind) {
         case FILTER_TO_REVIEW: sbuf_add(&q, " AND k.status = 1"); break;
         case FILTER_REVIEWED: sbuf_add(&q, " AND k.status = 2"); break;
         case FILTER_EDGE: sbuf_add(&q, " AND k.edge = 1"); break;
+        case FILTER_SKIPPED: sbuf_add(&q, " AND k.status = 3"); break;
         case FILTER_UNSCORED: sbuf_add(&q, " AND NOT k.scored"); break;
         case FILTER_SCORED: sbuf_add(&q, " AND k.scored"); break;
         default: break;
@@ -656,6 +692,9 @@ static const struct {
      "(default 2) between model and human; with FIELD only that field"},
     {"unscored", TERM_TAB, FILTER_UNSCORED, 0, "without a prediction"},
     {"scored", TERM_TAB, FILTER_SCORED, 0, "with a prediction"},
+    {"skipped", TERM_TAB, FILTER_SKIPPED, 0,
+     "skipped (the pool's state; the workbench's Skipped tab is yours)"},
+    {"failed", TERM_TAB, FILTER_FAILED, 0, "the latest scoring attempt failed"},
     {"all", TERM_TAB, FILTER_ALL, 0, "every conversation (the default)"},
     {"seller=ID", TERM_TEXT, 0, offsetof(pool_filter, seller),
      "this seller's conversations"},
@@ -818,7 +857,8 @@ void pool_filter_describe(const pool_filter *f, sbuf *out)
         [FILTER_ALL] = "all", [FILTER_TO_REVIEW] = "to review",
         [FILTER_REVIEWED] = "reviewed", [FILTER_EDGE] = "edge cases",
         [FILTER_DISAGREE] = "disagreements", [FILTER_UNSCORED] = "unscored",
-        [FILTER_SCORED] = "scored",
+        [FILTER_SCORED] = "scored", [FILTER_SKIPPED] = "skipped",
+        [FILTER_FAILED] = "failed scoring",
     };
     sbuf_add(out, tab[f->kind]);
     if (f->kind == FILTER_DISAGREE) {

@@ -241,6 +241,73 @@ int pool_get_prediction(pool *p, const rubric *r, const char *conv_id,
     return read_prediction(p, r, s, out, err);
 }
 
+int pool_last_failure(pool *p, const char *conv_id, char **error, char *err)
+{
+    *error = NULL;
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT p.status = 'failed', p.error FROM predictions p JOIN"
+        " conversations c ON c.cid = p.cid WHERE c.id = ? ORDER BY p.id DESC"
+        " LIMIT 1", err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s), failed = 0;
+    if (rc == SQLITE_ROW && (failed = sqlite3_column_int(s, 0)))
+        *error = pool_col_strdup(s, 1);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return pool_sql_err(p, "last failure", err);
+    return failed;
+}
+
+int64_t pool_last_action_id(pool *p, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p, "SELECT coalesce(max(id), 0) FROM actions", err);
+    if (!s) return -1;
+    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_finalize(s);
+    if (id < 0) pool_sql_err(p, "journal", err);
+    return id;
+}
+
+int pool_reviewer_activity(pool *p, const char *reviewer, int64_t since,
+                           int64_t after_id, pool_activity *out, char *err)
+{
+    memset(out, 0, sizeof *out);
+    /* One range of an index either way: the session's rows by id
+     * (actions_reviewer), a day's by time (actions_reviewer_time, schema
+     * 16), not a walk of everything the reviewer ever did. */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+        "SELECT a.kind, count(DISTINCT CASE WHEN l.status = 'corrected' THEN"
+        " a.cid END), count(DISTINCT a.cid) FROM actions a INDEXED BY %s"
+        " LEFT JOIN labels l ON a.kind = 'label' AND l.id = a.ref"
+        " WHERE a.reviewer = ?1 AND a.created_at >= ?2 AND a.id > ?3"
+        " AND a.undone_at IS NULL"
+        " AND a.kind IN ('label', 'skip', 'edge_mark') GROUP BY 1",
+        after_id > 0 ? "actions_reviewer" : "actions_reviewer_time");
+    sqlite3_stmt *s = pool_prepare(p, sql, err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, reviewer ? reviewer : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, since);
+    sqlite3_bind_int64(s, 3, after_id);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *kind = (const char *)sqlite3_column_text(s, 0);
+        int64_t n = sqlite3_column_int64(s, 2);
+        if (!kind) continue;
+        if (!strcmp(kind, "label")) {
+            out->labels += n;
+            out->corrections += sqlite3_column_int64(s, 1);
+        } else if (!strcmp(kind, "skip")) {
+            out->skips += n;
+        } else {
+            out->edges += n;
+        }
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "activity", err);
+    return 0;
+}
+
 int pool_get_prediction_id(pool *p, const rubric *r, int64_t pred_id,
                            prediction *out, char *err)
 {

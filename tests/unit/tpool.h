@@ -17,6 +17,8 @@
     "DROP INDEX conv_s_human; DROP INDEX conv_s_diff;" \
     "DROP TABLE conv_search; DROP VIEW conv_doc; DROP TABLE search_state;" \
     "DROP INDEX conv_state; DROP INDEX conv_l_fdiff;" \
+    "DROP INDEX predictions_failed; DROP INDEX labels_skipped;" /* 16 */ \
+    "DROP INDEX IF EXISTS actions_reviewer_time;" \
     "ALTER TABLE conversations DROP COLUMN fdiff;" \
     "ALTER TABLE conversations DROP COLUMN fdiff_field;" \
     "CREATE INDEX conv_seller ON conversations(seller_id, id);" \

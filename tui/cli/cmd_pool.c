@@ -2,6 +2,7 @@
  * label, edge, backup. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "../term/ui_text.h"
 #include "../../data/pool_team.h"
 #include "../../core/numarg.h"
 #include "../../core/util.h"
@@ -181,10 +182,11 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
         }
         long total = st.added + st.changed + st.same;
         if (!g->quiet)
-            cli_printf(stdout, "%s: %ld conversation%s (%ld new, %ld changed, "
-                       "%ld unchanged), %ld messages\n", path, total,
-                       total == 1 ? "" : "s", st.added, st.changed, st.same,
-                       st.msgs);
+            cli_printf(stdout, "%s: %ld %s (%ld new, %ld changed, "
+                       "%ld unchanged), %ld %s\n", path, total,
+                       ui_plural(total, "conversation", "conversations"),
+                       st.added, st.changed, st.same, st.msgs,
+                       ui_plural(st.msgs, "message", "messages"));
     }
     /* New conversations wait for the search index (see pool.h): say how
      * to catch it up, once. */

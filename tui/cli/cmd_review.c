@@ -2,6 +2,7 @@
  * of the reviewer's keys, through the same use cases (app/review.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "../term/ui_text.h"
 #include "../app/review.h"
 #include "../app/review_bulk.h"
 #include "../../core/util.h"
@@ -77,7 +78,8 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
     }
     fputs("conversation ", stdout); put_clean(c->id);
     fputs("  seller ", stdout); put_clean(c->seller_id);
-    printf("  %zu messages\n\n", c->nmsgs);
+    printf("  %zu %s\n\n", c->nmsgs,
+           ui_plural((int64_t)c->nmsgs, "message", "messages"));
     char *t = convo_transcript_new(c);
     put_clean(t);
     free(t);

@@ -112,8 +112,9 @@ static int import_job(ui_job_ctx *c)
     int rc = import_program_state(c->p, c->o->r, json, &o, &id, &ndemos, c->err);
     free(json);
     if (rc == 0) {
-        ui_job_log(c, "program %lld: imported from %s (%d demos); P lists it, "
-                   "b there makes it the best", (long long)id, path, ndemos);
+        ui_job_log(c, "program %lld: imported from %s (%d %s); P lists it, "
+                   "b there makes it the best", (long long)id, path, ndemos,
+                   ui_plural(ndemos, "demo", "demos"));
         ui_job_progress(c, 1, 1, 0, "done");
     }
     return rc;

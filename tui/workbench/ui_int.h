@@ -137,6 +137,13 @@ struct ui {
     double synced_checked; /* when synced_label was last read (date_mono) */
     unsigned index_gen;    /* gen when the index was last found caught up */
     int64_t pending_program;   /* program of an export waiting for a prompt */
+    /* The session (ui_session.c) and quitting (ui.c). */
+    double session_start;      /* date_mono() */
+    int64_t session_after;     /* the journal's last id at the start */
+    int64_t goal;              /* labels a day (0: none), pool_meta goal.REVIEWER */
+    unsigned nkeys;            /* keys dispatched so far */
+    unsigned popped_at;        /* nkeys when a screen was last popped */
+    int quit_asking;           /* the "quit?" question is showing */
 };
 
 /* ---- ui.c ---- */
@@ -190,6 +197,22 @@ void ui_box(ui *u, int y, int x, int h, int w, const char *title);
 /* A horizontal rule with centred text: "── text ──". */
 void ui_rule(ui *u, int y, int x, int w, const char *text, int attr);
 int ui_attr(ui *u, int which);
+
+/* ---- ui_session.c: this reviewer's progress and the session summary ---- */
+typedef struct {
+    pool_activity today;       /* since local midnight */
+    pool_activity session;     /* since the workbench opened */
+    double per_hour;           /* session labels an hour; < 0: none yet */
+    int64_t left;              /* to review in their assignments, or the pool's */
+    int64_t goal;              /* 0: none */
+} ui_progress;
+
+/* Starts the session clock and reads the reviewer's daily goal. */
+void ui_session_start(ui *u);
+/* This reviewer's figures now: 0, or -1 + err. */
+int ui_progress_get(ui *u, ui_progress *out, char *err);
+/* "12 labels (3 corrected), 2 skips, 1 edge case in 25 min" into buf. */
+void ui_session_summary(ui *u, char *buf, size_t n);
 
 /* ---- ui_log.c ---- */
 void ui_log_add(ui *u, int err, const char *msg);
