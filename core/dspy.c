@@ -74,3 +74,6 @@ double dspy_round_temperature(dspy_version v, int round)
 
 int dspy_round_rollout_id(dspy_version v) { return v == DSPY_V3; }
 int dspy_max_errors_default(dspy_version v) { return v == DSPY_V26 ? 5 : 10; }
+
+int dspy_fallback_after_lm_error(dspy_version v) { return v == DSPY_V26; }
+int dspy_fallback_after_empty(dspy_version v) { return v == DSPY_V3; }

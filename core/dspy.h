@@ -11,6 +11,10 @@
  *   metadata dspy         "2.6.27"                   "3.3.1"
  *   bootstrap rounds > 0  temperature 0.7+0.001*r    temperature 1.0 + rollout_id
  *   max_errors default    5                          10
+ *   JSON fallback after   any error but a context-   a parse error or an
+ *   a ChatAdapter call    window one (HTTP errors    empty answer (never
+ *                         too); not an empty answer  after an LM error)
+ *   fallback demo JSON    ensure_ascii               UTF-8 kept
  * (captured from the release trees: tests/fixtures/dspy/NOTE.md). */
 #ifndef CURATE_DSPY_H
 #define CURATE_DSPY_H
@@ -57,5 +61,13 @@ int dspy_state_trailing_newline(dspy_version v);
 double dspy_round_temperature(dspy_version v, int round);
 int dspy_round_rollout_id(dspy_version v);
 int dspy_max_errors_default(dspy_version v);
+
+/* When ChatAdapter.__call__ retries through JSONAdapter (one more request,
+ * unless no_json_fallback): after an answer that does not parse (always);
+ * after an LM error (HTTP error, time-out, network: 2.6 only, and not when
+ * the context window was exceeded); after an empty answer (3.x only: 2.6
+ * takes it as every field None). */
+int dspy_fallback_after_lm_error(dspy_version v);
+int dspy_fallback_after_empty(dspy_version v);
 
 #endif

@@ -42,7 +42,12 @@ typedef struct {
     char *model;           /* model name or "heuristic-v1" */
     int tokens;            /* total tokens (0 when cached) */
     int attempts;          /* HTTP attempts (0 cached or heuristic) */
-    int cached;            /* answer came from the cache */
+    int requests;          /* requests sent: 1, 2 with the JSON fallback
+                              (0 when every answer came from the cache) */
+    int cached;            /* no request sent: answered from the cache */
+    int fallback;          /* the answer is JSONAdapter's (the second
+                              request DSPy sends when ChatAdapter's answer
+                              lacks a field; core/dspy.h says when) */
     long http_status;
     double latency_ms;
 } score_result;
@@ -52,6 +57,7 @@ void score_result_clear(score_result *res);   /* frees the strings */
 typedef struct {
     size_t done, total;    /* done = results handed to store + failures */
     size_t ok, partial, failed, retried, cache_hits;
+    size_t fallbacks;      /* results that came through the JSON fallback */
     long tokens;
     double elapsed_s;
     int limit;             /* LLM: the client's live adaptive limit (sum
@@ -68,6 +74,7 @@ typedef struct {
 
 typedef struct {
     size_t total, ok, partial, failed, retried, cache_hits;
+    size_t fallbacks;      /* results that came through the JSON fallback */
     size_t not_run;        /* not scored because of a cancel or an abort */
     long tokens;
     double wall_s, rps;    /* rps: results per second of wall time */

@@ -282,3 +282,104 @@ TEST(dspy_golden_parse)
     CHECK(parse_matches(DSPY_V26, "2.6.27"));
     CHECK(parse_matches(DSPY_V3, "3.3.1"));
 }
+
+/* ---- the JSON fallback (JSONAdapter) ---- */
+
+/* JSONAdapter.format: the second request's messages, byte for byte. */
+static int json_prompt_matches(dspy_version ver, const char *release,
+                               const char *file, int with_demos)
+{
+    rubric *r = rubric_default_new();
+    r->dspy.version = ver;
+    program *pg = with_demos ? demos_program(r, 0) : NULL;
+    char *in[RUBRIC_MAX_FIELDS];
+    golden_inputs(r, in);
+    cJSON *got = prompt_json_messages_new(r, pg, in);
+    char rel[128];
+    snprintf(rel, sizeof rel, "%s/%s", release, file);
+    char *text = gold(rel);
+    cJSON *want = cJSON_Parse(text);
+    int ok = want && cJSON_GetArraySize(got) == cJSON_GetArraySize(want);
+    if (!ok)
+        fprintf(stderr, "    %s: %d messages, DSPy %s sent %d\n", rel,
+                cJSON_GetArraySize(got), release, cJSON_GetArraySize(want));
+    for (int i = 0; ok && i < cJSON_GetArraySize(want); i++) {
+        const cJSON *g = cJSON_GetArrayItem(got, i), *w = cJSON_GetArrayItem(want, i);
+        ok = same_bytes(rel, cJSON_GetObjectItem(g, "role")->valuestring,
+                        cJSON_GetObjectItem(w, "role")->valuestring) &&
+             same_bytes(rel, cJSON_GetObjectItem(g, "content")->valuestring,
+                        cJSON_GetObjectItem(w, "content")->valuestring);
+    }
+    char *json = prompt_json_messages_json_new(r, pg, in);
+    char *ser = cJSON_PrintUnformatted(got);
+    ok = ok && same_bytes("serialised", json, ser);
+    free(json);
+    cJSON_free(ser);
+    cJSON_Delete(want);
+    cJSON_Delete(got);
+    free(text);
+    prompt_inputs_clear(in);
+    program_free(pg);
+    rubric_free(r);
+    return ok;
+}
+
+TEST(dspy_golden_json_prompts)
+{
+    CHECK(json_prompt_matches(DSPY_V26, "2.6.27", "json_prompt_zero.json", 0));
+    CHECK(json_prompt_matches(DSPY_V26, "2.6.27", "json_prompt_demos.json", 1));
+    CHECK(json_prompt_matches(DSPY_V3, "3.3.1", "json_prompt_zero.json", 0));
+    CHECK(json_prompt_matches(DSPY_V3, "3.3.1", "json_prompt_demos.json", 1));
+}
+
+/* JSONAdapter.parse's verdict on each captured completion: curate has
+ * every field (missing = 0) exactly when DSPy's parse returns, with the
+ * same text per field (Python's str() of the JSON value). */
+static int json_parse_matches(dspy_version ver, const char *release)
+{
+    rubric *r = rubric_default_new();
+    r->dspy.version = ver;
+    char rel[128];
+    snprintf(rel, sizeof rel, "%s/json_parse.json", release);
+    char *text = gold(rel);
+    cJSON *cases = cJSON_Parse(text);
+    free(text);
+    int ok = cases != NULL && cJSON_GetArraySize(cases) >= 16, i = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cases) {
+        const char *completion =
+            cJSON_GetObjectItem(c, "completion")->valuestring;
+        int want_ok = cJSON_IsTrue(cJSON_GetObjectItem(c, "ok"));
+        prompt_answer a;
+        prompt_parse_json_answer(r, completion, &a);
+        int got_ok = !a.missing;
+        if (got_ok != want_ok) {
+            fprintf(stderr, "    %s case %d: curate %s, DSPy %s (%s)\n", rel, i,
+                    got_ok ? "ok" : "fails", want_ok ? "ok" : "fails",
+                    a.error ? a.error : "");
+            ok = 0;
+        }
+        const cJSON *f, *fields = want_ok ? cJSON_GetObjectItem(c, "fields") : NULL;
+        cJSON_ArrayForEach(f, fields) {
+            int fi = rubric_field_index(r, f->string);
+            const char *got = !strcmp(f->string, "reasoning") ? a.reasoning
+                              : fi >= 0 ? a.raw[fi] : NULL;
+            if (!got || strcmp(got, f->valuestring)) {
+                fprintf(stderr, "    %s case %d: %s is \"%s\", DSPy \"%s\"\n",
+                        rel, i, f->string, got ? got : "(none)", f->valuestring);
+                ok = 0;
+            }
+        }
+        prompt_answer_clear(&a);
+        i++;
+    }
+    cJSON_Delete(cases);
+    rubric_free(r);
+    return ok;
+}
+
+TEST(dspy_golden_json_parse)
+{
+    CHECK(json_parse_matches(DSPY_V26, "2.6.27"));
+    CHECK(json_parse_matches(DSPY_V3, "3.3.1"));
+}

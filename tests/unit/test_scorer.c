@@ -353,7 +353,10 @@ static void llm_bad_answers(srv *s)
     a = result_for(&f, "c1");
     CHECK(a && strcmp(a->status, "failed") == 0);
     CHECK_STR(a->raw, "I think it's fine lol");
-    CHECK_STR(a->error, "no [[ ## ]] markers and not JSON");
+    /* neither ChatAdapter's request nor the JSON fallback's parsed */
+    CHECK_STR(a->error, "ChatAdapter: not a JSON object; JSON fallback: "
+                        "not a JSON object");
+    CHECK(a->fallback && a->requests == 2);
     CHECK(f.puts == puts);
 
     /* HTTP 500: failed with the server's message, no raw */

@@ -148,8 +148,13 @@ static void fill_prediction(const glue *g, const bs_example *ex,
         return;
     }
     if (res->raw) {
+        /* JSONAdapter's answer (the fallback, or --json-schema's) is JSON */
         prompt_answer a;
         prompt_parse_answer(g->r, res->raw, &a);
+        if (res->fallback || a.format == ANSWER_FMT_NONE) {
+            prompt_answer_clear(&a);
+            prompt_parse_json_answer(g->r, res->raw, &a);
+        }
         prompt_demo_from_answer(g->r, ex->inputs, &a, &out->d);
         prompt_answer_clear(&a);
     } else {
@@ -165,8 +170,10 @@ static int store_cb(const char *conv_id, const score_result *res, void *ctx,
 {
     glue *g = ctx;
     (void)err;
+    /* a JSON fallback is one more request, as in DSPy */
     if (res->cached) g->res->cache_hits++;
-    else if (res->attempts > 0) g->res->requests++;
+    g->res->requests += (size_t)res->requests;
+    if (res->fallback) g->res->fallbacks++;
     for (size_t k = 0; k < g->nidx; k++) {
         size_t i = g->idx[k];
         if (g->filled[i] || strcmp(g->calls[i].ex->conv_id, conv_id)) continue;
