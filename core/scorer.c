@@ -321,13 +321,16 @@ static void chat_answer(run_state *s, pending *p, const char *content,
         prompt_answer_clear(&a);
         prompt_parse_json_answer(r, content, &a);
     }
-    if (!from_cache && a.status != ANSWER_FAILED && s->job->cache_put &&
-        strlen(content) <= SCORER_RAW_MAX)
-        s->job->cache_put(p->key, content, s->job->ctx);
     int empty = a.format == ANSWER_FMT_NONE && a.error &&
                 !strcmp(a.error, "empty response");
-    if (a.missing && fallback_on(s) &&
-        (!empty || dspy_fallback_after_empty(r->dspy.version))) {
+    int fallback = a.missing && fallback_on(s) &&
+                   (!empty || dspy_fallback_after_empty(r->dspy.version));
+    /* An answer the fallback follows is kept too, as DSPy's cache keeps
+     * it: a rerun then costs no request at all. */
+    if (!from_cache && (a.status != ANSWER_FAILED || fallback) &&
+        s->job->cache_put && strlen(content) <= SCORER_RAW_MAX)
+        s->job->cache_put(p->key, content, s->job->ctx);
+    if (fallback) {
         start_fallback(s, p, content, a.error);
         prompt_answer_clear(&a);
         return;
