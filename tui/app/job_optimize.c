@@ -512,6 +512,9 @@ static char *summary_json_new(const rubric *r, const job_optimize_result *x)
     cJSON_AddNumberToObject(o, "accepted", (double)x->accepted);
     cJSON_AddNumberToObject(o, "rejected", (double)x->rejected);
     cJSON_AddNumberToObject(o, "errors", (double)x->errors);
+    cJSON_AddNumberToObject(o, "requests", (double)x->requests);
+    cJSON_AddNumberToObject(o, "cache_hits", (double)x->cache_hits);
+    cJSON_AddNumberToObject(o, "json_fallbacks", (double)x->fallbacks);
     cJSON *t = cJSON_AddObjectToObject(o, "train");
     cJSON_AddNumberToObject(t, "n", (double)x->ntrain);
     cJSON_AddNumberToObject(t, "edge", (double)x->n_edge);
