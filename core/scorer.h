@@ -2,7 +2,11 @@
  * (LLM or the heuristic baseline) and conversation ids, it pulls each
  * conversation through a callback, checks the response cache (LLM), runs
  * the requests (LLM: concurrently through llm.h), parses and validates the
- * answers, and hands every result to a store callback. No SQL here: the
+ * answers, and hands every result to a store callback. As DSPy's
+ * ChatAdapter, an answer that lacks a field is asked again through
+ * JSONAdapter (the JSON fallback: one more request, when core/dspy.h says
+ * DSPy would, unless r->dspy.no_json_fallback); the result is then that
+ * answer's (score_result.fallback). No SQL here: the
  * caller wires the callbacks to the pool. The TUI runs it on a background
  * thread, the CLI in the foreground; all callbacks run on the thread that
  * called scorer_run(). */
@@ -103,7 +107,9 @@ typedef struct {
     /* Optional. 1 hit (*response malloc'd; scorer frees), 0 miss, -1 error
      * (treated as a miss). */
     int (*cache_get)(const char *key, char **response, void *ctx);
-    /* Optional. Called with answers that parsed ok or partial. */
+    /* Optional. Called with answers that parsed ok or partial, and with
+     * ChatAdapter answers the JSON fallback followed (DSPy's cache keeps
+     * them too: a rerun sends nothing). */
     int (*cache_put)(const char *key, const char *response, void *ctx);
     /* Stores a result. Returning -1 + err aborts the job: nothing more is
      * sent, scorer_run returns -1 with err. */
