@@ -781,7 +781,8 @@ static int same_keys(const pyjson_obj *a, const pyjson_obj *b)
  * {...} (the regex), then json_repair on it. 3.x: json_repair on the
  * whole text first: one object, or several objects one after another
  * with the same keys (json_repair keeps the last, as a correction); any
- * other mix is a list to json_repair, and then the regex's first {...}. */
+ * other mix is a list to json_repair, and then the regex's first {...}.
+ * (3.2 reads as 3.x.) */
 #define MAX_SPANS 16
 static int json_answer_object(const rubric *r, const char *text,
                               pyjson_obj *obj)
@@ -789,7 +790,7 @@ static int json_answer_object(const rubric *r, const char *text,
     const char *sp[2 * MAX_SPANS];
     size_t n = object_spans(text, sp, MAX_SPANS);
     if (!n) return -1;
-    if (r->dspy.version == DSPY_V3 && n > 1) {
+    if (r->dspy.version != DSPY_V26 && n > 1) {
         int sequence = !memchr(text, '[', (size_t)(sp[0] - text));
         pyjson_obj first = {0};
         sequence = sequence &&

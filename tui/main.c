@@ -32,7 +32,7 @@ static const struct {
     {"reviewer", required_argument, OPT_REVIEWER, "--reviewer NAME",
      "reviewer name (env CURATE_REVIEWER, else $USER)"},
     {"dspy", required_argument, OPT_DSPY, "--dspy VERSION",
-     "DSPy to match: 3 (default) or 2.6 (env CURATE_DSPY)"},
+     "DSPy to match: 3 (default), 3.2 or 2.6 (env CURATE_DSPY)"},
     {"no-json-fallback", no_argument, OPT_NOJSON, "--no-json-fallback",
      "no JSONAdapter retry (env CURATE_NO_JSON_FALLBACK=1)"},
     {"timing", no_argument, OPT_TIMING, "--timing",

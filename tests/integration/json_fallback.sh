@@ -3,7 +3,7 @@
 # again through JSONAdapter. Against the loopback server in json-fallback
 # mode (ChatAdapter requests get text with no fields, JSONAdapter requests
 # get JSON), per --dspy version: the second request is exactly
-# JSONAdapter.format (golden files captured from DSPy 2.6.27 / 3.3.1, with
+# JSONAdapter.format (golden files captured from DSPy 2.6.27 / 3.2.1 / 3.3.1, with
 # this conversation as the input) with response_format json_object; the
 # fallback's values are stored and counted; --no-json-fallback (and
 # CURATE_NO_JSON_FALLBACK) send one request and record the parse failure;
@@ -29,7 +29,7 @@ export CURATE_LLM_URL=$LLM_URL CURATE_LLM_MODEL=test-model
 
 requests() { curl -s "http://127.0.0.1:$LLM_PORT/stats" | $PY -c 'import json,sys; print(json.load(sys.stdin)["requests"])'; }
 
-for v in 3:3.3.1 2.6:2.6.27; do
+for v in 3:3.3.1 3.2:3.2.1 2.6:2.6.27; do
   ver=${v%%:*} rel=${v#*:}
   # the four demos of the golden prompts, as the current best
   check_rc "$ver: import the golden state" 0 "$CURATE" --dspy "$ver" import-program json "$FIX/$rel/state.json" --use

@@ -126,6 +126,11 @@ TEST(dspy_golden_prompts_3)
 {
     CHECK(prompt_matches(DSPY_V3, "3.3.1", "prompt_zero.json", 0));
     CHECK(prompt_matches(DSPY_V3, "3.3.1", "prompt_demos.json", 1));
+    CHECK(prompt_matches(DSPY_V32, "3.2.1", "prompt_zero.json", 0));
+    CHECK(prompt_matches(DSPY_V32, "3.2.1", "prompt_demos.json", 1));
+    /* 3.0-3.1 send the same prompts as 3.x */
+    CHECK(prompt_matches(DSPY_V3, "3.0.4", "prompt_demos.json", 1));
+    CHECK(prompt_matches(DSPY_V3, "3.1.3", "prompt_demos.json", 1));
 }
 
 /* The state curate writes for its own program equals Module.save's. */
@@ -155,6 +160,7 @@ TEST(dspy_golden_states_written)
 {
     CHECK(own_state_matches(DSPY_V26, "2.6.27"));
     CHECK(own_state_matches(DSPY_V3, "3.3.1"));
+    CHECK(own_state_matches(DSPY_V32, "3.2.1"));
 }
 
 /* A DSPy-written state imported and written back for version ver equals
@@ -195,6 +201,12 @@ TEST(dspy_golden_states_reimported)
         /* Across versions: a 2.6 state written for 3 is 3.3.1's. */
         CHECK(reexport_matches("2.6.27", DSPY_V3, "3.3.1", files[i]));
         CHECK(reexport_matches("3.3.1", DSPY_V26, "2.6.27", files[i]));
+        CHECK(reexport_matches("3.2.1", DSPY_V32, "3.2.1", files[i]));
+        CHECK(reexport_matches("3.3.1", DSPY_V32, "3.2.1", files[i]));
+        /* 3.0-3.1 states (the long reasoning prefix) come back as the
+         * chosen release writes them */
+        CHECK(reexport_matches("3.0.4", DSPY_V3, "3.3.1", files[i]));
+        CHECK(reexport_matches("3.1.3", DSPY_V3, "3.3.1", files[i]));
     }
 }
 
@@ -281,6 +293,7 @@ TEST(dspy_golden_parse)
 {
     CHECK(parse_matches(DSPY_V26, "2.6.27"));
     CHECK(parse_matches(DSPY_V3, "3.3.1"));
+    CHECK(parse_matches(DSPY_V32, "3.2.1"));
 }
 
 /* ---- the JSON fallback (JSONAdapter) ---- */
@@ -330,6 +343,8 @@ TEST(dspy_golden_json_prompts)
     CHECK(json_prompt_matches(DSPY_V26, "2.6.27", "json_prompt_demos.json", 1));
     CHECK(json_prompt_matches(DSPY_V3, "3.3.1", "json_prompt_zero.json", 0));
     CHECK(json_prompt_matches(DSPY_V3, "3.3.1", "json_prompt_demos.json", 1));
+    CHECK(json_prompt_matches(DSPY_V32, "3.2.1", "json_prompt_zero.json", 0));
+    CHECK(json_prompt_matches(DSPY_V32, "3.2.1", "json_prompt_demos.json", 1));
 }
 
 /* JSONAdapter.parse's verdict on each captured completion: curate has
@@ -382,4 +397,26 @@ TEST(dspy_golden_json_parse)
 {
     CHECK(json_parse_matches(DSPY_V26, "2.6.27"));
     CHECK(json_parse_matches(DSPY_V3, "3.3.1"));
+    CHECK(json_parse_matches(DSPY_V32, "3.2.1"));
+}
+
+/* The --dspy values and the family of a state's release. */
+TEST(dspy_version_values)
+{
+    char err[ERR_MAX];
+    dspy_version v;
+    CHECK(dspy_version_parse("3", &v, err) == 0 && v == DSPY_V3);
+    CHECK(dspy_version_parse("3.3.1", &v, err) == 0 && v == DSPY_V3);
+    CHECK(dspy_version_parse("3.2", &v, err) == 0 && v == DSPY_V32);
+    CHECK(dspy_version_parse("3.2.0", &v, err) == 0 && v == DSPY_V32);
+    CHECK(dspy_version_parse("2.6", &v, err) == 0 && v == DSPY_V26);
+    CHECK(dspy_version_parse("3.1", &v, err) < 0);
+    CHECK(strstr(err, "3.2 for 3.2.0-3.2.1"));
+    CHECK(dspy_family_of_release("3.2.1", &v) == 0 && v == DSPY_V32);
+    CHECK(dspy_family_of_release("3.0.4", &v) == 0 && v == DSPY_V3);
+    CHECK(dspy_family_of_release("3.3.0", &v) == 0 && v == DSPY_V3);
+    CHECK(!strcmp(dspy_release(DSPY_V32), "3.2.1"));
+    /* 3.2 is 3.3 but for when the JSON fallback runs */
+    CHECK(dspy_fallback_after_lm_error(DSPY_V32) && !dspy_fallback_after_lm_error(DSPY_V3));
+    CHECK(!dspy_fallback_after_empty(DSPY_V32) && dspy_fallback_after_empty(DSPY_V3));
 }

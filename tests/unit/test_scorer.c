@@ -642,6 +642,20 @@ TEST(scorer_json_fallback_when_per_version)
     CHECK(sum.failed == 1 && sum.fallbacks == 1);
     CHECK(srv_stat(&s, "requests") == 7);
     score_summary_clear(&sum);
+    /* 3.2 is 2.6 here: no fallback after an empty answer ... */
+    r->dspy.version = DSPY_V32;
+    fixture_free(&f);
+    CHECK(run_llm_job(r, &s, &f, 1, &sum) == 0);
+    CHECK(sum.failed == 1 && sum.fallbacks == 0);
+    CHECK(srv_stat(&s, "requests") == 8);
+    score_summary_clear(&sum);
+    /* ... and one after an HTTP error */
+    srv_control(&s, "{\"mode\":\"json-fallback-500\"}");
+    fixture_free(&f);
+    CHECK(run_llm_job(r, &s, &f, 1, &sum) == 0);
+    CHECK(sum.ok == 1 && sum.fallbacks == 1);
+    CHECK(srv_stat(&s, "requests") == 10);
+    score_summary_clear(&sum);
     fixture_free(&f);
     rubric_free(r);
     srv_stop(&s);
