@@ -345,6 +345,9 @@ TEST(dspy_golden_json_prompts)
     CHECK(json_prompt_matches(DSPY_V3, "3.3.1", "json_prompt_demos.json", 1));
     CHECK(json_prompt_matches(DSPY_V32, "3.2.1", "json_prompt_zero.json", 0));
     CHECK(json_prompt_matches(DSPY_V32, "3.2.1", "json_prompt_demos.json", 1));
+    /* 3.0-3.1 (no value of their own): JSONAdapter prompts as 2.6.27's */
+    CHECK(json_prompt_matches(DSPY_V26, "3.0.4", "json_prompt_demos.json", 1));
+    CHECK(json_prompt_matches(DSPY_V26, "3.1.3", "json_prompt_demos.json", 1));
 }
 
 /* JSONAdapter.parse's verdict on each captured completion: curate has
@@ -398,6 +401,9 @@ TEST(dspy_golden_json_parse)
     CHECK(json_parse_matches(DSPY_V26, "2.6.27"));
     CHECK(json_parse_matches(DSPY_V3, "3.3.1"));
     CHECK(json_parse_matches(DSPY_V32, "3.2.1"));
+    /* 3.0.x reads the answer as 2.6 does, 3.1 as 3.x */
+    CHECK(json_parse_matches(DSPY_V26, "3.0.4"));
+    CHECK(json_parse_matches(DSPY_V3, "3.1.3"));
 }
 
 /* The --dspy values and the family of a state's release. */
