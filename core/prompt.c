@@ -726,8 +726,9 @@ static int blank_text(const char *text)
     return !*text;
 }
 
-void prompt_parse_answer(const rubric *r, const char *content,
-                         prompt_answer *out)
+/* out as a failed answer; the text to read, or NULL (out->error set)
+ * when there is none. */
+static const char *answer_start(const char *content, prompt_answer *out)
 {
     memset(out, 0, sizeof *out);
     out->status = ANSWER_FAILED;
@@ -735,8 +736,16 @@ void prompt_parse_answer(const rubric *r, const char *content,
     const char *text = content ? content : "";
     if (blank_text(text)) {
         out->error = xstrdup("empty response");
-        return;
+        return NULL;
     }
+    return text;
+}
+
+void prompt_parse_answer(const rubric *r, const char *content,
+                         prompt_answer *out)
+{
+    const char *text = answer_start(content, out);
+    if (!text) return;
     if (!parse_markers(r, text, out)) {
         out->error = xstrdup("no [[ ## ]] markers");
         return;
@@ -818,14 +827,8 @@ static int json_answer_object(const rubric *r, const char *text,
 void prompt_parse_json_answer(const rubric *r, const char *content,
                               prompt_answer *out)
 {
-    memset(out, 0, sizeof *out);
-    out->status = ANSWER_FAILED;
-    out->missing = 1;
-    const char *text = content ? content : "";
-    if (blank_text(text)) {
-        out->error = xstrdup("empty response");
-        return;
-    }
+    const char *text = answer_start(content, out);
+    if (!text) return;
     pyjson_obj obj;
     if (json_answer_object(r, text, &obj) < 0) {
         out->error = xstrdup("not a JSON object");

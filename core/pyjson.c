@@ -71,46 +71,74 @@ void pyjson_dump_string(sbuf *b, const char *s, int ensure_ascii)
 
 /* ---------------------------------------------------------------- Python text */
 
-/* repr() of a float: the shortest digits that read back the same, fixed
- * notation for decimal exponents -4..15, else d.ddde+XX. */
-static void py_float(sbuf *b, double v)
+char *pyjson_number_str_new(const char *tok)
 {
-    if (isnan(v)) { sbuf_add(b, "nan"); return; }
-    if (isinf(v)) { sbuf_add(b, v < 0 ? "-inf" : "inf"); return; }
-    char buf[48];
+    if (!strcmp(tok, "NaN")) return xstrdup("nan");
+    if (!strcmp(tok, "Infinity")) return xstrdup("inf");
+    if (!strcmp(tok, "-Infinity")) return xstrdup("-inf");
+    if (!strpbrk(tok, ".eE")) {
+        const char *d = tok[0] == '-' ? tok + 1 : tok;
+        if (strcmp(d, "0") == 0) return xstrdup("0");
+        return xstrdup(tok);
+    }
+    double x = strtod(tok, NULL);
+    if (isinf(x)) return xstrdup(x < 0 ? "-inf" : "inf");
+    sbuf b = {0};
+    if (signbit(x)) { sbuf_addc(&b, '-'); x = -x; }
+    if (x == 0) { sbuf_add(&b, "0.0"); return sbuf_take(&b); }
+    char buf[64];
     for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*e", prec - 1, v);
-        if (strtod(buf, NULL) == v) break;
+        snprintf(buf, sizeof buf, "%.*e", prec - 1, x);
+        if (strtod(buf, NULL) == x) break;
     }
-    const char *q = buf;
-    if (*q == '-') { sbuf_addc(b, '-'); q++; }
-    char digits[24];
+    /* buf: d[.ddd]e[+-]XX */
+    char digits[32];
     size_t nd = 0;
-    for (; *q && *q != 'e'; q++)
+    char *e = strchr(buf, 'e');
+    for (char *q = buf; q < e; q++)
         if (*q >= '0' && *q <= '9' && nd < sizeof digits - 1) digits[nd++] = *q;
+    while (nd > 1 && digits[nd - 1] == '0') nd--;
     digits[nd] = '\0';
-    int x = *q == 'e' ? atoi(q + 1) : 0;
-    while (nd > 1 && digits[nd - 1] == '0') digits[--nd] = '\0';
-    if (x >= -4 && x < 16) {
-        if (x < 0) {
-            sbuf_add(b, "0.");
-            for (int i = 0; i < -x - 1; i++) sbuf_addc(b, '0');
-            sbuf_add(b, digits);
-            return;
+    int exp10 = atoi(e + 1);
+    int decpt = exp10 + 1;
+    if (decpt > -4 && decpt <= 16) {
+        if (decpt <= 0) {
+            sbuf_add(&b, "0.");
+            for (int i = 0; i < -decpt; i++) sbuf_addc(&b, '0');
+            sbuf_add(&b, digits);
+        } else if ((size_t)decpt >= nd) {
+            sbuf_add(&b, digits);
+            for (size_t i = nd; i < (size_t)decpt; i++) sbuf_addc(&b, '0');
+            sbuf_add(&b, ".0");
+        } else {
+            sbuf_addn(&b, digits, (size_t)decpt);
+            sbuf_addc(&b, '.');
+            sbuf_add(&b, digits + decpt);
         }
-        for (int i = 0; i <= x; i++)
-            sbuf_addc(b, (size_t)i < nd ? digits[i] : '0');
-        sbuf_addc(b, '.');
-        if ((size_t)x + 1 < nd) sbuf_add(b, digits + x + 1);
-        else sbuf_addc(b, '0');
-        return;
+    } else {
+        sbuf_addc(&b, digits[0]);
+        if (nd > 1) {
+            sbuf_addc(&b, '.');
+            sbuf_add(&b, digits + 1);
+        }
+        sbuf_addf(&b, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
     }
-    sbuf_addc(b, digits[0]);
-    if (nd > 1) {
-        sbuf_addc(b, '.');
-        sbuf_add(b, digits + 1);
+    return sbuf_take(&b);
+}
+
+int pyjson_hex4(const char *s, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
+        else return -1;
     }
-    sbuf_addf(b, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+    *out = v;
+    return 0;
 }
 
 /* Characters str.isprintable() calls unprintable, as far as answers go:
@@ -160,22 +188,6 @@ static void skip_ws(reader *r)
         r->p++;
 }
 
-static int hex4(const char *p, const char *end, unsigned *out)
-{
-    if (end - p < 4) return -1;
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
-        else return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 static void add_cp(sbuf *b, uint32_t cp)
 {
     char u[4];
@@ -209,12 +221,12 @@ static int read_string(reader *r, sbuf *out)
         case 't': sbuf_addc(out, '\t'); break;
         case 'u': {
             unsigned hi, lo;
-            if (hex4(r->p, r->end, &hi) < 0) return -1;
+            if (r->end - r->p < 4 || pyjson_hex4(r->p, &hi) < 0) return -1;
             r->p += 4;
             uint32_t cp = hi;
             if (hi >= 0xD800 && hi <= 0xDBFF && r->end - r->p >= 6 &&
                 r->p[0] == '\\' && r->p[1] == 'u' &&
-                hex4(r->p + 2, r->end, &lo) == 0 && lo >= 0xDC00 &&
+                pyjson_hex4(r->p + 2, &lo) == 0 && lo >= 0xDC00 &&
                 lo <= 0xDFFF) {
                 cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
                 r->p += 6;
@@ -235,37 +247,26 @@ static int is_digit(char c) { return c >= '0' && c <= '9'; }
 static int read_number(reader *r, sbuf *out)
 {
     const char *s = r->p, *q = s;
-    int is_float = 0;
     if (q < r->end && *q == '-') q++;
     if (q >= r->end || !is_digit(*q)) return -1;
     while (q < r->end && is_digit(*q)) q++;
     if (q < r->end && *q == '.') {
-        is_float = 1;
         q++;
         if (q >= r->end || !is_digit(*q)) return -1;
         while (q < r->end && is_digit(*q)) q++;
     }
     if (q < r->end && (*q == 'e' || *q == 'E')) {
-        is_float = 1;
         q++;
         if (q < r->end && (*q == '+' || *q == '-')) q++;
         if (q >= r->end || !is_digit(*q)) return -1;
         while (q < r->end && is_digit(*q)) q++;
     }
     r->p = q;
-    if (is_float) {
-        char *t = xstrndup(s, (size_t)(q - s));
-        py_float(out, strtod(t, NULL));
-        free(t);
-        return 0;
-    }
-    /* int(): leading zeros and "-0" normalised */
-    const char *d = s;
-    int neg = *d == '-';
-    if (neg) d++;
-    while (d + 1 < q && *d == '0') d++;
-    if (neg && !(q - d == 1 && *d == '0')) sbuf_addc(out, '-');
-    sbuf_addn(out, d, (size_t)(q - d));
+    char *tok = xstrndup(s, (size_t)(q - s));
+    char *str = pyjson_number_str_new(tok);
+    sbuf_add(out, str);
+    free(str);
+    free(tok);
     return 0;
 }
 

@@ -25,6 +25,17 @@
 
 #include "sbuf.h"
 
+/* str() of the number json.loads makes of the JSON number token tok: an
+ * int keeps its digits ("-0" -> "0"), a float is repr'd: the shortest
+ * digits that round trip, fixed notation for decimal exponents -4..15,
+ * else d.ddde+XX; NaN/Infinity/-Infinity as "nan"/"inf"/"-inf". Caller
+ * frees. */
+char *pyjson_number_str_new(const char *tok);
+
+/* The value of the 4 hex digits at s (a \uXXXX escape; the caller checks
+ * that 4 bytes are there): 0, or -1 when one is not a hex digit. */
+int pyjson_hex4(const char *s, unsigned *out);
+
 /* Appends s (UTF-8) as a JSON string literal, quotes included. */
 void pyjson_dump_string(sbuf *b, const char *s, int ensure_ascii);
 

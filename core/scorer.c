@@ -218,7 +218,8 @@ static void fail_with(run_state *s, pending *p, const char *why)
     memset(&res, 0, sizeof res);
     res.status = xstrdup("failed");
     res.error = xstrdup(why);
-    if (p->chat_raw) res.raw = p->chat_raw, p->chat_raw = NULL;
+    res.raw = p->chat_raw;          /* ChatAdapter's answer, if any */
+    p->chat_raw = NULL;
     finish(s, p, &res);
 }
 

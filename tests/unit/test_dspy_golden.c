@@ -76,16 +76,18 @@ static void golden_inputs(const rubric *r, char *in[RUBRIC_MAX_FIELDS])
     cJSON_Delete(o);
 }
 
-/* Compares curate's messages for (ver, program) with a golden file. */
-static int prompt_matches(dspy_version ver, const char *release,
-                          const char *file, int with_demos)
+/* Compares curate's messages for (ver, program) with a golden file:
+ * ChatAdapter's, or JSONAdapter's (json: the fallback's second request). */
+static int messages_match(dspy_version ver, const char *release,
+                          const char *file, int with_demos, int json)
 {
     rubric *r = rubric_default_new();
     r->dspy.version = ver;
     program *pg = with_demos ? demos_program(r, 0) : NULL;
     char *in[RUBRIC_MAX_FIELDS];
     golden_inputs(r, in);
-    cJSON *got = prompt_messages_new(r, pg, in);
+    cJSON *got = json ? prompt_json_messages_new(r, pg, in)
+                      : prompt_messages_new(r, pg, in);
     char rel[128];
     snprintf(rel, sizeof rel, "%s/%s", release, file);
     char *text = gold(rel);
@@ -102,10 +104,11 @@ static int prompt_matches(dspy_version ver, const char *release,
                         cJSON_GetObjectItem(w, "content")->valuestring);
     }
     /* What is sent is the serialised form of the same list. */
-    char *json = prompt_messages_json_new(r, pg, in);
+    char *sent = json ? prompt_json_messages_json_new(r, pg, in)
+                      : prompt_messages_json_new(r, pg, in);
     char *ser = cJSON_PrintUnformatted(got);
-    ok = ok && same_bytes("serialised", json, ser);
-    free(json);
+    ok = ok && same_bytes("serialised", sent, ser);
+    free(sent);
     cJSON_free(ser);
     cJSON_Delete(want);
     cJSON_Delete(got);
@@ -116,21 +119,33 @@ static int prompt_matches(dspy_version ver, const char *release,
     return ok;
 }
 
+static int chat_prompt_matches(dspy_version ver, const char *release,
+                               const char *file, int with_demos)
+{
+    return messages_match(ver, release, file, with_demos, 0);
+}
+
+static int json_prompt_matches(dspy_version ver, const char *release,
+                               const char *file, int with_demos)
+{
+    return messages_match(ver, release, file, with_demos, 1);
+}
+
 TEST(dspy_golden_prompts_2_6)
 {
-    CHECK(prompt_matches(DSPY_V26, "2.6.27", "prompt_zero.json", 0));
-    CHECK(prompt_matches(DSPY_V26, "2.6.27", "prompt_demos.json", 1));
+    CHECK(chat_prompt_matches(DSPY_V26, "2.6.27", "prompt_zero.json", 0));
+    CHECK(chat_prompt_matches(DSPY_V26, "2.6.27", "prompt_demos.json", 1));
 }
 
 TEST(dspy_golden_prompts_3)
 {
-    CHECK(prompt_matches(DSPY_V3, "3.3.1", "prompt_zero.json", 0));
-    CHECK(prompt_matches(DSPY_V3, "3.3.1", "prompt_demos.json", 1));
-    CHECK(prompt_matches(DSPY_V32, "3.2.1", "prompt_zero.json", 0));
-    CHECK(prompt_matches(DSPY_V32, "3.2.1", "prompt_demos.json", 1));
+    CHECK(chat_prompt_matches(DSPY_V3, "3.3.1", "prompt_zero.json", 0));
+    CHECK(chat_prompt_matches(DSPY_V3, "3.3.1", "prompt_demos.json", 1));
+    CHECK(chat_prompt_matches(DSPY_V32, "3.2.1", "prompt_zero.json", 0));
+    CHECK(chat_prompt_matches(DSPY_V32, "3.2.1", "prompt_demos.json", 1));
     /* 3.0-3.1 send the same prompts as 3.x */
-    CHECK(prompt_matches(DSPY_V3, "3.0.4", "prompt_demos.json", 1));
-    CHECK(prompt_matches(DSPY_V3, "3.1.3", "prompt_demos.json", 1));
+    CHECK(chat_prompt_matches(DSPY_V3, "3.0.4", "prompt_demos.json", 1));
+    CHECK(chat_prompt_matches(DSPY_V3, "3.1.3", "prompt_demos.json", 1));
 }
 
 /* The state curate writes for its own program equals Module.save's. */
@@ -241,14 +256,16 @@ TEST(dspy_golden_import_prompt)
     CHECK(same);
 }
 
-/* ChatAdapter.parse's verdict on each captured completion: curate's
- * answer is ok exactly when DSPy's parse returns, with the same values. */
-static int parse_matches(dspy_version ver, const char *release)
+/* ChatAdapter.parse's (json: JSONAdapter.parse's) verdict on each
+ * captured completion: curate's answer is ok exactly when DSPy's parse
+ * returns, with the same values. */
+static int verdicts_match(dspy_version ver, const char *release, int json)
 {
     rubric *r = rubric_default_new();
     r->dspy.version = ver;
     char rel[128];
-    snprintf(rel, sizeof rel, "%s/parse.json", release);
+    snprintf(rel, sizeof rel, "%s/%s", release,
+             json ? "json_parse.json" : "parse.json");
     char *text = gold(rel);
     cJSON *cases = cJSON_Parse(text);
     free(text);
@@ -259,117 +276,10 @@ static int parse_matches(dspy_version ver, const char *release)
             cJSON_GetObjectItem(c, "completion")->valuestring;
         int want_ok = cJSON_IsTrue(cJSON_GetObjectItem(c, "ok"));
         prompt_answer a;
-        prompt_parse_answer(r, completion, &a);
-        /* JSON is not ChatAdapter's format: DSPy fails it there (and
-         * falls back to JSONAdapter); curate's ANSWER_FMT_JSON is that
-         * fallback, so compare only ChatAdapter's own verdicts. */
-        int got_ok = a.status == ANSWER_OK && a.format == ANSWER_FMT_MARKERS;
-        if (got_ok != want_ok) {
-            fprintf(stderr, "    %s case %d: curate %s, DSPy %s (%s)\n", rel, i,
-                    got_ok ? "ok" : "fails", want_ok ? "ok" : "fails",
-                    a.error ? a.error : "");
-            ok = 0;
-        }
-        const cJSON *f, *fields = want_ok ? cJSON_GetObjectItem(c, "fields") : NULL;
-        cJSON_ArrayForEach(f, fields) {
-            int fi = rubric_field_index(r, f->string);
-            const char *got = !strcmp(f->string, "reasoning") ? a.reasoning
-                              : fi >= 0 ? a.raw[fi] : NULL;
-            if (!got || strcmp(got, f->valuestring)) {
-                fprintf(stderr, "    %s case %d: %s is \"%s\", DSPy \"%s\"\n",
-                        rel, i, f->string, got ? got : "(none)", f->valuestring);
-                ok = 0;
-            }
-        }
-        prompt_answer_clear(&a);
-        i++;
-    }
-    cJSON_Delete(cases);
-    rubric_free(r);
-    return ok;
-}
-
-TEST(dspy_golden_parse)
-{
-    CHECK(parse_matches(DSPY_V26, "2.6.27"));
-    CHECK(parse_matches(DSPY_V3, "3.3.1"));
-    CHECK(parse_matches(DSPY_V32, "3.2.1"));
-}
-
-/* ---- the JSON fallback (JSONAdapter) ---- */
-
-/* JSONAdapter.format: the second request's messages, byte for byte. */
-static int json_prompt_matches(dspy_version ver, const char *release,
-                               const char *file, int with_demos)
-{
-    rubric *r = rubric_default_new();
-    r->dspy.version = ver;
-    program *pg = with_demos ? demos_program(r, 0) : NULL;
-    char *in[RUBRIC_MAX_FIELDS];
-    golden_inputs(r, in);
-    cJSON *got = prompt_json_messages_new(r, pg, in);
-    char rel[128];
-    snprintf(rel, sizeof rel, "%s/%s", release, file);
-    char *text = gold(rel);
-    cJSON *want = cJSON_Parse(text);
-    int ok = want && cJSON_GetArraySize(got) == cJSON_GetArraySize(want);
-    if (!ok)
-        fprintf(stderr, "    %s: %d messages, DSPy %s sent %d\n", rel,
-                cJSON_GetArraySize(got), release, cJSON_GetArraySize(want));
-    for (int i = 0; ok && i < cJSON_GetArraySize(want); i++) {
-        const cJSON *g = cJSON_GetArrayItem(got, i), *w = cJSON_GetArrayItem(want, i);
-        ok = same_bytes(rel, cJSON_GetObjectItem(g, "role")->valuestring,
-                        cJSON_GetObjectItem(w, "role")->valuestring) &&
-             same_bytes(rel, cJSON_GetObjectItem(g, "content")->valuestring,
-                        cJSON_GetObjectItem(w, "content")->valuestring);
-    }
-    char *json = prompt_json_messages_json_new(r, pg, in);
-    char *ser = cJSON_PrintUnformatted(got);
-    ok = ok && same_bytes("serialised", json, ser);
-    free(json);
-    cJSON_free(ser);
-    cJSON_Delete(want);
-    cJSON_Delete(got);
-    free(text);
-    prompt_inputs_clear(in);
-    program_free(pg);
-    rubric_free(r);
-    return ok;
-}
-
-TEST(dspy_golden_json_prompts)
-{
-    CHECK(json_prompt_matches(DSPY_V26, "2.6.27", "json_prompt_zero.json", 0));
-    CHECK(json_prompt_matches(DSPY_V26, "2.6.27", "json_prompt_demos.json", 1));
-    CHECK(json_prompt_matches(DSPY_V3, "3.3.1", "json_prompt_zero.json", 0));
-    CHECK(json_prompt_matches(DSPY_V3, "3.3.1", "json_prompt_demos.json", 1));
-    CHECK(json_prompt_matches(DSPY_V32, "3.2.1", "json_prompt_zero.json", 0));
-    CHECK(json_prompt_matches(DSPY_V32, "3.2.1", "json_prompt_demos.json", 1));
-    /* 3.0-3.1 (no value of their own): JSONAdapter prompts as 2.6.27's */
-    CHECK(json_prompt_matches(DSPY_V26, "3.0.4", "json_prompt_demos.json", 1));
-    CHECK(json_prompt_matches(DSPY_V26, "3.1.3", "json_prompt_demos.json", 1));
-}
-
-/* JSONAdapter.parse's verdict on each captured completion: curate has
- * every field (missing = 0) exactly when DSPy's parse returns, with the
- * same text per field (Python's str() of the JSON value). */
-static int json_parse_matches(dspy_version ver, const char *release)
-{
-    rubric *r = rubric_default_new();
-    r->dspy.version = ver;
-    char rel[128];
-    snprintf(rel, sizeof rel, "%s/json_parse.json", release);
-    char *text = gold(rel);
-    cJSON *cases = cJSON_Parse(text);
-    free(text);
-    int ok = cases != NULL && cJSON_GetArraySize(cases) >= 16, i = 0;
-    const cJSON *c;
-    cJSON_ArrayForEach(c, cases) {
-        const char *completion =
-            cJSON_GetObjectItem(c, "completion")->valuestring;
-        int want_ok = cJSON_IsTrue(cJSON_GetObjectItem(c, "ok"));
-        prompt_answer a;
-        prompt_parse_json_answer(r, completion, &a);
+        if (json) prompt_parse_json_answer(r, completion, &a);
+        else prompt_parse_answer(r, completion, &a);
+        /* DSPy's fields are str: its parse returns when every field is
+         * there (curate's own check of the scores comes after) */
         int got_ok = !a.missing;
         if (got_ok != want_ok) {
             fprintf(stderr, "    %s case %d: curate %s, DSPy %s (%s)\n", rel, i,
@@ -394,6 +304,38 @@ static int json_parse_matches(dspy_version ver, const char *release)
     cJSON_Delete(cases);
     rubric_free(r);
     return ok;
+}
+
+static int parse_matches(dspy_version ver, const char *release)
+{
+    return verdicts_match(ver, release, 0);
+}
+
+static int json_parse_matches(dspy_version ver, const char *release)
+{
+    return verdicts_match(ver, release, 1);
+}
+
+TEST(dspy_golden_parse)
+{
+    CHECK(parse_matches(DSPY_V26, "2.6.27"));
+    CHECK(parse_matches(DSPY_V3, "3.3.1"));
+    CHECK(parse_matches(DSPY_V32, "3.2.1"));
+}
+
+/* ---- the JSON fallback (JSONAdapter) ---- */
+
+TEST(dspy_golden_json_prompts)
+{
+    CHECK(json_prompt_matches(DSPY_V26, "2.6.27", "json_prompt_zero.json", 0));
+    CHECK(json_prompt_matches(DSPY_V26, "2.6.27", "json_prompt_demos.json", 1));
+    CHECK(json_prompt_matches(DSPY_V3, "3.3.1", "json_prompt_zero.json", 0));
+    CHECK(json_prompt_matches(DSPY_V3, "3.3.1", "json_prompt_demos.json", 1));
+    CHECK(json_prompt_matches(DSPY_V32, "3.2.1", "json_prompt_zero.json", 0));
+    CHECK(json_prompt_matches(DSPY_V32, "3.2.1", "json_prompt_demos.json", 1));
+    /* 3.0-3.1 (no value of their own): JSONAdapter prompts as 2.6.27's */
+    CHECK(json_prompt_matches(DSPY_V26, "3.0.4", "json_prompt_demos.json", 1));
+    CHECK(json_prompt_matches(DSPY_V26, "3.1.3", "json_prompt_demos.json", 1));
 }
 
 TEST(dspy_golden_json_parse)
