@@ -856,6 +856,14 @@ char *job_optimize_outcome_new(const rubric *r, const char *summary_json)
         before_after(&b, base, cand, r->fields[i].name, "spearman");
         sbuf_add(&b, "\n");
     }
+    /* runs stored before the JSON fallback have no such figures */
+    const cJSON *nreq = cJSON_GetObjectItemCaseSensitive(o, "requests");
+    const cJSON *nhit = cJSON_GetObjectItemCaseSensitive(o, "cache_hits");
+    const cJSON *nfb = cJSON_GetObjectItemCaseSensitive(o, "json_fallbacks");
+    if (cJSON_IsNumber(nreq) && cJSON_IsNumber(nhit) && cJSON_IsNumber(nfb))
+        sbuf_addf(&b, "Requests: %d sent, %d answered from the cache; %d "
+                  "through the JSON fallback\n", nreq->valueint,
+                  nhit->valueint, nfb->valueint);
     cJSON_Delete(o);
     return sbuf_take(&b);
 }
