@@ -756,13 +756,15 @@ void prompt_parse_answer(const rubric *r, const char *content,
 
 /* ---------------------------------------------------------------- JSONAdapter.parse */
 
-/* The balanced {...} spans of text, left to right, not overlapping: at
- * most max of them into spans[] (start, end pairs); returns the count. */
-static size_t object_spans(const char *text, const char **spans, size_t max)
+/* The {...} spans of text, left to right, not overlapping: at most max
+ * of them into spans[] (start, end pairs); returns the count. end finds
+ * where one closes: the regex's way or json_repair's. */
+static size_t object_spans(const char *text, const char **spans, size_t max,
+                           const char *(*end)(const char *))
 {
     size_t n = 0;
     for (const char *p = strchr(text, '{'); p && n < max; ) {
-        const char *e = pyjson_balanced_end(p);
+        const char *e = end(p);
         if (!e) {               /* never closes: the pattern tries the next '{' */
             p = strchr(p + 1, '{');
             continue;
@@ -793,35 +795,48 @@ static int same_keys(const pyjson_obj *a, const pyjson_obj *b)
  * other mix is a list to json_repair, and then the regex's first {...}.
  * (3.2 reads as 3.x.) */
 #define MAX_SPANS 16
+static int span_object(const char *const *sp, size_t k, pyjson_obj *o)
+{
+    return pyjson_parse_object(sp[2 * k], (size_t)(sp[2 * k + 1] - sp[2 * k]), o);
+}
+
+/* json_repair's reading of the whole text (3.x): one object, or the last
+ * of several with the same keys one after another: 0. -1 when it would
+ * not give a dict (the regex's turn), -2 when it gives one curate cannot
+ * read: an object that never closes, which json_repair closes itself
+ * (DSPy then fails for want of the fields, as curate does). */
+static int whole_text_object(const char *text, pyjson_obj *obj)
+{
+    const char *open = strchr(text, '{');
+    if (open && !pyjson_object_end(open)) return -2;
+    const char *sp[2 * MAX_SPANS];
+    size_t n = object_spans(text, sp, MAX_SPANS, pyjson_object_end);
+    if (n == 1) return span_object(sp, 0, obj);
+    if (n < 2 || memchr(text, '[', (size_t)(sp[0] - text))) return -1;
+    pyjson_obj first = {0};
+    int sequence = span_object(sp, 0, &first) == 0;
+    for (size_t k = 1; sequence && k < n; k++) {
+        const char *gap = sp[2 * k - 1];
+        while (gap < sp[2 * k] && *gap != ',' && *gap != '[') gap++;
+        pyjson_obj o = {0};
+        sequence = gap == sp[2 * k] && span_object(sp, k, &o) == 0 &&
+                   same_keys(&first, &o);
+        pyjson_obj_clear(&o);
+    }
+    pyjson_obj_clear(&first);
+    return sequence ? span_object(sp, n - 1, obj) : -1;
+}
+
 static int json_answer_object(const rubric *r, const char *text,
                               pyjson_obj *obj)
 {
-    const char *sp[2 * MAX_SPANS];
-    size_t n = object_spans(text, sp, MAX_SPANS);
-    if (!n) return -1;
-    if (r->dspy.version != DSPY_V26 && n > 1) {
-        int sequence = !memchr(text, '[', (size_t)(sp[0] - text));
-        pyjson_obj first = {0};
-        sequence = sequence &&
-                   pyjson_parse_object(sp[0], (size_t)(sp[1] - sp[0]), &first) == 0;
-        for (size_t k = 1; sequence && k < n; k++) {
-            const char *gap = sp[2 * k - 1];
-            while (gap < sp[2 * k] && *gap != ',' && *gap != '[') gap++;
-            pyjson_obj o = {0};
-            sequence = gap == sp[2 * k] &&
-                       pyjson_parse_object(sp[2 * k],
-                                           (size_t)(sp[2 * k + 1] - sp[2 * k]),
-                                           &o) == 0 &&
-                       same_keys(&first, &o);
-            pyjson_obj_clear(&o);
-        }
-        pyjson_obj_clear(&first);
-        if (sequence)
-            return pyjson_parse_object(sp[2 * n - 2],
-                                       (size_t)(sp[2 * n - 1] - sp[2 * n - 2]),
-                                       obj);
+    if (r->dspy.version != DSPY_V26) {
+        int rc = whole_text_object(text, obj);
+        if (rc != -1) return rc == 0 ? 0 : -1;
     }
-    return pyjson_parse_object(sp[0], (size_t)(sp[1] - sp[0]), obj);
+    const char *sp[2];
+    if (!object_spans(text, sp, 1, pyjson_balanced_end)) return -1;
+    return span_object(sp, 0, obj);
 }
 
 void prompt_parse_json_answer(const rubric *r, const char *content,

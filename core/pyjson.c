@@ -424,3 +424,22 @@ const char *pyjson_balanced_end(const char *p)
     }
     return NULL;
 }
+
+const char *pyjson_object_end(const char *p)
+{
+    size_t depth = 0;
+    int in_str = 0;
+    for (; *p; p++) {
+        if (in_str) {
+            if (*p == '\\' && p[1]) p++;
+            else if (*p == '"') in_str = 0;
+        } else if (*p == '"') {
+            in_str = 1;
+        } else if (*p == '{') {
+            depth++;
+        } else if (*p == '}' && depth && --depth == 0) {
+            return p + 1;
+        }
+    }
+    return NULL;
+}

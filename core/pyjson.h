@@ -52,6 +52,11 @@ typedef struct {
 int pyjson_parse_object(const char *s, size_t n, pyjson_obj *out);
 void pyjson_obj_clear(pyjson_obj *o);
 
+/* The end (one past the '}') of the JSON object that starts at p, its
+ * braces counted outside strings only (as json_repair reads); NULL when it
+ * never closes. */
+const char *pyjson_object_end(const char *p);
+
 /* The end (one past the '}') of the balanced {...} that starts at p,
  * counting every brace, in strings too, as the pattern
  * \{(?:[^{}]|(?R))*\} of JSONAdapter.parse does; NULL when it never
