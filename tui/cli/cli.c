@@ -236,7 +236,7 @@ const cli_command cli_commands[] = {
     {"stats", "", "counts and per-field score statistics", cmd_stats_usage,
      cmd_stats},
     {"list", "[--filter F]", "list conversations", cmd_list_usage, cmd_list},
-    {"show", "ID", "transcript, model scores and labels", cmd_show_usage,
+    {"show", "ID|--guidelines", "transcript, model scores and labels; the guidelines", cmd_show_usage,
      cmd_show},
     {"label", "ID --accept|--set F=V...|--skip", "record your label",
      cmd_label_usage, cmd_label},

@@ -37,16 +37,29 @@ static int print_history(const label *l, void *ctx)
     int oi = rubric_overall_index(r);
     if (oi >= 0 && l->scores.set[oi]) printf(" overall %.2f", l->scores.v[oi]);
     if (l->note) { fputs(" note: ", stdout); put_clean(l->note); }
+    if (l->comment) { fputs(" comment: ", stdout); put_clean(l->comment); }
+    if (l->rationale) { fputs(" rationale: ", stdout); put_clean(l->rationale); }
     putchar('\n');
     return 0;
 }
 
 const char cmd_show_usage[] =
-    "usage: curate show ID\nPrints the transcript, the latest model "
-    "scores, the current label and the label history.\n";
+    "usage: curate show ID\n"
+    "       curate show --guidelines\n"
+    "Prints the transcript, the latest model scores, the current label (with\n"
+    "the reviewer's rationale and comment) and the label history.\n"
+    "--guidelines prints the rubric's guidelines for reviewers instead: its\n"
+    "instructions, every score field's range and description, and the\n"
+    "rubric's \"guidelines\" text (as the workbench's g shows them).\n";
 
 int cmd_show(const cli_globals *g, int argc, char **argv)
 {
+    if (argc == 2 && !strcmp(argv[1], "--guidelines")) {
+        char *t = rubric_guidelines_text_new(g->r);
+        put_clean(t);
+        free(t);
+        return EXIT_OK;
+    }
     if (argc != 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         fputs(cmd_show_usage, argc == 2 ? stdout : stderr);
         return argc == 2 ? EXIT_OK : EXIT_USAGE;
@@ -90,6 +103,8 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
         put_clean(l.reviewer);
         printf(", %s):\n", what);
         print_scores(g->r, &l.scores);
+        if (l.rationale) { fputs("  rationale (reviewer's): ", stdout); put_clean(l.rationale); putchar('\n'); }
+        if (l.comment) { fputs("  comment: ", stdout); put_clean(l.comment); putchar('\n'); }
         label_clear(&l);
     } else {
         printf("\nhuman: not reviewed\n");
@@ -119,7 +134,7 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
 
 const char cmd_label_usage[] =
     "usage: curate label ID [--accept | --set FIELD=VALUE... | --skip]\n"
-    "                       [--note TEXT]\n"
+    "                       [--rationale TEXT] [--comment TEXT] [--note TEXT]\n"
     "       curate label ID --undo\n"
     "Records your label of ID (appended to the history), by the same rule as\n"
     "the workbench:\n"
@@ -130,6 +145,11 @@ const char cmd_label_usage[] =
     "                the model's are accepted, others corrected.\n"
     "  --skip        skipped\n"
     "  --status accepted|skipped   the same as --accept / --skip\n"
+    "  --rationale TEXT  your reasoning for the scores, stored with the label\n"
+    "                (exports give it as the rationale; without it, the\n"
+    "                model's). The status follows the scores alone: a\n"
+    "                rationale with the model's scores is still accepted\n"
+    "  --comment TEXT    a free comment stored with the label (a skip too)\n"
     "  --note TEXT   a note stored with the label\n"
     "Each reviewer's latest label is theirs; with several reviewers the\n"
     "conversation's human value is their consensus. When another reviewer\n"
@@ -186,7 +206,8 @@ static int label_undo(const cli_globals *g, pool *p, const char *id)
 
 int cmd_label(const cli_globals *g, int argc, char **argv)
 {
-    enum { O_SET = 256, O_STATUS, O_NOTE, O_UNDO, O_ACCEPT, O_SKIP };
+    enum { O_SET = 256, O_STATUS, O_NOTE, O_UNDO, O_ACCEPT, O_SKIP,
+           O_RATIONALE, O_COMMENT };
     static const struct option lo[] = {
         {"set", required_argument, NULL, O_SET},
         {"status", required_argument, NULL, O_STATUS},
@@ -194,12 +215,14 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
         {"undo", no_argument, NULL, O_UNDO},
         {"accept", no_argument, NULL, O_ACCEPT},
         {"skip", no_argument, NULL, O_SKIP},
+        {"rationale", required_argument, NULL, O_RATIONALE},
+        {"comment", required_argument, NULL, O_COMMENT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char **sets = xcalloc((size_t)argc + 1, sizeof *sets);
     int nsets = 0, undo = 0, accept = 0, skip = 0, c;
-    const char *note = NULL;
+    const char *note = NULL, *rationale = NULL, *comment = NULL;
     int rc = EXIT_USAGE;
     pool *p = NULL;
     while ((c = cli_getopt("label", argc, argv, "h", lo)) != -1) {
@@ -223,6 +246,14 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
             if (cli_text_opt("label", "--note", optarg) < 0) goto out;
             note = optarg;
             break;
+        case O_RATIONALE:
+            if (cli_text_opt("label", "--rationale", optarg) < 0) goto out;
+            rationale = optarg;
+            break;
+        case O_COMMENT:
+            if (cli_text_opt("label", "--comment", optarg) < 0) goto out;
+            comment = optarg;
+            break;
         case O_UNDO: undo = 1; break;
         case O_ACCEPT: accept = 1; break;
         case O_SKIP: skip = 1; break;
@@ -233,6 +264,15 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
     if (optind != argc - 1) {
         cli_error("label: give exactly one conversation ID");
         fputs(cmd_label_usage, stderr);
+        goto out;
+    }
+    if (undo && (rationale || comment || note)) {
+        cli_error("label: --undo takes no --rationale, --comment or --note");
+        goto out;
+    }
+    if (skip && rationale) {
+        cli_error("label: --skip stores no scores, so no --rationale (give"
+                  " the reason with --comment)");
         goto out;
     }
     if (accept + skip + (nsets > 0) + undo > 1) {
@@ -256,6 +296,8 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
     }
     /* "yours" starts from the model's values, as on a fresh screen. */
     label_values_init(&it.v, g->r, it.has_pred ? &it.pr.scores : NULL, NULL);
+    review_set_rationale(&it, rationale);
+    review_set_comment(&it, comment);
     for (int i = 0; i < nsets; i++)
         if (parse_set(g->r, sets[i], &it.v, err) < 0) {
             cli_error("label: %s", err);

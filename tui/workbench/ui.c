@@ -124,7 +124,7 @@ void ui_prompt(ui *u, screen *s, const char *text, const char *init,
     if (init) {
         size_t n;
         wchar_t *w = sanitize_wide_new(init, 0, &n);
-        if (n > 255) n = 255;
+        if (n > UI_PROMPT_MAX - 1) n = UI_PROMPT_MAX - 1;
         memcpy(u->prompt.buf, w, n * sizeof *w);
         u->prompt.len = n;
         free(w);
@@ -134,14 +134,26 @@ void ui_prompt(ui *u, screen *s, const char *text, const char *init,
     u->prompt.s = s;
 }
 
-static char *prompt_text(ui *u)
+static char *wide_text(const wchar_t *w, size_t n)
 {
     sbuf b = {0};
-    for (size_t i = 0; i < u->prompt.len; i++) {
+    for (size_t i = 0; i < n; i++) {
         char mb[4];
-        sbuf_addn(&b, mb, (size_t)utf8_encode((uint32_t)u->prompt.buf[i], mb));
+        sbuf_addn(&b, mb, (size_t)utf8_encode((uint32_t)w[i], mb));
     }
-    return sbuf_take(&b);
+    return b.s ? sbuf_take(&b) : xstrdup("");
+}
+
+static char *prompt_text(ui *u) { return wide_text(u->prompt.buf, u->prompt.len); }
+
+char *ui_prompt_echo_new(const char *init)
+{
+    size_t n;
+    wchar_t *w = sanitize_wide_new(init ? init : "", 0, &n);
+    if (n > UI_PROMPT_MAX - 1) n = UI_PROMPT_MAX - 1;
+    char *t = wide_text(w, n);
+    free(w);
+    return t;
 }
 
 static void prompt_key(ui *u, ui_key k)
@@ -171,7 +183,8 @@ static void prompt_key(ui *u, ui_key k)
     else if ((k.fkey && k.ch == KEY_HOME) || (!k.fkey && k.ch == 1)) *cur = 0;
     else if ((k.fkey && k.ch == KEY_END) || (!k.fkey && k.ch == 5)) *cur = *len;
     else if (!k.fkey && k.ch == 21) *len = *cur = 0;          /* Ctrl-U */
-    else if (!k.fkey && !sanitize_cp_unsafe((uint32_t)k.ch, 0) && *len < 255) {
+    else if (!k.fkey && !sanitize_cp_unsafe((uint32_t)k.ch, 0) &&
+             *len < UI_PROMPT_MAX - 1) {
         memmove(buf + *cur + 1, buf + *cur, (*len - *cur) * sizeof *buf);
         buf[(*cur)++] = (wchar_t)k.ch;
         (*len)++;
@@ -436,6 +449,8 @@ static const ui_keydef global_keys[] = {
     {0, 0, NULL, "click to select, click again to open, wheel to scroll", "mouse"},
     UI_KEYS_END,
 };
+
+const ui_keydef *ui_global_keys(void) { return global_keys; }
 
 static void dispatch(ui *u, ui_key k)
 {

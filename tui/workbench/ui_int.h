@@ -87,6 +87,7 @@ enum {
 };
 
 #define UI_LOG_MAX 500
+#define UI_PROMPT_MAX 4096     /* characters the one-line prompt holds */
 
 typedef void (*ui_prompt_fn)(ui *u, screen *s, const char *text);
 typedef void (*ui_ask_fn)(ui *u, screen *s, int key);
@@ -107,7 +108,7 @@ struct ui {
     struct {
         int active;
         char label[64];
-        wchar_t buf[256];
+        wchar_t buf[UI_PROMPT_MAX];
         size_t len, cur;
         ui_prompt_fn done;
         screen *s;
@@ -148,6 +149,10 @@ void ui_error(ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
  * init pre-fills it (may be NULL). */
 void ui_prompt(ui *u, screen *s, const char *label, const char *init,
                ui_prompt_fn done);
+/* The text the prompt hands to done when init is left untouched (init as
+ * it can be shown on one line, at most UI_PROMPT_MAX - 1 characters), so a
+ * caller can tell "unchanged" from an edit. Caller frees. */
+char *ui_prompt_echo_new(const char *init);
 /* The pool was changed by this process: every screen reloads when drawn. */
 void ui_changed(ui *u);
 /* Asks a one-key question in the status line; the next key goes to
@@ -158,6 +163,9 @@ void ui_ask(ui *u, screen *s, const char *question, ui_ask_fn done);
  * conversation it was on; caller frees), 0 nothing to undo, -1 error
  * (shown). */
 int ui_undo(ui *u, char **conv_id);
+/* The keys that work on every screen (the global key table), for a screen
+ * that makes keys of its own and must not take these. */
+const ui_keydef *ui_global_keys(void);
 
 /* ---- ui_draw.c ---- */
 void ui_colors_init(ui *u);
@@ -207,6 +215,9 @@ screen *screen_trend_new(ui *u, const char *seller, int64_t run_id);
 /* The queue restricted to one seller's conversations. */
 screen *screen_queue_seller_new(ui *u, const char *seller);
 screen *screen_programs_new(ui *u);
+/* The rubric's guidelines for reviewers (rubric_guidelines_text_new),
+ * wrapped, scrollable. */
+screen *screen_guide_new(ui *u);
 /* One program: its optimisation's outcome, its demos, its state JSON. */
 screen *screen_program_new(ui *u, int64_t id);
 
