@@ -25,10 +25,42 @@ static void items_free(item *it, int n)
     free(it);
 }
 
+typedef struct {
+    item *it;
+    int n, cap;
+} item_list;
+
+static int add_view_id(const char *id, void *ctx)
+{
+    item_list *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->it = xrealloc(l->it, (size_t)l->cap * sizeof *l->it);
+    }
+    l->it[l->n].id = xstrdup(id);
+    l->it[l->n].edge = -1;
+    l->it[l->n].edge_note = NULL;
+    l->n++;
+    return 0;
+}
+
 /* The conversations to export, in order. Returns the count or -1. */
 static int collect(pool *p, const export_pool_opts *o, item **out, char *err)
 {
     *out = NULL;
+    if (o->sel == EXPORT_VIEW) {
+        item_list l = {0};
+        if (!o->view) {
+            err_set(err, "export: no view given");
+            return -1;
+        }
+        if (pool_each_id(p, o->view, add_view_id, &l, err) < 0) {
+            items_free(l.it, l.n);
+            return -1;
+        }
+        *out = l.it ? l.it : xcalloc(1, sizeof *l.it);
+        return l.n;
+    }
     if (o->sel == EXPORT_TRAINSET) {
         pool_program pg;
         int rc = pool_get_program(p, o->program_id, &pg, err);

@@ -27,12 +27,17 @@
 typedef enum {
     EXPORT_REVIEWED = 0,   /* every conversation with a current, non-skipped label */
     EXPORT_EDGE,           /* only the curated edge cases among those */
-    EXPORT_TRAINSET        /* the conversations of a program's training set */
+    EXPORT_TRAINSET,       /* the conversations of a program's training set */
+    EXPORT_VIEW            /* those of a view (the filter language of
+                              `curate list`, a queue's tab + filter +
+                              search) that have a current, non-skipped
+                              label, in id order */
 } export_pool_sel;
 
 typedef struct {
     export_pool_sel sel;
     int64_t program_id;    /* EXPORT_TRAINSET: its program (0 = current best) */
+    const pool_filter *view;   /* EXPORT_VIEW: the view (its sort is ignored) */
     int json_array;        /* 0: JSON Lines; 1: one JSON array */
     int numeric;           /* label scores as JSON numbers, not strings */
 } export_pool_opts;

@@ -44,6 +44,10 @@ struct pool {
     int tx_depth;          /* pool_begin nesting; >0 = caller's transaction */
     sqlite3_stmt *st[ST_COUNT];
     pool_list_anchor anchor;
+    /* The batch open on this connection (pool_batch_begin), 0 = none, and
+     * whose actions it takes. */
+    int64_t batch;
+    char *batch_reviewer;
     /* The matches of the last searched term (pool_search_hits), for the
      * pool's content as it was then: one bit per cid. */
     struct {

@@ -15,7 +15,7 @@ lab() { sql "SELECT json_extract(l.scores, '\$.$2') FROM labels l JOIN conversat
 tui_start
 tui_check "queue shows the to-review tab" "1 To review \\($n_review\\)"
 tui_check "queue lists the first to review" "$id1"
-tui_check "counters" "Reviewed today [0-9]+ \\| total reviewed [0-9]+ \\| remaining to review $n_review"
+tui_check "counters" "pool: [0-9]+ today \\| [0-9]+ reviewed \\| $n_review to review"
 
 # ---- correct and save ----
 tui_keys Enter
@@ -104,7 +104,7 @@ tui_keys q
 tui_check "back in the queue" "1 To review \\($((n_review - 3))\\)"
 # A skip is not a review (the same count as "total reviewed": status 2).
 today=$(sql "SELECT count(DISTINCT l.cid) FROM labels l JOIN conversations c USING(cid) WHERE l.undone_at IS NULL AND l.status <> 'skipped' AND c.status = 2 AND l.created_at >= strftime('%s','now','start of day')")
-tui_check "reviewed-today counter" "Reviewed today $today "
+tui_check "reviewed-today counter" "pool: $today today "
 # u in the queue undoes the last save (the typed overall of id3)
 tui_keys u
 tui_check "undo from the queue" "undone: corrected label #[0-9]+ of $id3"

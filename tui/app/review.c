@@ -120,6 +120,11 @@ int review_undo(pool *p, const char *reviewer, const char *conv_id,
     if (rc == 0) {
         err_set(what, "nothing of %s's to undo%s%s", reviewer,
                 conv_id ? " on " : "", conv_id ? conv_id : "");
+    } else if (rc == 1 && undone->batch_n > 0) {
+        err_set(what, "undone: the whole batch #%lld, %lld action%s (%s)",
+                (long long)undone->batch, (long long)undone->batch_n,
+                undone->batch_n == 1 ? "" : "s",
+                undone->batch_what ? undone->batch_what : "bulk accept");
     } else if (rc == 1) {
         if (undone->kind == ACTION_LABEL || undone->kind == ACTION_SKIP)
             err_set(what, "undone: %s label #%lld of %s",
@@ -128,6 +133,11 @@ int review_undo(pool *p, const char *reviewer, const char *conv_id,
         else
             err_set(what, "undone: %s of %s", pool_action_name(undone->kind),
                     undone->conv_id);
+        if (undone->batch > 0) {
+            size_t n = strlen(what);
+            snprintf(what + n, ERR_MAX - n, " (one of batch #%lld; the rest "
+                     "stays)", (long long)undone->batch);
+        }
     }
     return rc;
 }

@@ -64,9 +64,11 @@ int review_note(pool *p, const char *reviewer, const char *conv_id,
                 const char *text, char *err);
 
 /* Reverts reviewer's own most recent action not yet undone (conv_id
- * non-NULL: on that conversation; labels_only: a label or skip). Returns
- * 1 with *undone (caller clears) and what (ERR_MAX) saying what was
- * reverted, e.g. "undone: corrected label #12 of c-0004"; 0 nothing of
+ * non-NULL: on that conversation; labels_only: a label or skip); a bulk
+ * accept (review_bulk.h) is reverted whole unless conv_id is given.
+ * Returns 1 with *undone (caller clears) and what (ERR_MAX) saying what
+ * was reverted, e.g. "undone: corrected label #12 of c-0004" or "undone:
+ * the whole batch #3, 40 actions (to review, seller S-1)"; 0 nothing of
  * this reviewer's to undo (what says so); -1 + err. */
 int review_undo(pool *p, const char *reviewer, const char *conv_id,
                 int labels_only, pool_action *undone, char *what, char *err);

@@ -96,6 +96,12 @@ static void draw_conv_line(ui *u, review_screen *rv, const rv_line *l, int y,
     case RL_HEAD: {
         strftime(buf, sizeof buf, "%H:%M ", &tm);
         int x = ui_put(u, y, 0, w, buf, ui_attr(u, A_UI_DIM));
+        /* No sender (a WhatsApp system line): the role is the name, not
+         * "18:01  (system)". */
+        if (!m->sender[0]) {
+            ui_put(u, y, x, w - x, convo_role_name(m->role), role_attr(u, m->role));
+            break;
+        }
         x += ui_put(u, y, x, w - x, m->sender, role_attr(u, m->role));
         snprintf(buf, sizeof buf, " (%s)", convo_role_name(m->role));
         ui_put(u, y, x, w - x, buf, ui_attr(u, A_UI_DIM));
@@ -153,7 +159,8 @@ static void draw_conversation(ui *u, review_screen *rv, int top, int rows,
      * counts after them stay on screen. */
     int avail = w - mw;
     char tail[96];
-    snprintf(tail, sizeof tail, " | %s msgs | #%s", n, pos);
+    snprintf(tail, sizeof tail, " | %s %s | #%s", n,
+             ui_plural(rv->total_msgs, "msg", "msgs"), pos);
     /* The id first: all but "  seller ", 8 columns of seller and the counts. */
     const char *seller = rv->c->seller_id ? rv->c->seller_id : "?";
     int sl = (int)strlen(seller) < 8 ? (int)strlen(seller) : 8;

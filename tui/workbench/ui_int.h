@@ -137,6 +137,13 @@ struct ui {
     double synced_checked; /* when synced_label was last read (date_mono) */
     unsigned index_gen;    /* gen when the index was last found caught up */
     int64_t pending_program;   /* program of an export waiting for a prompt */
+    /* The session (ui_session.c) and quitting (ui.c). */
+    double session_start;      /* date_mono() */
+    int64_t session_after;     /* the journal's last id at the start */
+    int64_t goal;              /* labels a day (0: none), pool_meta goal.REVIEWER */
+    unsigned nkeys;            /* keys dispatched so far */
+    unsigned popped_at;        /* nkeys when a screen was last popped */
+    int quit_asking;           /* the "quit?" question is showing */
 };
 
 /* ---- ui.c ---- */
@@ -191,6 +198,22 @@ void ui_box(ui *u, int y, int x, int h, int w, const char *title);
 void ui_rule(ui *u, int y, int x, int w, const char *text, int attr);
 int ui_attr(ui *u, int which);
 
+/* ---- ui_session.c: this reviewer's progress and the session summary ---- */
+typedef struct {
+    pool_activity today;       /* since local midnight */
+    pool_activity session;     /* since the workbench opened */
+    double per_hour;           /* session labels an hour; < 0: none yet */
+    int64_t left;              /* to review in their assignments, or the pool's */
+    int64_t goal;              /* 0: none */
+} ui_progress;
+
+/* Starts the session clock and reads the reviewer's daily goal. */
+void ui_session_start(ui *u);
+/* This reviewer's figures now: 0, or -1 + err. */
+int ui_progress_get(ui *u, ui_progress *out, char *err);
+/* "12 labels (3 corrected), 2 skips, 1 edge case in 25 min" into buf. */
+void ui_session_summary(ui *u, char *buf, size_t n);
+
 /* ---- ui_log.c ---- */
 void ui_log_add(ui *u, int err, const char *msg);
 void ui_log_free(ui *u);
@@ -204,6 +227,9 @@ screen *screen_review_new(ui *u, const pool_filter *f, int64_t idx,
                           const char *id);
 /* The queue's current selection (for actions), or NULL. */
 const char *screen_queue_selected(screen *s);
+/* The view s shows (its tab, filter and search) when s is a queue (the
+ * queue or a seller's), else NULL. Valid while s is. */
+const pool_filter *screen_queue_filter(screen *s);
 /* The conversation open in a review screen. */
 const char *screen_review_current(screen *s);
 screen *screen_dist_new(ui *u, const char *seller);
@@ -277,6 +303,24 @@ void ui_action_import_mongo(ui *u);
 /* Sync with the team store (CURATE_MONGO_URI) as a background job, as
  * `curate sync` does (tui/app/job_sync.h). */
 void ui_action_sync(ui *u);
+/* ---- ui_view.c ---- */
+/* A view that owns its strings (a copy of a queue's). */
+typedef struct {
+    pool_filter f;
+    char *own[5];
+} ui_view;
+void ui_view_copy(ui_view *v, const pool_filter *f);
+void ui_view_clear(ui_view *v);
+/* The view of the queue nearest the top of the stack, or NULL. */
+const pool_filter *ui_queue_view(ui *u);
+/* ---- screen_bulk.c ---- */
+/* Bulk accept of the queue's view: the preview screen, then (y) the batch
+ * in the background. */
+void ui_action_bulk_accept(ui *u);
+/* ---- ui_files.c ---- */
+/* Ask for a file name, then export the labeled conversations of the
+ * queue's view (JSONL), as `curate export pool --filter` does. */
+void ui_action_export_view(ui *u);
 /* ---- ui_optimize.c ---- */
 /* Runs `curate optimize` with its defaults as a background job. */
 void ui_action_optimize(ui *u);
