@@ -52,7 +52,9 @@ for i in $(seq 0 24); do
   kind=$(echo $KINDS | cut -d' ' -f$((i % 5 + 1)))
   n[$kind]=$((n[$kind] + 1))
   # Every conversation opens on the first field (nothing carried over).
-  grep -qE "▸ i Responsiveness" "$WORK/screen" || fail "$id opens on the first field" "$(grep -E 'Responsiveness|Customer Negative' "$WORK/screen" | head -2)"
+  # (waited for: tmux may capture a redraw half done, the new header over
+  # the old score panel)
+  tui_wait "▸ i Responsiveness" 20 2>/dev/null || fail "$id opens on the first field" "$(grep -E 'Responsiveness|Customer Negative' "$WORK/screen" | head -2)"
   case $kind in
   accept)
     send $kind a
