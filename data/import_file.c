@@ -175,7 +175,7 @@ static int store(pool *p, const char *path, const import_file_opts *o,
     import_jsonl_reader *r = import_jsonl_open(path, err);
     if (!r) return -1;
     const convo *c;
-    int got, in_tx = 0;
+    int got, in_tx = 0, bulk = -1;
     long n = 0;
     double t0 = 0;
     while ((got = import_jsonl_next(r, &c, err)) == 1) {
@@ -184,6 +184,9 @@ static int store(pool *p, const char *path, const import_file_opts *o,
             in_tx = 1;
             n = 0;
             t0 = date_mono();
+            /* Into a pool without conversations: the list indexes are
+             * built once at the end (pool.h). */
+            if (bulk < 0 && (bulk = pool_bulk_begin(p, err)) < 0) { got = -1; break; }
         }
         int changed;
         if (pool_put_convo(p, c, path, &changed, err) < 0 ||
@@ -205,20 +208,27 @@ static int store(pool *p, const char *path, const import_file_opts *o,
         }
     }
     import_jsonl_close(r);
+    char e2[ERR_MAX];
     if (got < 0) {
         if (in_tx) pool_rollback(p);
         /* A malformed line: the check's message (the same line, worded
          * the same) is the one to show. */
-        char e2[ERR_MAX];
         if (check_wait(k, e2) < 0) err_set(err, "%s", e2);
+        /* What earlier transactions stored gets its indexes (nothing to
+         * do when the first one was rolled back: its drop was too). */
+        if (bulk > 0) pool_bulk_end(p, e2);
         return -1;
     }
     if (check_wait(k, err) < 0) {
         if (in_tx) pool_rollback(p);
+        if (bulk > 0) pool_bulk_end(p, e2);
         return -1;
     }
-    if (in_tx && batch_end(p, st, n, err) < 0) return -1;
-    return 0;
+    if (in_tx && batch_end(p, st, n, err) < 0) {
+        if (bulk > 0) pool_bulk_end(p, e2);
+        return -1;
+    }
+    return bulk > 0 ? pool_bulk_end(p, err) : 0;
 }
 
 int import_file(pool *p, const char *path, const import_file_opts *opts,

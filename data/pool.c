@@ -337,6 +337,7 @@ static pool *open_rw(const char *path, int create, char *err)
     /* Housekeeping, never a reason to fail an open (the pool may be busy
      * with a long write): the next open tries again. */
     runs_sweep(p, e2);
+    pool_bulk_repair(p, e2);
     return p;
 }
 
@@ -739,21 +740,49 @@ static void owner_self(run_owner *o)
     if (gethostname(o->host, sizeof o->host - 1) != 0) o->host[0] = '\0';
 }
 
-/* 0 when the run's process is certainly gone, 1 when it may be running
- * (it is, or it is on another host, where we cannot look). */
-static int owner_alive(const run_owner *self, sqlite3_stmt *s)
+/* 0 when the process (pid, its start time, boot id, host) is certainly
+ * gone, 1 when it may be running (it is, or it is on another host, where
+ * we cannot look). */
+static int owner_alive_of(const run_owner *self, int64_t pid, int64_t start,
+                          const char *boot, const char *host)
 {
-    if (sqlite3_column_type(s, 1) == SQLITE_NULL) return 0;
-    int64_t pid = sqlite3_column_int64(s, 1);
-    int64_t start = sqlite3_column_int64(s, 2);
-    const char *boot = (const char *)sqlite3_column_text(s, 3);
-    const char *host = (const char *)sqlite3_column_text(s, 4);
     if (host && *host && *self->host && strcmp(host, self->host) != 0) return 1;
     if (boot && *boot && *self->boot && strcmp(boot, self->boot) != 0) return 0;
     if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH)) return 0;
     int64_t now_start = proc_start_time(pid);
     if (now_start >= 0 && start >= 0 && now_start != start) return 0;
     return 1;
+}
+
+/* The same for a run's row (owner_pid, _start, _boot, _host in columns
+ * 1-4); a run that recorded no owner is gone. */
+static int owner_alive(const run_owner *self, sqlite3_stmt *s)
+{
+    if (sqlite3_column_type(s, 1) == SQLITE_NULL) return 0;
+    return owner_alive_of(self, sqlite3_column_int64(s, 1),
+                          sqlite3_column_int64(s, 2),
+                          (const char *)sqlite3_column_text(s, 3),
+                          (const char *)sqlite3_column_text(s, 4));
+}
+
+void pool_owner_text(char *buf, size_t n)
+{
+    run_owner o;
+    owner_self(&o);
+    snprintf(buf, n, "%lld %lld %s %s", (long long)o.pid, (long long)o.start,
+             o.boot[0] ? o.boot : "-", o.host[0] ? o.host : "-");
+}
+
+int pool_owner_text_alive(const char *text)
+{
+    long long pid, start;
+    char boot[64], host[256];
+    if (sscanf(text, "%lld %lld %63s %255s", &pid, &start, boot, host) != 4)
+        return 0;
+    run_owner self;
+    owner_self(&self);
+    return owner_alive_of(&self, pid, start, strcmp(boot, "-") ? boot : "",
+                          strcmp(host, "-") ? host : "");
 }
 
 /* Marks interrupted every run left "running" by a process that is gone

@@ -53,6 +53,17 @@ void pool_rollback(pool *p);
  * inserted (*changed = 2). */
 int pool_put_convo(pool *p, const convo *c, const char *source, int *changed,
                    char *err);
+/* A bulk load (curate import of a file into a pool without
+ * conversations), inside the caller's transaction: takes the
+ * conversations' secondary indexes out until pool_bulk_end builds them
+ * again, once, over every row (much cheaper than row by row). 1 when it
+ * did, 0 when the pool holds conversations (nothing done), -1 + err.
+ * Until pool_bulk_end, queries answer as before, only slower; if the
+ * process dies first, the next writable open builds them. */
+int pool_bulk_begin(pool *p, char *err);
+/* Builds the indexes pool_bulk_begin took out (its own transaction, or
+ * the caller's); nothing when there are none. 0 or -1 + err. */
+int pool_bulk_end(pool *p, char *err);
 /* Returns the conversation with its messages (caller frees with
  * convo_free), or NULL: err says "no conversation 'X'" or the SQL error. */
 convo *pool_get_convo_new(pool *p, const char *id, char *err);

@@ -129,6 +129,18 @@ char *pool_search_like_new(const char *term);
  * (to be read by rowid). Returns how many, or -1. */
 #define POOL_SEARCH_LISTED 20000
 int64_t pool_search_hits(pool *p, const char *term, char *err);
+/* This process as text ("pid start boot host", at most POOL_OWNER_MAX
+ * bytes), and whether the process such a text names may be running (0:
+ * certainly gone; as for runs: pid, start time, boot id, host). */
+#define POOL_OWNER_MAX 400
+void pool_owner_text(char *buf, size_t n);
+int pool_owner_text_alive(const char *text);
+/* A bulk load's indexes left out by a process that is gone (killed
+ * midway): built again (pool_bulk.c; every writable open). 0 or -1. */
+int pool_bulk_repair(pool *p, char *err);
+/* 1 while a bulk load has the conversations' indexes out: queries must
+ * not name them (INDEXED BY). */
+int pool_bulk_pending(pool *p);
 /* Registers curate_search_hit() on the connection (pool_open). */
 int pool_search_register(pool *p, char *err);
 
