@@ -39,6 +39,10 @@ typedef struct {
 typedef struct {
     long added, changed, same, msgs;
     long batches;                /* transactions committed */
+    /* Where the storing thread's time went (JSONL), in seconds: waiting
+     * for parsed conversations, storing them (SQLite, commits included),
+     * building the indexes of a bulk load at the end (pool.h). */
+    double t_wait, t_store, t_index;
     long stored;                 /* conversations committed (on failure:
                                     how many are in the pool) */
     /* Changed conversations whose labels became stale (pool.h:

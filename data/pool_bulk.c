@@ -24,11 +24,6 @@
 
 #define KEY_SQL "bulk_indexes"
 #define KEY_OWNER "bulk_owner"
-/* Sorter and page cache while the indexes are built (KiB): with SQLite's
- * default 2 MB, each index's sort spills to temporary files (measured:
- * the build took about twice as long). Memory returns to the default
- * afterwards. */
-#define BUILD_CACHE_KIB 32768
 
 static int64_t one_int(pool *p, const char *sql, char *err)
 {
@@ -41,18 +36,18 @@ static int64_t one_int(pool *p, const char *sql, char *err)
     return v;
 }
 
-int pool_bulk_begin(pool *p, char *err)
+/* Only into a pool without conversations, and not while another load's
+ * indexes are still out: 1 when it may begin, 0, or -1. */
+static int64_t may_begin(pool *p, char *err)
 {
-    if (p->tx_depth == 0) {
-        err_set(err, "pool_bulk_begin: not inside a transaction");
-        return -1;
-    }
-    /* Only into a pool without conversations, and not while another
-     * load's indexes are still out. */
-    int64_t busy = one_int(p, "SELECT EXISTS (SELECT 1 FROM conversations) OR"
-                           " EXISTS (SELECT 1 FROM pool_meta WHERE key = '"
-                           KEY_SQL "')", err);
-    if (busy != 0) return busy < 0 ? -1 : 0;
+    return one_int(p, "SELECT NOT EXISTS (SELECT 1 FROM conversations) AND"
+                   " NOT EXISTS (SELECT 1 FROM pool_meta WHERE key = '"
+                   KEY_SQL "')", err);
+}
+
+/* Inside the transaction: records the indexes and drops them. */
+static int take_out(pool *p, char *err)
+{
     sqlite3_stmt *s = pool_prepare(p, "SELECT name, sql FROM sqlite_master"
         " WHERE type = 'index' AND tbl_name = 'conversations' AND sql IS NOT"
         " NULL ORDER BY rowid", err);
@@ -88,31 +83,99 @@ int pool_bulk_begin(pool *p, char *err)
     return ok ? (n > 0) : -1;
 }
 
+int pool_bulk_begin(pool *p, char *err)
+{
+    if (p->tx_depth > 0) {
+        err_set(err, "pool_bulk_begin: inside a transaction");
+        return -1;
+    }
+    int64_t may = may_begin(p, err);
+    if (may <= 0) return may < 0 ? -1 : 0;
+    /* A rollback journal while the pool is filled: pages are written once
+     * (a WAL writes each twice, to the log and again when checkpointed)
+     * and nothing needs to be journaled for pages past the old end of the
+     * file. Only possible with no other connection; else the WAL stays. */
+    char e2[ERR_MAX];
+    pool_exec(p, "PRAGMA journal_mode = DELETE", e2);
+    if (pool_begin(p, err) < 0) return -1;
+    int rc = may_begin(p, err);            /* again, under the write lock */
+    if (rc > 0) rc = take_out(p, err);
+    if (rc < 0) {
+        pool_rollback(p);
+        return -1;
+    }
+    if (pool_commit(p, err) < 0) return -1;
+    if (rc > 0) {
+        memset(&p->bulk, 0, sizeof p->bulk);
+        p->bulk.live = 1;
+    }
+    return rc;
+}
+
+int pool_bulk_tx_begin(pool *p, char *err)
+{
+    p->bulk.fresh = 0;
+    p->bulk.tx_cid = p->bulk.last_cid;
+    int64_t top = one_int(p, "SELECT coalesce(max(cid), 0) FROM conversations", err);
+    if (top < 0) return -1;
+    if (top != p->bulk.last_cid) {      /* another writer stored some */
+        p->bulk.live = 0;
+        return 0;
+    }
+    int64_t mid = one_int(p, "SELECT coalesce(max(mid), 0) FROM messages", err);
+    if (mid < 0) return -1;
+    p->bulk.next_mid = mid + 1;
+    p->bulk.fresh = 1;
+    return 0;
+}
+
+int pool_bulk_tx_commit(pool *p, char *err)
+{
+    p->bulk.fresh = 0;
+    if (p->bulk.last_cid == p->bulk.tx_cid) return 0;
+    /* New conversations: unscored, no label, no edge mark (schema 2). */
+    sqlite3_stmt *s = pool_prepare(p, "INSERT INTO conv_counts SELECT"
+        " seller_id, 0, 0, 0, count(*), sum(n_messages) FROM conversations"
+        " WHERE cid > ?1 AND cid <= ?2 GROUP BY seller_id ON CONFLICT(seller_id,"
+        " status, edge, scored) DO UPDATE SET n = n + excluded.n,"
+        " msgs = msgs + excluded.msgs", err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, p->bulk.tx_cid);
+    sqlite3_bind_int64(s, 2, p->bulk.last_cid);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "count conversations", err);
+}
+
 /* Builds what KEY_SQL holds and forgets it, in one transaction (or the
  * caller's). */
 static int build(pool *p, const char *sql, char *err)
 {
+    /* With SQLite's default cache (2 MB) each sort spills to a temporary
+     * file; a larger one measured no faster, and import memory would grow
+     * with the pool (import_batches.sh). */
     int outer = p->tx_depth > 0;
     if (pool_begin(p, err) < 0) return -1;
-    char cs[64];
-    snprintf(cs, sizeof cs, "PRAGMA cache_size = -%d", BUILD_CACHE_KIB);
-    int ok = pool_exec(p, cs, err) == 0 && pool_exec(p, sql, err) == 0 &&
+    int ok = pool_exec(p, sql, err) == 0 &&
              pool_meta_set(p, KEY_SQL, NULL, err) == 0 &&
              pool_meta_set(p, KEY_OWNER, NULL, err) == 0;
     int rc = ok ? pool_commit(p, err) : -1;
     if (!ok && !outer) pool_rollback(p);
     else if (!ok) p->tx_depth--;
-    char e2[ERR_MAX];
-    pool_exec(p, "PRAGMA cache_size = -2000", e2);   /* SQLite's default */
     return rc;
 }
 
 int pool_bulk_end(pool *p, char *err)
 {
+    memset(&p->bulk, 0, sizeof p->bulk);
     char *sql = NULL;
     int rc = pool_meta_get(p, KEY_SQL, &sql, err);
     if (rc > 0) rc = build(p, sql, err);
     free(sql);
+    /* Back to the WAL (best effort: with another connection open it
+     * waits for the next open, which always asks for it). */
+    char e2[ERR_MAX];
+    if (p->tx_depth == 0) pool_exec(p, "PRAGMA journal_mode = WAL", e2);
     return rc < 0 ? -1 : 0;
 }
 

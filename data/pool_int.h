@@ -44,6 +44,16 @@ struct pool {
     int tx_depth;          /* pool_begin nesting; >0 = caller's transaction */
     sqlite3_stmt *st[ST_COUNT];
     pool_list_anchor anchor;
+    /* This connection's bulk load (pool_bulk.c). In a transaction where
+     * no other writer has stored a conversation since the load began
+     * (fresh), put_convo knows every id is new and where the next message
+     * rowid is, and the new conversations are counted once, at commit. */
+    struct {
+        int live, fresh;
+        int64_t last_cid;   /* the last conversation it stored (0: none) */
+        int64_t tx_cid;     /* last_cid when the transaction began */
+        int64_t next_mid;
+    } bulk;
     /* The matches of the last searched term (pool_search_hits), for the
      * pool's content as it was then: one bit per cid. */
     struct {
@@ -138,6 +148,11 @@ int pool_owner_text_alive(const char *text);
 /* A bulk load's indexes left out by a process that is gone (killed
  * midway): built again (pool_bulk.c; every writable open). 0 or -1. */
 int pool_bulk_repair(pool *p, char *err);
+/* A transaction begins or ends on a connection with a live bulk load:
+ * finds whether it is fresh (0 or -1); counts its conversations (before
+ * COMMIT; 0 or -1). */
+int pool_bulk_tx_begin(pool *p, char *err);
+int pool_bulk_tx_commit(pool *p, char *err);
 /* 1 while a bulk load has the conversations' indexes out: queries must
  * not name them (INDEXED BY). */
 int pool_bulk_pending(pool *p);
