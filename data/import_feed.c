@@ -44,6 +44,8 @@ struct import_feed {
     int stop;                   /* under mu */
     block *cur;                 /* the storer's block, and where it is */
     size_t pos;
+    int end;                    /* unthreaded: as block.end */
+    char err[ERR_MAX];
 };
 
 static size_t put(block *b, const char *s)
@@ -181,10 +183,13 @@ import_feed *import_feed_open(const char *path, int threaded, char *err)
 static int next_inline(import_feed *f, const convo **c, uint64_t *hash,
                        size_t *line, char *err)
 {
-    int got = import_jsonl_next(f->r, c, err);
+    int got = f->end ? (f->end < 0 ? -1 : 0) : import_jsonl_next(f->r, c, f->err);
     if (got == 1) {
         *hash = convo_content_hash(*c);
         *line = import_jsonl_line(f->r);
+    } else {
+        f->end = got == 0 ? 1 : -1;
+        if (got < 0) err_set(err, "%s", f->err);
     }
     return got;
 }

@@ -31,7 +31,8 @@ typedef struct import_feed import_feed;
 import_feed *import_feed_open(const char *path, int threaded, char *err);
 /* The next conversation: 1, with *c (borrowed until the next call or
  * close), *hash (its convo_content_hash) and *line (its line number); 0
- * at the end of the file; -1 + err (the reader's "FILE:LINE: ..."). */
+ * at the end of the file; -1 + err (the reader's "FILE:LINE: ..."). After
+ * 0 or -1, every later call says the same. */
 int import_feed_next(import_feed *f, const convo **c, uint64_t *hash,
                      size_t *line, char *err);
 /* Stops the parser wherever it is and frees everything. */
