@@ -16,7 +16,11 @@
  * again completes it and changes nothing else.
  *
  * JSONL is read as a stream (import.h): memory is bounded by the longest
- * line, not the file. A WhatsApp export is one conversation: read whole. */
+ * line, not the file; it is parsed on a thread of its own beside the one
+ * storing (import_feed.h). Into a pool without conversations, the file
+ * is a bulk load (pool.h: pool_bulk_begin): the conversations' indexes
+ * are built once at the end. A WhatsApp export is one conversation: read
+ * whole. */
 #ifndef CURATE_IMPORT_FILE_H
 #define CURATE_IMPORT_FILE_H
 
