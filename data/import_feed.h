@@ -11,7 +11,7 @@
  * (about 4 MB). Many small blocks rather than a few big ones: on a busy
  * machine the parser, descheduled for a while, has run further ahead
  * (measured: the storing thread idled 0.3-0.7 s instead of 0.8-1.0 s
- * waiting for it, importing 100,000 conversations at load average 7). */
+ * waiting for it, importing 100,000 conversations at load average 7).
  *
  * Same conversations, order, line numbers and messages as
  * import_jsonl_open/next, which it uses. */
