@@ -299,6 +299,11 @@ void bs_labeled_demo(const rubric *r, const bs_example *ex, demo *d)
             d->values[i] = xstrdup(t);
         }
     }
+    for (size_t i = 0; ex->rationale && i < r->nfields; i++)
+        if (r->fields[i].kind == FIELD_TEXT) {
+            d->values[i] = xstrdup(ex->rationale);
+            break;
+        }
     d->conv_id = xstrdup(ex->conv_id);
 }
 

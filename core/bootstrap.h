@@ -103,6 +103,9 @@ typedef struct {
     char *conv_id;
     char *inputs[RUBRIC_MAX_FIELDS];  /* by field index; inputs only */
     scoreset gold;                    /* the current human label */
+    char *rationale;                  /* its rationale (the reviewer's, else
+                                         the model's) for the first text
+                                         output, or NULL */
 } bs_example;
 
 /* One call of a batch: run program pg (never NULL; no demos = zero-shot)
@@ -231,7 +234,8 @@ void bs_paired_gain(const double *cand, const double *base, size_t n,
                     double *gain, double *se);
 
 /* A labeled demo for ex: its inputs and the human label's scores written
- * as a person would ("8.0", "7.25"); no reasoning, not augmented. Free
+ * as a person would ("8.0", "7.25"), its rationale (when it has one) under
+ * the first text output; no reasoning, not augmented. Free
  * with demo_clear(). */
 void bs_labeled_demo(const rubric *r, const bs_example *ex, demo *d);
 

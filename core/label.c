@@ -2,6 +2,7 @@
 #include "label.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <string.h>
 
@@ -172,4 +173,31 @@ int label_decide(const rubric *r, const label_values *v,
     out->status = LABEL_CORRECTED;
     out->scores = v->yours;
     return 0;
+}
+
+/* a and b equal but for leading and trailing white space. */
+static int same_text(const char *a, const char *b)
+{
+    while (isspace((unsigned char)*a)) a++;
+    while (isspace((unsigned char)*b)) b++;
+    size_t na = strlen(a), nb = strlen(b);
+    while (na && isspace((unsigned char)a[na - 1])) na--;
+    while (nb && isspace((unsigned char)b[nb - 1])) nb--;
+    return na == nb && memcmp(a, b, na) == 0;
+}
+
+const char *label_rationale_decide(label_action action, const char *model,
+                                   const char *yours)
+{
+    if (action == LABEL_DO_SKIP || !yours) return NULL;
+    if (!label_comment_decide(yours)) return NULL;      /* blank */
+    return model && same_text(model, yours) ? NULL : yours;
+}
+
+const char *label_comment_decide(const char *c)
+{
+    if (!c) return NULL;
+    for (const char *p = c; *p; p++)
+        if (!isspace((unsigned char)*p)) return c;
+    return NULL;
 }

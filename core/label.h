@@ -81,4 +81,18 @@ typedef struct {
 int label_decide(const rubric *r, const label_values *v,
                   label_action action, label_decision *out, char *err);
 
+/* The reviewer's texts on a label: the rationale (the screen prefills the
+ * model's) and a free comment. The status is decided by the scores alone,
+ * as in Prodigy and Argilla, where an edited text answer does not make the
+ * scores a correction: a changed rationale with the model's scores is
+ * "accepted" (those scores, verbatim) and carries the reviewer's rationale.
+ *
+ * What a label stores as its rationale: yours when written and different
+ * from the model's (ignoring leading/trailing white space), else NULL: the
+ * model's stands (exports then give the model's). A skip stores none. */
+const char *label_rationale_decide(label_action action, const char *model,
+                                   const char *yours);
+/* The comment stored: NULL when c is NULL or only white space. */
+const char *label_comment_decide(const char *c);
+
 #endif

@@ -1,5 +1,7 @@
 /* rubric.c: see rubric.h. */
 #include "rubric.h"
+#include "file.h"
+#include "utf8.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -9,6 +11,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+/* The built-in rubric's field descriptions are the DSPy signature's
+ * (DESIGN.md): they are in every prompt and in the canonical JSON every
+ * existing pool was labeled under, so they stay; what a new reviewer
+ * needs beyond them is here, never sent to the model. */
+#define GUIDELINES_DEFAULT \
+    "\"# Scoring a travel seller's WhatsApp conversation\\n\\n" \
+    "Score what the seller did, from the whole transcript. Use the full 0-10 range: " \
+    "5 is an ordinary conversation, not a safe default.\\n\\n" \
+    "## Responsiveness (higher is better)\\n" \
+    "How fast and how reliably the seller answered. 10: every message answered within " \
+    "minutes, questions acknowledged at once, promises kept (\\\"I'll send the quote\\\" " \
+    "and the quote came). 5: replies within hours, some questions left for later. " \
+    "0: the customer was ignored for a day or more, or never got what was promised.\\n\\n" \
+    "## Customer negative (LOWER is better)\\n" \
+    "How much frustration, complaint or negative sentiment the customer showed. " \
+    "0: none at all. 5: clear annoyance (\\\"still waiting\\\", repeated questions). " \
+    "10: anger, threats to cancel, a formal complaint. Score the customer's feelings, " \
+    "even when the seller is not to blame.\\n\\n" \
+    "## Conversational trend (higher is better)\\n" \
+    "Did the customer's mood improve from the first messages to the last? " \
+    "10: started upset or unsure and ended happy. 5: no change. 0: started fine and " \
+    "ended upset.\\n\\n" \
+    "## Overall\\n" \
+    "Follows the parts: 40% responsiveness + 30% (10 - negative) + 30% trend. " \
+    "Type it only when the formula misjudges the conversation, and say why in the " \
+    "rationale.\\n\\n" \
+    "## Rationale and comment\\n" \
+    "The rationale is the reasoning a training example carries: one or two sentences " \
+    "naming the evidence (\\\"replied after 9 hours; customer complained twice\\\"). " \
+    "Rewrite the model's when it is wrong. A comment is for the team (doubts, data " \
+    "problems) and is never exported as reasoning.\""
 
 static const char *default_rubric_json =
     "{\"name\": \"ChatAnalysisSignature\","
@@ -25,7 +60,7 @@ static const char *default_rubric_json =
     "  {\"name\": \"overall_seller_score\", \"kind\": \"overall\","
     "   \"description\": \"Weighted score 0-10: 40% responsiveness + 30% negative + 30% trend\"},"
     "  {\"name\": \"score_rationale\", \"kind\": \"text\", \"description\": \"Brief reasoning for the scores given\"}"
-    " ]}";
+    " ], \"guidelines\": " GUIDELINES_DEFAULT "}";
 
 rubric *rubric_default_new(void)
 {
@@ -42,6 +77,7 @@ void rubric_free(rubric *r)
     }
     free(r->name);
     free(r->instructions);
+    free(r->guidelines);
     free(r);
 }
 
@@ -200,7 +236,76 @@ static char *cleandoc_new(const char *doc)
     return out.s ? out.s : xstrdup("");
 }
 
+/* A guidelines value that names a file: one line ending in .md or
+ * .markdown (any case). */
+static int names_file(const char *s)
+{
+    if (strchr(s, '\n')) return 0;
+    size_t n = strlen(s);
+    return (n > 3 && strcasecmp(s + n - 3, ".md") == 0) ||
+           (n > 9 && strcasecmp(s + n - 9, ".markdown") == 0);
+}
+
+#define GUIDELINES_MAX (1 << 20)
+
+/* The "guidelines" key of root into r->guidelines; dir (may be NULL: the
+ * current directory) is where a named file is read from. 0 or -1 + err. */
+static int parse_guidelines(rubric *r, const cJSON *root, const char *src,
+                            const char *dir, char *err)
+{
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(root, "guidelines");
+    if (!g || cJSON_IsNull(g)) return 0;
+    if (!cJSON_IsString(g) || !*g->valuestring) {
+        err_set(err, "%s: guidelines: expected text or the path of a Markdown "
+                "file (.md), relative to the rubric file", src);
+        return -1;
+    }
+    char *text;
+    size_t len;
+    char q[200];
+    if (names_file(g->valuestring)) {
+        sbuf path = {0};
+        if (dir && *dir && g->valuestring[0] != '/')
+            sbuf_addf(&path, "%s/", dir);
+        sbuf_add(&path, g->valuestring);
+        char ferr[ERR_MAX];
+        text = file_read_new(path.s, &len, ferr);
+        if (!text) {
+            err_set(err, "%s: guidelines: cannot read '%s' (%s)", src,
+                    show(g->valuestring, q, sizeof q), ferr);
+            sbuf_free(&path);
+            return -1;
+        }
+        sbuf_free(&path);
+    } else {
+        text = xstrdup(g->valuestring);
+        len = strlen(text);
+    }
+    const char *what = names_file(g->valuestring) ? "the file" : "the text";
+    size_t bad = utf8_bad_at(text, len);
+    if (len > GUIDELINES_MAX || bad < len || strlen(text) != len) {
+        if (len > GUIDELINES_MAX)
+            err_set(err, "%s: guidelines: %s is larger than 1 MiB", src, what);
+        else
+            err_set(err, "%s: guidelines: %s is not UTF-8 text (byte %zu)",
+                    src, what, (bad < len ? bad : strlen(text)) + 1);
+        free(text);
+        return -1;
+    }
+    r->guidelines = text;
+    return 0;
+}
+
+static rubric *parse_in(const char *json, const char *src, const char *dir,
+                        char *err);
+
 rubric *rubric_parse_new(const char *json, const char *src, char *err)
+{
+    return parse_in(json, src, NULL, err);
+}
+
+static rubric *parse_in(const char *json, const char *src, const char *dir,
+                        char *err)
 {
     cJSON *root = cJSON_Parse(json);
     if (!root || !cJSON_IsObject(root)) {
@@ -277,6 +382,7 @@ rubric *rubric_parse_new(const char *json, const char *src, char *err)
                 "sum to more than 0", src);
         goto fail;
     }
+    if (parse_guidelines(r, root, src, dir, err) < 0) goto fail;
     cJSON_Delete(root);
     return r;
 fail:
@@ -289,7 +395,10 @@ rubric *rubric_load_new(const char *path, char *err)
 {
     char *text = file_read_new(path, NULL, err);
     if (!text) return NULL;
-    rubric *r = rubric_parse_new(text, path, err);
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? xstrndup(path, (size_t)(slash - path + (slash == path))) : NULL;
+    rubric *r = parse_in(text, path, dir, err);
+    free(dir);
     free(text);
     return r;
 }
@@ -632,4 +741,37 @@ char *rubric_prefix_new(const char *name)
     free(s3);
     free(s4);
     return sbuf_take(&out);
+}
+
+static void range_text(sbuf *b, const rubric_field *f)
+{
+    sbuf_addf(b, "%g-%g", f->lo, f->hi);
+}
+
+char *rubric_guidelines_text_new(const rubric *r)
+{
+    sbuf b = {0};
+    sbuf_addf(&b, "Instructions: %s\n\nScore fields:\n", r->instructions);
+    for (size_t i = 0; i < r->nfields; i++) {
+        const rubric_field *f = &r->fields[i];
+        if (!rubric_is_scored(f)) continue;
+        sbuf_addf(&b, "  %s (", f->name);
+        range_text(&b, f);
+        if (f->kind == FIELD_OVERALL)
+            sbuf_add(&b, ", the overall: follows the weighted parts");
+        else
+            sbuf_addf(&b, ", %s is better, weight %g",
+                      f->higher_is_better ? "higher" : "lower", f->weight);
+        sbuf_addf(&b, ")\n    %s\n", *f->desc ? f->desc : "(no description)");
+    }
+    int ntext = 0;
+    for (size_t i = 0; i < r->nfields; i++) {
+        const rubric_field *f = &r->fields[i];
+        if (f->kind != FIELD_TEXT) continue;
+        if (!ntext++) sbuf_add(&b, "\nText outputs:\n");
+        sbuf_addf(&b, "  %s\n    %s\n", f->name,
+                  *f->desc ? f->desc : "(no description)");
+    }
+    if (r->guidelines) sbuf_addf(&b, "\nGuidelines:\n%s\n", r->guidelines);
+    return sbuf_take(&b);
 }

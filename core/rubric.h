@@ -33,12 +33,24 @@ typedef struct {
     size_t nfields;         /* declaration order: inputs first, then outputs */
     dspy_target dspy;       /* the DSPy release this signature is formatted,
                                saved and parsed for (--dspy; default 3) */
+    char *guidelines;       /* longer guidelines for reviewers, or NULL: the
+                               rubric's "guidelines" key, text or the
+                               Markdown file it names. Never in a prompt, a
+                               program state, the canonical JSON or a diff:
+                               it guides people, it is not the task */
 } rubric;
 
-/* The built-in travel-seller rubric. Caller frees with rubric_free(). */
+/* The built-in travel-seller rubric (with reviewer guidelines). Caller
+ * frees with rubric_free(). */
 rubric *rubric_default_new(void);
-/* Parses/validates a rubric JSON document; src names it in messages. */
+/* Parses/validates a rubric JSON document; src names it in messages. A
+ * "guidelines" key holds text, or the path of a Markdown file (a single
+ * line ending in .md or .markdown), read relative to the current
+ * directory; errors name src and the key ("R: guidelines: cannot read
+ * 'x.md': ..."). */
 rubric *rubric_parse_new(const char *json, const char *src, char *err);
+/* Reads and parses the rubric file at path; a guidelines file is read
+ * relative to path's folder. */
 rubric *rubric_load_new(const char *path, char *err);
 void rubric_free(rubric *r);
 /* Rubric as JSON text (the same format rubric_parse_new reads). Caller frees. */
@@ -83,6 +95,13 @@ int rubric_overall_from(const rubric *r, const scoreset *s, double *out);
 char *rubric_scores_to_json_new(const rubric *r, const scoreset *s);
 int rubric_scores_from_json(const rubric *r, const char *json, scoreset *s,
                             char *err);
+
+/* Everything a reviewer needs to score by r, as plain text lines: the
+ * instructions, each score field (name, range, orientation, weight) with
+ * its description, the text outputs, then the guidelines text (Markdown
+ * kept as written). The workbench's guidelines screen and `curate show
+ * --guidelines` both print this. Caller frees. */
+char *rubric_guidelines_text_new(const rubric *r);
 
 /* DSPy's infer_prefix(name) + ":"  ("seller_id" -> "Seller Id:"). Caller frees. */
 char *rubric_prefix_new(const char *name);

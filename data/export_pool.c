@@ -25,10 +25,42 @@ static void items_free(item *it, int n)
     free(it);
 }
 
+typedef struct {
+    item *it;
+    int n, cap;
+} item_list;
+
+static int add_view_id(const char *id, void *ctx)
+{
+    item_list *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->it = xrealloc(l->it, (size_t)l->cap * sizeof *l->it);
+    }
+    l->it[l->n].id = xstrdup(id);
+    l->it[l->n].edge = -1;
+    l->it[l->n].edge_note = NULL;
+    l->n++;
+    return 0;
+}
+
 /* The conversations to export, in order. Returns the count or -1. */
 static int collect(pool *p, const export_pool_opts *o, item **out, char *err)
 {
     *out = NULL;
+    if (o->sel == EXPORT_VIEW) {
+        item_list l = {0};
+        if (!o->view) {
+            err_set(err, "export: no view given");
+            return -1;
+        }
+        if (pool_each_id(p, o->view, add_view_id, &l, err) < 0) {
+            items_free(l.it, l.n);
+            return -1;
+        }
+        *out = l.it ? l.it : xcalloc(1, sizeof *l.it);
+        return l.n;
+    }
     if (o->sel == EXPORT_TRAINSET) {
         pool_program pg;
         int rc = pool_get_program(p, o->program_id, &pg, err);
@@ -80,6 +112,33 @@ static int collect(pool *p, const export_pool_opts *o, item **out, char *err)
     return n;
 }
 
+int export_pool_text_field(const rubric *r)
+{
+    for (size_t i = 0; i < r->nfields; i++)
+        if (r->fields[i].kind == FIELD_TEXT) return (int)i;
+    return -1;
+}
+
+int export_pool_rationale(pool *p, const rubric *r, const label *l,
+                          char **out, char *err)
+{
+    *out = NULL;
+    if (l->rationale) {
+        *out = xstrdup(l->rationale);
+        return 0;
+    }
+    if (l->pred_id <= 0) return 0;
+    prediction pr;
+    int rc = pool_get_prediction_id(p, r, l->pred_id, &pr, err);
+    if (rc < 0) return -1;
+    if (rc == 1) {
+        *out = pr.rationale;
+        pr.rationale = NULL;
+        prediction_clear(&pr);
+    }
+    return 0;
+}
+
 /* One example as a compact JSON object, or NULL (skip) / -1 via *failed. */
 static char *example_json_new(pool *p, const rubric *r, const item *it,
                               int numeric, int *failed, char *err)
@@ -129,6 +188,22 @@ static char *example_json_new(pool *p, const rubric *r, const item *it,
         else
             cJSON_AddStringToObject(o, r->fields[i].name, num);
     }
+    /* The rationale: the reviewer's when written, else the model's (of the
+     * prediction the label reviewed), under the first text field. */
+    int ti = export_pool_text_field(r);
+    char *why = NULL;
+    if (ti >= 0 && export_pool_rationale(p, r, &l, &why, lerr) < 0) {
+        snprintf(err, ERR_MAX, "%s", lerr);
+        *failed = 1;
+        cJSON_Delete(o);
+        prompt_inputs_clear(inputs);
+        free(note);
+        label_clear(&l);
+        convo_free(c);
+        return NULL;
+    }
+    if (why) cJSON_AddStringToObject(o, r->fields[ti].name, why);
+    free(why);
     cJSON_AddStringToObject(o, "conversation_id", c->id);
     cJSON_AddStringToObject(o, "reviewer", l.reviewer);
     cJSON_AddStringToObject(o, "status", label_status_name(l.status));

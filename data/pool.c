@@ -145,6 +145,10 @@ void pool_rollback(pool *p)
         p->bulk.last_cid = p->bulk.tx_cid;
     }
     sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+    /* a batch begun in it is gone with it */
+    p->batch = 0;
+    free(p->batch_reviewer);
+    p->batch_reviewer = NULL;
 }
 
 /* Statement journals stay in memory. A statement that fires triggers
@@ -447,6 +451,7 @@ void pool_close(pool *p)
     }
     free(p->hits.term);
     free(p->hits.bits);
+    free(p->batch_reviewer);
     if (p->tx_depth > 0) sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(p->db);
     free(p->path);

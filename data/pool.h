@@ -12,8 +12,9 @@
 #include "../core/convo.h"
 #include "../core/rubric.h"
 #include "../core/label.h"
+#include "../core/sbuf.h"
 
-#define POOL_SCHEMA_VERSION 11
+#define POOL_SCHEMA_VERSION 17
 
 typedef struct pool pool;
 
@@ -122,6 +123,10 @@ int pool_put_prediction(pool *p, const rubric *r, const char *conv_id,
 int pool_get_prediction(pool *p, const rubric *r, const char *conv_id,
                         int64_t run_id, prediction *out, char *err);
 
+/* Whether conv_id's latest scoring attempt failed (the Failed tab): 1 and
+ * *error (its reason, malloc'd, NULL when none was recorded), 0 not, -1. */
+int pool_last_failure(pool *p, const char *conv_id, char **error, char *err);
+
 /* Prediction pred_id. 1 found, 0 none, -1 error. prediction_clear(). */
 int pool_get_prediction_id(pool *p, const rubric *r, int64_t pred_id,
                            prediction *out, char *err);
@@ -225,6 +230,24 @@ typedef enum {
     ACTION_NOTE, ACTION_UNDO
 } pool_action_kind;
 
+/* One reviewer's work since a moment, from the journal (actions not
+ * undone), each conversation counted once per kind: for the workbench's
+ * progress and its session summary. */
+typedef struct {
+    int64_t labels;       /* conversations accepted or corrected */
+    int64_t corrections;  /* of which corrected */
+    int64_t skips;
+    int64_t edges;        /* edge marks */
+} pool_activity;
+
+/* reviewer's activity since `since` (epoch seconds) in journal rows after
+ * after_id (0: all; a session passes pool_last_action_id at its start,
+ * which a clock stepping back cannot fool). 0 or -1 + err. */
+int pool_reviewer_activity(pool *p, const char *reviewer, int64_t since,
+                           int64_t after_id, pool_activity *out, char *err);
+/* The newest journal row's id (0: none), or -1 + err. */
+int64_t pool_last_action_id(pool *p, char *err);
+
 /* "label", "skip", "edge mark", "edge unmark", "note", "undo". */
 const char *pool_action_name(pool_action_kind k);
 
@@ -237,6 +260,9 @@ typedef struct {
     int64_t ref;          /* the label, edge mark or note row it wrote */
     label_status status;  /* label: its status */
     int64_t created_at;
+    int64_t batch;        /* its batch (pool_batch_begin), 0 = none */
+    int64_t batch_n;      /* undo: how many actions of the batch it undid */
+    char *batch_what;     /* undo of a batch: the batch in words, or NULL */
 } pool_action;
 
 void pool_action_clear(pool_action *a);
@@ -244,16 +270,34 @@ void pool_action_clear(pool_action *a);
 /* Reverts reviewer's most recent action not yet undone (conv_id non-NULL:
  * on that conversation; labels_only: a label or skip) in one
  * transaction: its row (label, edge mark, note) is flagged undone, the
- * derived state follows, and an 'undo' row is journaled. Returns 1 and
- * *undone (what was reverted; caller clears), 0 nothing to undo (another
- * reviewer's actions are never undone), -1 + err. */
+ * derived state follows, and an 'undo' row is journaled. When that action
+ * belongs to a batch and conv_id is NULL, every action of the batch not
+ * yet undone is reverted the same way, in the same transaction
+ * (undone->batch_n says how many, batch_what what the batch was); with a
+ * conv_id only that conversation's. Returns 1 and *undone (the latest
+ * action reverted; caller clears), 0 nothing to undo (another reviewer's
+ * actions are never undone), -1 + err. */
 int pool_undo_last(pool *p, const char *reviewer, const char *conv_id,
                    int labels_only, pool_action *undone, char *err);
+
+/* ---- batches (schema 17) ----
+ * A batch groups the journal rows of one bulk action (curate label
+ * --accept --filter, the queue's bulk accept) so that one undo reverts
+ * them all. Inside a transaction the caller opened with pool_begin:
+ * pool_batch_begin records the batch (reviewer, kind, what in words) and
+ * from then on every journal row this connection writes for reviewer
+ * carries it, until pool_batch_end (which stores how many it holds).
+ * 0 and *id, or -1 + err. */
+int pool_batch_begin(pool *p, const char *reviewer, const char *kind,
+                     const char *what, int64_t *id, char *err);
+int pool_batch_end(pool *p, char *err);
 
 /* ---- listing (windowed; nothing loads the whole pool) ---- */
 typedef enum {
     FILTER_ALL = 0, FILTER_TO_REVIEW, FILTER_REVIEWED, FILTER_EDGE,
-    FILTER_DISAGREE, FILTER_UNSCORED, FILTER_SCORED
+    FILTER_DISAGREE, FILTER_UNSCORED, FILTER_SCORED,
+    FILTER_SKIPPED,           /* skipped: see skipped_by */
+    FILTER_FAILED             /* the latest scoring attempt failed */
 } pool_filter_kind;
 
 typedef enum {
@@ -273,6 +317,16 @@ typedef struct {
     const char *seller;       /* exact seller id, or NULL */
     const char *assigned_to;  /* only those assigned to this reviewer
                                  (curate assign), or NULL */
+    const char *reviewer;     /* only those whose latest label by this
+                                 reviewer (not undone, not stale) is not
+                                 a skip, or NULL */
+    int64_t since, until;     /* only those labeled in [since, until]
+                                 (epoch seconds; 0 = open): the reviewer's
+                                 label with reviewer set, else the current
+                                 label */
+    const char *skipped_by;   /* FILTER_SKIPPED: those whose latest label
+                                 by this reviewer (not undone) is a skip;
+                                 NULL: whose current state is skipped */
     pool_sort_kind sort;
     int desc;
 } pool_filter;
@@ -342,10 +396,22 @@ int64_t pool_search_index(pool *p,
 /* Empties the index in one transaction (pool_search_index refills it). */
 int pool_search_reset(pool *p, char *err);
 
-/* Parses "to-review|reviewed|edge|disagree[:T[:FIELD]]|unscored|scored|all|
- * seller=X|assigned=REVIEWER" into f (strings point into spec). 0 or -1 +
- * err. */
+/* The filter language of `curate list --filter`, `curate label --accept
+ * --filter` and `curate export pool --filter`: one table (pool_query.c)
+ * for parsing and for their --help. pool_filter_help appends each term's
+ * syntax and help, one "  SYNTAX  HELP" row each, to out. */
+void pool_filter_help(sbuf *out);
+/* Parses one term (a tab: to-review|reviewed|edge|disagree[:T[:FIELD]]|
+ * unscored|scored|skipped|failed|all; or seller=ID, assigned=REVIEWER, reviewer=NAME,
+ * since=DATE, until=DATE, search=TEXT) into f, resetting f first. Strings
+ * point into spec. 0 or -1 + err naming "--filter SPEC". */
 int pool_filter_parse(const char *spec, pool_filter *f, char *err);
+/* The same, added to f (terms combine: all must hold; a second tab or a
+ * second value of the same term is refused). */
+int pool_filter_add(const char *spec, pool_filter *f, char *err);
+/* f in words ("to review, seller S-1, search \"x\", reviewed by ann,
+ * labeled 2026-03-01..2026-03-31") into out. */
+void pool_filter_describe(const pool_filter *f, sbuf *out);
 /* Checks f against the rubric (a disagree FIELD must be a score field):
  * 0, or -1 + err naming the field and the rubric's score fields. */
 int pool_filter_check(const pool_filter *f, const rubric *r, char *err);

@@ -54,6 +54,10 @@ struct pool {
         int64_t tx_cid;     /* last_cid when the transaction began */
         int64_t next_mid;
     } bulk;
+    /* The batch open on this connection (pool_batch_begin), 0 = none, and
+     * whose actions it takes. */
+    int64_t batch;
+    char *batch_reviewer;
     /* The matches of the last searched term (pool_search_hits), for the
      * pool's content as it was then: one bit per cid. */
     struct {

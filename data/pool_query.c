@@ -6,6 +6,7 @@
 #include "../core/util.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +35,23 @@ static int64_t prepare_search(pool *p, const pool_filter *f, char *err)
     return search_indexed(f) ? pool_search_hits(p, f->search, err) : 0;
 }
 
+/* The terms beyond a tab and a search (seller, assignment, reviewer,
+ * label dates): then no count comes from conv_counts alone. */
+static int has_terms(const pool_filter *f)
+{
+    return f->seller || f->assigned_to || f->reviewer || f->since || f->until;
+}
+
+/* The label a reviewer or date term looks at: the reviewer's latest one
+ * not undone and not stale (reviewer given), else the current one. */
+#define OWN_LABEL "(SELECT l.id FROM labels l WHERE l.cid = c.cid AND" \
+    " l.reviewer = ?10 AND l.undone_at IS NULL AND (l.content_hash IS NULL" \
+    " OR l.content_hash = c.content_hash) ORDER BY l.id DESC LIMIT 1)"
+
 /* WHERE clause for a filter; parameters ?1 disagree threshold, ?2 search
- * pattern (unindexed search), ?3 seller, ?8 the disagreement's field. */
+ * pattern (unindexed search), ?3 seller, ?8 the disagreement's field, ?9
+ * assignee, ?10 reviewer, ?11 and ?12 the label date range, ?13 the
+ * skipping reviewer. */
 static void where_clause(const pool_filter *f, sbuf *b)
 {
     sbuf_add(b, " WHERE 1");
@@ -55,6 +71,25 @@ static void where_clause(const pool_filter *f, sbuf *b)
         break;
     case FILTER_UNSCORED: sbuf_add(b, " AND c.pred_id IS NULL"); break;
     case FILTER_SCORED: sbuf_add(b, " AND c.pred_id IS NOT NULL"); break;
+    case FILTER_SKIPPED:
+        /* The reviewer's skips (labels_skipped, schema 16: few) drive;
+         * their latest label decides. */
+        if (f->skipped_by)
+            sbuf_add(b, " AND c.cid IN (SELECT cid FROM labels WHERE status ="
+                        " 'skipped' AND reviewer = ?13) AND (SELECT l.status"
+                        " FROM labels l WHERE l.cid = c.cid AND l.reviewer = ?13"
+                        " AND l.undone_at IS NULL ORDER BY l.id DESC LIMIT 1)"
+                        " = 'skipped'");
+        else
+            sbuf_add(b, " AND c.status = 3");
+        break;
+    case FILTER_FAILED:
+        /* Failures (predictions_failed, schema 16: few) drive; the latest
+         * attempt decides. */
+        sbuf_add(b, " AND c.cid IN (SELECT cid FROM predictions WHERE status ="
+                    " 'failed') AND (SELECT pf.status FROM predictions pf WHERE"
+                    " pf.cid = c.cid ORDER BY pf.id DESC LIMIT 1) = 'failed'");
+        break;
     case FILTER_ALL: break;
     }
     if (search_indexed(f)) {
@@ -64,9 +99,19 @@ static void where_clause(const pool_filter *f, sbuf *b)
         pool_search_scan_sql(b, "c");
     }
     if (f->seller) sbuf_add(b, " AND c.seller_id = ?3");
+    /* IN, not EXISTS: a count is then driven by the reviewer's
+     * assignments (assignments_reviewer), not a walk of the whole tab. */
     if (f->assigned_to)
-        sbuf_add(b, " AND EXISTS (SELECT 1 FROM assignments a WHERE a.cid = c.cid"
-                    " AND a.reviewer = ?9)");
+        sbuf_add(b, " AND c.cid IN (SELECT a.cid FROM assignments a WHERE"
+                    " a.reviewer = ?9)");
+    if (f->reviewer || f->since || f->until) {
+        sbuf_add(b, " AND EXISTS (SELECT 1 FROM labels lr WHERE lr.id = ");
+        sbuf_add(b, f->reviewer ? OWN_LABEL : "c.label_id");
+        if (f->reviewer) sbuf_add(b, " AND lr.status <> 'skipped'");
+        if (f->since) sbuf_add(b, " AND lr.created_at >= ?11");
+        if (f->until) sbuf_add(b, " AND lr.created_at <= ?12");
+        sbuf_add(b, ")");
+    }
 }
 
 static void bind_filter(sqlite3_stmt *s, const pool_filter *f)
@@ -76,6 +121,11 @@ static void bind_filter(sqlite3_stmt *s, const pool_filter *f)
         sqlite3_bind_text(s, 2, pool_search_like_new(f->search), -1, free);
     if (f->seller) sqlite3_bind_text(s, 3, f->seller, -1, SQLITE_TRANSIENT);
     if (f->assigned_to) sqlite3_bind_text(s, 9, f->assigned_to, -1, SQLITE_TRANSIENT);
+    if (f->reviewer) sqlite3_bind_text(s, 10, f->reviewer, -1, SQLITE_TRANSIENT);
+    if (f->since) sqlite3_bind_int64(s, 11, f->since);
+    if (f->until) sqlite3_bind_int64(s, 12, f->until);
+    if (f->kind == FILTER_SKIPPED && f->skipped_by)
+        sqlite3_bind_text(s, 13, f->skipped_by, -1, SQLITE_TRANSIENT);
     if (f->kind == FILTER_DISAGREE && f->disagree_field) {
         char path[200];
         snprintf(path, sizeof path, "$.\"%s\"", f->disagree_field);
@@ -122,6 +172,14 @@ static const char *list_index(const pool_filter *f, int sparse)
     return f->sort >= SORT_ID && f->sort <= SORT_EDGE ? names[f->sort] : names[0];
 }
 
+/* Filters whose few rows come from a subquery (where_clause): SQLite reads
+ * them by rowid and sorts, rather than walk a sort index past the rest. */
+static int driven(const pool_filter *f)
+{
+    return f->kind == FILTER_FAILED ||
+           (f->kind == FILTER_SKIPPED && f->skipped_by);
+}
+
 static void from_clause(pool *p, const pool_filter *f, int sparse, sbuf *b)
 {
     sbuf_add(b, " FROM conversations c");
@@ -129,7 +187,7 @@ static void from_clause(pool *p, const pool_filter *f, int sparse, sbuf *b)
      * INDEXED leaves) and sort. While a bulk load has the list indexes
      * out, SQLite plans without them. */
     if (sparse == SPARSE_SEARCH) sbuf_add(b, " NOT INDEXED");
-    else if (!f->seller && !pool_bulk_pending(p))
+    else if (!f->seller && !driven(f) && !pool_bulk_pending(p))
         sbuf_addf(b, " INDEXED BY %s", list_index(f, sparse));
 }
 
@@ -361,6 +419,15 @@ static char *list_sig(const pool_filter *f)
               f->disagree_field ? f->disagree_field : "",
               f->search ? (int)strlen(f->search) : -1, f->search ? f->search : "",
               f->seller ? (int)strlen(f->seller) : -1, f->seller ? f->seller : "");
+    /* the other terms: a list of other rows, never the same anchor */
+    sbuf_addf(&b, "|%d:%s|%d:%s|%lld|%lld",
+              f->assigned_to ? (int)strlen(f->assigned_to) : -1,
+              f->assigned_to ? f->assigned_to : "",
+              f->reviewer ? (int)strlen(f->reviewer) : -1,
+              f->reviewer ? f->reviewer : "", (long long)f->since,
+              (long long)f->until);
+    sbuf_addf(&b, "|%d:%s", f->skipped_by ? (int)strlen(f->skipped_by) : -1,
+              f->skipped_by ? f->skipped_by : "");
     return sbuf_take(&b);
 }
 
@@ -527,7 +594,7 @@ int pool_list_find(pool *p, const pool_filter *f, const char *id,
  * 0, or -1 on error. */
 static int search_drives(pool *p, const pool_filter *f, int64_t m, char *err)
 {
-    if (f->kind == FILTER_ALL && !f->seller) return 1;
+    if (f->kind == FILTER_ALL && !has_terms(f)) return 1;
     pool_filter plain = *f;
     plain.search = NULL;
     int64_t t = pool_count(p, &plain, err);
@@ -542,12 +609,14 @@ static int search_drives(pool *p, const pool_filter *f, int64_t m, char *err)
 int64_t pool_count(pool *p, const pool_filter *f, char *err)
 {
     sbuf q = {0};
-    if (!has_search(f) && f->kind != FILTER_DISAGREE && !f->assigned_to) {
+    if (!has_search(f) && f->kind != FILTER_DISAGREE && !f->assigned_to &&
+        !f->reviewer && !f->since && !f->until && !driven(f)) {
         sbuf_add(&q, "SELECT coalesce(sum(n), 0) FROM conv_counts k WHERE 1");
         switch (f->kind) {
         case FILTER_TO_REVIEW: sbuf_add(&q, " AND k.status = 1"); break;
         case FILTER_REVIEWED: sbuf_add(&q, " AND k.status = 2"); break;
         case FILTER_EDGE: sbuf_add(&q, " AND k.edge = 1"); break;
+        case FILTER_SKIPPED: sbuf_add(&q, " AND k.status = 3"); break;
         case FILTER_UNSCORED: sbuf_add(&q, " AND NOT k.scored"); break;
         case FILTER_SCORED: sbuf_add(&q, " AND k.scored"); break;
         default: break;
@@ -555,7 +624,7 @@ int64_t pool_count(pool *p, const pool_filter *f, char *err)
         if (f->seller) sbuf_add(&q, " AND k.seller_id = ?3");
     } else if (search_indexed(f)) {
         int64_t m = prepare_search(p, f, err);
-        if (m < 0 || (f->kind == FILTER_ALL && !f->seller)) return m;
+        if (m < 0 || (f->kind == FILTER_ALL && !has_terms(f))) return m;
         int drive = search_drives(p, f, m, err);
         if (drive < 0) return -1;
         sbuf_add(&q, "SELECT count(*) FROM conversations c");
@@ -607,56 +676,214 @@ int pool_each_id(pool *p, const pool_filter *f,
     return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "list ids", err);
 }
 
+/* ---- the filter language: one table for parsing and for --help ---- */
+
+typedef enum { TERM_TAB, TERM_TEXT, TERM_SINCE, TERM_UNTIL } term_type;
+
+static const struct {
+    const char *syntax;       /* the name is the syntax up to '=' or '[' */
+    term_type type;
+    pool_filter_kind kind;    /* TERM_TAB */
+    size_t off;               /* TERM_TEXT: its field in pool_filter */
+    const char *help;
+} terms[] = {
+    {"to-review", TERM_TAB, FILTER_TO_REVIEW, 0, "scored, not reviewed yet"},
+    {"reviewed", TERM_TAB, FILTER_REVIEWED, 0, "with a current label"},
+    {"edge", TERM_TAB, FILTER_EDGE, 0, "the curated edge cases"},
+    {"disagree[:T[:FIELD]]", TERM_TAB, FILTER_DISAGREE, 0,
+     "some score field (the overall included) differs by at least T\n"
+     "(default 2) between model and human; with FIELD only that field"},
+    {"unscored", TERM_TAB, FILTER_UNSCORED, 0, "without a prediction"},
+    {"scored", TERM_TAB, FILTER_SCORED, 0, "with a prediction"},
+    {"skipped", TERM_TAB, FILTER_SKIPPED, 0,
+     "skipped (the pool's state; the workbench's Skipped tab is yours)"},
+    {"failed", TERM_TAB, FILTER_FAILED, 0, "the latest scoring attempt failed"},
+    {"all", TERM_TAB, FILTER_ALL, 0, "every conversation (the default)"},
+    {"seller=ID", TERM_TEXT, 0, offsetof(pool_filter, seller),
+     "this seller's conversations"},
+    {"assigned=NAME", TERM_TEXT, 0, offsetof(pool_filter, assigned_to),
+     "those assigned to NAME (curate assign)"},
+    {"reviewer=NAME", TERM_TEXT, 0, offsetof(pool_filter, reviewer),
+     "those NAME labeled (NAME's latest label, not a skip)"},
+    {"since=DATE", TERM_SINCE, 0, 0,
+     "labeled on or after DATE (YYYY-MM-DD or ISO-8601, UTC): the label\n"
+     "of reviewer=NAME when given, else the current label"},
+    {"until=DATE", TERM_UNTIL, 0, 0, "labeled on or before DATE (a day: to its end)"},
+    {"search=TEXT", TERM_TEXT, 0, offsetof(pool_filter, search),
+     "id, seller or message text contains TEXT (as --search)"},
+};
+#define NTERMS (sizeof terms / sizeof terms[0])
+
+static size_t term_name_len(const char *syntax)
+{
+    return strcspn(syntax, "=[");
+}
+
+void pool_filter_help(sbuf *out)
+{
+    for (size_t i = 0; i < NTERMS; i++) {
+        const char *h = terms[i].help;
+        sbuf_addf(out, "  %-22s ", terms[i].syntax);
+        if (strlen(terms[i].syntax) > 22) sbuf_addf(out, "\n  %-22s ", "");
+        /* continuation lines of a help text line up under its first */
+        for (const char *nl; (nl = strchr(h, '\n')); h = nl + 1)
+            sbuf_addf(out, "%.*s\n  %-22s ", (int)(nl - h), h, "");
+        sbuf_addf(out, "%s\n", h);
+    }
+}
+
+static void expected(const char *spec, char *err)
+{
+    sbuf b = {0};
+    for (size_t i = 0; i < NTERMS; i++)
+        sbuf_addf(&b, "%s%s", i ? ", " : "", terms[i].syntax);
+    err_set(err, "--filter %s: expected one of %s", spec, b.s);
+    sbuf_free(&b);
+}
+
+/* DATE: YYYY-MM-DD (a whole day: its start, or with end its last second)
+ * or an ISO-8601 time. 0 or -1. */
+static int parse_date(const char *s, int end, int64_t *out)
+{
+    int y, m, d;
+    char tail;
+    if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3) {
+        if (m < 1 || m > 12 || d < 1 || d > date_days_in_month(y, m)) return -1;
+        *out = date_days_from_civil(y, m, d) * 86400 + (end ? 86399 : 0);
+        return 0;
+    }
+    return date_parse_iso8601(s, out);
+}
+
+static int parse_disagree(const char *spec, const char *rest, pool_filter *f,
+                          char *err)
+{
+    if (!*rest) return 0;
+    if (*rest != ':' && *rest != '=') {
+        expected(spec, err);
+        return -1;
+    }
+    const char *num = rest + 1, *end = strchr(num, ':');
+    size_t nlen = end ? (size_t)(end - num) : strlen(num);
+    char nbuf[64], e2[ERR_MAX];
+    if (nlen >= sizeof nbuf) {
+        err_set(err, "--filter %s: the threshold is too long", spec);
+        return -1;
+    }
+    memcpy(nbuf, num, nlen);
+    nbuf[nlen] = 0;
+    if (numarg_real("--filter disagree: threshold", nbuf, 0, 1e6,
+                    &f->disagree, e2) < 0) {
+        err_set(err, "%s", e2);
+        return -1;
+    }
+    if (end) {
+        if (!end[1]) {
+            err_set(err, "--filter %s: a field name is missing after the "
+                    "threshold", spec);
+            return -1;
+        }
+        f->disagree_field = end + 1;
+    }
+    return 0;
+}
+
+int pool_filter_add(const char *spec, pool_filter *f, char *err)
+{
+    if (!spec || !*spec) {
+        expected("''", err);
+        return -1;
+    }
+    for (size_t i = 0; i < NTERMS; i++) {
+        size_t n = term_name_len(terms[i].syntax);
+        if (strncmp(spec, terms[i].syntax, n) != 0) continue;
+        const char *rest = spec + n;
+        if (terms[i].type == TERM_TAB) {
+            int more = terms[i].kind == FILTER_DISAGREE;
+            if (*rest && !more) continue;   /* "scored" is not "scoredx" */
+            if (f->kind != FILTER_ALL && terms[i].kind != f->kind) {
+                err_set(err, "--filter %s: only one of the tabs (to-review, "
+                        "reviewed, edge, disagree, unscored, scored, all) at "
+                        "a time", spec);
+                return -1;
+            }
+            f->kind = terms[i].kind;
+            return more ? parse_disagree(spec, rest, f, err) : 0;
+        }
+        if (*rest != '=') continue;
+        const char *val = rest + 1;
+        if (!*val) {
+            err_set(err, "--filter %s: a value is missing after '='", spec);
+            return -1;
+        }
+        if (terms[i].type == TERM_TEXT) {
+            const char **slot = (const char **)((char *)f + terms[i].off);
+            if (*slot) {
+                err_set(err, "--filter %s: %.*s is given twice", spec, (int)n,
+                        spec);
+                return -1;
+            }
+            *slot = val;
+            return 0;
+        }
+        int64_t t;
+        if (parse_date(val, terms[i].type == TERM_UNTIL, &t) < 0 || t <= 0) {
+            err_set(err, "--filter %s: '%s' is not a date (YYYY-MM-DD, or "
+                    "an ISO-8601 time such as 2026-03-01T09:00:00Z)", spec, val);
+            return -1;
+        }
+        int64_t *slot = terms[i].type == TERM_SINCE ? &f->since : &f->until;
+        *slot = t;
+        if (f->since && f->until && f->since > f->until) {
+            err_set(err, "--filter %s: the date range ends before it starts",
+                    spec);
+            return -1;
+        }
+        return 0;
+    }
+    expected(spec, err);
+    return -1;
+}
+
 int pool_filter_parse(const char *spec, pool_filter *f, char *err)
 {
     memset(f, 0, sizeof *f);
     f->disagree = 2.0;
-    if (!spec || !*spec || !strcmp(spec, "all")) return 0;
-    static const struct { const char *name; pool_filter_kind k; } names[] = {
-        {"to-review", FILTER_TO_REVIEW}, {"reviewed", FILTER_REVIEWED},
-        {"edge", FILTER_EDGE}, {"unscored", FILTER_UNSCORED},
-        {"scored", FILTER_SCORED}, {"all", FILTER_ALL},
+    if (!spec || !*spec) return 0;
+    return pool_filter_add(spec, f, err);
+}
+
+void pool_filter_describe(const pool_filter *f, sbuf *out)
+{
+    size_t start = out->len;
+    static const char *const tab[] = {
+        [FILTER_ALL] = "all", [FILTER_TO_REVIEW] = "to review",
+        [FILTER_REVIEWED] = "reviewed", [FILTER_EDGE] = "edge cases",
+        [FILTER_DISAGREE] = "disagreements", [FILTER_UNSCORED] = "unscored",
+        [FILTER_SCORED] = "scored", [FILTER_SKIPPED] = "skipped",
+        [FILTER_FAILED] = "failed scoring",
     };
-    if (!strncmp(spec, "seller=", 7)) { f->seller = spec + 7; return 0; }
-    if (!strncmp(spec, "assigned=", 9) && spec[9]) { f->assigned_to = spec + 9; return 0; }
-    if (!strncmp(spec, "search=", 7)) { f->search = spec + 7; return 0; }
-    if (!strncmp(spec, "disagree", 8)) {
-        f->kind = FILTER_DISAGREE;
-        if (spec[8] == ':' || spec[8] == '=') {
-            const char *num = spec + 9, *end = strchr(num, ':');
-            size_t nlen = end ? (size_t)(end - num) : strlen(num);
-            char nbuf[64], e2[ERR_MAX];
-            if (nlen >= sizeof nbuf) {
-                err_set(err, "--filter %s: the threshold is too long", spec);
-                return -1;
-            }
-            memcpy(nbuf, num, nlen);
-            nbuf[nlen] = 0;
-            if (numarg_real("--filter disagree: threshold", nbuf, 0, 1e6,
-                            &f->disagree, e2) < 0) {
-                err_set(err, "%s", e2);
-                return -1;
-            }
-            if (end) {
-                if (!end[1]) {
-                    err_set(err, "--filter %s: a field name is missing after "
-                            "the threshold", spec);
-                    return -1;
-                }
-                f->disagree_field = end + 1;
-            }
-        } else if (spec[8]) {
-            goto bad;
-        }
-        return 0;
+    sbuf_add(out, tab[f->kind]);
+    if (f->kind == FILTER_DISAGREE) {
+        char thr[32];
+        snprintf(thr, sizeof thr, "%g", f->disagree > 0 ? f->disagree : 2.0);
+        sbuf_addf(out, " of %s or more%s%s", thr,
+                  f->disagree_field ? " in " : "",
+                  f->disagree_field ? f->disagree_field : "");
     }
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (!strcmp(spec, names[i].name)) { f->kind = names[i].k; return 0; }
-bad:
-    err_set(err, "--filter %s: expected to-review, reviewed, edge, "
-            "disagree[:T[:FIELD]], unscored, scored, all, seller=ID or search=TEXT",
-            spec);
-    return -1;
+    if (f->seller) sbuf_addf(out, ", seller %s", f->seller);
+    if (f->assigned_to) sbuf_addf(out, ", assigned to %s", f->assigned_to);
+    if (f->reviewer) sbuf_addf(out, ", labeled by %s", f->reviewer);
+    if (f->since || f->until) {
+        char a[32] = "", b[32] = "";
+        if (f->since) date_iso8601(f->since, a, sizeof a);
+        if (f->until) date_iso8601(f->until, b, sizeof b);
+        sbuf_addf(out, ", labeled %s%s%s", f->since ? "from " : "", a,
+                  f->until ? (f->since ? " to " : "until ") : "");
+        sbuf_add(out, b);
+    }
+    if (f->search && *f->search) sbuf_addf(out, ", search \"%s\"", f->search);
+    if (out->len == start) sbuf_add(out, "all");
 }
 
 int pool_filter_check(const pool_filter *f, const rubric *r, char *err)

@@ -37,6 +37,7 @@ void pool_action_clear(pool_action *a)
     free(a->uid);
     free(a->conv_id);
     free(a->reviewer);
+    free(a->batch_what);
     memset(a, 0, sizeof *a);
 }
 
@@ -234,6 +235,73 @@ int pool_get_prediction(pool *p, const rubric *r, const char *conv_id,
     return read_prediction(p, r, s, out, err);
 }
 
+int pool_last_failure(pool *p, const char *conv_id, char **error, char *err)
+{
+    *error = NULL;
+    sqlite3_stmt *s = pool_prepare(p,
+        "SELECT p.status = 'failed', p.error FROM predictions p JOIN"
+        " conversations c ON c.cid = p.cid WHERE c.id = ? ORDER BY p.id DESC"
+        " LIMIT 1", err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, conv_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s), failed = 0;
+    if (rc == SQLITE_ROW && (failed = sqlite3_column_int(s, 0)))
+        *error = pool_col_strdup(s, 1);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return pool_sql_err(p, "last failure", err);
+    return failed;
+}
+
+int64_t pool_last_action_id(pool *p, char *err)
+{
+    sqlite3_stmt *s = pool_prepare(p, "SELECT coalesce(max(id), 0) FROM actions", err);
+    if (!s) return -1;
+    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_finalize(s);
+    if (id < 0) pool_sql_err(p, "journal", err);
+    return id;
+}
+
+int pool_reviewer_activity(pool *p, const char *reviewer, int64_t since,
+                           int64_t after_id, pool_activity *out, char *err)
+{
+    memset(out, 0, sizeof *out);
+    /* One range of an index either way: the session's rows by id
+     * (actions_reviewer), a day's by time (actions_reviewer_time, schema
+     * 16), not a walk of everything the reviewer ever did. */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+        "SELECT a.kind, count(DISTINCT CASE WHEN l.status = 'corrected' THEN"
+        " a.cid END), count(DISTINCT a.cid) FROM actions a INDEXED BY %s"
+        " LEFT JOIN labels l ON a.kind = 'label' AND l.id = a.ref"
+        " WHERE a.reviewer = ?1 AND a.created_at >= ?2 AND a.id > ?3"
+        " AND a.undone_at IS NULL"
+        " AND a.kind IN ('label', 'skip', 'edge_mark') GROUP BY 1",
+        after_id > 0 ? "actions_reviewer" : "actions_reviewer_time");
+    sqlite3_stmt *s = pool_prepare(p, sql, err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, reviewer ? reviewer : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, since);
+    sqlite3_bind_int64(s, 3, after_id);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *kind = (const char *)sqlite3_column_text(s, 0);
+        int64_t n = sqlite3_column_int64(s, 2);
+        if (!kind) continue;
+        if (!strcmp(kind, "label")) {
+            out->labels += n;
+            out->corrections += sqlite3_column_int64(s, 1);
+        } else if (!strcmp(kind, "skip")) {
+            out->skips += n;
+        } else {
+            out->edges += n;
+        }
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "activity", err);
+    return 0;
+}
+
 int pool_get_prediction_id(pool *p, const rubric *r, int64_t pred_id,
                            prediction *out, char *err)
 {
@@ -270,14 +338,17 @@ static int journal(pool *p, const char *reviewer, pool_action_kind k,
                    char *err)
 {
     sqlite3_stmt *s = pool_stmt(p, ST_ACTION_INSERT,
-        "INSERT INTO actions(uid, reviewer, kind, cid, ref, created_at)"
-        " VALUES(lower(hex(randomblob(16))), ?, ?, ?, ?, ?)", err);
+        "INSERT INTO actions(uid, reviewer, kind, cid, ref, created_at, batch)"
+        " VALUES(lower(hex(randomblob(16))), ?, ?, ?, ?, ?, ?)", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, reviewer, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, action_sql[k], -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, cid);
     sqlite3_bind_int64(s, 4, ref);
     sqlite3_bind_int64(s, 5, now);
+    /* an undo is never part of a batch: it is the batch's undoing */
+    if (p->batch > 0 && k != ACTION_UNDO && !strcmp(reviewer, p->batch_reviewer))
+        sqlite3_bind_int64(s, 6, p->batch);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "journal", err);
@@ -670,6 +741,73 @@ static int flag_undone(pool *p, const char *table, int64_t id, int64_t now,
     return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "undo", err);
 }
 
+/* Reverts action row id (kind, ref, on cid) in the caller's transaction:
+ * the row it wrote flagged undone, an 'undo' journaled, the action marked,
+ * the derived state refreshed. 0 or -1 + err. */
+static int undo_one(pool *p, const char *reviewer, int64_t id,
+                    pool_action_kind kind, int64_t ref, int64_t cid,
+                    int64_t now, char *err)
+{
+    int64_t uid_row = 0;
+    const char *table = kind == ACTION_LABEL || kind == ACTION_SKIP ? "labels"
+                        : kind == ACTION_NOTE ? "notes" : "edge_marks";
+    if (flag_undone(p, table, ref, now, err) < 0 ||
+        journal(p, reviewer, ACTION_UNDO, cid, id, now, &uid_row, err) < 0)
+        return -1;
+    sqlite3_stmt *s = pool_prepare(p, "UPDATE actions SET undone_at = ?,"
+                                   " undone_by = ? WHERE id = ?", err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, now);
+    sqlite3_bind_int64(s, 2, uid_row);
+    sqlite3_bind_int64(s, 3, id);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "undo", err);
+    return pool_refresh_state(p, cid, err);
+}
+
+/* The rest of batch (every action of it not undone), after the one undone
+ * already: *n gets how many in all, *what the batch in words. 0 or -1. */
+static int undo_batch_rest(pool *p, const char *reviewer, int64_t batch,
+                           int64_t now, int64_t *n, char **what, char *err)
+{
+    *n = 1;
+    sqlite3_stmt *s = pool_prepare(p, "SELECT what FROM batches WHERE id = ?", err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, batch);
+    if (sqlite3_step(s) == SQLITE_ROW) *what = pool_col_strdup(s, 0);
+    sqlite3_finalize(s);
+    /* Read first, then write: the statement never walks rows it changes. */
+    s = pool_prepare(p, "SELECT id, kind, ref, cid FROM actions WHERE"
+                     " batch = ?1 AND reviewer = ?2 AND undone_at IS NULL"
+                     " ORDER BY id DESC", err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, batch);
+    sqlite3_bind_text(s, 2, reviewer, -1, SQLITE_STATIC);
+    size_t cnt = 0, cap = 0;
+    int64_t (*rows)[4] = NULL;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 256;
+            rows = xrealloc(rows, cap * sizeof *rows);
+        }
+        rows[cnt][0] = sqlite3_column_int64(s, 0);
+        rows[cnt][1] = action_parse((const char *)sqlite3_column_text(s, 1));
+        rows[cnt][2] = sqlite3_column_int64(s, 2);
+        rows[cnt][3] = sqlite3_column_int64(s, 3);
+        cnt++;
+    }
+    sqlite3_finalize(s);
+    int out = rc == SQLITE_DONE ? 0 : pool_sql_err(p, "undo", err);
+    for (size_t i = 0; i < cnt && out == 0; i++)
+        out = undo_one(p, reviewer, rows[i][0], (pool_action_kind)rows[i][1],
+                       rows[i][2], rows[i][3], now, err);
+    free(rows);
+    *n += (int64_t)cnt;
+    return out;
+}
+
 int pool_undo_last(pool *p, const char *reviewer, const char *conv_id,
                    int labels_only, pool_action *undone, char *err)
 {
@@ -678,7 +816,8 @@ int pool_undo_last(pool *p, const char *reviewer, const char *conv_id,
     if (pool_tx_open(p, err) < 0) return -1;
     sqlite3_stmt *s = pool_prepare(p,
         "SELECT a.id, a.uid, a.kind, c.id, a.reviewer, a.ref, a.created_at,"
-        " a.cid, l.status FROM actions a JOIN conversations c ON c.cid = a.cid"
+        " a.cid, l.status, a.batch FROM actions a JOIN conversations c ON"
+        " c.cid = a.cid"
         " LEFT JOIN labels l ON a.kind IN ('label', 'skip') AND l.id = a.ref"
         " WHERE a.reviewer = ?1 AND a.undone_at IS NULL AND a.kind <> 'undo'"
         " AND (?2 IS NULL OR c.id = ?2)"
@@ -706,32 +845,65 @@ int pool_undo_last(pool *p, const char *reviewer, const char *conv_id,
     undone->created_at = sqlite3_column_int64(s, 6);
     int64_t cid = sqlite3_column_int64(s, 7);
     undone->status = label_status_parse((const char *)sqlite3_column_text(s, 8));
+    undone->batch = sqlite3_column_int64(s, 9);
     sqlite3_finalize(s);
-    int64_t now = date_now(), uid_row = 0;
-    const char *table = undone->kind == ACTION_LABEL || undone->kind == ACTION_SKIP
-                            ? "labels"
-                        : undone->kind == ACTION_NOTE ? "notes" : "edge_marks";
-    int ok = flag_undone(p, table, undone->ref, now, err) == 0 &&
-             journal(p, reviewer, ACTION_UNDO, cid, undone->id, now, &uid_row,
-                     err) == 0;
-    if (ok) {
-        s = pool_prepare(p, "UPDATE actions SET undone_at = ?, undone_by = ?"
-                         " WHERE id = ?", err);
-        ok = s != NULL;
-        if (s) {
-            sqlite3_bind_int64(s, 1, now);
-            sqlite3_bind_int64(s, 2, uid_row);
-            sqlite3_bind_int64(s, 3, undone->id);
-            ok = sqlite3_step(s) == SQLITE_DONE || pool_sql_err(p, "undo", err) == 0;
-            sqlite3_finalize(s);
-        }
-    }
-    ok = ok && pool_refresh_state(p, cid, err) == 0;
+    int64_t now = date_now();
+    int ok = undo_one(p, reviewer, undone->id, undone->kind, undone->ref, cid,
+                      now, err) == 0;
+    /* One undo for a whole batch; on one conversation only its own part. */
+    if (ok && undone->batch > 0 && !conv_id)
+        ok = undo_batch_rest(p, reviewer, undone->batch, now, &undone->batch_n,
+                             &undone->batch_what, err) == 0;
     if (pool_tx_close(p, ok, err) < 0) {
         pool_action_clear(undone);
         return -1;
     }
     return 1;
+}
+
+/* ---- batches ---- */
+
+int pool_batch_begin(pool *p, const char *reviewer, const char *kind,
+                     const char *what, int64_t *id, char *err)
+{
+    if (need_reviewer(reviewer, err) < 0) return -1;
+    if (p->tx_depth == 0 || p->batch > 0) {
+        err_set(err, "a batch is begun inside pool_begin, one at a time");
+        return -1;
+    }
+    sqlite3_stmt *s = pool_prepare(p, "INSERT INTO batches(uid, reviewer,"
+        " kind, what, created_at) VALUES(lower(hex(randomblob(16))), ?, ?, ?, ?)",
+        err);
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, reviewer, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+    pool_bind_text(s, 3, what);
+    sqlite3_bind_int64(s, 4, date_now());
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "begin batch", err);
+    p->batch = sqlite3_last_insert_rowid(p->db);
+    p->batch_reviewer = xstrdup(reviewer);
+    if (id) *id = p->batch;
+    return 0;
+}
+
+int pool_batch_end(pool *p, char *err)
+{
+    if (p->batch <= 0) return 0;
+    sqlite3_stmt *s = pool_prepare(p, "UPDATE batches SET n = (SELECT count(*)"
+        " FROM actions WHERE batch = ?1) WHERE id = ?1", err);
+    int rc = SQLITE_ERROR;
+    if (s) {
+        sqlite3_bind_int64(s, 1, p->batch);
+        rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+    }
+    p->batch = 0;
+    free(p->batch_reviewer);
+    p->batch_reviewer = NULL;
+    if (!s) return -1;
+    return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "end batch", err);
 }
 
 int pool_stale_labels(pool *p, const char *conv_id, char *err)

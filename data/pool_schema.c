@@ -456,6 +456,13 @@ static const char *schema_v4 =
 /* Messages per search document (a text constant: it is spliced into SQL);
  * must stay below 2^20 (the part number's bits of a rowid). */
 #define SEARCH_PART "1024"
+/* The conversation's sender names, each once, a line each (schema 16): the
+ * first part of its document holds them (a line break ends a non-empty
+ * list). */
+#define SEARCH_SENDERS \
+    "coalesce((SELECT group_concat(s, char(10)) || char(10) FROM (SELECT" \
+    " DISTINCT m.sender AS s FROM messages m WHERE m.mid BETWEEN c.msg_first" \
+    " AND c.msg_last AND m.cid = c.cid AND m.sender <> '')), '')"
 
 static const char *schema_v5 =
     "PRAGMA application_id = 1129665089;"   /* 0x43555241, "CURA" */
@@ -486,13 +493,13 @@ static const char *schema_v5_search =
      * the long ones are cut (each part found by its first message). */
     "CREATE VIEW conv_doc(rid, doc, cid) AS"
     " SELECT c.cid * 1048576, lower(c.id || char(10) || c.seller_id ||"
-    " char(10) || coalesce((SELECT group_concat(m.text, char(10)) FROM messages m"
+    " char(10) || " SEARCH_SENDERS " || coalesce((SELECT group_concat(m.text, char(10)) FROM messages m"
     " WHERE m.mid BETWEEN c.msg_first AND c.msg_last AND m.cid = c.cid), '')),"
     " c.cid FROM conversations c WHERE c.n_messages <= " SEARCH_PART
     " UNION ALL"
     " SELECT c.cid * 1048576 + (m0.mid - c.msg_first) / " SEARCH_PART ","
     " lower(CASE WHEN m0.mid = c.msg_first THEN c.id || char(10) || c.seller_id"
-    " || char(10) ELSE '' END || (SELECT group_concat(m.text, char(10)) FROM"
+    " || char(10) || " SEARCH_SENDERS " ELSE '' END || (SELECT group_concat(m.text, char(10)) FROM"
     " messages m WHERE m.mid BETWEEN m0.mid AND min(m0.mid + " SEARCH_PART " - 1,"
     " c.msg_last) AND m.cid = c.cid)), c.cid"
     /* CROSS JOIN and +m0.cid: walk c, then m0 by its rowid range (the
@@ -523,6 +530,25 @@ static const char *schema_v11 =
     " uid TEXT PRIMARY KEY, kind INTEGER NOT NULL, local_id INTEGER) WITHOUT ROWID;"
     "CREATE UNIQUE INDEX IF NOT EXISTS sync_ids_local ON sync_ids(kind, local_id)"
     " WHERE local_id IS NOT NULL;";
+
+/* Schema version 16: the reviewer's day.
+ * 1. The search documents hold the conversation's sender names
+ *    (SEARCH_SENDERS in schema_v5_search, applied again here): `/García`
+ *    finds a customer of that name. The index is rebuilt from empty
+ *    (`curate index` or the workbench, in the background; scans answer
+ *    meanwhile). Imports are untouched: they never fill the index.
+ * 2. predictions_failed, labels_skipped: partial indexes over the (few)
+ *    failed predictions and skips, from which the Failed and Skipped tabs
+ *    are read; nothing is added to the index for the other rows.
+ * 3. actions_reviewer_time: a reviewer's actions of one day (the progress
+ *    line's "12 today") are one index range, not everything they ever did. */
+static const char *schema_v16 =
+    "CREATE INDEX IF NOT EXISTS predictions_failed ON predictions(cid)"
+    " WHERE status = 'failed';"
+    "CREATE INDEX IF NOT EXISTS labels_skipped ON labels(reviewer, cid)"
+    " WHERE status = 'skipped';"
+    "CREATE INDEX IF NOT EXISTS actions_reviewer_time ON actions(reviewer,"
+    " created_at);";
 
 /* Schema version 8: the lead's views.
  * 1. conversations.fdiff / fdiff_field: the largest |model - human| over
@@ -586,12 +612,29 @@ static char *schema_v8_new(void)
     return sbuf_take(&b);
 }
 
+/* Schema version 17: batches (issue 17, bulk accept). A batch is one bulk
+ * action of a reviewer (kind 'bulk accept', what: its filter in words, n:
+ * the actions it holds); each journal row it wrote names it in
+ * actions.batch, so one undo reverts the whole batch. Written to be
+ * applied again harmlessly (see pool_migrate). */
+static const char *schema_v17 =
+    "CREATE TABLE IF NOT EXISTS batches("
+    " id INTEGER PRIMARY KEY,"
+    " uid TEXT NOT NULL UNIQUE,"
+    " reviewer TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " what TEXT,"
+    " n INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL);";
+
 /* Schema 2 as an early development build wrote it counted new
  * conversations with a trigger (which put_convo now does itself: they
  * would count twice) and lacked the conv_s_* indexes. Such a pool is
  * brought to the final schema 2: one cheap look at sqlite_master per open. */
 static int repair_early_v2(pool *p, char *err)
 {
+    /* A bulk load has conv_s_diff out on purpose (pool_bulk.c). */
+    if (pool_bulk_pending(p)) return 0;
     sqlite3_stmt *s = pool_prepare(p,
         "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND"
         " name = 'conv_counts_ins') + (SELECT count(*) = 0 FROM sqlite_master"
@@ -613,6 +656,30 @@ static int repair_early_v2(pool *p, char *err)
     return pool_tx_close(p, ok, err);
 }
 
+static int has_column(pool *p, const char *table, const char *col)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'",
+             table, col);
+    sqlite3_stmt *s = pool_prepare(p, sql, NULL);
+    if (!s) return 0;
+    int has = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return has;
+}
+
+/* Schema 17's column of the journal (actions.batch), when the journal is
+ * there and lacks it (schema 4 may come later: repair_missing_v4). */
+static int add_batch_column(pool *p, char *err)
+{
+    if (!has_column(p, "actions", "id") || has_column(p, "actions", "batch"))
+        return 0;
+    return pool_exec(p, "ALTER TABLE actions ADD COLUMN batch INTEGER"
+                        " REFERENCES batches(id);"
+                        "CREATE INDEX actions_batch ON actions(batch, id)"
+                        " WHERE batch IS NOT NULL;", err);
+}
+
 /* Schema 4 is numbered below steps that other branches added first (5,
  * 8, 11): a pool a build without it brought to a higher version lacks it.
  * Such a pool gets the step now (its tables are missing: all of it is,
@@ -632,7 +699,31 @@ static int repair_missing_v4(pool *p, char *err)
     int ok = s != NULL;
     missing = ok && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
     if (s) sqlite3_finalize(s);
-    if (ok && missing) ok = pool_exec(p, schema_v4, err) == 0;
+    if (ok && missing) ok = pool_exec(p, schema_v4, err) == 0 &&
+                            pool_exec(p, schema_v17, err) == 0 &&
+                            add_batch_column(p, err) == 0;
+    return pool_tx_close(p, ok, err);
+}
+
+/* Schema 16 may likewise be numbered below a step another branch added
+ * first: a pool without its index gets the step now (one cheap look per
+ * open). */
+static int repair_missing_v16(pool *p, char *err)
+{
+    static const char *look = "SELECT count(*) = 0 FROM sqlite_master WHERE"
+                              " type = 'index' AND name = 'predictions_failed'";
+    sqlite3_stmt *s = pool_prepare(p, look, err);
+    if (!s) return -1;
+    int missing = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    if (!missing) return 0;
+    if (pool_tx_open(p, err) < 0) return -1;
+    s = pool_prepare(p, look, err);
+    int ok = s != NULL;
+    missing = ok && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+    if (s) sqlite3_finalize(s);
+    if (ok && missing) ok = pool_exec(p, schema_v16, err) == 0 &&
+                            pool_exec(p, schema_v5_search, err) == 0;
     return pool_tx_close(p, ok, err);
 }
 
@@ -661,17 +752,6 @@ static int repair_search_parts(pool *p, char *err)
     return pool_tx_close(p, ok, err);
 }
 
-static int has_column(pool *p, const char *table, const char *col)
-{
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'",
-             table, col);
-    sqlite3_stmt *s = pool_prepare(p, sql, NULL);
-    if (!s) return 0;
-    int has = sqlite3_step(s) == SQLITE_ROW;
-    sqlite3_finalize(s);
-    return has;
-}
 
 int pool_migrate(pool *p, char *err)
 {
@@ -687,7 +767,7 @@ int pool_migrate(pool *p, char *err)
     }
     if (v == POOL_SCHEMA_VERSION)
         return repair_early_v2(p, err) < 0 || repair_search_parts(p, err) < 0
-                   ? -1 : repair_missing_v4(p, err);
+               || repair_missing_v4(p, err) < 0 ? -1 : repair_missing_v16(p, err);
     /* All steps run in one transaction with the user_version bump; the
      * version is read again under the write lock in case another process
      * migrated meanwhile. */
@@ -720,6 +800,10 @@ int pool_migrate(pool *p, char *err)
     if (ok && v < 11 && !has_column(p, "conversations", "consensus"))
         ok = pool_exec(p, "ALTER TABLE conversations ADD COLUMN consensus"
                           " INTEGER NOT NULL DEFAULT 0;", err) == 0;
+    if (ok && v < 16) ok = pool_exec(p, schema_v16, err) == 0 &&
+                           (v < 5 || pool_exec(p, schema_v5_search, err) == 0);
+    if (ok && v < 17) ok = pool_exec(p, schema_v17, err) == 0;
+    if (ok && v < 17) ok = add_batch_column(p, err) == 0;
     if (ok) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
@@ -729,6 +813,7 @@ int pool_migrate(pool *p, char *err)
     if (pool_tx_close(p, ok, err) < 0) return -1;
     if (v == 2 && repair_early_v2(p, err) < 0) return -1;
     if (repair_search_parts(p, err) < 0) return -1;
-    return v >= 4 ? repair_missing_v4(p, err) : 0;
+    if (v >= 4 && repair_missing_v4(p, err) < 0) return -1;
+    return v >= 16 ? repair_missing_v16(p, err) : 0;
 }
 

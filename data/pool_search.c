@@ -86,8 +86,9 @@ void pool_search_scan_sql(sbuf *b, const char *a)
 {
     sbuf_addf(b, "(%s.seller_id LIKE ?2 ESCAPE '\\' OR %s.id LIKE ?2 ESCAPE"
                  " '\\' OR EXISTS (SELECT 1 FROM messages m WHERE m.mid BETWEEN"
-                 " %s.msg_first AND %s.msg_last AND m.cid = %s.cid AND m.text"
-                 " LIKE ?2 ESCAPE '\\'))", a, a, a, a, a);
+                 " %s.msg_first AND %s.msg_last AND m.cid = %s.cid AND (m.text"
+                 " LIKE ?2 ESCAPE '\\' OR m.sender LIKE ?2 ESCAPE '\\')))",
+              a, a, a, a, a);
 }
 
 char *pool_search_like_new(const char *term)

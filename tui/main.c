@@ -134,7 +134,7 @@ int main(int argc, char **argv)
         rc = EXIT_USAGE;
     } else if (cli_wants_help(sub_argc, sub_argv)) {
         /* Before the command runs: help never opens (or creates) a pool. */
-        fputs(cmd->usage, stdout);
+        cli_usage(cmd->usage, stdout);
         rc = EXIT_OK;
     } else {
         optind = 0; /* glibc: 0 fully resets getopt for the command */

@@ -17,7 +17,7 @@ for c in $cmds; do
 done
 eq "no pool created by any --help" "$(ls "$WORK" | grep -c '\.db')" "0"
 check_rc "tui --help" 0 timeout 10 "$CURATE" tui --help
-has "tui --help is the workbench's usage" "^usage: curate \[GLOBAL OPTIONS\] \[tui\]" "$WORK/out"
+has "tui --help is the workbench's usage" "^usage: curate \[GLOBAL OPTIONS\] \[tui( \[--goal N\])?\]" "$WORK/out"
 [ -e curate.db ] && fail "tui --help created ./curate.db" || pass "tui --help creates no ./curate.db"
 check_rc "an unknown command is a usage error" 2 timeout 10 "$CURATE" frobnicate
 has "says so" "unknown command 'frobnicate'" "$WORK/out"

@@ -38,6 +38,8 @@ cmds=(
   "import $(printf %q "$HFILE")"
   "list"
   "list --filter $(printf %q "seller=$SELLER")"
+  "label --filter $(printf %q "seller=$SELLER") --dry-run"
+  "export pool --filter $(printf %q "seller=$SELLER") -o -"
   "score --backend heuristic --ids $(printf %q "$ID")"
   "label $(printf %q "$ID") --set responsiveness_score=6"
   "--reviewer $(printf %q $'rev\u009b31m\u202e') label $(printf %q "$ID") --set responsiveness_score=7"

@@ -30,7 +30,7 @@ tui_check "then back to the latest (re-score skipped)" "Run: latest predictions"
 tui_keys a
 tui_check "a: offered" "single re-scores are offered among the runs"
 tui_keys ']'
-tui_check "the re-score run" "Run: run $single: heuristic heuristic-v1, 1 predictions"
+tui_check "the re-score run" "Run: run $single: heuristic heuristic-v1, 1 prediction,"
 tui_check "n=1 is not judged" "compression: not judged below 20 model scores \\(n=1\\)"
 hasnt "no alarm on n=1" "compression alarm" "$WORK/screen"
 # Its human figures are its one conversation's (not every label's).

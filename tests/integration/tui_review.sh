@@ -15,7 +15,7 @@ lab() { sql "SELECT json_extract(l.scores, '\$.$2') FROM labels l JOIN conversat
 tui_start
 tui_check "queue shows the to-review tab" "1 To review \\($n_review\\)"
 tui_check "queue lists the first to review" "$id1"
-tui_check "counters" "Reviewed today [0-9]+ \\| total reviewed [0-9]+ \\| remaining to review $n_review"
+tui_check "counters" "pool: [0-9]+ today \\| [0-9]+ reviewed \\| $n_review to review"
 
 # ---- correct and save ----
 tui_keys Enter
@@ -27,9 +27,7 @@ tui_keys 9 Tab          # responsiveness := 9, next field
 tui_keys +              # customer negative + 0.5
 tui_keys j 4 . 5        # trend: typing 4.5
 tui_check "typed value is shown while typing" "4\\.5_"
-tui_keys Enter          # commit the typed value
-tui_wait_gone "4\\.5_"
-tui_keys Enter          # save and go to the next to review
+tui_keys Enter          # one Enter commits the typed value and saves (issue 17)
 tui_check "save moves to the next to review" "^$id2 +seller"
 tui_check "status line confirms the save" "saved $id1 as corrected"
 eq "saved label is corrected" "$(tui_label_status "$id1")" "corrected"
@@ -90,13 +88,13 @@ tui_check "p: previous in the list" "^$id3 +seller"
 
 # ---- typed overall, +/- clamp ----
 tui_keys k k k k j j j      # the overall (4th field)
-tui_keys 8 Enter
+tui_keys 8 Tab               # Tab commits (the overall is the last field)
 tui_check "typed overall is marked" "8\\.0\\*"
 tui_keys Enter
 tui_check "typed overall saved" "^$id4 +seller"
 eq "typed overall stored" "$(lab "$id3" overall_seller_score)" "8"
 eq "typed overall: corrected" "$(tui_label_status "$id3")" "corrected"
-tui_keys k k k k 9 . 5 Enter + + +
+tui_keys k k k k 9 . 5 k + + +   # k commits (and stays on the first field)
 tui_check "values clamp to the range" "10\\.0"
 tui_keys =                   # back to the model's value
 tui_wait_gone " 10\\.0 "
@@ -106,7 +104,7 @@ tui_keys q
 tui_check "back in the queue" "1 To review \\($((n_review - 3))\\)"
 # A skip is not a review (the same count as "total reviewed": status 2).
 today=$(sql "SELECT count(DISTINCT l.cid) FROM labels l JOIN conversations c USING(cid) WHERE l.undone_at IS NULL AND l.status <> 'skipped' AND c.status = 2 AND l.created_at >= strftime('%s','now','start of day')")
-tui_check "reviewed-today counter" "Reviewed today $today "
+tui_check "reviewed-today counter" "pool: $today today "
 # u in the queue undoes the last save (the typed overall of id3)
 tui_keys u
 tui_check "undo from the queue" "undone: corrected label #[0-9]+ of $id3"

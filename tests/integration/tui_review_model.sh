@@ -87,9 +87,9 @@ eq "correct by +/-: stored = yours on screen" "$(label_row "${ids[2]}")" "$want"
 eq "correct by +/-: corrected" "$(label_status "${ids[2]}" | cut -d' ' -f1)" "corrected"
 
 # ---- correct by typing, then a typed overall ----
-tui_keys 3 . 2 5 Enter
+tui_keys 3 . 2 5 Tab       # Tab commits and moves on (Enter would save)
 tui_wait_gone "3\\.25_"
-tui_keys j j j 7 Enter
+tui_keys j j j 7 Tab
 tui_check "typed overall is marked" "7\\.0\\*"
 screen_vals >"$WORK/vals"
 want=$(col yours)
@@ -242,11 +242,11 @@ table=(
   "${ids[0]}|--accept|a"
   "${ids[1]}||Enter"
   "${ids[2]}|--set customer_negative_score=$(plus "$(m "${ids[2]}" customer_negative_score)")|j + Enter"
-  "${ids[3]}|--set responsiveness_score=3.25|3 . 2 5 Enter Enter"
+  "${ids[3]}|--set responsiveness_score=3.25|3 . 2 5 Enter"
   "${ids[4]}|--skip|s"
-  "${ids[5]}|--set responsiveness_score=$(m "${ids[5]}" responsiveness_score)|$(m "${ids[5]}" responsiveness_score | sed 's/./& /g') Enter Enter"
-  "${ids[6]}|--set overall_seller_score=8|k k k k j j j 8 Enter Enter"
-  "${ids[7]}|--set responsiveness_score=9 --set overall_seller_score=2.5|9 Enter j j j 2 . 5 Enter Enter"
+  "${ids[5]}|--set responsiveness_score=$(m "${ids[5]}" responsiveness_score)|$(m "${ids[5]}" responsiveness_score | sed 's/./& /g') Enter"
+  "${ids[6]}|--set overall_seller_score=8|k k k k j j j 8 Enter"
+  "${ids[7]}|--set responsiveness_score=9 --set overall_seller_score=2.5|9 j j j 2 . 5 Enter"
 )
 for row in "${table[@]}"; do
   IFS='|' read -r id args keys <<<"$row"

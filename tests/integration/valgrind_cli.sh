@@ -30,12 +30,15 @@ vg "score llm" 0 score --all --url "$LLM_URL" --model m --concurrency 8
 vg "score heuristic" 0 score --ids demo-0001,demo-0002 --backend heuristic
 vg "label" 0 label demo-0003 --set responsiveness_score=3
 vg "edge" 0 edge demo-0003 --note boundary
+vg "label bulk --yes" 0 label --filter to-review --search refund --yes
+vg "undo of the batch" 0 undo
 # Exit 0 or 3: whether the keep-if-better decision keeps the candidate;
 # the exports below take the stored program either way.
 vg "optimize" "0|3" optimize --url "$LLM_URL" --model m --seed 1
 vg "programs use" 0 programs use 1
 vg "export json" 0 export json -o s.json
 vg "export pool" 0 export pool -o p.jsonl
+vg "export pool of a view" 0 export pool --filter reviewed --filter reviewer=tester --search refund -o v.jsonl
 vg "import-program" 0 import-program json s.json
 vg "programs show" 0 programs show best
 vg "backup" 0 backup b.db

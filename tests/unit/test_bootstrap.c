@@ -643,6 +643,14 @@ TEST(bootstrap_labeled_demo_text)
     CHECK_STR(d.values[rubric_field_index(r, "seller_id")], "seller-1");
     CHECK(!d.augmented && !d.reasoning);
     CHECK_STR(d.conv_id, "l0");
+    CHECK(d.values[rubric_field_index(r, "score_rationale")] == NULL);
+    demo_clear(&d);
+    /* with the label's rationale (issue 17): under the text output */
+    ex[0].rationale = "replied after 9 hours";
+    bs_labeled_demo(r, &ex[0], &d);
+    CHECK_STR(d.values[rubric_field_index(r, "score_rationale")],
+              "replied after 9 hours");
+    ex[0].rationale = NULL;
     demo_clear(&d);
     free_examples(ex, 1);
     rubric_free(r);

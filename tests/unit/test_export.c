@@ -351,3 +351,48 @@ TEST(export_mongo_errors_fast_and_redacted)
     CHECK(export_mongo_put(&badcoll, state, 0, 0, &res, err) < 0);
     CHECK(strstr(err, "invalid MongoDB collection name"));
 }
+
+/* score_rationale (issue 17): the reviewer's when written, else the model's
+ * of the reviewed prediction; absent with neither; after the scores. */
+TEST(export_pool_rationale_is_the_reviewers_else_the_models)
+{
+    rubric *r = rubric_default_new();
+    pool *p = tmp_pool();
+    CHECK(p != NULL);
+    char err[ERR_MAX] = "";
+    add_convo(p, "c1", "s1", "hello");
+    add_convo(p, "c2", "s1", "hello again");
+    add_convo(p, "c3", "s1", "and again");
+    prediction pr = {0};
+    for (size_t i = 0; i < r->nfields; i++)
+        if (rubric_is_scored(&r->fields[i])) { pr.scores.v[i] = 5; pr.scores.set[i] = 1; }
+    pr.status = "ok";
+    pr.model = "m";
+    pr.rationale = "model says fine";
+    int64_t p1, p2;
+    CHECK(pool_put_prediction(p, r, "c1", &pr, &p1, err) == 0);
+    CHECK(pool_put_prediction(p, r, "c2", &pr, &p2, err) == 0);
+    label_new in = {.conv_id = "c1", .reviewer = "alice", .status = LABEL_ACCEPTED,
+                    .pred_id = p1, .rationale = "alice: replied late", .seen = -1};
+    CHECK(pool_put_label(p, r, &in, NULL, err) == 0);
+    in.conv_id = "c2"; in.pred_id = p2; in.rationale = NULL;
+    CHECK(pool_put_label(p, r, &in, NULL, err) == 0);
+    add_label(p, r, "c3", LABEL_CORRECTED, 1, 2, 3);   /* no prediction */
+    export_pool_opts o = {0};
+    sbuf out = {0};
+    int n;
+    CHECK_MSG(export_pool_examples(p, r, &o, &out, &n, NULL, err) == 0, "%s", err);
+    cJSON *arr = parse_lines(out.s);
+    CHECK(arr && cJSON_GetArraySize(arr) == 3);
+    CHECK_STR(str_of(cJSON_GetArrayItem(arr, 0), "score_rationale"), "alice: replied late");
+    CHECK_STR(str_of(cJSON_GetArrayItem(arr, 1), "score_rationale"), "model says fine");
+    CHECK(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(arr, 2), "score_rationale") == NULL);
+    /* its place: after the scores, before the review metadata */
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(arr, 0), "score_rationale");
+    CHECK(k->prev && !strcmp(k->prev->string, "overall_seller_score"));
+    CHECK(k->next && !strcmp(k->next->string, "conversation_id"));
+    cJSON_Delete(arr);
+    sbuf_free(&out);
+    pool_close(p);
+    rubric_free(r);
+}

@@ -148,3 +148,20 @@ TEST(label_status_names_round_trip)
     CHECK(label_status_parse(NULL) == LABEL_NONE);
     CHECK(label_role_parse(label_role_name(LABEL_ROLE_ADJUDICATION)) == LABEL_ROLE_ADJUDICATION);
 }
+
+/* The reviewer's texts (issue 17): the status follows the scores; a
+ * rationale is stored only when it is the reviewer's own. */
+TEST(label_rationale_and_comment_decisions)
+{
+    const char *m = "Seller was quick.";
+    CHECK(label_rationale_decide(LABEL_DO_SAVE, m, NULL) == NULL);
+    CHECK(label_rationale_decide(LABEL_DO_SAVE, m, "  Seller was quick. \n") == NULL);
+    CHECK(label_rationale_decide(LABEL_DO_ACCEPT, m, "   ") == NULL);
+    const char *mine = "Replied after 9 hours.";
+    CHECK(label_rationale_decide(LABEL_DO_ACCEPT, m, mine) == mine);
+    CHECK(label_rationale_decide(LABEL_DO_SAVE, NULL, mine) == mine);
+    CHECK(label_rationale_decide(LABEL_DO_SKIP, m, mine) == NULL);
+    CHECK(label_comment_decide(NULL) == NULL);
+    CHECK(label_comment_decide(" \t\n") == NULL);
+    CHECK_STR(label_comment_decide("odd data"), "odd data");
+}

@@ -32,7 +32,8 @@ static convo *varied(int i)
     convo *c = convo_new(id, seller);
     int n = 1 + i % 9;
     for (int k = 0; k < n; k++)
-        convo_add_msg(c, 1700000000 + k * 60, k % 2 ? "Ana" : "Jo",
+        convo_add_msg(c, 1700000000 + k * 60,
+                      k % 2 ? "Ana" : i % 7 == 3 ? "Mar\xc3\xad" "a Garc\xc3\xad" "a" : "Jo",
                       k % 2 ? ROLE_SELLER : ROLE_CUSTOMER,
                       texts[(i * 7 + k * 3) % 8]);
     return c;
@@ -55,6 +56,8 @@ static const char *terms[] = {
     "50% off", "refund_", "_", "%", "\\ now", "\"wait\"", "ça", "ÇA",
     "très", "🙂🙂", "東京タ", "line\nsecond", "first line", "zzz-absent",
     "va?", "e l", "o ", "\xff\xfe" "ab", "tr\xc3", "\xc3\xa7" "a va",
+    /* sender names (schema 16) */
+    "Garc\xc3\xad" "a", "garc\xc3\xad" "a", "GARC\xc3\x8d" "A", "a Gar", "Ana", "jo",
 };
 #define NTERMS (sizeof terms / sizeof *terms)
 

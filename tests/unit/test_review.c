@@ -235,3 +235,48 @@ TEST(review_pool_without_schema_v4_is_upgraded_with_a_journal)
     CHECK(count(p, "SELECT count(*) FROM conversations WHERE status <> 0 OR edge <> 0") == 0);
     pool_close(p);
 }
+
+/* Rationale and comment (issue 17) go with the label; a rationale with the
+ * model's scores is accepted; a skip keeps its comment; reopening continues
+ * from your own label's texts. */
+TEST(review_rationale_and_comment_are_stored_with_the_label)
+{
+    const rubric *r = rub();
+    pool *p = tpool_open("why.db");
+    CHECK(p != NULL);
+    char err[ERR_MAX];
+    put(p, "c1");
+    put(p, "c2");
+    int64_t pa = predict(p, "c1", 0, 7, 5, 5.5, 6.3);
+    predict(p, "c2", 0, 7, 5, 5.5, 6.3);
+    review_item it;
+    CHECK(review_open(p, r, "ann", "c1", &it, err) == 0);
+    review_set_rationale(&it, "Replied after 9 hours.");
+    review_set_comment(&it, "check the timestamps");
+    review_saved sv;
+    CHECK_MSG(review_save(p, r, "ann", &it, LABEL_DO_SAVE, NULL, 0, &sv, err) == 0, "%s", err);
+    CHECK(sv.status == LABEL_ACCEPTED);
+    review_item_clear(&it);
+    label l;
+    CHECK(pool_get_label(p, r, "c1", &l, err) == 1);
+    CHECK(l.status == LABEL_ACCEPTED && l.pred_id == pa);
+    CHECK_STR(l.rationale, "Replied after 9 hours.");
+    CHECK_STR(l.comment, "check the timestamps");
+    label_clear(&l);
+    /* reopened: yours continues from your label */
+    CHECK(review_open(p, r, "ann", "c1", &it, err) == 0);
+    CHECK_STR(it.rationale, "Replied after 9 hours.");
+    CHECK_STR(it.comment, "check the timestamps");
+    review_item_clear(&it);
+    /* the model's rationale unchanged is not stored as the reviewer's */
+    CHECK(review_open(p, r, "ann", "c2", &it, err) == 0);
+    review_set_rationale(&it, it.pr.rationale);
+    review_set_comment(&it, "unsure");
+    CHECK(review_save(p, r, "ann", &it, LABEL_DO_SKIP, NULL, 0, &sv, err) == 0);
+    review_item_clear(&it);
+    CHECK(pool_get_label(p, r, "c2", &l, err) == 1);
+    CHECK(l.status == LABEL_SKIPPED && l.rationale == NULL);
+    CHECK_STR(l.comment, "unsure");
+    label_clear(&l);
+    pool_close(p);
+}

@@ -1,10 +1,15 @@
 /* test_rubric.c: rubric loading, score validation, overall formula,
  * DSPy prefixes. */
+#define _POSIX_C_SOURCE 200809L
 #include "test.h"
+#include "../../core/prompt.h"
 #include "../../core/rubric.h"
 #include "../../core/util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 static double v(const rubric *r, const char *field, const char *text, int *ok)
 {
@@ -213,5 +218,75 @@ TEST(rubric_decimal_comma)
         v(r, "responsiveness_score", ambiguous[i], &ok);
         CHECK_MSG(!ok, "'%s' accepted", ambiguous[i]);
     }
+    rubric_free(r);
+}
+
+/* The "guidelines" key (issue 17): text, or a Markdown file beside the
+ * rubric; never part of the task (canonical JSON, diff). */
+TEST(rubric_guidelines_text_file_and_errors)
+{
+    char err[ERR_MAX];
+    const char *head = "{\"instructions\":\"Rate.\",\"fields\":["
+                       "{\"name\":\"t\",\"kind\":\"input\"},"
+                       "{\"name\":\"empathy_score\",\"kind\":\"score\",\"weight\":1,"
+                       "\"description\":\"0-10 empathy\",\"range\":[0,5]},"
+                       "{\"name\":\"why\",\"kind\":\"text\",\"description\":\"reasons\"}]";
+    char js[1024];
+    snprintf(js, sizeof js, "%s, \"guidelines\": \"Be kind.\\nScore 5 for warmth.\"}", head);
+    rubric *r = rubric_parse_new(js, "r.json", err);
+    CHECK_MSG(r && r->guidelines && !strcmp(r->guidelines, "Be kind.\nScore 5 for warmth."), "%s", err);
+    char *t = rubric_guidelines_text_new(r);
+    CHECK(strstr(t, "Instructions: Rate.\n"));
+    CHECK_MSG(strstr(t, "  empathy_score (0-5, higher is better, weight 1)\n    0-10 empathy\n"), "%s", t);
+    CHECK(strstr(t, "  why\n    reasons\n"));
+    CHECK(strstr(t, "Guidelines:\nBe kind.\nScore 5 for warmth.\n"));
+    free(t);
+    /* not the task: the canonical JSON (what a pool records) leaves it out */
+    char *canon = rubric_to_json_new(r);
+    CHECK(!strstr(canon, "guidelines") && !strstr(canon, "Be kind"));
+    snprintf(js, sizeof js, "%s}", head);
+    rubric *plain = rubric_parse_new(js, "p.json", err);
+    char diff[256];
+    CHECK(plain && rubric_diff(plain, r, diff, sizeof diff) == 0);
+    rubric_free(plain);
+    free(canon);
+    rubric_free(r);
+
+    /* a Markdown file, relative to the rubric file's folder */
+    char dir[512], path[600];
+    snprintf(dir, sizeof dir, "%s/gl", test_tmpdir());
+    mkdir(dir, 0700);
+    snprintf(path, sizeof path, "%s/guide.md", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    fputs("# Guide\n\n**Empathy**: warmth.\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/rubric.json", dir);
+    f = fopen(path, "w");
+    fprintf(f, "%s, \"guidelines\": \"guide.md\"}", head);
+    fclose(f);
+    r = rubric_load_new(path, err);
+    CHECK_MSG(r && r->guidelines && !strcmp(r->guidelines, "# Guide\n\n**Empathy**: warmth.\n"), "%s", err);
+    rubric_free(r);
+    /* errors name the file and the key */
+    f = fopen(path, "w");
+    fprintf(f, "%s, \"guidelines\": \"missing.md\"}", head);
+    fclose(f);
+    r = rubric_load_new(path, err);
+    CHECK(r == NULL);
+    CHECK_MSG(strstr(err, "rubric.json: guidelines: cannot read 'missing.md'"), "%s", err);
+    snprintf(js, sizeof js, "%s, \"guidelines\": 3}", head);
+    r = rubric_parse_new(js, "r.json", err);
+    CHECK(r == NULL && strstr(err, "r.json: guidelines: expected text or the path"));
+    snprintf(js, sizeof js, "%s, \"guidelines\": \"bad \xff text\"}", head);
+    r = rubric_parse_new(js, "r.json", err);
+    CHECK_MSG(r == NULL && strstr(err, "r.json: guidelines: the text is not UTF-8"), "%s", err);
+    /* the built-in rubric carries guidelines for a new reviewer; they
+     * never reach the model (the system prompt is the signature's) */
+    r = rubric_default_new();
+    CHECK(r && r->guidelines && strstr(r->guidelines, "LOWER is better"));
+    char *sys = prompt_system_new(r);
+    CHECK(sys && !strstr(sys, "LOWER is better") && !strstr(sys, "Guidelines"));
+    free(sys);
     rubric_free(r);
 }

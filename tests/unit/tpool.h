@@ -17,6 +17,8 @@
     "DROP INDEX conv_s_human; DROP INDEX conv_s_diff;" \
     "DROP TABLE conv_search; DROP VIEW conv_doc; DROP TABLE search_state;" \
     "DROP INDEX conv_state; DROP INDEX conv_l_fdiff;" \
+    "DROP INDEX predictions_failed; DROP INDEX labels_skipped;" /* 16 */ \
+    "DROP INDEX IF EXISTS actions_reviewer_time;" \
     "ALTER TABLE conversations DROP COLUMN fdiff;" \
     "ALTER TABLE conversations DROP COLUMN fdiff_field;" \
     "CREATE INDEX conv_seller ON conversations(seller_id, id);" \
@@ -31,6 +33,9 @@
     "ALTER TABLE runs DROP COLUMN owner_boot; ALTER TABLE runs DROP COLUMN owner_host;" \
     "ALTER TABLE labels DROP COLUMN content_hash; DROP TABLE pool_meta;" \
     "PRAGMA application_id = 0;" \
+    /* and without schema 17 (actions, and its batch column, went with \
+     * tpool_down_v4) */ \
+    "DROP TABLE batches;" \
     "PRAGMA user_version = 1;"
 
 /* Opens (creating) test_tmpdir()/name; NULL after printing why. */

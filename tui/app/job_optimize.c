@@ -5,6 +5,7 @@
 #include "../../core/prompt.h"
 #include "../../core/score.h"
 #include "../../core/util.h"
+#include "../../data/export_pool.h"
 #include "../../data/pool_team.h"
 
 #include <cjson/cJSON.h>
@@ -313,10 +314,12 @@ static void sets_clear(sets *s)
 {
     for (size_t i = 0; s->train && i < s->split.ntrain; i++) {
         free(s->train[i].conv_id);
+        free(s->train[i].rationale);
         prompt_inputs_clear(s->train[i].inputs);
     }
     for (size_t i = 0; s->val && i < s->split.nval; i++) {
         free(s->val[i].conv_id);
+        free(s->val[i].rationale);
         prompt_inputs_clear(s->val[i].inputs);
     }
     free(s->train);
@@ -348,8 +351,10 @@ static int load_example(pool *p, const rubric *r, const char *id,
     if (rc == 0) err_set(err, "%s: no current label", id);
     if (rc <= 0) return -1;
     ex->gold = l.scores;
+    /* A labeled demo carries the rationale an export gives (export_pool.h). */
+    rc = export_pool_rationale(p, r, &l, &ex->rationale, err);
     label_clear(&l);
-    return 0;
+    return rc;
 }
 
 /* The range the score bins split: the overall field's, else the first

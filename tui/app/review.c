@@ -16,6 +16,8 @@ void review_item_clear(review_item *it)
     free(it->edge_note);
     free(it->note);
     free(it->note_by);
+    free(it->rationale);
+    free(it->comment);
     memset(it, 0, sizeof *it);
 }
 
@@ -43,7 +45,29 @@ int review_open(pool *p, const rubric *r, const char *reviewer,
                              ? &it->own : NULL;
     label_values_init(&it->v, r, it->has_pred ? &it->pr.scores : NULL,
                       start ? &start->scores : NULL);
+    if (it->has_own) {
+        review_set_rationale(it, it->own.rationale);
+        review_set_comment(it, it->own.comment);
+    }
     return 0;
+}
+
+void review_set_rationale(review_item *it, const char *text)
+{
+    free(it->rationale);
+    it->rationale = text ? xstrdup(text) : NULL;
+}
+
+void review_set_comment(review_item *it, const char *text)
+{
+    free(it->comment);
+    it->comment = text ? xstrdup(text) : NULL;
+}
+
+const char *review_rationale(const review_item *it, label_action action)
+{
+    return label_rationale_decide(action, it->has_pred ? it->pr.rationale : NULL,
+                                  it->rationale);
 }
 
 int review_save(pool *p, const rubric *r, const char *reviewer,
@@ -57,6 +81,8 @@ int review_save(pool *p, const rubric *r, const char *reviewer,
         .conv_id = it->conv_id, .reviewer = reviewer,
         .role = LABEL_ROLE_REVIEW, .status = d.status, .scores = &d.scores,
         .note = note, .pred_id = it->has_pred ? it->pr.id : 0,
+        .rationale = review_rationale(it, action),
+        .comment = label_comment_decide(it->comment),
         .seen = supersede ? -1 : it->seen,
     };
     int rc = pool_put_label(p, r, &in, &out->label_id, err);
@@ -94,6 +120,11 @@ int review_undo(pool *p, const char *reviewer, const char *conv_id,
     if (rc == 0) {
         err_set(what, "nothing of %s's to undo%s%s", reviewer,
                 conv_id ? " on " : "", conv_id ? conv_id : "");
+    } else if (rc == 1 && undone->batch_n > 0) {
+        err_set(what, "undone: the whole batch #%lld, %lld action%s (%s)",
+                (long long)undone->batch, (long long)undone->batch_n,
+                undone->batch_n == 1 ? "" : "s",
+                undone->batch_what ? undone->batch_what : "bulk accept");
     } else if (rc == 1) {
         if (undone->kind == ACTION_LABEL || undone->kind == ACTION_SKIP)
             err_set(what, "undone: %s label #%lld of %s",
@@ -102,6 +133,11 @@ int review_undo(pool *p, const char *reviewer, const char *conv_id,
         else
             err_set(what, "undone: %s of %s", pool_action_name(undone->kind),
                     undone->conv_id);
+        if (undone->batch > 0) {
+            size_t n = strlen(what);
+            snprintf(what + n, ERR_MAX - n, " (one of batch #%lld; the rest "
+                     "stays)", (long long)undone->batch);
+        }
     }
     return rc;
 }

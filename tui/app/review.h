@@ -26,6 +26,9 @@ typedef struct {
     char *note_by;
     label_values v;       /* "yours": the model's values, or the reviewer's
                              own earlier label (not a skip) */
+    char *rationale;      /* yours (owned): NULL = the model's stands; from
+                             your own earlier label when it has one */
+    char *comment;        /* yours (owned), or NULL */
 } review_item;
 
 /* Opens conv_id for reviewer: 0, or -1 + err ("no conversation 'X'"). The
@@ -42,7 +45,9 @@ typedef struct {
 } review_saved;
 
 /* Saves it by action (label.h): accept stores the prediction under review
- * by its id, verbatim. note may be NULL. supersede 0: a label by another
+ * by its id, verbatim. it->rationale and it->comment go with the label as
+ * label_rationale_decide / label_comment_decide say (a skip keeps the
+ * comment, no rationale). note may be NULL. supersede 0: a label by another
  * reviewer newer than it->seen refuses with POOL_SUPERSEDES (err says who;
  * nothing written; ask, then call again with supersede 1; the other label
  * stays in the history either way). Returns 0 and *out, POOL_SUPERSEDES,
@@ -59,12 +64,21 @@ int review_note(pool *p, const char *reviewer, const char *conv_id,
                 const char *text, char *err);
 
 /* Reverts reviewer's own most recent action not yet undone (conv_id
- * non-NULL: on that conversation; labels_only: a label or skip). Returns
- * 1 with *undone (caller clears) and what (ERR_MAX) saying what was
- * reverted, e.g. "undone: corrected label #12 of c-0004"; 0 nothing of
+ * non-NULL: on that conversation; labels_only: a label or skip); a bulk
+ * accept (review_bulk.h) is reverted whole unless conv_id is given.
+ * Returns 1 with *undone (caller clears) and what (ERR_MAX) saying what
+ * was reverted, e.g. "undone: corrected label #12 of c-0004" or "undone:
+ * the whole batch #3, 40 actions (to review, seller S-1)"; 0 nothing of
  * this reviewer's to undo (what says so); -1 + err. */
 int review_undo(pool *p, const char *reviewer, const char *conv_id,
                 int labels_only, pool_action *undone, char *what, char *err);
+
+/* Sets it->rationale / it->comment to a copy of text (NULL clears). */
+void review_set_rationale(review_item *it, const char *text);
+void review_set_comment(review_item *it, const char *text);
+
+/* The rationale a label of it would store (label.h), or NULL. */
+const char *review_rationale(const review_item *it, label_action action);
 
 /* "accepted prediction #N of run R" (or "... (no run)"), "corrected",
  * "skipped" for l, into buf. */

@@ -244,9 +244,9 @@ const cli_command cli_commands[] = {
     {"stats", "", "counts and per-field score statistics", cmd_stats_usage,
      cmd_stats},
     {"list", "[--filter F]", "list conversations", cmd_list_usage, cmd_list},
-    {"show", "ID", "transcript, model scores and labels", cmd_show_usage,
+    {"show", "ID|--guidelines", "transcript, model scores and labels; the guidelines", cmd_show_usage,
      cmd_show},
-    {"label", "ID --accept|--set F=V...|--skip", "record your label",
+    {"label", "ID --accept|--set F=V...|--skip", "record your label (--filter F: bulk accept)",
      cmd_label_usage, cmd_label},
     {"edge", "ID [--note T|--off]", "mark or unmark a boundary edge case",
      cmd_edge_usage, cmd_edge},
@@ -298,6 +298,17 @@ const cli_command *cli_command_find(const char *name)
 int cli_wants_help(int argc, char **argv)
 {
     return argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"));
+}
+
+void cli_usage(const char *usage, FILE *f)
+{
+    fputs(usage, f);
+    if (!strstr(usage, "--filter")) return;
+    sbuf b = {0};
+    pool_filter_help(&b);
+    fprintf(f, "\nF, the filter language (the same in list, label, export, score, "
+            "assign):\n%s", b.s);
+    sbuf_free(&b);
 }
 
 void cli_help_print(FILE *f)

@@ -38,6 +38,9 @@ extern const cli_command cli_commands[];
 
 /* The command called name, or NULL. */
 const cli_command *cli_command_find(const char *name);
+/* Writes a command's usage text to f; a command that takes --filter gets
+ * the filter language after it (pool_filter_help, the one table). */
+void cli_usage(const char *usage, FILE *f);
 /* Writes `curate --help` (synopsis, the command table, global options,
  * exit statuses) to f. */
 void cli_help_print(FILE *f);

@@ -21,7 +21,8 @@ const char cmd_export_usage[] =
     "usage: curate export json  [--program best|ID] [-o FILE]\n"
     "       curate export mongo [--program best|ID] [--uri URI] [--database DB]\n"
     "                           [--collection C] [--type T]\n"
-    "       curate export pool  [--reviewed | --edge | --trainset best|ID]\n"
+    "       curate export pool  [--reviewed | --edge | --trainset best|ID |\n"
+    "                            --filter F... [--search TEXT]]\n"
     "                           [--format jsonl|json] [--numeric] [-o FILE]\n"
     "\n"
     "json   the program state exactly as DSPy 2.6's Module.save(\"x.json\") writes\n"
@@ -42,7 +43,10 @@ const char cmd_export_usage[] =
     "       strings like a demo's (\"8.5\"; --numeric: JSON numbers), then\n"
     "       conversation_id, reviewer, status and, for edge cases, edge_note.\n"
     "       --reviewed (default) every reviewed conversation, --edge the curated\n"
-    "       edge cases, --trainset the training set of a program. Default FILE\n"
+    "       edge cases, --trainset the training set of a program, --filter F\n"
+    "       (repeat to combine: all must hold) and --search TEXT the view they\n"
+    "       make, as `curate list` shows it (its labeled conversations; those\n"
+    "       without a current label are counted and left out). Default FILE\n"
     "       " EXPORT_POOL_DEFAULT_JSONL " (" EXPORT_POOL_DEFAULT_JSON " with --format json), -o - for stdout.\n"
     "\n"
     "--program defaults to best, the current best program. Exports never\n"
@@ -121,13 +125,15 @@ static int load_state(const cli_globals *g, int64_t id, char **state,
 
 enum {
     O_PROGRAM = 256, O_URI, O_DATABASE, O_COLLECTION, O_TYPE, O_REVIEWED,
-    O_EDGE, O_TRAINSET, O_FORMAT, O_NUMERIC, O_USE, O_NOTE
+    O_EDGE, O_TRAINSET, O_FORMAT, O_NUMERIC, O_USE, O_NOTE, O_FILTER, O_SEARCH
 };
 
 typedef struct {
     const char *program, *out, *uri, *database, *collection, *type, *trainset,
         *format, *note;
     int reviewed, edge, numeric, use, nsel;
+    pool_filter view;      /* --filter / --search */
+    int has_view;
 } opts;
 
 /* Parses the options of `export SUB` / `import-program SUB` (argv[0] is
@@ -149,15 +155,19 @@ static int parse_opts(int argc, char **argv, const int *allowed, opts *o,
         {"numeric", no_argument, NULL, O_NUMERIC},
         {"use", no_argument, NULL, O_USE},
         {"note", required_argument, NULL, O_NOTE},
+        {"filter", required_argument, NULL, O_FILTER},
+        {"search", required_argument, NULL, O_SEARCH},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
+    char ferr[ERR_MAX];
+    pool_filter_parse(NULL, &o->view, ferr);
     int c, li = -1;
     opterr = 0;   /* glibc would echo "--opt=VALUE", and a value may be a URI */
     while ((c = getopt_long(argc, argv, "o:h", lo, &li)) != -1) {
         if (c == 'h') {
-            fputs(usage, stdout);
+            cli_usage(usage, stdout);
             return EXIT_OK + 100;
         }
         int ok = 0;
@@ -194,6 +204,22 @@ static int parse_opts(int argc, char **argv, const int *allowed, opts *o,
         case O_NUMERIC: o->numeric = 1; break;
         case O_USE: o->use = 1; break;
         case O_NOTE: o->note = optarg; break;
+        case O_FILTER:
+            if (pool_filter_add(optarg, &o->view, ferr) < 0) {
+                cli_error("%s: %s (nothing was written)", argv[0], ferr);
+                return EXIT_USAGE;
+            }
+            o->has_view = 1;
+            break;
+        case O_SEARCH:
+            if (o->view.search) {
+                cli_error("%s: --search is given twice (or with --filter "
+                          "search=)", argv[0]);
+                return EXIT_USAGE;
+            }
+            o->view.search = optarg;
+            o->has_view = 1;
+            break;
         default: break;
         }
     }
@@ -279,9 +305,19 @@ static int export_pool(const cli_globals *g, const opts *o)
 {
     char err[ERR_MAX];
     export_pool_opts eo = {0};
-    if (o->nsel > 1) {
-        cli_error("export pool: give one of --reviewed, --edge, --trainset");
+    if (o->nsel > 1 || (o->nsel && o->has_view)) {
+        cli_error("export pool: give one of --reviewed, --edge, --trainset or "
+                  "a view (--filter, --search; --filter reviewed and --filter "
+                  "edge say the same as --reviewed and --edge)");
         return EXIT_USAGE;
+    }
+    if (o->has_view) {
+        if (pool_filter_check(&o->view, g->r, err) < 0) {
+            cli_error("export pool: %s (nothing was written)", err);
+            return EXIT_USAGE;
+        }
+        eo.sel = EXPORT_VIEW;
+        eo.view = &o->view;
     }
     if (o->edge) eo.sel = EXPORT_EDGE;
     if (o->trainset) {
@@ -314,14 +350,24 @@ static int export_pool(const cli_globals *g, const opts *o)
     rc = write_out(path, out.s ? out.s : "", out.len, 0) < 0 ? EXIT_ERR : EXIT_OK;
     if (rc == EXIT_OK && !g->quiet) {
         FILE *f = outfile_is_stdout(path) ? stderr : stdout;
-        fprintf(f, "%d example%s (%s) -> ", n, n == 1 ? "" : "s",
-                eo.sel == EXPORT_EDGE ? "edge cases"
-                : eo.sel == EXPORT_TRAINSET ? "training set" : "reviewed");
+        sbuf what = {0};
+        if (eo.sel == EXPORT_VIEW) {
+            sbuf_add(&what, "view: ");
+            pool_filter_describe(&o->view, &what);
+        } else {
+            sbuf_add(&what, eo.sel == EXPORT_EDGE ? "edge cases"
+                     : eo.sel == EXPORT_TRAINSET ? "training set" : "reviewed");
+        }
+        char *clean = cli_clean_new(f, what.s, 1);
+        fprintf(f, "%d example%s (%s) -> ", n, n == 1 ? "" : "s", clean);
+        free(clean);
+        sbuf_free(&what);
         print_clean(f, outfile_is_stdout(path) ? "stdout" : path);
         fputc('\n', f);
         if (skipped)
-            fprintf(f, "%d listed conversation%s without a current label left out\n",
-                    skipped, skipped == 1 ? "" : "s");
+            fprintf(f, "%d %s conversation%s without a current label left out\n",
+                    skipped, eo.sel == EXPORT_VIEW ? "of the view's" : "listed",
+                    skipped == 1 ? "" : "s");
     }
     sbuf_free(&out);
     return rc;
@@ -330,7 +376,7 @@ static int export_pool(const cli_globals *g, const opts *o)
 int cmd_export(const cli_globals *g, int argc, char **argv)
 {
     if (argc < 2 || is_help(argv[1])) {
-        fputs(cmd_export_usage, argc < 2 ? stderr : stdout);
+        cli_usage(cmd_export_usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     const char *sub = argv[1];
@@ -338,7 +384,7 @@ int cmd_export(const cli_globals *g, int argc, char **argv)
     static const int mongo_opts[] = {O_PROGRAM, O_URI, O_DATABASE, O_COLLECTION,
                                      O_TYPE, 0};
     static const int pool_opts[] = {O_REVIEWED, O_EDGE, O_TRAINSET, O_FORMAT,
-                                    O_NUMERIC, 'o', 0};
+                                    O_NUMERIC, 'o', O_FILTER, O_SEARCH, 0};
     const int *allowed = !strcmp(sub, "json") ? json_opts
                          : !strcmp(sub, "mongo") ? mongo_opts
                          : !strcmp(sub, "pool") ? pool_opts : NULL;

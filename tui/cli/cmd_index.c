@@ -3,6 +3,7 @@
  * the workbench does the same in the background when it opens. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "../term/ui_text.h"
 #include "../../core/util.h"
 
 #include <getopt.h>
@@ -82,8 +83,9 @@ int cmd_index(const cli_globals *g, int argc, char **argv)
             cli_error("index: %s", err);
             return EXIT_ERR;
         }
-        printf("search index: %lld of %lld conversations indexed%s\n",
+        printf("search index: %lld of %lld %s indexed%s\n",
                (long long)st.indexed, (long long)st.conversations,
+               ui_plural(st.conversations, "conversation", "conversations"),
                st.indexed < st.conversations ? " (run `curate index`)" : "");
         return EXIT_OK;
     }
@@ -116,8 +118,9 @@ int cmd_index(const cli_globals *g, int argc, char **argv)
         return EXIT_ERR;
     }
     if (!g->quiet || interrupted)
-        printf("search index: %lld conversations indexed in %.1f s%s; %lld of "
-               "%lld covered\n", (long long)n, dt,
+        printf("search index: %lld %s indexed in %.1f s%s; %lld of "
+               "%lld covered\n", (long long)n,
+               ui_plural(n, "conversation", "conversations"), dt,
                interrupted ? " (interrupted)" : "", (long long)st.indexed,
                (long long)st.conversations);
     return interrupted ? 130 : EXIT_OK;

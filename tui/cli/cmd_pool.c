@@ -2,6 +2,7 @@
  * label, edge, backup. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "../term/ui_text.h"
 #include "../../data/pool_team.h"
 #include "../../core/numarg.h"
 #include "../../core/util.h"
@@ -185,10 +186,11 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
                     path, st.t_wait, st.t_store, st.t_index);
         long total = st.added + st.changed + st.same;
         if (!g->quiet)
-            cli_printf(stdout, "%s: %ld conversation%s (%ld new, %ld changed, "
-                       "%ld unchanged), %ld messages\n", path, total,
-                       total == 1 ? "" : "s", st.added, st.changed, st.same,
-                       st.msgs);
+            cli_printf(stdout, "%s: %ld %s (%ld new, %ld changed, "
+                       "%ld unchanged), %ld %s\n", path, total,
+                       ui_plural(total, "conversation", "conversations"),
+                       st.added, st.changed, st.same, st.msgs,
+                       ui_plural(st.msgs, "message", "messages"));
     }
     /* New conversations wait for the search index (see pool.h): say how
      * to catch it up, once. */
@@ -304,16 +306,19 @@ static int parse_sort(const char *s, pool_sort_kind *out)
 }
 
 const char cmd_list_usage[] =
-    "usage: curate list [--filter F] [--search TEXT] [--sort COL] [--desc]\n"
+    "usage: curate list [--filter F...] [--search TEXT] [--sort COL] [--desc]\n"
     "                   [--limit N] [--offset N]\n"
-    "  F: to-review, reviewed, edge, disagree[:T[:FIELD]], unscored, scored,\n"
-    "     all, seller=ID (disagree:T: some score field, the overall included,\n"
-    "     differs by at least T (default 2); with FIELD only that field)\n"
+    "  --filter F    a term of the filter language below; repeat it to\n"
+    "                combine terms (all must hold), e.g. --filter reviewed\n"
+    "                --filter reviewer=ann --filter since=2026-03-01\n"
     "  COL: id, seller, messages, model, human, diff, status, edge\n";
 
 int cmd_list(const cli_globals *g, int argc, char **argv)
 {
-    ARG_HELP(cmd_list_usage);
+    if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        cli_usage(cmd_list_usage, stdout);
+        return EXIT_OK;
+    }
     static const struct option lo[] = {
         {"filter", required_argument, NULL, 'f'},
         {"search", required_argument, NULL, 's'},
@@ -333,8 +338,8 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
     while ((c = cli_getopt("list", argc, argv, "", lo)) != -1) {
         switch (c) {
         case 'f':
-            if (pool_filter_parse(optarg, &f, err) < 0 ||
-                pool_filter_check(&f, g->r, err) < 0) { cli_error("%s", err); return EXIT_USAGE; }
+            if (pool_filter_add(optarg, &f, err) < 0 ||
+                pool_filter_check(&f, g->r, err) < 0) { cli_error("list: %s", err); return EXIT_USAGE; }
             break;
         case 's': search = optarg; break;
         case 'o':
@@ -349,6 +354,10 @@ int cmd_list(const cli_globals *g, int argc, char **argv)
             break;
         default: fputs(cmd_list_usage, stderr); return EXIT_USAGE;
         }
+    }
+    if (search && f.search) {
+        cli_error("list: --search is given with --filter search= too");
+        return EXIT_USAGE;
     }
     if (search) f.search = search;
     f.sort = sort;

@@ -7,6 +7,7 @@
  * come from data/pool_dist.h, the same functions the workbench draws. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "../term/ui_text.h"
 #include "../../core/util.h"
 #include "../app/team.h"
 #include "../../data/pool_dist.h"
@@ -517,9 +518,11 @@ static int run_name(pool *p, int64_t id, char *out, size_t n, char *err)
         char when[32];
         date_iso8601(runs[found].started_at, when, sizeof when);
         when[16] = 0;
-        snprintf(out, n, "run %lld: %s %s, %lld predictions, %s, %s",
+        snprintf(out, n, "run %lld: %s %s, %lld %s, %s, %s",
                  (long long)id, runs[found].backend, runs[found].model,
-                 (long long)runs[found].npred, when, runs[found].status);
+                 (long long)runs[found].npred,
+                 ui_plural(runs[found].npred, "prediction", "predictions"), when,
+                 runs[found].status);
     }
     free(runs);
     return found >= 0 ? 0 : -1;

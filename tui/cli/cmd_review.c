@@ -2,7 +2,9 @@
  * of the reviewer's keys, through the same use cases (app/review.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "../term/ui_text.h"
 #include "../app/review.h"
+#include "../app/review_bulk.h"
 #include "../../core/util.h"
 
 #include <getopt.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Untrusted text goes out only through cli_puts/cli_printf (cli.h). */
 static void put_clean(const char *s) { cli_puts(stdout, s); }
@@ -37,16 +40,29 @@ static int print_history(const label *l, void *ctx)
     int oi = rubric_overall_index(r);
     if (oi >= 0 && l->scores.set[oi]) printf(" overall %.2f", l->scores.v[oi]);
     if (l->note) { fputs(" note: ", stdout); put_clean(l->note); }
+    if (l->comment) { fputs(" comment: ", stdout); put_clean(l->comment); }
+    if (l->rationale) { fputs(" rationale: ", stdout); put_clean(l->rationale); }
     putchar('\n');
     return 0;
 }
 
 const char cmd_show_usage[] =
-    "usage: curate show ID\nPrints the transcript, the latest model "
-    "scores, the current label and the label history.\n";
+    "usage: curate show ID\n"
+    "       curate show --guidelines\n"
+    "Prints the transcript, the latest model scores, the current label (with\n"
+    "the reviewer's rationale and comment) and the label history.\n"
+    "--guidelines prints the rubric's guidelines for reviewers instead: its\n"
+    "instructions, every score field's range and description, and the\n"
+    "rubric's \"guidelines\" text (as the workbench's g shows them).\n";
 
 int cmd_show(const cli_globals *g, int argc, char **argv)
 {
+    if (argc == 2 && !strcmp(argv[1], "--guidelines")) {
+        char *t = rubric_guidelines_text_new(g->r);
+        put_clean(t);
+        free(t);
+        return EXIT_OK;
+    }
     if (argc != 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         fputs(cmd_show_usage, argc == 2 ? stdout : stderr);
         return argc == 2 ? EXIT_OK : EXIT_USAGE;
@@ -62,7 +78,8 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
     }
     fputs("conversation ", stdout); put_clean(c->id);
     fputs("  seller ", stdout); put_clean(c->seller_id);
-    printf("  %zu messages\n\n", c->nmsgs);
+    printf("  %zu %s\n\n", c->nmsgs,
+           ui_plural((int64_t)c->nmsgs, "message", "messages"));
     char *t = convo_transcript_new(c);
     put_clean(t);
     free(t);
@@ -90,6 +107,8 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
         put_clean(l.reviewer);
         printf(", %s):\n", what);
         print_scores(g->r, &l.scores);
+        if (l.rationale) { fputs("  rationale (reviewer's): ", stdout); put_clean(l.rationale); putchar('\n'); }
+        if (l.comment) { fputs("  comment: ", stdout); put_clean(l.comment); putchar('\n'); }
         label_clear(&l);
     } else {
         printf("\nhuman: not reviewed\n");
@@ -119,7 +138,7 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
 
 const char cmd_label_usage[] =
     "usage: curate label ID [--accept | --set FIELD=VALUE... | --skip]\n"
-    "                       [--note TEXT]\n"
+    "                       [--rationale TEXT] [--comment TEXT] [--note TEXT]\n"
     "       curate label ID --undo\n"
     "Records your label of ID (appended to the history), by the same rule as\n"
     "the workbench:\n"
@@ -130,12 +149,32 @@ const char cmd_label_usage[] =
     "                the model's are accepted, others corrected.\n"
     "  --skip        skipped\n"
     "  --status accepted|skipped   the same as --accept / --skip\n"
+    "  --rationale TEXT  your reasoning for the scores, stored with the label\n"
+    "                (exports give it as the rationale; without it, the\n"
+    "                model's). The status follows the scores alone: a\n"
+    "                rationale with the model's scores is still accepted\n"
+    "  --comment TEXT    a free comment stored with the label (a skip too)\n"
     "  --note TEXT   a note stored with the label\n"
     "Each reviewer's latest label is theirs; with several reviewers the\n"
     "conversation's human value is their consensus. When another reviewer\n"
     "has labeled it, a note says so (their label is kept).\n"
     "  --undo        undo your own latest label or skip of ID (see also\n"
-    "                `curate undo`)\n";
+    "                `curate undo`)\n"
+    "\n"
+    "       curate label --accept --filter F [--filter F...] [--search TEXT]\n"
+    "                    [--dry-run | --yes]\n"
+    "Bulk accept: every conversation of the view (the terms of `curate list`:\n"
+    "all must hold) whose prediction is ok (parsed whole, not partial or\n"
+    "failed) and that you have not labeled or skipped, unless its reviewers\n"
+    "are in conflict, is accepted verbatim, each as --accept would. First a\n"
+    "preview: the view in words, how many are accepted, why the others are\n"
+    "left alone, a sample with the model's overall.\n"
+    "  --dry-run     the preview only; nothing is written\n"
+    "  --yes         accept without asking. Without it a terminal is asked;\n"
+    "                without a terminal (cron, a pipe) nothing is accepted\n"
+    "                and the exit status is 2: scripts say --yes.\n"
+    "All of it is one transaction (stored whole or not at all) and one batch:\n"
+    "`curate undo` (or u in the workbench) reverts the whole batch.\n";
 
 static int parse_set(const rubric *r, const char *arg, label_values *v,
                      char *err)
@@ -184,22 +223,101 @@ static int label_undo(const cli_globals *g, pool *p, const char *id)
     return rc == 1 ? EXIT_OK : EXIT_ERR;
 }
 
+/* Asks on the terminal; 1 for y/yes. */
+static int ask_yes(const char *question)
+{
+    fputs(question, stdout);
+    fflush(stdout);
+    char line[64];
+    if (!fgets(line, sizeof line, stdin)) return 0;
+    return line[0] == 'y' || line[0] == 'Y';
+}
+
+/* curate label --accept --filter F: the preview, then (dry-run: not) the
+ * batch. */
+static int label_bulk(const cli_globals *g, const pool_filter *f, int dry,
+                      int yes)
+{
+    char err[ERR_MAX];
+    pool *p = dry ? cli_open_pool_read(g) : cli_open_pool(g);
+    if (!p) return EXIT_ERR;
+    review_bulk_plan pl;
+    if (review_bulk_plan_make(p, g->r, g->reviewer, f, &pl, err) < 0) {
+        cli_error("label: %s", err);
+        pool_close(p);
+        return EXIT_ERR;
+    }
+    sbuf t = {0};
+    review_bulk_plan_text(&pl, &t);
+    cli_puts(stdout, t.s);
+    sbuf_free(&t);
+    int64_t want = pl.n[BULK_ACCEPT];
+    review_bulk_plan_clear(&pl);
+    int rc = EXIT_OK;
+    if (dry) {
+        printf("dry run: nothing was accepted\n");
+    } else if (want == 0) {
+        printf("nothing to accept\n");
+    } else if (!yes && !isatty(STDIN_FILENO)) {
+        cli_error("label: not a terminal: give --yes to accept these %lld "
+                  "(nothing was accepted)", (long long)want);
+        rc = EXIT_USAGE;
+    } else {
+        char q[96];
+        snprintf(q, sizeof q, "Accept these %lld as yours? [y/N] ", (long long)want);
+        if (!yes && !ask_yes(q)) {
+            printf("nothing was accepted\n");
+            rc = EXIT_ERR;
+        } else {
+            review_bulk_result res;
+            if (review_bulk_accept(p, g->r, g->reviewer, f, NULL, NULL, &res,
+                                   err) < 0) {
+                cli_error("label: %s (nothing was accepted)", err);
+                rc = EXIT_ERR;
+            } else if (res.batch == 0) {
+                printf("nothing to accept (the pool changed since the preview)\n");
+            } else {
+                cli_printf(stdout, "accepted %lld conversation%s as batch #%lld by %s"
+                           "; `curate undo` reverts the whole batch\n",
+                           (long long)res.n[BULK_ACCEPT],
+                           res.n[BULK_ACCEPT] == 1 ? "" : "s",
+                           (long long)res.batch, g->reviewer);
+                if (res.n[BULK_ACCEPT] != want)
+                    printf("(the preview said %lld: the pool changed meanwhile)\n",
+                           (long long)want);
+            }
+        }
+    }
+    pool_close(p);
+    return rc;
+}
+
 int cmd_label(const cli_globals *g, int argc, char **argv)
 {
-    enum { O_SET = 256, O_STATUS, O_NOTE, O_UNDO, O_ACCEPT, O_SKIP };
+    enum { O_SET = 256, O_STATUS, O_NOTE, O_UNDO, O_ACCEPT, O_SKIP,
+           O_RATIONALE, O_COMMENT, O_FILTER, O_SEARCH, O_DRY, O_YES };
     static const struct option lo[] = {
+        {"filter", required_argument, NULL, O_FILTER},
+        {"search", required_argument, NULL, O_SEARCH},
+        {"dry-run", no_argument, NULL, O_DRY},
+        {"yes", no_argument, NULL, O_YES},
         {"set", required_argument, NULL, O_SET},
         {"status", required_argument, NULL, O_STATUS},
         {"note", required_argument, NULL, O_NOTE},
         {"undo", no_argument, NULL, O_UNDO},
         {"accept", no_argument, NULL, O_ACCEPT},
         {"skip", no_argument, NULL, O_SKIP},
+        {"rationale", required_argument, NULL, O_RATIONALE},
+        {"comment", required_argument, NULL, O_COMMENT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char **sets = xcalloc((size_t)argc + 1, sizeof *sets);
-    int nsets = 0, undo = 0, accept = 0, skip = 0, c;
-    const char *note = NULL;
+    int nsets = 0, undo = 0, accept = 0, skip = 0, c, bulk = 0, dry = 0, yes = 0;
+    const char *note = NULL, *rationale = NULL, *comment = NULL;
+    pool_filter f;
+    char ferr[ERR_MAX];
+    pool_filter_parse(NULL, &f, ferr);
     int rc = EXIT_USAGE;
     pool *p = NULL;
     while ((c = cli_getopt("label", argc, argv, "h", lo)) != -1) {
@@ -223,16 +341,75 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
             if (cli_text_opt("label", "--note", optarg) < 0) goto out;
             note = optarg;
             break;
+        case O_RATIONALE:
+            if (cli_text_opt("label", "--rationale", optarg) < 0) goto out;
+            rationale = optarg;
+            break;
+        case O_COMMENT:
+            if (cli_text_opt("label", "--comment", optarg) < 0) goto out;
+            comment = optarg;
+            break;
         case O_UNDO: undo = 1; break;
         case O_ACCEPT: accept = 1; break;
         case O_SKIP: skip = 1; break;
-        case 'h': fputs(cmd_label_usage, stdout); rc = EXIT_OK; goto out;
+        case O_FILTER:
+            bulk = 1;
+            if (pool_filter_add(optarg, &f, ferr) < 0 ||
+                pool_filter_check(&f, g->r, ferr) < 0) {
+                cli_error("label: %s (nothing was labeled)", ferr);
+                goto out;
+            }
+            break;
+        case O_SEARCH:
+            if (f.search) {
+                cli_error("label: --search is given twice (or with --filter "
+                          "search=)");
+                goto out;
+            }
+            bulk = 1;
+            f.search = optarg;
+            break;
+        case O_DRY: dry = 1; break;
+        case O_YES: yes = 1; break;
+        case 'h': cli_usage(cmd_label_usage, stdout); rc = EXIT_OK; goto out;
         default: fputs(cmd_label_usage, stderr); goto out;
         }
+    }
+    if (bulk || dry || yes) {
+        if (optind != argc) {
+            cli_error("label: --filter and --search make a bulk accept of a "
+                      "view: no conversation ID with them");
+            goto out;
+        }
+        if (!bulk) {
+            cli_error("label: --dry-run and --yes go with a bulk accept "
+                      "(--accept --filter F)");
+            goto out;
+        }
+        if (skip || nsets || undo || note || rationale || comment) {
+            cli_error("label: a bulk accept (--filter, --search) takes only "
+                      "--accept, --dry-run and --yes");
+            goto out;
+        }
+        if (dry && yes) {
+            cli_error("label: --dry-run and --yes exclude each other");
+            goto out;
+        }
+        rc = label_bulk(g, &f, dry, yes);
+        goto out;
     }
     if (optind != argc - 1) {
         cli_error("label: give exactly one conversation ID");
         fputs(cmd_label_usage, stderr);
+        goto out;
+    }
+    if (undo && (rationale || comment || note)) {
+        cli_error("label: --undo takes no --rationale, --comment or --note");
+        goto out;
+    }
+    if (skip && rationale) {
+        cli_error("label: --skip stores no scores, so no --rationale (give"
+                  " the reason with --comment)");
         goto out;
     }
     if (accept + skip + (nsets > 0) + undo > 1) {
@@ -256,6 +433,8 @@ int cmd_label(const cli_globals *g, int argc, char **argv)
     }
     /* "yours" starts from the model's values, as on a fresh screen. */
     label_values_init(&it.v, g->r, it.has_pred ? &it.pr.scores : NULL, NULL);
+    review_set_rationale(&it, rationale);
+    review_set_comment(&it, comment);
     for (int i = 0; i < nsets; i++)
         if (parse_set(g->r, sets[i], &it.v, err) < 0) {
             cli_error("label: %s", err);

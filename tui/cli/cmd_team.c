@@ -2,6 +2,7 @@
  * the per-reviewer table of curate stats --by-reviewer. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "../term/ui_text.h"
 #include "../app/team.h"
 #include "../../core/date.h"
 #include "../../core/err.h"
@@ -269,8 +270,10 @@ int cmd_assign(const cli_globals *g, int argc, char **argv)
     free(text);
     if (rc < 0) { cli_error("%s", err); return EXIT_ERR; }
     if (!g->quiet)
-        cli_printf(stdout, "assigned %lld conversations: %lld new assignments (overlap %lld)\n",
-               (long long)convs, (long long)made, (long long)overlap);
+        cli_printf(stdout, "assigned %lld %s: %lld new %s (overlap %lld)\n",
+               (long long)convs, ui_plural(convs, "conversation", "conversations"),
+               (long long)made, ui_plural(made, "assignment", "assignments"),
+               (long long)overlap);
     return EXIT_OK;
 }
 

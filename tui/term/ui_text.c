@@ -120,6 +120,11 @@ void ui_fmt_count(int64_t n, char *out, size_t outlen)
     snprintf(out, outlen, "%s", res);
 }
 
+const char *ui_plural(int64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
 int ui_parse_typed(const char *s, double *out)
 {
     /* Surrounding blanks are allowed (a prompt); the number itself goes

@@ -36,6 +36,10 @@ void ui_fmt_count(int64_t n, char *out, size_t outlen);
  * read "10000"). */
 void ui_fmt_count5(int64_t n, char *out, size_t outlen);
 
+/* The word that agrees with n: one when n is 1, else many ("1 message",
+ * "0 messages", "3 messages"). The one helper for counts in words. */
+const char *ui_plural(int64_t n, const char *one, const char *many);
+
 /* Parses what a reviewer typed for a score ("7", "7.5", ".5", "10").
  * Returns 1 and *out, or 0 when not a number. */
 int ui_parse_typed(const char *s, double *out);

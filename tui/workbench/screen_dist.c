@@ -95,9 +95,9 @@ static void run_text(const pool_run *r, char *out, size_t n)
     char prog[48] = "";
     if (r->program_id)
         snprintf(prog, sizeof prog, ", program %lld", (long long)r->program_id);
-    snprintf(out, n, "run %lld: %s %s%s, %lld predictions, %s, %s",
+    snprintf(out, n, "run %lld: %s %s%s, %lld %s, %s, %s",
              (long long)r->id, r->backend, r->model, prog, (long long)r->npred,
-             when, r->status);
+             ui_plural(r->npred, "prediction", "predictions"), when, r->status);
 }
 
 static void run_label(dist_screen *d, int64_t id, char *out, size_t n)
@@ -295,11 +295,12 @@ static void dist_draw(ui *u, screen *s, int top, int rows)
     } else {
         char hid[64] = "";
         if (d->hidden)
-            snprintf(hid, sizeof hid, " | %d single re-score%s hidden (a)",
-                     d->hidden, d->hidden == 1 ? "" : "s");
+            snprintf(hid, sizeof hid, " | %d single %s hidden (a)", d->hidden,
+                     ui_plural(d->hidden, "re-score", "re-scores"));
         ui_putf(u, top + 1, 1, COLS - 2, ui_attr(u, A_UI_DIM),
-                "%lld conversations, %lld scored, %lld reviewed%s | [ ] run  b "
+                "%lld %s, %lld scored, %lld reviewed%s | [ ] run  b "
                 "baseline  s seller  l sellers  t trend", (long long)d->st.conversations,
+                ui_plural(d->st.conversations, "conversation", "conversations"),
                 (long long)d->st.scored, (long long)d->st.reviewed, hid);
     }
     int y = top + 2;

@@ -257,10 +257,10 @@ static void demos_text(ui *u, const program *pg, const pool_program *pp,
     char val[32] = "-";
     if (!imported(pp)) snprintf(val, sizeof val, "%.4f", pp->val_score);
     sbuf_addf(b, "Program %lld%s | created %s | validation %s | metric %s | "
-              "model %s | %zu demos\n", (long long)pp->id,
+              "model %s | %zu %s\n", (long long)pp->id,
               pp->is_best ? " (current best)" : "", when, val,
               pp->metric ? pp->metric : "-", pp->model ? pp->model : "-",
-              pg->ndemos);
+              pg->ndemos, ui_plural((int64_t)pg->ndemos, "demo", "demos"));
     if (pp->note && *pp->note) sbuf_addf(b, "Note: %s\n", pp->note);
     outcome_text(u, pp, b);
     for (size_t i = 0; i < pg->ndemos; i++) {

@@ -12,7 +12,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NTABS 5
+/* The tabs, in screen order (number keys 1.. follow it): one row each. */
+typedef struct {
+    pool_filter_kind kind;
+    const char *name;     /* on wide terminals */
+    const char *short_name;
+    const char *empty;    /* shown when the tab (without a search) is empty */
+} queue_tab;
+
+static const queue_tab tabs[] = {
+    {FILTER_TO_REVIEW, "To review", "Review",
+     "Nothing to review: every scored conversation has a label. "
+     "Score more with x (actions) or see the All tab."},
+    {FILTER_REVIEWED, "Reviewed", "Done", "No conversation has a label yet."},
+    {FILTER_EDGE, "Edge cases", "Edge",
+     "No edge cases (e marks the selected conversation as one)."},
+    {FILTER_DISAGREE, "Disagree", "Diff",
+     "No conversation where model and human differ by the threshold "
+     "(- lowers it)."},
+    {FILTER_ALL, "All", "All", "No conversations in this tab."},
+    /* After All, so that 1-5 stay what they were. Skipped: this
+     * reviewer's own skips, as Argilla's Discarded and Prodigy's ignored
+     * answers are per annotator. */
+    {FILTER_SKIPPED, "Skipped", "Skip",
+     "You have skipped nothing (s in the review screen skips; u undoes)."},
+    {FILTER_FAILED, "Failed", "Fail",
+     "No conversation whose latest scoring failed."},
+};
+#define NTABS ((int)(sizeof tabs / sizeof tabs[0]))
 
 typedef struct {
     screen base;
@@ -25,6 +52,7 @@ typedef struct {
     int64_t total;                 /* rows of the current filter */
     int64_t tabcount[NTABS];       /* without the search */
     int64_t reviewed, to_review, today, all;
+    ui_progress prog;              /* this reviewer's (ui_session.c) */
     int64_t cur, top;              /* absolute positions */
     pool_row *rows;                /* the fetched window */
     int nrows, cap;
@@ -36,17 +64,25 @@ typedef struct {
     int tab_x[NTABS + 1];
     int col_x[9];
     char *sel_id;                  /* the edge prompt's conversation */
+    /* The selected row's edge note and scoring failure (the detail line),
+     * read for detail_id at detail_gen. */
+    char *detail_id;
+    unsigned detail_gen;
+    int detail_edge, detail_failed;
+    char *detail_note, *detail_error;
 } queue_screen;
 
-static const pool_filter_kind tab_kind[NTABS] = {
-    FILTER_TO_REVIEW, FILTER_REVIEWED, FILTER_EDGE, FILTER_DISAGREE, FILTER_ALL,
-};
-static const char *tab_name[NTABS] = {
-    "To review", "Reviewed", "Edge cases", "Disagree", "All",
-};
 static const char *col_name[8] = {
     "id", "seller", "msgs", "model", "human", "|diff|", "status", "edge",
 };
+
+/* The tab showing kind (every kind used here has one). */
+static int tab_of(pool_filter_kind kind)
+{
+    for (int i = 0; i < NTABS; i++)
+        if (tabs[i].kind == kind) return i;
+    return 0;
+}
 
 static void fetch_window(ui *u, queue_screen *q)
 {
@@ -73,13 +109,14 @@ static void counts(ui *u, queue_screen *q)
     char err[ERR_MAX];
     pool_filter f = q->f;
     f.search = NULL;
+    f.skipped_by = u->o->reviewer;
     for (int i = 0; i < NTABS; i++) {
-        f.kind = tab_kind[i];
+        f.kind = tabs[i].kind;
         q->tabcount[i] = pool_count(u->p, &f, err);
     }
-    q->to_review = q->tabcount[0];
-    q->reviewed = q->tabcount[1];
-    q->all = q->tabcount[4];
+    q->to_review = q->tabcount[tab_of(FILTER_TO_REVIEW)];
+    q->reviewed = q->tabcount[tab_of(FILTER_REVIEWED)];
+    q->all = q->tabcount[tab_of(FILTER_ALL)];
     if (q->f.search) q->total = pool_count(u->p, &q->f, err);
     else q->total = q->tabcount[q->tab];
     if (q->total < 0) { ui_error(u, "%s", err); q->total = 0; }
@@ -88,16 +125,18 @@ static void counts(ui *u, queue_screen *q)
     pool_stats st;
     if (pool_get_stats(u->p, u->r, 0, NULL, &st, err) == 0)
         q->today = st.reviewed_today;
+    if (ui_progress_get(u, &q->prog, err) < 0) ui_error(u, "%s", err);
 }
 
 static void apply_filter(ui *u, queue_screen *q)
 {
     memset(&q->f, 0, sizeof q->f);
-    q->f.kind = tab_kind[q->tab];
+    q->f.kind = tabs[q->tab].kind;
     q->f.disagree = q->disagree;
     q->f.search = q->search[0] ? q->search : NULL;
     q->f.seller = q->seller;
     q->f.assigned_to = q->mine ? u->o->reviewer : NULL;
+    q->f.skipped_by = u->o->reviewer;
 }
 
 static void queue_reload(ui *u, screen *s)
@@ -131,19 +170,38 @@ static void ensure_visible(queue_screen *q)
 
 /* ---- drawing ---- */
 
+/* This reviewer's progress, then the pool's counters as room allows:
+ * "tester: 12 today · 38/h · 106 left  [bar] 12/50 | pool: ...". */
 static void draw_counters(ui *u, queue_screen *q, int y)
 {
-    char a[32], b[32], c[32], d[32];
+    const ui_progress *g = &q->prog;
+    char t[32], r[32], l[32], a[32], b[32], c[32], d[32];
+    ui_fmt_count(g->today.labels, t, sizeof t);
+    if (g->per_hour >= 0) snprintf(r, sizeof r, "%.0f/h", g->per_hour);
+    else snprintf(r, sizeof r, "-/h");
+    ui_fmt_count(g->left, l, sizeof l);
+    const char *dot = u->ascii ? " - " : " \u00b7 ";
+    int x = 1;
+    if (u->o->reviewer)
+        x += ui_putf(u, y, x, COLS - x - 1, A_BOLD, "%s: ", u->o->reviewer);
+    x += ui_putf(u, y, x, COLS - x - 1, A_BOLD, "%s today%s%s%s%s left",
+                 t, dot, r, dot, l);
+    if (g->goal > 0 && x + 30 < COLS) {
+        wchar_t bar[11];
+        double frac = (double)g->today.labels / (double)g->goal;
+        ui_bar(frac > 1 ? 1 : frac, 10, u->ascii, bar);
+        for (size_t i = wcslen(bar); i < 10; i++) bar[i] = u->ascii ? L'.' : L'\u2591';
+        bar[10] = 0;
+        x += 2 + ui_put(u, y, x + 2, COLS - x - 3, "goal ", A_BOLD);
+        x += ui_putw(u, y, x, 10, bar, 10, ui_attr(u, frac >= 1 ? A_UI_OK : A_UI_HUMAN));
+        ui_fmt_count(g->goal, a, sizeof a);
+        x += 1 + ui_putf(u, y, x + 1, COLS - x - 2, A_BOLD, "%s/%s%s", t, a,
+                         frac >= 1 ? " reached" : "");
+    }
     ui_fmt_count(q->to_review, a, sizeof a);
     ui_fmt_count(q->reviewed, b, sizeof b);
     ui_fmt_count(q->today, c, sizeof c);
     ui_fmt_count(q->all, d, sizeof d);
-    int x = COLS >= 100
-        ? ui_putf(u, y, 1, COLS - 2, A_BOLD, "Reviewed today %s | total "
-                  "reviewed %s | remaining to review %s | %s conversations",
-                  c, b, a, d)
-        : ui_putf(u, y, 1, COLS - 2, A_BOLD, "Today %s | reviewed %s | to "
-                  "review %s | %s in pool", c, b, a, d);
     if (q->seller)
         x += 3 + ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
                          "seller: %s", q->seller);
@@ -151,38 +209,60 @@ static void draw_counters(ui *u, queue_screen *q, int y)
         x += 3 + ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
                          "assigned to you (a: all)");
     if (q->f.search)
-        ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
-                "search: \"%s\"", q->search);
+        x += 3 + ui_putf(u, y, x + 3, COLS - x - 4, ui_attr(u, A_UI_WARN),
+                         "search: \"%s\"", q->search);
+    /* The pool's figures (everyone's) when they fit whole. */
+    char pool_line[256];
+    snprintf(pool_line, sizeof pool_line, "pool: %s today | %s reviewed | %s "
+             "to review | %s %s", c, b, a, d,
+             ui_plural(q->all, "conversation", "conversations"));
+    if (x + 3 + (int)strlen(pool_line) < COLS)
+        ui_put(u, y, x + 3, COLS - x - 4, pool_line, ui_attr(u, A_UI_DIM));
 }
 
-static const char *tab_short[NTABS] = {
-    "Review", "Done", "Edge", "Diff", "All",
-};
-
-static int tab_label(queue_screen *q, int i, int compact, char *t, size_t n)
+/* Tab i's label in one of four forms, widest first: " 1 To review (5) ",
+ * "1 To review (5)", "1 Review(5)", "1(5)" (? names them). Returns its
+ * width and the gap. */
+enum { TAB_PADDED, TAB_PLAIN, TAB_SHORT, TAB_NUMBER };
+static int tab_label(queue_screen *q, int i, int form, char *t, size_t n)
 {
     char cnt[32];
     ui_fmt_count(q->tabcount[i], cnt, sizeof cnt);
-    const char *name = compact ? tab_short[i] : tab_name[i];
-    if (tab_kind[i] == FILTER_DISAGREE) {
+    const char *name = form == TAB_SHORT ? tabs[i].short_name : tabs[i].name;
+    const char *pad = form == TAB_PADDED ? " " : "";
+    if (form == TAB_NUMBER)
+        snprintf(t, n, "%d(%s)", i + 1, cnt);
+    else if (tabs[i].kind == FILTER_DISAGREE) {
         char thr[SCORE_TEXT_MAX];         /* 1.25 shows as 1.25, not 1.2 */
         score_format(q->disagree, thr, sizeof thr);
-        snprintf(t, n, compact ? "%d %s>=%s(%s)" : " %d %s >=%s (%s) ",
-                 i + 1, name, thr, cnt);
+        snprintf(t, n, form == TAB_SHORT ? "%s%d %s>=%s(%s)%s" : "%s%d %s >=%s (%s)%s",
+                 pad, i + 1, name, thr, cnt, pad);
     } else
-        snprintf(t, n, compact ? "%d %s(%s)" : " %d %s (%s) ", i + 1, name, cnt);
+        snprintf(t, n, form == TAB_SHORT ? "%s%d %s(%s)%s" : "%s%d %s (%s)%s",
+                 pad, i + 1, name, cnt, pad);
     return (int)strlen(t) + 1;
 }
 
 static void draw_tabs(ui *u, queue_screen *q, int y)
 {
     char t[96];
-    int full = 1;
-    for (int i = 0; i < NTABS; i++) full += tab_label(q, i, 0, t, sizeof t);
-    int compact = full > COLS - 12;     /* room for the position */
+    /* Narrower forms, tab by tab from the last one on, until the row fits
+     * with room for the position; the numbers alone only when even the
+     * short names do not fit without it. */
+    int form[NTABS], width = 1;
+    for (int i = 0; i < NTABS; i++) {
+        form[i] = TAB_PADDED;
+        width += tab_label(q, i, form[i], t, sizeof t);
+    }
+    for (int f = TAB_PLAIN; f <= TAB_NUMBER; f++)
+        for (int i = NTABS - 1; i >= 0 && width > COLS - (f == TAB_NUMBER ? 1 : 12); i--) {
+            width -= tab_label(q, i, form[i], t, sizeof t);
+            form[i] = f;
+            width += tab_label(q, i, form[i], t, sizeof t);
+        }
     int x = 1;
     for (int i = 0; i < NTABS; i++) {
-        tab_label(q, i, compact, t, sizeof t);
+        tab_label(q, i, form[i], t, sizeof t);
         q->tab_x[i] = x;
         x += ui_put(u, y, x, COLS - x, t,
                     ui_attr(u, i == q->tab ? A_UI_TAB_ON : A_UI_TAB));
@@ -233,7 +313,7 @@ static void draw_header(ui *u, queue_screen *q, int y, const int *w)
         ui_put(u, y, x, w[i], t, a);
     }
     /* Disagreements: which field differs most (any field counts). */
-    if (tab_kind[q->tab] == FILTER_DISAGREE && q->col_x[8] + 12 < COLS)
+    if (tabs[q->tab].kind == FILTER_DISAGREE && q->col_x[8] + 12 < COLS)
         ui_put(u, y, q->col_x[8] + 1, COLS - q->col_x[8] - 2, "differs most", a);
 }
 
@@ -276,7 +356,7 @@ static void draw_row(ui *u, queue_screen *q, int y, const pool_row *r,
     if (r->edge)
         ui_put(u, y, q->col_x[7] + 1, w[7], u->ascii ? "E" : "\u2605",
                sel ? base : ui_attr(u, A_UI_WARN));
-    if (tab_kind[q->tab] == FILTER_DISAGREE && r->has_fdiff &&
+    if (tabs[q->tab].kind == FILTER_DISAGREE && r->has_fdiff &&
         q->col_x[8] + 12 < COLS) {
         /* The field's name, or its first word when the name does not fit. */
         int room = COLS - q->col_x[8] - 2;
@@ -296,12 +376,46 @@ static void draw_empty(ui *u, queue_screen *q, int y)
               "FILE.jsonl` (or `curate demo` for sample data), then R.";
     else if (q->f.search)
         msg = "No conversation in this tab matches the search (c clears it).";
-    else if (q->tab == 0)
-        msg = "Nothing to review: every scored conversation has a label. "
-              "Score more with x (actions) or see 5 All.";
     else
-        msg = "No conversations in this tab.";
+        msg = tabs[q->tab].empty;
     ui_put(u, y, 2, COLS - 4, msg, ui_attr(u, A_UI_DIM));
+}
+
+/* The detail line's facts for the selected row r (read again when the
+ * selection or the pool changed). */
+static void detail_load(ui *u, queue_screen *q, const pool_row *r)
+{
+    if (q->detail_id && !strcmp(q->detail_id, r->id) && q->detail_gen == u->gen)
+        return;
+    free(q->detail_id);
+    free(q->detail_note);
+    free(q->detail_error);
+    q->detail_note = q->detail_error = NULL;
+    q->detail_id = xstrdup(r->id);
+    q->detail_gen = u->gen;
+    char err[ERR_MAX];
+    q->detail_edge = r->edge && pool_get_edge(u->p, r->id, &q->detail_note, err) == 1;
+    q->detail_failed = pool_last_failure(u->p, r->id, &q->detail_error, err) == 1;
+}
+
+/* Under the list: the selected conversation's edge note and why its
+ * latest scoring failed, when it has either (sanitised by ui_put). */
+static void draw_detail(ui *u, queue_screen *q, int y)
+{
+    int64_t i = q->cur - q->win_top;
+    if (!q->win_valid || i < 0 || i >= q->nrows) return;
+    detail_load(u, q, &q->rows[i]);
+    int x = 1;
+    if (q->detail_edge)
+        x += 2 + ui_putf(u, y, x, COLS - x - 1, ui_attr(u, A_UI_WARN),
+                         "%s edge case: %s", u->ascii ? "E" : "\u2605",
+                         q->detail_note && *q->detail_note ? q->detail_note
+                                                           : "(no note)");
+    if (q->detail_failed && x < COLS - 4)
+        ui_putf(u, y, x, COLS - x - 1, ui_attr(u, A_UI_ERR),
+                "%s latest scoring failed: %s", u->ascii ? "x" : "\u2717",
+                q->detail_error && *q->detail_error ? q->detail_error
+                                                    : "(no reason recorded)");
 }
 
 static void queue_draw(ui *u, screen *s, int top, int rows)
@@ -315,7 +429,7 @@ static void queue_draw(ui *u, screen *s, int top, int rows)
     q->head_y = top + 2;
     draw_header(u, q, q->head_y, w);
     q->list_y = top + 3;
-    int vis = rows - 3;
+    int vis = rows - 4;              /* and the detail line under the list */
     if (vis < 1) vis = 1;
     if (vis != q->vis) { q->vis = vis; q->win_valid = 0; }
     ensure_visible(q);
@@ -328,6 +442,7 @@ static void queue_draw(ui *u, screen *s, int top, int rows)
         int sel = q->top + i == q->cur;
         draw_row(u, q, q->list_y + i, &q->rows[i], w, sel);
     }
+    draw_detail(u, q, top + rows - 1);
     /* Where the selection is, right of the tabs. */
     char pos[80], a[32], b[32];
     ui_fmt_count(q->cur + 1, a, sizeof a);
@@ -362,7 +477,7 @@ static void search_done(ui *u, screen *s, const char *text)
     if (q->search[0]) {
         char n[32];
         ui_fmt_count(q->total, n, sizeof n);
-        ui_status(u, "search \"%s\": %s in %s", q->search, n, tab_name[q->tab]);
+        ui_status(u, "search \"%s\": %s in %s", q->search, n, tabs[q->tab].name);
     }
 }
 
@@ -436,7 +551,12 @@ static int q_pgup(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen 
 static int q_first(ui *u, screen *s, ui_key k) { move_to((queue_screen *)s, 0); return 1; }
 static int q_last(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; move_to(q, q->total - 1); return 1; }
 static int q_open(ui *u, screen *s, ui_key k) { open_selected(u, (queue_screen *)s); return 1; }
-static int q_tab_n(ui *u, screen *s, ui_key k) { set_tab(u, (queue_screen *)s, k.ch - '1'); return 1; }
+static int q_tab_n(ui *u, screen *s, ui_key k)
+{
+    if (k.ch - '1' >= NTABS) return 0;
+    set_tab(u, (queue_screen *)s, k.ch - '1');
+    return 1;
+}
 static int q_tab_next(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; set_tab(u, q, q->tab + 1); return 1; }
 static int q_tab_prev(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; set_tab(u, q, q->tab - 1); return 1; }
 
@@ -486,6 +606,7 @@ static int q_thr_type(ui *u, screen *s, ui_key k)
 }
 
 static int q_edge(ui *u, screen *s, ui_key k) { toggle_edge(u, (queue_screen *)s); return 1; }
+static int q_bulk(ui *u, screen *s, ui_key k) { ui_action_bulk_accept(u); return 1; }
 
 static int q_mine(ui *u, screen *s, ui_key k)
 {
@@ -504,11 +625,16 @@ static const ui_keydef queue_keys[] = {
     {KEY_ENTER, 1, q_open, NULL, NULL},
     {'l', 0, q_open, NULL, NULL},
     {KEY_RIGHT, 1, q_open, NULL, NULL},
-    {'1', 0, q_tab_n, "tabs: To review, Reviewed, Edge cases, Disagreements, All", NULL},
+    /* Digits beyond the last tab do nothing (q_tab_n). */
+    {'1', 0, q_tab_n, "the tab of that number, as the tab row shows it", NULL},
     {'2', 0, q_tab_n, NULL, NULL},
     {'3', 0, q_tab_n, NULL, NULL},
     {'4', 0, q_tab_n, NULL, NULL},
     {'5', 0, q_tab_n, NULL, NULL},
+    {'6', 0, q_tab_n, NULL, NULL},
+    {'7', 0, q_tab_n, NULL, NULL},
+    {'8', 0, q_tab_n, NULL, NULL},
+    {'9', 0, q_tab_n, NULL, NULL},
     {'\t', 0, q_tab_next, "next tab", NULL},
     {KEY_BTAB, 1, q_tab_prev, "previous tab", NULL},
     {'/', 0, q_search, "search seller, id and message text (empty clears)", NULL},
@@ -527,6 +653,7 @@ static const ui_keydef queue_keys[] = {
     {'-', 0, q_thr_down, "disagreement threshold down by 0.5", NULL},
     {'t', 0, q_thr_type, "type the disagreement threshold", NULL},
     {'e', 0, q_edge, "mark / unmark the selected conversation as an edge case", NULL},
+    {'A', 0, q_bulk, "bulk accept: every conversation of this view whose prediction is ok (preview first)", NULL},
     {'a', 0, q_mine, "your assignments only / everything (starts on yours when you have some)", NULL},
     {'j', 0, q_down, "move the selection down", NULL},
     {KEY_DOWN, 1, q_down, NULL, NULL},
@@ -575,7 +702,15 @@ static void queue_destroy(screen *s)
     free(q->rows);
     free(q->sel_id);
     free(q->seller);
+    free(q->detail_id);
+    free(q->detail_note);
+    free(q->detail_error);
     free(q);
+}
+
+const pool_filter *screen_queue_filter(screen *s)
+{
+    return s && s->draw == queue_draw ? &((queue_screen *)s)->f : NULL;
 }
 
 const char *screen_queue_selected(screen *s)
@@ -603,8 +738,11 @@ screen *screen_queue_new(ui *u)
 {
     queue_screen *q = xcalloc(1, sizeof *q);
     q->base.title = "Queue";
-    q->base.hint = "Enter review  1-5 tabs  / search  o/O sort  e edge  "
-                   "d distribution  P programs  x actions  ? help  q quit";
+    /* The tab keys as many as the table has. */
+    static char hint[160];
+    snprintf(hint, sizeof hint, "Enter review  1-%d tabs  / search  o/O sort  "
+             "e edge  d distribution  P programs  x actions  ? help  q quit", NTABS);
+    q->base.hint = hint;
     q->base.keys = queue_keys;
     q->base.draw = queue_draw;
     q->base.mouse = queue_mouse;
@@ -621,7 +759,7 @@ screen *screen_queue_new(ui *u)
     apply_filter(u, q);
     queue_reload(u, &q->base);
     /* Nothing to review: start on All so the reviewer sees the pool. */
-    if (q->tabcount[0] == 0 && q->all > 0) set_tab(u, q, 4);
+    if (q->to_review == 0 && q->all > 0) set_tab(u, q, tab_of(FILTER_ALL));
     return &q->base;
 }
 
@@ -631,7 +769,7 @@ screen *screen_queue_seller_new(ui *u, const char *seller)
     queue_screen *q = (queue_screen *)s;
     q->base.title = "Seller's conversations";
     q->seller = xstrdup(seller);
-    set_tab(u, q, 4);
+    set_tab(u, q, tab_of(FILTER_ALL));
     queue_reload(u, s);
     return s;
 }

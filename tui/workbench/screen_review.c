@@ -7,6 +7,7 @@
 #include "../term/sanitize.h"
 #include "../../core/util.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,9 +86,12 @@ static int load(ui *u, review_screen *rv, const char *id, int64_t idx)
         ui_error(u, "%s", err);
         return -1;
     }
+    /* Each conversation opens on the first field (a reload keeps it). */
+    if (!rv->it.conv_id || strcmp(rv->it.conv_id, id) != 0) rv->sel = 0;
     free_convo(rv);
     rv->it = it;
     rv->start = it.v.yours;
+    rv->text_edited = 0;
     rv->total_msgs = total;
     rv->scroll_to_msg = -1;
     set_window(rv, c, 0);
@@ -99,10 +103,16 @@ static int load(ui *u, review_screen *rv, const char *id, int64_t idx)
 
 /* Unsaved edits: "yours" is not what it was when the conversation was
  * opened. */
-static int dirty(const ui *u, const review_screen *rv)
+static int scores_dirty(const ui *u, const review_screen *rv)
 {
     return rv->it.v.touched &&
            !label_scores_equal(u->r, &rv->start, &rv->it.v.yours);
+}
+
+/* ... or an edited rationale or comment. */
+static int dirty(const ui *u, const review_screen *rv)
+{
+    return scores_dirty(u, rv) || rv->text_edited;
 }
 
 /* Reloads the open conversation's prediction/label/edge (after a save
@@ -115,6 +125,9 @@ static void review_reload(ui *u, screen *s)
     int64_t old_seen = rv->it.seen;
     label_values keep = rv->it.v;
     scoreset keep_start = rv->start;
+    int keep_text = rv->text_edited;
+    char *keep_why = rv->it.rationale ? xstrdup(rv->it.rationale) : NULL;
+    char *keep_comment = rv->it.comment ? xstrdup(rv->it.comment) : NULL;
     int scroll = rv->conv_scroll, was_dirty = dirty(u, rv);
     int64_t first = rv->win_first;
     char *id = xstrdup(rv->it.conv_id);
@@ -125,8 +138,15 @@ static void review_reload(ui *u, screen *s)
             rv->it.v = keep;
             rv->start = keep_start;
             rv->it.seen = old_seen;   /* still "since it was opened" */
+            if (keep_text) {
+                review_set_rationale(&rv->it, keep_why);
+                review_set_comment(&rv->it, keep_comment);
+                rv->text_edited = 1;
+            }
         }
     }
+    free(keep_why);
+    free(keep_comment);
     free(id);
 }
 
@@ -276,12 +296,22 @@ static void save(ui *u, review_screen *rv, label_action action, int then,
     }
     ui_changed(u);
     rv->base.gen = u->gen;
+    /* Saved: nothing is unsaved now, also when no next one opens and this
+     * one stays on screen (was: its edits still counted as unsaved, and
+     * leaving asked to save them again). */
+    rv->start = rv->it.v.yours;
+    rv->it.v.touched = 0;
+    rv->text_edited = 0;
+    const char *with = review_rationale(&rv->it, action)
+        ? (label_comment_decide(rv->it.comment) ? ", your rationale and comment"
+                                                : ", your rationale")
+        : label_comment_decide(rv->it.comment) ? ", your comment" : "";
     if (sv.status == LABEL_ACCEPTED && rv->it.has_pred)
-        ui_status(u, "saved %s as accepted: prediction #%lld (u undoes)",
-                  rv->it.conv_id, (long long)rv->it.pr.id);
+        ui_status(u, "saved %s as accepted: prediction #%lld%s (u undoes)",
+                  rv->it.conv_id, (long long)rv->it.pr.id, with);
     else
-        ui_status(u, "saved %s as %s (u undoes)", rv->it.conv_id,
-                  label_status_name(sv.status));
+        ui_status(u, "saved %s as %s%s (u undoes)", rv->it.conv_id,
+                  label_status_name(sv.status), with);
     then_do(u, rv, then);
 }
 
@@ -311,6 +341,11 @@ static void leave_answer(ui *u, screen *s, int key)
         label_values_init(&rv->it.v, u->r,
                           rv->it.has_pred ? &rv->it.pr.scores : NULL, NULL);
         rv->start = rv->it.v.yours;
+        if (rv->text_edited) {
+            review_set_rationale(&rv->it, rv->it.has_own ? rv->it.own.rationale : NULL);
+            review_set_comment(&rv->it, rv->it.has_own ? rv->it.own.comment : NULL);
+            rv->text_edited = 0;
+        }
         ui_status(u, "edits discarded");
         then_do(u, rv, then);
     } else {
@@ -346,6 +381,12 @@ static void accept(ui *u, review_screen *rv)
 {
     if (!rv->it.has_pred) {
         ui_error(u, "no model scores to accept: type your values and press Enter");
+        return;
+    }
+    /* Your rationale and comment go with the model's scores; only edited
+     * scores, which accepting would drop, ask first. */
+    if (!scores_dirty(u, rv)) {
+        save(u, rv, LABEL_DO_ACCEPT, THEN_NEXT_TO_REVIEW, 0);
         return;
     }
     leave(u, rv, THEN_ACCEPT);
@@ -425,6 +466,47 @@ static void note_done(ui *u, screen *s, const char *text)
     ui_status(u, "note added to %s (u undoes)", rv->it.conv_id);
 }
 
+/* ---- rationale and comment ---- */
+
+static void rationale_done(ui *u, screen *s, const char *text)
+{
+    review_screen *rv = (review_screen *)s;
+    /* The model's left as it was prefilled (one line, maybe cut) is not
+     * an edit: the model's stands, whole. */
+    char *echo = ui_prompt_echo_new(rv->it.has_pred ? rv->it.pr.rationale : NULL);
+    int unchanged = rv->it.has_pred && rv->it.pr.rationale && !strcmp(echo, text);
+    free(echo);
+    review_set_rationale(&rv->it, unchanged ? NULL : text);
+    rv->text_edited = 1;
+    if (review_rationale(&rv->it, LABEL_DO_SAVE))
+        ui_status(u, "your rationale is set: Enter or a saves it with the label");
+    else
+        ui_status(u, "rationale as the model's: the model's stands");
+}
+
+static void edit_rationale(ui *u, review_screen *rv)
+{
+    const char *init = rv->it.rationale ? rv->it.rationale
+                     : rv->it.has_pred ? rv->it.pr.rationale : NULL;
+    ui_prompt(u, &rv->base, "Rationale (Enter sets, Ctrl-U clears, Esc cancels): ",
+              init, rationale_done);
+}
+
+static void comment_done(ui *u, screen *s, const char *text)
+{
+    review_screen *rv = (review_screen *)s;
+    review_set_comment(&rv->it, label_comment_decide(text));
+    rv->text_edited = 1;
+    ui_status(u, rv->it.comment ? "comment set: Enter, a or s saves it with the label"
+                                : "comment cleared");
+}
+
+static void edit_comment(ui *u, review_screen *rv)
+{
+    ui_prompt(u, &rv->base, "Comment (Enter sets, Esc cancels): ",
+              rv->it.comment, comment_done);
+}
+
 /* ---- editing values ---- */
 
 static void set_value(ui *u, review_screen *rv, int fi, double v)
@@ -451,16 +533,18 @@ static void reset_field(ui *u, review_screen *rv)
     label_values_reset(&rv->it.v, u->r, rv->fields[rv->sel]);
 }
 
-static void commit_typed(ui *u, review_screen *rv)
+/* 0, or -1 when what was typed is not a number (said). */
+static int commit_typed(ui *u, review_screen *rv)
 {
     rv->typing = 0;
     double v;
-    if (!rv->typed[0]) return;
+    if (!rv->typed[0]) return 0;
     if (!ui_parse_typed(rv->typed, &v)) {
         ui_error(u, "'%s' is not a number", rv->typed);
-        return;
+        return -1;
     }
     set_value(u, rv, rv->fields[rv->sel], v);
+    return 0;
 }
 
 static void move_sel(review_screen *rv, int d)
@@ -487,10 +571,10 @@ static int typing_key(ui *u, review_screen *rv, ui_key k)
         return 1;
     }
     if (!k.fkey && k.ch == 27) { rv->typing = 0; return 1; }
-    if ((!k.fkey && (k.ch == '\r' || k.ch == '\n')) || (k.fkey && k.ch == KEY_ENTER)) {
-        commit_typed(u, rv);
-        return 1;
-    }
+    /* Enter commits and, through the key table, saves (one key, not two);
+     * a value that is no number stays on screen, nothing saved. */
+    if ((!k.fkey && (k.ch == '\r' || k.ch == '\n')) || (k.fkey && k.ch == KEY_ENTER))
+        return commit_typed(u, rv) < 0;
     if (!k.fkey && k.ch == '\t') { commit_typed(u, rv); move_sel(rv, 1); return 1; }
     if (k.fkey && k.ch == KEY_BTAB) { commit_typed(u, rv); move_sel(rv, -1); return 1; }
     if ((k.fkey && k.ch == KEY_DOWN) || (!k.fkey && k.ch == 'j')) {
@@ -558,6 +642,14 @@ static void scroll_right(review_screen *rv, int d)
 
 static void rescore(ui *u, review_screen *rv);
 
+/* A field's own key: pick that field (a value being typed is committed
+ * first, as when moving with j/k). */
+static void pick_field(review_screen *rv, ui_key k)
+{
+    for (int i = 0; i < rv->nfields; i++)
+        if (rv->field_key[i] == k.ch) rv->sel = i;
+}
+
 /* ---- the key table: key handling and the ? overlay ---- */
 
 /* Every row's action first lets a value being typed have the key (Tab,
@@ -608,6 +700,10 @@ REVIEW_KEY_FN(k_end, conv_end(u, rv))
 REVIEW_KEY_FN(k_right_down, scroll_right(rv, 3))
 REVIEW_KEY_FN(k_right_up, scroll_right(rv, -3))
 REVIEW_KEY_FN(k_back, leave(u, rv, THEN_POP))
+REVIEW_KEY_FN(k_rationale, edit_rationale(u, rv))
+REVIEW_KEY_FN(k_comment, edit_comment(u, rv))
+REVIEW_KEY_FN(k_guide, ui_push(u, screen_guide_new(u)))
+REVIEW_KEY_FN(k_field, pick_field(rv, k))
 #undef REVIEW_KEY_FN
 
 static const ui_keydef review_keys[] = {
@@ -628,8 +724,9 @@ static const ui_keydef review_keys[] = {
     {KEY_BTAB, 1, k_up, NULL, NULL},
     {'+', 0, k_raise, "raise the picked field by 0.5", NULL},
     {'-', 0, k_lower, "lower the picked field by 0.5", NULL},
-    {0, 0, NULL, "type a value (e.g. 7, 7.5); Enter or Tab commits it, Esc"
-                 " cancels; Tab also moves to the next field", "0-9 ."},
+    {0, 0, NULL, "type a value (e.g. 7, 7.5) for the picked field; moving"
+                 " to another field (its key, j/k, Tab) commits it, Enter"
+                 " commits it and saves, Esc cancels", "0-9 ."},
     {0, 0, NULL, "while typing: delete a character", "Backspace"},
     {'=', 0, k_reset, "reset the picked field to the model's value (overall:"
                       " back to following the parts)", NULL},
@@ -637,6 +734,13 @@ static const ui_keydef review_keys[] = {
                      " review", NULL},
     {'e', 0, k_edge, "mark / unmark as an edge case, with a one-line note",
      NULL},
+    {'w', 0, k_rationale, "write your rationale (why these scores; starts as"
+                          " the model's): saved with the label, exported as"
+                          " the example's rationale", NULL},
+    {'C', 0, k_comment, "add a comment to your label (for the team; a skip"
+                        " keeps it too)", NULL},
+    {'g', 0, k_guide, "the guidelines: instructions, every field's range and"
+                      " description, the rubric's guidelines text", NULL},
     {'N', 0, k_note, "add a note to this conversation", NULL},
     {'u', 0, k_undo, "undo your own most recent action (label, skip, edge"
                      " mark or unmark, note) and open the conversation it"
@@ -664,9 +768,91 @@ static const ui_keydef review_keys[] = {
                  " the rubric formula unless you type it (*). Leaving with"
                  " unsaved edits asks: save, discard or stay. A model overall"
                  " that disagrees with its parts by more than 0.5 is"
-                 " highlighted (!).", ""},
+                 " highlighted (!). A rationale of yours with the model's"
+                 " scores is still accepted (the status follows the scores).", ""},
     UI_KEYS_END,
 };
+
+/* 1 when ch is some row's key (not an F-key) in t. */
+static int taken_in(const ui_keydef *t, int ch)
+{
+    for (; t && (t->fn || t->help || t->label); t++)
+        if (t->fn && !t->fkey && t->ch == ch) return 1;
+    return 0;
+}
+
+static int key_free(int ch, const ui_keydef *fixed, const ui_keydef *global,
+                    const int *keys, int n)
+{
+    if (taken_in(fixed, ch) || taken_in(global, ch)) return 0;
+    for (int i = 0; i < n; i++)
+        if (keys[i] == ch) return 0;
+    return 1;
+}
+
+void review_field_keys(const rubric *r, const int *fields, int nfields,
+                       const ui_keydef *fixed, const ui_keydef *global,
+                       int *keys)
+{
+    for (int i = 0; i < nfields; i++) keys[i] = 0;
+    for (int i = 0; i < nfields; i++) {      /* initials of the words */
+        const char *name = r->fields[fields[i]].name;
+        size_t n = strlen(name);
+        if (n > 6 && strcmp(name + n - 6, "_score") == 0) n -= 6;
+        for (int upper = 0; upper < 2 && !keys[i]; upper++)
+            for (size_t k = 0; k < n && !keys[i]; k++) {
+                if (!isalpha((unsigned char)name[k]) ||
+                    (k > 0 && name[k - 1] != '_'))
+                    continue;
+                int ch = upper ? toupper((unsigned char)name[k])
+                               : tolower((unsigned char)name[k]);
+                if (key_free(ch, fixed, global, keys, nfields)) keys[i] = ch;
+            }
+    }
+    for (int i = 0; i < nfields; i++) {      /* then any letter of the name */
+        const char *name = r->fields[fields[i]].name;
+        for (int upper = 0; upper < 2 && !keys[i]; upper++)
+            for (size_t k = 0; name[k] && !keys[i]; k++) {
+                if (!isalpha((unsigned char)name[k])) continue;
+                int ch = upper ? toupper((unsigned char)name[k])
+                               : tolower((unsigned char)name[k]);
+                if (key_free(ch, fixed, global, keys, nfields)) keys[i] = ch;
+            }
+    }
+}
+
+/* The screen's key table: a row per field key, then review_keys; the
+ * hint names the field keys. */
+static void build_keys(ui *u, review_screen *rv)
+{
+    review_field_keys(u->r, rv->fields, rv->nfields, review_keys,
+                      ui_global_keys(), rv->field_key);
+    size_t nfixed = 0;
+    while (review_keys[nfixed].fn || review_keys[nfixed].help ||
+           review_keys[nfixed].label)
+        nfixed++;
+    rv->keytab = xcalloc((size_t)rv->nfields + nfixed + 2, sizeof *rv->keytab);
+    size_t n = 0;
+    rv->keytab[n++] = (ui_keydef){0, 0, NULL, "Score fields: its key, the"
+                                  " digits, Enter saves", ""};
+    sbuf keys = {0};
+    for (int i = 0; i < rv->nfields; i++) {
+        if (!rv->field_key[i]) continue;
+        sbuf h = {0};
+        sbuf_addf(&h, "pick %s (then type its value)",
+                  u->r->fields[rv->fields[i]].name);
+        rv->field_help[i] = sbuf_take(&h);
+        rv->keytab[n++] = (ui_keydef){rv->field_key[i], 0, k_field,
+                                      rv->field_help[i], NULL};
+        sbuf_addf(&keys, "%s%c", keys.len ? "/" : "", rv->field_key[i]);
+    }
+    for (size_t i = 0; i < nfixed; i++) rv->keytab[n++] = review_keys[i];
+    rv->keytab[n] = (ui_keydef)UI_KEYS_END;
+    snprintf(rv->hint, sizeof rv->hint, "a accept  %s field, digits, Enter"
+             " save  s skip  e edge  w rationale  C comment  g guidelines"
+             "  u undo  n/p  ? help  q back", keys.s ? keys.s : "j/k");
+    sbuf_free(&keys);
+}
 
 /* Keys outside the table: the rest of typing (digits, Backspace) and a
  * digit that starts typing a value. */
@@ -715,6 +901,8 @@ static void review_destroy(screen *s)
 {
     review_screen *rv = (review_screen *)s;
     free_convo(rv);
+    for (int i = 0; i < rv->nfields; i++) free(rv->field_help[i]);
+    free(rv->keytab);
     free(rv);
 }
 
@@ -728,10 +916,7 @@ screen *screen_review_new(ui *u, const pool_filter *f, int64_t idx,
 {
     review_screen *rv = xcalloc(1, sizeof *rv);
     rv->base.title = "Review";
-    rv->base.hint = "a accept  Enter save+next  j/k field  +/- 0.5  digits type"
-                    "  s skip  e edge  N note  u undo  n/p next/prev  ? help"
-                    "  q back";
-    rv->base.keys = review_keys;
+    rv->base.hint = rv->hint;
     rv->base.draw = review_draw;
     rv->base.key = review_key;
     rv->base.mouse = review_mouse;
@@ -747,6 +932,8 @@ screen *screen_review_new(ui *u, const pool_filter *f, int64_t idx,
     rv->f.seller = NULL;
     for (size_t i = 0; i < u->r->nfields; i++)
         if (rubric_is_scored(&u->r->fields[i])) rv->fields[rv->nfields++] = (int)i;
+    build_keys(u, rv);
+    rv->base.keys = rv->keytab;
     if (load(u, rv, id, idx) < 0) {
         review_destroy(&rv->base);
         return NULL;

@@ -96,6 +96,12 @@ static void draw_conv_line(ui *u, review_screen *rv, const rv_line *l, int y,
     case RL_HEAD: {
         strftime(buf, sizeof buf, "%H:%M ", &tm);
         int x = ui_put(u, y, 0, w, buf, ui_attr(u, A_UI_DIM));
+        /* No sender (a WhatsApp system line): the role is the name, not
+         * "18:01  (system)". */
+        if (!m->sender[0]) {
+            ui_put(u, y, x, w - x, convo_role_name(m->role), role_attr(u, m->role));
+            break;
+        }
         x += ui_put(u, y, x, w - x, m->sender, role_attr(u, m->role));
         snprintf(buf, sizeof buf, " (%s)", convo_role_name(m->role));
         ui_put(u, y, x, w - x, buf, ui_attr(u, A_UI_DIM));
@@ -153,7 +159,8 @@ static void draw_conversation(ui *u, review_screen *rv, int top, int rows,
      * counts after them stay on screen. */
     int avail = w - mw;
     char tail[96];
-    snprintf(tail, sizeof tail, " | %s msgs | #%s", n, pos);
+    snprintf(tail, sizeof tail, " | %s %s | #%s", n,
+             ui_plural(rv->total_msgs, "msg", "msgs"), pos);
     /* The id first: all but "  seller ", 8 columns of seller and the counts. */
     const char *seller = rv->c->seller_id ? rv->c->seller_id : "?";
     int sl = (int)strlen(seller) < 8 ? (int)strlen(seller) : 8;
@@ -202,11 +209,17 @@ static void draw_field(ui *u, review_screen *rv, int i, int y, int x, int w)
     int fi = rv->fields[i];
     const rubric_field *f = &u->r->fields[fi];
     int sel = i == rv->sel, oi = rubric_overall_index(u->r);
-    int barw = w >= 44 ? 10 : w >= 36 ? 7 : 4;
+    int barw = w >= 44 ? 10 : w >= 36 ? 5 : 4;   /* room for the field keys */
     int namew = w - 2 - 7 - 7 - barw - 1;
     if (sel) ui_fill(y, x, w, ui_attr(u, A_UI_SEL));
     int base = sel ? ui_attr(u, A_UI_SEL) : UI_PLAIN;
     ui_put(u, y, x, 2, sel ? (u->ascii ? ">" : "\u25b8") : " ", base);
+    /* The field's own key before its name (none: reached with j/k). */
+    char key[4] = "  ";
+    if (rv->field_key[i]) key[0] = (char)rv->field_key[i];
+    ui_put(u, y, x + 2, 2, key, base | (int)A_BOLD | (int)A_UNDERLINE);
+    x += 2;
+    namew -= 2;
     char name[128];
     field_label(u, fi, name, sizeof name);
     if (!f->higher_is_better && f->kind == FIELD_SCORE)
@@ -241,6 +254,7 @@ static void draw_field(ui *u, review_screen *rv, int i, int y, int x, int w)
         ya = changed ? ui_attr(u, A_UI_TYPED) : sel ? base : ui_attr(u, A_UI_HUMAN);
     }
     ui_put(u, y, x + 2 + namew + 7, 7, mv, ya);
+    x -= 2;
     if (mine->set[fi])
         ui_draw_bar(u, y, x + w - barw, barw, mine->v[fi], f->lo, f->hi,
                     sel ? base : ui_attr(u, A_UI_HUMAN));
@@ -328,7 +342,7 @@ static void draw_state(ui *u, review_screen *rv, int y0, int rows, int x,
 static void draw_scores(ui *u, review_screen *rv, int top, int rows, int x,
                         int w)
 {
-    int barw = w >= 44 ? 10 : w >= 36 ? 7 : 4;
+    int barw = w >= 44 ? 10 : w >= 36 ? 5 : 4;   /* room for the field keys */
     int namew = w - 2 - 7 - 7 - barw - 1;
     int ha = ui_attr(u, A_UI_HEAD);
     ui_fill(top, x, w, ha);
@@ -339,6 +353,13 @@ static void draw_scores(ui *u, review_screen *rv, int top, int rows, int x,
     int y = top + 1;
     for (int i = 0; i < rv->nfields && y < top + rows; i++, y++)
         draw_field(u, rv, i, y, x, w);
+    /* The picked field's description, always on screen (g: all of them). */
+    if (y < top + rows && rv->nfields > 0) {
+        const rubric_field *f = &u->r->fields[rv->fields[rv->sel]];
+        ui_put_cut(u, y, x + 1, w - 1,
+                   *f->desc ? f->desc : "(no description: g for the guidelines)",
+                   ui_attr(u, A_UI_DIM));
+    }
     y++;
     int avail = top + rows - y;
     if (avail <= 0) return;
@@ -348,10 +369,18 @@ static void draw_scores(ui *u, review_screen *rv, int top, int rows, int x,
     if (rv->it.has_pred) {
         text_block(u, "Rationale", rv->it.pr.rationale ? rv->it.pr.rationale : "(none)",
                    y, avail, x, w, &line, skip, UI_PLAIN);
-        if (rv->it.pr.reasoning && *rv->it.pr.reasoning)
-            text_block(u, "Reasoning", rv->it.pr.reasoning, y, avail, x, w, &line,
-                       skip, ui_attr(u, A_UI_DIM));
     }
+    /* What a save stores with the label: your rationale, your comment. */
+    const char *why = review_rationale(&rv->it, LABEL_DO_SAVE);
+    if (why)
+        text_block(u, "Your rationale (w)", why, y, avail, x, w, &line, skip,
+                   ui_attr(u, A_UI_HUMAN));
+    if (rv->it.comment)
+        text_block(u, "Your comment (C)", rv->it.comment, y, avail, x, w,
+                   &line, skip, ui_attr(u, A_UI_HUMAN));
+    if (rv->it.has_pred && rv->it.pr.reasoning && *rv->it.pr.reasoning)
+        text_block(u, "Reasoning", rv->it.pr.reasoning, y, avail, x, w, &line,
+                   skip, ui_attr(u, A_UI_DIM));
     rv->right_total = line;
     if (line > avail)
         ui_putf(u, top + rows - 1, x + w - 12, 12, ui_attr(u, A_UI_DIM),

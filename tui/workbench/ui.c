@@ -36,6 +36,7 @@ void ui_pop(ui *u)
     screen *s = u->top;
     if (!s) return;
     u->top = s->below;
+    u->popped_at = u->nkeys;
     const char *cur = s->current ? s->current(s) : NULL;
     char *id = xstrdup(cur);
     s->destroy(s);
@@ -124,7 +125,7 @@ void ui_prompt(ui *u, screen *s, const char *text, const char *init,
     if (init) {
         size_t n;
         wchar_t *w = sanitize_wide_new(init, 0, &n);
-        if (n > 255) n = 255;
+        if (n > UI_PROMPT_MAX - 1) n = UI_PROMPT_MAX - 1;
         memcpy(u->prompt.buf, w, n * sizeof *w);
         u->prompt.len = n;
         free(w);
@@ -134,14 +135,26 @@ void ui_prompt(ui *u, screen *s, const char *text, const char *init,
     u->prompt.s = s;
 }
 
-static char *prompt_text(ui *u)
+static char *wide_text(const wchar_t *w, size_t n)
 {
     sbuf b = {0};
-    for (size_t i = 0; i < u->prompt.len; i++) {
+    for (size_t i = 0; i < n; i++) {
         char mb[4];
-        sbuf_addn(&b, mb, (size_t)utf8_encode((uint32_t)u->prompt.buf[i], mb));
+        sbuf_addn(&b, mb, (size_t)utf8_encode((uint32_t)w[i], mb));
     }
-    return sbuf_take(&b);
+    return b.s ? sbuf_take(&b) : xstrdup("");
+}
+
+static char *prompt_text(ui *u) { return wide_text(u->prompt.buf, u->prompt.len); }
+
+char *ui_prompt_echo_new(const char *init)
+{
+    size_t n;
+    wchar_t *w = sanitize_wide_new(init ? init : "", 0, &n);
+    if (n > UI_PROMPT_MAX - 1) n = UI_PROMPT_MAX - 1;
+    char *t = wide_text(w, n);
+    free(w);
+    return t;
 }
 
 static void prompt_key(ui *u, ui_key k)
@@ -171,7 +184,8 @@ static void prompt_key(ui *u, ui_key k)
     else if ((k.fkey && k.ch == KEY_HOME) || (!k.fkey && k.ch == 1)) *cur = 0;
     else if ((k.fkey && k.ch == KEY_END) || (!k.fkey && k.ch == 5)) *cur = *len;
     else if (!k.fkey && k.ch == 21) *len = *cur = 0;          /* Ctrl-U */
-    else if (!k.fkey && !sanitize_cp_unsafe((uint32_t)k.ch, 0) && *len < 255) {
+    else if (!k.fkey && !sanitize_cp_unsafe((uint32_t)k.ch, 0) &&
+             *len < UI_PROMPT_MAX - 1) {
         memmove(buf + *cur + 1, buf + *cur, (*len - *cur) * sizeof *buf);
         buf[(*cur)++] = (wchar_t)k.ch;
         (*len)++;
@@ -374,10 +388,50 @@ static int g_help(ui *u, screen *s, ui_key k)
     return 1;
 }
 
+/* ---- quitting ----
+ * q on the queue quits at once, as in htop and tig, except when quitting
+ * would cost something or was likely not meant: a background job is
+ * running (quitting stops it), or the key before it already went back
+ * from a screen (q q from the review screen: tig would exit, which is the
+ * accident reviewers report). Then it asks. A screen with unsaved edits
+ * asks first itself (screen.quit). Ctrl-C quits the same way from any
+ * screen; a second Ctrl-C while asked quits. */
+
+static void quit_answer(ui *u, screen *s, int key)
+{
+    u->quit_asking = 0;
+    if (key == 'y' || key == 'Y') u->quit = 1;
+    else ui_status(u, "not quitting");
+}
+
+static void quit_or_ask(ui *u, int double_q)
+{
+    char summary[256], q[512];
+    if (!ui_job_running(u) && !double_q) { u->quit = 1; return; }
+    ui_session_summary(u, summary, sizeof summary);
+    snprintf(q, sizeof q, "%s Quit curate? y quits, any other key stays (%s)",
+             ui_job_running(u) ? "A background job is running: quitting stops"
+                                 " it (what it finished is kept)."
+                               : "", summary);
+    u->quit_asking = 1;
+    ui_ask(u, u->top, q[0] == ' ' ? q + 1 : q, quit_answer);
+}
+
+/* Ctrl-C: unsaved edits ask first (that screen's own question), then as
+ * q on the queue. */
+static void quit_interrupt(ui *u)
+{
+    if (u->quit_asking) { u->quit = 1; return; }
+    for (screen *s = u->top; s; s = s->below)
+        if (s->quit && s->quit(u, s)) return;
+    quit_or_ask(u, 0);
+}
+
 static int g_back(ui *u, screen *s, ui_key k)
 {
     if (u->top && u->top->below) ui_pop(u);
-    else u->quit = 1;
+    else if (k.ch == 27) ui_status(u, "q quits the workbench");
+    else quit_or_ask(u, u->popped_at + 1 == u->nkeys);
     return 1;
 }
 
@@ -421,7 +475,8 @@ static const ui_keydef global_keys[] = {
     {0, 0, NULL, "Everywhere", ""},
     {'?', 0, g_help, "this help (j/k, PgUp/PgDn scroll it; any other key closes)", NULL},
     {KEY_F(1), 1, g_help, NULL, NULL},
-    {'q', 0, g_back, "back to the previous screen; quit from the queue", NULL},
+    {'q', 0, g_back, "back to the previous screen; quit from the queue (asks "
+                     "while a job runs, or right after going back)", NULL},
     {27, 0, g_back, NULL, NULL},
     {'d', 0, g_dist, "distribution view: model vs human scores", NULL},
     {'P', 0, g_programs, "programs view: optimised few-shot programs", NULL},
@@ -437,9 +492,12 @@ static const ui_keydef global_keys[] = {
     UI_KEYS_END,
 };
 
+const ui_keydef *ui_global_keys(void) { return global_keys; }
+
 static void dispatch(ui *u, ui_key k)
 {
     if (k.fkey && k.ch == KEY_RESIZE) { clearok(curscr, TRUE); return; }
+    u->nkeys++;
     if (u->ask.active) {
         u->ask.active = 0;
         u->ask.done(u, u->ask.s, k.fkey ? -k.ch : k.ch);
@@ -592,6 +650,7 @@ int ui_run(const ui_opts *o)
     mousemask(ALL_MOUSE_EVENTS, NULL);
     mouseinterval(0);
     ui_colors_init(u);
+    ui_session_start(u);
     ui_push(u, screen_queue_new(u));
     draw_frame(u);
     if (u->timing) {
@@ -611,9 +670,8 @@ int ui_run(const ui_opts *o)
             /* A screen with unsaved edits (also one under the top) asks
              * first. */
             got_sigint = 0;
-            screen *s = u->top;
-            while (s && !(s->quit && s->quit(u, s))) s = s->below;
-            if (!s) break;
+            quit_interrupt(u);
+            if (u->quit) break;
             draw_frame(u);
             continue;
         }
@@ -641,11 +699,14 @@ int ui_run(const ui_opts *o)
             fflush(u->timing);
         }
     }
+    char summary[256];
+    ui_session_summary(u, summary, sizeof summary);
     ui_job_free(u);
     ui_indexer_free(u->indexer);
     ui_export_cleanup();
     endwin();
     delscreen(scr);
+    if (!gone) printf("curate: %s\n", summary);
     sigaction(SIGINT, &old_sa, NULL);
     ui_free(u);
     free(u);

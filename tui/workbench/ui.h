@@ -16,6 +16,10 @@ typedef struct {
     int no_color;             /* NO_COLOR set or --no-color */
 } ui_opts;
 
+/* The pool_meta key of reviewer's daily goal ("goal.NAME"), into buf:
+ * `curate tui --goal N` sets it, the workbench shows it. */
+void ui_goal_key(const char *reviewer, char *buf, size_t n);
+
 /* Runs the workbench until the user quits. Returns the exit status. */
 int ui_run(const ui_opts *o);
 

@@ -179,6 +179,12 @@ static const char *need_sel_idle(ui *u)
     return b ? b : need_selection(u);
 }
 
+static const char *need_view_idle(ui *u)
+{
+    const char *b = busy(u);
+    return b ? b : ui_queue_view(u) ? NULL : "open the queue first";
+}
+
 typedef struct {
     int key;
     const char *label;
@@ -203,6 +209,10 @@ static const ui_action actions[] = {
      act_export_mongo},
     {'l', "Export the reviewed examples as JSONL (DSPy Example dicts)", busy,
      ui_action_export_pool},
+    {'v', "Export the queue's view (tab, filter, search) as JSONL", need_view_idle,
+     ui_action_export_view},
+    {'b', "Bulk accept the queue's view (ok predictions; preview first)",
+     need_view_idle, ui_action_bulk_accept},
     {'i', "Import a program state from a DSPy JSON file", busy,
      ui_action_import_program},
     {'g', "Import the program state from MongoDB (CURATE_MONGO_URI)",

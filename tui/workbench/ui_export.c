@@ -41,8 +41,9 @@ static int export_job(ui_job_ctx *c)
     if (a->path) {
         rc = outfile_write_all(a->path, state, strlen(state), 0, c->err);
         if (rc == 0)
-            ui_job_log(c, "program %lld (%d demos) written to %s",
-                       (long long)meta.id, meta.n_demos, a->path);
+            ui_job_log(c, "program %lld (%d %s) written to %s",
+                       (long long)meta.id, meta.n_demos,
+                       ui_plural(meta.n_demos, "demo", "demos"), a->path);
     } else {
         mongo_target t = {.uri = a->uri};
         mongo_result res;
@@ -51,8 +52,9 @@ static int export_job(ui_job_ctx *c)
         rc = export_mongo_put(&t, state, meta.created_at, meta.n_demos, &res,
                               c->err);
         if (rc == 0)
-            ui_job_log(c, "program %lld (%d demos) %s %s at %s",
+            ui_job_log(c, "program %lld (%d %s) %s %s at %s",
                        (long long)meta.id, meta.n_demos,
+                       ui_plural(meta.n_demos, "demo", "demos"),
                        res.inserted ? "inserted into" : "replaced in", res.where,
                        res.uri);
     }
@@ -134,8 +136,8 @@ static int mongo_import_job(ui_job_ctx *c)
                                   c->err);
     free(state);
     if (rc == 0) {
-        ui_job_log(c, "program %lld: %s (%d demos); P lists it", (long long)id,
-                   note, ndemos);
+        ui_job_log(c, "program %lld: %s (%d %s); P lists it", (long long)id,
+                   note, ndemos, ui_plural(ndemos, "demo", "demos"));
         ui_job_progress(c, 1, 1, 0, "done");
     }
     return rc;

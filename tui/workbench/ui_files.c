@@ -30,6 +30,73 @@ static int pool_export_job(ui_job_ctx *c)
     return rc;
 }
 
+/* The queue's view, as `curate export pool --filter`. */
+typedef struct {
+    ui_view view;
+    char *path;
+} view_export_arg;
+
+static void view_export_arg_free(void *arg)
+{
+    view_export_arg *a = arg;
+    ui_view_clear(&a->view);
+    free(a->path);
+    free(a);
+}
+
+static int view_export_job(ui_job_ctx *c)
+{
+    view_export_arg *a = c->arg;
+    export_pool_opts o = {.sel = EXPORT_VIEW, .view = &a->view.f};
+    sbuf out = {0}, what = {0};
+    int n = 0, skipped = 0;
+    ui_job_progress(c, 0, 1, 0, "reading the view's examples");
+    int rc = export_pool_examples(c->p, c->o->r, &o, &out, &n, &skipped, c->err);
+    if (rc == 0)
+        rc = outfile_write_all(a->path, out.s ? out.s : "", out.len, 0, c->err);
+    if (rc == 0) {
+        pool_filter_describe(&a->view.f, &what);
+        ui_job_log(c, "%d examples of the view (%s) written to %s (DSPy "
+                   "Example dicts, JSONL); %d without a current label left "
+                   "out", n, what.s, a->path, skipped);
+        ui_job_progress(c, 1, 1, 0, "done");
+    }
+    sbuf_free(&what);
+    sbuf_free(&out);
+    return rc;
+}
+
+static ui_view pending_view;   /* the view an export prompt is for */
+
+static void view_path_done(ui *u, screen *s, const char *text)
+{
+    (void)s;
+    if (!text[0]) {
+        ui_error(u, "export: no file name");
+        ui_view_clear(&pending_view);
+        return;
+    }
+    view_export_arg *a = xcalloc(1, sizeof *a);
+    a->view = pending_view;          /* its strings move to the job */
+    memset(&pending_view, 0, sizeof pending_view);
+    a->path = xstrdup(text);
+    ui_job_start(u, "Export view", view_export_job, a, view_export_arg_free);
+}
+
+void ui_action_export_view(ui *u)
+{
+    const pool_filter *f = ui_queue_view(u);
+    if (!f) {
+        ui_error(u, "export view: open the queue first");
+        return;
+    }
+    ui_view_clear(&pending_view);
+    ui_view_copy(&pending_view, f);
+    /* (the prompt's label is short: the log line names the view) */
+    ui_prompt(u, u->top, "Export the queue's view to: ",
+              EXPORT_POOL_DEFAULT_JSONL, view_path_done);
+}
+
 static int import_job(ui_job_ctx *c)
 {
     const char *path = c->arg;
@@ -45,8 +112,9 @@ static int import_job(ui_job_ctx *c)
     int rc = import_program_state(c->p, c->o->r, json, &o, &id, &ndemos, c->err);
     free(json);
     if (rc == 0) {
-        ui_job_log(c, "program %lld: imported from %s (%d demos); P lists it, "
-                   "b there makes it the best", (long long)id, path, ndemos);
+        ui_job_log(c, "program %lld: imported from %s (%d %s); P lists it, "
+                   "b there makes it the best", (long long)id, path, ndemos,
+                   ui_plural(ndemos, "demo", "demos"));
         ui_job_progress(c, 1, 1, 0, "done");
     }
     return rc;

@@ -92,8 +92,9 @@ int ui_indexer_poll(ui *u, ui_indexer *ix, char *out, size_t n)
         snprintf(msg, sizeof msg, "search index: %s (searches still work, by "
                  "a scan; `curate index` retries)", err);
     else
-        snprintf(msg, sizeof msg, "search index: %lld conversations indexed in "
-                 "%.1f s", (long long)done, date_mono() - ix->started);
+        snprintf(msg, sizeof msg, "search index: %lld %s indexed in %.1f s",
+                 (long long)done, ui_plural(done, "conversation", "conversations"),
+                 date_mono() - ix->started);
     ui_log_add(u, failed, msg);
     out[0] = 0;
     return 0;

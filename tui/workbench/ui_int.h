@@ -87,6 +87,7 @@ enum {
 };
 
 #define UI_LOG_MAX 500
+#define UI_PROMPT_MAX 4096     /* characters the one-line prompt holds */
 
 typedef void (*ui_prompt_fn)(ui *u, screen *s, const char *text);
 typedef void (*ui_ask_fn)(ui *u, screen *s, int key);
@@ -107,7 +108,7 @@ struct ui {
     struct {
         int active;
         char label[64];
-        wchar_t buf[256];
+        wchar_t buf[UI_PROMPT_MAX];
         size_t len, cur;
         ui_prompt_fn done;
         screen *s;
@@ -136,6 +137,13 @@ struct ui {
     double synced_checked; /* when synced_label was last read (date_mono) */
     unsigned index_gen;    /* gen when the index was last found caught up */
     int64_t pending_program;   /* program of an export waiting for a prompt */
+    /* The session (ui_session.c) and quitting (ui.c). */
+    double session_start;      /* date_mono() */
+    int64_t session_after;     /* the journal's last id at the start */
+    int64_t goal;              /* labels a day (0: none), pool_meta goal.REVIEWER */
+    unsigned nkeys;            /* keys dispatched so far */
+    unsigned popped_at;        /* nkeys when a screen was last popped */
+    int quit_asking;           /* the "quit?" question is showing */
 };
 
 /* ---- ui.c ---- */
@@ -148,6 +156,10 @@ void ui_error(ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
  * init pre-fills it (may be NULL). */
 void ui_prompt(ui *u, screen *s, const char *label, const char *init,
                ui_prompt_fn done);
+/* The text the prompt hands to done when init is left untouched (init as
+ * it can be shown on one line, at most UI_PROMPT_MAX - 1 characters), so a
+ * caller can tell "unchanged" from an edit. Caller frees. */
+char *ui_prompt_echo_new(const char *init);
 /* The pool was changed by this process: every screen reloads when drawn. */
 void ui_changed(ui *u);
 /* Asks a one-key question in the status line; the next key goes to
@@ -158,6 +170,9 @@ void ui_ask(ui *u, screen *s, const char *question, ui_ask_fn done);
  * conversation it was on; caller frees), 0 nothing to undo, -1 error
  * (shown). */
 int ui_undo(ui *u, char **conv_id);
+/* The keys that work on every screen (the global key table), for a screen
+ * that makes keys of its own and must not take these. */
+const ui_keydef *ui_global_keys(void);
 
 /* ---- ui_draw.c ---- */
 void ui_colors_init(ui *u);
@@ -183,6 +198,22 @@ void ui_box(ui *u, int y, int x, int h, int w, const char *title);
 void ui_rule(ui *u, int y, int x, int w, const char *text, int attr);
 int ui_attr(ui *u, int which);
 
+/* ---- ui_session.c: this reviewer's progress and the session summary ---- */
+typedef struct {
+    pool_activity today;       /* since local midnight */
+    pool_activity session;     /* since the workbench opened */
+    double per_hour;           /* session labels an hour; < 0: none yet */
+    int64_t left;              /* to review in their assignments, or the pool's */
+    int64_t goal;              /* 0: none */
+} ui_progress;
+
+/* Starts the session clock and reads the reviewer's daily goal. */
+void ui_session_start(ui *u);
+/* This reviewer's figures now: 0, or -1 + err. */
+int ui_progress_get(ui *u, ui_progress *out, char *err);
+/* "12 labels (3 corrected), 2 skips, 1 edge case in 25 min" into buf. */
+void ui_session_summary(ui *u, char *buf, size_t n);
+
 /* ---- ui_log.c ---- */
 void ui_log_add(ui *u, int err, const char *msg);
 void ui_log_free(ui *u);
@@ -196,6 +227,9 @@ screen *screen_review_new(ui *u, const pool_filter *f, int64_t idx,
                           const char *id);
 /* The queue's current selection (for actions), or NULL. */
 const char *screen_queue_selected(screen *s);
+/* The view s shows (its tab, filter and search) when s is a queue (the
+ * queue or a seller's), else NULL. Valid while s is. */
+const pool_filter *screen_queue_filter(screen *s);
 /* The conversation open in a review screen. */
 const char *screen_review_current(screen *s);
 screen *screen_dist_new(ui *u, const char *seller);
@@ -207,6 +241,9 @@ screen *screen_trend_new(ui *u, const char *seller, int64_t run_id);
 /* The queue restricted to one seller's conversations. */
 screen *screen_queue_seller_new(ui *u, const char *seller);
 screen *screen_programs_new(ui *u);
+/* The rubric's guidelines for reviewers (rubric_guidelines_text_new),
+ * wrapped, scrollable. */
+screen *screen_guide_new(ui *u);
 /* One program: its optimisation's outcome, its demos, its state JSON. */
 screen *screen_program_new(ui *u, int64_t id);
 
@@ -266,6 +303,24 @@ void ui_action_import_mongo(ui *u);
 /* Sync with the team store (CURATE_MONGO_URI) as a background job, as
  * `curate sync` does (tui/app/job_sync.h). */
 void ui_action_sync(ui *u);
+/* ---- ui_view.c ---- */
+/* A view that owns its strings (a copy of a queue's). */
+typedef struct {
+    pool_filter f;
+    char *own[5];
+} ui_view;
+void ui_view_copy(ui_view *v, const pool_filter *f);
+void ui_view_clear(ui_view *v);
+/* The view of the queue nearest the top of the stack, or NULL. */
+const pool_filter *ui_queue_view(ui *u);
+/* ---- screen_bulk.c ---- */
+/* Bulk accept of the queue's view: the preview screen, then (y) the batch
+ * in the background. */
+void ui_action_bulk_accept(ui *u);
+/* ---- ui_files.c ---- */
+/* Ask for a file name, then export the labeled conversations of the
+ * queue's view (JSONL), as `curate export pool --filter` does. */
+void ui_action_export_view(ui *u);
 /* ---- ui_optimize.c ---- */
 /* Runs `curate optimize` with its defaults as a background job. */
 void ui_action_optimize(ui *u);

@@ -40,7 +40,14 @@ typedef struct {
 
     int fields[RUBRIC_MAX_FIELDS];  /* scored field indexes, rubric order */
     int nfields;
-    int sel;                     /* index into fields */
+    int sel;                     /* index into fields; 0 on each opening */
+    /* Each score field's direct key (review_field_keys) and its help line;
+     * keytab is the screen's key table: these rows, then the fixed ones. */
+    int field_key[RUBRIC_MAX_FIELDS];
+    char *field_help[RUBRIC_MAX_FIELDS];
+    ui_keydef *keytab;
+    char hint[256];
+    int text_edited;             /* rationale or comment edited, unsaved */
     char typed[16];
     int typing;
 
@@ -55,6 +62,17 @@ typedef struct {
 
 /* Messages held at a time; the window moves as the reviewer scrolls. */
 #define REVIEW_WINDOW 2000
+
+/* Chooses each score field's key, deterministic from the rubric. First
+ * pass, fields in rubric order: the first free initial of the words of the
+ * name without a trailing "_score" (lower case, then upper case:
+ * "customer_negative_score" -> c, n, C, N). Second pass, for fields still
+ * without one: the first free other letter of the name (lower case, then
+ * upper case). A key of a row of fixed or global is never chosen; a field
+ * left with none (every letter taken) gets 0 and is reached with j/k. */
+void review_field_keys(const rubric *r, const int *fields, int nfields,
+                       const ui_keydef *fixed, const ui_keydef *global,
+                       int *keys);
 
 /* screen_review_draw.c */
 void review_draw(ui *u, screen *s, int top, int rows);

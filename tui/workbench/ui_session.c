@@ -1,0 +1,83 @@
+/* ui_session.c: this reviewer's progress ("12 today · 38/h · 106 left",
+ * the daily goal) and the summary of the session, from the pool's journal
+ * (pool_reviewer_activity): what is shown equals what the pool holds. */
+#define _POSIX_C_SOURCE 200809L
+#include "ui_int.h"
+#include "../../core/date.h"
+#include "../../core/util.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void ui_goal_key(const char *reviewer, char *buf, size_t n)
+{
+    snprintf(buf, n, "goal.%s", reviewer ? reviewer : "");
+}
+
+void ui_session_start(ui *u)
+{
+    char key[256], err[ERR_MAX], *v = NULL;
+    u->session_start = date_mono();
+    u->session_after = pool_last_action_id(u->p, err);
+    if (u->session_after < 0) u->session_after = INT64_MAX;   /* shown as 0 */
+    u->goal = 0;
+    ui_goal_key(u->o->reviewer, key, sizeof key);
+    if (u->o->reviewer && pool_meta_get(u->p, key, &v, err) == 1)
+        u->goal = strtoll(v, NULL, 10) > 0 ? strtoll(v, NULL, 10) : 0;
+    free(v);
+}
+
+static int64_t local_midnight(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    return (int64_t)mktime(&tm);
+}
+
+int ui_progress_get(ui *u, ui_progress *out, char *err)
+{
+    memset(out, 0, sizeof *out);
+    out->goal = u->goal;
+    if (pool_reviewer_activity(u->p, u->o->reviewer, local_midnight(), 0,
+                               &out->today, err) < 0 ||
+        pool_reviewer_activity(u->p, u->o->reviewer, 0, u->session_after,
+                               &out->session, err) < 0)
+        return -1;
+    /* A rate over less than a minute says nothing: at least a minute. */
+    double secs = date_mono() - u->session_start;
+    if (secs < 60) secs = 60;
+    out->per_hour = out->session.labels > 0
+                        ? (double)out->session.labels * 3600.0 / secs
+                        : -1;
+    /* What is left for them: their assignments still to review when
+     * they have any, else the pool's to-review list. */
+    pool_filter f = {.kind = FILTER_TO_REVIEW, .assigned_to = u->o->reviewer};
+    int64_t mine = u->o->reviewer ? pool_count(u->p, &f, err) : 0;
+    if (mine < 0) return -1;
+    f.assigned_to = NULL;
+    out->left = mine > 0 ? mine : pool_count(u->p, &f, err);
+    return out->left < 0 ? -1 : 0;
+}
+
+void ui_session_summary(ui *u, char *buf, size_t n)
+{
+    char err[ERR_MAX], gap[32];
+    pool_activity a;
+    if (pool_reviewer_activity(u->p, u->o->reviewer, 0, u->session_after, &a,
+                               err) < 0) {
+        snprintf(buf, n, "session: %s", err);
+        return;
+    }
+    int64_t secs = (int64_t)(date_mono() - u->session_start);
+    if (secs < 60) snprintf(gap, sizeof gap, "%llds", (long long)secs);
+    else ui_fmt_gap(secs, gap, sizeof gap);
+    snprintf(buf, n, "session: %lld %s (%lld corrected), %lld %s, %lld %s in %s",
+             (long long)a.labels, ui_plural(a.labels, "label", "labels"),
+             (long long)a.corrections, (long long)a.skips,
+             ui_plural(a.skips, "skip", "skips"), (long long)a.edges,
+             ui_plural(a.edges, "edge case", "edge cases"), gap);
+}
