@@ -108,6 +108,8 @@ int pool_bulk_begin(pool *p, char *err)
     if (rc > 0) {
         memset(&p->bulk, 0, sizeof p->bulk);
         p->bulk.live = 1;
+    } else {                /* another writer came first: WAL as before */
+        pool_exec(p, "PRAGMA journal_mode = WAL", e2);
     }
     return rc;
 }
