@@ -45,6 +45,12 @@ typedef struct {
     size_t n_labels;          /* review labels counted (not skips) */
     int worst_field;          /* CONFLICT: the field with the widest spread */
     double worst_spread;
+    /* Per field, over the review labels (whatever the status, so a lead
+     * sees them after adjudicating too): max - min where two or more
+     * have the field (spread.set), and beyond[f] when that is more than
+     * the tolerance (the fields that make a conflict). */
+    scoreset spread;
+    unsigned char beyond[RUBRIC_MAX_FIELDS];
 } consensus_result;
 
 /* labels: the latest label of each reviewer (any order). tolerance >= 0. */

@@ -297,7 +297,8 @@ typedef enum {
     FILTER_ALL = 0, FILTER_TO_REVIEW, FILTER_REVIEWED, FILTER_EDGE,
     FILTER_DISAGREE, FILTER_UNSCORED, FILTER_SCORED,
     FILTER_SKIPPED,           /* skipped: see skipped_by */
-    FILTER_FAILED             /* the latest scoring attempt failed */
+    FILTER_FAILED,            /* the latest scoring attempt failed */
+    FILTER_CONFLICT           /* reviewers disagree, not adjudicated (pool_team.h) */
 } pool_filter_kind;
 
 typedef enum {
@@ -402,7 +403,7 @@ int pool_search_reset(pool *p, char *err);
  * syntax and help, one "  SYNTAX  HELP" row each, to out. */
 void pool_filter_help(sbuf *out);
 /* Parses one term (a tab: to-review|reviewed|edge|disagree[:T[:FIELD]]|
- * unscored|scored|skipped|failed|all; or seller=ID, assigned=REVIEWER, reviewer=NAME,
+ * unscored|scored|skipped|failed|conflict|all; or seller=ID, assigned=REVIEWER, reviewer=NAME,
  * since=DATE, until=DATE, search=TEXT) into f, resetting f first. Strings
  * point into spec. 0 or -1 + err naming "--filter SPEC". */
 int pool_filter_parse(const char *spec, pool_filter *f, char *err);

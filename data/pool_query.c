@@ -90,6 +90,7 @@ static void where_clause(const pool_filter *f, sbuf *b)
                     " 'failed') AND (SELECT pf.status FROM predictions pf WHERE"
                     " pf.cid = c.cid ORDER BY pf.id DESC LIMIT 1) = 'failed'");
         break;
+    case FILTER_CONFLICT: sbuf_add(b, " AND c.consensus = 3"); break;
     case FILTER_ALL: break;
     }
     if (search_indexed(f)) {
@@ -168,6 +169,8 @@ static const char *list_index(const pool_filter *f, int sparse)
     if (by_status && f->sort == SORT_HUMAN) return "conv_s_human";
     if (by_status && f->sort == SORT_DIFF) return "conv_s_diff";
     if (f->kind == FILTER_EDGE) return "conv_l_edge";
+    /* conflicts: a few rows of their own index, sorted */
+    if (f->kind == FILTER_CONFLICT) return "conv_conflict";
     if (f->kind == FILTER_DISAGREE && sparse == SPARSE_DIFF) return "conv_l_fdiff";
     return f->sort >= SORT_ID && f->sort <= SORT_EDGE ? names[f->sort] : names[0];
 }
@@ -609,7 +612,8 @@ static int search_drives(pool *p, const pool_filter *f, int64_t m, char *err)
 int64_t pool_count(pool *p, const pool_filter *f, char *err)
 {
     sbuf q = {0};
-    if (!has_search(f) && f->kind != FILTER_DISAGREE && !f->assigned_to &&
+    if (!has_search(f) && f->kind != FILTER_DISAGREE && f->kind != FILTER_CONFLICT &&
+        !f->assigned_to &&
         !f->reviewer && !f->since && !f->until && !driven(f)) {
         sbuf_add(&q, "SELECT coalesce(sum(n), 0) FROM conv_counts k WHERE 1");
         switch (f->kind) {
@@ -642,6 +646,8 @@ int64_t pool_count(pool *p, const pool_filter *f, char *err)
         if (!f->seller && f->kind == FILTER_DISAGREE && !has_search(f) &&
             !pool_bulk_pending(p))
             sbuf_add(&q, " INDEXED BY conv_l_fdiff");
+        if (!f->seller && f->kind == FILTER_CONFLICT)
+            sbuf_add(&q, " INDEXED BY conv_conflict");
         where_clause(f, &q);
     }
     sqlite3_stmt *s = pool_prepare(p, q.s, err);
@@ -698,6 +704,8 @@ static const struct {
     {"skipped", TERM_TAB, FILTER_SKIPPED, 0,
      "skipped (the pool's state; the workbench's Skipped tab is yours)"},
     {"failed", TERM_TAB, FILTER_FAILED, 0, "the latest scoring attempt failed"},
+    {"conflict", TERM_TAB, FILTER_CONFLICT, 0,
+     "reviewers' labels conflict, not adjudicated (curate consensus)"},
     {"all", TERM_TAB, FILTER_ALL, 0, "every conversation (the default)"},
     {"seller=ID", TERM_TEXT, 0, offsetof(pool_filter, seller),
      "this seller's conversations"},
@@ -861,7 +869,7 @@ void pool_filter_describe(const pool_filter *f, sbuf *out)
         [FILTER_REVIEWED] = "reviewed", [FILTER_EDGE] = "edge cases",
         [FILTER_DISAGREE] = "disagreements", [FILTER_UNSCORED] = "unscored",
         [FILTER_SCORED] = "scored", [FILTER_SKIPPED] = "skipped",
-        [FILTER_FAILED] = "failed scoring",
+        [FILTER_FAILED] = "failed scoring", [FILTER_CONFLICT] = "conflicts",
     };
     sbuf_add(out, tab[f->kind]);
     if (f->kind == FILTER_DISAGREE) {

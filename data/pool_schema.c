@@ -800,6 +800,11 @@ int pool_migrate(pool *p, char *err)
     if (ok && v < 11 && !has_column(p, "conversations", "consensus"))
         ok = pool_exec(p, "ALTER TABLE conversations ADD COLUMN consensus"
                           " INTEGER NOT NULL DEFAULT 0;", err) == 0;
+    /* 14: the conflicts (consensus 3) by id, so the queue's Conflicts tab
+     * and its count read a few index entries, not every conversation */
+    if (ok && v < 14)
+        ok = pool_exec(p, "CREATE INDEX IF NOT EXISTS conv_conflict ON"
+                          " conversations(id) WHERE consensus = 3;", err) == 0;
     if (ok && v < 16) ok = pool_exec(p, schema_v16, err) == 0 &&
                            (v < 5 || pool_exec(p, schema_v5_search, err) == 0);
     if (ok && v < 17) ok = pool_exec(p, schema_v17, err) == 0;

@@ -20,21 +20,32 @@ static void labels_reset(label_vec *lv)
     lv->n = 0;
 }
 
-int pool_team_each_unit(pool *p, const rubric *r,
-                        int (*fn)(const pool_team_unit *u, void *ctx),
-                        void *ctx, char *err)
+/* Every conversation's units, or (conv_id non-NULL) that one's. */
+static int each_unit(pool *p, const rubric *r, const char *conv_id,
+                     int (*fn)(const pool_team_unit *u, void *ctx),
+                     void *ctx, char *err)
 {
     /* The latest label per (conversation, reviewer, role) not undone. */
-    sqlite3_stmt *s = pool_prepare(p,
-        "SELECT c.id, pr.scores, l.reviewer, l.status, l.scores, l.id,"
-        " l.created_at, l.role = 'adjudication' AS adj"
-        " FROM (SELECT max(id) AS id FROM labels WHERE undone_at IS NULL"
-        "       GROUP BY cid, reviewer, role) m"
-        " JOIN labels l ON l.id = m.id"
-        " JOIN conversations c ON c.cid = l.cid"
-        " LEFT JOIN predictions pr ON pr.id = c.pred_id"
-        " ORDER BY c.id, l.reviewer, adj", err);
+    sqlite3_stmt *s = pool_prepare(p, conv_id
+        ? "SELECT c.id, pr.scores, l.reviewer, l.status, l.scores, l.id,"
+          " l.created_at, l.role = 'adjudication' AS adj"
+          " FROM (SELECT max(id) AS id FROM labels WHERE undone_at IS NULL"
+          "       AND cid = (SELECT cid FROM conversations WHERE id = ?1)"
+          "       GROUP BY reviewer, role) m"
+          " JOIN labels l ON l.id = m.id"
+          " JOIN conversations c ON c.cid = l.cid"
+          " LEFT JOIN predictions pr ON pr.id = c.pred_id"
+          " ORDER BY l.reviewer, adj"
+        : "SELECT c.id, pr.scores, l.reviewer, l.status, l.scores, l.id,"
+          " l.created_at, l.role = 'adjudication' AS adj"
+          " FROM (SELECT max(id) AS id FROM labels WHERE undone_at IS NULL"
+          "       GROUP BY cid, reviewer, role) m"
+          " JOIN labels l ON l.id = m.id"
+          " JOIN conversations c ON c.cid = l.cid"
+          " LEFT JOIN predictions pr ON pr.id = c.pred_id"
+          " ORDER BY c.id, l.reviewer, adj", err);
     if (!s) return -1;
+    if (conv_id) pool_bind_text(s, 1, conv_id);
     label_vec lv = {0};
     char *cur = NULL;
     pool_team_unit u;
@@ -90,6 +101,20 @@ int pool_team_each_unit(pool *p, const rubric *r,
     sqlite3_finalize(s);
     if (bad) return -1;
     return stop || rc == SQLITE_DONE ? 0 : pool_sql_err(p, "read labels", err);
+}
+
+int pool_team_each_unit(pool *p, const rubric *r,
+                        int (*fn)(const pool_team_unit *u, void *ctx),
+                        void *ctx, char *err)
+{
+    return each_unit(p, r, NULL, fn, ctx, err);
+}
+
+int pool_team_unit_of(pool *p, const rubric *r, const char *conv_id,
+                      int (*fn)(const pool_team_unit *u, void *ctx),
+                      void *ctx, char *err)
+{
+    return each_unit(p, r, conv_id, fn, ctx, err);
 }
 
 int pool_team_each_event(pool *p,
@@ -198,7 +223,7 @@ static int latest_read(pool *p, const rubric *r, int64_t cid, latest_set *ls,
     memset(ls, 0, sizeof *ls);
     if (r) ls->r = *r;
     ls->own_rubric = !r;
-    sqlite3_stmt *s = pool_prepare(p, LATEST_PER_REVIEWER, err);
+    sqlite3_stmt *s = pool_stmt_sql(p, LATEST_PER_REVIEWER, err);
     if (!s) return -1;
     sqlite3_bind_int64(s, 1, cid);
     size_t cap = 0;
@@ -236,7 +261,7 @@ static int latest_read(pool *p, const rubric *r, int64_t cid, latest_set *ls,
             l->scores.set[0] = 1;
         }
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     if (rc != SQLITE_DONE) {
         latest_free(ls);
         return pool_sql_err(p, "read labels", err);
@@ -292,7 +317,7 @@ int pool_team_refresh(pool *p, int64_t cid, char *err)
         sql = "UPDATE conversations SET consensus = ?2, label_id = ?3,"
               " human_overall = ?4, diff = abs(model_overall - ?4), status = 2"
               " WHERE cid = ?1";
-    sqlite3_stmt *s = pool_prepare(p, sql, err);
+    sqlite3_stmt *s = pool_stmt_sql(p, sql, err);
     if (!s) return -1;
     sqlite3_bind_int64(s, 1, cid);
     sqlite3_bind_int(s, 2, reviewers < 2 ? (c.status == CONSENSUS_SINGLE) : (int)c.status);
@@ -302,7 +327,7 @@ int pool_team_refresh(pool *p, int64_t cid, char *err)
         if (c.scores.set[0]) sqlite3_bind_double(s, 4, c.scores.v[0]);
     }
     int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "update consensus", err);
 }
 

@@ -40,6 +40,12 @@ int pool_team_each_unit(pool *p, const rubric *r,
                         int (*fn)(const pool_team_unit *u, void *ctx),
                         void *ctx, char *err);
 
+/* The same for conversation conv_id alone: fn is called once when it
+ * has a label not undone, not at all otherwise. */
+int pool_team_unit_of(pool *p, const rubric *r, const char *conv_id,
+                      int (*fn)(const pool_team_unit *u, void *ctx),
+                      void *ctx, char *err);
+
 /* Calls fn for each label event not undone, by reviewer then time. */
 int pool_team_each_event(pool *p,
                          int (*fn)(const char *reviewer, int64_t created_at,

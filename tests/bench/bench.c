@@ -577,7 +577,8 @@ static int show_plans(const char *what)
             const char *d = (const char *)sqlite3_column_text(s, 3);
             if (line.len) sbuf_add(&line, " | ");
             sbuf_add(&line, d);
-            if (strstr(d, "conv_l_edge (edge=?)") || strstr(d, "conv_l_fdiff (fdiff>?)"))
+            if (strstr(d, "conv_l_edge (edge=?)") || strstr(d, "conv_l_fdiff (fdiff>?)") ||
+                strstr(d, "INDEX conv_conflict"))
                 small = 1;
             /* A search with few matches (pool_list counts them first). */
             if (strstr(sql, "search_hits") && strstr(d, "INTEGER PRIMARY KEY (rowid=?)"))
@@ -590,9 +591,9 @@ static int show_plans(const char *what)
                 this_bad = 1;
         }
         sqlite3_finalize(s);
-        /* The edge cases, a short disagreement list and a search with few
-         * matches are read from their own index and sorted: a small set by
-         * nature (by count). */
+        /* The edge cases, the conflicts, a short disagreement list and a
+         * search with few matches are read from their own index and
+         * sorted: a small set by nature (by count). */
         if (this_bad && small && !full_scan(line.s)) {
             this_bad = 0;
             sbuf_add(&line, "   (sorts the small set)");
@@ -636,6 +637,20 @@ static int plans(const char *db)
         count(&f);
         snprintf(what, sizeof what, "%s, seller", filter_name((pool_filter_kind)k));
         nbad += show_plans(what);
+    }
+    printf("the conflicts (the queue's Conflicts tab): every sort, the count\n");
+    for (int so = 0; so < 8; so++) {
+        pool_filter f = mkf(FILTER_CONFLICT, (pool_sort_kind)so, 0);
+        traced.len = 0;
+        list(&f, 0);
+        snprintf(what, sizeof what, "conflict by %s", sort_name((pool_sort_kind)so));
+        nbad += show_plans(what);
+    }
+    {
+        pool_filter f = mkf(FILTER_CONFLICT, SORT_ID, 0);
+        traced.len = 0;
+        count(&f);
+        nbad += show_plans("conflict");
     }
     printf("search (indexed): counts and windows, many and few matches\n");
     static const char *terms[] = {"refund", "zzqx-none"};

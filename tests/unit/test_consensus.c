@@ -56,11 +56,21 @@ TEST(consensus_tolerance_conflict_adjudication)
     CHECK(c.worst_field == rubric_field_index(r, "conversational_trend_score"));
     CHECK_NEAR(c.worst_spread, 2, 1e-9);
     CHECK(!c.scores.set[0] && !c.scores.set[rubric_overall_index(r)]);
+    /* the verdict per field: the spread, and which are beyond */
+    int ft = rubric_field_index(r, "conversational_trend_score");
+    int fr = rubric_field_index(r, "responsiveness_score");
+    CHECK(c.spread.set[ft] && c.beyond[ft]);
+    CHECK_NEAR(c.spread.v[ft], 2, 1e-9);
+    CHECK(c.spread.set[fr] && !c.beyond[fr] && c.spread.v[fr] == 0);
+    consensus_decide(r, l, 1, 1.0, &c);           /* one label: no spread */
+    CHECK(!c.spread.set[ft] && !c.beyond[ft]);
     consensus_decide(r, l, 2, 2.0, &c);           /* exactly the tolerance */
     CHECK(c.status == CONSENSUS_AGREED);
+    CHECK(c.spread.set[ft] && !c.beyond[ft]);
     l[2].role = CONSENSUS_ROLE_ADJUDICATION;
     consensus_decide(r, l, 3, 1.0, &c);
     CHECK(c.status == CONSENSUS_ADJUDICATED && c.scores.v[0 + rubric_field_index(r, "responsiveness_score")] == 3);
+    CHECK(c.beyond[ft]);                          /* still shown to the lead */
     rubric_free(r);
 }
 

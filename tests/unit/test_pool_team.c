@@ -7,6 +7,7 @@
 #include "../../core/util.h"
 #include "../../data/pool_int.h"
 #include "../../data/pool_team.h"
+#include "../../tui/app/team.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -90,6 +91,31 @@ TEST(pool_team_consensus_in_the_derived_state)
     CHECK_STR(q(p, "SELECT status, consensus, label_id IS NULL, human_overall IS NULL"
                    " FROM conversations"), "0|3|1|1");
     CHECK(pool_team_conflicts(p, err) == 1);
+    {   /* the Conflicts tab's filter: its own index (INDEXED BY fails without) */
+        pool_filter cf;
+        CHECK(pool_filter_parse("conflict", &cf, err) == 0 && cf.kind == FILTER_CONFLICT);
+        CHECK(pool_count(p, &cf, err) == 1);
+        pool_row rows[2];
+        CHECK(pool_list(p, &cf, 0, 2, rows, err) == 1);
+        CHECK_STR(rows[0].id, "c1");
+        pool_rows_clear(rows, 1);
+        cf.sort = SORT_MODEL;
+        CHECK(pool_list(p, &cf, 0, 2, rows, err) == 1);
+        pool_rows_clear(rows, 1);
+        cf.kind = FILTER_TO_REVIEW;                /* a conflict is to review again */
+        CHECK(pool_count(p, &cf, err) == 0);       /* (unscored here: status 0) */
+        /* the case a lead sees: both reviewers, the verdict per field */
+        team_case tc;
+        CHECK(team_case_open(p, r, "c1", &tc, err) == 0);
+        CHECK(tc.n == 2 && !strcmp(tc.labels[0].reviewer, "ann") &&
+              !strcmp(tc.labels[1].reviewer, "bob"));
+        CHECK(tc.cons.status == CONSENSUS_CONFLICT && !tc.has_adjudication);
+        CHECK_NEAR(tc.cons.spread.v[f0], 6, 1e-9);       /* 7 vs 1 */
+        CHECK(tc.cons.beyond[f0]);
+        team_case_clear(&tc);
+        CHECK(team_case_open(p, r, "nope", &tc, err) == 0 && tc.n == 0);
+        team_case_clear(&tc);
+    }
     pool_example *ex;
     CHECK(pool_reviewed_examples(p, &ex, err) == 0);
     pool_examples_free(ex, 0);

@@ -31,7 +31,7 @@ const char *const tpool_down_after_v4 =
     "DROP INDEX conv_l_fdiff; ALTER TABLE conversations DROP COLUMN fdiff;"
     "ALTER TABLE conversations DROP COLUMN fdiff_field;"
     "DELETE FROM score_agg WHERE kind = 3; DROP TABLE sync_ids;"
-    "ALTER TABLE conversations DROP COLUMN consensus;"
+    "DROP INDEX conv_conflict; ALTER TABLE conversations DROP COLUMN consensus;"
     /* schema 16 (the Failed and Skipped tabs) */
     "DROP INDEX predictions_failed; DROP INDEX labels_skipped;"
     "DROP INDEX IF EXISTS actions_reviewer_time;";

@@ -8,6 +8,7 @@
  * (user_version 1, no application_id): for the upgrade tests. Each new
  * schema step adds its undo here. */
 #define TPOOL_DOWN_TO_V1 \
+    "DROP INDEX conv_conflict;" \
     "DROP TRIGGER conv_counts_upd; DROP TRIGGER conv_counts_del;" \
     "DROP TRIGGER score_agg_conv; DROP TRIGGER score_agg_conv_del;" \
     "DROP TRIGGER score_agg_pred; DROP TABLE conv_counts; DROP TABLE score_agg;" \

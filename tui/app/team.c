@@ -318,10 +318,15 @@ int team_reviewers_new(pool *p, const rubric *r, double tolerance,
         team_reviewers_free(c.v, c.n);
         return -1;
     }
-    qsort(c.v, c.n, sizeof *c.v, cmp_rev);
+    if (c.n) qsort(c.v, c.n, sizeof *c.v, cmp_rev);   /* v NULL when none */
     *out = c.v;
     *n = c.n;
     return 0;
+}
+
+double team_reviewer_skipped_pct(const team_reviewer *t)
+{
+    return t->total ? 100.0 * (double)t->skipped / (double)t->total : NAN;
 }
 
 void team_reviewers_free(team_reviewer *v, size_t n)
@@ -490,7 +495,7 @@ int team_assign_status_new(pool *p, team_assign_row **out, size_t *n, char *err)
         team_assign_status_free(c.v, c.n);
         return -1;
     }
-    qsort(c.v, c.n, sizeof *c.v, cmp_assign_row);
+    if (c.n) qsort(c.v, c.n, sizeof *c.v, cmp_assign_row);   /* v NULL when none */
     *out = c.v;
     *n = c.n;
     return 0;
@@ -530,6 +535,66 @@ int team_each_conflict(pool *p, const rubric *r,
 {
     conflict_ctx c = {.r = r, .tolerance = pool_team_tolerance(p), .fn = fn, .ctx = ctx};
     return pool_team_each_unit(p, r, conflict_unit, &c, err);
+}
+
+/* ------------------------------------------------------ one case */
+
+static int case_unit(const pool_team_unit *u, void *vctx)
+{
+    team_case *c = vctx;
+    c->labels = xcalloc(u->n ? u->n : 1, sizeof *c->labels);
+    for (size_t i = 0; i < u->n; i++) {
+        const pool_team_label *l = &u->labels[i];
+        team_case_label *t = l->adjudication ? &c->adjudication : &c->labels[c->n];
+        if (l->adjudication) {
+            /* the latest adjudication, whoever wrote it */
+            if (c->has_adjudication && c->adjudication.label_id > l->id) continue;
+            free(c->adjudication.reviewer);
+            c->has_adjudication = 1;
+        } else {
+            c->n++;
+        }
+        t->reviewer = xstrdup(l->reviewer);
+        t->skipped = l->skipped;
+        t->label_id = l->id;
+        t->created_at = l->created_at;
+        t->scores = l->scores;
+    }
+    c->has_model = u->has_model;
+    c->model = u->model;
+    return 1;
+}
+
+int team_case_open(pool *p, const rubric *r, const char *conv_id,
+                   team_case *c, char *err)
+{
+    memset(c, 0, sizeof *c);
+    c->tolerance = pool_team_tolerance(p);
+    consensus_label *cl = NULL;
+    int rc = pool_team_unit_of(p, r, conv_id, case_unit, c, err);
+    if (rc == 0) {
+        /* the verdict: the one rule over the same labels */
+        size_t n = c->n + (size_t)c->has_adjudication;
+        cl = xcalloc(n ? n : 1, sizeof *cl);
+        for (size_t i = 0; i < c->n; i++)
+            cl[i] = (consensus_label){CONSENSUS_ROLE_REVIEW, c->labels[i].skipped,
+                                      c->labels[i].label_id, c->labels[i].scores};
+        if (c->has_adjudication)
+            cl[c->n] = (consensus_label){CONSENSUS_ROLE_ADJUDICATION, 0,
+                                         c->adjudication.label_id, c->adjudication.scores};
+        consensus_decide(r, cl, n, c->tolerance, &c->cons);
+    }
+    free(cl);
+    if (rc < 0) team_case_clear(c);
+    return rc;
+}
+
+void team_case_clear(team_case *c)
+{
+    for (size_t i = 0; i < c->n; i++) free(c->labels[i].reviewer);
+    free(c->labels);
+    free(c->adjudication.reviewer);
+    memset(c, 0, sizeof *c);
 }
 
 /* ---------------------------------------------------- adjudication */

@@ -64,6 +64,8 @@ typedef struct {
  * pool's. 0 or -1 + err. */
 int team_reviewers_new(pool *p, const rubric *r, double tolerance,
                        int64_t now, team_reviewer **out, size_t *n, char *err);
+/* The share of t's labels that are skips, in percent (NAN when none). */
+double team_reviewer_skipped_pct(const team_reviewer *t);
 void team_reviewers_free(team_reviewer *v, size_t n);
 
 /* ---- conflicts (for a lead) ---- */
@@ -82,6 +84,34 @@ typedef struct {
 int team_each_conflict(pool *p, const rubric *r,
                        int (*fn)(const team_conflict *c, void *ctx), void *ctx,
                        char *err);
+
+/* One conversation as a lead adjudicates it: each reviewer's latest
+ * review label (skips included, flagged), the model's scores, the latest
+ * adjudication if any, and the consensus rule's verdict under the pool's
+ * tolerance (cons.spread / cons.beyond: which fields disagree). */
+typedef struct {
+    char *reviewer;            /* owned */
+    int skipped;
+    int64_t label_id, created_at;
+    scoreset scores;           /* empty when skipped */
+} team_case_label;
+
+typedef struct {
+    team_case_label *labels;   /* review labels, by reviewer name */
+    size_t n;
+    int has_model;
+    scoreset model;
+    int has_adjudication;      /* the latest adjudication, by whom */
+    team_case_label adjudication;
+    consensus_result cons;
+    double tolerance;
+} team_case;
+
+/* Fills *c for conv_id (cleared first; team_case_clear frees it). A
+ * conversation without labels gives n 0. 0 or -1 + err. */
+int team_case_open(pool *p, const rubric *r, const char *conv_id,
+                   team_case *c, char *err);
+void team_case_clear(team_case *c);
 
 /* A lead settles a conversation: an adjudication label (role
  * adjudication, status corrected) by lead with take's latest label's

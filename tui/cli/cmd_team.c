@@ -163,7 +163,7 @@ int cli_print_reviewers(const cli_globals *g, pool *p, double tolerance)
     for (size_t i = 0; i < n; i++) {
         char rate[32], share[32];
         fig(rate, sizeof rate, v[i].per_hour, "%.1f");
-        fig(share, sizeof share, v[i].total ? 100.0 * (double)v[i].skipped / (double)v[i].total : NAN, "%.0f%%");
+        fig(share, sizeof share, team_reviewer_skipped_pct(&v[i]), "%.0f%%");
         char *name = cli_clean_new(stdout, v[i].reviewer, 1);
         cli_printf(stdout, "%-24s %7lld %7lld %9s %8s %9lld\n", name, (long long)v[i].today,
                (long long)v[i].total, rate, share, (long long)v[i].conflicts);

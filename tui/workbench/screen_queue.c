@@ -38,6 +38,11 @@ static const queue_tab tabs[] = {
      "You have skipped nothing (s in the review screen skips; u undoes)."},
     {FILTER_FAILED, "Failed", "Fail",
      "No conversation whose latest scoring failed."},
+    /* for leads: Enter adjudicates (screen_adjudicate.c); shown while
+     * there are conflicts (tab_hidden) */
+    {FILTER_CONFLICT, "Conflicts", "Confl",
+     "No conflicts: where several reviewers labeled a conversation, they "
+     "agree within the tolerance or a lead has adjudicated."},
 };
 #define NTABS ((int)(sizeof tabs / sizeof tabs[0]))
 
@@ -243,27 +248,36 @@ static int tab_label(queue_screen *q, int i, int form, char *t, size_t n)
     return (int)strlen(t) + 1;
 }
 
+/* The Conflicts tab shows when there are conflicts (or it is open): a
+ * pool without team review keeps the other tabs' room. */
+static int tab_hidden(const queue_screen *q, int i)
+{
+    return tabs[i].kind == FILTER_CONFLICT && q->tabcount[i] == 0 && q->tab != i;
+}
+
 static void draw_tabs(ui *u, queue_screen *q, int y)
 {
     char t[96];
     /* Narrower forms, tab by tab from the last one on, until the row fits
      * with room for the position; the numbers alone only when even the
-     * short names do not fit without it. */
+     * short names do not fit without it; a hidden tab takes no room. */
     int form[NTABS], width = 1;
     for (int i = 0; i < NTABS; i++) {
         form[i] = TAB_PADDED;
-        width += tab_label(q, i, form[i], t, sizeof t);
+        if (!tab_hidden(q, i)) width += tab_label(q, i, form[i], t, sizeof t);
     }
     for (int f = TAB_PLAIN; f <= TAB_NUMBER; f++)
         for (int i = NTABS - 1; i >= 0 && width > COLS - (f == TAB_NUMBER ? 1 : 12); i--) {
+            if (tab_hidden(q, i)) continue;
             width -= tab_label(q, i, form[i], t, sizeof t);
             form[i] = f;
             width += tab_label(q, i, form[i], t, sizeof t);
         }
     int x = 1;
     for (int i = 0; i < NTABS; i++) {
-        tab_label(q, i, form[i], t, sizeof t);
         q->tab_x[i] = x;
+        if (tab_hidden(q, i)) continue;
+        tab_label(q, i, form[i], t, sizeof t);
         x += ui_put(u, y, x, COLS - x, t,
                     ui_attr(u, i == q->tab ? A_UI_TAB_ON : A_UI_TAB));
         x += 1;
@@ -466,7 +480,11 @@ static void open_selected(ui *u, queue_screen *q)
 {
     int64_t i = q->cur - q->win_top;
     if (!q->win_valid || i < 0 || i >= q->nrows) return;
-    ui_push(u, screen_review_new(u, &q->f, q->cur, q->rows[i].id));
+    /* a conflict opens for adjudication (a lead settles it) */
+    if (tabs[q->tab].kind == FILTER_CONFLICT)
+        ui_push(u, screen_adjudicate_new(u, &q->f, q->cur, q->rows[i].id));
+    else
+        ui_push(u, screen_review_new(u, &q->f, q->cur, q->rows[i].id));
 }
 
 static void search_done(ui *u, screen *s, const char *text)
@@ -554,11 +572,24 @@ static int q_open(ui *u, screen *s, ui_key k) { open_selected(u, (queue_screen *
 static int q_tab_n(ui *u, screen *s, ui_key k)
 {
     if (k.ch - '1' >= NTABS) return 0;
+    if (tab_hidden((queue_screen *)s, k.ch - '1')) {   /* as if not there */
+        ui_status(u, "no conflicts between reviewers: the %s tab shows when"
+                  " there are some", tabs[k.ch - '1'].name);
+        return 1;
+    }
     set_tab(u, (queue_screen *)s, k.ch - '1');
     return 1;
 }
-static int q_tab_next(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; set_tab(u, q, q->tab + 1); return 1; }
-static int q_tab_prev(ui *u, screen *s, ui_key k) { queue_screen *q = (queue_screen *)s; set_tab(u, q, q->tab - 1); return 1; }
+/* Tab / Shift-Tab: the next shown tab that way. */
+static void tab_step(ui *u, queue_screen *q, int d)
+{
+    int t = q->tab;
+    do t = (t + d + NTABS) % NTABS; while (tab_hidden(q, t));
+    set_tab(u, q, t);
+}
+
+static int q_tab_next(ui *u, screen *s, ui_key k) { tab_step(u, (queue_screen *)s, 1); return 1; }
+static int q_tab_prev(ui *u, screen *s, ui_key k) { tab_step(u, (queue_screen *)s, -1); return 1; }
 
 static int q_search(ui *u, screen *s, ui_key k)
 {
@@ -626,7 +657,8 @@ static const ui_keydef queue_keys[] = {
     {'l', 0, q_open, NULL, NULL},
     {KEY_RIGHT, 1, q_open, NULL, NULL},
     /* Digits beyond the last tab do nothing (q_tab_n). */
-    {'1', 0, q_tab_n, "the tab of that number, as the tab row shows it", NULL},
+    {'1', 0, q_tab_n, "the tab of that number, as the tab row shows it (the"
+                      " Conflicts tab: Enter adjudicates)", NULL},
     {'2', 0, q_tab_n, NULL, NULL},
     {'3', 0, q_tab_n, NULL, NULL},
     {'4', 0, q_tab_n, NULL, NULL},

@@ -98,6 +98,7 @@ static int load(ui *u, review_screen *rv, const char *id, int64_t idx)
     rv->idx = idx;
     rv->typing = 0;
     rv->conv_scroll = rv->right_scroll = 0;
+    if (rv->loaded) rv->loaded(u, rv);
     return 0;
 }
 
@@ -700,6 +701,19 @@ REVIEW_KEY_FN(k_end, conv_end(u, rv))
 REVIEW_KEY_FN(k_right_down, scroll_right(rv, 3))
 REVIEW_KEY_FN(k_right_up, scroll_right(rv, -3))
 REVIEW_KEY_FN(k_back, leave(u, rv, THEN_POP))
+
+/* REVIEW_FIELD_KEYS' and REVIEW_CONV_KEYS' actions (ui_review.h), the
+ * adjudication screen's too. */
+int review_key_down(ui *u, screen *s, ui_key k) { return k_down(u, s, k); }
+int review_key_up(ui *u, screen *s, ui_key k) { return k_up(u, s, k); }
+int review_key_raise(ui *u, screen *s, ui_key k) { return k_raise(u, s, k); }
+int review_key_lower(ui *u, screen *s, ui_key k) { return k_lower(u, s, k); }
+int review_key_pgdn(ui *u, screen *s, ui_key k) { return k_pgdn(u, s, k); }
+int review_key_pgup(ui *u, screen *s, ui_key k) { return k_pgup(u, s, k); }
+int review_key_line_down(ui *u, screen *s, ui_key k) { return k_line_down(u, s, k); }
+int review_key_line_up(ui *u, screen *s, ui_key k) { return k_line_up(u, s, k); }
+int review_key_home(ui *u, screen *s, ui_key k) { return k_home(u, s, k); }
+int review_key_end(ui *u, screen *s, ui_key k) { return k_end(u, s, k); }
 REVIEW_KEY_FN(k_rationale, edit_rationale(u, rv))
 REVIEW_KEY_FN(k_comment, edit_comment(u, rv))
 REVIEW_KEY_FN(k_guide, ui_push(u, screen_guide_new(u)))
@@ -716,14 +730,7 @@ static const ui_keydef review_keys[] = {
                       " the next to review", NULL},
     {'\n', 0, k_save, NULL, NULL},
     {KEY_ENTER, 1, k_save, NULL, NULL},
-    {'j', 0, k_down, "pick the next score field", NULL},
-    {KEY_DOWN, 1, k_down, NULL, NULL},
-    {'\t', 0, k_down, NULL, NULL},
-    {'k', 0, k_up, "pick the previous score field", NULL},
-    {KEY_UP, 1, k_up, NULL, NULL},
-    {KEY_BTAB, 1, k_up, NULL, NULL},
-    {'+', 0, k_raise, "raise the picked field by 0.5", NULL},
-    {'-', 0, k_lower, "lower the picked field by 0.5", NULL},
+    REVIEW_FIELD_KEYS,
     {0, 0, NULL, "type a value (e.g. 7, 7.5) for the picked field; moving"
                  " to another field (its key, j/k, Tab) commits it, Enter"
                  " commits it and saves, Esc cancels", "0-9 ."},
@@ -748,15 +755,7 @@ static const ui_keydef review_keys[] = {
     {'n', 0, k_next, "next conversation in the list", NULL},
     {'p', 0, k_prev, "previous conversation in the list", NULL},
     {'r', 0, k_rescore, "re-score this conversation now (background)", NULL},
-    {KEY_NPAGE, 1, k_pgdn, "scroll the conversation down a page", NULL},
-    {' ', 0, k_pgdn, NULL, NULL},
-    {6, 0, k_pgdn, NULL, NULL},
-    {KEY_PPAGE, 1, k_pgup, "scroll the conversation up a page", NULL},
-    {2, 0, k_pgup, NULL, NULL},
-    {'J', 0, k_line_down, "scroll the conversation down a line", NULL},
-    {'K', 0, k_line_up, "scroll the conversation up a line", NULL},
-    {KEY_HOME, 1, k_home, "start of the conversation", NULL},
-    {KEY_END, 1, k_end, "end of the conversation", NULL},
+    REVIEW_CONV_KEYS,
     {']', 0, k_right_down, "scroll the rationale and reasoning down", NULL},
     {'[', 0, k_right_up, "scroll the rationale and reasoning up", NULL},
     {'q', 0, k_back, "back to the queue", NULL},
@@ -911,6 +910,34 @@ const char *screen_review_current(screen *s)
     return ((review_screen *)s)->it.conv_id;
 }
 
+void review_screen_setup(ui *u, review_screen *rv, const pool_filter *f)
+{
+    rv->f = *f;
+    if (f->search) {
+        snprintf(rv->search, sizeof rv->search, "%s", f->search);
+        rv->f.search = rv->search;
+    }
+    rv->f.seller = NULL;
+    for (size_t i = 0; i < u->r->nfields; i++)
+        if (rubric_is_scored(&u->r->fields[i])) rv->fields[rv->nfields++] = (int)i;
+}
+
+int review_screen_open(ui *u, review_screen *rv, const pool_filter *f,
+                       int64_t idx, const char *id)
+{
+    review_screen_setup(u, rv, f);
+    return load(u, rv, id, idx);
+}
+
+void review_screen_free(review_screen *rv) { free_convo(rv); }
+int review_screen_load(ui *u, review_screen *rv, const char *id, int64_t idx) { return load(u, rv, id, idx); }
+void review_screen_reload(ui *u, review_screen *rv) { review_reload(u, &rv->base); }
+int review_screen_typing_key(ui *u, review_screen *rv, ui_key k) { return typing_key(u, rv, k); }
+void review_screen_reset_field(ui *u, review_screen *rv) { reset_field(u, rv); }
+void review_screen_scroll(ui *u, review_screen *rv, int d) { scroll_conv(u, rv, d); }
+void review_screen_step(ui *u, review_screen *rv, int dir) { step(u, rv, dir); }
+void review_screen_undo(ui *u, review_screen *rv) { undo(u, rv); }
+
 screen *screen_review_new(ui *u, const pool_filter *f, int64_t idx,
                           const char *id)
 {
@@ -924,14 +951,7 @@ screen *screen_review_new(ui *u, const pool_filter *f, int64_t idx,
     rv->base.destroy = review_destroy;
     rv->base.current = screen_review_current;
     rv->base.quit = review_quit;
-    rv->f = *f;
-    if (f->search) {
-        snprintf(rv->search, sizeof rv->search, "%s", f->search);
-        rv->f.search = rv->search;
-    }
-    rv->f.seller = NULL;
-    for (size_t i = 0; i < u->r->nfields; i++)
-        if (rubric_is_scored(&u->r->fields[i])) rv->fields[rv->nfields++] = (int)i;
+    review_screen_setup(u, rv, f);
     build_keys(u, rv);
     rv->base.keys = rv->keytab;
     if (load(u, rv, id, idx) < 0) {

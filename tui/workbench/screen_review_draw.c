@@ -116,8 +116,7 @@ static void draw_conv_line(ui *u, review_screen *rv, const rv_line *l, int y,
     }
 }
 
-static void draw_conversation(ui *u, review_screen *rv, int top, int rows,
-                              int w)
+void review_draw_conversation(ui *u, review_screen *rv, int top, int rows, int w)
 {
     if (rv->lines_w != w) build_lines(rv, w);
     rv->conv_rows = rows - 1;
@@ -394,8 +393,13 @@ void review_draw(ui *u, screen *s, int top, int rows)
     if (COLS - lw < 34) lw = COLS - 34;
     if (lw < 20) lw = 20;
     rv->split_x = lw;
-    draw_conversation(u, rv, top, rows, lw);
+    review_draw_conversation(u, rv, top, rows, lw);
     for (int y = top; y < top + rows; y++)
         mvaddch(y, lw, u->ascii ? '|' : ACS_VLINE);
     draw_scores(u, rv, top, rows, lw + 2, COLS - lw - 2);
+}
+
+void review_field_name(ui *u, int fi, char *out, size_t n)
+{
+    field_label(u, fi, out, n);
 }

@@ -438,6 +438,7 @@ static int g_back(ui *u, screen *s, ui_key k)
 static int g_dist(ui *u, screen *s, ui_key k) { ui_push(u, screen_dist_new(u, NULL)); return 1; }
 static int g_programs(ui *u, screen *s, ui_key k) { ui_push(u, screen_programs_new(u)); return 1; }
 static int g_log(ui *u, screen *s, ui_key k) { ui_push(u, screen_log_new(u)); return 1; }
+static int g_team(ui *u, screen *s, ui_key k) { ui_push(u, screen_team_new(u)); return 1; }
 
 static int g_menu(ui *u, screen *s, ui_key k)
 {
@@ -481,6 +482,7 @@ static const ui_keydef global_keys[] = {
     {'d', 0, g_dist, "distribution view: model vs human scores", NULL},
     {'P', 0, g_programs, "programs view: optimised few-shot programs", NULL},
     {'L', 0, g_log, "log view: messages and errors", NULL},
+    {'T', 0, g_team, "team view: per reviewer figures, assignments left, agreement", NULL},
     {'x', 0, g_menu, "actions menu (scoring, ...) - run in the background", NULL},
     {'X', 0, g_cancel, "cancel the running background action", NULL},
     {'u', 0, g_undo, "undo your own most recent action (label, skip, edge mark or"

@@ -225,6 +225,12 @@ screen *screen_queue_new(ui *u);
  * defined by f (the queue's filter; copied). */
 screen *screen_review_new(ui *u, const pool_filter *f, int64_t idx,
                           const char *id);
+/* The adjudication of conversation id at position idx of the list f
+ * (the queue's Conflicts tab): screen_adjudicate.c. */
+screen *screen_adjudicate_new(ui *u, const pool_filter *f, int64_t idx,
+                              const char *id);
+/* The team view: per reviewer figures and agreement (screen_team.c). */
+screen *screen_team_new(ui *u);
 /* The queue's current selection (for actions), or NULL. */
 const char *screen_queue_selected(screen *s);
 /* The view s shows (its tab, filter and search) when s is a queue (the

@@ -14,8 +14,12 @@ typedef struct {
     size_t start, len;   /* span of the message's wide text (RL_TEXT) */
 } rv_line;
 
-typedef struct {
+typedef struct review_screen review_screen;
+struct review_screen {
     screen base;
+    /* Called after a conversation is loaded (open, n/p, undo, reload):
+     * the adjudication screen reads the case there (may be NULL). */
+    void (*loaded)(ui *u, review_screen *rv);
     pool_filter f;               /* the list the review was opened from */
     char search[256];
     int64_t idx;                 /* position of the open one in that list */
@@ -58,11 +62,65 @@ typedef struct {
     int right_scroll, right_rows, right_total;
     int fields_y;                /* screen row of the first field (mouse) */
     int split_x;
-} review_screen;
+};
 
 /* Messages held at a time; the window moves as the reviewer scrolls. */
 #define REVIEW_WINDOW 2000
 
+/* screen_review.c, for the adjudication screen (screen_adjudicate.c),
+ * which is a review screen with its own keys and scores panel: the same
+ * conversation pane, the same editing of "yours" (it.v). */
+/* The list f (copied) and the score fields, into rv (zeroed). */
+void review_screen_setup(ui *u, review_screen *rv, const pool_filter *f);
+/* review_screen_setup, then loads id: 0, or -1 (shown). */
+int review_screen_open(ui *u, review_screen *rv, const pool_filter *f,
+                       int64_t idx, const char *id);
+/* Frees what rv holds (not rv). */
+void review_screen_free(review_screen *rv);
+int review_screen_load(ui *u, review_screen *rv, const char *id, int64_t idx);
+/* Reloads after a change elsewhere, keeping unsaved edits. */
+void review_screen_reload(ui *u, review_screen *rv);
+/* A key while a value is being typed (Tab, Enter, Esc, j/k...): 1 used. */
+int review_screen_typing_key(ui *u, review_screen *rv, ui_key k);
+void review_screen_reset_field(ui *u, review_screen *rv);
+/* The conversation by d lines (past the window's ends it moves). */
+void review_screen_scroll(ui *u, review_screen *rv, int d);
+/* The score fields' and the conversation pane's keys, rows of both
+ * screens' key tables (a value being typed is committed first, as for
+ * every row). */
+int review_key_down(ui *u, screen *s, ui_key k);
+int review_key_up(ui *u, screen *s, ui_key k);
+int review_key_raise(ui *u, screen *s, ui_key k);
+int review_key_lower(ui *u, screen *s, ui_key k);
+#define REVIEW_FIELD_KEYS \
+    {'j', 0, review_key_down, "pick the next score field", NULL}, \
+    {KEY_DOWN, 1, review_key_down, NULL, NULL}, \
+    {'\t', 0, review_key_down, NULL, NULL}, \
+    {'k', 0, review_key_up, "pick the previous score field", NULL}, \
+    {KEY_UP, 1, review_key_up, NULL, NULL}, \
+    {KEY_BTAB, 1, review_key_up, NULL, NULL}, \
+    {'+', 0, review_key_raise, "raise the picked field by 0.5", NULL}, \
+    {'-', 0, review_key_lower, "lower the picked field by 0.5", NULL}
+int review_key_pgdn(ui *u, screen *s, ui_key k);
+int review_key_pgup(ui *u, screen *s, ui_key k);
+int review_key_line_down(ui *u, screen *s, ui_key k);
+int review_key_line_up(ui *u, screen *s, ui_key k);
+int review_key_home(ui *u, screen *s, ui_key k);
+int review_key_end(ui *u, screen *s, ui_key k);
+#define REVIEW_CONV_KEYS \
+    {KEY_NPAGE, 1, review_key_pgdn, "scroll the conversation down a page", NULL}, \
+    {' ', 0, review_key_pgdn, NULL, NULL}, \
+    {6, 0, review_key_pgdn, NULL, NULL}, \
+    {KEY_PPAGE, 1, review_key_pgup, "scroll the conversation up a page", NULL}, \
+    {2, 0, review_key_pgup, NULL, NULL}, \
+    {'J', 0, review_key_line_down, "scroll the conversation down a line", NULL}, \
+    {'K', 0, review_key_line_up, "scroll the conversation up a line", NULL}, \
+    {KEY_HOME, 1, review_key_home, "start of the conversation", NULL}, \
+    {KEY_END, 1, review_key_end, "end of the conversation", NULL}
+/* n / p: the neighbour in the list. */
+void review_screen_step(ui *u, review_screen *rv, int dir);
+/* u: undoes this reviewer's latest action, opens the conversation. */
+void review_screen_undo(ui *u, review_screen *rv);
 /* Chooses each score field's key, deterministic from the rubric. First
  * pass, fields in rubric order: the first free initial of the words of the
  * name without a trailing "_score" (lower case, then upper case:
@@ -75,6 +133,11 @@ void review_field_keys(const rubric *r, const int *fields, int nfields,
                        int *keys);
 
 /* screen_review_draw.c */
+/* A field as the scores panel names it: "Responsiveness" for
+ * responsiveness_score. */
+void review_field_name(ui *u, int fi, char *out, size_t n);
+/* The conversation pane: header line and messages, w columns wide. */
+void review_draw_conversation(ui *u, review_screen *rv, int top, int rows, int w);
 void review_draw(ui *u, screen *s, int top, int rows);
 /* Frees the conversation lines (rebuilt on the next draw). */
 void review_lines_free(review_screen *rv);
