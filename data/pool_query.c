@@ -646,7 +646,7 @@ int64_t pool_count(pool *p, const pool_filter *f, char *err)
         if (!f->seller && f->kind == FILTER_DISAGREE && !has_search(f) &&
             !pool_bulk_pending(p))
             sbuf_add(&q, " INDEXED BY conv_l_fdiff");
-        if (!f->seller && f->kind == FILTER_CONFLICT)
+        if (!f->seller && f->kind == FILTER_CONFLICT && !pool_bulk_pending(p))
             sbuf_add(&q, " INDEXED BY conv_conflict");
         where_clause(f, &q);
     }

@@ -86,6 +86,7 @@ sqlite3 C.db "UPDATE pool_meta SET value = '$me' WHERE key = 'bulk_owner'"
 check "lists answer while a live load has the indexes out" "$CURATE" --db C.db list --sort seller --limit 3
 has "  with rows" "big-" "$WORK/out"
 check "  the disagreement count too" "$CURATE" --db C.db list --filter disagree:1 --limit 3
+check "  and the conflicts" "$CURATE" --db C.db list --filter conflict --limit 3
 eq "  and the indexes stay out (the load is live; no other repair takes them for an old schema)" "$(sqlite3 C.db "SELECT count(*) FROM sqlite_master WHERE name IN ('conv_l_seller', 'conv_s_diff')")" "0"
 sqlite3 C.db "UPDATE pool_meta SET value = '$killed' WHERE key = 'bulk_owner'"
 check "the next open after the load died" "$CURATE" --db C.db init
