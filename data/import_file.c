@@ -1,10 +1,12 @@
 /* import_file.c: see import_file.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "import_file.h"
+#include "import_feed.h"
 #include "../core/util.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +124,7 @@ typedef struct {
     const char *path;
     pthread_t thread;
     int started, joined, rc;
+    atomic_int finished;        /* set by the thread as it ends */
     char err[ERR_MAX];
 } checker;
 
@@ -129,7 +132,14 @@ static void *check_main(void *arg)
 {
     checker *k = arg;
     k->rc = validate(k->path, k->err);
+    atomic_store(&k->finished, 1);
     return NULL;
+}
+
+/* 1 when check_wait would not block (an unstarted check runs inline). */
+static int check_ready(checker *k)
+{
+    return k->joined || !k->started || atomic_load(&k->finished);
 }
 
 /* 1 when the first MiB of the file holds no line end. */
@@ -170,55 +180,81 @@ static int batch_end(pool *p, import_file_stats *st, long n, char *err)
 }
 
 static int store(pool *p, const char *path, const import_file_opts *o,
-                 checker *k, import_file_stats *st, char *err)
+                 checker *k, int threaded, import_file_stats *st, char *err)
 {
-    import_jsonl_reader *r = import_jsonl_open(path, err);
+    import_feed *r = import_feed_open(path, threaded, err);
     if (!r) return -1;
     const convo *c;
-    int got, in_tx = 0;
+    uint64_t hash;
+    size_t line;
+    int got, in_tx = 0, bulk = -1;
     long n = 0;
     double t0 = 0;
-    while ((got = import_jsonl_next(r, &c, err)) == 1) {
+    double tw = date_mono();
+    while ((got = import_feed_next(r, &c, &hash, &line, err)) == 1) {
+        double ts = date_mono();
+        st->t_wait += ts - tw;
         if (!in_tx) {
+            /* Into a pool without conversations: the list indexes are
+             * built once at the end (pool.h). */
+            if (bulk < 0 && (bulk = pool_bulk_begin(p, err)) < 0) { got = -1; break; }
             if (pool_begin(p, err) < 0) { got = -1; break; }
             in_tx = 1;
             n = 0;
             t0 = date_mono();
         }
         int changed;
-        if (pool_put_convo(p, c, path, &changed, err) < 0 ||
+        if (pool_put_convo_hashed(p, c, hash, path, &changed, err) < 0 ||
             count(p, st, c, changed, err) < 0) {
             char e2[ERR_MAX];
-            snprintf(e2, sizeof e2, "%s:%zu: %s", path, import_jsonl_line(r),
-                     err);
+            snprintf(e2, sizeof e2, "%s:%zu: %s", path, line, err);
             snprintf(err, ERR_MAX, "%s", e2);
             got = -1;
             break;
         }
         n++;
-        if ((o && o->batch > 0 && n >= o->batch) ||
-            date_mono() - t0 >= IMPORT_BATCH_S) {
-            /* Nothing is committed before the whole file passed. */
+        tw = date_mono();
+        st->t_store += tw - ts;
+        /* Nothing is committed before the whole file passed: until then
+         * the first transaction goes on (waiting for the check would
+         * hold it open just as long, storing nothing). */
+        if (((o && o->batch > 0 && n >= o->batch) ||
+             date_mono() - t0 >= IMPORT_BATCH_S) && check_ready(k)) {
             if (check_wait(k, err) < 0) { got = -1; break; }
             in_tx = 0;
             if (batch_end(p, st, n, err) < 0) { got = -1; break; }
+            double tc = date_mono();
+            st->t_store += tc - tw;
+            tw = tc;
         }
     }
-    import_jsonl_close(r);
+    import_feed_close(r);
+    char e2[ERR_MAX];
     if (got < 0) {
         if (in_tx) pool_rollback(p);
         /* A malformed line: the check's message (the same line, worded
          * the same) is the one to show. */
-        char e2[ERR_MAX];
         if (check_wait(k, e2) < 0) err_set(err, "%s", e2);
+        /* What earlier transactions stored gets its indexes (nothing to
+         * do when the first one was rolled back: its drop was too). */
+        if (bulk > 0) pool_bulk_end(p, e2);
         return -1;
     }
     if (check_wait(k, err) < 0) {
         if (in_tx) pool_rollback(p);
+        if (bulk > 0) pool_bulk_end(p, e2);
         return -1;
     }
-    if (in_tx && batch_end(p, st, n, err) < 0) return -1;
-    return 0;
+    double tc = date_mono();
+    if (in_tx && batch_end(p, st, n, err) < 0) {
+        if (bulk > 0) pool_bulk_end(p, e2);
+        return -1;
+    }
+    double ti = date_mono();
+    st->t_store += ti - tc;
+    int rc = bulk > 0 ? pool_bulk_end(p, err) : 0;
+    st->t_index = date_mono() - ti;
+    return rc;
 }
 
 int import_file(pool *p, const char *path, const import_file_opts *opts,
@@ -235,12 +271,14 @@ int import_file(pool *p, const char *path, const import_file_opts *opts,
     /* A file of huge lines (a conversation of millions of messages) is
      * checked first, alone: two such lines in memory at once, one in
      * each pass, would double the peak. */
-    if (huge_lines(path)) {
+    int huge = huge_lines(path);
+    if (huge) {
         if (check_wait(&k, err) < 0) return -1;
     } else {
         k.started = pthread_create(&k.thread, NULL, check_main, &k) == 0;
     }
-    int rc = store(p, path, opts, &k, st, err);
+    /* The same goes for a parsing thread's copy (import_feed.h). */
+    int rc = store(p, path, opts, &k, !huge, st, err);
     char e2[ERR_MAX];
     check_wait(&k, e2);                  /* joined on every path */
     return rc;

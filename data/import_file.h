@@ -16,7 +16,11 @@
  * again completes it and changes nothing else.
  *
  * JSONL is read as a stream (import.h): memory is bounded by the longest
- * line, not the file. A WhatsApp export is one conversation: read whole. */
+ * line, not the file; it is parsed on a thread of its own beside the one
+ * storing (import_feed.h). Into a pool without conversations, the file
+ * is a bulk load (pool.h: pool_bulk_begin): the conversations' indexes
+ * are built once at the end. A WhatsApp export is one conversation: read
+ * whole. */
 #ifndef CURATE_IMPORT_FILE_H
 #define CURATE_IMPORT_FILE_H
 
@@ -39,6 +43,10 @@ typedef struct {
 typedef struct {
     long added, changed, same, msgs;
     long batches;                /* transactions committed */
+    /* Where the storing thread's time went (JSONL), in seconds: waiting
+     * for parsed conversations, storing them (SQLite, commits included),
+     * building the indexes of a bulk load at the end (pool.h). */
+    double t_wait, t_store, t_index;
     long stored;                 /* conversations committed (on failure:
                                     how many are in the pool) */
     /* Changed conversations whose labels became stale (pool.h:

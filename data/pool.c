@@ -140,6 +140,10 @@ int pool_begin(pool *p, char *err)
     if (p->tx_depth == 0) {
         if (sqlite3_exec(p->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
             return pool_sql_err(p, "begin", err);
+        if (p->bulk.live && pool_bulk_tx_begin(p, err) < 0) {
+            sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
     }
     p->tx_depth++;
     return 0;
@@ -150,6 +154,11 @@ int pool_commit(pool *p, char *err)
     if (p->tx_depth == 0) return 0;
     if (--p->tx_depth > 0) return 0;
     int rc = 0;
+    if (p->bulk.fresh && pool_bulk_tx_commit(p, err) < 0) {
+        sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
+        p->bulk.last_cid = p->bulk.tx_cid;
+        return -1;
+    }
     if (sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         pool_sql_err(p, "commit", err);
         sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
@@ -162,6 +171,10 @@ void pool_rollback(pool *p)
 {
     if (p->tx_depth == 0) return;
     p->tx_depth = 0;
+    if (p->bulk.fresh) {
+        p->bulk.fresh = 0;
+        p->bulk.last_cid = p->bulk.tx_cid;
+    }
     sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
     /* a batch begun in it is gone with it */
     p->batch = 0;
@@ -300,7 +313,7 @@ static int runs_sweep(pool *p, char *err);
 
 /* create: a missing or empty file becomes a new pool (init, import, demo);
  * otherwise the file must already be a pool. */
-static pool *open_rw(const char *path, int create, char *err)
+static pool *open_rw(const char *path, int create, int mutex, char *err)
 {
     /* Create the file ourselves with mode 0600: it holds months of human
      * work and model output nobody else should read. Only when it does not
@@ -341,7 +354,7 @@ static pool *open_rw(const char *path, int create, char *err)
     }
     if (fd != INT_MAX) close(fd);
     pool *p = open_common(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                          SQLITE_OPEN_FULLMUTEX, err);
+                          mutex, err);
     if (!p) return NULL;
     file_kind kind;
     if (classify(p, &kind, err) < 0) {
@@ -372,14 +385,23 @@ static pool *open_rw(const char *path, int create, char *err)
     /* Housekeeping, never a reason to fail an open (the pool may be busy
      * with a long write): the next open tries again. */
     runs_sweep(p, e2);
+    pool_bulk_repair(p, e2);
     return p;
 }
 
-pool *pool_open(const char *path, char *err) { return open_rw(path, 1, err); }
+pool *pool_open(const char *path, char *err)
+{
+    return open_rw(path, 1, SQLITE_OPEN_FULLMUTEX, err);
+}
+
+pool *pool_open_unshared(const char *path, char *err)
+{
+    return open_rw(path, 1, SQLITE_OPEN_NOMUTEX, err);
+}
 
 pool *pool_open_existing(const char *path, char *err)
 {
-    return open_rw(path, 0, err);
+    return open_rw(path, 0, SQLITE_OPEN_FULLMUTEX, err);
 }
 
 /* A file: URI naming path (for immutable=1): '%', '?' and '#' escaped. */
@@ -545,12 +567,11 @@ static void bind_range(sqlite3_stmt *s, int i, const convo *c, int64_t first)
     }
 }
 
-static int put_convo(pool *p, const convo *c, const char *source, int *changed,
-                     char *err)
+static int put_convo(pool *p, const convo *c, uint64_t h, const char *source,
+                     int *changed, char *err)
 {
     char hash[17];
     static const char hex[] = "0123456789abcdef";
-    uint64_t h = convo_content_hash(c);
     for (int i = 15; i >= 0; i--, h >>= 4) hash[i] = hex[h & 15];
     hash[16] = '\0';
     sqlite3_stmt *s = pool_stmt(p, ST_CONV_GET_HASH,
@@ -558,7 +579,10 @@ static int put_convo(pool *p, const convo *c, const char *source, int *changed,
         "WHERE id = ?", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, c->id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
+    /* A fresh bulk transaction: the pool holds only what this load
+     * stored, and the file has no id twice: new. */
+    int fresh = p->bulk.fresh;
+    int rc = fresh ? SQLITE_DONE : sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         int64_t cid = sqlite3_column_int64(s, 0);
         int same = strcmp((const char *)sqlite3_column_text(s, 1), hash) == 0;
@@ -603,7 +627,7 @@ static int put_convo(pool *p, const convo *c, const char *source, int *changed,
     }
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "lookup conversation", err);
-    int64_t first = next_mid(p, err);
+    int64_t first = fresh ? p->bulk.next_mid : next_mid(p, err);
     if (first < 0) return -1;
     sqlite3_stmt *ins = pool_stmt(p, ST_CONV_INSERT,
         "INSERT INTO conversations(id, seller_id, meta, n_messages, msg_first,"
@@ -624,6 +648,13 @@ static int put_convo(pool *p, const convo *c, const char *source, int *changed,
     sqlite3_reset(ins);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "insert conversation", err);
     int64_t cid = sqlite3_last_insert_rowid(p->db);
+    if (fresh) {            /* counted at commit (pool_bulk_tx_commit) */
+        p->bulk.last_cid = cid;
+        p->bulk.next_mid = first + (int64_t)c->nmsgs;
+        if (insert_messages(p, c, cid, first, err) < 0) return -1;
+        *changed = 2;
+        return 0;
+    }
     /* New: unscored, no label, no edge mark (see schema v2). */
     sqlite3_stmt *k = pool_stmt(p, ST_COUNTS_ADD,
         "INSERT INTO conv_counts VALUES(?, 0, 0, 0, 1, ?) ON CONFLICT(seller_id,"
@@ -640,8 +671,8 @@ static int put_convo(pool *p, const convo *c, const char *source, int *changed,
     return 0;
 }
 
-int pool_put_convo(pool *p, const convo *c, const char *source, int *changed,
-                   char *err)
+int pool_put_convo_hashed(pool *p, const convo *c, uint64_t hash,
+                          const char *source, int *changed, char *err)
 {
     int dummy;
     if (!changed) changed = &dummy;
@@ -650,8 +681,15 @@ int pool_put_convo(pool *p, const convo *c, const char *source, int *changed,
         return -1;
     }
     if (pool_tx_open(p, err) < 0) return -1;
-    int ok = put_convo(p, c, source, changed, err) == 0;
+    int ok = put_convo(p, c, hash, source, changed, err) == 0;
     return pool_tx_close(p, ok, err);
+}
+
+int pool_put_convo(pool *p, const convo *c, const char *source, int *changed,
+                   char *err)
+{
+    return pool_put_convo_hashed(p, c, convo_content_hash(c), source, changed,
+                                 err);
 }
 
 /* The conversation's header and messages [off, off + max) in order (max
@@ -779,21 +817,49 @@ static void owner_self(run_owner *o)
     if (gethostname(o->host, sizeof o->host - 1) != 0) o->host[0] = '\0';
 }
 
-/* 0 when the run's process is certainly gone, 1 when it may be running
- * (it is, or it is on another host, where we cannot look). */
-static int owner_alive(const run_owner *self, sqlite3_stmt *s)
+/* 0 when the process (pid, its start time, boot id, host) is certainly
+ * gone, 1 when it may be running (it is, or it is on another host, where
+ * we cannot look). */
+static int owner_alive_of(const run_owner *self, int64_t pid, int64_t start,
+                          const char *boot, const char *host)
 {
-    if (sqlite3_column_type(s, 1) == SQLITE_NULL) return 0;
-    int64_t pid = sqlite3_column_int64(s, 1);
-    int64_t start = sqlite3_column_int64(s, 2);
-    const char *boot = (const char *)sqlite3_column_text(s, 3);
-    const char *host = (const char *)sqlite3_column_text(s, 4);
     if (host && *host && *self->host && strcmp(host, self->host) != 0) return 1;
     if (boot && *boot && *self->boot && strcmp(boot, self->boot) != 0) return 0;
     if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH)) return 0;
     int64_t now_start = proc_start_time(pid);
     if (now_start >= 0 && start >= 0 && now_start != start) return 0;
     return 1;
+}
+
+/* The same for a run's row (owner_pid, _start, _boot, _host in columns
+ * 1-4); a run that recorded no owner is gone. */
+static int owner_alive(const run_owner *self, sqlite3_stmt *s)
+{
+    if (sqlite3_column_type(s, 1) == SQLITE_NULL) return 0;
+    return owner_alive_of(self, sqlite3_column_int64(s, 1),
+                          sqlite3_column_int64(s, 2),
+                          (const char *)sqlite3_column_text(s, 3),
+                          (const char *)sqlite3_column_text(s, 4));
+}
+
+void pool_owner_text(char *buf, size_t n)
+{
+    run_owner o;
+    owner_self(&o);
+    snprintf(buf, n, "%lld %lld %s %s", (long long)o.pid, (long long)o.start,
+             o.boot[0] ? o.boot : "-", o.host[0] ? o.host : "-");
+}
+
+int pool_owner_text_alive(const char *text)
+{
+    long long pid, start;
+    char boot[64], host[256];
+    if (sscanf(text, "%lld %lld %63s %255s", &pid, &start, boot, host) != 4)
+        return 0;
+    run_owner self;
+    owner_self(&self);
+    return owner_alive_of(&self, pid, start, strcmp(boot, "-") ? boot : "",
+                          strcmp(host, "-") ? host : "");
 }
 
 /* Marks interrupted every run left "running" by a process that is gone

@@ -30,6 +30,10 @@ typedef struct pool pool;
  * import, demo) use this. A pool from a newer curate is refused. Runs left
  * "running" by a process that is gone are marked interrupted. NULL + err. */
 pool *pool_open(const char *path, char *err);
+/* The same for a connection that one thread at a time uses (curate
+ * import): without SQLite's locking of the connection on every call
+ * (once the process has other threads, a tenth of an import's storing). */
+pool *pool_open_unshared(const char *path, char *err);
 /* Like pool_open, but the pool must exist: a missing or empty file is
  * refused ("no pool at ..."), nothing is created. */
 pool *pool_open_existing(const char *path, char *err);
@@ -54,6 +58,24 @@ void pool_rollback(pool *p);
  * inserted (*changed = 2). */
 int pool_put_convo(pool *p, const convo *c, const char *source, int *changed,
                    char *err);
+/* The same, hash being convo_content_hash(c) already computed (by the
+ * importer's parsing thread). */
+int pool_put_convo_hashed(pool *p, const convo *c, uint64_t hash,
+                          const char *source, int *changed, char *err);
+/* A bulk load (curate import of a file into a pool without
+ * conversations), called outside a transaction: takes the conversations'
+ * secondary indexes out (its own transaction) until pool_bulk_end builds
+ * them again, once, over every row (much cheaper than row by row), and
+ * while no other connection is open, writes through a rollback journal
+ * instead of the WAL (each page written once; as durable). 1 when it did,
+ * 0 when the pool holds conversations (nothing done), -1 + err. Until
+ * pool_bulk_end, queries answer as before, only slower; if the process
+ * dies first, the next writable open builds them. */
+int pool_bulk_begin(pool *p, char *err);
+/* Builds the indexes pool_bulk_begin took out (its own transaction, or
+ * the caller's; nothing when there are none) and goes back to the WAL.
+ * Also after a failed load: what it stored gets its indexes. 0 or -1. */
+int pool_bulk_end(pool *p, char *err);
 /* Returns the conversation with its messages (caller frees with
  * convo_free), or NULL: err says "no conversation 'X'" or the SQL error. */
 convo *pool_get_convo_new(pool *p, const char *id, char *err);

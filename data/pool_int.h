@@ -50,6 +50,16 @@ struct pool {
     struct { char *sql; sqlite3_stmt *s; } kept[POOL_KEPT];
     unsigned kept_next;
     pool_list_anchor anchor;
+    /* This connection's bulk load (pool_bulk.c). In a transaction where
+     * no other writer has stored a conversation since the load began
+     * (fresh), put_convo knows every id is new and where the next message
+     * rowid is, and the new conversations are counted once, at commit. */
+    struct {
+        int live, fresh;
+        int64_t last_cid;   /* the last conversation it stored (0: none) */
+        int64_t tx_cid;     /* last_cid when the transaction began */
+        int64_t next_mid;
+    } bulk;
     /* The batch open on this connection (pool_batch_begin), 0 = none, and
      * whose actions it takes. */
     int64_t batch;
@@ -152,6 +162,23 @@ char *pool_search_like_new(const char *term);
  * (to be read by rowid). Returns how many, or -1. */
 #define POOL_SEARCH_LISTED 20000
 int64_t pool_search_hits(pool *p, const char *term, char *err);
+/* This process as text ("pid start boot host", at most POOL_OWNER_MAX
+ * bytes), and whether the process such a text names may be running (0:
+ * certainly gone; as for runs: pid, start time, boot id, host). */
+#define POOL_OWNER_MAX 400
+void pool_owner_text(char *buf, size_t n);
+int pool_owner_text_alive(const char *text);
+/* A bulk load's indexes left out by a process that is gone (killed
+ * midway): built again (pool_bulk.c; every writable open). 0 or -1. */
+int pool_bulk_repair(pool *p, char *err);
+/* A transaction begins or ends on a connection with a live bulk load:
+ * finds whether it is fresh (0 or -1); counts its conversations (before
+ * COMMIT; 0 or -1). */
+int pool_bulk_tx_begin(pool *p, char *err);
+int pool_bulk_tx_commit(pool *p, char *err);
+/* 1 while a bulk load has the conversations' indexes out: queries must
+ * not name them (INDEXED BY). */
+int pool_bulk_pending(pool *p);
 /* Registers curate_search_hit() on the connection (pool_open). */
 int pool_search_register(pool *p, char *err);
 

@@ -183,13 +183,14 @@ static int driven(const pool_filter *f)
            (f->kind == FILTER_SKIPPED && f->skipped_by);
 }
 
-static void from_clause(const pool_filter *f, int sparse, sbuf *b)
+static void from_clause(pool *p, const pool_filter *f, int sparse, sbuf *b)
 {
     sbuf_add(b, " FROM conversations c");
     /* A search with few matches: read them by rowid (the only access NOT
-     * INDEXED leaves) and sort. */
+     * INDEXED leaves) and sort. While a bulk load has the list indexes
+     * out, SQLite plans without them. */
     if (sparse == SPARSE_SEARCH) sbuf_add(b, " NOT INDEXED");
-    else if (!f->seller && !driven(f))
+    else if (!f->seller && !driven(f) && !pool_bulk_pending(p))
         sbuf_addf(b, " INDEXED BY %s", list_index(f, sparse));
 }
 
@@ -231,7 +232,7 @@ static sqlite3_stmt *list_stmt(pool *p, const pool_filter *f, int sparse,
     sbuf q = {0};
     const char *col = sort_col(f->sort);
     sbuf_addf(&q, "SELECT " LIST_COLS ", %s", col ? col : "c.id");
-    from_clause(f, sparse, &q);
+    from_clause(p, f, sparse, &q);
     where_clause(f, &q);
     /* Terms that follow from the filter (diff is |model - human|; without
      * a prediction there is no model score) and let a window sorted by a
@@ -635,15 +636,17 @@ int64_t pool_count(pool *p, const pool_filter *f, char *err)
          * of the filter's index testing each row; conv_state is the
          * narrowest walk for the filters without one of their own. */
         int few = drive && m <= POOL_SEARCH_LISTED;
-        if (few || (!f->seller && (f->kind == FILTER_SCORED || f->kind == FILTER_UNSCORED)))
+        if ((few || (!f->seller && (f->kind == FILTER_SCORED || f->kind == FILTER_UNSCORED)))
+            && !pool_bulk_pending(p))
             sbuf_add(&q, " INDEXED BY conv_state");
         where_clause(f, &q);
         if (few) sbuf_add(&q, " AND c.cid IN (SELECT cid FROM temp.search_hits)");
     } else {
         sbuf_add(&q, "SELECT count(*) FROM conversations c");
-        if (!f->seller && f->kind == FILTER_DISAGREE && !has_search(f))
+        if (!f->seller && f->kind == FILTER_DISAGREE && !has_search(f) &&
+            !pool_bulk_pending(p))
             sbuf_add(&q, " INDEXED BY conv_l_fdiff");
-        if (!f->seller && f->kind == FILTER_CONFLICT)
+        if (!f->seller && f->kind == FILTER_CONFLICT && !pool_bulk_pending(p))
             sbuf_add(&q, " INDEXED BY conv_conflict");
         where_clause(f, &q);
     }
@@ -665,7 +668,7 @@ int pool_each_id(pool *p, const pool_filter *f,
     pool_filter by_id = *f;
     by_id.sort = SORT_ID;
     sbuf_add(&q, "SELECT c.id");
-    from_clause(&by_id, f->kind == FILTER_DISAGREE ? SPARSE_DIFF : DENSE, &q);
+    from_clause(p, &by_id, f->kind == FILTER_DISAGREE ? SPARSE_DIFF : DENSE, &q);
     where_clause(f, &q);
     sbuf_add(&q, " ORDER BY c.id");
     sqlite3_stmt *s = pool_prepare(p, q.s, err);

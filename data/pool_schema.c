@@ -633,6 +633,8 @@ static const char *schema_v17 =
  * brought to the final schema 2: one cheap look at sqlite_master per open. */
 static int repair_early_v2(pool *p, char *err)
 {
+    /* A bulk load has conv_s_diff out on purpose (pool_bulk.c). */
+    if (pool_bulk_pending(p)) return 0;
     sqlite3_stmt *s = pool_prepare(p,
         "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND"
         " name = 'conv_counts_ins') + (SELECT count(*) = 0 FROM sqlite_master"

@@ -36,7 +36,7 @@ static const struct {
     {"no-json-fallback", no_argument, OPT_NOJSON, "--no-json-fallback",
      "no JSONAdapter retry (env CURATE_NO_JSON_FALLBACK=1)"},
     {"timing", no_argument, OPT_TIMING, "--timing",
-     "(TUI) log key-to-screen timings to stderr"},
+     "(TUI) log key-to-screen timings; (import) where its time went; to stderr"},
     {"no-color", no_argument, OPT_NOCOLOR, "--no-color",
      "(TUI) no colours (also env NO_COLOR)"},
     {"quiet", no_argument, 'q', "-q, --quiet", "less output"},

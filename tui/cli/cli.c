@@ -198,6 +198,14 @@ pool *cli_create_pool(const cli_globals *g)
     return checked(p, g, 1);
 }
 
+pool *cli_create_pool_unshared(const cli_globals *g)
+{
+    char err[ERR_MAX];
+    pool *p = pool_open_unshared(g->db_path, err);
+    if (!p) cli_error("%s", err);
+    return checked(p, g, 1);
+}
+
 pool *cli_open_pool_readonly(const cli_globals *g)
 {
     char err[ERR_MAX];

@@ -55,6 +55,9 @@ pool *cli_open_pool(const cli_globals *g);
 /* Opens the pool named by g, creating it when missing (init, import,
  * demo). Prints the error and returns NULL on failure. */
 pool *cli_create_pool(const cli_globals *g);
+/* The same for a command whose pool one thread uses (import: see
+ * pool_open_unshared). */
+pool *cli_create_pool_unshared(const cli_globals *g);
 /* Opens an existing pool read-only (exports, listings): says plainly when
  * there is none. Prints the error and returns NULL on failure. */
 pool *cli_open_pool_readonly(const cli_globals *g);

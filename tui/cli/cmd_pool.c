@@ -129,7 +129,7 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
         cli_error("import: --id applies to one file only");
         return EXIT_USAGE;
     }
-    pool *p = cli_create_pool(g);
+    pool *p = cli_create_pool_unshared(g);   /* its threads only parse */
     if (!p) return EXIT_ERR;
     int failed = 0;
     for (int i = optind; i < argc; i++) {
@@ -180,6 +180,10 @@ int cmd_import(const cli_globals *g, int argc, char **argv)
             failed++;
             continue;
         }
+        if (g->timing)
+            cli_printf(stderr, "import timing: %s: waiting for parsed input "
+                    "%.3f s, storing %.3f s, building indexes %.3f s\n",
+                    path, st.t_wait, st.t_store, st.t_index);
         long total = st.added + st.changed + st.same;
         if (!g->quiet)
             cli_printf(stdout, "%s: %ld %s (%ld new, %ld changed, "
