@@ -464,7 +464,14 @@ static int queue_parts(const char *db)
     PART("count to-review assigned", count(&m));
     pool_filter f = mkf(FILTER_TO_REVIEW, SORT_ID, 0);
     PART("window", list(&f, 0));
-    PART("whole reload", queue_load(&f));
+    PART("whole reload (after a change)", queue_load(&f));
+    /* The workbench's tab switch on an unchanged pool: its two stamps
+     * (tab counts, progress) match, so only the window is read. */
+    pool_stamp s1, s2;
+    PART("tab switch, pool unchanged (stamps + window)",
+         if (pool_stamp_get(P, &s1, err) < 0 || pool_stamp_get(P, &s2, err) < 0 ||
+             !pool_stamp_same(&s1, &s2)) die("stamp");
+         list(&f, 0));
     pool_close(P);
     rubric_free(R);
     return 0;
