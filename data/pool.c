@@ -58,6 +58,37 @@ sqlite3_stmt *pool_stmt(pool *p, int slot, const char *sql, char *err)
     return p->st[slot];
 }
 
+sqlite3_stmt *pool_stmt_sql(pool *p, const char *sql, char *err)
+{
+    for (int i = 0; i < POOL_KEPT; i++)
+        if (p->kept[i].sql && !strcmp(p->kept[i].sql, sql)) {
+            sqlite3_reset(p->kept[i].s);
+            sqlite3_clear_bindings(p->kept[i].s);
+            return p->kept[i].s;
+        }
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v3(p->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+                           NULL) != SQLITE_OK) {
+        pool_sql_err(p, "prepare", err);
+        return NULL;
+    }
+    /* a statement still stepping (an outer caller's) is not replaced */
+    unsigned i = p->kept_next++ % POOL_KEPT;
+    for (int tries = 1; p->kept[i].s && sqlite3_stmt_busy(p->kept[i].s) &&
+                        tries < POOL_KEPT; tries++)
+        i = p->kept_next++ % POOL_KEPT;
+    if (p->kept[i].s && sqlite3_stmt_busy(p->kept[i].s)) {
+        sqlite3_finalize(s);
+        err_set(err, "prepare: every kept statement is in use");
+        return NULL;
+    }
+    sqlite3_finalize(p->kept[i].s);
+    free(p->kept[i].sql);
+    p->kept[i].sql = xstrdup(sql);
+    p->kept[i].s = s;
+    return s;
+}
+
 void pool_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v) sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
@@ -422,6 +453,10 @@ void pool_close(pool *p)
 {
     if (!p) return;
     for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(p->st[i]);
+    for (int i = 0; i < POOL_KEPT; i++) {
+        sqlite3_finalize(p->kept[i].s);
+        free(p->kept[i].sql);
+    }
     free(p->anchor.sig);
     for (int i = 0; i < 2; i++) {
         free(p->anchor.key[i].s);

@@ -20,6 +20,9 @@ enum {
     ST_SEARCH_ADD, ST_SEARCH_GEN, ST_ACTION_INSERT, ST_COUNT
 };
 
+/* How many statements pool_stmt_sql keeps. */
+#define POOL_KEPT 48
+
 /* The sort key of a list row: the sort column's value and the id. */
 typedef struct {
     int type;              /* SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_NULL */
@@ -43,6 +46,9 @@ struct pool {
     char *path;
     int tx_depth;          /* pool_begin nesting; >0 = caller's transaction */
     sqlite3_stmt *st[ST_COUNT];
+    /* pool_stmt_sql's statements, by SQL text; replaced round-robin */
+    struct { char *sql; sqlite3_stmt *s; } kept[POOL_KEPT];
+    unsigned kept_next;
     pool_list_anchor anchor;
     /* The batch open on this connection (pool_batch_begin), 0 = none, and
      * whose actions it takes. */
@@ -60,6 +66,14 @@ struct pool {
 /* Returns the cached statement for slot, preparing sql the first time;
  * reset and cleared of bindings. NULL + err on failure. */
 sqlite3_stmt *pool_stmt(pool *p, int slot, const char *sql, char *err);
+/* The statement for sql, kept for the connection (by its text) and
+ * prepared the first time: for statements run once per item in a loop
+ * (sync applies 100,000s; preparing one that writes conversations
+ * compiles the schema's triggers) that have no slot above. Reset and
+ * cleared of bindings; the caller resets it after use and never
+ * finalizes it. A statement still stepping must not be asked for again
+ * (nested use): it would be reset under its user. NULL + err. */
+sqlite3_stmt *pool_stmt_sql(pool *p, const char *sql, char *err);
 /* Prepares a one-off statement (caller finalizes). */
 sqlite3_stmt *pool_prepare(pool *p, const char *sql, char *err);
 /* Joins the caller's transaction or opens one (BEGIN IMMEDIATE). */
@@ -80,6 +94,11 @@ int pool_search_parts_missing(pool *p);
 int64_t pool_cid(pool *p, const char *id, char *err);
 /* Recomputes the denormalised status columns of conversation cid. */
 int pool_refresh_state(pool *p, int64_t cid, char *err);
+/* The same, after prediction pid of cid with status "ok" was stored (the
+ * latest: ids only grow) and nothing else of cid changed; has/overall: its
+ * overall. Cheaper (pool_review.c: refresh_after_prediction). */
+int pool_refresh_after_prediction(pool *p, int64_t cid, int64_t pid, int has,
+                                  double overall, char *err);
 /* The largest field disagreement (schema 8): SQL yielding one row
  * (round(|model - human|, 4), field) over the score fields that both
  * prediction PRED and label LAB have (printf arguments: a condition, then

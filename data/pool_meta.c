@@ -12,13 +12,13 @@
 int pool_meta_get(pool *p, const char *key, char **value, char *err)
 {
     *value = NULL;
-    sqlite3_stmt *s = pool_prepare(p, "SELECT value FROM pool_meta WHERE key = ?",
+    sqlite3_stmt *s = pool_stmt_sql(p, "SELECT value FROM pool_meta WHERE key = ?",
                                    err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) *value = pool_col_strdup(s, 0);
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     if (rc == SQLITE_ROW) return 1;
     return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "read pool facts", err);
 }

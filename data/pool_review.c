@@ -120,6 +120,12 @@ static int refresh_after_prediction(pool *p, int64_t cid, int64_t pid,
     return 0;
 }
 
+int pool_refresh_after_prediction(pool *p, int64_t cid, int64_t pid, int has,
+                                  double overall, char *err)
+{
+    return refresh_after_prediction(p, cid, pid, has, overall, err);
+}
+
 static int64_t need_cid(pool *p, const char *conv_id, char *err)
 {
     int64_t cid = pool_cid(p, conv_id, err);

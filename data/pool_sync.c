@@ -10,18 +10,37 @@
 
 static const char *kind_names[SYNC_NKINDS] = {
     "conversations", "runs", "predictions", "labels", "edge_marks", "undos",
-    "programs",
+    "programs", "notes", "assignments",
 };
 
 /* The local table of the kinds that have uids in sync_ids. */
-/* (labels and edge marks carry their own uid column: schema 4) */
+/* (labels, edge marks and notes carry their own uid column: schema 4) */
 static const char *kind_table[SYNC_NKINDS] = {
-    NULL, "runs", "predictions", NULL, NULL, NULL, "programs",
+    NULL, "runs", "predictions", NULL, NULL, NULL, "programs", NULL, NULL,
+};
+
+static const pool_sync_kind kind_order[SYNC_NKINDS] = {
+    SYNC_CONVERSATIONS, SYNC_RUNS, SYNC_PREDICTIONS, SYNC_LABELS, SYNC_EDGES,
+    SYNC_NOTES, SYNC_ASSIGNMENTS, SYNC_UNDOS, SYNC_PROGRAMS,
 };
 
 const char *pool_sync_kind_name(pool_sync_kind k)
 {
     return (unsigned)k < SYNC_NKINDS ? kind_names[k] : "?";
+}
+
+pool_sync_kind pool_sync_kind_nth(int i)
+{
+    return kind_order[i >= 0 && i < SYNC_NKINDS ? i : 0];
+}
+
+/* An assignment's uid (see pool_sync.h) as SQL over alias a and
+ * conversation c. */
+#define ASSIGN_UID "length(CAST(a.reviewer AS BLOB)) || ':' || a.reviewer || c.id"
+
+int pool_sync_cache(pool *p, char *err)
+{
+    return pool_exec(p, "PRAGMA cache_size = -262144", err);   /* KiB: 256 MB */
 }
 
 int pool_sync_assign_uids(pool *p, char *err)
@@ -63,10 +82,14 @@ int pool_sync_local_uids(pool *p, pool_sync_kind k, char ***out, size_t *n,
         snprintf(sql, sizeof sql,
                  "SELECT 'undo:' || uid FROM labels WHERE undone_at IS NOT NULL"
                  " UNION ALL SELECT 'undo:' || uid FROM edge_marks WHERE"
-                 " undone_at IS NOT NULL ORDER BY 1");
-    else if (k == SYNC_LABELS || k == SYNC_EDGES)
+                 " undone_at IS NOT NULL UNION ALL SELECT 'undo:' || uid FROM"
+                 " notes WHERE undone_at IS NOT NULL ORDER BY 1");
+    else if (k == SYNC_LABELS || k == SYNC_EDGES || k == SYNC_NOTES)
         snprintf(sql, sizeof sql, "SELECT uid FROM %s ORDER BY 1",
-                 k == SYNC_LABELS ? "labels" : "edge_marks");
+                 k == SYNC_LABELS ? "labels" : k == SYNC_EDGES ? "edge_marks" : "notes");
+    else if (k == SYNC_ASSIGNMENTS)
+        snprintf(sql, sizeof sql, "SELECT " ASSIGN_UID " FROM assignments a"
+                 " JOIN conversations c ON c.cid = a.cid ORDER BY 1");
     else
         snprintf(sql, sizeof sql,
                  "SELECT uid FROM sync_ids WHERE kind = %d ORDER BY 1", k);
@@ -104,12 +127,16 @@ static cJSON *col_json(sqlite3_stmt *s, int i)
     }
 }
 
-/* A document from one row: uid, then each column under its name. */
-static cJSON *row_doc(pool *p, const char *sql, const char *uid, char *err)
+/* A document from one row: uid, then each column under its name. The
+ * statement's ?1 is uid, ?2 and ?3 b2 and b3 (when not NULL). */
+static cJSON *row_doc_by(pool *p, const char *sql, const char *uid,
+                         const char *b2, const char *b3, char *err)
 {
-    sqlite3_stmt *s = pool_prepare(p, sql, err);
+    sqlite3_stmt *s = pool_stmt_sql(p, sql, err);
     if (!s) return NULL;
     sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC);
+    if (b2) sqlite3_bind_text(s, 2, b2, -1, SQLITE_STATIC);
+    if (b3) sqlite3_bind_text(s, 3, b3, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     cJSON *d = NULL;
     if (rc == SQLITE_ROW) {
@@ -122,8 +149,29 @@ static cJSON *row_doc(pool *p, const char *sql, const char *uid, char *err)
     } else {
         pool_sql_err(p, "read item", err);
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return d;
+}
+
+static cJSON *row_doc(pool *p, const char *sql, const char *uid, char *err)
+{
+    return row_doc_by(p, sql, uid, NULL, NULL, err);
+}
+
+/* An assignment's uid into its reviewer and conversation id (caller
+ * frees both). 0 or -1 + err. */
+static int assign_uid_split(const char *uid, char **reviewer, char **conv,
+                            char *err)
+{
+    char *end;
+    long n = strtol(uid, &end, 10);
+    if (end == uid || *end != ':' || n <= 0 || (size_t)n >= strlen(end + 1)) {
+        err_set(err, "bad assignment uid '%.80s'", uid);
+        return -1;
+    }
+    *reviewer = xstrndup(end + 1, (size_t)n);
+    *conv = xstrdup(end + 1 + n);
+    return 0;
 }
 
 static cJSON *conv_doc(pool *p, const char *uid, char *err)
@@ -191,8 +239,25 @@ cJSON *pool_sync_doc_new(pool *p, pool_sync_kind k, const char *uid, char *err)
         return row_doc(p, "SELECT uid AS target, 'label' AS what, undone_at FROM"
                           " labels WHERE uid = substr(?1, 6) AND undone_at IS NOT NULL"
                           " UNION ALL SELECT uid, 'edge', undone_at FROM edge_marks"
+                          " WHERE uid = substr(?1, 6) AND undone_at IS NOT NULL"
+                          " UNION ALL SELECT uid, 'note', undone_at FROM notes"
                           " WHERE uid = substr(?1, 6) AND undone_at IS NOT NULL",
                        uid, err);
+    case SYNC_NOTES:
+        return row_doc(p, "SELECT c.id AS conv, n.reviewer, n.text, n.created_at"
+                          " FROM notes n JOIN conversations c ON c.cid = n.cid"
+                          " WHERE n.uid = ?1", uid, err);
+    case SYNC_ASSIGNMENTS: {
+        char *conv, *reviewer;
+        if (assign_uid_split(uid, &reviewer, &conv, err) < 0) return NULL;
+        cJSON *d = row_doc_by(p, "SELECT c.id AS conv, a.reviewer, a.created_at FROM"
+                                 " assignments a JOIN conversations c ON c.cid = a.cid"
+                                 " WHERE c.id = ?2 AND a.reviewer = ?3", uid, conv,
+                              reviewer, err);
+        free(conv);
+        free(reviewer);
+        return d;
+    }
     case SYNC_PROGRAMS:
         return row_doc(p, "SELECT g.created_at, g.state, g.metric, g.val_score,"
                           " g.model, g.trainset, g.note, g.n_demos FROM sync_ids s"
@@ -237,7 +302,7 @@ static void bind_field(sqlite3_stmt *s, int i, const cJSON *d, const char *k)
  * none, -1 error. */
 static int uid_local(pool *p, const char *uid, int64_t *id, char *err)
 {
-    sqlite3_stmt *s = pool_prepare(p, "SELECT local_id FROM sync_ids WHERE uid = ?", err);
+    sqlite3_stmt *s = pool_stmt_sql(p, "SELECT local_id FROM sync_ids WHERE uid = ?", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s), found = 0;
@@ -245,21 +310,21 @@ static int uid_local(pool *p, const char *uid, int64_t *id, char *err)
         found = 1;
         *id = sqlite3_column_int64(s, 0);
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return pool_sql_err(p, "read uid", err);
     return found;
 }
 
 static int uid_record(pool *p, const char *uid, int kind, int64_t id, char *err)
 {
-    sqlite3_stmt *s = pool_prepare(p, "INSERT INTO sync_ids(uid, kind, local_id)"
+    sqlite3_stmt *s = pool_stmt_sql(p, "INSERT INTO sync_ids(uid, kind, local_id)"
                                       " VALUES(?, ?, ?)", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, uid, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, kind);
     if (id > 0) sqlite3_bind_int64(s, 3, id);
     int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "record uid", err);
 }
 
@@ -269,14 +334,14 @@ static int64_t insert_doc(pool *p, const char *sql, const cJSON *d,
                           const char *const *fields, const int64_t *pre,
                           int npre, char *err)
 {
-    sqlite3_stmt *s = pool_prepare(p, sql, err);
+    sqlite3_stmt *s = pool_stmt_sql(p, sql, err);
     if (!s) return -1;
     int i = 1;
     for (int k = 0; k < npre; k++, i++)
         if (pre[k]) sqlite3_bind_int64(s, i, pre[k]);
     for (const char *const *f = fields; *f; f++) bind_field(s, i++, d, *f);
     int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "store item", err);
     return sqlite3_last_insert_rowid(p->db);
 }
@@ -298,14 +363,14 @@ static int apply_conv(pool *p, const char *uid, const cJSON *d,
     if (seen < 0) return -1;
     if (seen) { *res = SYNC_PRESENT; return 0; }
     /* the local version, if any */
-    sqlite3_stmt *s = pool_prepare(p, "SELECT content_hash, imported_at FROM"
+    sqlite3_stmt *s = pool_stmt_sql(p, "SELECT content_hash, imported_at FROM"
                                       " conversations WHERE id = ?", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s), have = rc == SQLITE_ROW;
     int same = have && !strcmp((const char *)sqlite3_column_text(s, 0), hash);
     int64_t local_at = have ? sqlite3_column_int64(s, 1) : 0;
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return pool_sql_err(p, "read conversation", err);
     if (same) { *res = SYNC_PRESENT; return 0; }
     if (have && (int64_t)imported <= local_at) {    /* ours is newer: seen */
@@ -338,14 +403,14 @@ static int apply_conv(pool *p, const char *uid, const cJSON *d,
     convo_free(c);
     if (rc < 0) return -1;
     /* the content must be what its hash says, and keeps its import time */
-    s = pool_prepare(p, "UPDATE conversations SET imported_at = ?2 WHERE id = ?1"
+    s = pool_stmt_sql(p, "UPDATE conversations SET imported_at = ?2 WHERE id = ?1"
                         " AND content_hash = ?3", err);
     if (!s) return -1;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, (int64_t)imported);
     sqlite3_bind_text(s, 3, hash, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "update conversation", err);
     if (sqlite3_changes(p->db) != 1) {
         err_set(err, "conversation %s: its messages do not match its content hash", uid);
@@ -366,12 +431,57 @@ static int64_t doc_cid(pool *p, const cJSON *d, const char *uid, char *err)
     return pool_cid(p, conv, err);
 }
 
+/* An assignment: kept once per (conversation, reviewer), as the table
+ * keeps it (INSERT OR IGNORE); its uid must be the one its fields make. */
+static int apply_assignment(pool *p, const char *uid, const cJSON *d,
+                            pool_sync_result *res, char *err)
+{
+    const char *conv = jstr(d, "conv"), *reviewer = jstr(d, "reviewer");
+    double at;
+    char *want_conv = NULL, *want_rev = NULL;
+    if (!conv || !reviewer || !*reviewer || !jnum(d, "created_at", &at) ||
+        assign_uid_split(uid, &want_rev, &want_conv, NULL) < 0 ||
+        strcmp(want_conv, conv) != 0 || strcmp(want_rev, reviewer) != 0) {
+        free(want_conv);
+        free(want_rev);
+        err_set(err, "assignment %.80s: needs conv, reviewer and created_at, and"
+                " a uid made of them", uid);
+        return -1;
+    }
+    free(want_conv);
+    free(want_rev);
+    int64_t cid = pool_cid(p, conv, err);
+    if (cid < 0) return -1;
+    if (cid == 0) { *res = SYNC_WAITING; return 0; }
+    sqlite3_stmt *s = pool_stmt_sql(p, "INSERT OR IGNORE INTO assignments(cid,"
+                                       " reviewer, created_at) VALUES(?, ?, ?)", err);
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, cid);
+    sqlite3_bind_text(s, 2, reviewer, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (int64_t)at);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return pool_sql_err(p, "store assignment", err);
+    *res = sqlite3_changes(p->db) ? SYNC_APPLIED : SYNC_PRESENT;
+    return 0;
+}
+
+/* One statement without parameters, kept prepared (once per item). */
+static int exec_kept(pool *p, const char *sql, char *err)
+{
+    sqlite3_stmt *s = pool_stmt_sql(p, sql, err);
+    if (!s) return -1;
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : pool_sql_err(p, sql, err);
+}
+
 /* One item is all or nothing, inside the caller's transaction or not:
  * a savepoint within pool_begin (so the pool calls it makes join it). */
 static int item_open(pool *p, char *err)
 {
     if (pool_begin(p, err) < 0) return -1;
-    if (pool_exec(p, "SAVEPOINT sync_item", err) < 0) {
+    if (exec_kept(p, "SAVEPOINT sync_item", err) < 0) {
         pool_rollback(p);
         return -1;
     }
@@ -380,14 +490,16 @@ static int item_open(pool *p, char *err)
 
 static int item_close(pool *p, int ok, char *err)
 {
-    if (!ok) pool_exec(p, "ROLLBACK TO sync_item", NULL);
-    if (pool_exec(p, "RELEASE sync_item", ok ? err : NULL) < 0) ok = 0;
+    if (!ok) exec_kept(p, "ROLLBACK TO sync_item", NULL);
+    if (exec_kept(p, "RELEASE sync_item", ok ? err : NULL) < 0) ok = 0;
     if (pool_commit(p, ok ? err : NULL) < 0) ok = 0;
     return ok ? 0 : -1;
 }
 
-int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
-                    pool_sync_result *res, char *err)
+/* pool_sync_apply; defer: the conversation whose state must follow goes
+ * to *dirty instead of being refreshed here. */
+static int apply_doc(pool *p, pool_sync_kind k, const cJSON *d,
+                     pool_sync_result *res, int defer, int64_t *dirty, char *err)
 {
     const char *uid = jstr(d, "uid");
     if (!uid || !*uid) {
@@ -409,47 +521,55 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
             err_set(err, "undo %s: needs target and undone_at", uid);
             return item_close(p, 0, err);
         }
+        /* what was undone: "label" (the default), "edge" or "note" */
         const char *what = jstr(d, "what");
-        int edge = what && !strcmp(what, "edge");
-        sqlite3_stmt *s = pool_prepare(p, edge
-            ? "UPDATE edge_marks SET undone_at = ?2 WHERE uid = ?1 AND undone_at IS NULL"
-              " RETURNING cid"
-            : "UPDATE labels SET undone_at = ?2 WHERE uid = ?1 AND undone_at IS NULL"
-              " RETURNING cid", err);
+        const char *table = !what ? "labels" : !strcmp(what, "edge") ? "edge_marks"
+                          : !strcmp(what, "note") ? "notes" : "labels";
+        char sql[200];
+        snprintf(sql, sizeof sql, "UPDATE %s SET undone_at = ?2 WHERE uid = ?1 AND"
+                 " undone_at IS NULL RETURNING cid", table);
+        sqlite3_stmt *s = pool_stmt_sql(p, sql, err);
         ok = s != NULL;
         if (s) {
             sqlite3_bind_text(s, 1, target, -1, SQLITE_STATIC);
             sqlite3_bind_int64(s, 2, (int64_t)at);
             int rc = sqlite3_step(s);
             int64_t cid = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-            sqlite3_finalize(s);
+            sqlite3_reset(s);
             if (rc != SQLITE_ROW && rc != SQLITE_DONE) ok = pool_sql_err(p, "undo", err) == 0;
             else if (cid) {
                 *res = SYNC_APPLIED;
-                ok = pool_refresh_state(p, cid, err) == 0;
+                /* a note is no part of the conversation's state */
+                if (strcmp(table, "notes") == 0) ;
+                else if (defer) *dirty = cid;
+                else ok = pool_refresh_state(p, cid, err) == 0;
             } else {
                 /* not here yet, or undone already */
-                sqlite3_stmt *e = pool_prepare(p, edge
-                    ? "SELECT 1 FROM edge_marks WHERE uid = ?" : "SELECT 1 FROM labels"
-                      " WHERE uid = ?", err);
+                snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE uid = ?", table);
+                sqlite3_stmt *e = pool_stmt_sql(p, sql, err);
                 ok = e != NULL;
                 if (e) {
                     sqlite3_bind_text(e, 1, target, -1, SQLITE_STATIC);
                     if (sqlite3_step(e) != SQLITE_ROW) *res = SYNC_WAITING;
-                    sqlite3_finalize(e);
+                    sqlite3_reset(e);
                 }
             }
         }
         return item_close(p, ok, err);
     }
-    if (k == SYNC_LABELS || k == SYNC_EDGES) {
-        sqlite3_stmt *e = pool_prepare(p, k == SYNC_LABELS
-            ? "SELECT 1 FROM labels WHERE uid = ?" : "SELECT 1 FROM edge_marks WHERE uid = ?",
+    if (k == SYNC_ASSIGNMENTS) {
+        ok = apply_assignment(p, uid, d, res, err) == 0;
+        return item_close(p, ok, err);
+    }
+    if (k == SYNC_LABELS || k == SYNC_EDGES || k == SYNC_NOTES) {
+        sqlite3_stmt *e = pool_stmt_sql(p, k == SYNC_LABELS
+            ? "SELECT 1 FROM labels WHERE uid = ?" : k == SYNC_EDGES
+            ? "SELECT 1 FROM edge_marks WHERE uid = ?" : "SELECT 1 FROM notes WHERE uid = ?",
             err);
         if (!e) return item_close(p, 0, err);
         sqlite3_bind_text(e, 1, uid, -1, SQLITE_STATIC);
         int here = sqlite3_step(e) == SQLITE_ROW;
-        sqlite3_finalize(e);
+        sqlite3_reset(e);
         if (here) return item_close(p, 1, err);
     } else {
         int f0 = uid_local(p, uid, &local, err);
@@ -457,7 +577,7 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
     }
     int64_t cid = 0, id = 0;
     ok = 1;
-    if (k == SYNC_PREDICTIONS || k == SYNC_LABELS || k == SYNC_EDGES) {
+    if (k == SYNC_PREDICTIONS || k == SYNC_LABELS || k == SYNC_EDGES || k == SYNC_NOTES) {
         cid = doc_cid(p, d, uid, err);
         if (cid < 0) return item_close(p, 0, err);
         if (cid == 0) { *res = SYNC_WAITING; return item_close(p, 1, err); }
@@ -517,6 +637,20 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
                            " created_at) VALUES(?,?,?,?,?,?)", d, f_, &cid, 1, err);
         break;
     }
+    case SYNC_NOTES: {
+        /* a pulled note is not in this pool's undo journal (as a label) */
+        if (!jstr(d, "reviewer") || !jstr(d, "text") || !cJSON_IsNumber(
+                cJSON_GetObjectItemCaseSensitive(d, "created_at"))) {
+            err_set(err, "note %s: needs reviewer, text and created_at", uid);
+            id = -1;
+            break;
+        }
+        static const char *const f_[] = {"uid", "reviewer", "text", "created_at", NULL};
+        id = insert_doc(p, "INSERT INTO notes(cid, uid, reviewer, text, created_at)"
+                           " VALUES(?,?,?,?,?)", d, f_, &cid, 1, err);
+        cid = 0;                      /* no state of the conversation follows */
+        break;
+    }
     case SYNC_PROGRAMS: {
         static const char *const f_[] = {"created_at", "state", "metric",
                                          "val_score", "model", "trainset", "note",
@@ -532,9 +666,34 @@ int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
     }
     if (!ok || id < 0) return item_close(p, 0, err);
     if (kind_table[k]) ok = uid_record(p, uid, (int)k, id, err) == 0;
-    if (ok && cid) ok = pool_refresh_state(p, cid, err) == 0;
+    const char *st = jstr(d, "status");
+    double ov = 0;
+    int has_ov = jnum(d, "overall", &ov);
+    if (ok && cid && defer)
+        *dirty = cid;
+    else if (ok && k == SYNC_PREDICTIONS && st && !strcmp(st, "ok"))
+        ok = pool_refresh_after_prediction(p, cid, id, has_ov, ov, err) == 0;
+    else if (ok && cid) ok = pool_refresh_state(p, cid, err) == 0;
     if (ok) *res = SYNC_APPLIED;
     return item_close(p, ok, err) < 0 || !ok ? -1 : 0;
+}
+
+int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *d,
+                    pool_sync_result *res, char *err)
+{
+    return apply_doc(p, k, d, res, 0, NULL, err);
+}
+
+int pool_sync_apply_deferred(pool *p, pool_sync_kind k, const cJSON *d,
+                             pool_sync_result *res, int64_t *cid, char *err)
+{
+    *cid = 0;
+    return apply_doc(p, k, d, res, 1, cid, err);
+}
+
+int pool_sync_refresh(pool *p, int64_t cid, char *err)
+{
+    return pool_refresh_state(p, cid, err);
 }
 
 /* ------------------------------------------------ best, settings */

@@ -12,16 +12,21 @@
  *   runs, predictions, programs
  *                  uid: 128-bit random hex, given once per local row
  *                  (table sync_ids: uid -> kind, local row; schema 11)
- *   undos          uid "undo:" + the label's or edge mark's uid, once it
- *                  is undone (applied by flagging that row undone)
+ *   notes          their own uid column (schema 4), applied oldest first
+ *                  (the latest note is the one shown)
+ *   assignments    uid: the reviewer's length in bytes, ':', the reviewer,
+ *                  then the conversation's id ("3:annc-0001"): one per
+ *                  (conversation, reviewer), as the table keeps them
+ *   undos          uid "undo:" + the label's, edge mark's or note's uid,
+ *                  once it is undone (applied by flagging that row undone)
  * Applying an item is idempotent: one already here is left alone. An item
  * whose conversation, run or label has not arrived yet waits (it is not
  * recorded, so the next sync fetches it again). Superseded conversation
  * versions are recorded as seen (sync_ids without a local row).
  *
- * Not exchanged: notes and the undo journal's own rows (a pulled label is
- * not in this pool's journal: undo reverts one's own actions here),
- * assignments, the LLM cache, the search index. */
+ * Not exchanged: the undo journal's own rows (a pulled label or note is
+ * not in this pool's journal: undo reverts one's own actions here), the
+ * LLM cache, the search index. */
 #ifndef CURATE_POOL_SYNC_H
 #define CURATE_POOL_SYNC_H
 
@@ -30,14 +35,27 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+/* The values are stored (sync_ids.kind): new kinds go at the end. */
 typedef enum {
     SYNC_CONVERSATIONS = 0, SYNC_RUNS, SYNC_PREDICTIONS, SYNC_LABELS,
-    SYNC_EDGES, SYNC_UNDOS, SYNC_PROGRAMS, SYNC_NKINDS
+    SYNC_EDGES, SYNC_UNDOS, SYNC_PROGRAMS, SYNC_NOTES, SYNC_ASSIGNMENTS,
+    SYNC_NKINDS
 } pool_sync_kind;
 
 /* "conversations", "runs", "predictions", "labels", "edge_marks",
- * "undos", "programs": also the store's collection names (after a prefix). */
+ * "undos", "programs", "notes", "assignments": also the store's
+ * collection names (after a prefix). */
 const char *pool_sync_kind_name(pool_sync_kind k);
+
+/* The i-th kind (0 <= i < SYNC_NKINDS) in the order a sync takes them:
+ * what an item refers to comes before it (conversations and runs before
+ * predictions, labels, edge marks and notes before their undos). */
+pool_sync_kind pool_sync_kind_nth(int i);
+
+/* For the rest of this connection, a page cache of up to 256 MB (SQLite's
+ * 2 MB default made a first pull of 100,000 conversations re-read the
+ * conversations' indexes from the file system: a third of its time). */
+int pool_sync_cache(pool *p, char *err);
 
 /* Gives every local row that has none its uid, in one transaction. */
 int pool_sync_assign_uids(pool *p, char *err);
@@ -64,6 +82,15 @@ typedef enum {
  * and field (a malformed document changes nothing). */
 int pool_sync_apply(pool *p, pool_sync_kind k, const cJSON *doc,
                     pool_sync_result *res, char *err);
+
+/* The same inside the caller's transaction (pool_begin), with the
+ * conversation's derived state left to the caller: *cid (0: none) is the
+ * conversation to pass to pool_sync_refresh before that transaction
+ * commits (several items of one conversation then cost one refresh, as in
+ * a first pull where a conversation gets its prediction and its labels). */
+int pool_sync_apply_deferred(pool *p, pool_sync_kind k, const cJSON *doc,
+                             pool_sync_result *res, int64_t *cid, char *err);
+int pool_sync_refresh(pool *p, int64_t cid, char *err);
 
 /* The current best program's uid (NULL: none; caller frees). */
 int pool_sync_best(pool *p, char **uid, char *err);

@@ -223,7 +223,7 @@ static int latest_read(pool *p, const rubric *r, int64_t cid, latest_set *ls,
     memset(ls, 0, sizeof *ls);
     if (r) ls->r = *r;
     ls->own_rubric = !r;
-    sqlite3_stmt *s = pool_prepare(p, LATEST_PER_REVIEWER, err);
+    sqlite3_stmt *s = pool_stmt_sql(p, LATEST_PER_REVIEWER, err);
     if (!s) return -1;
     sqlite3_bind_int64(s, 1, cid);
     size_t cap = 0;
@@ -261,7 +261,7 @@ static int latest_read(pool *p, const rubric *r, int64_t cid, latest_set *ls,
             l->scores.set[0] = 1;
         }
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     if (rc != SQLITE_DONE) {
         latest_free(ls);
         return pool_sql_err(p, "read labels", err);
@@ -317,7 +317,7 @@ int pool_team_refresh(pool *p, int64_t cid, char *err)
         sql = "UPDATE conversations SET consensus = ?2, label_id = ?3,"
               " human_overall = ?4, diff = abs(model_overall - ?4), status = 2"
               " WHERE cid = ?1";
-    sqlite3_stmt *s = pool_prepare(p, sql, err);
+    sqlite3_stmt *s = pool_stmt_sql(p, sql, err);
     if (!s) return -1;
     sqlite3_bind_int64(s, 1, cid);
     sqlite3_bind_int(s, 2, reviewers < 2 ? (c.status == CONSENSUS_SINGLE) : (int)c.status);
@@ -327,7 +327,7 @@ int pool_team_refresh(pool *p, int64_t cid, char *err)
         if (c.scores.set[0]) sqlite3_bind_double(s, 4, c.scores.v[0]);
     }
     int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc == SQLITE_DONE ? 0 : pool_sql_err(p, "update consensus", err);
 }
 

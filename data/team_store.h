@@ -41,10 +41,15 @@ const char *team_store_where(const team_store *ts);
 int team_store_uids(team_store *ts, const char *name, char ***out, size_t *n,
                     char *err);
 
+/* MongoDB's largest document (BSON bytes). */
+#define TEAM_STORE_MAX_DOC (16 * 1024 * 1024)
+
 /* Inserts docs (unordered bulk write); a uid already there (duplicate key)
- * is not an error. 0 or -1 + err. */
+ * is not an error. A document larger than TEAM_STORE_MAX_DOC (a
+ * conversation of some 100,000 messages) cannot be stored: it is left out
+ * and counted in *too_large, the others go in. 0 or -1 + err. */
 int team_store_insert(team_store *ts, const char *name, cJSON *const *docs,
-                      size_t n, char *err);
+                      size_t n, int64_t *too_large, char *err);
 
 /* Calls fn with each document of uids (any order; those not there are
  * skipped). all = 1: reads the whole collection instead (cheaper when most

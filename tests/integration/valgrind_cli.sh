@@ -43,4 +43,16 @@ vg "export pool of a view" 0 export pool --filter reviewed --filter reviewer=tes
 vg "import-program" 0 import-program json s.json
 vg "programs show" 0 programs show best
 vg "backup" 0 backup b.db
+# sync: push this pool (notes and assignments too), pull it into an empty one
+if start_congo; then
+  "$REL" note demo-0004 "a note" >/dev/null && "$REL" assign --to ann,bob --count 5 >/dev/null
+  vg "sync (push)" 0 sync --uri "$CONGO_URI" --database vg$$
+  has "it pushed" "conversations +pushed [1-9]" vg.out
+  "$REL" --db "$WORK/pulled.db" init >/dev/null
+  vg "sync (pull into an empty pool)" 0 --db "$WORK/pulled.db" sync --uri "$CONGO_URI" --database vg$$
+  has "it pulled notes and assignments" "notes +pushed 0, pulled 1" vg.out
+  has "and assignments" "assignments +pushed 0, pulled 5" vg.out
+else
+  fail "congo peer starts"
+fi
 finish

@@ -6,6 +6,7 @@
 #include "tpool.h"
 #include "../../core/util.h"
 #include "../../data/pool_sync.h"
+#include "../../data/pool_team.h"
 
 #include <stdlib.h>
 
@@ -28,14 +29,15 @@ static int copy_all(pool *a, pool *b, int64_t *applied, int64_t *waiting)
     char err[ERR_MAX];
     *applied = *waiting = 0;
     if (pool_sync_assign_uids(a, err) < 0) return -1;
-    for (int k = 0; k < SYNC_NKINDS; k++) {
+    for (int i0 = 0; i0 < SYNC_NKINDS; i0++) {
+        pool_sync_kind k = pool_sync_kind_nth(i0);
         char **v;
         size_t n;
-        if (pool_sync_local_uids(a, (pool_sync_kind)k, &v, &n, err) < 0) return -1;
+        if (pool_sync_local_uids(a, k, &v, &n, err) < 0) return -1;
         for (size_t i = 0; i < n; i++) {
-            cJSON *d = pool_sync_doc_new(a, (pool_sync_kind)k, v[i], err);
+            cJSON *d = pool_sync_doc_new(a, k, v[i], err);
             pool_sync_result r;
-            if (!d || pool_sync_apply(b, (pool_sync_kind)k, d, &r, err) < 0) {
+            if (!d || pool_sync_apply(b, k, d, &r, err) < 0) {
                 fprintf(stderr, "    %s\n", err);
                 cJSON_Delete(d);
                 pool_sync_uids_free(v, n);
@@ -79,11 +81,35 @@ TEST(pool_sync_documents_roundtrip)
     CHECK(ua.ref == lid);
     pool_action_clear(&ua);
     CHECK(pool_set_edge(a, "c-1@x", "ann", 1, "edge", err) == 0);
+    /* notes (one undone) and assignments, a reviewer of several bytes per
+     * character and an id with ':' in it (the assignment's uid) */
+    CHECK(pool_add_note(a, "c-2@x", "ann", "first", err) == 0);
+    CHECK(pool_add_note(a, "c-0@x", "bob", "second", err) == 0);
+    CHECK(pool_add_note(a, "c-1@x", "bob", "gone", err) == 0);
+    CHECK(pool_undo_last(a, "bob", NULL, 0, &ua, err) == 1);
+    pool_action_clear(&ua);
+    CHECK(pool_team_assign(a, "c-1@x", "Jos\xc3\xa9:3", err) == 0);
+    CHECK(pool_team_assign(a, "c-2@x", "ann", err) == 0);
     int64_t applied, waiting;
     CHECK(copy_all(a, b, &applied, &waiting) == 0);
     CHECK(waiting == 0);
     CHECK(count(b, "conversations") == 3 && count(b, "labels") == 4 &&
-          count(b, "edge_marks") == 1 && count(b, "undos") == 1);
+          count(b, "edge_marks") == 1 && count(b, "undos") == 2 &&
+          count(b, "notes") == 3 && count(b, "assignments") == 2);
+    /* (which of two notes is the latest is sync's order: sync.sh) */
+    char *text = NULL, *who = NULL;
+    CHECK(pool_get_note(b, "c-2@x", &text, &who, err) == 1);
+    CHECK_STR(text, "first");
+    CHECK_STR(who, "ann");
+    free(text);
+    free(who);
+    CHECK(pool_get_note(b, "c-0@x", &text, &who, err) == 1);
+    CHECK_STR(text, "second");
+    CHECK_STR(who, "bob");
+    free(text);
+    free(who);
+    CHECK(pool_get_note(b, "c-1@x", &text, NULL, err) == 0);   /* undone there too */
+    free(text);
     label l;
     CHECK(pool_get_label(b, r, "c-0@x", &l, err) == 1);
     CHECK_STR(l.reviewer, "ann");           /* bob's was undone there too */
@@ -135,6 +161,12 @@ TEST(pool_sync_waits_and_refuses)
     CHECK(pool_sync_apply(b, SYNC_CONVERSATIONS, d, &res, err) < 0);
     CHECK_MSG(strstr(err, "y@1") && strstr(err, "message"), "%s", err);
     CHECK(!pool_has_convo(b, "y"));
+    cJSON_Delete(d);
+    /* an assignment whose uid is not the one its fields make */
+    d = cJSON_Parse("{\"uid\":\"3:bobc-1\",\"conv\":\"c-1\",\"reviewer\":\"ann\","
+                    "\"created_at\":5}");
+    CHECK(pool_sync_apply(b, SYNC_ASSIGNMENTS, d, &res, err) < 0);
+    CHECK_MSG(strstr(err, "assignment 3:bobc-1") && strstr(err, "uid"), "%s", err);
     cJSON_Delete(d);
     d = cJSON_Parse("{\"id\":\"z\"}");
     CHECK(pool_sync_apply(b, SYNC_CONVERSATIONS, d, &res, err) < 0);

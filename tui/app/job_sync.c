@@ -72,10 +72,12 @@ static int push_kind(pool *p, team_store *ts, pool_sync_kind k, char **missing,
             if (!docs[got]) { rc = -1; break; }
             got++;
         }
-        if (rc == 0) rc = team_store_insert(ts, name, docs, got, err);
+        int64_t big = 0;
+        if (rc == 0) rc = team_store_insert(ts, name, docs, got, &big, err);
         for (size_t i = 0; i < got; i++) cJSON_Delete(docs[i]);
         if (rc == 0) {
-            sum->pushed[k] += (int64_t)got;
+            sum->pushed[k] += (int64_t)got - big;
+            sum->too_large[k] += big;
             progress(o, stage, (int64_t)(at + m), (int64_t)n);
         }
     }
@@ -85,16 +87,25 @@ static int push_kind(pool *p, team_store *ts, pool_sync_kind k, char **missing,
 
 /* ------------------------------------------------------------- pull */
 
+/* A pulled document, its kind and the keys it is sorted by. */
+typedef struct {
+    cJSON *doc;
+    pool_sync_kind k;
+    const char *conv, *uid;    /* into doc; "" when absent */
+    double at;                 /* created_at, 0 when absent */
+} pulled;
+
 typedef struct {
     pool *p;
-    pool_sync_kind k;
+    pool_sync_kind k;          /* the kind being read */
     char **want;               /* sorted */
     size_t nwant;
     int filter;                /* a whole-collection read: keep only wanted */
     int collect;               /* keep all, apply after sorting */
-    cJSON **docs;
+    int defer;                 /* one state refresh per conversation and batch */
+    pulled *docs;
     size_t n, cap;
-    int64_t applied, waiting, total_done;
+    int64_t applied[SYNC_NKINDS], waiting, total_done, total;
     const job_sync_opts *o;
     job_sync_summary *sum;
     int failed;
@@ -102,23 +113,57 @@ typedef struct {
     char stage[64];
 } pull_ctx;
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static int apply_batch(pull_ctx *c)
 {
     if (!c->n) return 0;
+    int64_t *dirty = c->defer ? xmalloc(c->n * sizeof *dirty) : NULL;
+    size_t nd = 0;
     int rc = pool_begin(c->p, c->err);
     for (size_t i = 0; i < c->n && rc == 0; i++) {
         pool_sync_result r;
-        rc = pool_sync_apply(c->p, c->k, c->docs[i], &r, c->err);
-        if (rc == 0 && r == SYNC_APPLIED) c->applied++;
+        int64_t cid = 0;
+        rc = c->defer ? pool_sync_apply_deferred(c->p, c->docs[i].k, c->docs[i].doc, &r,
+                                                 &cid, c->err)
+                      : pool_sync_apply(c->p, c->docs[i].k, c->docs[i].doc, &r, c->err);
+        if (rc == 0 && r == SYNC_APPLIED) c->applied[c->docs[i].k]++;
         if (rc == 0 && r == SYNC_WAITING) c->waiting++;
+        if (rc == 0 && cid) dirty[nd++] = cid;
     }
+    /* the state of each conversation touched, once, in the same transaction */
+    if (nd) qsort(dirty, nd, sizeof *dirty, cmp_i64);
+    for (size_t i = 0; i < nd && rc == 0; i++)
+        if (i == 0 || dirty[i] != dirty[i - 1]) rc = pool_sync_refresh(c->p, dirty[i], c->err);
+    free(dirty);
     if (rc == 0) rc = pool_commit(c->p, c->err);
     else pool_rollback(c->p);
-    for (size_t i = 0; i < c->n; i++) cJSON_Delete(c->docs[i]);
+    for (size_t i = 0; i < c->n; i++) cJSON_Delete(c->docs[i].doc);
     c->total_done += (int64_t)c->n;
     c->n = 0;
-    if (rc == 0) progress(c->o, c->stage, c->total_done, (int64_t)c->nwant);
+    if (rc == 0) progress(c->o, c->stage, c->total_done, c->total);
     return rc;
+}
+
+static const char *doc_text(const cJSON *d, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static void add_doc(pull_ctx *c, cJSON *doc)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : JOB_SYNC_BATCH;
+        c->docs = xrealloc(c->docs, c->cap * sizeof *c->docs);
+    }
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(doc, "created_at");
+    c->docs[c->n++] = (pulled){doc, c->k, doc_text(doc, "conv"), doc_text(doc, "uid"),
+                               cJSON_IsNumber(at) ? at->valuedouble : 0};
 }
 
 static int pull_doc(cJSON *doc, void *vctx)
@@ -132,11 +177,7 @@ static int pull_doc(cJSON *doc, void *vctx)
             return 0;
         }
     }
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : JOB_SYNC_BATCH;
-        c->docs = xrealloc(c->docs, c->cap * sizeof *c->docs);
-    }
-    c->docs[c->n++] = doc;
+    add_doc(c, doc);
     if (!c->collect && c->n >= JOB_SYNC_BATCH) {
         if (cancelled(c->o)) { c->sum->cancelled = 1; return 1; }
         if (apply_batch(c) < 0) { c->failed = 1; return 1; }
@@ -144,79 +185,131 @@ static int pull_doc(cJSON *doc, void *vctx)
     return 0;
 }
 
-/* Oldest first, so the local ids of a reviewer's labels follow time. */
+/* Oldest first (then by uid), so local ids follow time. */
 static int cmp_created(const void *a, const void *b)
 {
-    const cJSON *x = *(cJSON *const *)a, *y = *(cJSON *const *)b;
-    const cJSON *tx = cJSON_GetObjectItemCaseSensitive(x, "created_at");
-    const cJSON *ty = cJSON_GetObjectItemCaseSensitive(y, "created_at");
-    double dx = cJSON_IsNumber(tx) ? tx->valuedouble : 0;
-    double dy = cJSON_IsNumber(ty) ? ty->valuedouble : 0;
-    if (dx != dy) return dx < dy ? -1 : 1;
-    const cJSON *ux = cJSON_GetObjectItemCaseSensitive(x, "uid");
-    const cJSON *uy = cJSON_GetObjectItemCaseSensitive(y, "uid");
-    return strcmp(cJSON_IsString(ux) ? ux->valuestring : "",
-                  cJSON_IsString(uy) ? uy->valuestring : "");
+    const pulled *x = a, *y = b;
+    if (x->at != y->at) return x->at < y->at ? -1 : 1;
+    return strcmp(x->uid, y->uid);
+}
+
+/* By conversation, then kind (predictions before the labels that name
+ * them), then oldest first: within a conversation local ids follow time,
+ * and a batch refreshes each conversation once. */
+static int cmp_conv(const void *a, const void *b)
+{
+    const pulled *x = a, *y = b;
+    int c = strcmp(x->conv, y->conv);
+    if (c) return c;
+    if (x->k != y->k) return x->k < y->k ? -1 : 1;
+    return cmp_created(a, b);
+}
+
+/* Applies what c collected, sorted by cmp, in batches. */
+static int apply_collected(pull_ctx *c, int (*cmp)(const void *, const void *))
+{
+    int rc = 0;
+    if (c->n) qsort(c->docs, c->n, sizeof *c->docs, cmp);
+    pulled *all = c->docs;
+    size_t total = c->n;
+    c->total = (int64_t)total;
+    c->docs = NULL;
+    c->n = c->cap = 0;
+    for (size_t at = 0; at < total; at++) {
+        if (rc == 0) {
+            if (c->n == c->cap) {
+                c->cap = JOB_SYNC_BATCH;
+                c->docs = xrealloc(c->docs, c->cap * sizeof *c->docs);
+            }
+            c->docs[c->n++] = all[at];
+            if (c->n >= JOB_SYNC_BATCH) {
+                if (cancelled(c->o)) { c->sum->cancelled = 1; rc = 1; }
+                else rc = apply_batch(c);
+            }
+        } else {
+            cJSON_Delete(all[at].doc);
+        }
+    }
+    free(all);
+    if (rc == 0) rc = apply_batch(c);
+    return rc == 1 ? 0 : rc;
+}
+
+static void pull_end(pull_ctx *c)
+{
+    for (size_t i = 0; i < c->n; i++) cJSON_Delete(c->docs[i].doc);
+    free(c->docs);
+    c->docs = NULL;
+    c->n = c->cap = 0;
+    for (int k = 0; k < SYNC_NKINDS; k++) c->sum->pulled[k] += c->applied[k];
+    c->sum->waiting += c->waiting;
+}
+
+/* Reads what the pool lacks of kind k into c: conversations, runs,
+ * assignments, undos and programs are applied as they stream (c->collect
+ * 0), the others collected. */
+static int fetch_kind(team_store *ts, pull_ctx *c, pool_sync_kind k, char **missing,
+                      size_t n, size_t store_n, char *err)
+{
+    c->k = k;
+    c->want = missing;
+    c->nwant = n;
+    c->total += (int64_t)n;
+    int rc = 0;
+    const char *name = pool_sync_kind_name(k);
+    /* most of the collection wanted: one pass over it beats $in lookups */
+    c->filter = n * 2 > store_n;
+    if (c->filter) {
+        rc = team_store_fetch(ts, name, NULL, 0, 1, pull_doc, c, err);
+    } else {
+        for (size_t at = 0; at < n && rc == 0 && !c->failed && !c->sum->cancelled;
+             at += JOB_SYNC_BATCH) {
+            size_t m = n - at < JOB_SYNC_BATCH ? n - at : JOB_SYNC_BATCH;
+            rc = team_store_fetch(ts, name, missing + at, m, 0, pull_doc, c, err);
+        }
+    }
+    return c->failed ? -1 : rc;
+}
+
+static void pull_init(pull_ctx *c, pool *p, const job_sync_opts *o,
+                      job_sync_summary *sum, char *err, const char *stage)
+{
+    memset(c, 0, sizeof *c);
+    c->p = p;
+    c->o = o;
+    c->sum = sum;
+    c->err = err;
+    snprintf(c->stage, sizeof c->stage, "pull %s", stage);
+}
+
+/* Predictions, labels and edge marks are one group: read all three, then
+ * applied by conversation, each conversation's state refreshed once per
+ * batch (in a first pull most conversations get a prediction and labels:
+ * their state once, not once per item; the schema's triggers make each
+ * refresh the costly part). */
+static int in_group(pool_sync_kind k)
+{
+    return k == SYNC_PREDICTIONS || k == SYNC_LABELS || k == SYNC_EDGES;
 }
 
 static int pull_kind(pool *p, team_store *ts, pool_sync_kind k, char **missing,
                      size_t n, size_t store_n, const job_sync_opts *o,
-                     job_sync_summary *sum, char *err)
+                     job_sync_summary *sum, pull_ctx *group, char *err)
 {
+    if (in_group(k)) {
+        group->collect = group->defer = 1;
+        int rc = fetch_kind(ts, group, k, missing, n, store_n, err);
+        if (rc == 0 && k == SYNC_EDGES && !sum->cancelled) rc = apply_collected(group, cmp_conv);
+        return rc;
+    }
     pull_ctx c;
-    memset(&c, 0, sizeof c);
-    c.p = p;
-    c.k = k;
-    c.want = missing;
-    c.nwant = n;
-    c.o = o;
-    c.sum = sum;
-    c.err = err;
-    c.collect = k == SYNC_LABELS || k == SYNC_EDGES;
-    snprintf(c.stage, sizeof c.stage, "pull %s", pool_sync_kind_name(k));
-    const char *name = pool_sync_kind_name(k);
-    int rc = 0;
-    /* most of the collection wanted: one pass over it beats $in lookups */
-    if (n * 2 > store_n) {
-        c.filter = 1;
-        rc = team_store_fetch(ts, name, NULL, 0, 1, pull_doc, &c, err);
-    } else {
-        for (size_t at = 0; at < n && rc == 0 && !c.failed && !sum->cancelled;
-             at += JOB_SYNC_BATCH) {
-            size_t m = n - at < JOB_SYNC_BATCH ? n - at : JOB_SYNC_BATCH;
-            rc = team_store_fetch(ts, name, missing + at, m, 0, pull_doc, &c, err);
-        }
-    }
-    if (c.failed) rc = -1;
-    if (rc == 0 && c.collect && c.n) {
-        qsort(c.docs, c.n, sizeof *c.docs, cmp_created);
-        cJSON **all = c.docs;
-        size_t total = c.n;
-        c.docs = NULL;
-        c.n = c.cap = 0;
-        for (size_t at = 0; at < total; at++) {
-            if (rc == 0) {
-                if (c.n == c.cap) {
-                    c.cap = JOB_SYNC_BATCH;
-                    c.docs = xrealloc(c.docs, c.cap * sizeof *c.docs);
-                }
-                c.docs[c.n++] = all[at];
-                if (c.n >= JOB_SYNC_BATCH) {
-                    if (cancelled(o)) { sum->cancelled = 1; rc = 1; }
-                    else rc = apply_batch(&c);
-                }
-            } else {
-                cJSON_Delete(all[at]);
-            }
-        }
-        free(all);
-        if (rc == 1) rc = 0;
-    }
-    if (rc == 0 && !sum->cancelled) rc = apply_batch(&c);
-    for (size_t i = 0; i < c.n; i++) cJSON_Delete(c.docs[i]);
-    free(c.docs);
-    sum->pulled[k] += c.applied;
-    sum->waiting += c.waiting;
+    pull_init(&c, p, o, sum, err, pool_sync_kind_name(k));
+    /* a note is shown as the latest: applied oldest first */
+    c.collect = k == SYNC_NOTES;
+    int rc = fetch_kind(ts, &c, k, missing, n, store_n, err);
+    if (rc == 0 && c.collect && !sum->cancelled) rc = apply_collected(&c, cmp_created);
+    else if (rc == 0 && !sum->cancelled) rc = apply_batch(&c);
+    pull_end(&c);
     return rc;
 }
 
@@ -262,24 +355,29 @@ int job_sync_run(pool *p, const job_sync_opts *o, job_sync_summary *sum,
     if (!ts) return -1;
     snprintf(sum->shown, sizeof sum->shown, "%s", team_store_shown(ts));
     snprintf(sum->where, sizeof sum->where, "%s", team_store_where(ts));
-    int rc = pool_sync_assign_uids(p, err);
-    for (int k = 0; k < SYNC_NKINDS && rc == 0 && !sum->cancelled; k++) {
+    pull_ctx group;
+    pull_init(&group, p, o, sum, err, "predictions, labels, edge marks");
+    int rc = pool_sync_cache(p, err);
+    if (rc == 0) rc = pool_sync_assign_uids(p, err);
+    for (int i = 0; i < SYNC_NKINDS && rc == 0 && !sum->cancelled; i++) {
+        pool_sync_kind k = pool_sync_kind_nth(i);
         uidset local = {0}, remote = {0};
-        rc = pool_sync_local_uids(p, (pool_sync_kind)k, &local.v, &local.n, err);
+        rc = pool_sync_local_uids(p, k, &local.v, &local.n, err);
         if (rc == 0) rc = team_store_uids(ts, names[k], &remote.v, &remote.n, err);
         if (rc == 0) {
             size_t np, nq;
             char **push = set_minus(&local, &remote, &np);
             char **pull = set_minus(&remote, &local, &nq);
-            rc = push_kind(p, ts, (pool_sync_kind)k, push, np, o, sum, err);
+            rc = push_kind(p, ts, k, push, np, o, sum, err);
             if (rc == 0 && !sum->cancelled)
-                rc = pull_kind(p, ts, (pool_sync_kind)k, pull, nq, remote.n, o, sum, err);
+                rc = pull_kind(p, ts, k, pull, nq, remote.n, o, sum, &group, err);
             free(push);
             free(pull);
         }
         uidset_free(&local);
         uidset_free(&remote);
     }
+    pull_end(&group);
     if (rc == 0 && !sum->cancelled) rc = sync_best(p, ts, sum, err);
     if (rc == 0 && !sum->cancelled) {
         char now[32];

@@ -1,17 +1,22 @@
 /* job_sync.h: `curate sync` (and the workbench's sync action): exchanges
  * the pool's items with the team store in MongoDB. For each kind, in
- * dependency order (conversations, runs, predictions, labels, edge marks,
- * undos, programs), the uids on both sides are compared; what the store
- * lacks is inserted (bulk writes), what the pool lacks is read (a cursor)
- * and applied in transactions of at most JOB_SYNC_BATCH items. Then the
+ * dependency order (pool_sync_kind_nth: conversations, runs, predictions,
+ * labels, edge marks, notes, assignments, undos, programs), the uids on
+ * both sides are compared; what the store lacks is inserted (bulk
+ * writes), what the pool lacks is read (a cursor) and applied in
+ * transactions of at most JOB_SYNC_BATCH items. Then the
  * current-best program: a local choice made since the last sync is
  * pushed, else the team's is taken.
  *
  * Idempotent and resumable: items are never changed once written, a push
  * never writes half an item, and a pull batch is one transaction; a sync
  * that stops (killed, connection lost) leaves both sides consistent and
- * the next one carries on. Labels and edge marks are applied oldest first,
- * so "each reviewer's latest label" is the same on every pool. */
+ * the next one carries on. Predictions, labels and edge marks are read as
+ * one group and applied by conversation, oldest first within each, each
+ * conversation's derived state refreshed once per batch; notes oldest
+ * first too. So "the latest prediction", "each reviewer's latest label"
+ * and the note shown are the same on every pool (to the second: items of
+ * one second go by uid). */
 #ifndef CURATE_JOB_SYNC_H
 #define CURATE_JOB_SYNC_H
 
@@ -35,6 +40,7 @@ typedef struct {
 typedef struct {
     int64_t pushed[SYNC_NKINDS], pulled[SYNC_NKINDS];
     int64_t waiting;           /* pulled items whose conversation/run is missing */
+    int64_t too_large[SYNC_NKINDS];   /* not pushed: over TEAM_STORE_MAX_DOC */
     int best_pushed, best_pulled;
     int cancelled;
     char shown[512];           /* the store's URI, password as *** */

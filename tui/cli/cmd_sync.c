@@ -46,11 +46,11 @@ const char cmd_sync_usage[] =
     "usage: curate sync [--uri URI] [--database DB] [--prefix P] [--progress]\n"
     "       curate sync --status\n"
     "Exchanges the pool's conversations, predictions and runs, labels, edge\n"
-    "marks, undos, programs and the current-best choice with the team store\n"
-    "in MongoDB: what the store lacks is pushed, what the pool lacks is\n"
-    "pulled. Nothing is overwritten: several reviewers' labels of a\n"
-    "conversation all stay (the consensus rule decides). Running it again\n"
-    "changes nothing; an interrupted sync is finished by the next one.\n"
+    "marks, notes, assignments, undos, programs and the current-best choice\n"
+    "with the team store in MongoDB: what the store lacks is pushed, what the\n"
+    "pool lacks is pulled. Nothing is overwritten: several reviewers' labels\n"
+    "of a conversation all stay (the consensus rule decides). Running it\n"
+    "again changes nothing; an interrupted sync is finished by the next one.\n"
     "  --uri URI       the store (else CURATE_MONGO_URI; prefer the variable:\n"
     "                  arguments are visible in ps)\n"
     "  --database DB   default: the URI's /DB, else curate\n"
@@ -106,12 +106,19 @@ int cmd_sync(const cli_globals *g, int argc, char **argv)
     }
     if (!g->quiet) {
         cli_printf(stdout, "synced with %s (%s)\n", s.shown, s.where);
-        for (int k = 0; k < SYNC_NKINDS; k++)
+        for (int i = 0; i < SYNC_NKINDS; i++) {
+            pool_sync_kind k = pool_sync_kind_nth(i);
             cli_printf(stdout, "  %-14s pushed %lld, pulled %lld\n",
-                       pool_sync_kind_name((pool_sync_kind)k),
-                       (long long)s.pushed[k], (long long)s.pulled[k]);
+                       pool_sync_kind_name(k), (long long)s.pushed[k],
+                       (long long)s.pulled[k]);
+        }
         if (s.best_pushed) cli_printf(stdout, "  best program: this pool's choice pushed\n");
         if (s.best_pulled) cli_printf(stdout, "  best program: the team's choice taken\n");
+        for (int k = 0; k < SYNC_NKINDS; k++)
+            if (s.too_large[k])
+                cli_printf(stdout, "  %lld %s too large for one MongoDB document (16 MiB)"
+                           " stay on this pool only\n", (long long)s.too_large[k],
+                           pool_sync_kind_name((pool_sync_kind)k));
         if (s.waiting)
             cli_printf(stdout, "  %lld items wait for their conversation or run (next sync)\n",
                        (long long)s.waiting);

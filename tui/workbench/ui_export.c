@@ -178,15 +178,17 @@ static int sync_job(ui_job_ctx *c)
     job_sync_summary s;
     ui_job_progress(c, 0, 1, 0, "connecting");
     if (job_sync_run(c->p, &o, &s, c->err) < 0) return -1;
-    int64_t pushed = 0, pulled = 0;
+    int64_t pushed = 0, pulled = 0, big = 0;
     for (int k = 0; k < SYNC_NKINDS; k++) {
         pushed += s.pushed[k];
         pulled += s.pulled[k];
+        big += s.too_large[k];
     }
-    ui_job_log(c, "%s with %s: %lld items pushed, %lld pulled (%lld labels in)%s",
+    ui_job_log(c, "%s with %s: %lld items pushed, %lld pulled (%lld labels in)%s%s",
                s.cancelled ? "sync stopped" : "synced", s.shown, (long long)pushed,
                (long long)pulled, (long long)s.pulled[SYNC_LABELS],
-               s.waiting ? "; some wait for their conversation" : "");
+               s.waiting ? "; some wait for their conversation" : "",
+               big ? "; some too large for MongoDB (16 MiB) stay here" : "");
     ui_job_progress(c, 1, 1, 0, "done");
     return 0;
 }
