@@ -23,23 +23,27 @@ int dspy_version_parse(const char *s, dspy_version *out, char *err)
         *out = DSPY_V26;
         return 0;
     }
-    if (s && (!strcmp(s, "3") || in_family(s, "3.2") || in_family(s, "3.3"))) {
+    if (s && (!strcmp(s, "3") || in_family(s, "3.3"))) {
         *out = DSPY_V3;
         return 0;
     }
+    if (s && in_family(s, "3.2")) {
+        *out = DSPY_V32;
+        return 0;
+    }
     err_set(err, "--dspy: unknown DSPy version '%s' (use 2.6 for "
-            "2.6.26-2.6.27, or 3 for 3.2-3.3)", s ? s : "");
+            "2.6.26-2.6.27, 3 for 3.3, or 3.2 for 3.2.0-3.2.1)", s ? s : "");
     return -1;
 }
 
 const char *dspy_version_name(dspy_version v)
 {
-    return v == DSPY_V26 ? "2.6" : "3";
+    return v == DSPY_V26 ? "2.6" : v == DSPY_V32 ? "3.2" : "3";
 }
 
 const char *dspy_release(dspy_version v)
 {
-    return v == DSPY_V26 ? "2.6.27" : "3.3.1";
+    return v == DSPY_V26 ? "2.6.27" : v == DSPY_V32 ? "3.2.1" : "3.3.1";
 }
 
 int dspy_family_of_release(const char *release, dspy_version *out)
@@ -47,6 +51,10 @@ int dspy_family_of_release(const char *release, dspy_version *out)
     if (!release) return -1;
     if (!strncmp(release, "2.6", 3) && (!release[3] || release[3] == '.')) {
         *out = DSPY_V26;
+        return 0;
+    }
+    if (!strncmp(release, "3.2", 3) && (!release[3] || release[3] == '.')) {
+        *out = DSPY_V32;
         return 0;
     }
     if (release[0] == '3' && (!release[1] || release[1] == '.')) {
@@ -61,9 +69,9 @@ const char *dspy_reasoning_prefix(dspy_version v)
     return v == DSPY_V26 ? DSPY_REASONING_PREFIX_26 : DSPY_REASONING_PREFIX_3;
 }
 
-int dspy_demo_completed_marker(dspy_version v) { return v == DSPY_V3; }
+int dspy_demo_completed_marker(dspy_version v) { return v != DSPY_V26; }
 int dspy_state_escapes_slash(dspy_version v) { return v == DSPY_V26; }
-int dspy_state_trailing_newline(dspy_version v) { return v == DSPY_V3; }
+int dspy_state_trailing_newline(dspy_version v) { return v != DSPY_V26; }
 
 double dspy_round_temperature(dspy_version v, int round)
 {
@@ -72,5 +80,10 @@ double dspy_round_temperature(dspy_version v, int round)
     return v == DSPY_V26 ? 0.7 + 0.001 * round : 1.0;
 }
 
-int dspy_round_rollout_id(dspy_version v) { return v == DSPY_V3; }
+int dspy_round_rollout_id(dspy_version v) { return v != DSPY_V26; }
 int dspy_max_errors_default(dspy_version v) { return v == DSPY_V26 ? 5 : 10; }
+
+/* 2.6 and 3.2 catch every exception but ContextWindowExceededError; 3.3
+ * re-raises every LMError and raises on an empty answer. */
+int dspy_fallback_after_lm_error(dspy_version v) { return v != DSPY_V3; }
+int dspy_fallback_after_empty(dspy_version v) { return v == DSPY_V3; }

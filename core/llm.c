@@ -930,6 +930,9 @@ static void drain(batch *b)
         job *j = (job *)priv;
         CURLcode rc = m->data.result;
         if (j) job_finished(b, j, rc);
+        /* a completion may make more work (the scorer's JSON fallback):
+         * ask next() again */
+        b->exhausted = 0;
     }
 }
 

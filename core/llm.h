@@ -134,7 +134,9 @@ typedef struct {
 
 typedef void (*llm_done_fn)(const llm_result *res, void *ctx);
 /* Fills *req with the next request and returns 1, or returns 0 when there
- * are no more. Called only when a slot is free. */
+ * are none now. Called only when a slot is free; called again after a
+ * request completes (a done callback may make more work), so the batch
+ * ends when it returns 0 with nothing in flight. */
 typedef int (*llm_next_fn)(llm_request *req, void *ctx);
 /* Returns non-zero to cancel: nothing more is pulled, requests in flight
  * are aborted and reported LLM_CANCELLED. Checked at least every 100 ms. */

@@ -15,6 +15,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "program.h"
 #include "dspy.h"
+#include "pyjson.h"
 #include "util.h"
 
 #include <math.h>
@@ -235,21 +236,6 @@ static void jp_ws(jparser *jp)
         jp->p++;
 }
 
-static int hex4(const char *s, unsigned *out)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = s[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
-        else return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 /* Parses a string at jp->p (on the opening quote) into *out / *outlen. */
 static int jp_string(jparser *jp, char **out, size_t *outlen)
 {
@@ -286,7 +272,7 @@ static int jp_string(jparser *jp, char **out, size_t *outlen)
                 return -1;
             }
             unsigned cp;
-            if (jp->end - jp->p < 4 || hex4(jp->p, &cp) < 0) {
+            if (jp->end - jp->p < 4 || pyjson_hex4(jp->p, &cp) < 0) {
                 jp_fail(jp, "invalid \\u escape");
                 break;
             }
@@ -294,7 +280,7 @@ static int jp_string(jparser *jp, char **out, size_t *outlen)
             if (cp >= 0xd800 && cp <= 0xdbff) {
                 unsigned lo;
                 if (jp->end - jp->p >= 6 && jp->p[0] == '\\' && jp->p[1] == 'u' &&
-                    hex4(jp->p + 2, &lo) == 0 && lo >= 0xdc00 && lo <= 0xdfff) {
+                    pyjson_hex4(jp->p + 2, &lo) == 0 && lo >= 0xdc00 && lo <= 0xdfff) {
                     jp->p += 6;
                     cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
                 } else {
@@ -527,66 +513,6 @@ static void emit(sbuf *b, const jval *v, int level, int slash)
     sbuf_addc(b, obj ? '}' : ']');
 }
 
-/* -------------------------------------------- Python str() of numbers */
-
-/* str() of the number json.loads makes of token tok: an int keeps its
- * digits ("-0" -> "0"), a float is repr'd: the shortest digits that round
- * trip, fixed notation when -4 < exponent+1 <= 16, else d.ddde+XX. */
-static char *py_number_str_new(const char *tok)
-{
-    if (!strcmp(tok, "NaN")) return xstrdup("nan");
-    if (!strcmp(tok, "Infinity")) return xstrdup("inf");
-    if (!strcmp(tok, "-Infinity")) return xstrdup("-inf");
-    if (!strpbrk(tok, ".eE")) {
-        const char *d = tok[0] == '-' ? tok + 1 : tok;
-        if (strcmp(d, "0") == 0) return xstrdup("0");
-        return xstrdup(tok);
-    }
-    double x = strtod(tok, NULL);
-    if (isinf(x)) return xstrdup(x < 0 ? "-inf" : "inf");
-    sbuf b = {0};
-    if (signbit(x)) { sbuf_addc(&b, '-'); x = -x; }
-    if (x == 0) { sbuf_add(&b, "0.0"); return sbuf_take(&b); }
-    char buf[64];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*e", prec - 1, x);
-        if (strtod(buf, NULL) == x) break;
-    }
-    /* buf: d[.ddd]e[+-]XX */
-    char digits[32];
-    size_t nd = 0;
-    char *e = strchr(buf, 'e');
-    for (char *q = buf; q < e; q++)
-        if (is_digit(*q) && nd < sizeof digits - 1) digits[nd++] = *q;
-    while (nd > 1 && digits[nd - 1] == '0') nd--;
-    digits[nd] = '\0';
-    int exp10 = atoi(e + 1);
-    int decpt = exp10 + 1;
-    if (decpt > -4 && decpt <= 16) {
-        if (decpt <= 0) {
-            sbuf_add(&b, "0.");
-            for (int i = 0; i < -decpt; i++) sbuf_addc(&b, '0');
-            sbuf_add(&b, digits);
-        } else if ((size_t)decpt >= nd) {
-            sbuf_add(&b, digits);
-            for (size_t i = nd; i < (size_t)decpt; i++) sbuf_addc(&b, '0');
-            sbuf_add(&b, ".0");
-        } else {
-            sbuf_addn(&b, digits, (size_t)decpt);
-            sbuf_addc(&b, '.');
-            sbuf_add(&b, digits + decpt);
-        }
-    } else {
-        sbuf_addc(&b, digits[0]);
-        if (nd > 1) {
-            sbuf_addc(&b, '.');
-            sbuf_add(&b, digits + 1);
-        }
-        sbuf_addf(&b, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
-    }
-    return sbuf_take(&b);
-}
-
 /* ------------------------------------------------------------- writer */
 
 static char *field_desc_new(const rubric_field *f)
@@ -765,7 +691,7 @@ static int demo_value(const jval *v, size_t k, char **out, char *err)
     *out = NULL;
     if (v->t == J_NULL) return 0;   /* None: treated as absent */
     if (v->t == J_NUM) {
-        *out = py_number_str_new(v->s);
+        *out = pyjson_number_str_new(v->s);
         return 0;
     }
     if (v->t != J_STR) {

@@ -3,6 +3,7 @@
  * format_user_message_content, format_assistant_message_content) and
  * Adapter.format_demos. */
 #include "prompt.h"
+#include "pyjson.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -157,15 +158,40 @@ static void task_description(sbuf *b, const rubric *r)
     each_line(r->instructions, objective_line, &os);
 }
 
-char *prompt_system_new(const rubric *r)
+/* JSONAdapter.format_field_structure: inputs as ChatAdapter shows them,
+ * outputs as json.dumps(indent=2) of {name: "{name}"}. */
+static void json_dump_fields(sbuf *b, const rubric *r, const demo *d,
+                             const char *missing);
+
+static void json_field_structure(sbuf *b, const rubric *r)
+{
+    sbuf_add(b, "All interactions will be structured in the following way, "
+                "with the appropriate values filled in.\n\n"
+                "Inputs will have the following structure:");
+    for (size_t i = 0; i < r->nfields; i++)
+        if (r->fields[i].kind == FIELD_INPUT)
+            sbuf_addf(b, "\n\n[[ ## %s ## ]]\n{%s}", r->fields[i].name,
+                      r->fields[i].name);
+    sbuf_add(b, "\n\nOutputs will be a JSON object with the following "
+                "fields.\n\n");
+    json_dump_fields(b, r, NULL, NULL);
+}
+
+static char *system_new(const rubric *r, int json)
 {
     sbuf b = {0};
     field_description(&b, r);
     sbuf_addc(&b, '\n');
-    field_structure(&b, r);
+    if (json) json_field_structure(&b, r);
+    else field_structure(&b, r);
     sbuf_addc(&b, '\n');
     task_description(&b, r);
     return sbuf_take(&b);
+}
+
+char *prompt_system_new(const rubric *r)
+{
+    return system_new(r, 0);
 }
 
 /* ---------------------------------------------------------------- turns */
@@ -181,8 +207,20 @@ static void output_requirements(sbuf *b, const rubric *r)
                 "`[[ ## completed ## ]]`.");
 }
 
-char *prompt_user_content_new(const rubric *r, char *const *values,
-                              const char *prefix, int main_request)
+/* JSONAdapter.user_message_output_requirements */
+static void json_output_requirements(sbuf *b, const rubric *r)
+{
+    sbuf_add(b, "Respond with a JSON object in the following order of "
+                "fields: `" REASONING "`");
+    for (size_t i = 0; i < r->nfields; i++)
+        if (rubric_is_output(&r->fields[i]))
+            sbuf_addf(b, ", then `%s`", r->fields[i].name);
+    sbuf_addc(b, '.');
+}
+
+/* format_user_message_content of ChatAdapter (json = 0) or JSONAdapter. */
+static char *user_content_new(const rubric *r, char *const *values,
+                              const char *prefix, int main_request, int json)
 {
     /* DSPy: "\n\n".join([prefix, *fields, requirements?, suffix]).strip() */
     sbuf b = {0};
@@ -194,10 +232,17 @@ char *prompt_user_content_new(const rubric *r, char *const *values,
     }
     if (main_request) {
         sbuf_add(&b, "\n\n");
-        output_requirements(&b, r);
+        if (json) json_output_requirements(&b, r);
+        else output_requirements(&b, r);
     }
     sbuf_add(&b, "\n\n");
     return sbuf_strip_take(&b);
+}
+
+char *prompt_user_content_new(const rubric *r, char *const *values,
+                              const char *prefix, int main_request)
+{
+    return user_content_new(r, values, prefix, main_request, 0);
 }
 
 char *prompt_assistant_content_new(const rubric *r, const demo *d,
@@ -218,6 +263,43 @@ char *prompt_assistant_content_new(const rubric *r, const demo *d,
     sbuf_add(&b, body);
     sbuf_add(&b, "\n\n[[ ## completed ## ]]\n");
     free(body);
+    return sbuf_take(&b);
+}
+
+/* json.dumps({field: value}, indent=2) over the output fields (reasoning
+ * first); d NULL: the placeholders "{field}" of the field structure.
+ * ensure_ascii as the version's json.dumps call has it (2.6: on). */
+static void json_dump_fields(sbuf *b, const rubric *r, const demo *d,
+                             const char *missing)
+{
+    int ascii = r->dspy.version == DSPY_V26;
+    sbuf_add(b, "{\n  ");
+    pyjson_dump_string(b, REASONING, ascii);
+    sbuf_add(b, ": ");
+    if (d) pyjson_dump_string(b, d->reasoning ? d->reasoning : missing, ascii);
+    else pyjson_dump_string(b, "{" REASONING "}", ascii);
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (!rubric_is_output(&r->fields[i])) continue;
+        sbuf_add(b, ",\n  ");
+        pyjson_dump_string(b, r->fields[i].name, ascii);
+        sbuf_add(b, ": ");
+        if (d) {
+            pyjson_dump_string(b, d->values[i] ? d->values[i] : missing, ascii);
+        } else {
+            char *ph = xmalloc(strlen(r->fields[i].name) + 3);
+            sprintf(ph, "{%s}", r->fields[i].name);
+            pyjson_dump_string(b, ph, ascii);
+            free(ph);
+        }
+    }
+    sbuf_add(b, "\n}");
+}
+
+static char *json_assistant_content_new(const rubric *r, const demo *d,
+                                        const char *missing_msg)
+{
+    sbuf b = {0};
+    json_dump_fields(&b, r, d, missing_msg ? missing_msg : "None");
     return sbuf_take(&b);
 }
 
@@ -252,22 +334,23 @@ static void add_message(cJSON *arr, const char *role, char *content)
 }
 
 static void add_demo(cJSON *arr, const rubric *r, const demo *d,
-                     int complete)
+                     int complete, int json)
 {
+    const char *miss = complete ? MISSING_HISTORY : MISSING_EXAMPLE;
     add_message(arr, "user",
-                prompt_user_content_new(r, d->values,
-                                        complete ? NULL : INCOMPLETE_PREFIX,
-                                        0));
+                user_content_new(r, d->values,
+                                 complete ? NULL : INCOMPLETE_PREFIX, 0, json));
     add_message(arr, "assistant",
-                prompt_assistant_content_new(
-                    r, d, complete ? MISSING_HISTORY : MISSING_EXAMPLE));
+                json ? json_assistant_content_new(r, d, miss)
+                     : prompt_assistant_content_new(r, d, miss));
 }
 
-/* Everything before the final user message. */
-static cJSON *messages_head_new(const rubric *r, const program *pg)
+/* Everything before the final user message, for ChatAdapter (json = 0)
+ * or JSONAdapter. */
+static cJSON *messages_head_new(const rubric *r, const program *pg, int json)
 {
     cJSON *arr = cJSON_CreateArray();
-    add_message(arr, "system", prompt_system_new(r));
+    add_message(arr, "system", system_new(r, json));
     /* Adapter.format_demos: incomplete demos first, then complete ones. */
     for (int pass = 0; pg && pass < 2; pass++)
         for (size_t i = 0; i < pg->ndemos; i++) {
@@ -275,7 +358,7 @@ static cJSON *messages_head_new(const rubric *r, const program *pg)
             int complete = demo_complete(r, d);
             if (complete != pass) continue;
             if (!complete && !demo_usable(r, d)) continue;
-            add_demo(arr, r, d, complete);
+            add_demo(arr, r, d, complete, json);
         }
     return arr;
 }
@@ -283,9 +366,28 @@ static cJSON *messages_head_new(const rubric *r, const program *pg)
 cJSON *prompt_messages_new(const rubric *r, const program *pg,
                            char *const *inputs)
 {
-    cJSON *arr = messages_head_new(r, pg);
+    cJSON *arr = messages_head_new(r, pg, 0);
     add_message(arr, "user", prompt_user_content_new(r, inputs, NULL, 1));
     return arr;
+}
+
+cJSON *prompt_json_messages_new(const rubric *r, const program *pg,
+                                char *const *inputs)
+{
+    cJSON *arr = messages_head_new(r, pg, 1);
+    add_message(arr, "user", user_content_new(r, inputs, NULL, 1, 1));
+    return arr;
+}
+
+char *prompt_json_messages_json_new(const rubric *r, const program *pg,
+                                    char *const *inputs)
+{
+    cJSON *arr = prompt_json_messages_new(r, pg, inputs);
+    char *s = cJSON_PrintUnformatted(arr);
+    cJSON_Delete(arr);
+    char *out = xstrdup(s);
+    cJSON_free(s);
+    return out;
 }
 
 /* s as a JSON string, escaped exactly as cJSON_PrintUnformatted does:
@@ -325,7 +427,7 @@ char *prompt_messages_head_json_new(const rubric *r, const program *pg)
 {
     /* cJSON's "[{..},{..}]" without the closing bracket, plus the comma
      * the final message follows. */
-    cJSON *arr = messages_head_new(r, pg);
+    cJSON *arr = messages_head_new(r, pg, 0);
     char *s = cJSON_PrintUnformatted(arr);
     cJSON_Delete(arr);
     sbuf b = {0};
@@ -531,47 +633,6 @@ static int parse_markers(const rubric *r, const char *text, prompt_answer *a)
     return 1;
 }
 
-static char *json_value_text(const cJSON *v)
-{
-    if (cJSON_IsString(v)) return xstrdup(v->valuestring);
-    if (cJSON_IsNumber(v)) {
-        char num[64];
-        snprintf(num, sizeof num, "%.15g", v->valuedouble);
-        return xstrdup(num);
-    }
-    if (!v || cJSON_IsNull(v)) return NULL;
-    return json_text_new(v, 0);
-}
-
-static int json_fill(const rubric *r, const cJSON *obj, prompt_answer *a)
-{
-    int found = 0;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, obj) {
-        if (!it->string) continue;
-        int idx = field_for(r, it->string, strlen(it->string));
-        if (idx == -1 || idx == -3) continue;
-        found = 1;
-        char *v = json_value_text(it);
-        if (v) set_value(a, idx, v);
-    }
-    return found;
-}
-
-/* Tries the JSON objects starting at each '{' (at most 16). */
-static int parse_json(const rubric *r, const char *text, prompt_answer *a)
-{
-    const char *p = text;
-    for (int tries = 0; tries < 16 && (p = strchr(p, '{')); tries++, p++) {
-        const char *end = NULL;
-        cJSON *obj = cJSON_ParseWithOpts(p, &end, 0);
-        int ok = cJSON_IsObject(obj) && json_fill(r, obj, a);
-        cJSON_Delete(obj);
-        if (ok) return 1;
-    }
-    return 0;
-}
-
 /* A score value with markdown/quotes around it removed. Caller frees. */
 static char *clean_score_text(const char *s)
 {
@@ -634,31 +695,13 @@ static void fill_overall(const rubric *r, prompt_answer *a)
     }
 }
 
-void prompt_parse_answer(const rubric *r, const char *content,
-                         prompt_answer *out)
+/* Validates what was read into out and sets status, missing and error. */
+static void finish_answer(const rubric *r, prompt_answer *out)
 {
-    memset(out, 0, sizeof *out);
-    out->status = ANSWER_FAILED;
-    const char *text = content ? content : "";
-    const char *t = text;
-    while (py_space(*t)) t++;
-    if (!*t) {
-        out->error = xstrdup("empty response");
-        return;
-    }
-    if (parse_markers(r, text, out)) out->format = ANSWER_FMT_MARKERS;
-    else if (!r->dspy.no_json_fallback && parse_json(r, text, out))
-        out->format = ANSWER_FMT_JSON;
-    else {
-        out->error = xstrdup(r->dspy.no_json_fallback
-                                 ? "no [[ ## ]] markers (JSON fallback off)"
-                                 : "no [[ ## ]] markers and not JSON");
-        return;
-    }
     sbuf why = {0};
     int nscore = 0, nvalid = 0;
     validate_scores(r, out, &why, &nscore, &nvalid);
-    /* ChatAdapter.parse raises unless every output field is there
+    /* Both adapters' parse raises unless every output field is there
      * (reasoning and text fields too): such an answer is never ok. */
     int missing = !out->reasoning;
     if (!out->reasoning) add_reason(&why, "missing field %s", REASONING, NULL);
@@ -670,10 +713,157 @@ void prompt_parse_answer(const rubric *r, const char *content,
             add_reason(&why, "missing field %s", f->name, NULL);
     }
     fill_overall(r, out);
+    out->missing = missing;
     out->status = nvalid == nscore && !missing ? ANSWER_OK
                   : nvalid ? ANSWER_PARTIAL : ANSWER_FAILED;
     if (out->status != ANSWER_OK) out->error = sbuf_take(&why);
     else sbuf_free(&why);
+}
+
+static int blank_text(const char *text)
+{
+    while (py_space(*text)) text++;
+    return !*text;
+}
+
+/* out as a failed answer; the text to read, or NULL (out->error set)
+ * when there is none. */
+static const char *answer_start(const char *content, prompt_answer *out)
+{
+    memset(out, 0, sizeof *out);
+    out->status = ANSWER_FAILED;
+    out->missing = 1;
+    const char *text = content ? content : "";
+    if (blank_text(text)) {
+        out->error = xstrdup("empty response");
+        return NULL;
+    }
+    return text;
+}
+
+void prompt_parse_answer(const rubric *r, const char *content,
+                         prompt_answer *out)
+{
+    const char *text = answer_start(content, out);
+    if (!text) return;
+    if (!parse_markers(r, text, out)) {
+        out->error = xstrdup("no [[ ## ]] markers");
+        return;
+    }
+    out->format = ANSWER_FMT_MARKERS;
+    finish_answer(r, out);
+}
+
+/* ---------------------------------------------------------------- JSONAdapter.parse */
+
+/* The {...} spans of text, left to right, not overlapping: at most max
+ * of them into spans[] (start, end pairs); returns the count. end finds
+ * where one closes: the regex's way or json_repair's. */
+static size_t object_spans(const char *text, const char **spans, size_t max,
+                           const char *(*end)(const char *))
+{
+    size_t n = 0;
+    for (const char *p = strchr(text, '{'); p && n < max; ) {
+        const char *e = end(p);
+        if (!e) {               /* never closes: the pattern tries the next '{' */
+            p = strchr(p + 1, '{');
+            continue;
+        }
+        spans[2 * n] = p;
+        spans[2 * n + 1] = e;
+        n++;
+        p = strchr(e, '{');
+    }
+    return n;
+}
+
+static int same_keys(const pyjson_obj *a, const pyjson_obj *b)
+{
+    if (a->n != b->n) return 0;
+    for (size_t i = 0; i < a->n; i++) {
+        size_t j = 0;
+        while (j < b->n && strcmp(a->keys[i], b->keys[j])) j++;
+        if (j == b->n) return 0;
+    }
+    return 1;
+}
+
+/* The object JSONAdapter.parse reads from text. 2.6: the first balanced
+ * {...} (the regex), then json_repair on it. 3.x: json_repair on the
+ * whole text first: one object, or several objects one after another
+ * with the same keys (json_repair keeps the last, as a correction); any
+ * other mix is a list to json_repair, and then the regex's first {...}.
+ * (3.2 reads as 3.x.) */
+#define MAX_SPANS 16
+static int span_object(const char *const *sp, size_t k, pyjson_obj *o)
+{
+    return pyjson_parse_object(sp[2 * k], (size_t)(sp[2 * k + 1] - sp[2 * k]), o);
+}
+
+/* json_repair's reading of the whole text (3.x): one object, or the last
+ * of several with the same keys one after another: 0. -1 when it would
+ * not give a dict (the regex's turn), -2 when it gives one curate cannot
+ * read: an object that never closes, which json_repair closes itself
+ * (DSPy then fails for want of the fields, as curate does). */
+static int whole_text_object(const char *text, pyjson_obj *obj)
+{
+    const char *open = strchr(text, '{');
+    if (open && !pyjson_object_end(open)) return -2;
+    const char *sp[2 * MAX_SPANS];
+    size_t n = object_spans(text, sp, MAX_SPANS, pyjson_object_end);
+    if (n == 1) return span_object(sp, 0, obj);
+    if (n < 2 || memchr(text, '[', (size_t)(sp[0] - text))) return -1;
+    pyjson_obj first = {0};
+    int sequence = span_object(sp, 0, &first) == 0;
+    for (size_t k = 1; sequence && k < n; k++) {
+        const char *gap = sp[2 * k - 1];
+        while (gap < sp[2 * k] && *gap != ',' && *gap != '[') gap++;
+        pyjson_obj o = {0};
+        sequence = gap == sp[2 * k] && span_object(sp, k, &o) == 0 &&
+                   same_keys(&first, &o);
+        pyjson_obj_clear(&o);
+    }
+    pyjson_obj_clear(&first);
+    return sequence ? span_object(sp, n - 1, obj) : -1;
+}
+
+static int json_answer_object(const rubric *r, const char *text,
+                              pyjson_obj *obj)
+{
+    if (r->dspy.version != DSPY_V26) {
+        int rc = whole_text_object(text, obj);
+        if (rc != -1) return rc == 0 ? 0 : -1;
+    }
+    const char *sp[2];
+    if (!object_spans(text, sp, 1, pyjson_balanced_end)) return -1;
+    return span_object(sp, 0, obj);
+}
+
+void prompt_parse_json_answer(const rubric *r, const char *content,
+                              prompt_answer *out)
+{
+    const char *text = answer_start(content, out);
+    if (!text) return;
+    pyjson_obj obj;
+    if (json_answer_object(r, text, &obj) < 0) {
+        out->error = xstrdup("not a JSON object");
+        return;
+    }
+    out->format = ANSWER_FMT_JSON;
+    /* keys name output fields exactly (case matters); others are dropped */
+    for (size_t k = 0; k < obj.n; k++) {
+        const char *key = obj.keys[k];
+        char **slot = NULL;
+        if (!strcmp(key, REASONING)) slot = &out->reasoning;
+        for (size_t i = 0; !slot && i < r->nfields; i++)
+            if (rubric_is_output(&r->fields[i]) && !strcmp(key, r->fields[i].name))
+                slot = &out->raw[i];
+        if (!slot) continue;
+        *slot = obj.vals[k];
+        obj.vals[k] = NULL;
+    }
+    pyjson_obj_clear(&obj);
+    finish_answer(r, out);
 }
 
 void prompt_answer_clear(prompt_answer *a)

@@ -16,6 +16,13 @@
  *              output fields, starting with the field `[[ ## reasoning ## ]]`,
  *              then ..., and then ending with the marker for
  *              `[[ ## completed ## ]]`."
+ *
+ * JSONAdapter (the second request DSPy sends when ChatAdapter's answer
+ * cannot be parsed, core/dspy.h): the same turns, but the system message's
+ * structure part shows the outputs as a JSON object, each demo's answer is
+ * json.dumps(outputs, indent=2) (ensure_ascii in 2.6), and the real input
+ * ends with "Respond with a JSON object in the following order of fields:
+ * `reasoning`, then `...`." Its answer is read by prompt_parse_json_answer.
  */
 #ifndef CURATE_PROMPT_H
 #define CURATE_PROMPT_H
@@ -67,6 +74,20 @@ char *prompt_messages_head_json_new(const rubric *r, const program *pg);
 char *prompt_messages_json_join_new(const char *head, const rubric *r,
                                     char *const *inputs);
 
+/* JSONAdapter.format of r->dspy.version: the message list, and the same
+ * serialised compactly (what the fallback request sends). Caller frees
+ * (cJSON_Delete / free). */
+cJSON *prompt_json_messages_new(const rubric *r, const program *pg,
+                                char *const *inputs);
+char *prompt_json_messages_json_new(const rubric *r, const program *pg,
+                                    char *const *inputs);
+/* The response_format of the fallback request: JSON mode. (DSPy 3.x asks
+ * for a json_schema only for models litellm knows to support one, never
+ * for a vLLM model name; 2.6.27 builds its schema with a pydantic call
+ * that fails on pydantic >= 2.11.4 and then asks for JSON mode: see the
+ * README.) */
+#define PROMPT_JSON_MODE_FORMAT "{\"type\":\"json_object\"}"
+
 /* response_format for vLLM/OpenAI structured outputs:
  * {"type":"json_schema","json_schema":{"name":..,"schema":{"type":"object",
  *  "properties":{"reasoning":{"type":"string"}, score: {"type":"number",
@@ -96,17 +117,31 @@ typedef struct {
     int overall_computed;     /* overall missing/invalid: filled from parts */
     answer_status status;
     answer_format format;
+    int missing;              /* an output field (reasoning or text too) is
+                                 missing: DSPy's adapter.parse raises here
+                                 (a non-numeric score is not that: DSPy's
+                                 fields are str) */
     char *error;              /* reasons when not ok ("missing field X; ..."),
                                  NULL when ok */
 } prompt_answer;
 
-/* Parses content: `[[ ## field ## ]]` sections (first occurrence wins) up to
- * `[[ ## completed ## ]]` (optional; extra whitespace and markdown bold or
- * headings around markers tolerated), else a JSON object (possibly inside
- * ``` fences or surrounded by text). Never fails: a hopeless answer is
- * ANSWER_FAILED with a reason. Clear out with prompt_answer_clear(). */
+/* Parses content as ChatAdapter: `[[ ## field ## ]]` sections (first
+ * occurrence wins) up to `[[ ## completed ## ]]` (optional; extra
+ * whitespace and markdown bold or headings around markers tolerated).
+ * JSON is not read here (that is the JSON fallback's second request).
+ * Never fails: a hopeless answer is ANSWER_FAILED with a reason. Clear
+ * out with prompt_answer_clear(). */
 void prompt_parse_answer(const rubric *r, const char *content,
                          prompt_answer *out);
+/* Parses content as JSONAdapter.parse of r->dspy.version (core/pyjson.h
+ * for how values become text): 2.6 reads the first balanced {...}; 3.x
+ * the object json_repair finds in the whole text (of several objects
+ * with the same keys, the last), else the first {...}. Keys must name an
+ * output field exactly; other keys are ignored; a missing field makes the
+ * answer incomplete (missing = 1) as DSPy's parse error. format is
+ * ANSWER_FMT_JSON when an object was read. */
+void prompt_parse_json_answer(const rubric *r, const char *content,
+                              prompt_answer *out);
 void prompt_answer_clear(prompt_answer *a);
 const char *prompt_status_name(answer_status s);   /* "ok", "partial", ... */
 

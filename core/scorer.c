@@ -43,13 +43,24 @@ typedef struct {
     llm_client *client;
     char *response_format;     /* json_schema, or NULL */
     char *messages_head;       /* system message and demos, built once */
+    struct pending **queue;    /* JSON fallback requests waiting to be sent */
+    size_t nqueue, capqueue;
 } run_state;
 
-/* A request in flight: what done() needs to finish it. */
-typedef struct {
+/* A conversation in flight: what done() needs to finish it. stage 0 is
+ * ChatAdapter's request, stage 1 JSONAdapter's (the fallback); the
+ * request figures add up over both. */
+typedef struct pending {
     const char *id;
+    int stage;
     char *messages;
+    char *inputs[RUBRIC_MAX_FIELDS];   /* kept for the fallback's prompt */
     char key[LLM_CACHE_KEY_LEN + 1];
+    char *chat_raw;            /* stage 1: ChatAdapter's answer, if any */
+    char *chat_error;          /* stage 1: why it did not do */
+    int tokens, attempts, requests;
+    long http_status;
+    double latency_ms;
 } pending;
 
 static int is_cancelled(run_state *s)
@@ -77,8 +88,9 @@ static void deliver(run_state *s, const char *id, const score_result *res)
     if (strcmp(res->status, "ok") == 0) s->pr.ok++;
     else if (strcmp(res->status, "partial") == 0) s->pr.partial++;
     else s->pr.failed++;
-    if (res->attempts > 1) s->pr.retried++;
+    if (res->attempts > (res->requests ? res->requests : 1)) s->pr.retried++;
     if (res->cached) s->pr.cache_hits++;
+    if (res->fallback) s->pr.fallbacks++;
     s->pr.tokens += res->tokens;
     if (strcmp(res->status, "ok") != 0) note_failure(s, id, res->error);
     if (!s->aborted) {
@@ -156,49 +168,179 @@ static char *cut_text(char *s, size_t max)
     return s;
 }
 
-/* Fills res from a model answer (content may be NULL: failed request). */
-static void result_from_answer(run_state *s, const char *content,
-                               score_result *res)
+/* Fills res from a parsed answer (a is left for the caller to clear). */
+static void result_from_parsed(run_state *s, const char *content,
+                               prompt_answer *a, score_result *res)
+{
+    const rubric *r = s->job->r;
+    res->scores = a->scores;
+    res->rationale = cut_text(prompt_answer_text_new(r, a), SCORER_TEXT_MAX);
+    res->reasoning = cut_text(a->reasoning, SCORER_TEXT_MAX);
+    a->reasoning = NULL;
+    res->raw = content && strlen(content) > SCORER_RAW_MAX
+                   ? cut_text(xstrdup(content), SCORER_RAW_MAX)
+                   : xstrdup(content);
+    res->status = xstrdup(prompt_status_name(a->status));
+    res->error = a->error;
+    a->error = NULL;
+    res->model = xstrdup(s->cfg->model);
+}
+
+static void pending_free(pending *p)
+{
+    free(p->messages);
+    prompt_inputs_clear(p->inputs);
+    free(p->chat_raw);
+    free(p->chat_error);
+    free(p);
+}
+
+/* Hands the result of p to store (with the request figures of every
+ * stage) and frees p. */
+static void finish(run_state *s, pending *p, score_result *res)
+{
+    res->tokens += p->tokens;
+    res->attempts += p->attempts;
+    res->requests += p->requests;
+    res->cached = res->requests == 0;
+    if (p->http_status) res->http_status = p->http_status;
+    res->latency_ms += p->latency_ms;
+    res->fallback = p->stage == 1;
+    if (!res->model) res->model = xstrdup(s->cfg->model);
+    deliver(s, p->id, res);
+    score_result_clear(res);
+    pending_free(p);
+}
+
+static void fail_with(run_state *s, pending *p, const char *why)
+{
+    score_result res;
+    memset(&res, 0, sizeof res);
+    res.status = xstrdup("failed");
+    res.error = xstrdup(why);
+    res.raw = p->chat_raw;          /* ChatAdapter's answer, if any */
+    p->chat_raw = NULL;
+    finish(s, p, &res);
+}
+
+static int try_cache(run_state *s, pending *p, char **resp)
+{
+    const scorer_job *job = s->job;
+    *resp = NULL;
+    if (job->no_cache || !job->cache_get) return 0;
+    if (job->cache_get(p->key, resp, job->ctx) != 1 || !*resp) {
+        free(*resp);
+        *resp = NULL;
+        return 0;
+    }
+    return 1;
+}
+
+static void queue_push(run_state *s, pending *p)
+{
+    if (s->nqueue == s->capqueue) {
+        s->capqueue = s->capqueue ? 2 * s->capqueue : 8;
+        s->queue = xrealloc(s->queue, s->capqueue * sizeof *s->queue);
+    }
+    s->queue[s->nqueue++] = p;
+}
+
+static pending *queue_pop(run_state *s)
+{
+    if (!s->nqueue) return NULL;
+    pending *p = s->queue[0];
+    memmove(s->queue, s->queue + 1, --s->nqueue * sizeof *s->queue);
+    return p;
+}
+
+/* JSONAdapter's answer: the result. */
+static void json_answer(run_state *s, pending *p, const char *content,
+                        int from_cache)
+{
+    const rubric *r = s->job->r;
+    prompt_answer a;
+    prompt_parse_json_answer(r, content, &a);
+    if (!from_cache && a.status != ANSWER_FAILED && s->job->cache_put &&
+        strlen(content) <= SCORER_RAW_MAX)
+        s->job->cache_put(p->key, content, s->job->ctx);
+    score_result res;
+    memset(&res, 0, sizeof res);
+    result_from_parsed(s, content, &a, &res);
+    if (a.status != ANSWER_OK) {
+        /* both answers' reasons: the fallback's last (it decides) */
+        char *why = res.error;
+        sbuf b = {0};
+        sbuf_addf(&b, "ChatAdapter: %s; JSON fallback: %s",
+                  p->chat_error ? p->chat_error : "failed",
+                  why ? why : "failed");
+        free(why);
+        res.error = sbuf_take(&b);
+    }
+    prompt_answer_clear(&a);
+    finish(s, p, &res);
+}
+
+/* ChatAdapter did not do (why): DSPy asks again through JSONAdapter. The
+ * second request is built, answered from the cache or queued for
+ * llm_next. Takes p. */
+static void start_fallback(run_state *s, pending *p, const char *raw,
+                           const char *why)
+{
+    const rubric *r = s->job->r;
+    p->stage = 1;
+    free(p->messages);
+    p->messages = prompt_json_messages_json_new(r, s->job->pg, p->inputs);
+    p->chat_raw = raw ? xstrdup(raw) : NULL;
+    p->chat_error = xstrdup(why);
+    llm_cache_key(s->cfg->base_url, s->cfg->model, p->messages,
+                  s->cfg->temperature, s->cfg->max_tokens,
+                  PROMPT_JSON_MODE_FORMAT, s->cfg->rollout_id, p->key);
+    char *resp;
+    if (try_cache(s, p, &resp)) {
+        json_answer(s, p, resp, 1);
+        free(resp);
+        return;
+    }
+    queue_push(s, p);
+}
+
+static int fallback_on(const run_state *s)
+{
+    return !s->job->r->dspy.no_json_fallback;
+}
+
+/* ChatAdapter's answer: the result, or the JSON fallback when DSPy would
+ * take it (an output field missing; an empty answer in 3.x). Takes p. */
+static void chat_answer(run_state *s, pending *p, const char *content,
+                        int from_cache)
 {
     const rubric *r = s->job->r;
     prompt_answer a;
     prompt_parse_answer(r, content, &a);
-    res->scores = a.scores;
-    res->rationale = cut_text(prompt_answer_text_new(r, &a), SCORER_TEXT_MAX);
-    res->reasoning = cut_text(a.reasoning, SCORER_TEXT_MAX);
-    a.reasoning = NULL;
-    res->raw = content && strlen(content) > SCORER_RAW_MAX
-                   ? cut_text(xstrdup(content), SCORER_RAW_MAX)
-                   : xstrdup(content);
-    res->status = xstrdup(prompt_status_name(a.status));
-    res->error = a.error;
-    a.error = NULL;
-    res->model = xstrdup(s->cfg->model);
-    prompt_answer_clear(&a);
-}
-
-static void cache_hit(run_state *s, const char *id, const char *response)
-{
+    if (a.format == ANSWER_FMT_NONE && s->cfg->json_schema) {
+        /* --json-schema asked this request for JSON itself */
+        prompt_answer_clear(&a);
+        prompt_parse_json_answer(r, content, &a);
+    }
+    int empty = a.format == ANSWER_FMT_NONE && a.error &&
+                !strcmp(a.error, "empty response");
+    int fallback = a.missing && fallback_on(s) &&
+                   (!empty || dspy_fallback_after_empty(r->dspy.version));
+    /* An answer the fallback follows is kept too, as DSPy's cache keeps
+     * it: a rerun then costs no request at all. */
+    if (!from_cache && (a.status != ANSWER_FAILED || fallback) &&
+        s->job->cache_put && strlen(content) <= SCORER_RAW_MAX)
+        s->job->cache_put(p->key, content, s->job->ctx);
+    if (fallback) {
+        start_fallback(s, p, content, a.error);
+        prompt_answer_clear(&a);
+        return;
+    }
     score_result res;
     memset(&res, 0, sizeof res);
-    result_from_answer(s, response, &res);
-    res.cached = 1;
-    deliver(s, id, &res);
-    score_result_clear(&res);
-}
-
-static int try_cache(run_state *s, const char *id, const pending *p)
-{
-    const scorer_job *job = s->job;
-    if (job->no_cache || !job->cache_get) return 0;
-    char *resp = NULL;
-    if (job->cache_get(p->key, &resp, job->ctx) != 1 || !resp) {
-        free(resp);
-        return 0;
-    }
-    cache_hit(s, id, resp);
-    free(resp);
-    return 1;
+    result_from_parsed(s, content, &a, &res);
+    prompt_answer_clear(&a);
+    finish(s, p, &res);
 }
 
 /* Builds the messages and cache key for conversation id; NULL when it
@@ -212,13 +354,11 @@ static pending *prepare(run_state *s, const char *id)
         fail_unloaded(s, id, e[0] ? e : "could not load conversation");
         return NULL;
     }
-    char *inputs[RUBRIC_MAX_FIELDS];
-    prompt_inputs_for_convo(job->r, c, inputs);
     pending *p = xcalloc(1, sizeof *p);
     p->id = id;
+    prompt_inputs_for_convo(job->r, c, p->inputs);
     p->messages = prompt_messages_json_join_new(s->messages_head, job->r,
-                                                inputs);
-    prompt_inputs_clear(inputs);
+                                                p->inputs);
     convo_free(c);
     llm_cache_key(s->cfg->base_url, s->cfg->model, p->messages, s->cfg->temperature,
                   s->cfg->max_tokens, s->response_format, s->cfg->rollout_id,
@@ -226,29 +366,42 @@ static pending *prepare(run_state *s, const char *id)
     return p;
 }
 
-static void pending_free(pending *p)
-{
-    free(p->messages);
-    free(p);
-}
-
 static int llm_next(llm_request *req, void *ctx)
 {
     run_state *s = ctx;
-    while (s->pos < s->n) {
+    for (;;) {
         if (is_cancelled(s)) return 0;
-        const char *id = s->ids[s->pos++];
-        pending *p = prepare(s, id);
-        if (!p) continue;
-        if (try_cache(s, id, p)) {
-            pending_free(p);
-            continue;
+        pending *p = queue_pop(s);
+        if (!p) {
+            if (s->pos >= s->n) return 0;
+            const char *id = s->ids[s->pos++];
+            if (!(p = prepare(s, id))) continue;
+            char *resp;
+            if (try_cache(s, p, &resp)) {
+                chat_answer(s, p, resp, 1);
+                free(resp);
+                continue;
+            }
         }
         req->messages_json = p->messages;
-        req->response_format = s->response_format;
+        req->response_format = p->stage ? PROMPT_JSON_MODE_FORMAT
+                                        : s->response_format;
         req->user = p;
         return 1;
     }
+}
+
+/* litellm's ContextWindowExceededError: an error whose message says the
+ * context window was exceeded (vLLM: "This model's maximum context length
+ * is ..."); DSPy 2.6 never falls back after one. */
+static int context_window_error(const char *msg)
+{
+    static const char *const marks[] = {
+        "maximum context length", "context_length_exceeded",
+        "context length exceeded", "Input is too long", "prompt is too long",
+    };
+    for (size_t i = 0; msg && i < sizeof marks / sizeof marks[0]; i++)
+        if (strstr(msg, marks[i])) return 1;
     return 0;
 }
 
@@ -260,26 +413,33 @@ static void llm_done(const llm_result *r, void *ctx)
         pending_free(p);
         return;
     }
-    score_result res;
-    memset(&res, 0, sizeof res);
+    p->tokens += r->total_tokens;
+    p->attempts += r->attempts;
+    if (r->attempts > 0) p->requests++;
+    p->http_status = r->http_status;
+    p->latency_ms += r->latency_ms;
     if (r->status == LLM_OK) {
-        result_from_answer(s, r->content, &res);
-        /* An answer over the bound is kept (cut) in the prediction only. */
-        if (strcmp(res.status, "failed") != 0 && s->job->cache_put &&
-            strlen(r->content) <= SCORER_RAW_MAX)
-            s->job->cache_put(p->key, r->content, s->job->ctx);
-    } else {
-        res.status = xstrdup("failed");
-        res.error = xstrdup(r->error ? r->error : llm_status_name(r->status));
-        res.model = xstrdup(s->cfg->model);
+        if (p->stage) json_answer(s, p, r->content, 0);
+        else chat_answer(s, p, r->content, 0);
+        return;
     }
-    res.tokens = r->total_tokens;
-    res.attempts = r->attempts;
-    res.http_status = r->http_status;
-    res.latency_ms = r->latency_ms;
-    deliver(s, p->id, &res);
-    score_result_clear(&res);
-    pending_free(p);
+    const char *why = r->error ? r->error : llm_status_name(r->status);
+    if (p->stage == 0 && fallback_on(s) &&
+        dspy_fallback_after_lm_error(s->job->r->dspy.version) &&
+        !context_window_error(why)) {
+        start_fallback(s, p, NULL, why);
+        return;
+    }
+    if (p->stage == 0) {
+        fail_with(s, p, why);
+        return;
+    }
+    sbuf b = {0};
+    sbuf_addf(&b, "ChatAdapter: %s; JSON fallback: %s",
+              p->chat_error ? p->chat_error : "failed", why);
+    char *msg = sbuf_take(&b);
+    fail_with(s, p, msg);
+    free(msg);
 }
 
 static int llm_cancel(void *ctx) { return is_cancelled(ctx); }
@@ -337,6 +497,11 @@ static int run_llm(run_state *s, char *err)
     llm_batch_stats st;
     s->client = client;
     int rc = llm_run(client, llm_next, llm_done, llm_cancel, s, &st, err);
+    /* fallbacks never sent (cancelled): not run */
+    for (size_t i = 0; i < s->nqueue; i++) pending_free(s->queue[i]);
+    free(s->queue);
+    s->queue = NULL;
+    s->nqueue = s->capqueue = 0;
     endpoints_summary(s->sum, client);
     s->client = NULL;
     free(s->response_format);
@@ -376,6 +541,7 @@ int scorer_run(const scorer_job *job, char *const *ids, size_t n,
     sum->failed = s.pr.failed;
     sum->retried = s.pr.retried;
     sum->cache_hits = s.pr.cache_hits;
+    sum->fallbacks = s.pr.fallbacks;
     sum->tokens = s.pr.tokens;
     sum->wall_s = date_mono() - s.t0;
     sum->rps = sum->wall_s > 0 ? (double)s.pr.done / sum->wall_s : 0;

@@ -2,7 +2,11 @@
  * (LLM or the heuristic baseline) and conversation ids, it pulls each
  * conversation through a callback, checks the response cache (LLM), runs
  * the requests (LLM: concurrently through llm.h), parses and validates the
- * answers, and hands every result to a store callback. No SQL here: the
+ * answers, and hands every result to a store callback. As DSPy's
+ * ChatAdapter, an answer that lacks a field is asked again through
+ * JSONAdapter (the JSON fallback: one more request, when core/dspy.h says
+ * DSPy would, unless r->dspy.no_json_fallback); the result is then that
+ * answer's (score_result.fallback). No SQL here: the
  * caller wires the callbacks to the pool. The TUI runs it on a background
  * thread, the CLI in the foreground; all callbacks run on the thread that
  * called scorer_run(). */
@@ -42,7 +46,12 @@ typedef struct {
     char *model;           /* model name or "heuristic-v1" */
     int tokens;            /* total tokens (0 when cached) */
     int attempts;          /* HTTP attempts (0 cached or heuristic) */
-    int cached;            /* answer came from the cache */
+    int requests;          /* requests sent: 1, 2 with the JSON fallback
+                              (0 when every answer came from the cache) */
+    int cached;            /* no request sent: answered from the cache */
+    int fallback;          /* the answer is JSONAdapter's (the second
+                              request DSPy sends when ChatAdapter's answer
+                              lacks a field; core/dspy.h says when) */
     long http_status;
     double latency_ms;
 } score_result;
@@ -52,6 +61,7 @@ void score_result_clear(score_result *res);   /* frees the strings */
 typedef struct {
     size_t done, total;    /* done = results handed to store + failures */
     size_t ok, partial, failed, retried, cache_hits;
+    size_t fallbacks;      /* results that came through the JSON fallback */
     long tokens;
     double elapsed_s;
     int limit;             /* LLM: the client's live adaptive limit (sum
@@ -68,6 +78,7 @@ typedef struct {
 
 typedef struct {
     size_t total, ok, partial, failed, retried, cache_hits;
+    size_t fallbacks;      /* results that came through the JSON fallback */
     size_t not_run;        /* not scored because of a cancel or an abort */
     long tokens;
     double wall_s, rps;    /* rps: results per second of wall time */
@@ -96,7 +107,9 @@ typedef struct {
     /* Optional. 1 hit (*response malloc'd; scorer frees), 0 miss, -1 error
      * (treated as a miss). */
     int (*cache_get)(const char *key, char **response, void *ctx);
-    /* Optional. Called with answers that parsed ok or partial. */
+    /* Optional. Called with answers that parsed ok or partial, and with
+     * ChatAdapter answers the JSON fallback followed (DSPy's cache keeps
+     * them too: a rerun sends nothing). */
     int (*cache_put)(const char *key, const char *response, void *ctx);
     /* Stores a result. Returning -1 + err aborts the job: nothing more is
      * sent, scorer_run returns -1 with err. */

@@ -248,6 +248,7 @@ typedef struct {
     char *reviewer;
     int64_t ref;          /* the label, edge mark or note row it wrote */
     label_status status;  /* label: its status */
+    label_role role;      /* label: its role (read from the label row) */
     int64_t created_at;
     int64_t batch;        /* its batch (pool_batch_begin), 0 = none */
     int64_t batch_n;      /* undo: how many actions of the batch it undid */

@@ -377,7 +377,7 @@ static int check_supersede(pool *p, int64_t cid, const char *conv_id,
                            const char *reviewer, int64_t seen, char *err)
 {
     sqlite3_stmt *s = pool_prepare(p,
-        "SELECT id, reviewer, created_at, status FROM labels WHERE cid = ?1"
+        "SELECT id, reviewer, created_at, status, role FROM labels WHERE cid = ?1"
         " AND id > ?2 AND reviewer <> ?3 AND undone_at IS NULL"
         " ORDER BY id DESC LIMIT 1", err);
     if (!s) return -1;
@@ -388,10 +388,16 @@ static int check_supersede(pool *p, int64_t cid, const char *conv_id,
     if (rc == SQLITE_ROW) {
         char when[32];
         date_iso8601(sqlite3_column_int64(s, 2), when, sizeof when);
-        err_set(err, "%s labeled '%s' as %s at %s (label #%lld)",
-                (const char *)sqlite3_column_text(s, 1), conv_id,
-                (const char *)sqlite3_column_text(s, 3), when,
-                (long long)sqlite3_column_int64(s, 0));
+        if (label_role_parse((const char *)sqlite3_column_text(s, 4)) ==
+            LABEL_ROLE_ADJUDICATION)
+            err_set(err, "%s adjudicated '%s' at %s (adjudication #%lld)",
+                    (const char *)sqlite3_column_text(s, 1), conv_id, when,
+                    (long long)sqlite3_column_int64(s, 0));
+        else
+            err_set(err, "%s labeled '%s' as %s at %s (label #%lld)",
+                    (const char *)sqlite3_column_text(s, 1), conv_id,
+                    (const char *)sqlite3_column_text(s, 3), when,
+                    (long long)sqlite3_column_int64(s, 0));
         out = POOL_SUPERSEDES;
     } else if (rc != SQLITE_DONE) {
         out = pool_sql_err(p, "check labels", err);
@@ -822,7 +828,7 @@ int pool_undo_last(pool *p, const char *reviewer, const char *conv_id,
     if (pool_tx_open(p, err) < 0) return -1;
     sqlite3_stmt *s = pool_prepare(p,
         "SELECT a.id, a.uid, a.kind, c.id, a.reviewer, a.ref, a.created_at,"
-        " a.cid, l.status, a.batch FROM actions a JOIN conversations c ON"
+        " a.cid, l.status, a.batch, l.role FROM actions a JOIN conversations c ON"
         " c.cid = a.cid"
         " LEFT JOIN labels l ON a.kind IN ('label', 'skip') AND l.id = a.ref"
         " WHERE a.reviewer = ?1 AND a.undone_at IS NULL AND a.kind <> 'undo'"
@@ -852,6 +858,7 @@ int pool_undo_last(pool *p, const char *reviewer, const char *conv_id,
     int64_t cid = sqlite3_column_int64(s, 7);
     undone->status = label_status_parse((const char *)sqlite3_column_text(s, 8));
     undone->batch = sqlite3_column_int64(s, 9);
+    undone->role = label_role_parse((const char *)sqlite3_column_text(s, 10));
     sqlite3_finalize(s);
     int64_t now = date_now();
     int ok = undo_one(p, reviewer, undone->id, undone->kind, undone->ref, cid,

@@ -20,6 +20,13 @@ static void labels_reset(label_vec *lv)
     lv->n = 0;
 }
 
+/* The one rule for which labels count, for the units and the consensus
+ * alike: label l2 of conversation c2, not undone and not stale (made on
+ * the conversation's current content; NULL hash: made before hashes). */
+#define LABEL_CURRENT \
+    "l2.undone_at IS NULL AND NOT (l2.content_hash IS NOT NULL AND" \
+    " l2.content_hash <> c2.content_hash)"
+
 /* Every conversation's units, or (conv_id non-NULL) that one's. */
 static int each_unit(pool *p, const rubric *r, const char *conv_id,
                      int (*fn)(const pool_team_unit *u, void *ctx),
@@ -29,17 +36,18 @@ static int each_unit(pool *p, const rubric *r, const char *conv_id,
     sqlite3_stmt *s = pool_prepare(p, conv_id
         ? "SELECT c.id, pr.scores, l.reviewer, l.status, l.scores, l.id,"
           " l.created_at, l.role = 'adjudication' AS adj"
-          " FROM (SELECT max(id) AS id FROM labels WHERE undone_at IS NULL"
-          "       AND cid = (SELECT cid FROM conversations WHERE id = ?1)"
-          "       GROUP BY reviewer, role) m"
+          " FROM (SELECT max(l2.id) AS id FROM labels l2 JOIN conversations c2"
+          "       ON c2.cid = l2.cid WHERE c2.id = ?1 AND " LABEL_CURRENT
+          "       GROUP BY l2.reviewer, l2.role) m"
           " JOIN labels l ON l.id = m.id"
           " JOIN conversations c ON c.cid = l.cid"
           " LEFT JOIN predictions pr ON pr.id = c.pred_id"
           " ORDER BY l.reviewer, adj"
         : "SELECT c.id, pr.scores, l.reviewer, l.status, l.scores, l.id,"
           " l.created_at, l.role = 'adjudication' AS adj"
-          " FROM (SELECT max(id) AS id FROM labels WHERE undone_at IS NULL"
-          "       GROUP BY cid, reviewer, role) m"
+          " FROM (SELECT max(l2.id) AS id FROM labels l2 JOIN conversations c2"
+          "       ON c2.cid = l2.cid WHERE " LABEL_CURRENT
+          "       GROUP BY l2.cid, l2.reviewer, l2.role) m"
           " JOIN labels l ON l.id = m.id"
           " JOIN conversations c ON c.cid = l.cid"
           " LEFT JOIN predictions pr ON pr.id = c.pred_id"
@@ -184,8 +192,7 @@ int pool_team_assign(pool *p, const char *conv_id, const char *reviewer,
     "SELECT l.id, l.status = 'skipped', l.scores, l.overall," \
     " l.role = 'adjudication' FROM labels l" \
     " WHERE l.id IN (SELECT max(l2.id) FROM labels l2 JOIN conversations c2" \
-    "  ON c2.cid = l2.cid WHERE l2.cid = ?1 AND l2.undone_at IS NULL AND NOT" \
-    "  (l2.content_hash IS NOT NULL AND l2.content_hash <> c2.content_hash)" \
+    "  ON c2.cid = l2.cid WHERE l2.cid = ?1 AND " LABEL_CURRENT \
     "  GROUP BY l2.reviewer, l2.role) ORDER BY l.id"
 
 typedef struct {

@@ -2,8 +2,9 @@
  * core/consensus.h and core/agreement.h, the use cases in tui/app/team.h).
  *
  * - Units: for each conversation with labels, each reviewer's latest label
- *   not undone (per role: a lead's adjudication does not replace their own
- *   review), with the conversation's current model scores.
+ *   not undone and not stale (per role: a lead's adjudication does not
+ *   replace their own review), with the conversation's current model
+ *   scores: the same labels the consensus below decides on.
  * - Label events per reviewer, for counts and rates.
  * - Assignments: which reviewer is to review which conversation (schema
  *   11, table assignments: one row per pair, kept when done; "done" means
@@ -33,7 +34,8 @@ typedef struct {
     size_t n;
 } pool_team_unit;
 
-/* Calls fn for each conversation that has a label not undone, in id
+/* Calls fn for each conversation that has a label not undone and not
+ * stale, in id
  * order; the unit is valid during the call only. fn returns non-zero to
  * stop. 0 or -1 + err. */
 int pool_team_each_unit(pool *p, const rubric *r,
@@ -41,7 +43,7 @@ int pool_team_each_unit(pool *p, const rubric *r,
                         void *ctx, char *err);
 
 /* The same for conversation conv_id alone: fn is called once when it
- * has a label not undone, not at all otherwise. */
+ * has a label not undone and not stale, not at all otherwise. */
 int pool_team_unit_of(pool *p, const rubric *r, const char *conv_id,
                       int (*fn)(const pool_team_unit *u, void *ctx),
                       void *ctx, char *err);

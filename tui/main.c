@@ -32,9 +32,9 @@ static const struct {
     {"reviewer", required_argument, OPT_REVIEWER, "--reviewer NAME",
      "reviewer name (env CURATE_REVIEWER, else $USER)"},
     {"dspy", required_argument, OPT_DSPY, "--dspy VERSION",
-     "DSPy to match: 3 (default) or 2.6 (env CURATE_DSPY)"},
+     "DSPy to match: 3 (default), 3.2 or 2.6 (env CURATE_DSPY)"},
     {"no-json-fallback", no_argument, OPT_NOJSON, "--no-json-fallback",
-     "an answer not in ChatAdapter's format fails (no JSON)"},
+     "no JSONAdapter retry (env CURATE_NO_JSON_FALLBACK=1)"},
     {"timing", no_argument, OPT_TIMING, "--timing",
      "(TUI) log key-to-screen timings to stderr"},
     {"no-color", no_argument, OPT_NOCOLOR, "--no-color",
@@ -68,7 +68,10 @@ int main(int argc, char **argv)
         reviewer_from = "USER";
     }
     if (!g.reviewer || !*g.reviewer) g.reviewer = "reviewer";
-    int no_json_fallback = 0, dspy_opt = 0;
+    /* CURATE_NO_JSON_FALLBACK: any value but "" and "0" turns it off */
+    const char *nojson_env = getenv("CURATE_NO_JSON_FALLBACK");
+    int no_json_fallback = nojson_env && *nojson_env && strcmp(nojson_env, "0");
+    int dspy_opt = 0;
     const char *dspy = getenv("CURATE_DSPY");
     struct option opts[NGLOBAL + 1];
     for (size_t i = 0; i < NGLOBAL; i++)

@@ -241,7 +241,13 @@ id16=$(sql "SELECT max(id) FROM programs")
 check "export it as 2.6" "$CURATE" export json --program "$id16" -o "$WORK/16.json"
 check "2.6.16 state comes back as 2.6.27 writes it" cmp "$WORK/16.json" "$GOLD/2.6.27/state.json"
 check_rc "unknown --dspy" 2 "$CURATE" --dspy 2.5 programs
-has "names what is accepted" "unknown DSPy version '2.5' \\(use 2.6 for 2.6.26-2.6.27, or 3 for 3.2-3.3\\)" "$WORK/out"
+has "names what is accepted" "unknown DSPy version '2.5' \\(use 2.6 for 2.6.26-2.6.27, 3 for 3.3, or 3.2 for 3.2.0-3.2.1\\)" "$WORK/out"
+check "import a DSPy 3.2.1 state" "$CURATE" import-program json "$GOLD/3.2.1/state.json"
+id32=$(sql "SELECT max(id) FROM programs")
+check "export it as stored" "$CURATE" export json --program "$id32" -o "$WORK/32.json"
+check "3.2.1 state exported byte for byte" cmp "$WORK/32.json" "$GOLD/3.2.1/state.json"
+check "--dspy 3.2 writes 3.2.1's bytes" "$CURATE" --dspy 3.2 export json --program "$id33" -o "$WORK/33as32.json"
+check "a 3.3.1 state written as 3.2.1 saves it" cmp "$WORK/33as32.json" "$GOLD/3.2.1/state.json"
 check_rc "unknown CURATE_DSPY" 2 env CURATE_DSPY=4 "$CURATE" programs
 has "says where it came from" "from CURATE_DSPY" "$WORK/out"
 check "programs use the newest" "$CURATE" programs use "$id16"

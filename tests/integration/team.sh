@@ -168,6 +168,16 @@ assert float(row["responsiveness_score"]) == 5.0, row
 assert float(row["customer_negative_score"]) == float(taken["customer_negative_score"]), (row, taken)
 PYEOF
 check_rc "the lead undoes it" 0 "$CURATE" --reviewer lead undo
+has "undo names the adjudication" "^undone: adjudication #[0-9]+ of $FIRST$" "$WORK/out"
+eq "a conflict again" "$(sql "SELECT consensus FROM conversations WHERE id = '$FIRST'")" "3"
+# two leads settle the same conflict: the second is told, both are kept
+check_rc "lead adjudicates" 0 "$CURATE" --reviewer lead adjudicate "$FIRST" --take "$WHO"
+hasnt "no note for the first" "^note:" "$WORK/out"
+check_rc "lead2 adjudicates it too" 0 "$CURATE" --reviewer lead2 adjudicate "$FIRST" --take "$WHO" --set $F1=4
+has "a note names lead's adjudication" "^note: lead adjudicated $FIRST too \(adjudication #[0-9]+, kept\)" "$WORK/out"
+eq "both kept, the latest decides" "$(sql "SELECT count(*) || '|' || (SELECT json_extract(scores, '\$.$F1') FROM labels l2 WHERE l2.id = c.label_id) FROM labels l JOIN conversations c USING(cid) WHERE c.id = '$FIRST' AND l.role = 'adjudication' AND l.undone_at IS NULL")" "2|4"
+check_rc "lead2 undoes" 0 "$CURATE" --reviewer lead2 undo
+check_rc "lead undoes" 0 "$CURATE" --reviewer lead undo
 eq "a conflict again" "$(sql "SELECT consensus FROM conversations WHERE id = '$FIRST'")" "3"
 check_rc "adjudicate without values is a usage error" 2 "$CURATE" --reviewer lead adjudicate "$FIRST"
 check_rc "adjudicate --take somebody without a label" 1 "$CURATE" --reviewer lead adjudicate "$FIRST" --take nobody

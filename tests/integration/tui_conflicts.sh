@@ -123,7 +123,7 @@ OV=$(sed -nE "s/^  overall_seller_score +([0-9.]+)$/\\1/p" "$WORK/out" | tail -1
 tui_check "the overall shown is the one stored ($OV)" "Overall Seller +.* +$(fmt "$OV") +$(fmt "$OV") *$"
 eq "no conflicts in the pool" "$(sql "SELECT count(*) FROM conversations WHERE consensus = 3")" "0"
 tui_keys u
-tui_check "undo says what" "undone: corrected label #[0-9]+ of $B"
+tui_check "undo says what: the adjudication" "undone: adjudication #[0-9]+ of $B"
 tui_check "a conflict again on screen" "conflict: $F2 differs by 4.00"
 eq "a conflict again in the pool" "$(sql "SELECT consensus FROM conversations WHERE id = '$B'")" "3"
 # Leaving with an unsaved adjudication asks.
@@ -185,5 +185,22 @@ tui_check "a part without a value refuses" "give $F2 a value first"
 eq "nothing stored for $U" "$(sql "SELECT count(*) FROM labels l JOIN conversations c USING(cid) WHERE c.id = '$U' AND l.role = 'adjudication'")" "0"
 tui_keys q d
 tui_check "discarded" "adjudication discarded"
+# Two leads on one conflict: lead2 adjudicates $U (CLI) while lead has it
+# open; lead's save asks first, as the review screen does.
+tui_keys Enter
+tui_check "$U open again" "^$U  seller "
+tui_keys 1
+tui_check "ann's values adopted" "adjudicated values = ann's label"
+check "lead2 adjudicates $U meanwhile" "$CURATE" --reviewer lead2 adjudicate "$U" --set $F1=2 --set $F2=2 --set $F3=2
+tui_keys Enter
+tui_check "asks: lead2 adjudicated it since" "lead2 adjudicated '$U' at \\S+ \\(adjudication #[0-9]+\\) since you opened it"
+tui_keys n
+tui_check "n: not saved" "not saved: your adjudicated values are still on screen"
+eq "only lead2's adjudication" "$(sql "SELECT group_concat(reviewer) FROM labels l JOIN conversations c USING(cid) WHERE c.id = '$U' AND l.role = 'adjudication'")" "lead2"
+tui_keys Enter
+tui_check "asked again" "lead2 adjudicated '$U'"
+tui_keys y
+tui_check "y: saved" "adjudicated $U: label #[0-9]+ by lead, from ann's label"
+eq "both kept, lead's the consensus" "$(sql "SELECT (SELECT group_concat(reviewer) FROM (SELECT l.reviewer FROM labels l JOIN conversations c USING(cid) WHERE c.id = '$U' AND l.role = 'adjudication' ORDER BY l.id)) || '|' || (SELECT l.reviewer FROM labels l JOIN conversations c ON l.id = c.label_id WHERE c.id = '$U')")" "lead2,lead|lead"
 tui_quit
 finish

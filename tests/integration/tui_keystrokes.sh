@@ -22,7 +22,7 @@ model_of() {
        JOIN predictions p ON p.id = c.pred_id WHERE c.id = '$1'"
 }
 other_than() { $PY -c "import sys; v = float(sys.argv[1]); print(2 if round(v) != 2 else 8)" "$1"; }
-opened() { tui_wait "^$1 +seller" 10; }
+opened() { tui_wait "^$1 +seller" 30; }
 
 declare -A keys digits text n
 KINDS="accept one_field two_fields skip edge_note"
@@ -52,7 +52,9 @@ for i in $(seq 0 24); do
   kind=$(echo $KINDS | cut -d' ' -f$((i % 5 + 1)))
   n[$kind]=$((n[$kind] + 1))
   # Every conversation opens on the first field (nothing carried over).
-  grep -qE "▸ i Responsiveness" "$WORK/screen" || fail "$id opens on the first field" "$(grep -E 'Responsiveness|Customer Negative' "$WORK/screen" | head -2)"
+  # (waited for: tmux may capture a redraw half done, the new header over
+  # the old score panel)
+  tui_wait "▸ i Responsiveness" 20 2>/dev/null || fail "$id opens on the first field" "$(grep -E 'Responsiveness|Customer Negative' "$WORK/screen" | head -2)"
   case $kind in
   accept)
     send $kind a
@@ -72,10 +74,10 @@ for i in $(seq 0 24); do
     want_status[$id]=skipped ;;
   edge_note)
     send $kind e
-    tui_wait "Edge case note" 5 || fail "$id: edge prompt"
+    tui_wait "Edge case note" 20 || fail "$id: edge prompt"
     sendtext $kind "edge $i: odd refund"
     send $kind Enter
-    tui_wait "marked as an edge case" 5 || fail "$id: edge marked"
+    tui_wait "marked as an edge case" 20 || fail "$id: edge marked"
     want_note[$id]="edge $i: odd refund"
     # and its label: the model's prediction, one key
     send $kind a
@@ -84,7 +86,7 @@ for i in $(seq 0 24); do
   if [ $i -lt 24 ]; then
     opened "${ids[$((i + 1))]}" || fail "$id: the next one opens after $kind"
   else
-    tui_wait "saved ${ids[24]}" 10 || fail "the last one is saved"
+    tui_wait "saved ${ids[24]}" 30 || fail "the last one is saved"
   fi
 done
 tui_quit

@@ -25,6 +25,9 @@ idle between two chat requests (since the start or the last /reset).
 Modes: good (ChatAdapter answer, scores from a hash of the last user message),
 json, hedge (7.5/8.0), oracle (`ORACLE: {json}` line), demo-aware (no demos ->
 all 7.5, else oracle/good), garbage, truncated, out-of-range, non-numeric, empty;
+json-fallback (a ChatAdapter request gets text with no fields, a JSONAdapter
+request, whose system message says "Outputs will be a JSON object", gets the
+json answer), json-fallback-500 (the ChatAdapter request gets HTTP 500);
 faults 500 502 503 429 400 hang bad-json close; flaky-N (first N attempts per
 body -> 503); mixed (seeded faults at --fault-rate); script (entries via /control).
 --echo-key: a hostile endpoint that echoes the request's Authorization header
@@ -40,7 +43,8 @@ DEFAULT_FIELDS = ["reasoning", "responsiveness_score", "customer_negative_score"
                   "conversational_trend_score", "overall_seller_score", "score_rationale"]
 SIMPLE_MODES = {"good", "json", "hedge", "oracle", "demo-aware", "garbage", "truncated",
                 "out-of-range", "non-numeric", "empty", "500", "502", "503", "429", "400",
-                "hang", "bad-json", "close", "mixed", "script"}
+                "hang", "bad-json", "close", "mixed", "script",
+                "json-fallback", "json-fallback-500"}
 MIXED_FAULTS = ["500", "503", "429", "hang2", "garbage", "out-of-range", "non-numeric"]
 STOP = threading.Event()          # set on shutdown: interrupts hangs and latency sleeps
 
@@ -81,6 +85,12 @@ def is_score_field(name, typ, desc):
     if typ in ("float", "int") or "score" in low or "rating" in low:
         return True
     return re.search(r"\b\d+\s*-\s*\d+\b", desc) is not None and "score" in desc.lower()
+
+
+def is_json_adapter(messages):
+    """A DSPy JSONAdapter request (the JSON fallback's second request)."""
+    system = next((text_of(m) for m in messages if m.get("role") == "system"), "")
+    return "Outputs will be a JSON object with the following fields." in system
 
 
 def last_user_index(messages):
@@ -430,6 +440,13 @@ class Handler(BaseHTTPRequestHandler):
                 mode = entry["mode"] if entry else "good"
             else:
                 return self.scripted(req, entry)
+        if mode in ("json-fallback", "json-fallback-500"):
+            if is_json_adapter(req["messages"]):
+                mode = "json"
+            elif mode == "json-fallback":
+                return self.completion(req, "Sure! The seller did well overall.")
+            else:
+                mode = "500"
         if mode in ("500", "502", "503"):
             self.send_json(int(mode), error_body(int(mode), "upstream failure",
                                                  "InternalServerError"))

@@ -76,16 +76,18 @@ static void golden_inputs(const rubric *r, char *in[RUBRIC_MAX_FIELDS])
     cJSON_Delete(o);
 }
 
-/* Compares curate's messages for (ver, program) with a golden file. */
-static int prompt_matches(dspy_version ver, const char *release,
-                          const char *file, int with_demos)
+/* Compares curate's messages for (ver, program) with a golden file:
+ * ChatAdapter's, or JSONAdapter's (json: the fallback's second request). */
+static int messages_match(dspy_version ver, const char *release,
+                          const char *file, int with_demos, int json)
 {
     rubric *r = rubric_default_new();
     r->dspy.version = ver;
     program *pg = with_demos ? demos_program(r, 0) : NULL;
     char *in[RUBRIC_MAX_FIELDS];
     golden_inputs(r, in);
-    cJSON *got = prompt_messages_new(r, pg, in);
+    cJSON *got = json ? prompt_json_messages_new(r, pg, in)
+                      : prompt_messages_new(r, pg, in);
     char rel[128];
     snprintf(rel, sizeof rel, "%s/%s", release, file);
     char *text = gold(rel);
@@ -102,10 +104,11 @@ static int prompt_matches(dspy_version ver, const char *release,
                         cJSON_GetObjectItem(w, "content")->valuestring);
     }
     /* What is sent is the serialised form of the same list. */
-    char *json = prompt_messages_json_new(r, pg, in);
+    char *sent = json ? prompt_json_messages_json_new(r, pg, in)
+                      : prompt_messages_json_new(r, pg, in);
     char *ser = cJSON_PrintUnformatted(got);
-    ok = ok && same_bytes("serialised", json, ser);
-    free(json);
+    ok = ok && same_bytes("serialised", sent, ser);
+    free(sent);
     cJSON_free(ser);
     cJSON_Delete(want);
     cJSON_Delete(got);
@@ -116,16 +119,33 @@ static int prompt_matches(dspy_version ver, const char *release,
     return ok;
 }
 
+static int chat_prompt_matches(dspy_version ver, const char *release,
+                               const char *file, int with_demos)
+{
+    return messages_match(ver, release, file, with_demos, 0);
+}
+
+static int json_prompt_matches(dspy_version ver, const char *release,
+                               const char *file, int with_demos)
+{
+    return messages_match(ver, release, file, with_demos, 1);
+}
+
 TEST(dspy_golden_prompts_2_6)
 {
-    CHECK(prompt_matches(DSPY_V26, "2.6.27", "prompt_zero.json", 0));
-    CHECK(prompt_matches(DSPY_V26, "2.6.27", "prompt_demos.json", 1));
+    CHECK(chat_prompt_matches(DSPY_V26, "2.6.27", "prompt_zero.json", 0));
+    CHECK(chat_prompt_matches(DSPY_V26, "2.6.27", "prompt_demos.json", 1));
 }
 
 TEST(dspy_golden_prompts_3)
 {
-    CHECK(prompt_matches(DSPY_V3, "3.3.1", "prompt_zero.json", 0));
-    CHECK(prompt_matches(DSPY_V3, "3.3.1", "prompt_demos.json", 1));
+    CHECK(chat_prompt_matches(DSPY_V3, "3.3.1", "prompt_zero.json", 0));
+    CHECK(chat_prompt_matches(DSPY_V3, "3.3.1", "prompt_demos.json", 1));
+    CHECK(chat_prompt_matches(DSPY_V32, "3.2.1", "prompt_zero.json", 0));
+    CHECK(chat_prompt_matches(DSPY_V32, "3.2.1", "prompt_demos.json", 1));
+    /* 3.0-3.1 send the same prompts as 3.x */
+    CHECK(chat_prompt_matches(DSPY_V3, "3.0.4", "prompt_demos.json", 1));
+    CHECK(chat_prompt_matches(DSPY_V3, "3.1.3", "prompt_demos.json", 1));
 }
 
 /* The state curate writes for its own program equals Module.save's. */
@@ -155,6 +175,7 @@ TEST(dspy_golden_states_written)
 {
     CHECK(own_state_matches(DSPY_V26, "2.6.27"));
     CHECK(own_state_matches(DSPY_V3, "3.3.1"));
+    CHECK(own_state_matches(DSPY_V32, "3.2.1"));
 }
 
 /* A DSPy-written state imported and written back for version ver equals
@@ -195,6 +216,12 @@ TEST(dspy_golden_states_reimported)
         /* Across versions: a 2.6 state written for 3 is 3.3.1's. */
         CHECK(reexport_matches("2.6.27", DSPY_V3, "3.3.1", files[i]));
         CHECK(reexport_matches("3.3.1", DSPY_V26, "2.6.27", files[i]));
+        CHECK(reexport_matches("3.2.1", DSPY_V32, "3.2.1", files[i]));
+        CHECK(reexport_matches("3.3.1", DSPY_V32, "3.2.1", files[i]));
+        /* 3.0-3.1 states (the long reasoning prefix) come back as the
+         * chosen release writes them */
+        CHECK(reexport_matches("3.0.4", DSPY_V3, "3.3.1", files[i]));
+        CHECK(reexport_matches("3.1.3", DSPY_V3, "3.3.1", files[i]));
     }
 }
 
@@ -229,14 +256,16 @@ TEST(dspy_golden_import_prompt)
     CHECK(same);
 }
 
-/* ChatAdapter.parse's verdict on each captured completion: curate's
- * answer is ok exactly when DSPy's parse returns, with the same values. */
-static int parse_matches(dspy_version ver, const char *release)
+/* ChatAdapter.parse's (json: JSONAdapter.parse's) verdict on each
+ * captured completion: curate's answer is ok exactly when DSPy's parse
+ * returns, with the same values. */
+static int verdicts_match(dspy_version ver, const char *release, int json)
 {
     rubric *r = rubric_default_new();
     r->dspy.version = ver;
     char rel[128];
-    snprintf(rel, sizeof rel, "%s/parse.json", release);
+    snprintf(rel, sizeof rel, "%s/%s", release,
+             json ? "json_parse.json" : "parse.json");
     char *text = gold(rel);
     cJSON *cases = cJSON_Parse(text);
     free(text);
@@ -247,11 +276,11 @@ static int parse_matches(dspy_version ver, const char *release)
             cJSON_GetObjectItem(c, "completion")->valuestring;
         int want_ok = cJSON_IsTrue(cJSON_GetObjectItem(c, "ok"));
         prompt_answer a;
-        prompt_parse_answer(r, completion, &a);
-        /* JSON is not ChatAdapter's format: DSPy fails it there (and
-         * falls back to JSONAdapter); curate's ANSWER_FMT_JSON is that
-         * fallback, so compare only ChatAdapter's own verdicts. */
-        int got_ok = a.status == ANSWER_OK && a.format == ANSWER_FMT_MARKERS;
+        if (json) prompt_parse_json_answer(r, completion, &a);
+        else prompt_parse_answer(r, completion, &a);
+        /* DSPy's fields are str: its parse returns when every field is
+         * there (curate's own check of the scores comes after) */
+        int got_ok = !a.missing;
         if (got_ok != want_ok) {
             fprintf(stderr, "    %s case %d: curate %s, DSPy %s (%s)\n", rel, i,
                     got_ok ? "ok" : "fails", want_ok ? "ok" : "fails",
@@ -277,8 +306,65 @@ static int parse_matches(dspy_version ver, const char *release)
     return ok;
 }
 
+static int parse_matches(dspy_version ver, const char *release)
+{
+    return verdicts_match(ver, release, 0);
+}
+
+static int json_parse_matches(dspy_version ver, const char *release)
+{
+    return verdicts_match(ver, release, 1);
+}
+
 TEST(dspy_golden_parse)
 {
     CHECK(parse_matches(DSPY_V26, "2.6.27"));
     CHECK(parse_matches(DSPY_V3, "3.3.1"));
+    CHECK(parse_matches(DSPY_V32, "3.2.1"));
+}
+
+/* ---- the JSON fallback (JSONAdapter) ---- */
+
+TEST(dspy_golden_json_prompts)
+{
+    CHECK(json_prompt_matches(DSPY_V26, "2.6.27", "json_prompt_zero.json", 0));
+    CHECK(json_prompt_matches(DSPY_V26, "2.6.27", "json_prompt_demos.json", 1));
+    CHECK(json_prompt_matches(DSPY_V3, "3.3.1", "json_prompt_zero.json", 0));
+    CHECK(json_prompt_matches(DSPY_V3, "3.3.1", "json_prompt_demos.json", 1));
+    CHECK(json_prompt_matches(DSPY_V32, "3.2.1", "json_prompt_zero.json", 0));
+    CHECK(json_prompt_matches(DSPY_V32, "3.2.1", "json_prompt_demos.json", 1));
+    /* 3.0-3.1 (no value of their own): JSONAdapter prompts as 2.6.27's */
+    CHECK(json_prompt_matches(DSPY_V26, "3.0.4", "json_prompt_demos.json", 1));
+    CHECK(json_prompt_matches(DSPY_V26, "3.1.3", "json_prompt_demos.json", 1));
+}
+
+TEST(dspy_golden_json_parse)
+{
+    CHECK(json_parse_matches(DSPY_V26, "2.6.27"));
+    CHECK(json_parse_matches(DSPY_V3, "3.3.1"));
+    CHECK(json_parse_matches(DSPY_V32, "3.2.1"));
+    /* 3.0.x reads the answer as 2.6 does, 3.1 as 3.x */
+    CHECK(json_parse_matches(DSPY_V26, "3.0.4"));
+    CHECK(json_parse_matches(DSPY_V3, "3.1.3"));
+}
+
+/* The --dspy values and the family of a state's release. */
+TEST(dspy_version_values)
+{
+    char err[ERR_MAX];
+    dspy_version v;
+    CHECK(dspy_version_parse("3", &v, err) == 0 && v == DSPY_V3);
+    CHECK(dspy_version_parse("3.3.1", &v, err) == 0 && v == DSPY_V3);
+    CHECK(dspy_version_parse("3.2", &v, err) == 0 && v == DSPY_V32);
+    CHECK(dspy_version_parse("3.2.0", &v, err) == 0 && v == DSPY_V32);
+    CHECK(dspy_version_parse("2.6", &v, err) == 0 && v == DSPY_V26);
+    CHECK(dspy_version_parse("3.1", &v, err) < 0);
+    CHECK(strstr(err, "3.2 for 3.2.0-3.2.1"));
+    CHECK(dspy_family_of_release("3.2.1", &v) == 0 && v == DSPY_V32);
+    CHECK(dspy_family_of_release("3.0.4", &v) == 0 && v == DSPY_V3);
+    CHECK(dspy_family_of_release("3.3.0", &v) == 0 && v == DSPY_V3);
+    CHECK(!strcmp(dspy_release(DSPY_V32), "3.2.1"));
+    /* 3.2 is 3.3 but for when the JSON fallback runs */
+    CHECK(dspy_fallback_after_lm_error(DSPY_V32) && !dspy_fallback_after_lm_error(DSPY_V3));
+    CHECK(!dspy_fallback_after_empty(DSPY_V32) && dspy_fallback_after_empty(DSPY_V3));
 }

@@ -149,3 +149,64 @@ TEST(pool_team_consensus_in_the_derived_state)
     pool_close(p);
     rubric_free(r);
 }
+
+static int count_units(const pool_team_unit *u, void *ctx)
+{
+    size_t *n = ctx;
+    *n += u->n;
+    return 0;
+}
+
+/* Two leads settle one conflict: the second, who opened it before the
+ * first saved, is asked (POOL_SUPERSEDES, nothing written), as a second
+ * reviewer is; an undo of an adjudication says so; and a re-import that
+ * changes the conversation leaves its labels out of the units, as it
+ * does of the consensus. */
+TEST(pool_team_adjudication_supersede_undo_stale)
+{
+    char err[ERR_MAX];
+    rubric *r = rubric_default_new();
+    pool *p = tpool_open("t.db");
+    CHECK(p);
+    convo *c = convo_new("c1", "s");
+    convo_add_msg(c, 1, "a", ROLE_CUSTOMER, "hi");
+    CHECK(pool_put_convo(p, c, NULL, NULL, err) == 0);
+    CHECK(label3(p, r, "ann", 9, 1, 9, NULL) == 0);
+    CHECK(label3(p, r, "bob", 1, 9, 1, NULL) == 0);
+    CHECK_STR(q(p, "SELECT consensus FROM conversations"), "3");
+    int64_t seen = pool_newest_label_id(p, "c1", err);   /* both leads open it */
+    CHECK(seen > 0);
+    team_set set = {rubric_field_index(r, "responsiveness_score"), 5};
+    int64_t l1 = 0, l2 = 0;
+    CHECK(team_adjudicate(p, r, "lead1", "c1", "ann", &set, 1, NULL, seen, &l1, err) == 0);
+    CHECK(team_adjudicate(p, r, "lead2", "c1", "bob", &set, 1, NULL, seen, &l2, err)
+          == POOL_SUPERSEDES);
+    CHECK_MSG(strstr(err, "lead1 adjudicated 'c1'") != NULL, "%s", err);
+    CHECK_STR(q(p, "SELECT count(*) FROM labels WHERE role = 'adjudication'"), "1");
+    /* asked and answered yes: saved, the latest adjudication decides */
+    CHECK(team_adjudicate(p, r, "lead2", "c1", "bob", &set, 1, NULL, -1, &l2, err) == 0);
+    CHECK(l2 > l1);
+    CHECK_STR(q(p, "SELECT consensus FROM conversations"), "4");
+    pool_action ua;
+    CHECK(pool_undo_last(p, "lead2", NULL, 0, &ua, err) == 1);
+    CHECK(ua.ref == l2 && ua.role == LABEL_ROLE_ADJUDICATION);
+    pool_action_clear(&ua);
+    CHECK(pool_undo_last(p, "lead1", NULL, 0, &ua, err) == 1);
+    pool_action_clear(&ua);
+    CHECK_STR(q(p, "SELECT consensus FROM conversations"), "3");
+    /* re-import with other content: both labels stale, no units, no conflict */
+    size_t n = 0;
+    CHECK(pool_team_each_unit(p, r, count_units, &n, err) == 0);
+    CHECK(n == 2);
+    convo_add_msg(c, 2, "b", ROLE_SELLER, "hello");
+    int changed = 0;
+    CHECK(pool_put_convo(p, c, NULL, &changed, err) == 0);
+    CHECK(changed == 1);
+    convo_free(c);
+    n = 0;
+    CHECK(pool_team_each_unit(p, r, count_units, &n, err) == 0);
+    CHECK(n == 0);
+    CHECK_STR(q(p, "SELECT consensus FROM conversations"), "0");
+    pool_close(p);
+    rubric_free(r);
+}

@@ -199,6 +199,13 @@ static void parse(const char *text, prompt_answer *a)
     rubric_free(r);
 }
 
+static void parse_json(const char *text, prompt_answer *a)
+{
+    rubric *r = rubric_default_new();
+    prompt_parse_json_answer(r, text, a);
+    rubric_free(r);
+}
+
 TEST(parse_markers_ok)
 {
     prompt_answer a;
@@ -265,7 +272,7 @@ TEST(parse_first_occurrence_and_stop_at_completed)
 TEST(parse_json_plain_and_fenced)
 {
     prompt_answer a;
-    parse("{\"reasoning\": \"r\", \"responsiveness_score\": 8.5, "
+    parse_json("{\"reasoning\": \"r\", \"responsiveness_score\": 8.5, "
           "\"customer_negative_score\": \"2\", "
           "\"conversational_trend_score\": 7, \"overall_seller_score\": 7.9, "
           "\"score_rationale\": \"fine\"}", &a);
@@ -277,13 +284,20 @@ TEST(parse_json_plain_and_fenced)
     CHECK_NEAR(a.scores.v[5], 7.9, 1e-9);
     prompt_answer_clear(&a);
 
-    parse("Here is the analysis:\n```json\n{\"responsiveness_score\": 3,"
+    parse_json("Here is the analysis:\n```json\n{\"responsiveness_score\": 3,"
           " \"customer_negative_score\": 9, \"conversational_trend_score\": 1,"
           " \"score_rationale\": \"slow {and} bad\"}\n```\nHope it helps.", &a);
     CHECK(a.status == ANSWER_PARTIAL);   /* no reasoning, no overall */
     CHECK(a.format == ANSWER_FMT_JSON);
     CHECK_NEAR(a.scores.v[4], 1, 1e-9);
     CHECK_STR(a.raw[6], "slow {and} bad");
+    CHECK(a.missing);
+    prompt_answer_clear(&a);
+
+    /* ChatAdapter's parse does not read JSON: that is the fallback's */
+    parse("{\"reasoning\": \"r\", \"responsiveness_score\": 8}", &a);
+    CHECK(a.status == ANSWER_FAILED && a.missing);
+    CHECK_STR(a.error, "no [[ ## ]] markers");
     prompt_answer_clear(&a);
 }
 
@@ -306,15 +320,11 @@ TEST(parse_garbage_and_empty_failed)
     prompt_answer a;
     parse("I think it's fine lol", &a);
     CHECK(a.status == ANSWER_FAILED);
-    CHECK_STR(a.error, "no [[ ## ]] markers and not JSON");
+    CHECK_STR(a.error, "no [[ ## ]] markers");
     prompt_answer_clear(&a);
-    /* --no-json-fallback: a JSON answer fails as in ChatAdapter alone */
-    rubric *nj = rubric_default_new();
-    nj->dspy.no_json_fallback = 1;
-    prompt_parse_answer(nj, "{\"reasoning\": \"r\", \"responsiveness_score\": 8}", &a);
-    rubric_free(nj);
-    CHECK(a.status == ANSWER_FAILED);
-    CHECK_STR(a.error, "no [[ ## ]] markers (JSON fallback off)");
+    parse_json("I think it's fine lol", &a);
+    CHECK(a.status == ANSWER_FAILED && a.missing);
+    CHECK_STR(a.error, "not a JSON object");
     prompt_answer_clear(&a);
     parse("", &a);
     CHECK(a.status == ANSWER_FAILED);

@@ -342,7 +342,9 @@ static void llm_bad_answers(srv *s)
                        "json_schema") == 0);
     cJSON_Delete(reqs);
 
-    /* garbage: failed, kept raw, not cached */
+    /* garbage: failed, kept raw; ChatAdapter's answer is cached (the
+     * fallback followed it, as DSPy's cache keeps it), the fallback's
+     * failed answer is not */
     cJSON_Delete(srv_http(s, "/control", "{\"mode\":\"garbage\"}"));
     fixture_reset_results(&f);
     int puts = f.puts;
@@ -353,8 +355,11 @@ static void llm_bad_answers(srv *s)
     a = result_for(&f, "c1");
     CHECK(a && strcmp(a->status, "failed") == 0);
     CHECK_STR(a->raw, "I think it's fine lol");
-    CHECK_STR(a->error, "no [[ ## ]] markers and not JSON");
-    CHECK(f.puts == puts);
+    /* neither ChatAdapter's request nor the JSON fallback's parsed */
+    CHECK_STR(a->error, "ChatAdapter: not a JSON object; JSON fallback: "
+                        "not a JSON object");
+    CHECK(a->fallback && a->requests == 2);
+    CHECK(f.puts == puts + 2);
 
     /* HTTP 500: failed with the server's message, no raw */
     cJSON_Delete(srv_http(s, "/control", "{\"mode\":\"500\"}"));
@@ -503,6 +508,156 @@ TEST(scorer_llm_huge_answer_stored_once_bounded)
     llm_global_init(NULL);
     CHECK(srv_start(&s, "--mode good") == 0);
     llm_huge_answer(&s);
+    srv_stop(&s);
+    llm_global_cleanup();
+}
+
+/* ---------------------------------------------------------------- JSON fallback */
+
+/* The requests the server saw, newest last (caller frees). */
+static cJSON *requests_seen(const srv *s) { return srv_http(s, "/requests", NULL); }
+
+static const char *req_system(const cJSON *rec)
+{
+    const cJSON *msgs = cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "body"),
+                                            "messages");
+    return cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "content")->valuestring;
+}
+
+static int run_llm_job(const rubric *r, const srv *s, fixture *f, int n,
+                       score_summary *sum)
+{
+    llm_config cfg;
+    llm_cfg(&cfg, s);
+    cfg.retries = 0;
+    scorer_job job = make_job(r, f);
+    job.backend = SCORER_LLM;
+    job.llm = &cfg;
+    char err[ERR_MAX] = "";
+    int rc = scorer_run(&job, ids, (size_t)n, sum, err);
+    llm_config_clear(&cfg);
+    return rc;
+}
+
+TEST(scorer_json_fallback_second_request)
+{
+    srv s;
+    llm_global_init(NULL);
+    CHECK(srv_start(&s, "--mode json-fallback") == 0);
+    rubric *r = rubric_default_new();   /* --dspy 3 */
+    fixture f;
+    fixture_init(&f);
+    score_summary sum;
+    CHECK(run_llm_job(r, &s, &f, 2, &sum) == 0);
+    CHECK(sum.ok == 2 && sum.fallbacks == 2);
+    CHECK(srv_stat(&s, "requests") == 4);    /* one more per answer */
+    const score_result *a = result_for(&f, "c0");
+    CHECK(a && a->fallback && a->requests == 2 && !a->cached);
+    CHECK(a && a->raw && a->raw[0] == '{' && a->reasoning);
+    /* the second request is JSONAdapter's: its prompt and JSON mode */
+    cJSON *reqs = requests_seen(&s);
+    int chat = 0, json = 0;
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, reqs) {
+        const cJSON *rf = cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "body"),
+                                              "response_format");
+        if (strstr(req_system(rec), "Outputs will be a JSON object")) {
+            json++;
+            CHECK(rf && !strcmp(cJSON_GetObjectItem(rf, "type")->valuestring,
+                                "json_object"));
+        } else {
+            chat++;
+            CHECK(rf == NULL);
+        }
+    }
+    CHECK(chat == 2 && json == 2);
+    cJSON_Delete(reqs);
+    score_summary_clear(&sum);
+
+    /* a rerun: both answers from the cache, nothing sent */
+    fixture_reset_results(&f);
+    CHECK(run_llm_job(r, &s, &f, 2, &sum) == 0);
+    CHECK(sum.ok == 2 && sum.fallbacks == 2 && sum.cache_hits == 2);
+    CHECK(srv_stat(&s, "requests") == 4);
+    score_summary_clear(&sum);
+
+    /* --no-json-fallback: one request, ChatAdapter's parse failure */
+    r->dspy.no_json_fallback = 1;
+    fixture_reset_results(&f);
+    fixture_free(&f);
+    CHECK(run_llm_job(r, &s, &f, 1, &sum) == 0);
+    CHECK(sum.failed == 1 && sum.fallbacks == 0);
+    CHECK(srv_stat(&s, "requests") == 5);
+    a = result_for(&f, "c0");
+    CHECK(a && !a->fallback && a->requests == 1);
+    CHECK(a && a->error && !strcmp(a->error, "no [[ ## ]] markers"));
+    score_summary_clear(&sum);
+    fixture_free(&f);
+    rubric_free(r);
+    srv_stop(&s);
+    llm_global_cleanup();
+}
+
+/* When the fallback happens differs: 2.6 also after an LM error (not a
+ * context-window one) and never after an empty answer; 3.x after an
+ * empty answer and never after an LM error. */
+TEST(scorer_json_fallback_when_per_version)
+{
+    srv s;
+    llm_global_init(NULL);
+    CHECK(srv_start(&s, "--mode json-fallback-500") == 0);
+    rubric *r = rubric_default_new();
+    fixture f;
+    fixture_init(&f);
+    score_summary sum;
+    /* 3.x: HTTP 500 -> failed, no second request */
+    CHECK(run_llm_job(r, &s, &f, 1, &sum) == 0);
+    CHECK(sum.failed == 1 && sum.fallbacks == 0);
+    CHECK(srv_stat(&s, "requests") == 1);
+    score_summary_clear(&sum);
+    /* 2.6: HTTP 500 -> JSONAdapter's request answers */
+    r->dspy.version = DSPY_V26;
+    fixture_free(&f);          /* no cache across steps */
+    CHECK(run_llm_job(r, &s, &f, 1, &sum) == 0);
+    CHECK(sum.ok == 1 && sum.fallbacks == 1);
+    CHECK(srv_stat(&s, "requests") == 3);
+    score_summary_clear(&sum);
+    /* 2.6: a context-window error is not retried through JSONAdapter */
+    srv_control(&s, "{\"mode\":\"400\"}");
+    fixture_free(&f);          /* no cache across steps */
+    CHECK(run_llm_job(r, &s, &f, 1, &sum) == 0);
+    CHECK(sum.failed == 1 && sum.fallbacks == 0);
+    CHECK(srv_stat(&s, "requests") == 4);
+    score_summary_clear(&sum);
+    /* empty answers: 2.6 takes them as they are, 3.x asks JSONAdapter */
+    srv_control(&s, "{\"mode\":\"empty\"}");
+    fixture_free(&f);          /* no cache across steps */
+    CHECK(run_llm_job(r, &s, &f, 1, &sum) == 0);
+    CHECK(sum.failed == 1 && sum.fallbacks == 0);
+    CHECK(srv_stat(&s, "requests") == 5);
+    score_summary_clear(&sum);
+    r->dspy.version = DSPY_V3;
+    fixture_free(&f);          /* no cache across steps */
+    CHECK(run_llm_job(r, &s, &f, 1, &sum) == 0);
+    CHECK(sum.failed == 1 && sum.fallbacks == 1);
+    CHECK(srv_stat(&s, "requests") == 7);
+    score_summary_clear(&sum);
+    /* 3.2 is 2.6 here: no fallback after an empty answer ... */
+    r->dspy.version = DSPY_V32;
+    fixture_free(&f);
+    CHECK(run_llm_job(r, &s, &f, 1, &sum) == 0);
+    CHECK(sum.failed == 1 && sum.fallbacks == 0);
+    CHECK(srv_stat(&s, "requests") == 8);
+    score_summary_clear(&sum);
+    /* ... and one after an HTTP error */
+    srv_control(&s, "{\"mode\":\"json-fallback-500\"}");
+    fixture_free(&f);
+    CHECK(run_llm_job(r, &s, &f, 1, &sum) == 0);
+    CHECK(sum.ok == 1 && sum.fallbacks == 1);
+    CHECK(srv_stat(&s, "requests") == 10);
+    score_summary_clear(&sum);
+    fixture_free(&f);
+    rubric_free(r);
     srv_stop(&s);
     llm_global_cleanup();
 }

@@ -149,8 +149,13 @@ static void fill_prediction(const glue *g, const bs_example *ex,
         return;
     }
     if (res->raw) {
+        /* JSONAdapter's answer (the fallback, or --json-schema's) is JSON */
         prompt_answer a;
         prompt_parse_answer(g->r, res->raw, &a);
+        if (res->fallback || a.format == ANSWER_FMT_NONE) {
+            prompt_answer_clear(&a);
+            prompt_parse_json_answer(g->r, res->raw, &a);
+        }
         prompt_demo_from_answer(g->r, ex->inputs, &a, &out->d);
         prompt_answer_clear(&a);
     } else {
@@ -166,8 +171,10 @@ static int store_cb(const char *conv_id, const score_result *res, void *ctx,
 {
     glue *g = ctx;
     (void)err;
+    /* a JSON fallback is one more request, as in DSPy */
     if (res->cached) g->res->cache_hits++;
-    else if (res->attempts > 0) g->res->requests++;
+    g->res->requests += (size_t)res->requests;
+    if (res->fallback) g->res->fallbacks++;
     for (size_t k = 0; k < g->nidx; k++) {
         size_t i = g->idx[k];
         if (g->filled[i] || strcmp(g->calls[i].ex->conv_id, conv_id)) continue;
@@ -510,6 +517,9 @@ static char *summary_json_new(const rubric *r, const job_optimize_result *x)
     cJSON_AddNumberToObject(o, "accepted", (double)x->accepted);
     cJSON_AddNumberToObject(o, "rejected", (double)x->rejected);
     cJSON_AddNumberToObject(o, "errors", (double)x->errors);
+    cJSON_AddNumberToObject(o, "requests", (double)x->requests);
+    cJSON_AddNumberToObject(o, "cache_hits", (double)x->cache_hits);
+    cJSON_AddNumberToObject(o, "json_fallbacks", (double)x->fallbacks);
     cJSON *t = cJSON_AddObjectToObject(o, "train");
     cJSON_AddNumberToObject(t, "n", (double)x->ntrain);
     cJSON_AddNumberToObject(t, "edge", (double)x->n_edge);
@@ -851,6 +861,14 @@ char *job_optimize_outcome_new(const rubric *r, const char *summary_json)
         before_after(&b, base, cand, r->fields[i].name, "spearman");
         sbuf_add(&b, "\n");
     }
+    /* runs stored before the JSON fallback have no such figures */
+    const cJSON *nreq = cJSON_GetObjectItemCaseSensitive(o, "requests");
+    const cJSON *nhit = cJSON_GetObjectItemCaseSensitive(o, "cache_hits");
+    const cJSON *nfb = cJSON_GetObjectItemCaseSensitive(o, "json_fallbacks");
+    if (cJSON_IsNumber(nreq) && cJSON_IsNumber(nhit) && cJSON_IsNumber(nfb))
+        sbuf_addf(&b, "Requests: %d sent, %d answered from the cache; %d "
+                  "through the JSON fallback\n", nreq->valueint,
+                  nhit->valueint, nfb->valueint);
     cJSON_Delete(o);
     return sbuf_take(&b);
 }

@@ -140,7 +140,8 @@ struct job_optimize_result {
     double margin;                  /* what gain had to exceed */
     int margin_given;               /* margin is --min-gain */
     /* how it went */
-    size_t requests, cache_hits;
+    size_t requests, cache_hits;    /* a JSON fallback is a request more */
+    size_t fallbacks;               /* answers through the JSON fallback */
     int interrupted;                /* cancelled: the run is "interrupted" */
 };
 

@@ -155,6 +155,7 @@ static char *summary_json_new(const score_summary *s)
     cJSON_AddNumberToObject(o, "failed", (double)s->failed);
     cJSON_AddNumberToObject(o, "retried", (double)s->retried);
     cJSON_AddNumberToObject(o, "cache_hits", (double)s->cache_hits);
+    cJSON_AddNumberToObject(o, "json_fallbacks", (double)s->fallbacks);
     cJSON_AddNumberToObject(o, "not_run", (double)s->not_run);
     cJSON_AddNumberToObject(o, "tokens", (double)s->tokens);
     cJSON_AddNumberToObject(o, "wall_s", s->wall_s);

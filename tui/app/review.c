@@ -126,7 +126,10 @@ int review_undo(pool *p, const char *reviewer, const char *conv_id,
                 undone->batch_n == 1 ? "" : "s",
                 undone->batch_what ? undone->batch_what : "bulk accept");
     } else if (rc == 1) {
-        if (undone->kind == ACTION_LABEL || undone->kind == ACTION_SKIP)
+        if (undone->kind == ACTION_LABEL && undone->role == LABEL_ROLE_ADJUDICATION)
+            err_set(what, "undone: adjudication #%lld of %s",
+                    (long long)undone->ref, undone->conv_id);
+        else if (undone->kind == ACTION_LABEL || undone->kind == ACTION_SKIP)
             err_set(what, "undone: %s label #%lld of %s",
                     label_status_name(undone->status), (long long)undone->ref,
                     undone->conv_id);

@@ -67,7 +67,8 @@ int review_note(pool *p, const char *reviewer, const char *conv_id,
  * non-NULL: on that conversation; labels_only: a label or skip); a bulk
  * accept (review_bulk.h) is reverted whole unless conv_id is given.
  * Returns 1 with *undone (caller clears) and what (ERR_MAX) saying what
- * was reverted, e.g. "undone: corrected label #12 of c-0004" or "undone:
+ * was reverted, e.g. "undone: corrected label #12 of c-0004" (a lead's
+ * adjudication: "undone: adjudication #13 of c-0004") or "undone:
  * the whole batch #3, 40 actions (to review, seller S-1)"; 0 nothing of
  * this reviewer's to undo (what says so); -1 + err. */
 int review_undo(pool *p, const char *reviewer, const char *conv_id,

@@ -601,7 +601,8 @@ void team_case_clear(team_case *c)
 
 int team_adjudicate(pool *p, const rubric *r, const char *lead,
                     const char *conv_id, const char *take, const team_set *sets,
-                    size_t nsets, const char *note, int64_t *label_id, char *err)
+                    size_t nsets, const char *note, int64_t seen,
+                    int64_t *label_id, char *err)
 {
     scoreset s;
     memset(&s, 0, sizeof s);
@@ -643,6 +644,6 @@ int team_adjudicate(pool *p, const rubric *r, const char *lead,
     }
     label_new in = {.conv_id = conv_id, .reviewer = lead,
                     .role = LABEL_ROLE_ADJUDICATION, .status = LABEL_CORRECTED,
-                    .scores = &s, .note = note, .seen = -1};
+                    .scores = &s, .note = note, .seen = seen};
     return pool_put_label(p, r, &in, label_id, err);
 }

@@ -118,7 +118,12 @@ void team_case_clear(team_case *c);
  * values (take NULL: none) and then sets[0..nsets) applied; every score
  * field must end with a value (else err names the first missing). The
  * overall follows the parts unless set. The adjudication is the
- * consensus from then on (core/consensus.h). 0 + *label_id, or -1 + err. */
+ * consensus from then on (core/consensus.h). Supersede check as for a
+ * review (label_new.seen): seen >= 0 (the newest label id when the lead
+ * opened it, pool_newest_label_id) refuses with POOL_SUPERSEDES when
+ * another reviewer's label, e.g. another lead's adjudication, is newer
+ * (err says whose; nothing written); -1: no check (the caller asked, or
+ * headless). 0 + *label_id, POOL_SUPERSEDES, or -1 + err. */
 typedef struct {
     int field;
     double value;
@@ -126,7 +131,8 @@ typedef struct {
 
 int team_adjudicate(pool *p, const rubric *r, const char *lead,
                     const char *conv_id, const char *take, const team_set *sets,
-                    size_t nsets, const char *note, int64_t *label_id, char *err);
+                    size_t nsets, const char *note, int64_t seen,
+                    int64_t *label_id, char *err);
 
 /* ---- assignment ---- */
 typedef struct {

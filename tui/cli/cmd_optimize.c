@@ -300,6 +300,10 @@ static void print_decision(const rubric *r, const job_optimize_result *x,
     printf("  %s  %.4f  (%zu failed)\n", base, x->before.mean,
            x->before.failed);
     print_reports(r, &x->before, &x->after);
+    /* a JSON fallback costs a request more, as in DSPy */
+    printf("requests: %zu sent, %zu answered from the cache; %zu answer%s "
+           "through the JSON fallback\n", x->requests, x->cache_hits,
+           x->fallbacks, x->fallbacks == 1 ? "" : "s");
     /* the paired comparison that decides (README "Keep-if-better") */
     char margin[64];
     if (x->margin_given) snprintf(margin, sizeof margin, "--min-gain %.4f", x->margin);

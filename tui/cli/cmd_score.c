@@ -237,10 +237,11 @@ int cmd_score(const cli_globals *g, int argc, char **argv)
         goto out;
     }
     cli_printf(stdout, "run %lld %s: %zu scored: ok %zu, partial %zu, failed %zu, "
-           "retried %zu, cache hits %zu, tokens %ld, %.1f s, %.1f req/s%s\n",
+           "retried %zu, cache hits %zu, JSON fallback %zu, tokens %ld, "
+           "%.1f s, %.1f req/s%s\n",
            (long long)run, s.interrupted ? "interrupted" : "done",
            s.ok + s.partial + s.failed, s.ok, s.partial, s.failed, s.retried,
-           s.cache_hits, s.tokens, s.wall_s, s.rps,
+           s.cache_hits, s.fallbacks, s.tokens, s.wall_s, s.rps,
            be == SCORER_LLM ? "" : " (heuristic-v1 baseline)");
     /* One line per endpoint when there are several (one is the line
      * above). */

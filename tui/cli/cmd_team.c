@@ -362,7 +362,9 @@ const char cmd_adjudicate_usage[] =
     "consensus) with an adjudication label by you (--reviewer): the values\n"
     "of REVIEWER's latest label, then each --set applied; every score field\n"
     "needs a value. The overall follows the parts unless set. From then on\n"
-    "the adjudication is the conversation's consensus (undo: curate undo).\n";
+    "the adjudication is the conversation's consensus (undo: curate undo).\n"
+    "Another lead's adjudication of it is kept and reported in a note; the\n"
+    "latest adjudication is the consensus (the workbench asks first).\n";
 
 int cmd_adjudicate(const cli_globals *g, int argc, char **argv)
 {
@@ -417,10 +419,27 @@ int cmd_adjudicate(const cli_globals *g, int argc, char **argv)
     if (!p) return EXIT_ERR;
     char err[ERR_MAX];
     int64_t lid;
-    int rc = team_adjudicate(p, g->r, g->reviewer, id, take, sets, nsets, note, &lid, err);
+    /* Headless, as curate label: the save itself is the look, so another
+     * lead's adjudication is not refused; it is reported (and kept). */
+    team_case tc;
+    int rc = team_case_open(p, g->r, id, &tc, err);
+    if (rc == 0)
+        rc = team_adjudicate(p, g->r, g->reviewer, id, take, sets, nsets, note, -1,
+                             &lid, err);
     pool_close(p);
-    if (rc < 0) { cli_error("%s", err); return EXIT_ERR; }
-    if (!g->quiet) cli_printf(stdout, "%s: adjudication #%lld by %s\n", id, (long long)lid,
-                              g->reviewer);
+    if (rc < 0) {
+        team_case_clear(&tc);
+        cli_error("%s", err);
+        return EXIT_ERR;
+    }
+    if (!g->quiet) {
+        cli_printf(stdout, "%s: adjudication #%lld by %s\n", id, (long long)lid,
+                   g->reviewer);
+        if (tc.has_adjudication && strcmp(tc.adjudication.reviewer, g->reviewer) != 0)
+            cli_printf(stdout, "note: %s adjudicated %s too (adjudication #%lld, kept):"
+                       " yours is the newer, the consensus now\n",
+                       tc.adjudication.reviewer, id, (long long)tc.adjudication.label_id);
+    }
+    team_case_clear(&tc);
     return EXIT_OK;
 }

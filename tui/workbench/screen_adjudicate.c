@@ -120,9 +120,28 @@ static int next_conflict(ui *u, review_screen *rv, char **id, int64_t *pos)
     return 0;
 }
 
+static int save(ui *u, adj_screen *a, int supersede);
+
+enum { THEN_POP, THEN_NEXT, THEN_PREV, THEN_QUIT, THEN_NONE };
+static void then_do(ui *u, adj_screen *a, int then);
+
+/* "Another reviewer labeled it since you opened it": y saves anyway. */
+static void supersede_answer(ui *u, screen *s, int key)
+{
+    adj_screen *a = (adj_screen *)s;
+    int then = a->pend_then;
+    if (key != 'y' && key != 'Y')
+        ui_status(u, "not saved: your adjudicated values are still on screen");
+    else if (save(u, a, 1) == 0 && (then == THEN_POP || then == THEN_QUIT))
+        then_do(u, a, then);
+}
+
 /* Saves the adjudicated column as it shows (the overall too) and opens
- * the next conflict; with none left it stays, showing the result. */
-static int save(ui *u, adj_screen *a)
+ * the next conflict; with none left it stays, showing the result. Asks
+ * first (unless supersede) when another reviewer, e.g. another lead,
+ * labeled it since it was opened, as the review screen does. 0 saved,
+ * 1 asking, -1 not saved. */
+static int save(ui *u, adj_screen *a, int supersede)
 {
     review_screen *rv = &a->rv;
     if (!a->source[0] && !rv->it.v.touched) {
@@ -149,8 +168,17 @@ static int save(ui *u, adj_screen *a)
     }
     char err[ERR_MAX];
     int64_t lid;
-    if (team_adjudicate(u->p, u->r, u->o->reviewer, rv->it.conv_id, NULL, sets, n,
-                        NULL, &lid, err) < 0) {
+    int rc = team_adjudicate(u->p, u->r, u->o->reviewer, rv->it.conv_id, NULL, sets,
+                             n, NULL, supersede ? -1 : rv->it.seen, &lid, err);
+    if (rc == POOL_SUPERSEDES) {
+        char q[ERR_MAX + 128];
+        snprintf(q, sizeof q, "%s since you opened it: save your adjudication"
+                 " too? y yes, other key no (theirs is kept; the latest"
+                 " adjudication decides)", err);
+        ui_ask(u, &rv->base, q, supersede_answer);
+        return 1;
+    }
+    if (rc < 0) {
         ui_error(u, "not saved: %s", err);
         return -1;
     }
@@ -178,8 +206,6 @@ static int save(ui *u, adj_screen *a)
 
 /* ---- leaving ---- */
 
-enum { THEN_POP, THEN_NEXT, THEN_PREV, THEN_QUIT };
-
 static void then_do(ui *u, adj_screen *a, int then)
 {
     switch (then) {
@@ -196,7 +222,7 @@ static void leave_answer(ui *u, screen *s, int key)
     if (key == 's' || key == 'S') {
         int then = a->pend_then;
         /* saving moves on by itself; only leaving the screen remains */
-        if (save(u, a) == 0 && (then == THEN_POP || then == THEN_QUIT)) then_do(u, a, then);
+        if (save(u, a, 0) == 0 && (then == THEN_POP || then == THEN_QUIT)) then_do(u, a, then);
     } else if (key == 'd' || key == 'D') {
         adj_loaded(u, &a->rv);
         ui_status(u, "adjudication discarded");
@@ -247,7 +273,7 @@ static void start_typing(review_screen *rv)
 ADJ_KEY_FN(k_pick, adopt_reviewer(u, a, k.ch - '0'))
 ADJ_KEY_FN(k_model, rv->it.has_pred ? adopt(u, a, &rv->it.pr.scores, "the model's values")
                                     : ui_error(u, "no model scores here"))
-ADJ_KEY_FN(k_save, save(u, a))
+ADJ_KEY_FN(k_save, a->pend_then = THEN_NONE; save(u, a, 0))
 ADJ_KEY_FN(k_type, start_typing(rv))
 ADJ_KEY_FN(k_reset, review_screen_reset_field(u, rv))
 ADJ_KEY_FN(k_undo, review_screen_undo(u, rv))

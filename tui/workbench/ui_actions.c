@@ -80,8 +80,9 @@ static int score_job(ui_job_ctx *c)
     job_ids_free(ids, n);
     if (rc == 0) {
         ui_job_log(c, "run %lld: %zu scored (%zu ok, %zu partial, %zu failed, "
-                   "%zu cached, %zu not run) in %.1fs%s%s", (long long)run_id,
-                   sum.total, sum.ok, sum.partial, sum.failed, sum.cache_hits,
+                   "%zu cached, %zu via JSON fallback, %zu not run) in %.1fs%s%s",
+                   (long long)run_id, sum.total, sum.ok, sum.partial, sum.failed,
+                   sum.cache_hits, sum.fallbacks,
                    sum.not_run, sum.wall_s, sum.last_error[0] ? "; last error: " : "",
                    sum.last_error);
         if (sum.failed && sum.last_error[0])
