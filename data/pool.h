@@ -44,6 +44,17 @@ pool *pool_open_readonly(const char *path, char *err);
 void pool_close(pool *p);
 const char *pool_path(const pool *p);
 
+/* What the pool holds now, to tell whether anything changed since a
+ * figure was read: another connection's commit (PRAGMA data_version) or a
+ * write on this one (sqlite3_total_changes). Equal stamps of one pool:
+ * the same data, so a figure read then is still exact. */
+typedef struct {
+    int64_t data_version, changes;
+} pool_stamp;
+/* 0 and *out, or -1 + err. */
+int pool_stamp_get(pool *p, pool_stamp *out, char *err);
+int pool_stamp_same(const pool_stamp *a, const pool_stamp *b);
+
 /* Explicit transactions for batching (importers: one per file). */
 int pool_begin(pool *p, char *err);
 int pool_commit(pool *p, char *err);
@@ -436,6 +447,12 @@ typedef struct {
  * conversations it scored); seller non-NULL to one seller. */
 int pool_get_stats(pool *p, const rubric *r, int64_t run_id,
                    const char *seller, pool_stats *out, char *err);
+/* Conversations reviewed now (status reviewed) with a label, not undone
+ * and not a skip, created at or after since (pool_stats.reviewed_today
+ * from local midnight): what the queue's "N today" shows, without the
+ * rest of the statistics. Costs the labels since then, not the pool.
+ * Returns the count or -1 + err. */
+int64_t pool_reviewed_since(pool *p, int64_t since, char *err);
 /* Histogram of a field's values in nbins equal bins over [lo, hi]:
  * human = 0 model (latest prediction, or of run_id), 1 current label (of
  * run_id's conversations when run_id > 0). */

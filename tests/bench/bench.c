@@ -72,7 +72,7 @@ static const char *filter_name(pool_filter_kind k)
 {
     static const char *n[] = {"all", "to-review", "reviewed", "edge",
                               "disagree", "unscored", "scored", "skipped",
-                              "failed"};
+                              "failed", "conflict"};
     return n[k];
 }
 static const char *sort_name(pool_sort_kind k)
@@ -108,24 +108,23 @@ static int64_t count(const pool_filter *f)
     return n;
 }
 
-/* What the queue does on a (re)load: the seven tab counts, the statistics
- * (for "reviewed today"), the reviewer's progress (today, the session,
- * their assignments) and the visible window. */
-static const pool_filter_kind tabs[7] = {FILTER_TO_REVIEW, FILTER_REVIEWED,
+/* What the queue does on a (re)load (screen_queue.c counts): the eight tab
+ * counts, the pool's "reviewed today", the reviewer's progress (today,
+ * the session, their assignments) and the visible window. */
+static const pool_filter_kind tabs[8] = {FILTER_TO_REVIEW, FILTER_REVIEWED,
                                          FILTER_EDGE, FILTER_DISAGREE,
                                          FILTER_ALL, FILTER_SKIPPED,
-                                         FILTER_FAILED};
+                                         FILTER_FAILED, FILTER_CONFLICT};
 static void queue_load(const pool_filter *f)
 {
     pool_filter t = *f;
     t.search = NULL;
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < 8; i++) {
         t.kind = tabs[i];
         count(&t);
     }
     if (f->search) count(f);
-    pool_stats st;
-    if (pool_get_stats(P, R, 0, NULL, &st, err) < 0) die("stats");
+    if (pool_reviewed_since(P, date_now() - 86400, err) < 0) die("today");
     pool_activity a;
     /* As the workbench: the reviewer's day (every bench label is of
      * today, 20,000 at the default scale: the worst case) and the
@@ -188,7 +187,7 @@ static int queries(const char *db)
     double t_first = 0;
     TIME(t_first, queue_load(&f));
     report("open pool", t_open, 150, NULL);
-    report("first queue (7 tab counts + stats + progress + window)", t_first, 150, NULL);
+    report("first queue (8 counts, today, progress, rows)", t_first, 150, NULL);
 
     /* Filter switches: every tab, plus the scored/unscored filters. */
     double worst = 0;
@@ -202,7 +201,7 @@ static int queries(const char *db)
         for (int r = 0; r < REPS; r++) TIME(t, queue_load(&g));
         if (t > worst) { worst = t; snprintf(wname, sizeof wname, "%s", filter_name(all_f[i])); }
     }
-    report("switch filter (reload: counts + stats + window)", worst, 100, wname);
+    report("switch filter (reload: counts + today + window)", worst, 100, wname);
 
     /* Sort switches: every column both ways, on the main tabs. */
     static const pool_filter_kind sort_on[] = {FILTER_TO_REVIEW, FILTER_ALL,
@@ -406,6 +405,73 @@ static int queries(const char *db)
     convo_free(c);
     printf("  %-46s %9.1f MB   target < 40 MB (bench process, not the TUI)\n",
            "peak RSS", peak_rss_kib() / 1024.0);
+    pool_close(P);
+    rubric_free(R);
+    return 0;
+}
+
+/* ---- the queue's reload, part by part ---- */
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+#define QREPS 15
+/* One part: its median of QREPS runs (the machine may be shared: the
+ * median, not the slowest, says what a part costs). */
+#define PART(name, stmt)                                          \
+    do {                                                          \
+        double v_[QREPS];                                         \
+        for (int r_ = 0; r_ < QREPS; r_++) {                      \
+            double t0_ = date_mono();                             \
+            stmt;                                                 \
+            v_[r_] = (date_mono() - t0_) * 1000;                  \
+        }                                                         \
+        qsort(v_, QREPS, sizeof v_[0], cmp_d);                    \
+        printf("  %-46s %9.2f ms\n", name, v_[QREPS / 2]);        \
+    } while (0)
+
+static int queue_parts(const char *db)
+{
+    P = pool_open(db, err);
+    if (!P) die("open");
+    R = rubric_default_new();
+    printf("the queue's reload, part by part (medians of %d)\n", QREPS);
+    static const pool_filter_kind k8[] = {
+        FILTER_TO_REVIEW, FILTER_REVIEWED, FILTER_EDGE, FILTER_DISAGREE,
+        FILTER_ALL, FILTER_SKIPPED, FILTER_FAILED, FILTER_CONFLICT};
+    for (size_t i = 0; i < 8; i++) {
+        pool_filter f = mkf(k8[i], SORT_ID, 0);
+        char nm[64];
+        snprintf(nm, sizeof nm, "count %s", filter_name(k8[i]));
+        PART(nm, count(&f));
+    }
+    PART("reviewed today (pool_reviewed_since)",
+         if (pool_reviewed_since(P, date_now() - 86400, err) < 0) die("today"));
+    pool_stats st;
+    PART("  (was: pool_get_stats)",
+         if (pool_get_stats(P, R, 0, NULL, &st, err) < 0) die("stats"));
+    pool_activity a;
+    int64_t last = pool_last_action_id(P, err);
+    PART("activity today",
+         if (pool_reviewer_activity(P, "bench", date_now() - 86400, 0, &a, err) < 0) die("act"));
+    PART("activity of the session",
+         if (pool_reviewer_activity(P, "bench", 0, last, &a, err) < 0) die("act"));
+    pool_filter m = mkf(FILTER_TO_REVIEW, SORT_ID, 0);
+    m.assigned_to = "bench";
+    PART("count to-review assigned", count(&m));
+    pool_filter f = mkf(FILTER_TO_REVIEW, SORT_ID, 0);
+    PART("window", list(&f, 0));
+    PART("whole reload (after a change)", queue_load(&f));
+    /* The workbench's tab switch on an unchanged pool: its two stamps
+     * (tab counts, progress) match, so only the window is read. */
+    pool_stamp s1, s2;
+    PART("tab switch, pool unchanged (stamps + window)",
+         if (pool_stamp_get(P, &s1, err) < 0 || pool_stamp_get(P, &s2, err) < 0 ||
+             !pool_stamp_same(&s1, &s2)) die("stamp");
+         list(&f, 0));
     pool_close(P);
     rubric_free(R);
     return 0;
@@ -807,6 +873,7 @@ int main(int argc, char **argv)
     if (argc == 3 && !strcmp(argv[1], "parse")) return parse(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "queries")) return queries(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "plans")) return plans(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "queue")) return queue_parts(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "writes")) return writes(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "dump"))
         return dump(argv[2], argc > 3 ? atoll(argv[3]) : 0,

@@ -250,3 +250,90 @@ TEST(activity_counts_the_journal)
     rubric_free(r);
     pool_close(p);
 }
+
+/* The queue's "N today" (pool_reviewed_since, read through
+ * labels_created) against the same count with no index to choose, after
+ * each kind of write: import, scoring, accept, correction, skip, undo, a
+ * changed conversation (its label goes stale), a bulk accept and its
+ * undo. */
+static int64_t reviewed_direct(pool *p, int64_t since)
+{
+    sqlite3 *db;
+    if (sqlite3_open_v2(pool_path(p), &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        return -2;
+    sqlite3_stmt *s;
+    int64_t n = -3;
+    if (sqlite3_prepare_v2(db, "SELECT count(DISTINCT l.cid) FROM labels l"
+            " NOT INDEXED JOIN conversations c NOT INDEXED ON c.cid = l.cid"
+            " WHERE l.created_at >= ?1 AND l.undone_at IS NULL AND l.status"
+            " <> 'skipped' AND c.status = 2", -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, since);
+        if (sqlite3_step(s) == SQLITE_ROW) n = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    return n;
+}
+
+#define CHECK_TODAY(p, since, want)                                        \
+    do {                                                                   \
+        int64_t got_ = pool_reviewed_since(p, since, err);                 \
+        int64_t ref_ = reviewed_direct(p, since);                          \
+        CHECK_MSG(got_ == ref_ && got_ == (want),                          \
+                  "reviewed since %lld: %lld, direct count %lld, want %d", \
+                  (long long)(since), (long long)got_, (long long)ref_, want); \
+    } while (0)
+
+TEST(reviewed_today_matches_a_direct_count)
+{
+    pool *p = tpool_open("today.db");
+    CHECK(p != NULL);
+    rubric *r = rubric_default_new();
+    char err[ERR_MAX];
+    int64_t day = date_now() - 3600;
+    const char *ids[] = {"a", "b", "c", "d", "e", "f"};
+    for (int i = 0; i < 6; i++) CHECK(put(p, ids[i], "John") == 0);
+    CHECK_TODAY(p, day, 0);
+    for (int i = 0; i < 6; i++) CHECK(predict(p, r, ids[i], "ok") == 0);
+    CHECK_TODAY(p, day, 0);
+    scoreset h = {0};
+    for (size_t i = 0; i < r->nfields; i++)
+        if (rubric_is_scored(&r->fields[i])) { h.v[i] = 4; h.set[i] = 1; }
+    CHECK(pool_add_label(p, r, "a", "ann", LABEL_ACCEPTED, &h, NULL, NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "b", "ann", LABEL_CORRECTED, &h, NULL, NULL, err) == 0);
+    CHECK(pool_add_label(p, r, "b", "bo", LABEL_CORRECTED, &h, NULL, NULL, err) == 0);
+    CHECK_TODAY(p, day, 2);
+    CHECK_TODAY(p, date_now() + 3600, 0);   /* nothing after now */
+    CHECK(pool_add_label(p, r, "c", "ann", LABEL_SKIPPED, &h, NULL, NULL, err) == 0);
+    CHECK_TODAY(p, day, 2);                 /* a skip is not a review */
+    pool_action a;
+    CHECK(pool_undo_last(p, "ann", NULL, 0, &a, err) == 1);   /* c's skip */
+    pool_action_clear(&a);
+    CHECK(pool_undo_last(p, "ann", NULL, 0, &a, err) == 1);   /* b's (bo's stays) */
+    pool_action_clear(&a);
+    CHECK_TODAY(p, day, 2);
+    CHECK(pool_undo_last(p, "ann", NULL, 0, &a, err) == 1);   /* a's */
+    pool_action_clear(&a);
+    CHECK_TODAY(p, day, 1);
+    /* b changes: bo's label is of the old content, b is to review again */
+    convo *c = convo_new("b", "S-1");
+    convo_add_msg(c, 1700000000, "John", ROLE_CUSTOMER, "Is the tour still on?");
+    int changed = 0;
+    CHECK(pool_put_convo(p, c, "t", &changed, err) == 0 && changed);
+    convo_free(c);
+    CHECK_TODAY(p, day, 0);
+    /* a bulk accept: one batch, one undo */
+    int64_t batch;
+    CHECK(pool_begin(p, err) == 0);
+    CHECK(pool_batch_begin(p, "ann", "accept", "d e f", &batch, err) == 0);
+    for (int i = 3; i < 6; i++)
+        CHECK(pool_add_label(p, r, ids[i], "ann", LABEL_ACCEPTED, &h, NULL, NULL, err) == 0);
+    CHECK(pool_batch_end(p, err) == 0);
+    CHECK(pool_commit(p, err) == 0);
+    CHECK_TODAY(p, day, 3);
+    CHECK(pool_undo_last(p, "ann", NULL, 0, &a, err) == 1);
+    pool_action_clear(&a);
+    CHECK_TODAY(p, day, 0);
+    rubric_free(r);
+    pool_close(p);
+}

@@ -141,6 +141,13 @@ struct ui {
     double session_start;      /* date_mono() */
     int64_t session_after;     /* the journal's last id at the start */
     int64_t goal;              /* labels a day (0: none), pool_meta goal.REVIEWER */
+    /* The progress as last read from the pool (ui_progress_get): reused
+     * while the pool's stamp and the day are the same. */
+    int prog_valid;
+    pool_stamp prog_stamp;
+    int64_t prog_day;
+    pool_activity prog_today, prog_session;
+    int64_t prog_left;
     unsigned nkeys;            /* keys dispatched so far */
     unsigned popped_at;        /* nkeys when a screen was last popped */
     int quit_asking;           /* the "quit?" question is showing */
@@ -211,6 +218,8 @@ typedef struct {
 void ui_session_start(ui *u);
 /* This reviewer's figures now: 0, or -1 + err. */
 int ui_progress_get(ui *u, ui_progress *out, char *err);
+/* The start of the reviewer's local day (epoch seconds): "today". */
+int64_t ui_today_start(void);
 /* "12 labels (3 corrected), 2 skips, 1 edge case in 25 min" into buf. */
 void ui_session_summary(ui *u, char *buf, size_t n);
 
