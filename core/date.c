@@ -6,6 +6,16 @@
 
 int64_t date_now(void) { return (int64_t)time(NULL); }
 
+int64_t date_local_midnight(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = -1;           /* the day's own offset, not now's */
+    return (int64_t)mktime(&tm);
+}
+
 double date_mono(void)
 {
     struct timespec ts;

@@ -1,5 +1,6 @@
-/* date.h: clocks and calendar dates. No time zones: everything is UTC
- * (the TZ environment is never read). */
+/* date.h: clocks and calendar dates. Everything stored or printed is UTC;
+ * the one exception is date_local_midnight, the reviewer's "today" (the
+ * only reader of the TZ environment). */
 #ifndef CURATE_DATE_H
 #define CURATE_DATE_H
 
@@ -8,6 +9,9 @@
 
 /* Wall clock, seconds since the epoch (UTC). */
 int64_t date_now(void);
+/* Epoch seconds of the local midnight that starts the day holding t:
+ * what "today" means in progress and per-reviewer counts. */
+int64_t date_local_midnight(int64_t t);
 /* Monotonic clock in seconds, for measuring durations. */
 double date_mono(void);
 /* Formats epoch seconds as "YYYY-MM-DDTHH:MM:SSZ" into out (>= 21 bytes). */

@@ -1015,11 +1015,7 @@ int pool_get_stats(pool *p, const rubric *r, int64_t run_id,
     out->runs = sqlite3_column_int64(s, 7);
     sqlite3_finalize(s);
     /* "Today" is the reviewer's local day. */
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-    out->reviewed_today = pool_reviewed_since(p, (int64_t)mktime(&tm), err);
+    out->reviewed_today = pool_reviewed_since(p, date_local_midnight(date_now()), err);
     if (out->reviewed_today < 0) return -1;
     return field_aggs(p, r, run_id, seller, out, err);
 }

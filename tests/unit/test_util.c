@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include <stdlib.h>
+#include <time.h>
 
 TEST(util_iso8601_forms)
 {
@@ -25,6 +26,29 @@ TEST(util_iso8601_forms)
                          "yesterday", "", NULL};
     for (int i = 0; bad[i]; i++)
         CHECK_MSG(date_parse_iso8601(bad[i], &t) == -1, "'%s' accepted", bad[i]);
+}
+
+TEST(date_local_midnight_in_the_days_own_offset)
+{
+    /* A POSIX TZ rule needs no tzdata: New York, DST from the second
+     * Sunday of March. */
+    char *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
+    setenv("TZ", "EST5EDT,M3.2.0,M11.1.0", 1);
+    tzset();
+    int64_t t;
+    /* 2024-03-10 12:00Z is 08:00 EDT on the day DST starts: its midnight
+     * was still EST (05:00Z). */
+    date_parse_iso8601("2024-03-10T12:00:00Z", &t);
+    CHECK(date_local_midnight(t) == 1710046800);          /* 2024-03-10T05:00Z */
+    /* 2024-07-01 03:00Z is still June 30 in New York (EDT). */
+    date_parse_iso8601("2024-07-01T03:00:00Z", &t);
+    CHECK(date_local_midnight(t) == 1719720000);          /* 2024-06-30T04:00Z */
+    setenv("TZ", "UTC0", 1);
+    tzset();
+    CHECK(date_local_midnight(t) == 1719792000);          /* 2024-07-01T00:00Z */
+    if (old) setenv("TZ", old, 1); else unsetenv("TZ");
+    tzset();
+    free(old);
 }
 
 TEST(util_atomic_write_and_read)

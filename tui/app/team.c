@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "team.h"
 #include "../../core/assign.h"
+#include "../../core/date.h"
 #include "../../core/err.h"
 #include "../../core/xalloc.h"
 #include "../../data/pool_team.h"
@@ -307,11 +308,7 @@ int team_reviewers_new(pool *p, const rubric *r, double tolerance,
     memset(&c, 0, sizeof c);
     c.tolerance = tolerance < 0 ? pool_team_tolerance(p) : tolerance;
     c.r = r;
-    time_t t = (time_t)now;
-    struct tm tm;
-    localtime_r(&t, &tm);
-    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-    c.midnight = (int64_t)mktime(&tm);
+    c.midnight = date_local_midnight(now);
     int rc = pool_team_each_event(p, rev_event, &c, err);
     if (rc == 0) rc = pool_team_each_unit(p, r, rev_unit, &c, err);
     if (rc < 0) {

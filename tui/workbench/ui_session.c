@@ -32,11 +32,7 @@ void ui_session_start(ui *u)
 
 int64_t ui_today_start(void)
 {
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-    return (int64_t)mktime(&tm);
+    return date_local_midnight(date_now());
 }
 
 /* The pool's part of the progress: read again only when the pool changed
