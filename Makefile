@@ -26,6 +26,11 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 OBJ      := $(LIB_SRC:%.c=build/rel/%.o)
 SAN_OBJ  := $(LIB_SRC:%.c=build/san/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=build/san/%.o)
+# make bench's tools (tests/bench/*.c: generator, pool-call and LLM drivers)
+# link the release objects of core/ and data/; make test builds them too, so
+# a change that breaks them fails there, not at the next bench.
+BENCH_OBJ := $(CORE_SRC:%.c=build/rel/%.o) $(DATA_SRC:%.c=build/rel/%.o)
+BENCH_BIN := $(patsubst tests/bench/%.c,build/bench/%,$(wildcard tests/bench/*.c))
 
 .PHONY: all deps test unit valgrind demo bench fuzz clean layers
 
@@ -55,7 +60,11 @@ build/san/unit: $(SAN_OBJ) $(UNIT_OBJ)
 build/rel/unit: $(OBJ) $(UNIT_SRC:%.c=build/rel/%.o)
 	$(CC) $(CFLAGS) -o $@ $^ $(UNIT_LIBS)
 
-test: deps layers build/san/curate build/san/unit curate
+build/bench/%: tests/bench/%.c $(BENCH_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BENCH_OBJ) $(PKG_LIBS)
+
+test: deps layers build/san/curate build/san/unit curate $(BENCH_BIN)
 	@bash tests/run
 
 # The direction of dependencies (DESIGN.md): core includes neither data nor
@@ -75,7 +84,7 @@ demo: all
 	  echo "make demo: demo.db kept as it is (see above)"
 	@./curate --db demo.db
 
-bench: all
+bench: all $(BENCH_BIN)
 	@bash tests/bench/run
 
 fuzz: deps

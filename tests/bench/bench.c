@@ -374,11 +374,11 @@ static int queries(const char *db)
     report("trend (every field, model and human)", t, 500, NULL);
     t = 0;
     TIME(t, {
-        pool_dist_field f;
+        pool_dist_field df;
         for (size_t i = 0; i < R->nfields; i++)
             if (rubric_is_scored(&R->fields[i]) &&
-                (pool_dist_field_get(P, R, (int)i, 0, NULL, 1, &f, err) < 0 ||
-                 pool_dist_field_get(P, R, (int)i, run, NULL, 1, &f, err) < 0))
+                (pool_dist_field_get(P, R, (int)i, 0, NULL, 1, &df, err) < 0 ||
+                 pool_dist_field_get(P, R, (int)i, run, NULL, 1, &df, err) < 0))
                 die("side by side");
     });
     report("side by side (2 runs x fields, with Spearman)", t, 500, NULL);
