@@ -96,6 +96,11 @@ int pool_exec(pool *p, const char *sql, char *err);
 /* Brings the schema to POOL_SCHEMA_VERSION (pool_schema.c); refuses a pool
  * from a newer curate. 0 or -1 + err. */
 int pool_migrate(pool *p, char *err);
+/* The SQL of schema steps 2 and 8 (pool_schema_agg.c: list indexes,
+ * conv_counts, score_agg and their triggers), for pool_migrate to run;
+ * the caller frees it. */
+char *pool_schema_v2_new(void);
+char *pool_schema_v8_new(void);
 /* 1 when the search index is still schema 3's (one document per
  * conversation) in a pool an early schema-5 build wrote: pool_migrate
  * repairs it; a read-only open must refuse it. */
