@@ -13,6 +13,9 @@
 #include <string.h>
 
 #define NO_META ((size_t)-1)
+/* Conversations the parser checks between two looks at the ring: a few
+ * hundred microseconds, against the storer's few ms per block. */
+#define CHECK_STEP 64
 
 typedef struct { int64_t ts; msg_role role; size_t sender, text; } packed_msg;
 
@@ -42,6 +45,13 @@ struct import_feed {
     block ring[FEED_BLOCKS];
     size_t w, rd, count;        /* under mu */
     int stop;                   /* under mu */
+    /* The whole-file check: its own reader (NULL: none, or ended), its
+     * state (0 running, 1 passed, -1 failed + chk_err), under mu; the
+     * reader itself is the parser thread's (unthreaded: the caller's). */
+    import_jsonl_reader *chk;
+    int chk_state;
+    char chk_err[ERR_MAX];
+    pthread_cond_t checked;
     block *cur;                 /* the storer's block, and where it is */
     size_t pos;
     int end;                    /* unthreaded: as block.end */
@@ -142,13 +152,39 @@ static void trim(block *b)
     }
 }
 
+/* Checks up to n more conversations (n < 0: to the end). Called without
+ * mu; the state changes under it. */
+static void check_some(import_feed *f, long n)
+{
+    const convo *c;
+    int got = 1;
+    char e[ERR_MAX];
+    for (long i = 0; (n < 0 || i < n) && got == 1; i++)
+        got = import_jsonl_next(f->chk, &c, e);
+    if (got == 1) return;
+    import_jsonl_close(f->chk);
+    pthread_mutex_lock(&f->mu);
+    f->chk = NULL;
+    f->chk_state = got == 0 ? 1 : -1;
+    if (got < 0) snprintf(f->chk_err, sizeof f->chk_err, "%s", e);
+    pthread_cond_broadcast(&f->checked);
+    pthread_mutex_unlock(&f->mu);
+}
+
 static void *parser_main(void *arg)
 {
     import_feed *f = arg;
     for (;;) {
         pthread_mutex_lock(&f->mu);
-        while (f->count == FEED_BLOCKS && !f->stop)
+        while (f->count == FEED_BLOCKS && !f->stop) {
+            if (f->chk) {           /* the ring is full: check meanwhile */
+                pthread_mutex_unlock(&f->mu);
+                check_some(f, CHECK_STEP);
+                pthread_mutex_lock(&f->mu);
+                continue;
+            }
             pthread_cond_wait(&f->nonfull, &f->mu);
+        }
         int stop = f->stop;
         block *b = &f->ring[f->w];
         pthread_mutex_unlock(&f->mu);
@@ -162,21 +198,57 @@ static void *parser_main(void *arg)
         pthread_mutex_unlock(&f->mu);
         if (b->end) break;
     }
+    /* The last block is out (or the parser stops): the rest of the check. */
+    for (;;) {
+        pthread_mutex_lock(&f->mu);
+        int more = f->chk && !f->stop;
+        pthread_mutex_unlock(&f->mu);
+        if (!more) break;
+        check_some(f, CHECK_STEP);
+    }
     return NULL;
 }
 
-import_feed *import_feed_open(const char *path, int threaded, char *err)
+import_feed *import_feed_open(const char *path, int threaded, int check,
+                              char *err)
 {
     import_jsonl_reader *r = import_jsonl_open(path, err);
     if (!r) return NULL;
+    import_jsonl_reader *chk = NULL;
+    if (check && !(chk = import_jsonl_open(path, err))) {
+        import_jsonl_close(r);
+        return NULL;
+    }
     import_feed *f = xcalloc(1, sizeof *f);
     f->r = r;
+    f->chk = chk;
+    f->chk_state = check ? 0 : 1;
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->nonempty, NULL);
     pthread_cond_init(&f->nonfull, NULL);
+    pthread_cond_init(&f->checked, NULL);
     f->threaded = threaded &&
                   pthread_create(&f->thread, NULL, parser_main, f) == 0;
     return f;
+}
+
+int import_feed_check_done(import_feed *f)
+{
+    pthread_mutex_lock(&f->mu);
+    int done = f->chk_state != 0 || !f->threaded;
+    pthread_mutex_unlock(&f->mu);
+    return done;
+}
+
+int import_feed_check_wait(import_feed *f, char *err)
+{
+    if (!f->threaded && f->chk) check_some(f, -1);   /* here and now */
+    pthread_mutex_lock(&f->mu);
+    while (f->chk_state == 0) pthread_cond_wait(&f->checked, &f->mu);
+    int st = f->chk_state;
+    if (st < 0) err_set(err, "%s", f->chk_err);
+    pthread_mutex_unlock(&f->mu);
+    return st < 0 ? -1 : 0;
 }
 
 /* Unthreaded: the reader's conversation itself. */
@@ -235,6 +307,7 @@ void import_feed_close(import_feed *f)
         pthread_join(f->thread, NULL);
     }
     import_jsonl_close(f->r);
+    import_jsonl_close(f->chk);         /* a check the close cut short */
     for (int i = 0; i < FEED_BLOCKS; i++) {
         block *b = &f->ring[i];
         sbuf_free(&b->arena);
@@ -245,5 +318,6 @@ void import_feed_close(import_feed *f)
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->nonempty);
     pthread_cond_destroy(&f->nonfull);
+    pthread_cond_destroy(&f->checked);
     free(f);
 }

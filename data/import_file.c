@@ -5,8 +5,6 @@
 #include "../core/util.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,31 +115,6 @@ static int validate(const char *path, char *err)
     return got;
 }
 
-/* The check of the whole file runs on a thread of its own, beside the
- * first transaction (which is only committed once the whole file passed):
- * reading the file twice costs a second core, not twice the time. */
-typedef struct {
-    const char *path;
-    pthread_t thread;
-    int started, joined, rc;
-    atomic_int finished;        /* set by the thread as it ends */
-    char err[ERR_MAX];
-} checker;
-
-static void *check_main(void *arg)
-{
-    checker *k = arg;
-    k->rc = validate(k->path, k->err);
-    atomic_store(&k->finished, 1);
-    return NULL;
-}
-
-/* 1 when check_wait would not block (an unstarted check runs inline). */
-static int check_ready(checker *k)
-{
-    return k->joined || !k->started || atomic_load(&k->finished);
-}
-
 /* 1 when the first MiB of the file holds no line end. */
 static int huge_lines(const char *path)
 {
@@ -153,18 +126,6 @@ static int huge_lines(const char *path)
     int huge = n == ((size_t)1 << 20) && !memchr(buf, '\n', n);
     free(buf);
     return huge;
-}
-
-/* Waits for the check: 0 when the file is well formed, else -1 + err. */
-static int check_wait(checker *k, char *err)
-{
-    if (!k->joined) {
-        if (k->started) pthread_join(k->thread, NULL);
-        else k->rc = validate(k->path, k->err);   /* no thread: inline */
-        k->joined = 1;
-    }
-    if (k->rc < 0) err_set(err, "%s", k->err);
-    return k->rc;
 }
 
 /* Ends the open transaction and, between two, lets others in: writers
@@ -179,10 +140,15 @@ static int batch_end(pool *p, import_file_stats *st, long n, char *err)
     return 0;
 }
 
+/* Stores the file's conversations; huge: its lines are huge and it was
+ * checked already (import_file). The check of the whole file is the
+ * feed's (import_feed.h), beside the first transaction, which is only
+ * committed once the whole file passed: reading the file twice costs
+ * the parser's spare time, not twice the time. */
 static int store(pool *p, const char *path, const import_file_opts *o,
-                 checker *k, int threaded, import_file_stats *st, char *err)
+                 int huge, import_file_stats *st, char *err)
 {
-    import_feed *r = import_feed_open(path, threaded, err);
+    import_feed *r = import_feed_open(path, !huge, !huge, err);
     if (!r) return -1;
     const convo *c;
     uint64_t hash;
@@ -219,8 +185,8 @@ static int store(pool *p, const char *path, const import_file_opts *o,
          * the first transaction goes on (waiting for the check would
          * hold it open just as long, storing nothing). */
         if (((o && o->batch > 0 && n >= o->batch) ||
-             date_mono() - t0 >= IMPORT_BATCH_S) && check_ready(k)) {
-            if (check_wait(k, err) < 0) { got = -1; break; }
+             date_mono() - t0 >= IMPORT_BATCH_S) && import_feed_check_done(r)) {
+            if (import_feed_check_wait(r, err) < 0) { got = -1; break; }
             in_tx = 0;
             if (batch_end(p, st, n, err) < 0) { got = -1; break; }
             double tc = date_mono();
@@ -228,19 +194,21 @@ static int store(pool *p, const char *path, const import_file_opts *o,
             tw = tc;
         }
     }
-    import_feed_close(r);
     char e2[ERR_MAX];
     if (got < 0) {
         if (in_tx) pool_rollback(p);
         /* A malformed line: the check's message (the same line, worded
          * the same) is the one to show. */
-        if (check_wait(k, e2) < 0) err_set(err, "%s", e2);
+        if (import_feed_check_wait(r, e2) < 0) err_set(err, "%s", e2);
+        import_feed_close(r);
         /* What earlier transactions stored gets its indexes (nothing to
          * do when the first one was rolled back: its drop was too). */
         if (bulk > 0) pool_bulk_end(p, e2);
         return -1;
     }
-    if (check_wait(k, err) < 0) {
+    int checked = import_feed_check_wait(r, err);
+    import_feed_close(r);
+    if (checked < 0) {
         if (in_tx) pool_rollback(p);
         if (bulk > 0) pool_bulk_end(p, e2);
         return -1;
@@ -267,19 +235,11 @@ int import_file(pool *p, const char *path, const import_file_opts *opts,
     if (fmt < 0) return -1;
     if (fmt == IMPORT_WHATSAPP)
         return import_wa(p, path, opts ? opts->wa : NULL, st, err);
-    checker k = {.path = path};
     /* A file of huge lines (a conversation of millions of messages) is
      * checked first, alone: two such lines in memory at once, one in
-     * each pass, would double the peak. */
+     * each pass, would double the peak. The same goes for a parsing
+     * thread's copy (import_feed.h): such a file is parsed inline. */
     int huge = huge_lines(path);
-    if (huge) {
-        if (check_wait(&k, err) < 0) return -1;
-    } else {
-        k.started = pthread_create(&k.thread, NULL, check_main, &k) == 0;
-    }
-    /* The same goes for a parsing thread's copy (import_feed.h). */
-    int rc = store(p, path, opts, &k, !huge, st, err);
-    char e2[ERR_MAX];
-    check_wait(&k, e2);                  /* joined on every path */
-    return rc;
+    if (huge && validate(path, err) < 0) return -1;
+    return store(p, path, opts, huge, st, err);
 }

@@ -174,6 +174,7 @@ void pool_rollback(pool *p)
     if (p->bulk.fresh) {
         p->bulk.fresh = 0;
         p->bulk.last_cid = p->bulk.tx_cid;
+        pool_bulk_counts_drop(p);
     }
     sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
     /* a batch begun in it is gone with it */
@@ -487,6 +488,7 @@ void pool_close(pool *p)
     free(p->hits.term);
     free(p->hits.bits);
     free(p->batch_reviewer);
+    pool_bulk_counts_drop(p);
     if (p->tx_depth > 0) sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(p->db);
     free(p->path);
@@ -648,10 +650,11 @@ static int put_convo(pool *p, const convo *c, uint64_t h, const char *source,
     sqlite3_reset(ins);
     if (rc != SQLITE_DONE) return pool_sql_err(p, "insert conversation", err);
     int64_t cid = sqlite3_last_insert_rowid(p->db);
-    if (fresh) {            /* counted at commit (pool_bulk_tx_commit) */
+    if (fresh) {            /* counted in memory (pool_bulk_count) */
         p->bulk.last_cid = cid;
         p->bulk.next_mid = first + (int64_t)c->nmsgs;
-        if (insert_messages(p, c, cid, first, err) < 0) return -1;
+        if (pool_bulk_count(p, c->seller_id, (int64_t)c->nmsgs, err) < 0 ||
+            insert_messages(p, c, cid, first, err) < 0) return -1;
         *changed = 2;
         return 0;
     }

@@ -14,7 +14,7 @@
 #include "../core/label.h"
 #include "../core/sbuf.h"
 
-#define POOL_SCHEMA_VERSION 17
+#define POOL_SCHEMA_VERSION 18
 
 typedef struct pool pool;
 

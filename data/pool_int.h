@@ -15,13 +15,16 @@ enum {
     ST_CONV_GET_HASH, ST_CONV_INSERT, ST_CONV_UPDATE, ST_MSG_INSERT,
     ST_MSG_DELETE, ST_CONV_CID, ST_CACHE_GET, ST_CACHE_PUT, ST_PRED_INSERT,
     ST_CONV_SET_PRED, ST_MSG_MAXMID, ST_REFRESH, ST_LABEL_INSERT,
-    ST_EDGE_INSERT, ST_COUNTS_ADD, ST_DATA_VERSION, ST_CONV_GET,
+    ST_EDGE_INSERT, ST_COUNTS_ADD, ST_COUNTS_BULK, ST_DATA_VERSION, ST_CONV_GET,
     ST_MSG_RANGE, ST_REFRESH_PRED, ST_SEARCH_UPTO, ST_SEARCH_DROP,
     ST_SEARCH_ADD, ST_SEARCH_GEN, ST_ACTION_INSERT, ST_COUNT
 };
 
 /* How many statements pool_stmt_sql keeps. */
 #define POOL_KEPT 48
+/* Sellers a bulk transaction counts in memory before it adds them to
+ * conv_counts (a power of two: the table is probed by hash). */
+#define POOL_BULK_SELLERS 256
 
 /* The sort key of a list row: the sort column's value and the id. */
 typedef struct {
@@ -53,12 +56,16 @@ struct pool {
     /* This connection's bulk load (pool_bulk.c). In a transaction where
      * no other writer has stored a conversation since the load began
      * (fresh), put_convo knows every id is new and where the next message
-     * rowid is, and the new conversations are counted once, at commit. */
+     * rowid is, and the new conversations are counted per seller in
+     * memory (counts, at most POOL_BULK_SELLERS sellers, owned) and added
+     * to conv_counts when the table fills and at commit. */
     struct {
         int live, fresh;
         int64_t last_cid;   /* the last conversation it stored (0: none) */
         int64_t tx_cid;     /* last_cid when the transaction began */
         int64_t next_mid;
+        struct { char *seller; int64_t n, msgs; } counts[POOL_BULK_SELLERS];
+        int ncounts;
     } bulk;
     /* The batch open on this connection (pool_batch_begin), 0 = none, and
      * whose actions it takes. */
@@ -181,6 +188,11 @@ int pool_bulk_repair(pool *p, char *err);
  * COMMIT; 0 or -1). */
 int pool_bulk_tx_begin(pool *p, char *err);
 int pool_bulk_tx_commit(pool *p, char *err);
+/* A fresh transaction's new conversation of seller with nmsgs messages,
+ * counted (see bulk above). 0 or -1. */
+int pool_bulk_count(pool *p, const char *seller, int64_t nmsgs, char *err);
+/* Forgets the counts not yet added (the transaction is rolled back). */
+void pool_bulk_counts_drop(pool *p);
 /* 1 while a bulk load has the conversations' indexes out: queries must
  * not name them (INDEXED BY). */
 int pool_bulk_pending(pool *p);

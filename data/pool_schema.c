@@ -316,6 +316,29 @@ static const char *schema_v17 =
     " n INTEGER NOT NULL DEFAULT 0,"
     " created_at INTEGER NOT NULL);";
 
+/* Schema version 18 (issue 15, import speed): the status tabs' score
+ * indexes hold only the rows of those tabs (status 1, to review, and 2,
+ * reviewed; the only filters list_index reads them for). A conversation
+ * that is not scored yet (status 0, every row of a fresh import) or
+ * skipped is in none of them, so an import builds three indexes fewer and
+ * scoring or skipping touches three fewer entries. SQLite uses such an
+ * index for `status = 1` or `status = 2` (the OR names each). Likewise the
+ * disagreement index holds only the rows with a field difference (a model
+ * and a human score): it is only read for `fdiff >= ?`, which implies it. */
+#define CONV_S_INDEXES \
+    "CREATE INDEX IF NOT EXISTS conv_s_model ON conversations(status," \
+    " model_overall, id, edge, diff, pred_id) WHERE status = 1 OR status = 2;" \
+    "CREATE INDEX IF NOT EXISTS conv_s_human ON conversations(status," \
+    " human_overall, id, edge, diff, pred_id) WHERE status = 1 OR status = 2;" \
+    "CREATE INDEX IF NOT EXISTS conv_s_diff ON conversations(status, diff," \
+    " id, edge, pred_id) WHERE status = 1 OR status = 2;"
+static const char *schema_v18 =
+    "DROP INDEX IF EXISTS conv_s_model; DROP INDEX IF EXISTS conv_s_human;"
+    " DROP INDEX IF EXISTS conv_s_diff;" CONV_S_INDEXES
+    "DROP INDEX IF EXISTS conv_l_fdiff;"
+    "CREATE INDEX conv_l_fdiff ON conversations(fdiff, id, status, edge,"
+    " pred_id) WHERE fdiff IS NOT NULL;";
+
 /* Schema 2 as an early development build wrote it counted new
  * conversations with a trigger (which put_convo now does itself: they
  * would count twice) and lacked the conv_s_* indexes. Such a pool is
@@ -335,9 +358,7 @@ static int repair_early_v2(pool *p, char *err)
     if (pool_tx_open(p, err) < 0) return -1;
     int ok = pool_exec(p,
         "DROP TRIGGER IF EXISTS conv_counts_ins;"
-        "CREATE INDEX IF NOT EXISTS conv_s_model ON conversations(status, model_overall, id, edge, diff, pred_id);"
-        "CREATE INDEX IF NOT EXISTS conv_s_human ON conversations(status, human_overall, id, edge, diff, pred_id);"
-        "CREATE INDEX IF NOT EXISTS conv_s_diff ON conversations(status, diff, id, edge, pred_id);"
+        CONV_S_INDEXES
         "DELETE FROM conv_counts;"
         "INSERT INTO conv_counts SELECT seller_id, status, edge,"
         " pred_id IS NOT NULL, count(*), sum(n_messages) FROM conversations"
@@ -498,6 +519,7 @@ int pool_migrate(pool *p, char *err)
                            (v < 5 || pool_exec(p, schema_v5_search, err) == 0);
     if (ok && v < 17) ok = pool_exec(p, schema_v17, err) == 0;
     if (ok && v < 17) ok = add_batch_column(p, err) == 0;
+    if (ok && v < 18) ok = pool_exec(p, schema_v18, err) == 0;
     if (ok) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
