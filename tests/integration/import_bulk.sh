@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 1
 # head.jsonl: one conversation; body.jsonl: 1500 in shuffled id order,
-# several sellers, some with meta; all.jsonl: both. big.jsonl: 10000.
+# 600 sellers, some with meta; all.jsonl: both. big.jsonl: 10000.
 $PY - <<'PY'
 import json, random
 rnd = random.Random(7)
@@ -20,7 +20,8 @@ def conv(cid, n, seller, meta=None):
 head = [conv("h-0", 3, "S-0")]
 ids = ["c-%05d" % i for i in range(1500)]
 rnd.shuffle(ids)
-body = [conv(i, 1 + rnd.randrange(20), "S-%d" % rnd.randrange(9),
+# 600 sellers: more than a bulk transaction counts in memory at once
+body = [conv(i, 1 + rnd.randrange(20), "S-%d" % rnd.randrange(600),
              {"k": rnd.randrange(3)} if rnd.random() < 0.3 else None) for i in ids]
 open("head.jsonl", "w").write("\n".join(head) + "\n")
 open("body.jsonl", "w").write("\n".join(body) + "\n")
