@@ -118,6 +118,9 @@ typedef struct {
     double limit;              /* adaptive, 1..cfg.concurrency */
     int max_limit;
     int in_flight;
+    int in_use;                /* the limit was in use when the answers
+                                  now handled came in (drain), however
+                                  many of them came at once */
     int slow_start;            /* no congestion seen yet */
     double last_cut;           /* attempts started before it do not cut */
     double lat_min[2];         /* lowest latency, this and the last window */
@@ -156,7 +159,7 @@ struct llm_client {
     /* Sockets libcurl wants watched (CURLMOPT_SOCKETFUNCTION) and its timer
      * (CURLMOPT_TIMERFUNCTION, absolute date_mono() time, < 0 = none). */
     struct pollfd *fds, *snap;   /* snap: copy polled while fds changes */
-    int nfds, capfds;
+    int nfds, capfds, capsnap;
     double timer_at;
 };
 
@@ -176,7 +179,6 @@ static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp,
         if (c->nfds == c->capfds) {
             c->capfds = c->capfds ? c->capfds * 2 : 16;
             c->fds = xrealloc(c->fds, (size_t)c->capfds * sizeof *c->fds);
-            c->snap = xrealloc(c->snap, (size_t)c->capfds * sizeof *c->snap);
         }
         c->nfds++;
     }
@@ -484,7 +486,7 @@ static void ep_cut(endpoint *e, const job *j, double factor, double now)
 
 static void ep_grow(endpoint *e, int cap)
 {
-    if (e->in_flight + 1 < (int)e->limit) return;   /* limit not in use */
+    if (!e->in_use) return;            /* limit not in use */
     e->limit += e->slow_start ? 2 : 4 / e->limit;
     if (e->limit > cap) e->limit = cap;
     if ((int)e->limit > e->max_limit) e->max_limit = (int)e->limit;
@@ -923,6 +925,10 @@ static void drain(batch *b)
 {
     int left;
     CURLMsg *m;
+    for (size_t i = 0; i < b->c->nep; i++) {
+        endpoint *e = &b->c->ep[i];
+        e->in_use = e->in_flight + 1 >= (int)e->limit;
+    }
     while ((m = cu->curl_multi_info_read(b->c->multi, &left))) {
         if (m->msg != CURLMSG_DONE) continue;
         char *priv = NULL;
@@ -967,6 +973,12 @@ static int wait_and_act(batch *b, char *err)
 {
     llm_client *c = b->c;
     int n = c->nfds;
+    /* Grown here, never in on_socket: curl adds sockets while the loop
+     * below walks the copy (a realloc there freed it under the loop). */
+    if (n > c->capsnap) {
+        c->capsnap = c->capfds;
+        c->snap = xrealloc(c->snap, (size_t)c->capsnap * sizeof *c->snap);
+    }
     struct pollfd *snap = c->snap;
     if (n) memcpy(snap, c->fds, (size_t)n * sizeof *snap);
     int ready = poll(snap, (nfds_t)n, poll_timeout(b));

@@ -241,6 +241,7 @@ class State:
             self.in_flight_max = max(self.in_flight_max, self.in_flight)
             attempt = self.attempts[body_hash] = self.attempts.get(body_hash, 0) + 1
             record["attempt"], record["mode"] = attempt, self.mode
+            record["in_flight"] = self.in_flight   # this one included
             self.recent.append(record)
             if self.log and not self.log.closed:
                 self.log.write(json.dumps(record) + "\n")

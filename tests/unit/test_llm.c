@@ -395,6 +395,39 @@ TEST(llm_concurrency_reaches_n)
     llm_global_cleanup();
 }
 
+/* Issue 15: the adaptive limit's slow start grows by 2 per answer while the
+ * limit is in use, so it triples per round trip (4, 12, 36, 64) however
+ * many answers come in at once: the 16th request is sent in the second
+ * round trip, with the 11 others of that round still in flight on a server
+ * answering each in 300 ms. (When the answers of a round were handled
+ * together, only the first counted as "in use": the 16th waited for a
+ * third or fourth round trip.) */
+TEST(llm_slow_start_triples_per_round_trip)
+{
+    srv s;
+    llm_global_init(NULL);
+    CHECK(srv_start(&s, "--mode good --latency-ms 300") == 0);
+    llm_config cfg;
+    base_config(&cfg, &s);
+    cfg.concurrency = 64;
+    collect got = {0};
+    llm_batch_stats st;
+    int rc = run_n(&cfg, 40, &got, &st, NULL);
+    llm_config_clear(&cfg);
+    CHECK(rc == 0 && st.ok == 40);
+    cJSON *reqs = srv_http(&s, "/requests", NULL);
+    CHECK(cJSON_GetArraySize(reqs) == 40);
+    cJSON *r16 = cJSON_GetArrayItem(reqs, 15);
+    cJSON *r4 = cJSON_GetArrayItem(reqs, 3);
+    int seen16 = r16 ? cJSON_GetObjectItem(r16, "in_flight")->valueint : -1;
+    int seen4 = r4 ? cJSON_GetObjectItem(r4, "in_flight")->valueint : -1;
+    CHECK_MSG(seen4 == 4, "the first round trip: %d in flight (want 4)", seen4);
+    CHECK_MSG(seen16 >= 10, "the 16th request saw %d in flight (want 12)", seen16);
+    cJSON_Delete(reqs);
+    srv_stop(&s);
+    llm_global_cleanup();
+}
+
 /* Issue 15: a server with a listen backlog of 5 that serves one request
  * at a time (7.6 ms each), asked for 64 at once. Before the adaptive limit
  * dropped connection attempts stalled the run for 26 s (the server sat
