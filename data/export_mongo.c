@@ -293,24 +293,32 @@ static int mctx_open(mctx *m, const mongo_target *t, mongo_result *res,
     return 0;
 }
 
+const char *export_mongo_err_kind(uint32_t domain, uint32_t code)
+{
+    /* Error API 2: what the server answered (a command's error, a write
+     * error, a write concern error). */
+    int server = domain == MONGOC_ERROR_SERVER ||
+                 domain == MONGOC_ERROR_WRITE_CONCERN;
+    if (domain == MONGOC_ERROR_SERVER_SELECTION)
+        return "cannot reach the server: ";
+    if ((server && code == 18) ||
+        (domain == MONGOC_ERROR_CLIENT && code == MONGOC_ERROR_CLIENT_AUTHENTICATE))
+        return "authentication failed: ";
+    if (server && code == 13) return "not authorized: ";
+    if (server && (code == 11000 || code == 11001)) return "duplicate key: ";
+    if (domain == MONGOC_ERROR_STREAM)
+        return "connection to the server lost or timed out: ";
+    if (domain == MONGOC_ERROR_BSON && code == MONGOC_ERROR_BSON_INVALID)
+        return "document too large or not valid BSON: ";
+    return "";
+}
+
 /* A driver error as a one-line message, with what kind of failure it is. */
 static void mongo_err(const mctx *m, const char *what, const bson_error_t *e,
                       char *err)
 {
-    const char *kind = "";
-    if (e->domain == MONGOC_ERROR_SERVER_SELECTION)
-        kind = "cannot reach the server: ";
-    else if (e->code == 18 || (e->domain == MONGOC_ERROR_CLIENT &&
-                               e->code == MONGOC_ERROR_CLIENT_AUTHENTICATE))
-        kind = "authentication failed: ";
-    else if (e->code == 13)
-        kind = "not authorized: ";
-    else if (e->code == 11000 || e->code == 11001)
-        kind = "duplicate key: ";
-    else if (e->domain == MONGOC_ERROR_STREAM)
-        kind = "connection to the server lost or timed out: ";
     err_set(err, "MongoDB %s: %s %s failed: %s%s", m->shown, what, m->where,
-            kind, e->message);
+            export_mongo_err_kind(e->domain, e->code), e->message);
     scrub(err, &m->sec);
 }
 

@@ -50,6 +50,16 @@ typedef struct {
     char uri[512];            /* the URI, password redacted */
 } mongo_result;
 
+/* What kind of failure a driver error (bson_error_t domain and code) is,
+ * as the words that lead its message: "authentication failed: ", "not
+ * authorized: ", "duplicate key: ", "cannot reach the server: ",
+ * "connection to the server lost or timed out: ", "document too large or
+ * not valid BSON: ", or "" (the driver's message alone). A server error's
+ * code (18 AuthenticationFailed, 13 Unauthorized, 11000 DuplicateKey) is
+ * read only in the server's domains: the driver's own codes are numbered
+ * apart (its 18 is an invalid or too large document). Static text. */
+const char *export_mongo_err_kind(uint32_t domain, uint32_t code);
+
 /* The URI as it may be shown: scheme, user (password as ***), hosts and
  * database; options left out. "(invalid URI)" if it does not parse.
  * Caller frees. */

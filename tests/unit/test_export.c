@@ -7,6 +7,7 @@
 #include "../../data/export_json.h"
 #include "../../data/export_mongo.h"
 #include "../../data/export_pool.h"
+#include "../../data/mongo_dl.h"
 #include "../../data/pool.h"
 
 #include <cjson/cJSON.h>
@@ -395,4 +396,27 @@ TEST(export_pool_rationale_is_the_reviewers_else_the_models)
     sbuf_free(&out);
     pool_close(p);
     rubric_free(r);
+}
+
+/* A driver error is named by its domain and code: the server's codes (18
+ * AuthenticationFailed, 13 Unauthorized, 11000 DuplicateKey) only in the
+ * server's domains. The driver's own code 18 (an invalid or too large
+ * document, domain BSON) was reported as "authentication failed". */
+TEST(export_mongo_err_kind_by_domain)
+{
+    CHECK_STR(export_mongo_err_kind(MONGOC_ERROR_SERVER, 18), "authentication failed: ");
+    CHECK_STR(export_mongo_err_kind(MONGOC_ERROR_CLIENT, MONGOC_ERROR_CLIENT_AUTHENTICATE),
+              "authentication failed: ");
+    CHECK_STR(export_mongo_err_kind(MONGOC_ERROR_BSON, MONGOC_ERROR_BSON_INVALID),
+              "document too large or not valid BSON: ");
+    CHECK_STR(export_mongo_err_kind(MONGOC_ERROR_SERVER, 13), "not authorized: ");
+    CHECK_STR(export_mongo_err_kind(MONGOC_ERROR_CLIENT, 13), "");
+    CHECK_STR(export_mongo_err_kind(MONGOC_ERROR_SERVER, 11000), "duplicate key: ");
+    CHECK_STR(export_mongo_err_kind(MONGOC_ERROR_WRITE_CONCERN, 11000), "duplicate key: ");
+    CHECK_STR(export_mongo_err_kind(MONGOC_ERROR_COLLECTION, 11000), "");
+    CHECK_STR(export_mongo_err_kind(MONGOC_ERROR_SERVER_SELECTION, 13151),
+              "cannot reach the server: ");
+    CHECK_STR(export_mongo_err_kind(MONGOC_ERROR_STREAM, MONGOC_ERROR_STREAM_SOCKET),
+              "connection to the server lost or timed out: ");
+    CHECK_STR(export_mongo_err_kind(MONGOC_ERROR_SERVER, 2), "");
 }
