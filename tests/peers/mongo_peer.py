@@ -6,8 +6,7 @@ server: it answers the handshake (legacy OP_QUERY isMaster and OP_MSG hello), st
 documents per "db.coll" and implements the commands curate needs.
 
   mongo_peer.py [--port 0] --portfile FILE [--dump FILE] [--fail MODE]
-                [--fail-times N] [--delay-ms N] [--user U --password P]
-                [--max-bson N] [--verbose]
+                [--fail-times N] [--delay-ms N] [--user U --password P] [--verbose]
   mongo_peer.py --control PORT [--fail MODE] [--fail-times N] [--delay-ms N] [--reset]
 
 Run it with /usr/bin/python3 (Debian's mockupdb 1.8 / pymongo 3.11 / bson).
@@ -40,9 +39,6 @@ Run-time control: the command {curatePeerControl: 1, fail: MODE, times: N, delay
 reset: true} (any database, any subset of the fields) changes the mode and/or clears
 the store, and answers {ok: 1, fail, times, delayMs}.  It is never failed or delayed.
 `mongo_peer.py --control PORT --fail none` sends it from the shell (raw OP_MSG).
-
---max-bson N: the handshake advertises maxBsonObjectSize N (default 16 MiB), so
-the client refuses a larger document itself, before sending it.
 
 --dump FILE: the whole store is written to FILE (atomically: temp + rename) as MongoDB
 Extended JSON, canonical mode, {"db.coll": [docs...]}, at start-up (an empty {}) and
@@ -528,7 +524,7 @@ class Peer:
         reply["ismaster"] = True
         reply["isWritablePrimary"] = True
         # No topologyVersion: libmongoc then never uses awaitable (streaming) hello.
-        reply["maxBsonObjectSize"] = self.args.max_bson
+        reply["maxBsonObjectSize"] = 16777216
         reply["maxMessageSizeBytes"] = 48000000
         reply["maxWriteBatchSize"] = 100000
         reply["localTime"] = datetime.datetime.utcnow()
@@ -915,8 +911,6 @@ def main(argv=None):
     ap.add_argument("--fail-times", type=int, default=None,
                     help="apply --fail to the next N affected commands only")
     ap.add_argument("--delay-ms", type=int, default=None, help="reply delay for --fail slow")
-    ap.add_argument("--max-bson", type=int, default=16777216,
-                    help="maxBsonObjectSize advertised in the handshake")
     ap.add_argument("--user")
     ap.add_argument("--password")
     ap.add_argument("--verbose", "-v", action="store_true", help="log each command to stderr")
