@@ -149,8 +149,9 @@ int pool_team_each_assignment(pool *p,
                               void *ctx, char *err)
 {
     sqlite3_stmt *s = pool_prepare(p,
-        "SELECT c.id, a.reviewer, EXISTS(SELECT 1 FROM labels l WHERE"
-        " l.cid = a.cid AND l.reviewer = a.reviewer AND l.undone_at IS NULL)"
+        "SELECT c.id, a.reviewer, EXISTS(SELECT 1 FROM labels l2 JOIN"
+        " conversations c2 ON c2.cid = l2.cid WHERE l2.cid = a.cid AND"
+        " l2.reviewer = a.reviewer AND " LABEL_CURRENT ")"
         " FROM assignments a JOIN conversations c ON c.cid = a.cid"
         " ORDER BY c.id, a.reviewer", err);
     if (!s) return -1;

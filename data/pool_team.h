@@ -55,7 +55,8 @@ int pool_team_each_event(pool *p,
                          void *ctx, char *err);
 
 /* Calls fn for each assignment, by conversation id then reviewer; done =
- * the reviewer has a label of it not undone. */
+ * the reviewer has a label of it not undone and not stale (a re-import
+ * that changed the conversation makes it work to do again). */
 int pool_team_each_assignment(pool *p,
                               int (*fn)(const char *conv_id,
                                         const char *reviewer, int done,
