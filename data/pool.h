@@ -123,6 +123,8 @@ typedef struct {
     int64_t id;
     int tokens;
     double latency_ms;
+    int json_fallback;   /* 1: JSONAdapter's answer, the JSON fallback's
+                            (core/scorer.h), not ChatAdapter's */
 } prediction;
 
 void prediction_clear(prediction *pr);   /* frees the strings */

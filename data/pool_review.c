@@ -157,7 +157,7 @@ int pool_put_prediction(pool *p, const rubric *r, const char *conv_id,
     s = pool_stmt(p, ST_PRED_INSERT,
         "INSERT INTO predictions(run_id, cid, scores, overall, rationale, "
         "reasoning, raw, status, error, model, program_id, tokens, latency_ms,"
-        " created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+        " created_at, json_fallback) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
     if (!s) goto done;
     if (pr->run_id > 0) sqlite3_bind_int64(s, 1, pr->run_id);
     sqlite3_bind_int64(s, 2, cid);
@@ -177,6 +177,7 @@ int pool_put_prediction(pool *p, const rubric *r, const char *conv_id,
     sqlite3_bind_int(s, 12, pr->tokens);
     sqlite3_bind_double(s, 13, pr->latency_ms);
     sqlite3_bind_int64(s, 14, pr->created_at ? pr->created_at : date_now());
+    sqlite3_bind_int(s, 15, pr->json_fallback != 0);
     if (sqlite3_step(s) != SQLITE_DONE) {
         pool_sql_err(p, "store prediction", err);
         sqlite3_reset(s);
@@ -198,7 +199,7 @@ done:
 
 #define PRED_COLS "p.id, p.run_id, p.scores, p.rationale, p.reasoning, " \
     "p.raw, p.status, p.error, p.model, p.program_id, p.tokens, " \
-    "p.latency_ms, p.created_at"
+    "p.latency_ms, p.created_at, p.json_fallback"
 
 /* Steps s (finalized here) and reads a prediction: 1, 0 none, -1. */
 static int read_prediction(pool *p, const rubric *r, sqlite3_stmt *s,
@@ -223,6 +224,7 @@ static int read_prediction(pool *p, const rubric *r, sqlite3_stmt *s,
     out->tokens = sqlite3_column_int(s, 10);
     out->latency_ms = sqlite3_column_double(s, 11);
     out->created_at = sqlite3_column_int64(s, 12);
+    out->json_fallback = sqlite3_column_int(s, 13);
     sqlite3_finalize(s);
     return 1;
 }

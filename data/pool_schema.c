@@ -324,7 +324,9 @@ static const char *schema_v17 =
  * scoring or skipping touches three fewer entries. SQLite uses such an
  * index for `status = 1` or `status = 2` (the OR names each). Likewise the
  * disagreement index holds only the rows with a field difference (a model
- * and a human score): it is only read for `fdiff >= ?`, which implies it. */
+ * and a human score): it is only read for `fdiff >= ?`, which implies it.
+ * And a prediction records whether its answer came through the JSON
+ * fallback (predictions.json_fallback, added in pool_migrate). */
 #define CONV_S_INDEXES \
     "CREATE INDEX IF NOT EXISTS conv_s_model ON conversations(status," \
     " model_overall, id, edge, diff, pred_id) WHERE status = 1 OR status = 2;" \
@@ -520,6 +522,12 @@ int pool_migrate(pool *p, char *err)
     if (ok && v < 17) ok = pool_exec(p, schema_v17, err) == 0;
     if (ok && v < 17) ok = add_batch_column(p, err) == 0;
     if (ok && v < 18) ok = pool_exec(p, schema_v18, err) == 0;
+    /* 18: predictions.json_fallback, whether the answer stored is
+     * JSONAdapter's (the JSON fallback's); added only when missing, as
+     * consensus above */
+    if (ok && v < 18 && !has_column(p, "predictions", "json_fallback"))
+        ok = pool_exec(p, "ALTER TABLE predictions ADD COLUMN json_fallback"
+                          " INTEGER NOT NULL DEFAULT 0;", err) == 0;
     if (ok) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d",

@@ -217,7 +217,8 @@ cJSON *pool_sync_doc_new(pool *p, pool_sync_kind k, const char *uid, char *err)
                           " local_id = pr.run_id) AS run, c.id AS conv,"
                           " c.content_hash AS hash, pr.scores, pr.overall,"
                           " pr.rationale, pr.reasoning, pr.raw, pr.status, pr.error,"
-                          " pr.model, pr.tokens, pr.latency_ms, pr.created_at"
+                          " pr.model, pr.tokens, pr.latency_ms, pr.created_at,"
+                          " pr.json_fallback"
                           " FROM sync_ids s JOIN predictions pr ON pr.id = s.local_id"
                           " JOIN conversations c ON c.cid = pr.cid WHERE s.uid = ?1",
                        uid, err);
@@ -600,15 +601,16 @@ static int apply_doc(pool *p, pool_sync_kind k, const cJSON *d,
             if (g < 0) { ok = 0; break; }
             if (g == 0) { *res = SYNC_WAITING; return item_close(p, 1, err); }
         }
+        /* json_fallback: absent in a store an older curate wrote */
         static const char *const f_[] = {"scores", "overall", "rationale",
                                          "reasoning", "raw", "status", "error",
                                          "model", "tokens", "latency_ms",
-                                         "created_at", NULL};
+                                         "created_at", "json_fallback", NULL};
         int64_t pre[2] = {cid, run};
         id = insert_doc(p, "INSERT INTO predictions(cid, run_id, scores, overall,"
                            " rationale, reasoning, raw, status, error, model, tokens,"
-                           " latency_ms, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,"
-                           "?,?)", d, f_, pre, 2, err);
+                           " latency_ms, created_at, json_fallback) VALUES(?,?,?,?,"
+                           "?,?,?,?,?,?,?,?,?,coalesce(?, 0))", d, f_, pre, 2, err);
         break;
     }
     case SYNC_LABELS: {

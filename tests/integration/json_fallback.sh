@@ -70,6 +70,10 @@ PY
   eq "$ver: the fallback's values stored" \
     "$(sql "SELECT status, substr(raw, 1, 1), reasoning IS NOT NULL, rationale IS NOT NULL FROM predictions WHERE cid=(SELECT cid FROM conversations WHERE id='c1') ORDER BY id DESC LIMIT 1")" \
     "ok|{|1|1"
+  eq "$ver: the prediction says it came through the fallback" \
+    "$(sql "SELECT json_fallback FROM predictions WHERE cid=(SELECT cid FROM conversations WHERE id='c1') ORDER BY id DESC LIMIT 1")" "1"
+  check_rc "$ver: show" 0 "$CURATE" show c1
+  has "$ver: show says so" "^model \(prediction #[0-9]+, .*, run [0-9]+, ok, via the JSON fallback\):" "$WORK/out"
   eq "$ver: run records the fallback" \
     "$(sql "SELECT json_extract(params, '$.json_fallback'), json_extract(summary, '$.json_fallbacks') FROM runs WHERE kind='score' ORDER BY id DESC LIMIT 1")" \
     "1|1"
@@ -83,6 +87,10 @@ eq "--no-json-fallback: one request" "$(requests)" "1"
 eq "--no-json-fallback: failure stored" \
   "$(sql "SELECT status, error FROM predictions WHERE cid=(SELECT cid FROM conversations WHERE id='c2') ORDER BY id DESC LIMIT 1")" \
   "failed|no [[ ## ]] markers"
+eq "--no-json-fallback: not marked as the fallback's" \
+  "$(sql "SELECT json_fallback FROM predictions WHERE cid=(SELECT cid FROM conversations WHERE id='c2') ORDER BY id DESC LIMIT 1")" "0"
+check_rc "--no-json-fallback: show" 0 "$CURATE" show c2
+hasnt "--no-json-fallback: show does not say fallback" "via the JSON fallback" "$WORK/out"
 eq "--no-json-fallback: recorded with the run" \
   "$(sql "SELECT json_extract(params, '$.json_fallback') FROM runs WHERE kind='score' ORDER BY id DESC LIMIT 1")" "0"
 check_rc "CURATE_NO_JSON_FALLBACK=1 does the same" 1 env CURATE_NO_JSON_FALLBACK=1 "$CURATE" score --ids c3 --no-cache

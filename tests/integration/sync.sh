@@ -26,7 +26,7 @@ dump() {
   SELECT 'c', id, content_hash, seller_id, n_messages, imported_at FROM conversations;
   SELECT 'm', c.id, m.ts, m.sender, m.role, m.text FROM messages m JOIN conversations c ON c.cid = m.cid;
   SELECT 'r', s.uid, r.kind, r.status, r.model, r.started_at FROM runs r JOIN sync_ids s ON s.kind = 1 AND s.local_id = r.id;
-  SELECT 'p', s.uid, c.id, p.scores, p.overall, p.status, (SELECT uid FROM sync_ids WHERE kind = 1 AND local_id = p.run_id) FROM predictions p JOIN conversations c ON c.cid = p.cid JOIN sync_ids s ON s.kind = 2 AND s.local_id = p.id;
+  SELECT 'p', s.uid, c.id, p.scores, p.overall, p.status, p.json_fallback, (SELECT uid FROM sync_ids WHERE kind = 1 AND local_id = p.run_id) FROM predictions p JOIN conversations c ON c.cid = p.cid JOIN sync_ids s ON s.kind = 2 AND s.local_id = p.id;
   SELECT 'l', l.uid, c.id, l.reviewer, l.role, l.status, l.scores, l.overall, l.created_at, l.undone_at, l.content_hash, (SELECT uid FROM sync_ids WHERE kind = 2 AND local_id = l.pred_id) FROM labels l JOIN conversations c ON c.cid = l.cid;
   SELECT 'e', e.uid, c.id, e.reviewer, e.marked, e.note, e.created_at, e.undone_at FROM edge_marks e JOIN conversations c ON c.cid = e.cid;
   SELECT 'g', s.uid, g.state, g.metric, g.n_demos, g.is_best FROM programs g JOIN sync_ids s ON s.kind = 6 AND s.local_id = g.id;
@@ -43,6 +43,8 @@ check "A: demo pool" ca demo --count 800 --seed 11
 # current ones (the pull applies predictions oldest first)
 sleep 1
 check "A: a second run (heuristic) on 40 conversations" ca score --backend heuristic --ids "$(seq -f "demo-%04g" -s, 1 40)"
+# (as if one answer had come through the JSON fallback: the pull keeps it)
+sqlite3 "$A" "UPDATE predictions SET json_fallback = 1 WHERE id = (SELECT min(id) FROM predictions)"
 check "A: a program, made best" ca import-program json "$ROOT/tests/fixtures/programs/golden_state.json" --use
 for i in 01 02 03 04 05 06 07 08; do
   ca label demo-00$i --set $F1=$((${i#0} % 10)) --set $F2=3 --set $F3=$(( (${i#0} * 3) % 10 )) >/dev/null || fail "ann labels demo-00$i"
@@ -66,6 +68,7 @@ check_rc "B: first sync pulls" 0 sync_b
 has "pulled 800 conversations" "conversations +pushed 0, pulled 800" "$WORK/out"
 has "took the team's best program" "best program: the team's choice taken" "$WORK/out"
 eq "A and B equal after the first pull" "$(dump "$B" | md5sum)" "$(dump "$A" | md5sum)"
+eq "  the JSON fallback's mark came along" "$(sqlite3 "$B" "SELECT count(*) FROM predictions WHERE json_fallback = 1")" "1"
 # bob labels overlapping conversations on B (some agree with ann, some not),
 # ann goes on on A meanwhile; both mark and unmark
 for i in 04 05 06 07 08 09 10 11; do

@@ -49,6 +49,11 @@ tui_check "review of the next to review" "^$id2 +seller"
 tui_keys r
 tui_check "re-score done" "Re-score \\(tui-test-model\\) done: 1 of 1, 0 failed" 30
 eq "one more prediction" "$(sql "SELECT count(*) FROM predictions p JOIN conversations c USING(cid) WHERE c.id = '$id2'")" "$((before + 1))"
+# an answer that comes through the JSON fallback says so on the screen
+llm_control '{"mode": "json-fallback"}'
+tui_keys r
+tui_check "re-score through the JSON fallback: the screen says so" "ok, via the JSON fallback" 30
+eq "  as the pool does" "$(sql "SELECT p.json_fallback FROM predictions p JOIN conversations c USING(cid) WHERE c.id = '$id2' ORDER BY p.id DESC LIMIT 1")" "1"
 
 # ---- a failing endpoint: an error in the status line and the log, no crash ----
 llm_control '{"mode": "400"}'

@@ -20,6 +20,7 @@
     "DROP INDEX conv_state; DROP INDEX conv_l_fdiff;" \
     "DROP INDEX predictions_failed; DROP INDEX labels_skipped;" /* 16 */ \
     "DROP INDEX IF EXISTS actions_reviewer_time;" \
+    "ALTER TABLE predictions DROP COLUMN json_fallback;" /* 18 */ \
     "ALTER TABLE conversations DROP COLUMN fdiff;" \
     "ALTER TABLE conversations DROP COLUMN fdiff_field;" \
     "CREATE INDEX conv_seller ON conversations(seller_id, id);" \

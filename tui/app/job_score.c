@@ -111,6 +111,7 @@ static int store(const char *conv_id, const score_result *res, void *ctx,
     pr.run_id = g->run_id;
     pr.tokens = res->tokens;
     pr.latency_ms = res->latency_ms;
+    pr.json_fallback = res->fallback;
     if (!g->in_tx) {
         if (pool_begin(g->p, err) < 0) return -1;
         g->in_tx = 1;

@@ -91,7 +91,7 @@ int cmd_show(const cli_globals *g, int argc, char **argv)
         cli_printf(stdout, ", run %lld, %s%s", (long long)pr.run_id, pr.status,
                    pr.error ? ": " : "");
         if (pr.error) put_clean(pr.error);
-        printf("):\n");
+        printf("%s):\n", pr.json_fallback ? ", via the JSON fallback" : "");
         print_scores(g->r, &pr.scores);
         if (pr.rationale) { fputs("  rationale: ", stdout); put_clean(pr.rationale); putchar('\n'); }
         if (pr.reasoning) { fputs("  reasoning: ", stdout); put_clean(pr.reasoning); putchar('\n'); }

@@ -302,11 +302,12 @@ static void draw_state(ui *u, review_screen *rv, int y0, int rows, int x,
         text_block(u, NULL, "not scored yet: type your values, or r to score",
                    y0, rows, x, w, line, skip, ui_attr(u, A_UI_WARN));
     } else {
-        snprintf(buf, sizeof buf, "model: prediction #%lld of run %lld, %s, %s%s%s",
+        snprintf(buf, sizeof buf, "model: prediction #%lld of run %lld, %s, %s%s%s%s",
                  (long long)it->pr.id, (long long)it->pr.run_id,
                  it->pr.model ? it->pr.model : "?",
                  it->pr.status ? it->pr.status : "?",
-                 it->pr.error ? ": " : "", it->pr.error ? it->pr.error : "");
+                 it->pr.error ? ": " : "", it->pr.error ? it->pr.error : "",
+                 it->pr.json_fallback ? ", via the JSON fallback" : "");
         text_block(u, NULL, buf, y0, rows, x, w, line, skip, ui_attr(u, A_UI_DIM));
     }
     if (it->has_current) {
