@@ -8,8 +8,9 @@
  * than the whole rest of the import (measured: 1.9 of 3.8 s of CPU for
  * 100,000 conversations in shuffled order; built at the end, 0.5 s).
  *
- * What is dropped is read from sqlite_master (whatever indexes the schema
- * has, a later step's too) and kept in pool_meta ('bulk_indexes', with
+ * What is dropped is read from sqlite_master (whatever full indexes the
+ * schema has, a later step's too; the partial ones stay, see take_out)
+ * and kept in pool_meta ('bulk_indexes', with
  * 'bulk_owner': the process doing the load), in the same transaction as
  * the drop: an import killed midway leaves a pool whose next writable
  * open, seeing the owner gone, builds them (pool_bulk_repair). Meanwhile
@@ -60,13 +61,13 @@ static int take_out(pool *p, char *err)
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(s, 0);
         const char *sql = (const char *)sqlite3_column_text(s, 1);
-        /* "CREATE [UNIQUE] INDEX name ..." -> "... INDEX IF NOT EXISTS
-         * name ...": a repair racing the load's own end is harmless. */
         /* A partial index stays: a new conversation (unscored, no label,
          * no conflict) is in none of them, so the load never touches it,
          * and building it at the end would still scan the table. */
         const char *ix = strstr(sql, "INDEX ");
         if (!ix || strstr(sql, " WHERE ")) continue;
+        /* "CREATE [UNIQUE] INDEX name ..." -> "... INDEX IF NOT EXISTS
+         * name ...": a repair racing the load's own end is harmless. */
         ix += 6;
         sbuf_addn(&create, sql, (size_t)(ix - sql));
         sbuf_addf(&create, "IF NOT EXISTS %s;\n", ix);
@@ -212,10 +213,13 @@ static int build(pool *p, const char *sql, char *err)
      * conversations: 0.41 s -> 0.34 s; 4, 8 and 16 MB alike within noise,
      * peak RSS 38, 38 and 43 MB against 34-36 before). A fixed bound, so
      * import memory still does not grow with the pool (import_batches.sh). */
-    int64_t cache = one_int(p, "PRAGMA cache_size", err);
     char e2[ERR_MAX], set[64];
+    sqlite3_stmt *q = pool_prepare(p, "PRAGMA cache_size", e2);
+    int had = q && sqlite3_step(q) == SQLITE_ROW;    /* else left as is */
+    int64_t cache = had ? sqlite3_column_int64(q, 0) : 0;
+    if (q) sqlite3_finalize(q);
     snprintf(set, sizeof set, "PRAGMA cache_size = -%d", BUILD_CACHE_KIB);
-    pool_exec(p, set, e2);
+    if (had) pool_exec(p, set, e2);
     int outer = p->tx_depth > 0;
     int rc = pool_begin(p, err);
     if (rc == 0) {
@@ -227,7 +231,7 @@ static int build(pool *p, const char *sql, char *err)
         else if (!ok) p->tx_depth--;
     }
     snprintf(set, sizeof set, "PRAGMA cache_size = %lld", (long long)cache);
-    if (cache != -1) pool_exec(p, set, e2);
+    if (had) pool_exec(p, set, e2);
     return rc;
 }
 
