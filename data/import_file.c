@@ -104,17 +104,6 @@ static int import_wa(pool *p, const char *path, const import_wa_opts *wa,
 
 /* ---- JSONL: validate all, then store in bounded transactions ---- */
 
-static int validate(const char *path, char *err)
-{
-    import_jsonl_reader *r = import_jsonl_open(path, err);
-    if (!r) return -1;
-    const convo *c;
-    int got;
-    while ((got = import_jsonl_next(r, &c, err)) == 1) {}
-    import_jsonl_close(r);
-    return got;
-}
-
 /* 1 when the first MiB of the file holds no line end. */
 static int huge_lines(const char *path)
 {
@@ -140,16 +129,23 @@ static int batch_end(pool *p, import_file_stats *st, long n, char *err)
     return 0;
 }
 
-/* Stores the file's conversations; huge: its lines are huge and it was
- * checked already (import_file). The check of the whole file is the
+/* Stores the file's conversations. The check of the whole file is the
  * feed's (import_feed.h), beside the first transaction, which is only
  * committed once the whole file passed: reading the file twice costs
- * the parser's spare time, not twice the time. */
+ * the parser's spare time, not twice the time. huge: the file's lines are
+ * huge (a conversation of millions of messages): it is parsed inline and
+ * checked first, alone, before anything is read to store (two such lines
+ * in memory at once, one in each pass, or a parsing thread's copy of one,
+ * would double the peak). */
 static int store(pool *p, const char *path, const import_file_opts *o,
                  int huge, import_file_stats *st, char *err)
 {
-    import_feed *r = import_feed_open(path, !huge, !huge, err);
+    import_feed *r = import_feed_open(path, !huge, 1, err);
     if (!r) return -1;
+    if (huge && import_feed_check_wait(r, err) < 0) {
+        import_feed_close(r);
+        return -1;
+    }
     const convo *c;
     uint64_t hash;
     size_t line;
@@ -235,11 +231,5 @@ int import_file(pool *p, const char *path, const import_file_opts *opts,
     if (fmt < 0) return -1;
     if (fmt == IMPORT_WHATSAPP)
         return import_wa(p, path, opts ? opts->wa : NULL, st, err);
-    /* A file of huge lines (a conversation of millions of messages) is
-     * checked first, alone: two such lines in memory at once, one in
-     * each pass, would double the peak. The same goes for a parsing
-     * thread's copy (import_feed.h): such a file is parsed inline. */
-    int huge = huge_lines(path);
-    if (huge && validate(path, err) < 0) return -1;
-    return store(p, path, opts, huge, st, err);
+    return store(p, path, opts, huge_lines(path), st, err);
 }
